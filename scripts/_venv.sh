@@ -1,0 +1,24 @@
+# Sourced by scripts/run and scripts/test: create or refresh .venv when missing or stale.
+# Stale means pyproject.toml changed since the last install (its hash is stamped in .venv).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+EXTRAS="${YABOT_VENV_EXTRAS:-test,load}"
+PYTHON_BIN="${PYTHON:-python3}"
+
+if ! "$PYTHON_BIN" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+  echo "YABOT needs Python 3.11 or newer; $PYTHON_BIN is $("$PYTHON_BIN" --version 2>&1)" >&2
+  exit 1
+fi
+
+want="$( (cat "$ROOT/pyproject.toml"; echo "$EXTRAS") | sha256sum | cut -d' ' -f1)"
+have="$(cat "$VENV/.yabot-stamp" 2>/dev/null || true)"
+if [ ! -x "$VENV/bin/python" ] || [ "$want" != "$have" ]; then
+  echo "==> preparing $VENV (extras: $EXTRAS)" >&2
+  [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
+  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]" >&2
+  echo "$want" > "$VENV/.yabot-stamp"
+fi
+export PATH="$VENV/bin:$PATH"
+export VIRTUAL_ENV="$VENV"

@@ -1,0 +1,3 @@
+from yabot.cli import main
+
+raise SystemExit(main())

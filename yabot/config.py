@@ -1,0 +1,253 @@
+"""Settings: `config.toml`, then `YABOT_*` environment variables, validated at start.
+
+Environment variables name a key as ``YABOT_<SECTION>__<KEY>`` (for example
+``YABOT_STORAGE__MONGODB_URI``). Secrets are never read from `config.toml`: they come only
+from the environment (``TELEGRAM_BOT_TOKEN``, ``YABOT_TELEGRAM__WEBHOOK_SECRET``,
+``YABOT_API__JWT_KEYS``, ``YABOT_SECURITY__ENCRYPTION_KEYS`` ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.toml"
+ENV_PREFIX = "YABOT_"
+SECRET_KEYS = {
+    ("telegram", "bot_token"),
+    ("telegram", "webhook_secret"),
+    ("api", "jwt_keys"),
+    ("api", "bootstrap_admin_password"),
+    ("api", "service_token"),
+    ("security", "encryption_keys"),
+}
+
+
+class ConfigError(Exception):
+    """Raised when the configuration is invalid; ``str()`` is one line per problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class RuntimeSettings(_Section):
+    """The actor runtime."""
+
+    pool_size: int = Field(4, ge=1, le=512)
+    mailbox_limit: int = Field(1000, ge=1)
+    messages_per_turn: int = Field(32, ge=1, le=10_000)
+    idle_timeout_s: float = Field(900.0, gt=0)
+    max_resident: int = Field(200_000, ge=1)
+    user_shards: int = Field(8, ge=1, le=1024)
+    restart_max: int = Field(5, ge=0)
+    restart_period_s: float = Field(30.0, gt=0)
+    restart_backoff_s: float = Field(0.05, ge=0)
+    restart_backoff_max_s: float = Field(5.0, ge=0)
+    ask_timeout_s: float = Field(5.0, gt=0)
+    shutdown_timeout_s: float = Field(5.0, gt=0)
+
+
+class StorageSettings(_Section):
+    """SQLite files, MongoDB and the snapshot writer."""
+
+    data_dir: Path = Path("var")
+    mongodb_uri: str | None = None
+    mongodb_database: str = "yabot"
+    mongodb_pool_size: int = Field(50, ge=1)
+    mongodb_timeout_ms: int = Field(2000, ge=1)
+    mongodb_tls: bool = False
+    mongodb_tls_ca_file: Path | None = None
+    snapshot_every_transitions: int = Field(20, ge=1)
+    snapshot_every_s: float = Field(2.0, gt=0)
+    snapshot_batch_size: int = Field(500, ge=1)
+    sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+
+
+class EventsSettings(_Section):
+    """The transactional outbox and its relay to Redis."""
+
+    redis_url: str | None = None
+    redis_tls_ca_file: Path | None = None
+    stream: str = "yabot:events"
+    stream_maxlen: int = Field(1_000_000, ge=1000)
+    pubsub_channel: str = "yabot:events:live"
+    relay_batch_size: int = Field(500, ge=1)
+    relay_interval_s: float = Field(0.2, gt=0)
+    outbox_disk_budget_mb: int = Field(256, ge=1)
+
+
+class TelegramSettings(_Section):
+    """Ingress, the sender and the local emulator."""
+
+    bot_token: SecretStr | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    api_base: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = "/telegram/webhook"
+    allowed_updates: list[str] = Field(
+        default_factory=lambda: ["message", "callback_query", "pre_checkout_query"]
+    )
+    polling_timeout_s: int = Field(25, ge=0, le=50)
+    max_body_bytes: int = Field(256 * 1024, ge=1024)
+    global_rate_per_s: float = Field(30.0, gt=0)
+    chat_rate_per_s: float = Field(1.0, gt=0)
+    chat_burst: int = Field(3, ge=1)
+    group_rate_per_min: float = Field(20.0, gt=0)
+    send_queue_limit: int = Field(100_000, ge=1)
+    retry_base_s: float = Field(0.5, gt=0)
+    retry_max_s: float = Field(30.0, gt=0)
+    breaker_failures: int = Field(5, ge=1)
+    breaker_reset_s: float = Field(10.0, gt=0)
+    request_timeout_s: float = Field(10.0, gt=0)
+    emulator_host: str = "127.0.0.1"
+    emulator_port: int = Field(8081, ge=0, le=65535)
+
+
+class ApiSettings(_Section):
+    """The admin HTTP API."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    jwt_issuer: str = "yabot"
+    jwt_audience: str = "yabot-admin"
+    access_token_ttl_s: int = Field(900, ge=30, le=86_400)
+    jwt_keys: SecretStr | None = None
+    bootstrap_admin_user: str = "admin"
+    bootstrap_admin_password: SecretStr | None = None
+    service_token: SecretStr | None = None
+
+
+class SecuritySettings(_Section):
+    """Encryption at rest."""
+
+    encryption_keys: SecretStr | None = None
+
+
+class StorySettings(_Section):
+    """Stories and their languages."""
+
+    stories_dir: Path = Path("stories")
+    story: str = "diana"
+    default_language: Literal["en", "es"] = "en"
+    max_message_chars: int = Field(4000, ge=100, le=4096)
+
+
+class EconomySettings(_Section):
+    """Besitos, daily rewards, missions and the store."""
+
+    timezone: str = "UTC"
+    daily_reset_hour: int = Field(0, ge=0, le=23)
+    daily_base_reward: int = Field(10, ge=0)
+    daily_streak_bonus: int = Field(5, ge=0)
+    daily_streak_cap: int = Field(7, ge=1)
+
+
+class SubscriptionSettings(_Section):
+    """VIP tiers and payments in Telegram Stars."""
+
+    vip_price_stars: int = Field(250, ge=1)
+    vip_period_days: int = Field(30, ge=1)
+    vip_channel_id: int = -1001000000001
+    reminder_days_before: list[int] = Field(default_factory=lambda: [3, 1])
+
+
+class LoggingSettings(_Section):
+    """structlog output."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_logs: bool = True
+
+
+class Settings(_Section):
+    """All of YABOT's settings."""
+
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)  # type: ignore[arg-type]
+    storage: StorageSettings = Field(default_factory=StorageSettings)  # type: ignore[arg-type]
+    events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)  # type: ignore[arg-type]
+    api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
+    security: SecuritySettings = Field(default_factory=SecuritySettings)  # type: ignore[arg-type]
+    story: StorySettings = Field(default_factory=StorySettings)  # type: ignore[arg-type]
+    economy: EconomySettings = Field(default_factory=EconomySettings)  # type: ignore[arg-type]
+    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)  # type: ignore[arg-type]
+
+
+def _env_value(raw: str) -> Any:
+    stripped = raw.strip()
+    if stripped[:1] in "[{":
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _overlay_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        data.setdefault(section, {})
+        if isinstance(data[section], dict):
+            data[section][key] = _env_value(raw)
+    token = environ.get("TELEGRAM_BOT_TOKEN")
+    if token:
+        data.setdefault("telegram", {})["bot_token"] = token
+
+
+def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    path = [str(p) for p in error.get("loc", ())]
+    key = ".".join(path)
+    value: Any = data
+    for part in error.get("loc", ()):
+        value = value.get(part, None) if isinstance(value, Mapping) else None
+    shown = "<secret>" if tuple(path[:2]) in SECRET_KEYS else repr(value)
+    env = ENV_PREFIX + "__".join(p.upper() for p in path[:2]) if len(path) >= 2 else ""
+    hint = f" (env {env})" if env else ""
+    return f"config error: {key}{hint} = {shown}: {error.get('msg', 'invalid')}"
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read `config.toml`, overlay ``YABOT_*`` variables and validate.
+
+    Args:
+        path: The TOML file; defaults to ``YABOT_CONFIG`` or the repository's `config.toml`.
+        environ: The environment to read; defaults to ``os.environ``.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: One line per invalid key, naming the key, the value and what is allowed.
+    """
+    env = os.environ if environ is None else environ
+    config_path = path or Path(env.get("YABOT_CONFIG", str(DEFAULT_CONFIG_PATH)))
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config error: {config_path} is not valid TOML: {exc}") from exc
+    for section, key in SECRET_KEYS:
+        if isinstance(data.get(section), dict) and data[section].get(key) not in (None, ""):
+            raise ConfigError(
+                f"config error: {section}.{key} must come from the environment "
+                f"({ENV_PREFIX}{section.upper()}__{key.upper()}), not from {config_path.name}"
+            )
+    _overlay_env(data, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(err, data) for err in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None

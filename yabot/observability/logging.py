@@ -1,0 +1,65 @@
+"""structlog JSON logs with a correlation id carried in context variables."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+
+REDACTED_KEYS = frozenset({"token", "bot_token", "secret", "password", "text", "answer", "authorization"})
+
+
+def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key in list(event_dict):
+        if key.lower() in REDACTED_KEYS:
+            event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
+    """Configure structlog (and stdlib logging) once for the process.
+
+    Args:
+        level: Minimum level name.
+        json_logs: JSON lines when true, human-readable console output otherwise.
+    """
+    renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(message)s")
+
+
+def new_correlation_id() -> str:
+    """Return a fresh correlation id."""
+    return uuid.uuid4().hex[:16]
+
+
+@contextmanager
+def correlation(correlation_id: str, **extra: Any) -> Iterator[str]:
+    """Bind ``correlation_id`` (and extra keys) to every log line in this context."""
+    tokens = structlog.contextvars.bind_contextvars(correlation_id=correlation_id, **extra)
+    try:
+        yield correlation_id
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
+
+
+def get_logger(name: str) -> Any:
+    """Return a structlog logger named ``name``."""
+    return structlog.get_logger(name)
