@@ -16,8 +16,13 @@ have="$(cat "$VENV/.yabot-stamp" 2>/dev/null || true)"
 if [ ! -x "$VENV/bin/python" ] || [ "$want" != "$have" ]; then
   echo "==> preparing $VENV (extras: $EXTRAS)" >&2
   [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]" >&2
+  log="$VENV/install.log"
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip && \
+         "$VENV/bin/python" -m pip install -e "$ROOT[$EXTRAS]"; } >"$log" 2>&1; then
+    grep -v "is ignored: it is neither" "$log" | tail -40 >&2
+    echo "installing YABOT's dependencies failed; full log: $log" >&2
+    exit 1
+  fi
   echo "$want" > "$VENV/.yabot-stamp"
 fi
 export PATH="$VENV/bin:$PATH"
