@@ -1,0 +1,1 @@
+"""Durable state: snapshot stores, the durable inbox, SQLite records and helpers."""
