@@ -1,0 +1,1 @@
+"""Besitos, daily rewards, missions, achievements and the store."""

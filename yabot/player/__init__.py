@@ -1,0 +1,1 @@
+"""The player: state, the pure transition, and the actor that owns both."""

@@ -1,0 +1,110 @@
+"""A player's state, owned by that player's actor and persisted in snapshots."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATE_SCHEMA = 1
+
+
+@dataclass
+class StoryPosition:
+    """Where the player stands in the story."""
+
+    story_id: str = ""
+    version: str = ""
+    ink_state: bytes = b""  # zlib-compressed ink JSON: 10-19 KB raw, a few KB compressed
+    turn: int = 0
+    token: str = ""
+    choices: list[str] = field(default_factory=list)
+    question: str | None = None
+    chapter: int = 0
+    scene: str = ""
+    scenes_read: int = 0
+    ended: bool = False
+
+    def ink_json(self) -> str | None:
+        """The ink state as JSON text, or None before the story began."""
+        return zlib.decompress(self.ink_state).decode("utf-8") if self.ink_state else None
+
+    def set_ink_json(self, text: str) -> None:
+        """Store ``text`` compressed."""
+        self.ink_state = zlib.compress(text.encode("utf-8"), 6)
+
+
+@dataclass
+class Economy:
+    """The player's besitos mirror and reward progress (the ledger in SQLite is authoritative)."""
+
+    balance: int = 0
+    daily_day: str | None = None
+    daily_streak: int = 0
+    scenes_counted: int = 0
+    missions_done: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Membership:
+    """Subscription mirror: tier and end time (the records DB is authoritative)."""
+
+    tier: str = "free"
+    ends_at: float = 0.0
+    reminded: list[int] = field(default_factory=list)
+    in_channel: bool = False
+
+    def is_vip(self, now: float) -> bool:
+        """Whether VIP is active at ``now``."""
+        return self.tier == "vip" and self.ends_at > now
+
+
+@dataclass
+class PlayerState:
+    """Everything one player's actor owns."""
+
+    user_id: int
+    language: str = "en"
+    language_locked: bool = False
+    first_name: str = ""
+    role: str = "player"
+    last_update_id: int = -1
+    transitions: int = 0
+    created_at: float = 0.0
+    last_seen_at: float = 0.0
+    story: StoryPosition = field(default_factory=StoryPosition)
+    signature: dict[str, Any] = field(default_factory=dict)
+    economy: Economy = field(default_factory=Economy)
+    membership: Membership = field(default_factory=Membership)
+
+    def to_bytes(self) -> bytes:
+        """Serialise for a snapshot (JSON; the ink state is base85 of its compressed bytes)."""
+        data = asdict(self)
+        data["story"]["ink_state"] = _b85(self.story.ink_state)
+        data["schema"] = STATE_SCHEMA
+        return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> PlayerState:
+        """Rebuild a state written by :meth:`to_bytes`."""
+        data = json.loads(raw)
+        data.pop("schema", None)
+        story = data.pop("story")
+        story["ink_state"] = _unb85(story["ink_state"])
+        return cls(
+            story=StoryPosition(**story),
+            economy=Economy(**data.pop("economy")),
+            membership=Membership(**data.pop("membership")),
+            **data,
+        )
+
+
+def _b85(raw: bytes) -> str:
+    return base64.b85encode(raw).decode("ascii")
+
+
+def _unb85(text: str) -> bytes:
+    return base64.b85decode(text.encode("ascii"))
