@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "YABOT_"
@@ -123,12 +123,27 @@ class ApiSettings(_Section):
     bootstrap_admin_user: str = "admin"
     bootstrap_admin_password: SecretStr | None = None
     service_token: SecretStr | None = None
+    service_audience: str = "yabot-internal"
+    login_window_s: float = Field(60.0, gt=0)
+    login_attempts_per_user: int = Field(10, ge=1)
+    login_attempts_per_ip: int = Field(30, ge=1)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    readiness_timeout_s: float = Field(2.0, gt=0)
+    min_password_length: int = Field(12, ge=8, le=128)
+
+    @field_validator("jwt_keys", mode="before")
+    @classmethod
+    def _jwt_keys_as_text(cls, value: Any) -> Any:
+        # The environment overlay parses a JSON object; keep it as one secret string.
+        return json.dumps(value) if isinstance(value, dict) else value
 
 
 class SecuritySettings(_Section):
-    """Encryption at rest."""
+    """Encryption at rest, password hashing and production strictness."""
 
     encryption_keys: SecretStr | None = None
+    production: bool = False
+    password_scrypt_log2_n: int = Field(15, ge=10, le=20)
 
 
 class StorySettings(_Section):
