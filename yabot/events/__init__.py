@@ -1,0 +1,1 @@
+"""Domain events: typed models, the transactional outbox, its Redis relay and a consumer."""

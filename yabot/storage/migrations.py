@@ -1,0 +1,238 @@
+"""Forward-only, numbered schema migrations of the records database (``records.db``).
+
+Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the row that
+records it in ``schema_version``, so a crash leaves the schema at a whole version. A released
+migration is never edited: change the schema by appending a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from yabot.config import Settings
+from yabot.observability.logging import get_logger
+from yabot.storage.sqlite_util import connect
+
+RECORDS_DB_NAME = "records.db"
+
+log = get_logger(__name__)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer YABOT than this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: ``apply`` runs inside the migration's transaction."""
+
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _run(db: sqlite_utils.Database, *statements: str) -> None:
+    for statement in statements:
+        db.conn.execute(statement)
+
+
+def _v1_core_tables(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE profiles (
+            user_id INTEGER PRIMARY KEY,
+            first_name TEXT NOT NULL DEFAULT '',
+            username TEXT,
+            language_code TEXT,
+            role TEXT NOT NULL DEFAULT 'player',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL)""",
+        """CREATE TABLE subscriptions (
+            user_id INTEGER PRIMARY KEY,
+            tier TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ends_at REAL,
+            source TEXT NOT NULL,
+            updated_at REAL NOT NULL)""",
+        "CREATE INDEX subscriptions_by_end ON subscriptions (status, ends_at)",
+        """CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount != 0),
+            reason TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+            created_at REAL NOT NULL,
+            correlation_id TEXT)""",
+        "CREATE INDEX ledger_by_user ON ledger (user_id, id)",
+        """CREATE TABLE payments (
+            telegram_payment_charge_id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            amount INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('paid', 'refunded')),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL)""",
+        "CREATE INDEX payments_by_user ON payments (user_id)",
+        """CREATE TABLE items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL,
+            item TEXT NOT NULL,
+            source_key TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL)""",
+        "CREATE INDEX items_by_user ON items (user_id, item)",
+        """CREATE TABLE admins (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT 'admin',
+            created_at REAL NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0)""",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            at REAL NOT NULL,
+            idempotency_key TEXT UNIQUE)""",
+    )
+
+
+def _v2_outbox_and_job_runs(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            user_id INTEGER,
+            created_at REAL NOT NULL,
+            body TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'local')),
+            sent_at REAL)""",
+        "CREATE INDEX outbox_by_status ON outbox (status, seq)",
+        """CREATE TABLE job_runs (
+            job_key TEXT PRIMARY KEY,
+            ran_at REAL NOT NULL)""",
+    )
+
+
+def _v3_wallets(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE wallets (
+            user_id INTEGER PRIMARY KEY,
+            balance INTEGER NOT NULL CHECK (balance >= 0),
+            updated_at REAL NOT NULL)""",
+        """INSERT INTO wallets (user_id, balance, updated_at)
+           SELECT l.user_id, l.balance_after, l.created_at FROM ledger l
+           WHERE l.id = (SELECT MAX(id) FROM ledger WHERE user_id = l.user_id)""",
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "core tables: profiles, subscriptions, ledger, payments, items, admins, audit",
+        _v1_core_tables,
+    ),
+    Migration(2, "events outbox and scheduler job runs", _v2_outbox_and_job_runs),
+    Migration(3, "wallets: one balance row per user, backfilled from the ledger", _v3_wallets),
+)
+HEAD_VERSION = MIGRATIONS[-1].version
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """Return the schema version of the database (0 when it has never been migrated)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
+    """Apply pending migrations up to ``target`` (default: the newest).
+
+    Args:
+        conn: A connection with no open transaction.
+        target: The version to stop at; tests use it to build every earlier schema.
+
+    Returns:
+        How many migrations were applied.
+
+    Raises:
+        SchemaTooNew: The database is at a version this code does not know.
+    """
+    goal = HEAD_VERSION if target is None else target
+    if not 0 <= goal <= HEAD_VERSION:
+        raise ValueError(f"target version must be 0..{HEAD_VERSION}, got {goal}")
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    if conn.in_transaction:
+        conn.commit()
+    applied = 0
+    for migration in MIGRATIONS:
+        if migration.version > goal:
+            break
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = current_version(conn)
+            if version > HEAD_VERSION:
+                raise SchemaTooNew(
+                    f"records database is at schema version {version}, newer than this "
+                    f"YABOT's {HEAD_VERSION}: upgrade YABOT or restore a matching backup"
+                )
+            if migration.version <= version:
+                conn.rollback()
+                continue
+            migration.apply(db)
+            conn.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, time.time()),
+            )
+            conn.commit()
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        applied += 1
+        log.info("migration_applied", version=migration.version, migration=migration.name)
+    if goal == HEAD_VERSION and current_version(conn) > HEAD_VERSION:
+        raise SchemaTooNew(
+            f"records database is at schema version {current_version(conn)}, newer than "
+            f"this YABOT's {HEAD_VERSION}: upgrade YABOT or restore a matching backup"
+        )
+    return applied
+
+
+def records_path(settings: Settings) -> Path:
+    """Return the path of ``records.db`` under the configured data directory."""
+    return Path(settings.storage.data_dir) / RECORDS_DB_NAME
+
+
+def migrate_all(settings: Settings) -> int:
+    """Bring ``records.db`` under ``settings.storage.data_dir`` to the newest schema.
+
+    Returns:
+        How many migrations were applied (0 when already up to date).
+    """
+    conn = connect(records_path(settings), busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)
+    try:
+        return migrate(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,66 @@
+"""Transactional records in SQLite (``records.db``) with the events outbox.
+
+Usage::
+
+    records = RecordsDb.open(settings)
+    result = records.apply(RecordBatch(
+        ledger=[LedgerEntry(user_id, 10, "daily reward", f"daily:{user_id}:2026-11-26")],
+        events=[make_event(DailyClaimed(day="2026-11-26", streak=1, reward=10),
+                           user_id=user_id, idempotency_key=f"daily:{user_id}:2026-11-26")],
+    ))
+    records.balance(user_id)
+"""
+
+from yabot.storage.records.db import RecordsDb
+from yabot.storage.records.models import (
+    AdminAccount,
+    AdminUpsert,
+    AppliedEntry,
+    AuditEntry,
+    AuditRecord,
+    BatchResult,
+    InsufficientFunds,
+    Item,
+    ItemUnlock,
+    JobRun,
+    LedgerEntry,
+    Movement,
+    OutboxFull,
+    Payment,
+    PaymentRecord,
+    PaymentRefund,
+    Profile,
+    ProfileUpsert,
+    RecordBatch,
+    RecordsError,
+    Subscription,
+    SubscriptionChange,
+    UnknownPayment,
+)
+
+__all__ = [
+    "AdminAccount",
+    "AdminUpsert",
+    "AppliedEntry",
+    "AuditEntry",
+    "AuditRecord",
+    "BatchResult",
+    "InsufficientFunds",
+    "Item",
+    "ItemUnlock",
+    "JobRun",
+    "LedgerEntry",
+    "Movement",
+    "OutboxFull",
+    "Payment",
+    "PaymentRecord",
+    "PaymentRefund",
+    "Profile",
+    "ProfileUpsert",
+    "RecordBatch",
+    "RecordsDb",
+    "RecordsError",
+    "Subscription",
+    "SubscriptionChange",
+    "UnknownPayment",
+]
