@@ -1,0 +1,1 @@
+"""Telegram edge: Update types, ingress (webhook, polling), the paced sender and the emulator."""

@@ -1,0 +1,403 @@
+"""Ingress: the webhook route and the polling loop hand validated updates to an `UpdateSink`.
+
+Ingress never processes updates. It validates them, hands them to the sink (the router, which
+appends them to the durable inbox) and only then acknowledges them to Telegram: the webhook
+answers 200, the polling loop moves its offset past them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import Counter
+
+from yabot.observability.logging import get_logger
+from yabot.telegram.sender import api_root, scrub
+from yabot.telegram.types import IncomingUpdate, InvalidUpdate, parse_update
+
+if TYPE_CHECKING:
+    from yabot.config import Settings
+    from yabot.telegram.sender import Sender
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+UPDATES_RECEIVED = Counter(
+    "yabot_telegram_updates_received_total",
+    "Valid updates handed to the sink, by source, kind and outcome (new, duplicate).",
+    ["source", "kind", "outcome"],
+)
+INGRESS_REJECTED = Counter(
+    "yabot_telegram_ingress_rejected_total",
+    "Webhook requests or polled updates refused, by source and reason.",
+    ["source", "reason"],
+)
+POLLING_ERRORS = Counter(
+    "yabot_telegram_polling_errors_total", "getUpdates calls that failed, by reason.", ["reason"]
+)
+
+
+class Overloaded(Exception):
+    """Raised by a sink that must refuse work for now (e.g. the outbox disk budget is spent).
+
+    Args:
+        reason: A short, loggable reason.
+        retry_after_s: When the caller should try again.
+    """
+
+    def __init__(self, reason: str, retry_after_s: float = 5.0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+class UpdateSink(Protocol):
+    """Where ingress hands updates; the router implements it."""
+
+    async def accept(self, update: IncomingUpdate) -> bool:
+        """Store the update durably before returning.
+
+        Args:
+            update: The validated update.
+
+        Returns:
+            True when the update is new, False when its ``update_id`` was seen before.
+
+        Raises:
+            Overloaded: The update cannot be taken now; Telegram should deliver it later.
+        """
+        ...
+
+
+def _refuse(status: int, reason: str, **log_fields: Any) -> JSONResponse:
+    INGRESS_REJECTED.labels("webhook", reason).inc()
+    log.warning("webhook_rejected", status=status, reason=reason, **log_fields)
+    return JSONResponse({"ok": False, "reason": reason}, status_code=status)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def webhook_router(settings: Settings, sink: UpdateSink) -> APIRouter:
+    """Build the FastAPI router with the webhook route at ``telegram.webhook_path``.
+
+    Answers: 401 for a missing or wrong secret header (when a secret is configured), 413 for a
+    body above ``max_body_bytes``, 400 with a short reason for a body that is not a valid Update,
+    503 with Retry-After when the sink is overloaded, 500 when the sink fails, otherwise 200
+    after the sink accepted the update (also for repeats and for update types YABOT ignores).
+
+    Args:
+        settings: YABOT's settings.
+        sink: Receives every valid update before the answer is sent.
+
+    Returns:
+        The router, to include in the application.
+    """
+    telegram = settings.telegram
+    secret = (
+        telegram.webhook_secret.get_secret_value().encode() if telegram.webhook_secret else None
+    )
+    limit = telegram.max_body_bytes
+    if secret is None and telegram.mode == "webhook":
+        log.warning("webhook_without_secret", path=telegram.webhook_path)
+    router = APIRouter()
+
+    @router.post(telegram.webhook_path, include_in_schema=False)
+    async def telegram_webhook(request: Request) -> Response:
+        if secret is not None:
+            given = request.headers.get("x-telegram-bot-api-secret-token", "")
+            if not secrets.compare_digest(given.encode("latin-1"), secret):
+                return _refuse(401, "bad_secret" if given else "missing_secret")
+        try:
+            body = await _read_body(request, limit)
+        except _TooLarge:
+            return _refuse(413, "too_large", limit=limit)
+        try:
+            update = parse_update(body)
+        except InvalidUpdate as exc:
+            return _refuse(400, exc.reason, update_id=exc.update_id)
+        try:
+            is_new = await sink.accept(update)
+        except Overloaded as exc:
+            INGRESS_REJECTED.labels("webhook", "overloaded").inc()
+            log.warning("webhook_overloaded", update_id=update.update_id, reason=exc.reason)
+            return JSONResponse(
+                {"ok": False, "reason": "overloaded"},
+                status_code=503,
+                headers={"Retry-After": str(max(1, round(exc.retry_after_s)))},
+            )
+        except Exception as exc:
+            INGRESS_REJECTED.labels("webhook", "sink_error").inc()
+            log.error("webhook_sink_failed", update_id=update.update_id, error=type(exc).__name__)
+            return JSONResponse({"ok": False, "reason": "internal error"}, status_code=500)
+        _count_accepted("webhook", update, is_new)
+        return JSONResponse({"ok": True})
+
+    return router
+
+
+def _count_accepted(source: str, update: IncomingUpdate, is_new: bool) -> None:
+    outcome = "new" if is_new else "duplicate"
+    UPDATES_RECEIVED.labels(source, update.kind, outcome).inc()
+    if update.kind == "unhandled":
+        log.info(
+            "update_unhandled",
+            source=source,
+            update_id=update.update_id,
+            update_type=update.update_type,
+        )
+    elif not is_new:
+        log.info("update_duplicate", source=source, update_id=update.update_id)
+
+
+class _Stopped(Exception):
+    pass
+
+
+class PollingIngress:
+    """Long-polls getUpdates and hands each update to the sink, in ``update_id`` order.
+
+    The offset moves past an update only after ``sink.accept`` returned, so an update Telegram
+    forgets is always in the inbox. Invalid updates are counted, logged and skipped.
+
+    Args:
+        settings: YABOT's settings (token, api_base, polling_timeout_s, allowed_updates ...).
+        sink: Receives every valid update.
+        http: The client used for getUpdates and deleteWebhook (not closed by this class).
+        limit: Updates per getUpdates call (1-100).
+        backoff_base_s: First delay after an error; doubles per consecutive error.
+        backoff_max_s: Cap on that delay.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        sink: UpdateSink,
+        http: httpx.AsyncClient,
+        *,
+        limit: int = 100,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        telegram = settings.telegram
+        if telegram.bot_token is None:
+            raise ValueError("polling needs telegram.bot_token (TELEGRAM_BOT_TOKEN)")
+        self._token = telegram.bot_token.get_secret_value()
+        self._root = api_root(telegram.api_base, self._token)
+        self._timeout_s = telegram.polling_timeout_s
+        self._request_timeout_s = telegram.request_timeout_s
+        self._allowed_updates = list(telegram.allowed_updates)
+        self._sink = sink
+        self._http = http
+        self._limit = limit
+        self._backoff_base_s = backoff_base_s
+        self._backoff_max_s = backoff_max_s
+        self._failures = 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.offset = 0
+
+    def start(self) -> asyncio.Task[None]:
+        """Start polling in a task on the running loop and return it."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="telegram-polling")
+        return self._task
+
+    async def stop(self) -> None:
+        """Stop polling: an in-flight getUpdates or back-off is abandoned, an accept finishes."""
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def run(self) -> None:
+        """Poll until `stop()`; errors are logged and retried with back-off, never raised."""
+        try:
+            await self._delete_webhook_until_done()
+            while not self._stop.is_set():
+                await self._poll_once()
+        except _Stopped:
+            pass
+        log.info("polling_stopped", offset=self.offset)
+
+    async def _until_stopped(self, awaitable: Awaitable[T]) -> T:
+        work = asyncio.ensure_future(awaitable)
+        stopper = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not work.done():
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            raise _Stopped
+        return work.result()
+
+    async def _sleep(self, seconds: float) -> None:
+        await self._until_stopped(asyncio.sleep(seconds))
+
+    async def _back_off(self, reason: str, retry_after_s: float | None = None) -> None:
+        POLLING_ERRORS.labels(reason).inc()
+        self._failures += 1
+        if retry_after_s is None:
+            ceiling = min(self._backoff_max_s, self._backoff_base_s * 2 ** (self._failures - 1))
+            retry_after_s = random.uniform(ceiling / 2, ceiling)
+        log.warning(
+            "polling_backoff",
+            reason=reason,
+            delay_s=round(retry_after_s, 3),
+            failures=self._failures,
+        )
+        await self._sleep(retry_after_s)
+
+    async def _call(self, method: str, params: dict[str, Any], timeout_s: float) -> httpx.Response:
+        return await self._until_stopped(
+            self._http.post(f"{self._root}/{method}", json=params, timeout=timeout_s)
+        )
+
+    async def _delete_webhook_until_done(self) -> None:
+        while True:
+            try:
+                response = await self._call(
+                    "deleteWebhook", {"drop_pending_updates": False}, self._request_timeout_s
+                )
+                if response.status_code == 200:
+                    self._failures = 0
+                    return
+                await self._back_off(f"deleteWebhook_http_{response.status_code}")
+            except httpx.HTTPError as exc:
+                log.warning("delete_webhook_failed", error=scrub(str(exc), self._token))
+                await self._back_off(type(exc).__name__)
+
+    async def _poll_once(self) -> None:
+        params = {
+            "offset": self.offset,
+            "limit": self._limit,
+            "timeout": self._timeout_s,
+            "allowed_updates": self._allowed_updates,
+        }
+        try:
+            response = await self._call(
+                "getUpdates", params, self._timeout_s + self._request_timeout_s
+            )
+        except httpx.HTTPError as exc:
+            log.warning("get_updates_failed", error=scrub(str(exc), self._token))
+            await self._back_off(type(exc).__name__)
+            return
+        items = await self._items(response)
+        if items is None:
+            return
+        self._failures = 0
+        await self._hand_over(items)
+
+    async def _items(self, response: httpx.Response) -> list[Any] | None:
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            await self._back_off(f"http_{response.status_code}_not_json")
+            return None
+        if response.status_code == 200 and payload.get("ok") is True:
+            result = payload.get("result")
+            if isinstance(result, list):
+                return result
+            await self._back_off("result_not_a_list")
+            return None
+        parameters = payload.get("parameters") or {}
+        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        if response.status_code == 409:
+            log.warning("get_updates_conflict", description=str(payload.get("description"))[:200])
+            await self._back_off("conflict")
+            await self._delete_webhook_until_done()
+            return None
+        delay = float(retry_after) if isinstance(retry_after, int | float) else None
+        await self._back_off(f"http_{response.status_code}", delay)
+        return None
+
+    async def _hand_over(self, items: list[Any]) -> None:
+        stuck_on_invalid = False
+        for item in items:
+            raw = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+            try:
+                update = parse_update(raw)
+            except InvalidUpdate as exc:
+                INGRESS_REJECTED.labels("polling", "invalid_update").inc()
+                log.warning("polled_update_invalid", reason=exc.reason, update_id=exc.update_id)
+                if exc.update_id is not None:
+                    self.offset = max(self.offset, exc.update_id + 1)
+                else:
+                    stuck_on_invalid = True
+                continue
+            if update.update_id < self.offset:
+                continue
+            try:
+                is_new = await self._sink.accept(update)
+            except Overloaded as exc:
+                INGRESS_REJECTED.labels("polling", "overloaded").inc()
+                log.warning("polling_overloaded", update_id=update.update_id, reason=exc.reason)
+                await self._back_off("overloaded", exc.retry_after_s)
+                return
+            except Exception as exc:
+                INGRESS_REJECTED.labels("polling", "sink_error").inc()
+                log.error(
+                    "polling_sink_failed", update_id=update.update_id, error=type(exc).__name__
+                )
+                await self._back_off("sink_error")
+                return
+            _count_accepted("polling", update, is_new)
+            self.offset = update.update_id + 1
+            stuck_on_invalid = False
+        if stuck_on_invalid:
+            await self._back_off("invalid_update_without_id")
+
+
+async def set_webhook(sender: Sender, settings: Settings) -> Any:
+    """Register ``telegram.webhook_url`` with the secret and ``allowed_updates`` (webhook mode).
+
+    Args:
+        sender: The sender to call setWebhook through.
+        settings: YABOT's settings.
+
+    Returns:
+        Telegram's result.
+
+    Raises:
+        ValueError: ``telegram.webhook_url`` is not set.
+        TelegramApiError: Telegram refused the webhook.
+    """
+    telegram = settings.telegram
+    if not telegram.webhook_url:
+        raise ValueError("webhook mode needs telegram.webhook_url (YABOT_TELEGRAM__WEBHOOK_URL)")
+    params: dict[str, Any] = {
+        "url": telegram.webhook_url,
+        "allowed_updates": list(telegram.allowed_updates),
+        "drop_pending_updates": False,
+    }
+    if telegram.webhook_secret is not None:
+        params["secret_token"] = telegram.webhook_secret.get_secret_value()
+    result = await sender.call("setWebhook", params, max_attempts=5)
+    log.info("webhook_set", url=telegram.webhook_url)
+    return result

@@ -1,0 +1,636 @@
+"""The sender: every Bot API call goes through one `Sender` on the asyncio loop.
+
+Submitted calls wait in one FIFO lane per chat, so replies to a chat go out in the order they
+were submitted; different chats proceed concurrently. Calls are paced at Telegram's limits
+(a global rate, a per-chat token bucket, a slower rate for groups), 429 answers pause the chat
+for ``retry_after``, 5xx answers and network errors are retried with exponential back-off and
+jitter, other 4xx answers are given up and reported. A circuit breaker opens after persistent
+failures: calls then wait (never dropped) until a half-open probe succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from prometheus_client import Counter, Gauge, Histogram
+
+from yabot.observability.logging import get_logger
+
+if TYPE_CHECKING:
+    from yabot.config import Settings
+
+# httpx logs every request URL at INFO, and Bot API URLs contain the token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+log = get_logger(__name__)
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+ResultCallback = Callable[[Any, Exception | None], None]
+
+QUEUE_DEPTH = Gauge("yabot_telegram_send_queue_depth", "Calls submitted and not yet finished.")
+SEND_LATENCY = Histogram(
+    "yabot_telegram_send_latency_seconds",
+    "From submit to Telegram's final answer, including pacing and retries.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+REQUEST_LATENCY = Histogram(
+    "yabot_telegram_request_seconds", "One HTTP request to the Bot API, by method.", ["method"]
+)
+CALLS = Counter(
+    "yabot_telegram_calls_total",
+    "Bot API requests by method and outcome (ok, rate_limited, server_error, network_error, "
+    "rejected).",
+    ["method", "outcome"],
+)
+RETRIES = Counter("yabot_telegram_retries_total", "Retried requests, by reason.", ["reason"])
+RATE_LIMITED = Counter("yabot_telegram_429_total", "429 Too Many Requests answers.")
+REJECTED = Counter(
+    "yabot_telegram_sender_rejected_total",
+    "Submissions refused (overloaded, closed) or calls given up (api_error, attempts).",
+    ["reason"],
+)
+DUPLICATES = Counter(
+    "yabot_telegram_sender_duplicates_total", "Submissions skipped: dedupe_key already sent."
+)
+BREAKER_STATE = Gauge(
+    "yabot_telegram_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open."
+)
+
+
+def api_root(api_base: str | None, token: str) -> str:
+    """Return ``{api_base}/bot{token}``, the prefix of every Bot API method URL."""
+    return f"{(api_base or DEFAULT_API_BASE).rstrip('/')}/bot{token}"
+
+
+def scrub(text: str, token: str) -> str:
+    """Remove the bot token from ``text`` (exception messages can carry URLs)."""
+    return text.replace(token, "<token>") if token else text
+
+
+class SenderError(Exception):
+    """Base class of the sender's errors."""
+
+
+class SenderOverloaded(SenderError):
+    """The send queue is full (``telegram.send_queue_limit``); the call was not taken."""
+
+
+class SenderClosed(SenderError):
+    """The sender is not running (not started, or stopped before the call was sent)."""
+
+
+class TelegramApiError(SenderError):
+    """Telegram refused a call (a 4xx other than 429), or attempts ran out.
+
+    Attributes:
+        method: The Bot API method.
+        error_code: Telegram's HTTP status or ``error_code`` (0 for a network error).
+        description: Telegram's description, truncated.
+    """
+
+    def __init__(self, method: str, error_code: int, description: str) -> None:
+        super().__init__(f"{method} failed: {error_code} {description}")
+        self.method = method
+        self.error_code = error_code
+        self.description = description
+
+
+class _Pacer:
+    """A token bucket (GCRA with reservations) plus a hard pause set by 429 answers."""
+
+    __slots__ = ("interval", "not_before", "tat", "tolerance")
+
+    def __init__(self, rate_per_s: float, burst: int) -> None:
+        self.interval = 1.0 / rate_per_s
+        self.tolerance = (burst - 1) * self.interval
+        self.tat = 0.0
+        self.not_before = 0.0
+
+    def reserve(self, now: float) -> float:
+        """Book the next send slot and return how long to wait for it."""
+        at = max(now, self.tat - self.tolerance, self.not_before)
+        self.tat = max(self.tat, at) + self.interval
+        return at - now
+
+    def pause(self, until: float) -> None:
+        """No send before ``until``, and no burst right after it."""
+        self.not_before = max(self.not_before, until)
+        self.tat = max(self.tat, self.not_before + self.tolerance)
+
+    def rested(self, now: float) -> bool:
+        return self.tat <= now and self.not_before <= now
+
+
+_CLOSED, _OPEN, _HALF_OPEN = 0, 1, 2
+
+
+class _Breaker:
+    """Opens after ``failures`` consecutive failures; one probe is let through after ``reset_s``."""
+
+    def __init__(self, failures: int, reset_s: float) -> None:
+        self._threshold = failures
+        self._reset_s = reset_s
+        self._state = _CLOSED
+        self._consecutive = 0
+        self._open_until = 0.0
+        self._probe_busy = False
+        self._changed = asyncio.Event()
+        BREAKER_STATE.set(_CLOSED)
+
+    @property
+    def state(self) -> int:
+        return self._state
+
+    def _set(self, state: int) -> None:
+        if state != self._state:
+            log.warning("sender_breaker", state=("closed", "open", "half_open")[state])
+        self._state = state
+        BREAKER_STATE.set(state)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def acquire(self) -> bool:
+        """Wait until a call may go out; True when the caller is the half-open probe."""
+        while True:
+            if self._state == _CLOSED:
+                return False
+            now = time.monotonic()
+            if self._state == _OPEN and now < self._open_until:
+                timeout: float | None = self._open_until - now
+            elif not self._probe_busy:
+                self._probe_busy = True
+                self._set(_HALF_OPEN)
+                return True
+            else:
+                timeout = None
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout)
+
+    def succeeded(self, probe: bool) -> None:
+        self._consecutive = 0
+        if probe or self._state != _CLOSED:
+            self._probe_busy = False
+            self._set(_CLOSED)
+
+    def failed(self, probe: bool) -> None:
+        self._consecutive += 1
+        if probe or self._consecutive >= self._threshold:
+            self._probe_busy = False
+            self._open_until = time.monotonic() + self._reset_s
+            self._set(_OPEN)
+
+
+class _Job:
+    __slots__ = (
+        "attempts",
+        "body",
+        "chat_id",
+        "max_attempts",
+        "method",
+        "on_result",
+        "submitted_at",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        body: bytes,
+        chat_id: int | None,
+        on_result: ResultCallback | None,
+        max_attempts: int | None,
+    ) -> None:
+        self.method = method
+        self.body = body
+        self.chat_id = chat_id
+        self.on_result = on_result
+        self.max_attempts = max_attempts
+        self.submitted_at = time.monotonic()
+        self.attempts = 0
+
+
+class _Lane:
+    __slots__ = ("jobs", "task")
+
+    def __init__(self) -> None:
+        self.jobs: deque[_Job] = deque()
+        self.task: asyncio.Task[None] | None = None
+
+
+class _Answer:
+    """One request's outcome: ``result`` on success, ``error`` when refused, else retryable.
+
+    ``retry_after`` is Telegram's wait (429, some 5xx); None for a retryable answer means
+    "back off exponentially".
+    """
+
+    __slots__ = ("error", "outcome", "result", "retry_after")
+
+    def __init__(
+        self,
+        outcome: str,
+        result: Any = None,
+        retry_after: float | None = None,
+        error: TelegramApiError | None = None,
+    ) -> None:
+        self.outcome = outcome
+        self.result = result
+        self.retry_after = retry_after
+        self.error = error
+
+    @property
+    def final(self) -> bool:
+        return self.outcome in ("ok", "rejected")
+
+
+class Sender:
+    """Paced, ordered, retrying Bot API client. Create it, ``await start()``, then submit.
+
+    Args:
+        settings: YABOT's settings (``telegram`` section: token, api_base, rates, retries ...).
+        http: A client to use (not closed by the sender); by default one is created with
+            keep-alive connections.
+        max_in_flight: Concurrent HTTP requests at most.
+        dedupe_memory: How many ``dedupe_key`` values are remembered.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        max_in_flight: int = 64,
+        dedupe_memory: int = 100_000,
+    ) -> None:
+        telegram = settings.telegram
+        if telegram.bot_token is None:
+            raise ValueError("the sender needs telegram.bot_token (TELEGRAM_BOT_TOKEN)")
+        self._token = telegram.bot_token.get_secret_value()
+        self._root = api_root(telegram.api_base, self._token)
+        self._settings = telegram
+        self._http = http
+        self._owns_http = http is None
+        self._max_in_flight = max_in_flight
+        self._dedupe_memory = dedupe_memory
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._accepting = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lanes: dict[int | None, _Lane] = {}
+        self._pacers: dict[int, _Pacer] = {}
+        self._global = _Pacer(telegram.global_rate_per_s, 1)
+        self._in_flight: asyncio.Semaphore | None = None
+        self._breaker: _Breaker | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Bind to the running loop and open the HTTP client."""
+        self._loop = asyncio.get_running_loop()
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                timeout=self._settings.request_timeout_s,
+                limits=httpx.Limits(
+                    max_connections=self._max_in_flight,
+                    max_keepalive_connections=self._max_in_flight,
+                ),
+            )
+        self._in_flight = asyncio.Semaphore(self._max_in_flight)
+        self._breaker = _Breaker(self._settings.breaker_failures, self._settings.breaker_reset_s)
+        self._sweeper = asyncio.create_task(self._sweep_pacers(), name="sender-sweeper")
+        with self._lock:
+            self._accepting = True
+        log.info("sender_started", api_base=self._settings.api_base or DEFAULT_API_BASE)
+
+    async def __aenter__(self) -> Sender:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def queue_depth(self) -> int:
+        """Calls submitted and not yet finished."""
+        return self._pending
+
+    @property
+    def breaker_open(self) -> bool:
+        """True while the circuit breaker holds calls back."""
+        return self._breaker is not None and self._breaker.state != _CLOSED
+
+    def submit(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        chat_id: int | None,
+        dedupe_key: str | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> bool:
+        """Queue a call; thread-safe and non-blocking (callable from any thread).
+
+        Calls with the same ``chat_id`` are sent in submission order.
+
+        Args:
+            method: Bot API method, e.g. ``"sendMessage"``.
+            params: Its parameters (JSON-serialisable).
+            chat_id: The chat the call is paced and ordered by; None for chat-less calls.
+            dedupe_key: When given, a second submit with the same key (within the remembered
+                window) is skipped.
+            on_result: Called on the event loop thread with ``(result, None)`` on success or
+                ``(None, error)`` when the call was given up; it must not block.
+
+        Returns:
+            True when queued, False when skipped as a duplicate.
+
+        Raises:
+            SenderOverloaded: ``send_queue_limit`` calls are already waiting.
+            SenderClosed: The sender is not running.
+            TypeError: ``params`` is not JSON-serialisable.
+        """
+        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+        job = _Job(method, body, chat_id, on_result, None)
+        with self._lock:
+            if not self._accepting or self._loop is None:
+                REJECTED.labels("closed").inc()
+                raise SenderClosed("the sender is not running")
+            if dedupe_key is not None and dedupe_key in self._seen:
+                DUPLICATES.inc()
+                log.info("send_duplicate_skipped", method=method, chat_id=chat_id)
+                return False
+            if self._pending >= self._settings.send_queue_limit:
+                REJECTED.labels("overloaded").inc()
+                log.warning(
+                    "sender_overloaded",
+                    method=method,
+                    chat_id=chat_id,
+                    limit=self._settings.send_queue_limit,
+                )
+                raise SenderOverloaded(
+                    f"send queue is full ({self._settings.send_queue_limit} calls waiting)"
+                )
+            if dedupe_key is not None:
+                self._seen[dedupe_key] = None
+                if len(self._seen) > self._dedupe_memory:
+                    self._seen.popitem(last=False)
+            self._pending += 1
+            QUEUE_DEPTH.set(self._pending)
+            loop = self._loop
+        try:
+            loop.call_soon_threadsafe(self._enqueue, job)
+        except RuntimeError:
+            self._finish(job, None, SenderClosed("the event loop is closed"))
+            raise SenderClosed("the event loop is closed") from None
+        return True
+
+    async def call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        chat_id: int | None = None,
+        max_attempts: int | None = None,
+    ) -> Any:
+        """Make a call now, outside the chats' queues (getMe, setWebhook, answer* methods).
+
+        It is not paced, but it retries on 429 (after ``retry_after``), 5xx and network errors,
+        and waits while the circuit breaker is open.
+
+        Args:
+            method: Bot API method.
+            params: Its parameters (JSON-serialisable).
+            chat_id: Only used for logging.
+            max_attempts: Give up after this many attempts; None retries until success or a
+                4xx answer (wrap in ``asyncio.wait_for`` for a deadline).
+
+        Returns:
+            Telegram's ``result``.
+
+        Raises:
+            TelegramApiError: Telegram refused the call, or the attempts ran out.
+            SenderClosed: The sender was not started.
+        """
+        if self._loop is None:
+            raise SenderClosed("the sender is not running")
+        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+        job = _Job(method, body, chat_id, None, max_attempts)
+        result, error = await self._deliver(job, paced=False)
+        if error is not None:
+            raise error
+        return result
+
+    async def stop(self, drain_timeout: float = 5.0) -> int:
+        """Stop taking calls, send what can be sent within ``drain_timeout``, then stop.
+
+        Calls still queued get ``SenderClosed`` through their ``on_result``.
+
+        Args:
+            drain_timeout: Seconds to wait for queued calls to be sent.
+
+        Returns:
+            How many calls were left unsent.
+        """
+        with self._lock:
+            self._accepting = False
+        deadline = time.monotonic() + drain_timeout
+        while self._pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        left = 0
+        for lane in list(self._lanes.values()):
+            if lane.task is not None:
+                lane.task.cancel()
+        for lane in list(self._lanes.values()):
+            if lane.task is not None:
+                await asyncio.gather(lane.task, return_exceptions=True)
+            while lane.jobs:
+                left += 1
+                self._finish(lane.jobs.popleft(), None, SenderClosed("stopped before sending"))
+        self._lanes.clear()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        self._loop = None
+        log.info("sender_stopped", left_unsent=left)
+        return left
+
+    def _enqueue(self, job: _Job) -> None:
+        if self._loop is None:
+            self._finish(job, None, SenderClosed("stopped before sending"))
+            return
+        lane = self._lanes.get(job.chat_id)
+        if lane is None:
+            lane = self._lanes[job.chat_id] = _Lane()
+        lane.jobs.append(job)
+        if lane.task is None:
+            lane.task = asyncio.create_task(self._run_lane(job.chat_id, lane))
+
+    async def _run_lane(self, chat_id: int | None, lane: _Lane) -> None:
+        while lane.jobs:
+            job = lane.jobs[0]
+            result, error = await self._deliver(job, paced=True)
+            lane.jobs.popleft()
+            self._finish(job, result, error)
+        del self._lanes[chat_id]
+
+    def _finish(self, job: _Job, result: Any, error: Exception | None) -> None:
+        with self._lock:
+            self._pending -= 1
+            QUEUE_DEPTH.set(self._pending)
+        SEND_LATENCY.observe(time.monotonic() - job.submitted_at)
+        if job.on_result is None:
+            return
+        try:
+            job.on_result(result, error)
+        except Exception:
+            log.exception("send_callback_failed", method=job.method, chat_id=job.chat_id)
+
+    def _pacer(self, chat_id: int) -> _Pacer:
+        pacer = self._pacers.get(chat_id)
+        if pacer is None:
+            if chat_id < 0:
+                pacer = _Pacer(self._settings.group_rate_per_min / 60.0, 1)
+            else:
+                pacer = _Pacer(self._settings.chat_rate_per_s, self._settings.chat_burst)
+            self._pacers[chat_id] = pacer
+        return pacer
+
+    async def _pace(self, chat_id: int | None) -> None:
+        if chat_id is not None:
+            delay = self._pacer(chat_id).reserve(time.monotonic())
+            if delay > 0:
+                await asyncio.sleep(delay)
+        delay = self._global.reserve(time.monotonic())
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _deliver(self, job: _Job, *, paced: bool) -> tuple[Any, TelegramApiError | None]:
+        assert self._breaker is not None
+        while True:
+            probe = await self._breaker.acquire()
+            if paced:
+                await self._pace(job.chat_id)
+            job.attempts += 1
+            answer = await self._request(job.method, job.body)
+            if answer.outcome in ("server_error", "network_error"):
+                self._breaker.failed(probe)
+            else:
+                self._breaker.succeeded(probe)
+            if answer.final:
+                if answer.error is not None:
+                    REJECTED.labels("api_error").inc()
+                    log.warning(
+                        "send_rejected",
+                        method=job.method,
+                        chat_id=job.chat_id,
+                        error_code=answer.error.error_code,
+                        description=answer.error.description,
+                    )
+                return answer.result, answer.error
+            if job.max_attempts is not None and job.attempts >= job.max_attempts:
+                REJECTED.labels("attempts").inc()
+                log.warning(
+                    "send_attempts_exhausted",
+                    method=job.method,
+                    chat_id=job.chat_id,
+                    attempts=job.attempts,
+                    last_outcome=answer.outcome,
+                )
+                return None, TelegramApiError(job.method, 0, f"gave up: {answer.outcome}")
+            RETRIES.labels(answer.outcome).inc()
+            wait = answer.retry_after
+            if wait is None:
+                wait = self._backoff(job.attempts)
+            if paced and answer.outcome == "rate_limited":
+                until = time.monotonic() + wait
+                if job.chat_id is not None:
+                    self._pacer(job.chat_id).pause(until)
+                else:
+                    self._global.pause(until)
+            else:
+                await asyncio.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self._settings.retry_max_s, self._settings.retry_base_s * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def _request(self, method: str, body: bytes) -> _Answer:
+        assert self._http is not None and self._in_flight is not None
+        started = time.perf_counter()
+        try:
+            async with self._in_flight:
+                response = await self._http.post(
+                    f"{self._root}/{method}",
+                    content=body,
+                    headers={"content-type": "application/json"},
+                )
+        except httpx.HTTPError as exc:
+            CALLS.labels(method, "network_error").inc()
+            log.warning(
+                "send_network_error",
+                method=method,
+                error=type(exc).__name__,
+                detail=scrub(str(exc), self._token)[:200],
+            )
+            return _Answer("network_error")
+        finally:
+            REQUEST_LATENCY.labels(method).observe(time.perf_counter() - started)
+        return self._interpret(method, response)
+
+    def _interpret(self, method: str, response: httpx.Response) -> _Answer:
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        status = response.status_code
+        if not isinstance(payload, dict):
+            CALLS.labels(method, "server_error").inc()
+            log.warning("send_bad_answer", method=method, status=status)
+            return _Answer("server_error")
+        if status == 200 and payload.get("ok") is True:
+            CALLS.labels(method, "ok").inc()
+            return _Answer("ok", result=payload.get("result"))
+        parameters = payload.get("parameters")
+        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        if not isinstance(retry_after, int | float) or isinstance(retry_after, bool):
+            retry_after = None
+        code = payload.get("error_code", status)
+        description = str(payload.get("description", ""))[:200]
+        if status == 429:
+            CALLS.labels(method, "rate_limited").inc()
+            RATE_LIMITED.inc()
+            wait = float(retry_after) if retry_after is not None else self._settings.retry_base_s
+            log.warning("send_rate_limited", method=method, retry_after_s=wait)
+            return _Answer("rate_limited", retry_after=wait)
+        if status >= 500:
+            CALLS.labels(method, "server_error").inc()
+            log.warning("send_server_error", method=method, status=status, description=description)
+            return _Answer("server_error", retry_after=retry_after)
+        CALLS.labels(method, "rejected").inc()
+        return _Answer("rejected", error=TelegramApiError(method, int(code), description))
+
+    async def _sweep_pacers(self, every_s: float = 30.0) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            now = time.monotonic()
+            idle = [
+                chat_id
+                for chat_id, pacer in self._pacers.items()
+                if pacer.rested(now) and chat_id not in self._lanes
+            ]
+            for chat_id in idle:
+                del self._pacers[chat_id]
