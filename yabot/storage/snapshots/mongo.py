@@ -1,0 +1,205 @@
+"""Snapshots in MongoDB (pymongo): the production store, one ``bulk_write`` per group commit.
+
+A document is ``{_id: key, v: version, u: last_update_id, s: state, t: updated_at, w: tag}``.
+Compare-and-set is in the filter: version ``v`` replaces ``{_id: key, v: v - 1}`` with an
+upsert, so a stale version collides with the existing ``_id`` (duplicate key) and changes
+nothing; version 1 is a plain insert. ``w`` fingerprints the snapshot so that retrying a batch
+whose reply was lost recognises its own writes as saved instead of as conflicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bson import Binary
+from pymongo import InsertOne, MongoClient, UpdateOne, WriteConcern
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from yabot.config import StorageSettings
+from yabot.storage.snapshots.base import (
+    SaveOutcome,
+    SaveStatus,
+    Snapshot,
+    SnapshotConflict,
+    SnapshotStoreError,
+    split_valid,
+)
+from yabot.storage.snapshots.metrics import SNAPSHOT_REJECTED
+
+DUPLICATE_KEY = 11000
+
+
+def _tag(snap: Snapshot) -> str:
+    digest = hashlib.blake2b(snap.state, digest_size=8).hexdigest()
+    return f"{snap.version}:{snap.last_update_id}:{snap.updated_at!r}:{digest}"
+
+
+def _document(snap: Snapshot) -> dict[str, Any]:
+    return {
+        "v": snap.version,
+        "u": snap.last_update_id,
+        "s": Binary(snap.state),
+        "t": snap.updated_at,
+        "w": _tag(snap),
+    }
+
+
+class MongoSnapshotStore:
+    """A :class:`~yabot.storage.snapshots.base.SnapshotStore` in a MongoDB collection."""
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        database: str = "yabot",
+        collection: str = "snapshots",
+        pool_size: int = 50,
+        timeout_ms: int = 2000,
+        tls: bool = False,
+        tls_ca_file: Path | None = None,
+    ) -> None:
+        options: dict[str, Any] = {
+            "maxPoolSize": pool_size,
+            "timeoutMS": timeout_ms,
+            "serverSelectionTimeoutMS": timeout_ms,
+            "connectTimeoutMS": timeout_ms,
+            "appname": "yabot",
+        }
+        if tls:
+            options["tls"] = True
+            if tls_ca_file is not None:
+                options["tlsCAFile"] = str(tls_ca_file)
+        self._client: MongoClient[dict[str, Any]] = MongoClient(uri, **options)
+        db = self._client.get_database(database, write_concern=WriteConcern(w="majority", j=True))
+        self._col: Collection[dict[str, Any]] = db[collection]
+
+    @classmethod
+    def from_settings(cls, settings: StorageSettings) -> MongoSnapshotStore:
+        """Build from ``[storage]`` settings (``mongodb_uri`` must be set)."""
+        if not settings.mongodb_uri:
+            raise ValueError("storage.mongodb_uri is not set")
+        return cls(
+            settings.mongodb_uri,
+            database=settings.mongodb_database,
+            pool_size=settings.mongodb_pool_size,
+            timeout_ms=settings.mongodb_timeout_ms,
+            tls=settings.mongodb_tls,
+            tls_ca_file=settings.mongodb_tls_ca_file,
+        )
+
+    def load(self, key: str) -> Snapshot | None:
+        """Return the stored snapshot of ``key``, or None."""
+        try:
+            doc = self._col.find_one({"_id": key})
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot load failed: {exc}") from exc
+        if doc is None:
+            return None
+        return Snapshot(key, doc["v"], doc["u"], bytes(doc["s"]), doc["t"])
+
+    def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
+        """Store the snapshots with one unordered ``bulk_write``, each with compare-and-set."""
+        valid, outcomes = split_valid(snapshots)
+        SNAPSHOT_REJECTED.inc(len(outcomes))
+        if not valid:
+            return [outcomes[i] for i in range(len(snapshots))]
+        ops: list[InsertOne[dict[str, Any]] | UpdateOne] = []
+        for index in valid:
+            snap = snapshots[index]
+            if snap.version == 1:
+                ops.append(InsertOne({"_id": snap.key, **_document(snap)}))
+            else:
+                ops.append(
+                    UpdateOne(
+                        {"_id": snap.key, "v": snap.version - 1},
+                        {"$set": _document(snap)},
+                        upsert=True,
+                    )
+                )
+        errors: dict[int, dict[str, Any]] = {}
+        upserted: set[int] = set()
+        try:
+            result = self._col.bulk_write(ops, ordered=False)
+            upserted = set(result.upserted_ids or {})
+        except BulkWriteError as exc:
+            if exc.details.get("writeConcernErrors"):
+                raise SnapshotStoreError(f"MongoDB write concern failed: {exc}") from exc
+            errors = {e["index"]: e for e in exc.details.get("writeErrors", [])}
+            upserted = {u["index"] for u in exc.details.get("upserted", [])}
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot save failed: {exc}") from exc
+        refused: list[Snapshot] = []
+        resurrected: set[str] = set()
+        for op_index, index in enumerate(valid):
+            snap = snapshots[index]
+            error = errors.get(op_index)
+            if error is not None and error.get("code") != DUPLICATE_KEY:
+                SNAPSHOT_REJECTED.inc()
+                outcomes[index] = SaveOutcome(
+                    snap.key, snap.version, SaveStatus.REJECTED, error=str(error.get("errmsg"))
+                )
+            elif error is not None:
+                refused.append(snap)
+            elif op_index in upserted:  # version > 1 written where the key was absent
+                refused.append(snap)
+                resurrected.add(snap.key)
+            else:
+                outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
+        if refused:
+            resolved = self._resolve_refused(refused, resurrected)
+            for index in valid:
+                outcome = resolved.get(snapshots[index].key)
+                if outcome is not None:
+                    outcomes[index] = outcome
+        return [outcomes[i] for i in range(len(snapshots))]
+
+    def _resolve_refused(
+        self, refused: list[Snapshot], resurrected: set[str]
+    ) -> dict[str, SaveOutcome]:
+        """Undo upserts of absent keys, then tell our own earlier writes from real conflicts."""
+        try:
+            for snap in refused:
+                if snap.key in resurrected:
+                    self._col.delete_one({"_id": snap.key, "w": _tag(snap)})
+            stored = {
+                doc["_id"]: doc
+                for doc in self._col.find(
+                    {"_id": {"$in": [s.key for s in refused]}}, {"v": 1, "w": 1}
+                )
+            }
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot save failed: {exc}") from exc
+        resolved: dict[str, SaveOutcome] = {}
+        for snap in refused:
+            doc = stored.get(snap.key)
+            if doc is not None and doc.get("w") == _tag(snap) and snap.key not in resurrected:
+                resolved[snap.key] = SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
+                continue
+            conflict = SnapshotConflict(snap.key, snap.version, None if doc is None else doc["v"])
+            resolved[snap.key] = SaveOutcome(
+                snap.key, snap.version, SaveStatus.CONFLICT, conflict=conflict
+            )
+        return resolved
+
+    def delete(self, key: str) -> None:
+        """Remove the snapshot of ``key`` if any."""
+        try:
+            self._col.delete_one({"_id": key})
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot delete failed: {exc}") from exc
+
+    def ping(self) -> bool:
+        """Return True when the server answers a ``ping``."""
+        try:
+            self._client.admin.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close the client and its pool."""
+        self._client.close()
