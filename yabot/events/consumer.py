@@ -1,0 +1,190 @@
+"""``EventConsumer``: at-least-once reading of the event stream, deduplicated by event_id.
+
+A consumer belongs to a consumer group. It first re-reads its own unacknowledged entries
+(left by a crash), then new ones. An event whose id was already handled by the group is
+acknowledged and skipped. Handled ids are remembered in Redis (``SET ... EX``, shared by the
+group and surviving a consumer restart) and in a bounded local memory. Entries that are not
+valid events go to ``<stream>:dead`` and are acknowledged, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from pydantic import ValidationError
+
+from yabot.events import metrics
+from yabot.events.models import Event
+from yabot.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One stream entry carrying an event."""
+
+    entry_id: str
+    event: Event
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class EventConsumer:
+    """Reads a consumer group of the event stream.
+
+    Args:
+        client: A ``redis.Redis`` client.
+        stream: The stream key.
+        group: Consumer group name (one per kind of consumer, e.g. ``missions``).
+        consumer: This consumer's name inside the group.
+        dedupe_ttl_s: How long handled event ids are remembered in Redis.
+        local_memory: How many handled ids are also kept in memory.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        stream: str,
+        group: str,
+        consumer: str,
+        dedupe_ttl_s: int = 7 * 86_400,
+        local_memory: int = 100_000,
+    ) -> None:
+        self._client = client
+        self._stream = stream
+        self._group = group
+        self._consumer = consumer
+        self._ttl = dedupe_ttl_s
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._memory = local_memory
+        self._recovering = True
+
+    def ensure_group(self) -> None:
+        """Create the group (and the stream) if missing; new groups start at the beginning."""
+        try:
+            self._client.xgroup_create(self._stream, self._group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def _seen_key(self, event_id: str) -> str:
+        return f"{self._stream}:seen:{self._group}:{event_id}"
+
+    def poll(self, count: int = 100, block_ms: int = 1000) -> list[Delivery]:
+        """Return up to ``count`` events not yet handled by the group (duplicates are acked).
+
+        Handle each, then call :meth:`ack` with them.
+        """
+        start = "0" if self._recovering else ">"
+        try:
+            reply = self._client.xreadgroup(
+                self._group, self._consumer, {self._stream: start}, count=count,
+                block=None if self._recovering else block_ms,
+            )
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self.ensure_group()
+            return []
+        entries = reply[0][1] if reply else []
+        if self._recovering and not entries:
+            self._recovering = False
+        deliveries, skip = self._decode(entries)
+        if skip:
+            self._client.xack(self._stream, self._group, *skip)
+        return self._drop_seen(deliveries)
+
+    def _decode(self, entries: list[Any]) -> tuple[list[Delivery], list[str]]:
+        deliveries: list[Delivery] = []
+        skip: list[str] = []
+        for raw_id, fields in entries:
+            entry_id = _text(raw_id)
+            if not fields:
+                skip.append(entry_id)
+                continue
+            body = fields.get(b"body", fields.get("body"))
+            try:
+                event = Event.model_validate_json(body or b"")
+            except ValidationError as exc:
+                self._client.xadd(f"{self._stream}:dead", {"entry_id": entry_id,
+                                                            "error": str(exc)[:500],
+                                                            "body": body or b""})
+                log.error("event_undecodable", stream=self._stream, entry_id=entry_id,
+                          group=self._group)
+                skip.append(entry_id)
+                continue
+            deliveries.append(Delivery(entry_id, event))
+        return deliveries, skip
+
+    def _drop_seen(self, deliveries: list[Delivery]) -> list[Delivery]:
+        if not deliveries:
+            return []
+        ids = [str(d.event.event_id) for d in deliveries]
+        remote = self._client.mget([self._seen_key(i) for i in ids])
+        fresh: list[Delivery] = []
+        duplicate_entries: list[str] = []
+        batch_ids: set[str] = set()
+        for delivery, event_id, stored in zip(deliveries, ids, remote, strict=True):
+            if event_id in self._seen or stored is not None or event_id in batch_ids:
+                duplicate_entries.append(delivery.entry_id)
+            else:
+                batch_ids.add(event_id)
+                fresh.append(delivery)
+        if duplicate_entries:
+            metrics.CONSUMER_DUPLICATES.labels(self._group).inc(len(duplicate_entries))
+            self._client.xack(self._stream, self._group, *duplicate_entries)
+        return fresh
+
+    def ack(self, deliveries: list[Delivery]) -> None:
+        """Record the events as handled by the group and acknowledge their entries."""
+        if not deliveries:
+            return
+        pipe = self._client.pipeline(transaction=True)
+        for delivery in deliveries:
+            pipe.set(self._seen_key(str(delivery.event.event_id)), b"1", ex=self._ttl)
+        pipe.xack(self._stream, self._group, *[d.entry_id for d in deliveries])
+        pipe.execute()
+        for delivery in deliveries:
+            self._seen[str(delivery.event.event_id)] = None
+        while len(self._seen) > self._memory:
+            self._seen.popitem(last=False)
+
+    def process(self, handler: Callable[[Event], None], count: int = 100,
+                block_ms: int = 1000) -> int:
+        """Poll once, call ``handler`` for each new event in order, ack them; returns how many.
+
+        If ``handler`` raises, the events handled before it are acked and the rest stay
+        pending for this consumer (they come back on the next poll after a restart).
+        """
+        deliveries = self.poll(count, block_ms)
+        done: list[Delivery] = []
+        try:
+            for delivery in deliveries:
+                handler(delivery.event)
+                done.append(delivery)
+        finally:
+            self.ack(done)
+            if len(done) < len(deliveries):
+                self._recovering = True
+        return len(done)
+
+    def run(self, handler: Callable[[Event], None], stop: threading.Event, *,
+            retry_s: float = 0.5, block_ms: int = 500) -> None:
+        """Process until ``stop`` is set, riding out Redis outages (retries every ``retry_s``)."""
+        while not stop.is_set():
+            try:
+                self.process(handler, block_ms=block_ms)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("event_consumer_redis_unavailable", group=self._group,
+                            error=type(exc).__name__)
+                self._recovering = True
+                stop.wait(retry_s)

@@ -1,0 +1,227 @@
+"""``OutboxRelay``: a background thread publishing the outbox to Redis, in order.
+
+Each cycle takes the oldest unsent events (``relay_batch_size``), sends them in one pipeline
+(``XADD`` with approximate ``MAXLEN`` to the stream, ``PUBLISH`` to the live channel) and
+marks them sent. A failure leaves them pending, so they are sent again (at least once; the
+consumer deduplicates by ``event_id``). A circuit breaker stops hammering a Redis that is
+down; the backlog then grows on disk, bounded by the outbox budget. Without ``redis_url``
+the relay publishes nothing and only prunes ``local`` events after ``outbox_retention_s``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import redis
+
+from yabot.config import Settings
+from yabot.events import metrics
+from yabot.events.breaker import BreakerState, CircuitBreaker
+from yabot.events.redis_client import redis_from_url
+from yabot.observability.logging import get_logger
+from yabot.storage.records import RecordsDb
+
+log = get_logger(__name__)
+
+PRUNE_EVERY_S = 60.0
+RedisState = Literal["up", "down", "unknown", "disabled"]
+
+
+@dataclass(frozen=True, slots=True)
+class RelayHealth:
+    """What ``OutboxRelay.health()`` reports."""
+
+    redis: RedisState
+    breaker: BreakerState
+    running: bool
+    backlog_events: int
+    backlog_bytes: int
+    budget_bytes: int
+    lag_s: float
+    published: int
+    last_error: str | None
+
+    @property
+    def healthy(self) -> bool:
+        """True when events flow (or no Redis is configured) and the backlog is in budget."""
+        flowing = self.redis in ("up", "unknown", "disabled")
+        return flowing and self.backlog_bytes < self.budget_bytes
+
+
+class OutboxRelay:
+    """Publishes the records' outbox to a Redis stream and a Pub/Sub channel.
+
+    Args:
+        records: The records database holding the outbox.
+        client_factory: Builds the Redis client; None means no Redis (local mode).
+        stream: Stream key for ``XADD``.
+        channel: Pub/Sub channel for live listeners.
+        stream_maxlen: Approximate ``MAXLEN`` of the stream.
+        batch_size: Events per pipeline.
+        interval_s: Idle poll interval (an ``apply`` that writes events wakes it sooner).
+        retention_s: Sent and local events are deleted after this.
+        breaker: Circuit breaker around Redis.
+    """
+
+    def __init__(
+        self,
+        records: RecordsDb,
+        *,
+        client_factory: Callable[[], Any] | None,
+        stream: str = "yabot:events",
+        channel: str = "yabot:events:live",
+        stream_maxlen: int = 1_000_000,
+        batch_size: int = 500,
+        interval_s: float = 0.2,
+        retention_s: float = 86_400.0,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self._records = records
+        self._factory = client_factory
+        self._client: Any = None
+        self._stream = stream
+        self._channel = channel
+        self._maxlen = stream_maxlen
+        self._batch_size = batch_size
+        self._interval_s = interval_s
+        self._retention_s = retention_s
+        self._breaker = breaker or CircuitBreaker(3, 2.0)
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._redis_state: RedisState = "disabled" if client_factory is None else "unknown"
+        self._last_error: str | None = None
+        self._published = 0
+        self._next_prune = 0.0
+        records.add_events_listener(self._wake.set)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, records: RecordsDb) -> OutboxRelay:
+        """Build the relay from ``[events]`` settings."""
+        events = settings.events
+        url = events.redis_url
+        factory: Callable[[], Any] | None = None
+        if url:
+            def factory() -> Any:
+                return redis_from_url(url, tls_ca_file=events.redis_tls_ca_file)
+        return cls(
+            records,
+            client_factory=factory,
+            stream=events.stream,
+            channel=events.pubsub_channel,
+            stream_maxlen=events.stream_maxlen,
+            batch_size=events.relay_batch_size,
+            interval_s=events.relay_interval_s,
+            retention_s=events.outbox_retention_s,
+            breaker=CircuitBreaker(events.relay_breaker_failures, events.relay_breaker_reset_s),
+        )
+
+    def start(self) -> None:
+        """Start the relay thread."""
+        if self._thread is not None:
+            raise RuntimeError("relay already started")
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="outbox-relay", daemon=True)
+        self._thread.start()
+        log.info("relay_started", mode="redis" if self._factory else "local",
+                 stream=self._stream)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the thread after its current cycle (one last flush is attempted)."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        thread.join(timeout_s)
+        self._thread = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        log.info("relay_stopped", backlog_events=self._records.outbox_backlog().events)
+
+    def wake(self) -> None:
+        """Ask for a cycle now (``apply`` does this after writing events)."""
+        self._wake.set()
+
+    def health(self) -> RelayHealth:
+        """Report Redis, the breaker, the backlog and the lag."""
+        backlog = self._records.outbox_backlog()
+        lag = 0.0 if backlog.oldest_created_at is None else time.time() - backlog.oldest_created_at
+        return RelayHealth(
+            redis=self._redis_state,
+            breaker=self._breaker.state,
+            running=self._thread is not None and self._thread.is_alive(),
+            backlog_events=backlog.events,
+            backlog_bytes=backlog.bytes,
+            budget_bytes=self._records.outbox_budget_bytes,
+            lag_s=max(lag, 0.0),
+            published=self._published,
+            last_error=self._last_error,
+        )
+
+    def _loop(self) -> None:
+        while True:
+            stopping = self._stopping.is_set()
+            try:
+                published = self.run_once()
+            except Exception:
+                log.exception("relay_cycle_crashed")
+                published = 0
+            if stopping:
+                return
+            if published < self._batch_size:
+                self._wake.wait(self._interval_s)
+                self._wake.clear()
+
+    def run_once(self) -> int:
+        """Publish one batch of pending events; returns how many were published."""
+        now = time.monotonic()
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY_S
+            self._records.outbox_prune(self._retention_s)
+        if self._factory is None or not self._breaker.allow():
+            return 0
+        rows = self._records.outbox_pending(self._batch_size)
+        if not rows:
+            metrics.RELAY_LAG.set(0)
+            return 0
+        metrics.RELAY_LAG.set(max(time.time() - rows[0].created_at, 0.0))
+        try:
+            if self._client is None:
+                self._client = self._factory()
+            pipe = self._client.pipeline(transaction=False)
+            for row in rows:
+                fields = {"event_id": row.event_id, "type": row.type,
+                          "user_id": "" if row.user_id is None else str(row.user_id),
+                          "body": row.body}
+                pipe.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
+                pipe.publish(self._channel, row.body)
+            pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            self._on_failure(exc, len(rows))
+            return 0
+        self._records.outbox_mark_sent([row.seq for row in rows])
+        if self._redis_state != "up":
+            log.info("redis_available", stream=self._stream)
+        self._redis_state = "up"
+        self._breaker.success()
+        metrics.REDIS_UP.set(1)
+        metrics.EVENTS_PUBLISHED.inc(len(rows))
+        self._published += len(rows)
+        return len(rows)
+
+    def _on_failure(self, exc: Exception, pending: int) -> None:
+        self._redis_state = "down"
+        self._last_error = f"{type(exc).__name__}: {exc}"
+        metrics.REDIS_UP.set(0)
+        metrics.RELAY_FAILURES.inc()
+        opened = self._breaker.failure()
+        backlog = self._records.outbox_backlog()
+        event = log.error if opened else log.warning
+        event("relay_publish_failed", error=self._last_error, breaker=self._breaker.state,
+              batch=pending, backlog_events=backlog.events, backlog_bytes=backlog.bytes)
