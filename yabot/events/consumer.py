@@ -87,7 +87,10 @@ class EventConsumer:
         start = "0" if self._recovering else ">"
         try:
             reply = self._client.xreadgroup(
-                self._group, self._consumer, {self._stream: start}, count=count,
+                self._group,
+                self._consumer,
+                {self._stream: start},
+                count=count,
                 block=None if self._recovering else block_ms,
             )
         except redis.ResponseError as exc:
@@ -115,11 +118,13 @@ class EventConsumer:
             try:
                 event = Event.model_validate_json(body or b"")
             except ValidationError as exc:
-                self._client.xadd(f"{self._stream}:dead", {"entry_id": entry_id,
-                                                            "error": str(exc)[:500],
-                                                            "body": body or b""})
-                log.error("event_undecodable", stream=self._stream, entry_id=entry_id,
-                          group=self._group)
+                self._client.xadd(
+                    f"{self._stream}:dead",
+                    {"entry_id": entry_id, "error": str(exc)[:500], "body": body or b""},
+                )
+                log.error(
+                    "event_undecodable", stream=self._stream, entry_id=entry_id, group=self._group
+                )
                 skip.append(entry_id)
                 continue
             deliveries.append(Delivery(entry_id, event))
@@ -158,8 +163,9 @@ class EventConsumer:
         while len(self._seen) > self._memory:
             self._seen.popitem(last=False)
 
-    def process(self, handler: Callable[[Event], None], count: int = 100,
-                block_ms: int = 1000) -> int:
+    def process(
+        self, handler: Callable[[Event], None], count: int = 100, block_ms: int = 1000
+    ) -> int:
         """Poll once, call ``handler`` for each new event in order, ack them; returns how many.
 
         If ``handler`` raises, the events handled before it are acked and the rest stay
@@ -177,14 +183,21 @@ class EventConsumer:
                 self._recovering = True
         return len(done)
 
-    def run(self, handler: Callable[[Event], None], stop: threading.Event, *,
-            retry_s: float = 0.5, block_ms: int = 500) -> None:
+    def run(
+        self,
+        handler: Callable[[Event], None],
+        stop: threading.Event,
+        *,
+        retry_s: float = 0.5,
+        block_ms: int = 500,
+    ) -> None:
         """Process until ``stop`` is set, riding out Redis outages (retries every ``retry_s``)."""
         while not stop.is_set():
             try:
                 self.process(handler, block_ms=block_ms)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                log.warning("event_consumer_redis_unavailable", group=self._group,
-                            error=type(exc).__name__)
+                log.warning(
+                    "event_consumer_redis_unavailable", group=self._group, error=type(exc).__name__
+                )
                 self._recovering = True
                 stop.wait(retry_s)

@@ -17,12 +17,8 @@ OUTBOX_REJECTED = Counter(
 EVENTS_PUBLISHED = Counter(
     "yabot_events_published_total", "Events published to the Redis stream by the relay"
 )
-RELAY_LAG = Gauge(
-    "yabot_outbox_relay_lag_seconds", "Age of the oldest unsent event (0 when none)"
-)
-RELAY_FAILURES = Counter(
-    "yabot_outbox_relay_failures_total", "Failed attempts to publish to Redis"
-)
+RELAY_LAG = Gauge("yabot_outbox_relay_lag_seconds", "Age of the oldest unsent event (0 when none)")
+RELAY_FAILURES = Counter("yabot_outbox_relay_failures_total", "Failed attempts to publish to Redis")
 REDIS_UP = Gauge("yabot_redis_up", "1 when the relay's last Redis call succeeded")
 EVENTS_PRUNED = Counter(
     "yabot_outbox_pruned_total", "Sent or local events deleted after their retention"
@@ -31,6 +27,7 @@ LEDGER_REFUSED = Counter(
     "yabot_ledger_insufficient_funds_total", "Batches refused because a debit exceeded a balance"
 )
 CONSUMER_DUPLICATES = Counter(
-    "yabot_event_consumer_duplicates_total", "Events a consumer skipped as already handled",
+    "yabot_event_consumer_duplicates_total",
+    "Events a consumer skipped as already handled",
     ["group"],
 )

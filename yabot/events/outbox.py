@@ -45,7 +45,11 @@ def encode(event: Event) -> tuple[str, int]:
 
 
 def insert(
-    conn: sqlite3.Connection, event: Event, body: str, size: int, status: OutboxStatus,
+    conn: sqlite3.Connection,
+    event: Event,
+    body: str,
+    size: int,
+    status: OutboxStatus,
     now: float,
 ) -> bool:
     """Insert one event; False when its ``event_id`` is already there (a replay)."""

@@ -106,8 +106,10 @@ class OutboxRelay:
         url = events.redis_url
         factory: Callable[[], Any] | None = None
         if url:
+
             def factory() -> Any:
                 return redis_from_url(url, tls_ca_file=events.redis_tls_ca_file)
+
         return cls(
             records,
             client_factory=factory,
@@ -127,8 +129,7 @@ class OutboxRelay:
         self._stopping.clear()
         self._thread = threading.Thread(target=self._loop, name="outbox-relay", daemon=True)
         self._thread.start()
-        log.info("relay_started", mode="redis" if self._factory else "local",
-                 stream=self._stream)
+        log.info("relay_started", mode="redis" if self._factory else "local", stream=self._stream)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the thread after its current cycle (one last flush is attempted)."""
@@ -196,9 +197,12 @@ class OutboxRelay:
                 self._client = self._factory()
             pipe = self._client.pipeline(transaction=False)
             for row in rows:
-                fields = {"event_id": row.event_id, "type": row.type,
-                          "user_id": "" if row.user_id is None else str(row.user_id),
-                          "body": row.body}
+                fields = {
+                    "event_id": row.event_id,
+                    "type": row.type,
+                    "user_id": "" if row.user_id is None else str(row.user_id),
+                    "body": row.body,
+                }
                 pipe.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
                 pipe.publish(self._channel, row.body)
             pipe.execute()
@@ -223,5 +227,11 @@ class OutboxRelay:
         opened = self._breaker.failure()
         backlog = self._records.outbox_backlog()
         event = log.error if opened else log.warning
-        event("relay_publish_failed", error=self._last_error, breaker=self._breaker.state,
-              batch=pending, backlog_events=backlog.events, backlog_bytes=backlog.bytes)
+        event(
+            "relay_publish_failed",
+            error=self._last_error,
+            breaker=self._breaker.state,
+            batch=pending,
+            backlog_events=backlog.events,
+            backlog_bytes=backlog.bytes,
+        )

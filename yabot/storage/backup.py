@@ -94,8 +94,9 @@ def backup(settings: Settings, path: Path) -> Path:
             check = _integrity(copy)
             if check != "ok":
                 raise BackupError(f"backup copy of {source.name} failed integrity_check: {check}")
-            files.append({"name": source.name, "bytes": copy.stat().st_size,
-                          "sha256": _sha256(copy)})
+            files.append(
+                {"name": source.name, "bytes": copy.stat().st_size, "sha256": _sha256(copy)}
+            )
         records = staging / RECORDS_DB_NAME
         schema = None
         if records.exists():
@@ -104,8 +105,12 @@ def backup(settings: Settings, path: Path) -> Path:
                 schema = current_version(conn)
             finally:
                 conn.close()
-        manifest = {"format": FORMAT, "created_at": time.time(), "files": files,
-                    "records_schema_version": schema}
+        manifest = {
+            "format": FORMAT,
+            "created_at": time.time(),
+            "files": files,
+            "records_schema_version": schema,
+        }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         staging.rename(target)
     except BaseException:
@@ -144,9 +149,7 @@ def _refuse_if_in_use(database: Path) -> None:
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.OperationalError as exc:
-        raise BackupError(
-            f"{database} is in use ({exc}): stop the bot before restoring"
-        ) from None
+        raise BackupError(f"{database} is in use ({exc}): stop the bot before restoring") from None
     finally:
         conn.close()
 

@@ -187,12 +187,14 @@ class RecordsDb:
         now = time.time() if batch.at is None else batch.at
         result = BatchResult()
         for profile in batch.profiles:
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO profiles (user_id, first_name, username, language_code, role, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, COALESCE(?, 'player'), ?, ?) "
                 "ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name, "
                 "username = excluded.username, language_code = excluded.language_code, "
-                "role = COALESCE(?, role), updated_at = excluded.updated_at",
+                "role = COALESCE(?, role), updated_at = excluded.updated_at "
+                "WHERE (first_name, username, language_code, role) IS NOT (excluded.first_name, "
+                "excluded.username, excluded.language_code, COALESCE(?, role))",
                 (
                     profile.user_id,
                     profile.first_name,
@@ -202,9 +204,10 @@ class RecordsDb:
                     now,
                     now,
                     profile.role,
+                    profile.role,
                 ),
             )
-            result.written += 1
+            result.written += cursor.rowcount
         for entry in batch.ledger:
             result.ledger.append(
                 self._write_ledger(
@@ -219,15 +222,17 @@ class RecordsDb:
                 )
             )
         for sub in batch.subscriptions:
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO subscriptions (user_id, tier, status, started_at, ends_at, source, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
                 "tier = excluded.tier, status = excluded.status, "
                 "started_at = excluded.started_at, ends_at = excluded.ends_at, "
-                "source = excluded.source, updated_at = excluded.updated_at",
+                "source = excluded.source, updated_at = excluded.updated_at "
+                "WHERE (tier, status, started_at, ends_at, source) IS NOT (excluded.tier, "
+                "excluded.status, excluded.started_at, excluded.ends_at, excluded.source)",
                 (sub.user_id, sub.tier, sub.status, sub.started_at, sub.ends_at, sub.source, now),
             )
-            result.written += 1
+            result.written += cursor.rowcount
         for pay in batch.payments:
             self._count(
                 result,

@@ -185,7 +185,12 @@ class AppliedEntry:
 
 @dataclass(slots=True)
 class BatchResult:
-    """What ``apply`` did: per-entry ledger outcomes, duplicates (``kind:key``) and balances."""
+    """What ``apply`` did.
+
+    ``written`` counts rows inserted or changed (an upsert that changes nothing is neither
+    written nor a duplicate); ``duplicates`` lists keyed parts already stored, as
+    ``kind:key``; ``balances`` holds the balance after the batch of every user it touched.
+    """
 
     ledger: list[AppliedEntry] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)

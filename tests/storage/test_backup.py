@@ -1,0 +1,104 @@
+"""Online backup while writes continue, and restore."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from yabot.config import Settings
+from yabot.storage.backup import BackupError, backup, restore
+from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
+from yabot.storage.sqlite_util import connect
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings.model_validate({"storage": {"data_dir": str(data_dir)}})
+
+
+def _integrity(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_backup_under_writes_is_consistent_and_restores(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = _settings(data)
+    records = RecordsDb.open(settings)
+    other = connect(data / "inbox.db", busy_timeout_ms=2000)
+    other.execute("CREATE TABLE entries (k INTEGER PRIMARY KEY)")
+    other.commit()
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:
+        while not stop.is_set():
+            n = written[0]
+            records.apply(RecordBatch(ledger=[LedgerEntry(n % 5, 1, "w", f"w{n}")]))
+            other.execute("INSERT INTO entries (k) VALUES (?)", (n,))
+            other.commit()
+            written[0] = n + 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while written[0] < 200:
+            stop.wait(0.01)
+        target = backup(settings, tmp_path / "bk")
+        at_backup = written[0]
+        while written[0] < at_backup + 100:
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join()
+    assert sorted(p.name for p in target.glob("*.db")) == ["inbox.db", "records.db"]
+    for copy in target.glob("*.db"):
+        assert _integrity(copy) == "ok"
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["records_schema_version"] == 3
+
+    with pytest.raises(BackupError, match="stop the bot"):
+        restore(settings, target)
+    final_writes = written[0]
+    records.close()
+    other.close()
+
+    restore(settings, target)
+    restored = RecordsDb.open(settings)
+    try:
+        total = sum(restored.balance(u) for u in range(5))
+        entries = sum(len(restored.movements(u, limit=10_000)) for u in range(5))
+        assert 200 <= total == entries < final_writes
+        for user in range(5):
+            moves = restored.movements(user, limit=10_000)
+            assert restored.balance(user) == sum(m.amount for m in moves)
+    finally:
+        restored.close()
+    conn = sqlite3.connect(data / "inbox.db")
+    assert 200 <= conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0] < final_writes
+    conn.close()
+    safety = list(data.glob("pre-restore-*"))
+    assert len(safety) == 1 and (safety[0] / "records.db").exists()
+
+
+def test_backup_refuses_to_overwrite_and_restore_refuses_a_tampered_copy(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "data")
+    records = RecordsDb.open(settings)
+    records.apply(RecordBatch(ledger=[LedgerEntry(1, 3, "x", "k")]))
+    records.close()
+    target = backup(settings, tmp_path / "bk")
+    with pytest.raises(BackupError, match="already exists"):
+        backup(settings, target)
+    with (target / "records.db").open("r+b") as handle:
+        handle.seek(5000)
+        handle.write(b"garbage")
+    with pytest.raises(BackupError, match="checksum"):
+        restore(settings, target)
+    with pytest.raises(BackupError, match="not a YABOT backup"):
+        restore(settings, tmp_path)
