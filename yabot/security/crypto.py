@@ -27,7 +27,9 @@ ENV_NAME = "YABOT_SECURITY__ENCRYPTION_KEYS"
 
 log = get_logger(__name__)
 _UNREADABLE = "ciphertext cannot be decrypted with the configured keys"
-_KEYGEN = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+_KEYGEN = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 DECRYPT_FAILURES = Counter(
     "yabot_decrypt_failures_total",

@@ -1,0 +1,161 @@
+"""Admin accounts and the audit log: the :class:`AdminStore` protocol and a SQLite store.
+
+The SQLite store keeps its own tables ``api_admins`` and ``api_audit`` (created if missing)
+in any SQLite file; the records database may implement the same protocol later.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from yabot.storage.sqlite_util import LockedConnection, connect
+
+AdminRole = Literal["viewer", "operator", "admin"]
+ADMIN_ROLES: tuple[AdminRole, ...] = ("viewer", "operator", "admin")
+
+
+class AdminExistsError(Exception):
+    """Raised by :meth:`AdminStore.create_admin` when the username is taken."""
+
+
+@dataclass(frozen=True)
+class AdminAccount:
+    """An admin API account (the password only as its encoded hash)."""
+
+    username: str
+    password_hash: str
+    role: AdminRole
+    created_at: float
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded admin action."""
+
+    id: int
+    at: float
+    who: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+
+class AdminStore(Protocol):
+    """What the API needs to keep accounts and the audit log. Methods may block (call them
+    from a worker thread, not the event loop)."""
+
+    def get_admin(self, username: str) -> AdminAccount | None:
+        """Return the account named ``username``, or None."""
+        ...
+
+    def create_admin(self, username: str, password_hash: str, role: AdminRole) -> AdminAccount:
+        """Create an account; raise :class:`AdminExistsError` if the name is taken."""
+        ...
+
+    def record_audit(
+        self, who: str, action: str, target: str, details: Mapping[str, Any]
+    ) -> AuditEntry:
+        """Append one audit entry stamped with the current time."""
+        ...
+
+    def list_audit(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
+        """Return up to ``limit`` entries, newest first, with ids below ``before_id``."""
+        ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_admins (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+"""
+
+
+class SqliteAdminStore:
+    """:class:`AdminStore` over one SQLite file (thread-safe through one locked connection).
+
+    Args:
+        path: The database file (created with its parent directory if missing).
+        busy_timeout_ms: How long a write waits for a lock held by another process.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
+        with self._db.use() as conn:
+            conn.executescript(_SCHEMA)
+
+    def get_admin(self, username: str) -> AdminAccount | None:
+        """Return the account named ``username``, or None."""
+        with self._db.use() as conn:
+            row = conn.execute(
+                "SELECT username, password_hash, role, created_at FROM api_admins "
+                "WHERE username = ?",
+                (username,),
+            ).fetchone()
+        return None if row is None else AdminAccount(row[0], row[1], row[2], row[3])
+
+    def create_admin(self, username: str, password_hash: str, role: AdminRole) -> AdminAccount:
+        """Create an account.
+
+        Raises:
+            AdminExistsError: The username is taken.
+            ValueError: ``role`` is not one of viewer, operator, admin.
+        """
+        if role not in ADMIN_ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        account = AdminAccount(username, password_hash, role, time.time())
+        try:
+            with self._db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO api_admins (username, password_hash, role, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (account.username, account.password_hash, account.role, account.created_at),
+                )
+        except sqlite3.IntegrityError:
+            raise AdminExistsError(username) from None
+        return account
+
+    def record_audit(
+        self, who: str, action: str, target: str, details: Mapping[str, Any]
+    ) -> AuditEntry:
+        """Append one audit entry stamped with the current time."""
+        at = time.time()
+        encoded = json.dumps(dict(details), separators=(",", ":"), sort_keys=True, default=str)
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO api_audit (at, who, action, target, details) VALUES (?, ?, ?, ?, ?)",
+                (at, who, action, target, encoded),
+            )
+            entry_id = cursor.lastrowid
+        assert entry_id is not None
+        return AuditEntry(entry_id, at, who, action, target, json.loads(encoded))
+
+    def list_audit(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
+        """Return up to ``limit`` entries, newest first, with ids below ``before_id``."""
+        with self._db.use() as conn:
+            rows = conn.execute(
+                "SELECT id, at, who, action, target, details FROM api_audit "
+                "WHERE id < ? ORDER BY id DESC LIMIT ?",
+                (before_id if before_id is not None else 2**63 - 1, limit),
+            ).fetchall()
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
