@@ -118,10 +118,18 @@ class _Pacer:
         self.not_before = 0.0
 
     def reserve(self, now: float) -> float:
-        """Book the next send slot and return how long to wait for it."""
+        """Book the next send slot and return how long to wait for it (shared pacers)."""
         at = max(now, self.tat - self.tolerance, self.not_before)
         self.tat = max(self.tat, at) + self.interval
         return at - now
+
+    def wait_time(self, now: float) -> float:
+        """How long until a send is allowed, without booking it (one caller at a time)."""
+        return max(0.0, self.tat - self.tolerance - now, self.not_before - now)
+
+    def commit(self, now: float) -> None:
+        """Count a send made at ``now``."""
+        self.tat = max(self.tat, now) + self.interval
 
     def pause(self, until: float) -> None:
         """No send before ``until``, and no burst right after it."""
@@ -381,18 +389,17 @@ class Sender:
                 raise SenderOverloaded(
                     f"send queue is full ({self._settings.send_queue_limit} calls waiting)"
                 )
+            try:
+                # Inside the lock, so calls reach the loop in the order they were counted.
+                self._loop.call_soon_threadsafe(self._enqueue, job)
+            except RuntimeError:
+                raise SenderClosed("the event loop is closed") from None
             if dedupe_key is not None:
                 self._seen[dedupe_key] = None
                 if len(self._seen) > self._dedupe_memory:
                     self._seen.popitem(last=False)
             self._pending += 1
             QUEUE_DEPTH.set(self._pending)
-            loop = self._loop
-        try:
-            loop.call_soon_threadsafe(self._enqueue, job)
-        except RuntimeError:
-            self._finish(job, None, SenderClosed("the event loop is closed"))
-            raise SenderClosed("the event loop is closed") from None
         return True
 
     async def call(
@@ -510,13 +517,17 @@ class Sender:
         return pacer
 
     async def _pace(self, chat_id: int | None) -> None:
-        if chat_id is not None:
-            delay = self._pacer(chat_id).reserve(time.monotonic())
-            if delay > 0:
+        # A chat's lane sends one call at a time, so its pacer is checked first and charged
+        # at the real send time (after the global wait), never ahead of it.
+        pacer = self._pacer(chat_id) if chat_id is not None else None
+        if pacer is not None:
+            while (delay := pacer.wait_time(time.monotonic())) > 0:
                 await asyncio.sleep(delay)
         delay = self._global.reserve(time.monotonic())
         if delay > 0:
             await asyncio.sleep(delay)
+        if pacer is not None:
+            pacer.commit(time.monotonic())
 
     async def _deliver(self, job: _Job, *, paced: bool) -> tuple[Any, TelegramApiError | None]:
         assert self._breaker is not None
