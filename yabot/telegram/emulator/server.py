@@ -1,0 +1,275 @@
+"""The emulator's HTTP app, a background-thread runner for tests, and ``yabot emulator``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from contextlib import asynccontextmanager
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from yabot.config import Settings
+from yabot.observability.logging import configure_logging, get_logger
+from yabot.telegram.emulator.botapi import CANONICAL, METHODS, Params
+from yabot.telegram.emulator.errors import REJECTIONS, BotApiError, bad_request
+from yabot.telegram.emulator.player import player_error_response, router
+from yabot.telegram.emulator.state import Emulator, EmulatorConfig, PlayerError
+from yabot.telegram.emulator.webhook import WebhookDelivery
+
+log = get_logger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_REQUEST_BYTES = 20 * 1024 * 1024
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+    header = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=policy.HTTP).parsebytes(header + body)
+    if not message.is_multipart():
+        raise bad_request("can't parse multipart body", reason="bad_body")
+    values: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        payload = data if isinstance(data, bytes) else b""
+        if part.get_filename() is not None:
+            files[name] = payload
+            values.setdefault(name, name)
+        else:
+            values[name] = payload.decode("utf-8", errors="replace")
+    return values, files
+
+
+async def read_params(request: Request) -> Params:
+    """Collect a method's parameters from the query string and a JSON/form/multipart body.
+
+    Raises:
+        BotApiError: 413 for an oversized body, 400 for a body that cannot be decoded.
+    """
+    values: dict[str, Any] = dict(request.query_params)
+    files: dict[str, bytes] = {}
+    body = await request.body()
+    if len(body) > MAX_REQUEST_BYTES:
+        raise BotApiError(413, "Request Entity Too Large", reason="body_too_large")
+    if body:
+        content_type = request.headers.get("content-type", "")
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if kind == "application/json":
+            try:
+                data = json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise bad_request("can't parse JSON body", reason="bad_body") from None
+            if not isinstance(data, dict):
+                raise bad_request("JSON body must be an object", reason="bad_body")
+            values.update(data)
+        elif kind == "application/x-www-form-urlencoded":
+            values.update(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+        elif kind == "multipart/form-data":
+            form, files = _multipart(content_type, body)
+            values.update(form)
+        else:
+            raise bad_request(f"unsupported Content-Type {kind!r}", reason="bad_body")
+    return Params(values, files)
+
+
+def _chat_scope(params: Params) -> int | None:
+    try:
+        return int(params.raw("chat_id"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _error(method: str, error: BotApiError) -> JSONResponse:
+    REJECTIONS.labels(method, error.reason).inc()
+    log.info("emulator_call_rejected", method=method, code=error.code, reason=error.reason)
+    return JSONResponse(error.payload(), status_code=error.code)
+
+
+async def bot_api(token: str, method: str, request: Request) -> Response:
+    """Serve ``/bot{token}/{method}`` like api.telegram.org."""
+    emulator: Emulator = request.app.state.emulator
+    func = METHODS.get(method.lower())
+    name = CANONICAL.get(method.lower(), "unknown")
+    try:
+        bot = emulator.register_bot(token)
+    except BotApiError as exc:
+        return _error(name, exc)
+    if func is None:
+        return _error(name, BotApiError(404, "Not Found", reason="unknown_method"))
+    try:
+        params = await read_params(request)
+    except BotApiError as exc:
+        return _error(name, exc)
+    faults = emulator.faults.config
+    if faults.latency_ms and (faults.methods is None or name in faults.methods):
+        await asyncio.sleep(faults.latency_ms / 1000)
+    record, injected = emulator.faults.admit(bot.id, name, _chat_scope(params))
+    if injected is not None:
+        return _error(name, injected)
+    try:
+        result = await func(emulator, bot, params)
+    except BotApiError as exc:
+        emulator.faults.finish(record, exc)
+        return _error(name, exc)
+    except PlayerError as exc:
+        error = bad_request(exc.detail, reason="invalid")
+        emulator.faults.finish(record, error)
+        return _error(name, error)
+    return JSONResponse({"ok": True, "result": result})
+
+
+def create_app(emulator: Emulator | None = None) -> FastAPI:
+    """Build the emulator's FastAPI app.
+
+    Args:
+        emulator: The state to serve; a fresh one when None.
+    """
+    state = emulator or Emulator()
+    webhooks = WebhookDelivery(state)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        yield
+        await webhooks.close()
+
+    app = FastAPI(title="YABOT Telegram Bot API emulator", lifespan=lifespan)
+    app.state.emulator = state
+    app.state.webhooks = webhooks
+    app.add_api_route(
+        "/bot{token}/{method}", bot_api, methods=["GET", "POST"], include_in_schema=False
+    )
+    app.include_router(router)
+
+    async def on_player_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PlayerError)
+        return player_error_response(exc)
+
+    app.add_exception_handler(PlayerError, on_player_error)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> Response:
+        return RedirectResponse("/chat")
+
+    @app.get("/chat", include_in_schema=False)
+    async def chat_page() -> Response:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        path = STATIC_DIR / name
+        if "/" in name or not path.is_file():
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return FileResponse(path)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+class EmulatorServer:
+    """Runs the emulator on a background thread; for tests, load tests and ``yabot run``.
+
+    Args:
+        emulator: The state to serve; a fresh one when None.
+        host: Interface to bind.
+        port: Port to bind; 0 picks a free one.
+
+    Example:
+        ``with EmulatorServer() as server: httpx.get(server.url + "/_emulator/health")``
+    """
+
+    def __init__(
+        self, emulator: Emulator | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.emulator = emulator or Emulator()
+        self.app = create_app(self.emulator)
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host=host,
+                port=port,
+                log_level="warning",
+                lifespan="on",
+                timeout_graceful_shutdown=2,
+                access_log=False,
+            )
+        )
+        self._thread: threading.Thread | None = None
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:40123``."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start serving and return the base URL once the socket is bound."""
+        self._thread = threading.Thread(target=self._server.run, name="tg-emulator", daemon=True)
+        self._thread.start()
+        started = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            if self._server.started:
+                started.set()
+                break
+            if not self._thread.is_alive():
+                break
+            started.wait(0.01)
+        if not started.is_set():
+            raise RuntimeError("the emulator did not start")
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> EmulatorServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(settings: Settings, host: str | None = None, port: int | None = None) -> int:
+    """Run ``yabot emulator`` in the foreground until interrupted.
+
+    Args:
+        settings: YABOT's settings (``telegram.emulator_host/port`` are the defaults; the VIP
+            channel of ``subscriptions.vip_channel_id`` exists from the start).
+        host: Interface to bind instead of the configured one.
+        port: Port to bind instead of the configured one.
+
+    Returns:
+        The process exit code.
+    """
+    configure_logging(settings.logging.level, settings.logging.json_logs)
+    emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
+    bind_host = host or settings.telegram.emulator_host
+    bind_port = settings.telegram.emulator_port if port is None else port
+    print(
+        f"Telegram emulator on http://{bind_host}:{bind_port}  "
+        f"(Bot API: /bot<token>/<method>, chat page: /chat)",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(emulator), host=bind_host, port=bind_port, log_level="warning", access_log=False
+    )
+    return 0
