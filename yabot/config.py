@@ -158,6 +158,20 @@ class StorySettings(_Section):
     max_message_chars: int = Field(4000, ge=100, le=4096)
 
 
+class EmotionSettings(_Section):
+    """The emotional signature's decay and thresholds (yabot.emotion.SignatureParams)."""
+
+    archetype_half_life_days: float = Field(21.0, gt=0)
+    interaction_half_life: float = Field(200.0, gt=0)
+    resonance_half_life_days: float = Field(30.0, gt=0)
+    mood_half_life_hours: float = Field(12.0, gt=0)
+    session_gap_minutes: float = Field(30.0, gt=0)
+    dominant_min_confidence: float = Field(0.35, ge=0, le=1)
+    history_size: int = Field(4, ge=1, le=32)
+    response_window: int = Field(9, ge=3, le=99)
+    pause_after_s: float = Field(3600.0, gt=0)
+
+
 class EconomySettings(_Section):
     """Besitos, daily rewards, missions and the store."""
 
@@ -195,6 +209,7 @@ class Settings(_Section):
     security: SecuritySettings = Field(default_factory=SecuritySettings)  # type: ignore[arg-type]
     story: StorySettings = Field(default_factory=StorySettings)  # type: ignore[arg-type]
     economy: EconomySettings = Field(default_factory=EconomySettings)  # type: ignore[arg-type]
+    emotion: EmotionSettings = Field(default_factory=EmotionSettings)  # type: ignore[arg-type]
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
     logging: LoggingSettings = Field(default_factory=LoggingSettings)  # type: ignore[arg-type]
 

@@ -8,6 +8,7 @@ Typical use in the player actor::
 """
 
 from yabot.emotion.affect import Affect, analyze
+from yabot.emotion.feelings import SignatureFeelings
 from yabot.emotion.language import detect_language
 from yabot.emotion.presentation import describe, explain, to_story_variables
 from yabot.emotion.signals import (
@@ -38,6 +39,7 @@ __all__ = [
     "ResponseTime",
     "Signal",
     "Signature",
+    "SignatureFeelings",
     "SignatureParams",
     "analyze",
     "describe",

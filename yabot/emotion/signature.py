@@ -292,11 +292,13 @@ def update(
     signals: Signal | Iterable[Signal] | None,
     now: float,
     params: SignatureParams = DEFAULT_PARAMS,
+    *,
+    interaction: bool = True,
 ) -> Signature:
     """Apply one interaction to a signature; pure and deterministic given ``now``.
 
-    Every call counts as an interaction: old evidence decays (by the time since the last update
-    and by one interaction), sessions and day streaks are updated from ``now``, then each signal
+    Old evidence decays by the time since the last update; a new interaction also decays it by
+    one interaction's share and updates sessions and day streaks from ``now``. Then each signal
     adds evidence.
 
     Args:
@@ -305,6 +307,8 @@ def update(
             :class:`ResponseTime`, several of them, or None for a bare visit.
         now: The interaction's time in seconds since the epoch (from the update's envelope).
         params: Tunables.
+        interaction: False to add signals to the interaction already counted at ``now`` (no
+            interaction decay, no rhythm).
 
     Returns:
         The new signature.
@@ -321,14 +325,16 @@ def update(
     else:
         batch = tuple(signals)
     elapsed = 0.0 if signature.updated_at is None else max(0.0, now - signature.updated_at)
-    arch_decay = 0.5 ** (
-        elapsed / (params.archetype_half_life_days * DAY_S) + 1.0 / params.interaction_half_life
-    )
+    per_interaction = 1.0 / params.interaction_half_life if interaction else 0.0
+    arch_decay = 0.5 ** (elapsed / (params.archetype_half_life_days * DAY_S) + per_interaction)
     resonance_decay = 0.5 ** (elapsed / (params.resonance_half_life_days * DAY_S))
     mood_decay = 0.5 ** (elapsed / (params.mood_half_life_hours * 3600.0))
 
     out = _Deltas()
-    sessions, streak, day = _rhythm(signature, now, params, out)
+    if interaction:
+        sessions, streak, day = _rhythm(signature, now, params, out)
+    else:
+        sessions, streak, day = signature.sessions, signature.streak, signature.last_day
     valence = signature.valence * mood_decay
     arousal = signature.arousal * mood_decay
     times = signature.response_times
@@ -369,7 +375,7 @@ def update(
         valence=max(-1.0, min(1.0, valence)),
         arousal=max(0.0, min(1.0, arousal)),
         weight=signature.weight * arch_decay + out.weight,
-        interactions=signature.interactions + 1,
+        interactions=signature.interactions + (1 if interaction else 0),
         sessions=sessions,
         streak=streak,
         last_day=day,
