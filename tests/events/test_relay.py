@@ -1,0 +1,132 @@
+"""OutboxRelay: ordered publishing, outages that lose nothing, local mode."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from private_redis import RedisServer
+
+from yabot.config import Settings
+from yabot.events.breaker import CircuitBreaker
+from yabot.events.models import SceneRead, make_event
+from yabot.events.redis_client import redis_from_url
+from yabot.events.relay import OutboxRelay
+from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
+
+
+def scene_batch(user: int, n: int) -> RecordBatch:
+    key = f"u{user}:{n}"
+    return RecordBatch(
+        ledger=[LedgerEntry(user, 1, "scene", key)],
+        events=[make_event(SceneRead(story="s", scene=f"{n}"), user_id=user, idempotency_key=key)],
+    )
+
+
+def make_relay(records: RecordsDb, server: RedisServer, **kw: Any) -> OutboxRelay:
+    options: dict[str, Any] = {
+        "stream": "t:events",
+        "channel": "t:live",
+        "batch_size": 50,
+        "interval_s": 0.02,
+        "breaker": CircuitBreaker(3, 0.2),
+    }
+    options.update(kw)
+    return OutboxRelay(
+        records,
+        client_factory=lambda: redis_from_url(server.url, timeout_s=1.0),
+        **options,
+    )
+
+
+def test_events_reach_stream_and_pubsub_in_outbox_order(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    records = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    client = redis_server.client()
+    live = client.pubsub()
+    live.subscribe("t:live")
+    live.get_message(timeout=1)
+    relay = make_relay(records, redis_server)
+    for n in range(120):
+        records.apply(scene_batch(n % 3, n))
+    assert relay.run_once() == 50
+    assert relay.run_once() == 50
+    assert relay.run_once() == 20
+    assert relay.run_once() == 0
+    entries = client.xrange("t:events")
+    scenes = [json.loads(fields[b"body"])["payload"]["scene"] for _, fields in entries]
+    assert scenes == [str(n) for n in range(120)]
+    received = []
+    while (message := live.get_message(timeout=1)) is not None:
+        received.append(json.loads(message["data"])["payload"]["scene"])
+    assert received == [str(n) for n in range(120)]
+    health = relay.health()
+    assert (health.redis, health.backlog_events, health.published) == ("up", 0, 120)
+    assert health.healthy
+    records.close()
+
+
+def test_redis_down_keeps_events_on_disk_and_replays_them(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    records = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    relay = make_relay(records, redis_server)
+    records.apply(scene_batch(1, 0))
+    assert relay.run_once() == 1
+    redis_server.stop()
+    for n in range(1, 40):
+        records.apply(scene_batch(1, n))
+    for _ in range(3):
+        assert relay.run_once() == 0
+    health = relay.health()
+    assert health.redis == "down" and health.breaker == "open"
+    assert health.backlog_events == 39 and not health.healthy
+    assert health.last_error is not None
+    assert relay.run_once() == 0  # breaker open: no call attempted
+    redis_server.start()
+    time.sleep(0.25)
+    assert relay.run_once() == 39
+    scenes = [
+        json.loads(f[b"body"])["payload"]["scene"]
+        for _, f in redis_server.client().xrange("t:events")
+    ]
+    assert scenes == [str(n) for n in range(40)]
+    assert relay.health().backlog_events == 0
+    records.close()
+
+
+def test_without_redis_the_relay_publishes_nothing_and_prunes_local_events(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.model_validate({"storage": {"data_dir": str(tmp_path)}})
+    records = RecordsDb.open(settings)
+    relay = OutboxRelay.from_settings(settings, records)
+    records.apply(scene_batch(1, 0))
+    assert relay.run_once() == 0
+    health = relay.health()
+    assert (health.redis, health.backlog_events) == ("disabled", 0)
+    assert records.outbox_prune(older_than_s=-1) == 1
+    records.close()
+
+
+def test_relay_thread_delivers_soon_after_apply_and_stops_cleanly(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    records = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    relay = make_relay(records, redis_server, interval_s=5.0)
+    relay.start()
+    try:
+        records.apply(scene_batch(1, 0))
+        client = redis_server.client()
+        deadline = time.monotonic() + 3
+        while client.xlen("t:events") < 1:
+            assert time.monotonic() < deadline, "apply did not wake the relay"
+            time.sleep(0.01)
+        assert relay.health().running
+    finally:
+        relay.stop()
+    assert not relay.health().running
+    records.close()
