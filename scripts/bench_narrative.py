@@ -1,0 +1,139 @@
+"""Story-turn benchmark: generate an 800-scene ink story, compile it with inkjs, time turns.
+
+A turn is what the player's actor does on a button press: restore the saved state, write the
+signature variables, choose, continue to the next choice, save. Measured two ways in one run:
+through NarrativeEngine.choose (the product path) and as the bare bink calls (the floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bink.story import Story
+
+from yabot.narrative import NarrativeEngine, StoryLibrary, Turn
+from yabot.narrative.compiler import compile_ink
+from yabot.narrative.library import compiled_path
+
+STORY_ID = "bench"
+
+
+def generate_ink(scenes: int, per_chapter: int = 100) -> str:
+    """An ink story of ``scenes`` knots, each a passage with tags and 3-4 choices."""
+    rng = random.Random(7)
+    out = [
+        'VAR lang = "en"', "VAR resonance = 0.0", 'VAR mood = "neutral"', "VAR arch_poet = 0.0",
+        "VAR arch_direct = 0.0", "VAR is_vip = false", "VAR trust = 0",
+        "EXTERNAL reward(n)", "-> s0",
+        "=== function reward(n)", "~ return",
+        "=== function t(en, es)", '{ lang == "es":', "~ return es", "- else:", "~ return en", "}",
+    ]
+    for i in range(scenes):
+        chapter = i // per_chapter + 1
+        targets = [(i + 1) % scenes, (i + 2) % scenes, (i + rng.randint(3, 40)) % scenes]
+        out.append(f"=== s{i} ===")
+        marker = f" #chapter:{chapter}" if i % per_chapter == 0 else ""
+        out.append(
+            f'{{t("Scene {i}: the mirrors hum and the corridor bends.", '
+            f'"Escena {i}: los espejos zumban y el pasillo se curva.")}} #scene:{i}{marker}'
+        )
+        out.append('{resonance > 0.5: {t("Diana is near.", "Diana está cerca.")}} Trust {trust}.')
+        out.append(f'{{s{i} > 1: {{t("You have been here before.", "Ya estuviste aquí.")}}}}')
+        out.append("~ trust += 1")
+        if i % 10 == 0:
+            out.append("~ reward(1)")
+        out.append(f'+ [{{t("Forward", "Adelante")}} #emo:direct+1] -> s{targets[0]}')
+        out.append(f'+ [{{t("Skip ahead", "Saltar")}} #emo:explorer+1] -> s{targets[1]}')
+        out.append(f'+ [{{t("Wander", "Vagar")}}] -> s{targets[2]}')
+        out.append(f'+ {{arch_poet > 0.5}} [{{t("Listen", "Escuchar")}} #emo:poet+2] -> s{targets[0]}')
+    return "\n".join(out) + "\n"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenes", type=int, default=800)
+    parser.add_argument("--warmup", type=int, default=1000, help="turns played before timing")
+    parser.add_argument("--turns", type=int, default=5000, help="timed turns")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stories = Path(tmp) / "stories"
+        ink = stories / STORY_ID / f"{STORY_ID}.ink"
+        ink.parent.mkdir(parents=True)
+        ink.write_text(generate_ink(args.scenes), encoding="utf-8")
+        started = time.perf_counter()
+        compile_ink(ink, compiled_path(stories, STORY_ID))
+        compile_s = time.perf_counter() - started
+        library = StoryLibrary(stories)
+        library.load_all()
+        json_text = library.get(STORY_ID).json_text
+
+    engine = NarrativeEngine(library)
+    rng = random.Random(1)
+    variables = {"lang": "en", "resonance": 0.6, "mood": "warm", "arch_poet": 0.7,
+                 "arch_direct": 0.2, "is_vip": False}
+    started = time.perf_counter()
+    turn: Turn = engine.begin(STORY_ID, variables, seed="bench")
+    parse_s = time.perf_counter() - started
+    for _ in range(args.warmup):
+        turn = engine.choose(STORY_ID, turn.state, turn.token, rng.randrange(4), variables)
+
+    engine_ms: list[float] = []
+    for n in range(args.turns):
+        variables["resonance"] = (n % 10) / 10
+        choice = rng.randrange(len(turn.visible_choices))
+        t0 = time.perf_counter_ns()
+        turn = engine.choose(STORY_ID, turn.state, turn.token, choice, variables)
+        engine_ms.append((time.perf_counter_ns() - t0) / 1e6)
+
+    story = Story(json_text)
+    story.bind_external_function("reward", lambda _name, _n: None)
+    ink_state = _warm_state(story, rng, args.warmup)
+    bare_ms: list[float] = []
+    for n in range(args.turns):
+        t0 = time.perf_counter_ns()
+        story.load_state(ink_state)
+        story.set_variable("resonance", (n % 10) / 10)
+        story.set_variable("arch_poet", 0.7)
+        story.choose_choice_index(rng.randrange(len(story.get_current_choices())))
+        while story.can_continue():
+            story.cont()
+            story.get_current_tags()
+        ink_state = story.save_state()
+        bare_ms.append((time.perf_counter_ns() - t0) / 1e6)
+
+    print(f"story: {args.scenes} scenes; inkjs compile {compile_s:.1f} s; "
+          f"first begin (parse) {parse_s * 1000:.0f} ms; "
+          f"saved state {len(turn.state) / 1024:.1f} KiB (engine), {len(ink_state) / 1024:.1f} KiB (ink)")
+    for name, samples in (("engine.choose", engine_ms), ("bare bink turn", bare_ms)):
+        print(f"{name:15s} n={len(samples)} p50={statistics.median(samples):.3f} ms "
+              f"p99={percentile(samples, 0.99):.3f} ms max={max(samples):.3f} ms")
+    ratio = percentile(engine_ms, 0.99) / percentile(bare_ms, 0.99)
+    print(f"engine/bare p99 ratio {ratio:.2f}")
+    return 0 if percentile(engine_ms, 0.99) < 2.0 else 1
+
+
+def _warm_state(story: Story, rng: random.Random, turns: int) -> str:
+    story.set_variable("arch_poet", 0.7)
+    while story.can_continue():
+        story.cont()
+    for _ in range(turns):
+        story.choose_choice_index(rng.randrange(len(story.get_current_choices())))
+        while story.can_continue():
+            story.cont()
+    return story.save_state()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
