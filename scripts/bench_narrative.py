@@ -28,11 +28,23 @@ def generate_ink(scenes: int, per_chapter: int = 100) -> str:
     """An ink story of ``scenes`` knots, each a passage with tags and 3-4 choices."""
     rng = random.Random(7)
     out = [
-        'VAR lang = "en"', "VAR resonance = 0.0", 'VAR mood = "neutral"', "VAR arch_poet = 0.0",
-        "VAR arch_direct = 0.0", "VAR is_vip = false", "VAR trust = 0",
-        "EXTERNAL reward(n)", "-> s0",
-        "=== function reward(n)", "~ return",
-        "=== function t(en, es)", '{ lang == "es":', "~ return es", "- else:", "~ return en", "}",
+        'VAR lang = "en"',
+        "VAR resonance = 0.0",
+        'VAR mood = "neutral"',
+        "VAR arch_poet = 0.0",
+        "VAR arch_direct = 0.0",
+        "VAR is_vip = false",
+        "VAR trust = 0",
+        "EXTERNAL reward(n)",
+        "-> s0",
+        "=== function reward(n)",
+        "~ return",
+        "=== function t(en, es)",
+        '{ lang == "es":',
+        "~ return es",
+        "- else:",
+        "~ return en",
+        "}",
     ]
     for i in range(scenes):
         chapter = i // per_chapter + 1
@@ -51,7 +63,9 @@ def generate_ink(scenes: int, per_chapter: int = 100) -> str:
         out.append(f'+ [{{t("Forward", "Adelante")}} #emo:direct+1] -> s{targets[0]}')
         out.append(f'+ [{{t("Skip ahead", "Saltar")}} #emo:explorer+1] -> s{targets[1]}')
         out.append(f'+ [{{t("Wander", "Vagar")}}] -> s{targets[2]}')
-        out.append(f'+ {{arch_poet > 0.5}} [{{t("Listen", "Escuchar")}} #emo:poet+2] -> s{targets[0]}')
+        out.append(
+            f'+ {{arch_poet > 0.5}} [{{t("Listen", "Escuchar")}} #emo:poet+2] -> s{targets[0]}'
+        )
     return "\n".join(out) + "\n"
 
 
@@ -81,8 +95,14 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = NarrativeEngine(library)
     rng = random.Random(1)
-    variables = {"lang": "en", "resonance": 0.6, "mood": "warm", "arch_poet": 0.7,
-                 "arch_direct": 0.2, "is_vip": False}
+    variables = {
+        "lang": "en",
+        "resonance": 0.6,
+        "mood": "warm",
+        "arch_poet": 0.7,
+        "arch_direct": 0.2,
+        "is_vip": False,
+    }
     started = time.perf_counter()
     turn: Turn = engine.begin(STORY_ID, variables, seed="bench")
     parse_s = time.perf_counter() - started
@@ -113,12 +133,17 @@ def main(argv: list[str] | None = None) -> int:
         ink_state = story.save_state()
         bare_ms.append((time.perf_counter_ns() - t0) / 1e6)
 
-    print(f"story: {args.scenes} scenes; inkjs compile {compile_s:.1f} s; "
-          f"first begin (parse) {parse_s * 1000:.0f} ms; "
-          f"saved state {len(turn.state) / 1024:.1f} KiB (engine), {len(ink_state) / 1024:.1f} KiB (ink)")
+    print(
+        f"story: {args.scenes} scenes; inkjs compile {compile_s:.1f} s; "
+        f"first begin (parse) {parse_s * 1000:.0f} ms; "
+        f"saved state {len(turn.state) / 1024:.1f} KiB (engine), "
+        f"{len(ink_state) / 1024:.1f} KiB (ink)"
+    )
     for name, samples in (("engine.choose", engine_ms), ("bare bink turn", bare_ms)):
-        print(f"{name:15s} n={len(samples)} p50={statistics.median(samples):.3f} ms "
-              f"p99={percentile(samples, 0.99):.3f} ms max={max(samples):.3f} ms")
+        print(
+            f"{name:15s} n={len(samples)} p50={statistics.median(samples):.3f} ms "
+            f"p99={percentile(samples, 0.99):.3f} ms max={max(samples):.3f} ms"
+        )
     ratio = percentile(engine_ms, 0.99) / percentile(bare_ms, 0.99)
     print(f"engine/bare p99 ratio {ratio:.2f}")
     return 0 if percentile(engine_ms, 0.99) < 2.0 else 1
@@ -132,7 +157,8 @@ def _warm_state(story: Story, rng: random.Random, turns: int) -> str:
         story.choose_choice_index(rng.randrange(len(story.get_current_choices())))
         while story.can_continue():
             story.cont()
-    return story.save_state()
+    state: str = story.save_state()
+    return state
 
 
 if __name__ == "__main__":

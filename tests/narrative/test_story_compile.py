@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from narrative_helpers import STORIES_DIR
 
 from yabot.narrative.compiler import (
     compile_ink,
@@ -14,7 +15,6 @@ from yabot.narrative.compiler import (
     ink_sources,
     stale_reasons,
 )
-from narrative_helpers import STORIES_DIR
 
 SOURCES = ink_sources(STORIES_DIR)
 

@@ -20,8 +20,9 @@ def test_play_from_the_start_through_chapter_3_in_both_languages(
     engine: NarrativeEngine, lang: str
 ) -> None:
     variables = signature_vars(lang)
-    turns = play_until(engine, engine.begin(STORY, variables, seed="t"), variables,
-                       lambda t: "vip" in t.gates)
+    turns = play_until(
+        engine, engine.begin(STORY, variables, seed="t"), variables, lambda t: "vip" in t.gates
+    )
     chapters = [t.chapter for t in turns]
     assert chapters[0] == 1 and 2 in chapters and 3 in chapters
     assert chapters == sorted(chapters), "chapters must only move forward"
@@ -95,7 +96,9 @@ def test_vip_gate_shows_an_in_story_message_and_a_vip_button(engine: NarrativeEn
     assert gate.scene == "gate_vip" and gate.chapter == 3
     assert "Only Diana's circle walks the night garden" in gate.passages[0]
     keyboard = render_turn(gate, 42, "en")[-1]["reply_markup"]["inline_keyboard"]
-    assert ["m:vip"] == [b["callback_data"] for row in keyboard for b in row if b["callback_data"].startswith("m:")]
+    assert [
+        b["callback_data"] for row in keyboard for b in row if b["callback_data"].startswith("m:")
+    ] == ["m:vip"]
     again = step(engine, gate, free)
     assert again.scene == "gate_vip", "knocking again without VIP keeps the gate shut"
     subscribed = signature_vars("en", is_vip=True)
@@ -123,9 +126,12 @@ def test_chapter_6_opens_only_with_high_resonance(engine: NarrativeEngine) -> No
 def test_an_item_from_the_store_opens_a_choice(engine: NarrativeEngine) -> None:
     def at_2_08(inventory: list[str]) -> Turn:
         variables = signature_vars("en", inventory=inventory)
-        turns = play_until(engine, engine.begin(STORY, variables), variables,
-                           lambda t: t.scene == "2_08")
+        turns = play_until(
+            engine, engine.begin(STORY, variables), variables, lambda t: t.scene == "2_08"
+        )
         return turns[-1]
 
-    assert "Pin the silver rose to your collar" in [c.text for c in at_2_08(["rose_pin"]).visible_choices]
+    assert "Pin the silver rose to your collar" in [
+        c.text for c in at_2_08(["rose_pin"]).visible_choices
+    ]
     assert "Pin the silver rose to your collar" not in [c.text for c in at_2_08([]).visible_choices]

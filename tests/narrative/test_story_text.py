@@ -47,9 +47,20 @@ def test_telegram_counts_emoji_as_two() -> None:
 
 def _turn(passages: tuple[str, ...], **kw: object) -> Turn:
     base: dict[str, object] = dict(
-        story_id="s", version="v", state="{}", token="AbC-_123", number=3,
-        passages=passages, choices=(Choice(0, "Go", ()), Choice(1, "(answer)", ("answer",), True)),
-        effects=(), tags=(), chapter=1, scene="1_01", ask=None, gates=(), ended=False,
+        story_id="s",
+        version="v",
+        state="{}",
+        token="AbC-_123",
+        number=3,
+        passages=passages,
+        choices=(Choice(0, "Go", ()), Choice(1, "(answer)", ("answer",), True)),
+        effects=(),
+        tags=(),
+        chapter=1,
+        scene="1_01",
+        ask=None,
+        gates=(),
+        ended=False,
     )
     base.update(kw)
     return Turn(**base)  # type: ignore[arg-type]
@@ -79,7 +90,8 @@ def test_stale_notice_is_polite_in_both_languages() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"), [("es-MX", "es"), ("ES", "es"), ("en-GB", "en"), ("fr", "en"), (None, "en")]
+    ("code", "expected"),
+    [("es-MX", "es"), ("ES", "es"), ("en-GB", "en"), ("fr", "en"), (None, "en")],
 )
 def test_language_follows_telegram_language_code(code: str | None, expected: str) -> None:
     assert resolve_language(code) == expected
@@ -87,12 +99,25 @@ def test_language_follows_telegram_language_code(code: str | None, expected: str
 
 def test_tags_become_effects_and_malformed_ones_are_ignored() -> None:
     effects = parse_tags(
-        ["emo:poet+2", "emo:direct-1", "chapter:3", "scene:3_04", "ask:why", "gate:vip",
-         "emo:poet++", "chapter:x", "author: someone"]
+        [
+            "emo:poet+2",
+            "emo:direct-1",
+            "chapter:3",
+            "scene:3_04",
+            "ask:why",
+            "gate:vip",
+            "emo:poet++",
+            "chapter:x",
+            "author: someone",
+        ]
     )
     assert effects == [
-        Effect("emo", "poet", 2), Effect("emo", "direct", -1), Effect("chapter", "", 3),
-        Effect("scene", "3_04"), Effect("ask", "why"), Effect("gate", "vip"),
+        Effect("emo", "poet", 2),
+        Effect("emo", "direct", -1),
+        Effect("chapter", "", 3),
+        Effect("scene", "3_04"),
+        Effect("ask", "why"),
+        Effect("gate", "vip"),
     ]
 
 

@@ -55,7 +55,9 @@ def test_buttons_carry_the_turn_token_within_64_bytes(engine: NarrativeEngine) -
     assert all(len(row[0]["callback_data"].encode()) <= 64 for row in buttons)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(picks=st.lists(st.integers(min_value=0, max_value=2), min_size=1, max_size=12))
 def test_turns_are_deterministic_and_every_token_is_fresh(
     engine: NarrativeEngine, picks: list[int]
@@ -87,7 +89,11 @@ def test_a_restored_state_continues_exactly_where_it_was(engine: NarrativeEngine
     here = engine.choose(STORY, before_crash.state, before_crash.token, index, variables)
     there = restarted.choose(STORY, snapshot, before_crash.token, index, variables)
     assert (there.scene, there.token, there.passages, there.choices, there.effects) == (
-        here.scene, here.token, here.passages, here.choices, here.effects
+        here.scene,
+        here.token,
+        here.passages,
+        here.choices,
+        here.effects,
     )
     info = peek(snapshot)
     assert (info.scene, info.token, info.number) == (before_crash.scene, before_crash.token, 6)
@@ -118,15 +124,21 @@ def test_lang_switch_reshows_the_moment_in_the_other_language(engine: NarrativeE
 
 def test_resume_does_not_pay_rewards_twice(engine: NarrativeEngine) -> None:
     variables = signature_vars("en")
-    turns = play_until(engine, engine.begin(STORY, variables), variables,
-                       lambda t: any(e.kind == "reward" for e in t.effects))
+    turns = play_until(
+        engine,
+        engine.begin(STORY, variables),
+        variables,
+        lambda t: any(e.kind == "reward" for e in t.effects),
+    )
     resumed = engine.resume(STORY, turns[-1].state, variables)
     assert resumed.scene == turns[-1].scene and resumed.effects == ()
 
 
 def test_free_text_answer_moves_on_and_a_stray_answer_is_refused(engine: NarrativeEngine) -> None:
     variables = signature_vars("en")
-    turns = play_until(engine, engine.begin(STORY, variables), variables, lambda t: t.ask is not None)
+    turns = play_until(
+        engine, engine.begin(STORY, variables), variables, lambda t: t.ask is not None
+    )
     question = turns[-1]
     assert question.ask == "why_here"
     assert all(not c.is_answer for c in question.visible_choices)
@@ -146,7 +158,7 @@ def test_bad_input_gets_clear_errors(engine: NarrativeEngine) -> None:
         engine.choose(STORY, turn.state, turn.token, 7, signature_vars("en"))
     with pytest.raises(NarrativeError, match="not a story state"):
         engine.choose(STORY, "{not json", turn.token, 0, signature_vars("en"))
-    with pytest.raises(NarrativeError, match="unknown|no story"):
+    with pytest.raises(NarrativeError, match=r"no story"):
         engine.begin("nope", signature_vars("en"))
 
 
@@ -159,7 +171,9 @@ def _edited(library: StoryLibrary, old: str, new: str) -> str:
 def test_replacing_the_story_keeps_a_player_mid_story(library: StoryLibrary) -> None:
     engine = NarrativeEngine(library)
     variables = signature_vars("en")
-    turns = play_until(engine, engine.begin(STORY, variables), variables, lambda t: t.scene == "1_07")
+    turns = play_until(
+        engine, engine.begin(STORY, variables), variables, lambda t: t.scene == "1_07"
+    )
     before = turns[-1]
     library.replace(STORY, _edited(library, "small riddle on a card", "riddle on a silver card"))
     assert library.get(STORY).version != before.version
@@ -178,7 +192,9 @@ def test_an_incompatible_replacement_restarts_the_current_chapter(
 ) -> None:
     engine = NarrativeEngine(library)
     variables = signature_vars("en")
-    turns = play_until(engine, engine.begin(STORY, variables), variables, lambda t: t.scene == "2_03")
+    turns = play_until(
+        engine, engine.begin(STORY, variables), variables, lambda t: t.scene == "2_03"
+    )
     rewritten = inkjs(
         'VAR lang = "en"\nVAR trust = 0\n-> chapter_1\n'
         "=== chapter_1 ===\nNew one. #chapter:1\n+ [On] -> chapter_2\n"

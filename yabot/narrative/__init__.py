@@ -20,7 +20,12 @@ from yabot.narrative.engine import (
     Turn,
     peek,
 )
-from yabot.narrative.errors import InvalidChoiceError, NarrativeError, StoryLoadError, UnknownStoryError
+from yabot.narrative.errors import (
+    InvalidChoiceError,
+    NarrativeError,
+    StoryLoadError,
+    UnknownStoryError,
+)
 from yabot.narrative.library import CompiledStory, StoryLibrary
 from yabot.narrative.render import render_stale_notice, render_turn, resolve_language
 from yabot.narrative.splitting import split_text, telegram_length

@@ -41,16 +41,19 @@ def parse_tag(tag: str) -> Effect | None:
     if key == "emo":
         match = _EMO.match(value)
         if match is None:
-            return _bad(key, tag)
+            _bad(key, tag)
+            return None
         amount = int(match.group(3))
         return Effect("emo", match.group(1), -amount if match.group(2) == "-" else amount)
     if key == "chapter":
         if not value.isdigit():
-            return _bad(key, tag)
+            _bad(key, tag)
+            return None
         return Effect("chapter", "", int(value))
     if key in ("scene", "ask", "gate"):
         if _NAME.match(value) is None:
-            return _bad(key, tag)
+            _bad(key, tag)
+            return None
         return Effect(key, value, 0)
     return None
 
@@ -63,4 +66,3 @@ def parse_tags(tags: list[str] | tuple[str, ...]) -> list[Effect]:
 def _bad(kind: str, tag: str) -> None:
     BAD_TAGS.labels(kind).inc()
     log.warning("narrative.bad_tag", kind=kind, tag=tag[:80])
-    return None

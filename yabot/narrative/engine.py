@@ -21,7 +21,7 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bink.story import Story
 
@@ -335,9 +335,19 @@ class NarrativeEngine:
             runner.prepare(variables, record=True)
             played = runner.play(0, "", [])
             save = _Save(
-                story_id, runner.compiled.version, 1, first_token(story_id, seed),
-                runner.story.save_state(), None, None,
-                played.chapter, played.scene, 0, "", played.ask, played.ended,
+                story_id,
+                runner.compiled.version,
+                1,
+                first_token(story_id, seed),
+                runner.story.save_state(),
+                None,
+                None,
+                played.chapter,
+                played.scene,
+                0,
+                "",
+                played.ask,
+                played.ended,
             )
         TURNS.labels(story_id, "begin").inc()
         return self._turn(save, played)
@@ -435,10 +445,19 @@ class NarrativeEngine:
     def _successor(self, runner: _Runner, save: _Save, played: _Played, action: str) -> _Save:
         number = save.number + 1
         return _Save(
-            save.story, runner.compiled.version, number, next_token(save.token, number, action),
-            runner.story.save_state(), save.base, save.pick,
-            played.chapter, played.scene, save.base_chapter, save.base_scene,
-            played.ask, played.ended,
+            save.story,
+            runner.compiled.version,
+            number,
+            next_token(save.token, number, action),
+            runner.story.save_state(),
+            save.base,
+            save.pick,
+            played.chapter,
+            played.scene,
+            save.base_chapter,
+            save.base_scene,
+            played.ask,
+            played.ended,
         )
 
     def _replay(self, runner: _Runner, save: _Save, variables: Mapping[str, Any]) -> _Played:
@@ -464,8 +483,12 @@ class NarrativeEngine:
                 played = self._restart_chapter(runner, save, variables)
         MIGRATIONS.labels(story_id, outcome).inc()
         log.info(
-            "narrative.migrated", story=story_id, old=save.version,
-            new=runner.compiled.version, outcome=outcome, chapter=save.chapter,
+            "narrative.migrated",
+            story=story_id,
+            old=save.version,
+            new=runner.compiled.version,
+            outcome=outcome,
+            chapter=save.chapter,
         )
         new = self._successor(runner, save, played, "migrate")
         if outcome == "chapter_restart":
@@ -491,7 +514,9 @@ class NarrativeEngine:
         runner.prepare(variables, record=False)
         return runner.play(chapter, save.scene if chapter else "", [])
 
-    def _turn(self, save: _Save, played: _Played, replayed: bool = False, migrated: bool = False) -> Turn:
+    def _turn(
+        self, save: _Save, played: _Played, replayed: bool = False, migrated: bool = False
+    ) -> Turn:
         text = "\n\n".join(played.lines)
         return Turn(
             story_id=save.story,
@@ -542,7 +567,7 @@ class _Guard:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, _tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, _tb: Any) -> Literal[False]:
         if isinstance(exc, RuntimeError) and not isinstance(exc, NarrativeError):
             REJECTED.labels(self._story_id, "runtime_error").inc()
             log.error("narrative.runtime_error", story=self._story_id, error=str(exc)[:200])

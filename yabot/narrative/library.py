@@ -89,7 +89,7 @@ class StoryLibrary:
         Raises:
             StoryLoadError: A compiled story is unreadable or invalid (nothing is replaced).
         """
-        found = sorted(p for p in self._dir.glob(f"*/{COMPILED_DIR}/*.json") if not p.name.endswith(".meta.json"))
+        found = sorted(self._dir.glob(f"*/{COMPILED_DIR}/*.json"))
         ids = [p.stem for p in found if p.parent.parent.name == p.stem]
         loaded = [self._read(story_id) for story_id in ids]
         for story in loaded:
@@ -126,7 +126,9 @@ class StoryLibrary:
         except RuntimeError as exc:
             STORY_LOADS.labels(story.story_id, "refused").inc()
             log.error("narrative.story_refused", story=story.story_id, error=str(exc)[:200])
-            raise StoryLoadError(f"story {story.story_id!r}: ink runtime refused it ({exc})") from exc
+            raise StoryLoadError(
+                f"story {story.story_id!r}: ink runtime refused it ({exc})"
+            ) from exc
         with self._lock:
             self._stories[story.story_id] = story
         STORY_LOADS.labels(story.story_id, "loaded").inc()

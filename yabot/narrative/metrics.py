@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-TURNS = Counter(
-    "yabot_narrative_turns_total", "Story turns played, by kind", ["story", "kind"]
-)
+TURNS = Counter("yabot_narrative_turns_total", "Story turns played, by kind", ["story", "kind"])
 REJECTED = Counter(
     "yabot_narrative_rejected_total",
     "Story actions refused (stale press, invalid choice, no question pending, runtime error)",
