@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def _free_port() -> int:
@@ -59,13 +62,12 @@ class RedisServer:
         client.close()
 
     def stop(self) -> None:
-        """Save an RDB then stop, so the stream survives the restart like a persistent Redis."""
+        """``SHUTDOWN SAVE``: the data survives the restart, as with a persistent Redis."""
         process = self.process
         assert process is not None
-        client = self.client()
-        client.save()
-        client.close()
-        process.terminate()
+        client = redis.Redis(port=self.port, retry=Retry(NoBackoff(), 0))
+        with contextlib.suppress(redis.ConnectionError):
+            client.shutdown(save=True)
         process.wait(10)
         self.process = None
 

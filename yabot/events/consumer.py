@@ -80,31 +80,44 @@ class EventConsumer:
         return f"{self._stream}:seen:{self._group}:{event_id}"
 
     def poll(self, count: int = 100, block_ms: int = 1000) -> list[Delivery]:
-        """Return up to ``count`` events not yet handled by the group (duplicates are acked).
+        """Return up to ``count`` events not yet handled by the group, in stream order.
 
-        Handle each, then call :meth:`ack` with them.
+        Entries left unacknowledged by an earlier run of this consumer come first. Events
+        the group already handled are acknowledged and left out. Returns ``[]`` only when
+        nothing arrived within ``block_ms``. Handle each event, then call :meth:`ack`.
         """
-        start = "0" if self._recovering else ">"
+        while True:
+            entries = self._read(count, block_ms)
+            if entries is None:
+                return []
+            deliveries, skip = self._decode(entries)
+            if skip:
+                self._client.xack(self._stream, self._group, *skip)
+            fresh = self._drop_seen(deliveries)
+            if fresh or not entries:
+                return fresh
+
+    def _read(self, count: int, block_ms: int) -> list[Any] | None:
+        """Read this consumer's pending entries, else new ones; None when none arrived."""
         try:
+            if self._recovering:
+                reply = self._client.xreadgroup(
+                    self._group, self._consumer, {self._stream: "0"}, count=count
+                )
+                entries = reply[0][1] if reply else []
+                if entries:
+                    return list(entries)
+                self._recovering = False
             reply = self._client.xreadgroup(
-                self._group,
-                self._consumer,
-                {self._stream: start},
-                count=count,
-                block=None if self._recovering else block_ms,
+                self._group, self._consumer, {self._stream: ">"}, count=count, block=block_ms
             )
         except redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
             self.ensure_group()
-            return []
+            return None
         entries = reply[0][1] if reply else []
-        if self._recovering and not entries:
-            self._recovering = False
-        deliveries, skip = self._decode(entries)
-        if skip:
-            self._client.xack(self._stream, self._group, *skip)
-        return self._drop_seen(deliveries)
+        return list(entries) or None
 
     def _decode(self, entries: list[Any]) -> tuple[list[Delivery], list[str]]:
         deliveries: list[Delivery] = []
