@@ -53,6 +53,12 @@ class FakeBotApi:
     latency_s: float = 0.0
     next_message_id: int = 1
     new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+    def close(self) -> None:
+        """End pending long polls so the server can shut down."""
+        self.closed = True
+        self.new_update.set()
 
     def fail_next(self, key: Any, status: int, times: int = 1, **payload: Any) -> None:
         """Answer the next ``times`` calls for ``key`` (a chat id, a method name or "*")."""
@@ -126,7 +132,7 @@ class FakeBotApi:
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0))
         self.updates = [u for u in self.updates if _update_id(u) >= offset]
-        if not self.updates and params.get("timeout"):
+        if not self.updates and params.get("timeout") and not self.closed:
             self.new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.new_update.wait(), float(params["timeout"]))
@@ -182,6 +188,7 @@ async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
     fake = FakeBotApi()
     async with serve(fake_app(fake)) as base:
         yield fake, base
+        fake.close()
 
 
 def make_settings(api_base: str = "http://127.0.0.1:9", **telegram: Any) -> Settings:
@@ -252,3 +259,9 @@ def sink() -> RecordingSink:
 def make_text_update() -> Any:
     """`text_update`, for tests."""
     return text_update
+
+
+@pytest.fixture
+def serve_app() -> Any:
+    """`serve`, for tests: ``async with serve_app(app) as base_url``."""
+    return serve

@@ -1,0 +1,177 @@
+"""The webhook route served by uvicorn: secret, size, validation, duplicates, overload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
+
+from yabot.telegram.ingress import webhook_router
+
+SECRET = "s3cret_token-XYZ"
+PATH = "/telegram/webhook"
+
+
+def rejected(reason: str) -> float:
+    labels = {"source": "webhook", "reason": reason}
+    return REGISTRY.get_sample_value("yabot_telegram_ingress_rejected_total", labels) or 0.0
+
+
+@pytest.fixture
+async def webhook(settings_for: Any, sink: Any, serve_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for(webhook_secret=SECRET, max_body_bytes=64 * 1024, mode="webhook")
+    app = FastAPI()
+    app.include_router(webhook_router(settings, sink))
+    async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as client:
+        yield client
+
+
+def post(client: httpx.AsyncClient, body: Any, secret: str | None = SECRET) -> Any:
+    headers = {"content-type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.post(PATH, content=content, headers=headers)
+
+
+async def still_serving(client: httpx.AsyncClient, sink: Any, update: dict[str, Any]) -> None:
+    response = await post(client, update)
+    assert response.status_code == 200
+    assert update["update_id"] in sink.seen
+
+
+async def test_valid_update_reaches_sink_before_200(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
+) -> None:
+    response = await post(webhook, make_text_update(10, user_id=42, text="/start ref_7"))
+    assert response.status_code == 200
+    [update] = sink.accepted
+    assert (update.update_id, update.kind, update.user_id) == (10, "command", 42)
+    assert (update.command, update.args, update.language_code) == ("start", "ref_7", "es")
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", SECRET + "x", ""])
+async def test_wrong_or_missing_secret_is_401(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any, secret: str | None
+) -> None:
+    reason = "bad_secret" if secret else "missing_secret"
+    before = rejected(reason)
+    response = await post(webhook, make_text_update(11), secret=secret)
+    assert response.status_code == 401
+    assert sink.offered == []
+    assert rejected(reason) - before == 1
+    await still_serving(webhook, sink, make_text_update(12))
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "body is not valid JSON"),
+        (b"", "body is not valid JSON"),
+        (b"[1, 2]", "body is not a JSON object"),
+        (b'"update"', "body is not a JSON object"),
+        (b'{"message": {}}', "update_id: Field required"),
+        (b'{"update_id": "5"}', "update_id: Input should be a valid integer"),
+        (b'{"update_id": 9223372036854775808}', "update_id: Input should be less than"),
+        (b'{"update_id": -3}', "update_id: Input should be greater than"),
+        (b'{"update_id": 5, "message": {"message_id": 1, "date": 1}}', "message.chat: Field"),
+    ],
+)
+async def test_bad_bodies_are_400_with_a_reason(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any, body: bytes, reason: str
+) -> None:
+    response = await post(webhook, body)
+    assert response.status_code == 400
+    assert response.json()["reason"].startswith(reason)
+    assert sink.offered == []
+    await still_serving(webhook, sink, make_text_update(13))
+
+
+async def test_one_megabyte_body_is_413(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
+) -> None:
+    before = rejected("too_large")
+    big = make_text_update(14, text="x" * 1024 * 1024)
+    response = await post(webhook, big)
+    assert response.status_code == 413
+    assert rejected("too_large") - before == 1
+    await still_serving(webhook, sink, make_text_update(15))
+
+
+async def test_chunked_body_over_the_limit_is_413(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"update_id": 16, "message": {"text": "'
+        for _ in range(100):
+            yield b"y" * 1024
+        yield b'"}}'
+
+    response = await webhook.post(
+        PATH, content=chunks(), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    assert response.status_code == 413
+    assert sink.offered == []
+    await still_serving(webhook, sink, make_text_update(17))
+
+
+async def test_repeated_update_is_200_and_accepted_once(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
+) -> None:
+    update = make_text_update(20, text="hola")
+    answers = [await post(webhook, update) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [u.update_id for u in sink.accepted] == [20]
+    assert sink.offered == [20, 20, 20]
+
+
+async def test_unhandled_update_types_are_200_and_recorded(
+    webhook: httpx.AsyncClient, sink: Any
+) -> None:
+    poll = {"update_id": 30, "poll": {"id": "p", "question": "?"}}
+    sticker = {
+        "update_id": 31,
+        "message": {"message_id": 1, "chat": {"id": 5}, "date": 1, "sticker": {"file_id": "f"}},
+    }
+    for body in (poll, sticker):
+        assert (await post(webhook, body)).status_code == 200
+    assert [(u.kind, u.update_type) for u in sink.accepted] == [
+        ("unhandled", "poll"),
+        ("unhandled", "message"),
+    ]
+
+
+async def test_overloaded_sink_is_503_with_retry_after_then_accepted(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
+) -> None:
+    sink.overload_once.add(40)
+    before = rejected("overloaded")
+    first = await post(webhook, make_text_update(40))
+    assert first.status_code == 503 and first.headers["retry-after"] == "1"
+    assert rejected("overloaded") - before == 1
+    again = await post(webhook, make_text_update(40))
+    assert again.status_code == 200 and [u.update_id for u in sink.accepted] == [40]
+
+
+async def test_failing_sink_is_500_so_telegram_retries(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
+) -> None:
+    sink.fail_once.add(50)
+    assert (await post(webhook, make_text_update(50))).status_code == 500
+    assert (await post(webhook, make_text_update(50))).status_code == 200
+    assert [u.update_id for u in sink.accepted] == [50]
+
+
+async def test_without_a_configured_secret_any_request_is_taken(
+    settings_for: Any, sink: Any, serve_app: Any, make_text_update: Any
+) -> None:
+    app = FastAPI()
+    app.include_router(webhook_router(settings_for(), sink))
+    async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as client:
+        assert (await post(client, make_text_update(60), secret=None)).status_code == 200
+    assert sink.seen == {60}
