@@ -120,7 +120,12 @@ def test_chapter_6_opens_only_with_high_resonance(engine: NarrativeEngine) -> No
     assert opened.chapter == 6 and "Capítulo 6 · Sin máscara" in opened.passages[0]
     final = play_until(engine, opened, resonant, lambda t: t.ended)[-1]
     assert final.scene == "6_10"
-    assert render_turn(final, 1, "es")[-1]["text"] == "— Fin (por ahora) —"
+    messages = render_turn(final, 1, "es")
+    assert len(messages) == 1, "the closing line joins the last passage"
+    assert messages[0]["text"].endswith("valiente en cada espejo.\n\n— Fin (por ahora) —")
+    assert messages[0]["reply_markup"]["inline_keyboard"] == [
+        [{"text": "☰ Menú", "callback_data": "m:menu"}]
+    ]
 
 
 def test_an_item_from_the_store_opens_a_choice(engine: NarrativeEngine) -> None:

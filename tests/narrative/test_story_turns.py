@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from narrative_helpers import STORIES_DIR, STORY, play_until, signature_vars, step
 
+from yabot.config import StorySettings
 from yabot.narrative import (
     InvalidChoiceError,
     NarrativeEngine,
@@ -219,6 +220,17 @@ def test_a_broken_replacement_is_refused_and_the_story_keeps_running(library: St
         library.replace(STORY, "not json at all")
     assert library.get(STORY).version == version
     assert engine.begin(STORY, signature_vars("en")).scene == "1_01"
+
+
+def test_engine_from_settings_loads_the_configured_story() -> None:
+    settings = StorySettings.model_validate({"stories_dir": STORIES_DIR, "max_message_chars": 120})
+    engine = NarrativeEngine.from_settings(settings)
+    turn = engine.begin(settings.story, signature_vars("en"))
+    assert turn.chapter == 1 and len(turn.passages) >= 2
+    assert all(len(p) <= 120 for p in turn.passages)
+    with pytest.raises(StoryLoadError):
+        missing = {"stories_dir": STORIES_DIR / "missing"}
+        NarrativeEngine.from_settings(StorySettings.model_validate(missing))
 
 
 def test_worker_threads_play_the_same_turns(engine: NarrativeEngine) -> None:

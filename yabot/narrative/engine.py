@@ -25,8 +25,9 @@ from typing import Any, Literal
 
 from bink.story import Story
 
+from yabot.config import StorySettings
 from yabot.narrative.effects import Effect, parse_tags
-from yabot.narrative.errors import InvalidChoiceError, NarrativeError
+from yabot.narrative.errors import InvalidChoiceError, NarrativeError, StoryLoadError
 from yabot.narrative.library import CompiledStory, StoryLibrary
 from yabot.narrative.metrics import MIGRATIONS, REJECTED, TURNS
 from yabot.narrative.splitting import split_text
@@ -314,6 +315,27 @@ class NarrativeEngine:
         self._library = library
         self._max_chars = max_message_chars
         self._local = threading.local()
+
+    @classmethod
+    def from_settings(cls, settings: StorySettings) -> NarrativeEngine:
+        """An engine over every compiled story in ``settings.stories_dir``.
+
+        Raises:
+            StoryLoadError: A compiled story is unreadable or invalid, or ``settings.story``
+                is not among them.
+        """
+        library = StoryLibrary(settings.stories_dir)
+        if settings.story not in library.load_all():
+            raise StoryLoadError(
+                f"story {settings.story!r} has no compiled JSON under {settings.stories_dir} "
+                "(run scripts/compile-stories)"
+            )
+        return cls(library, max_message_chars=settings.max_message_chars)
+
+    @property
+    def library(self) -> StoryLibrary:
+        """The library this engine plays from (``reload``/``replace`` stories through it)."""
+        return self._library
 
     def begin(self, story_id: str, variables: Mapping[str, Any], seed: str = "") -> Turn:
         """Start ``story_id`` from the beginning.

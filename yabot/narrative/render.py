@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from yabot.narrative.engine import Turn
+from yabot.narrative.splitting import telegram_length
 from yabot.narrative.tokens import encode_choice
 
 Language = Literal["en", "es"]
@@ -13,6 +14,7 @@ VIP_CALLBACK = "m:vip"
 MENU_CALLBACK = "m:menu"
 MAX_BUTTON_CHARS = 64
 EMPTY_PASSAGE = "…"
+TELEGRAM_MAX_CHARS = 4096
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "stale": {
@@ -51,13 +53,13 @@ def render_turn(turn: Turn, chat_id: int, lang: Language) -> list[dict[str, Any]
     The last message carries the choice buttons (``callback_data`` from
     :func:`~yabot.narrative.tokens.encode_choice`), a VIP button when the passage met a
     ``#gate:vip``, and a menu button at the end of the story. A pending question adds a prompt
-    inviting the player to type.
+    inviting the player to type (appended to the last message when it fits).
     """
     texts = list(turn.passages) or [EMPTY_PASSAGE]
     if turn.ask is not None:
-        texts.append(ui_text("ask", lang))
+        _append(texts, ui_text("ask", lang))
     if turn.ended:
-        texts.append(ui_text("end", lang))
+        _append(texts, ui_text("end", lang))
     rows: list[list[dict[str, str]]] = [
         [{"text": _button_text(c.text), "callback_data": encode_choice(turn.token, c.index)}]
         for c in turn.visible_choices
@@ -70,6 +72,15 @@ def render_turn(turn: Turn, chat_id: int, lang: Language) -> list[dict[str, Any]
     if rows:
         messages[-1]["reply_markup"] = {"inline_keyboard": rows}
     return messages
+
+
+def _append(texts: list[str], line: str) -> None:
+    """Add ``line`` to the last message when it fits (one message less to pace), else send it."""
+    merged = f"{texts[-1]}\n\n{line}"
+    if telegram_length(merged) <= TELEGRAM_MAX_CHARS:
+        texts[-1] = merged
+    else:
+        texts.append(line)
 
 
 def _button_text(text: str) -> str:
