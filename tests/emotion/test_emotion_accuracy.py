@@ -50,7 +50,9 @@ SHORT_MESSAGES = [
 
 def test_language_detection_on_short_replies() -> None:
     hits = [detect_language(text) == language for language, text in SHORT_MESSAGES]
-    assert sum(hits) / len(hits) >= 0.85, [m for m, ok in zip(SHORT_MESSAGES, hits, strict=True) if not ok]
+    assert sum(hits) / len(hits) >= 0.85, [
+        m for m, ok in zip(SHORT_MESSAGES, hits, strict=True) if not ok
+    ]
 
 
 def test_undecidable_text_follows_the_players_language() -> None:

@@ -17,6 +17,7 @@ MOOD: Final = RESONANCE + 1
 ARCHETYPE_SCALE: Final = 8.0
 RESONANCE_SCALE: Final = 4.0
 CONFIDENCE_SCALE: Final = 15.0
+INTERACTION_WEIGHT: Final = 0.2
 DAY_S: Final = 86_400.0
 FORMAT_VERSION: Final = 1
 
@@ -229,6 +230,7 @@ def _rhythm(
     days = day - sig.last_day
     if days == 1:
         streak += 1
+        out.weight += 0.5
         out.add(persistent, "rhythm", 0.1 * min(streak, 7))
         out.add(RESONANCE, "rhythm", 0.1)
     elif days > 1:
@@ -332,6 +334,7 @@ def update(
 
     out = _Deltas()
     if interaction:
+        out.weight += INTERACTION_WEIGHT
         sessions, streak, day = _rhythm(signature, now, params, out)
     else:
         sessions, streak, day = signature.sessions, signature.streak, signature.last_day
