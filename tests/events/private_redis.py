@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -77,5 +78,5 @@ class RedisServer:
             self.process.wait(10)
             self.process = None
 
-    def client(self) -> redis.Redis:
+    def client(self) -> Any:
         return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)

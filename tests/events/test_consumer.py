@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -19,6 +20,10 @@ def publish(client: object, event: Event) -> None:
 
 def scene(n: int) -> Event:
     return make_event(SceneRead(story="s", scene=str(n)), user_id=1, idempotency_key=f"k{n}")
+
+
+def collect_id(into: list[UUID], event: Event) -> None:
+    into.append(event.event_id)
 
 
 def consumer(server: RedisServer, group: str = "g", name: str = "c1") -> EventConsumer:
@@ -86,7 +91,7 @@ def test_groups_each_get_every_event_and_garbage_goes_to_dead_letters(
     publish(client, scene(1))
     for reader in (a, b):
         seen: list[UUID] = []
-        while reader.process(lambda e, into=seen: into.append(e.event_id), block_ms=50):
+        while reader.process(partial(collect_id, seen), block_ms=50):
             pass
         assert seen == [scene(0).event_id, scene(1).event_id]
     assert client.xlen(f"{STREAM}:dead") == 2

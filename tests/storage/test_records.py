@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from yabot.storage.records import (
 
 
 @pytest.fixture
-def records(tmp_path: Path) -> RecordsDb:
+def records(tmp_path: Path) -> Iterator[RecordsDb]:
     db = RecordsDb(tmp_path / "records.db", busy_timeout_ms=2000)
     yield db
     db.close()

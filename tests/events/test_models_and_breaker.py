@@ -1,0 +1,91 @@
+"""Event envelopes, the payload registry and the relay's circuit breaker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from pydantic import ValidationError
+
+from yabot.events.breaker import CircuitBreaker
+from yabot.events.models import (
+    PAYLOAD_TYPES,
+    BesitosCredited,
+    DailyClaimed,
+    Event,
+    EventPayload,
+    UnknownEventType,
+    make_event,
+    register,
+)
+
+
+def test_replayed_events_keep_their_id_and_round_trip() -> None:
+    payload = DailyClaimed(day="2026-11-26", streak=3, reward=25)
+    first = make_event(payload, user_id=4, correlation_id="c1", idempotency_key="daily:4")
+    again = make_event(payload, user_id=4, correlation_id="c1", idempotency_key="daily:4")
+    other = make_event(payload, user_id=4)
+    assert first.event_id == again.event_id != other.event_id
+    decoded = Event.model_validate_json(first.model_dump_json())
+    assert decoded == first
+    assert decoded.parsed() == payload
+    assert (decoded.type, decoded.schema_version) == ("daily.claimed", 1)
+
+
+def test_invalid_payloads_and_types_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        BesitosCredited(amount=0, reason="x", balance_after=0)
+    with pytest.raises(ValueError, match="timezone"):
+        make_event(
+            DailyClaimed(day="d", streak=1, reward=1), user_id=1, occurred_at=datetime(2026, 1, 1)
+        )
+    stray = Event.model_validate(
+        {
+            "event_id": "6f1d9a4e-2b7c-4d38-9a51-3c0e8b7f2a10",
+            "type": "nobody.knows",
+            "schema_version": 1,
+            "occurred_at": "2026-11-26T00:00:00Z",
+        }
+    )
+    with pytest.raises(UnknownEventType):
+        stray.parsed()
+
+
+def test_registry_refuses_duplicates_and_covers_the_product_events() -> None:
+    assert {
+        "update.processed",
+        "scene.read",
+        "choice.made",
+        "besitos.credited",
+        "besitos.debited",
+        "daily.claimed",
+        "subscription.activated",
+        "subscription.expired",
+        "payment.received",
+        "payment.refunded",
+        "signature.updated",
+        "mission.completed",
+    } <= set(PAYLOAD_TYPES)
+    with pytest.raises(ValueError, match="twice"):
+
+        @register
+        class Again(EventPayload):
+            event_type = "daily.claimed"
+
+
+def test_breaker_opens_after_failures_and_probes_after_reset() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(2, 5.0, clock=lambda: now[0])
+    assert breaker.allow()
+    assert not breaker.failure()
+    assert breaker.failure()  # opened
+    assert breaker.state == "open" and not breaker.allow()
+    now[0] = 5.0
+    assert breaker.allow()
+    assert str(breaker.state) == "half_open"
+    assert not breaker.failure()  # failed probe: open again, not a new opening
+    assert not breaker.allow()
+    now[0] = 10.0
+    assert breaker.allow()
+    breaker.success()
+    assert str(breaker.state) == "closed"
