@@ -1,4 +1,4 @@
-"""Negation, intensifiers, emoji, elongation and accents change a message's affect as a reader would."""
+"""Negation, intensifiers, emoji, elongation and accents change affect as a reader expects."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ T0 = 1_800_000_000.0
 
 
 def test_a_player_session_through_the_adapter() -> None:
-    feelings = SignatureFeelings(SignatureParams(**EmotionSettings().model_dump()))
+    feelings = SignatureFeelings(SignatureParams(**EmotionSettings.model_validate({}).model_dump()))
     saved: dict[str, object] = {}
     for i in range(8):
         now = T0 + i * 20

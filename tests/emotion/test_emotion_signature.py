@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
@@ -26,10 +28,12 @@ T0 = 1_800_000_000.0
 DAY = 86_400.0
 
 
-def play(signals_per_turn: list[list[object]], start: float = T0, step: float = 30.0) -> Signature:
+def play(
+    signals_per_turn: Sequence[Sequence[Any]], start: float = T0, step: float = 30.0
+) -> Signature:
     signature = Signature()
     for i, signals in enumerate(signals_per_turn):
-        signature = update(signature, signals, start + i * step)  # type: ignore[arg-type]
+        signature = update(signature, signals, start + i * step)
     return signature
 
 
@@ -40,8 +44,9 @@ def rejected(reason: str) -> float:
 
 @pytest.mark.parametrize(
     ("tag", "trait", "amount"),
-    [("#emo:poet+2", "poet", 2.0), ("emo:direct-1", "direct", -1.0), ("#emo: empath + 3", "empath", 3.0),
-     ("#EMO:Explorer+1", "explorer", 1.0), ("emo:persistent+0.5", "persistent", 0.5)],
+    [("#emo:poet+2", "poet", 2.0), ("emo:direct-1", "direct", -1.0),
+     ("#emo: empath + 3", "empath", 3.0), ("#EMO:Explorer+1", "explorer", 1.0),
+     ("emo:persistent+0.5", "persistent", 0.5)],
 )  # fmt: skip
 def test_parse_emo_tag(tag: str, trait: str, amount: float) -> None:
     assert parse_emo_tag(tag) == ChoiceTag(trait, amount)
@@ -49,8 +54,9 @@ def test_parse_emo_tag(tag: str, trait: str, amount: float) -> None:
 
 @pytest.mark.parametrize(
     ("tag", "reason"),
-    [("#emo:poet", "malformed_tag"), ("#emo:poet+x", "malformed_tag"), ("#mood:poet+1", "malformed_tag"),
-     ("#emo:wizard+1", "unknown_trait"), ("#emo:poet+11", "tag_amount")],
+    [("#emo:poet", "malformed_tag"), ("#emo:poet+x", "malformed_tag"),
+     ("#mood:poet+1", "malformed_tag"), ("#emo:wizard+1", "unknown_trait"),
+     ("#emo:poet+11", "tag_amount")],
 )  # fmt: skip
 def test_bad_tags_are_refused_clearly_and_counted(tag: str, reason: str) -> None:
     before = rejected(reason)
@@ -147,10 +153,10 @@ def test_engaged_expressive_play_resonates_more_than_clicking() -> None:
         for turn in range(12):
             now = T0 + day * DAY + turn * 45
             tag = parse_emo_tag(f"#emo:{ARCHETYPES[turn % 5]}+1")
-            engaged_signals: list[object] = [tag]
+            engaged_signals: list[Any] = [tag]
             if turn % 3 == 0:
                 engaged_signals.append(analyze(texts[(day + turn) % len(texts)]))
-            engaged = update(engaged, engaged_signals, now)  # type: ignore[arg-type]
+            engaged = update(engaged, engaged_signals, now)
             clicker = update(clicker, tag, now)
     assert engaged.resonance >= 0.6 > clicker.resonance
     assert engaged.confidence > 0.9
@@ -210,8 +216,15 @@ def test_describe_in_both_languages() -> None:
 def test_saved_signature_is_checked_on_load() -> None:
     saved = play([[parse_emo_tag("#emo:poet+2")]] * 3).to_dict()
     assert Signature.from_dict(json.loads(json.dumps(saved))) == Signature.from_dict(saved)
-    for broken in ({**saved, "v": 99}, {**saved, "evidence": [1, 2]}, {**saved, "valence": 7},
-                   {**saved, "history": {"wizard": []}}, {k: v for k, v in saved.items() if k != "weight"}):  # fmt: skip
+    without_weight = {k: v for k, v in saved.items() if k != "weight"}
+    broken_ones = [
+        {**saved, "v": 99},
+        {**saved, "evidence": [1, 2]},
+        {**saved, "valence": 7},
+        {**saved, "history": {"wizard": []}},
+        without_weight,
+    ]
+    for broken in broken_ones:
         with pytest.raises(InvalidSignal, match="not a saved signature"):
             Signature.from_dict(broken)
 
