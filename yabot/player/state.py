@@ -8,6 +8,8 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from yabot.emotion import Signature
+
 STATE_SCHEMA = 1
 
 
@@ -17,10 +19,10 @@ class StoryPosition:
 
     story_id: str = ""
     version: str = ""
-    ink_state: bytes = b""  # zlib-compressed ink JSON: 10-19 KB raw, a few KB compressed
+    state: bytes = b""  # the engine's opaque state, zlib-compressed (ink JSON is 10-19 KB raw)
     turn: int = 0
     token: str = ""
-    choices: list[str] = field(default_factory=list)
+    choices_tags: list[list[Any]] = field(default_factory=list)
     question: str | None = None
     chapter: int = 0
     scene: str = ""
@@ -29,11 +31,11 @@ class StoryPosition:
 
     def ink_json(self) -> str | None:
         """The ink state as JSON text, or None before the story began."""
-        return zlib.decompress(self.ink_state).decode("utf-8") if self.ink_state else None
+        return zlib.decompress(self.state).decode("utf-8") if self.state else None
 
     def set_ink_json(self, text: str) -> None:
         """Store ``text`` compressed."""
-        self.ink_state = zlib.compress(text.encode("utf-8"), 6)
+        self.state = zlib.compress(text.encode("utf-8"), 6)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Economy:
     daily_streak: int = 0
     scenes_counted: int = 0
     missions_done: list[str] = field(default_factory=list)
+    recent: list[list[Any]] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
 
 
@@ -72,18 +75,24 @@ class PlayerState:
     first_name: str = ""
     role: str = "player"
     last_update_id: int = -1
+    snapshot_version: int = 0
     transitions: int = 0
     created_at: float = 0.0
     last_seen_at: float = 0.0
     story: StoryPosition = field(default_factory=StoryPosition)
-    signature: dict[str, Any] = field(default_factory=dict)
+    signature: Signature = field(default_factory=Signature)
     economy: Economy = field(default_factory=Economy)
     membership: Membership = field(default_factory=Membership)
 
     def to_bytes(self) -> bytes:
         """Serialise for a snapshot (JSON; the ink state is base85 of its compressed bytes)."""
-        data = asdict(self)
-        data["story"]["ink_state"] = _b85(self.story.ink_state)
+        signature, self.signature = self.signature, Signature()
+        try:
+            data = asdict(self)
+        finally:
+            self.signature = signature
+        data["signature"] = signature.to_dict()
+        data["story"]["state"] = _b85(self.story.state)
         data["schema"] = STATE_SCHEMA
         return json.dumps(data, separators=(",", ":")).encode("utf-8")
 
@@ -93,7 +102,8 @@ class PlayerState:
         data = json.loads(raw)
         data.pop("schema", None)
         story = data.pop("story")
-        story["ink_state"] = _unb85(story["ink_state"])
+        data["signature"] = Signature.from_dict(data["signature"])
+        story["state"] = _unb85(story["state"])
         return cls(
             story=StoryPosition(**story),
             economy=Economy(**data.pop("economy")),

@@ -427,6 +427,10 @@ class RecordsDb:
         with self._db.use() as conn:
             return outbox_sql.backlog(conn)
 
+    def outbox_within_budget(self) -> bool:
+        """True while the unsent backlog (as counted in memory) is under its disk budget."""
+        return self._pending_bytes < self._budget
+
     @property
     def outbox_budget_bytes(self) -> int:
         """The configured disk budget of the unsent backlog."""

@@ -1,0 +1,134 @@
+"""``yabot run``: wire the runtime, the admin API, ingress and (locally) the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from yabot.api.admin_store import SqliteAdminStore
+from yabot.api.app import ApiDeps, create_api
+from yabot.api.health import HealthCheck, sqlite_probe
+from yabot.config import ConfigError, Settings
+from yabot.observability.logging import configure_logging, get_logger
+from yabot.runtime import Runtime
+from yabot.storage.migrations import records_path
+from yabot.telegram.ingress import PollingIngress, set_webhook, webhook_router
+
+log = get_logger(__name__)
+LOCAL_TOKEN = "7000001:yabot-local-emulator-token"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: ``yabot run`` owns SIGINT and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class LocalPlay:
+    """The emulator started for local play, and how to reach it."""
+
+    server: Any
+    url: str
+
+
+def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
+    """Without a bot token, start the emulator and point the bot at it."""
+    if settings.telegram.bot_token is not None:
+        return settings, None
+    from yabot.telegram.emulator.server import EmulatorServer
+    from yabot.telegram.emulator.state import Emulator, EmulatorConfig
+
+    emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
+    server = EmulatorServer(emulator, settings.telegram.emulator_host, settings.telegram.emulator_port)
+    url = server.start()
+    telegram = settings.telegram.model_copy(update={"bot_token": LOCAL_TOKEN, "api_base": url})
+    telegram = type(settings.telegram).model_validate(telegram.model_dump() | {"bot_token": LOCAL_TOKEN})
+    return settings.model_copy(update={"telegram": telegram}), LocalPlay(server, url)
+
+
+def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    """The HTTP app: admin API, health, metrics and the Telegram webhook route."""
+    store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    checks = {
+        "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
+        "snapshots": HealthCheck(runtime.store.ping),
+        "redis": HealthCheck(lambda: runtime.relay.health().healthy, required=False),
+        "telegram_sender": HealthCheck(lambda: runtime.sender is not None and not runtime.sender.breaker_open),
+    }
+    app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
+    app.state.runtime = runtime
+    app.include_router(webhook_router(settings, runtime.router))
+    return app
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> int:
+    """Run until ``stop`` is set; then stop children first within the shutdown timeout."""
+    runtime = Runtime(settings)
+    http = httpx.AsyncClient(timeout=settings.telegram.request_timeout_s + settings.telegram.polling_timeout_s)
+    await runtime.start(http=http)
+    app = build_app(settings, runtime)
+    server = _Server(uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
+                                    log_level="warning", access_log=False, lifespan="on"))
+    server_task = asyncio.create_task(server.serve())
+    polling: PollingIngress | None = None
+    if settings.telegram.mode == "polling":
+        polling = PollingIngress(settings, runtime.router, http)
+        polling.start()
+    else:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        assert runtime.sender is not None
+        await set_webhook(runtime.sender, settings)
+    log.info("yabot.running", mode=settings.telegram.mode, api=f"http://{settings.api.host}:{settings.api.port}")
+    await stop.wait()
+    log.info("yabot.stopping")
+    if polling is not None:
+        await polling.stop()
+    server.should_exit = True
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(server_task, 1.5)
+    await runtime.stop()
+    await http.aclose()
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Entry point of ``yabot run``."""
+    configure_logging(settings.logging.level, settings.logging.json_logs)
+    settings, local = local_settings(settings)
+    if local is not None:
+        print(
+            "\nYABOT is running locally with the Telegram emulator.\n"
+            f"  Play in the browser:  {local.url}/chat\n"
+            "  Play in a terminal:   .venv/bin/yabot chat\n"
+            f"  Admin API:            http://{settings.api.host}:{settings.api.port}/api/v1/docs\n"
+            "Stop with Ctrl+C.\n",
+            flush=True,
+        )
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await serve(settings, stop)
+
+    try:
+        return asyncio.run(main())
+    except ConfigError as exc:
+        print(str(exc))
+        return 2
+    finally:
+        if local is not None:
+            local.server.stop()

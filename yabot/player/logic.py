@@ -1,0 +1,390 @@
+"""The pure transition of a player's state: ``(state, update) -> (state', effects)``.
+
+Nothing here does I/O. The clock is the update's ``received_at`` (recorded in the inbox), and
+every idempotency key derives from the ``update_id``, so replaying the inbox after a crash
+rebuilds the same state and the same records, and the records DB ignores what it already has.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from yabot.config import Settings
+from yabot.economy.daily import DailyRule, claim
+from yabot.events.models import (
+    BesitosCredited,
+    ChoiceMade,
+    DailyClaimed,
+    Event,
+    EventPayload,
+    SceneRead,
+    UpdateProcessed,
+    make_event,
+)
+from yabot.narrative import (
+    InvalidChoiceError,
+    NarrativeEngine,
+    NotAskingError,
+    StaleTurnError,
+    Turn,
+    decode_choice,
+    render_stale_notice,
+    render_turn,
+)
+from yabot.player.feelings import EmotionFeelings
+from yabot.player.state import PlayerState
+from yabot.player.texts import format_duration, pick_language, t
+from yabot.storage.records import ItemUnlock, LedgerEntry, ProfileUpsert, RecordBatch
+from yabot.telegram.types import IncomingUpdate
+
+MENU_BUTTONS = ("story", "profile", "wallet", "daily", "vip")
+RECENT_MOVEMENTS = 5
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One Bot API call the transition asks for."""
+
+    method: str
+    params: dict[str, Any]
+    chat_id: int | None
+
+
+@dataclass
+class Outcome:
+    """The new state and every effect of one update."""
+
+    state: PlayerState
+    replies: list[Reply] = field(default_factory=list)
+    batch: RecordBatch = field(default_factory=RecordBatch)
+    duplicate: bool = False
+
+
+class PlayerLogic:
+    """Deterministic player transitions for one story and economy configuration."""
+
+    def __init__(self, settings: Settings, engine: NarrativeEngine, feelings: EmotionFeelings) -> None:
+        self._settings = settings
+        self._story_id = settings.story.story
+        self._engine = engine
+        self._feelings = feelings
+        eco = settings.economy
+        self._daily = DailyRule(
+            eco.timezone, eco.daily_reset_hour, eco.daily_base_reward,
+            eco.daily_streak_bonus, eco.daily_streak_cap,
+        )
+
+    def handle(self, state: PlayerState, update: IncomingUpdate) -> Outcome:
+        """Apply ``update`` to a copy of ``state``.
+
+        An update at or below ``state.last_update_id`` was applied already: the outcome is
+        marked duplicate and changes nothing.
+        """
+        if update.update_id <= state.last_update_id:
+            return Outcome(state, duplicate=True)
+        run = _Run(self, copy.deepcopy(state), update)
+        run.dispatch()
+        run.finish()
+        return run.outcome
+
+    # The methods below are used by _Run; they are small enough to live on the logic object.
+    @property
+    def engine(self) -> NarrativeEngine:
+        return self._engine
+
+    @property
+    def feelings(self) -> EmotionFeelings:
+        return self._feelings
+
+    @property
+    def story_id(self) -> str:
+        return self._story_id
+
+    @property
+    def daily_rule(self) -> DailyRule:
+        return self._daily
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+
+def _first_name(update: IncomingUpdate) -> str:
+    try:
+        raw = json.loads(update.raw)
+    except ValueError:
+        return ""
+    for kind in ("message", "callback_query"):
+        sender = (raw.get(kind) or {}).get("from") or {}
+        if sender.get("first_name"):
+            return str(sender["first_name"])[:64]
+    return ""
+
+
+class _Run:
+    """One transition in progress."""
+
+    def __init__(self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate) -> None:
+        self.logic = logic
+        self.state = state
+        self.update = update
+        self.now = update.received_at
+        self.chat_id = update.chat_id if update.chat_id is not None else state.user_id
+        self.outcome = Outcome(state)
+        self.correlation_id = f"u{update.update_id}"
+        self._seq = 0
+
+    # ---- plumbing -------------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.state.language
+
+    def key(self, what: str) -> str:
+        self._seq += 1
+        return f"u{self.update.update_id}:{what}:{self._seq}"
+
+    def say(self, text: str, markup: dict[str, Any] | None = None) -> None:
+        params: dict[str, Any] = {"chat_id": self.chat_id, "text": text}
+        if markup is not None:
+            params["reply_markup"] = markup
+        self.outcome.replies.append(Reply("sendMessage", params, self.chat_id))
+
+    def event(self, payload: EventPayload) -> None:
+        event: Event = make_event(
+            payload,
+            user_id=self.state.user_id,
+            correlation_id=self.correlation_id,
+            occurred_at=datetime.fromtimestamp(self.now, UTC),
+            idempotency_key=self.key(payload.event_type),
+        )
+        self.outcome.batch.events.append(event)
+
+    def credit(self, amount: int, reason: str) -> None:
+        if amount <= 0:
+            return
+        eco = self.state.economy
+        eco.balance += amount
+        key = self.key("credit")
+        self.outcome.batch.ledger.append(
+            LedgerEntry(self.state.user_id, amount, reason, key, self.correlation_id)
+        )
+        self.event(BesitosCredited(amount=amount, reason=reason, balance_after=eco.balance))
+        eco.recent = ([[amount, reason, self.now], *eco.recent])[:RECENT_MOVEMENTS]
+
+    def variables(self) -> dict[str, Any]:
+        state = self.state
+        values = self.logic.feelings.variables(state.signature)
+        values.update(
+            lang=state.language,
+            is_vip=state.membership.is_vip(self.now),
+            besitos=state.economy.balance,
+            inventory=list(state.economy.items),
+        )
+        return values
+
+    # ---- dispatch -------------------------------------------------------------------------
+    def dispatch(self) -> None:
+        update, state = self.update, self.state
+        if state.created_at == 0.0 or update.command == "start":
+            state.first_name = _first_name(update) or state.first_name
+        if state.created_at == 0.0:
+            state.created_at = self.now
+            state.language = pick_language(update.language_code, self.logic.settings.story.default_language)
+        state.signature = self.logic.feelings.on_interaction(state.signature, self.now, state.last_seen_at)
+        handler = {
+            "command": self.on_command,
+            "message": self.on_text,
+            "callback_query": self.on_callback,
+        }.get(update.kind)
+        if handler is not None:
+            handler()
+
+    def finish(self) -> None:
+        state, update = self.state, self.update
+        state.last_update_id = update.update_id
+        state.transitions += 1
+        state.last_seen_at = self.now
+        self.outcome.batch.at = self.now
+        self.event(UpdateProcessed(update_id=update.update_id, kind=update.kind))
+
+    # ---- commands -------------------------------------------------------------------------
+    def on_command(self) -> None:
+        command = (self.update.command or "").lower()
+        actions = {
+            "start": self.cmd_start,
+            "story": self.cmd_story,
+            "menu": self.cmd_menu,
+            "profile": self.cmd_profile,
+            "lang": self.cmd_lang,
+            "help": lambda: self.say(t("help", self.lang)),
+            "wallet": self.cmd_wallet,
+            "daily": self.cmd_daily,
+        }
+        action = actions.get(command)
+        if action is None:
+            self.say(t("unknown_command", self.lang, command="/" + command))
+            return
+        action()
+
+    def cmd_start(self) -> None:
+        state = self.state
+        first_visit = not state.story.state
+        name = state.first_name or "friend"
+        self.outcome.batch.profiles.append(
+            ProfileUpsert(state.user_id, first_name=state.first_name, language_code=self.update.language_code)
+        )
+        self.say(t("welcome" if first_visit or state.story.ended else "welcome_back", self.lang, name=name))
+        if first_visit or state.story.ended:
+            self.show(self.logic.engine.begin(self.logic.story_id, self.variables(), seed=str(self.update.update_id)))
+        else:
+            self.resume()
+
+    def cmd_story(self) -> None:
+        if not self.state.story.state:
+            self.show(self.logic.engine.begin(self.logic.story_id, self.variables(), seed=str(self.update.update_id)))
+        else:
+            self.resume()
+
+    def resume(self) -> None:
+        story = self.state.story
+        self.show(self.logic.engine.resume(story.story_id, story.ink_json() or "", self.variables()))
+
+    def cmd_menu(self) -> None:
+        rows = [[{"text": t(f"menu_{name}", self.lang), "callback_data": f"m:{name}"}] for name in MENU_BUTTONS]
+        self.say(t("menu", self.lang), {"inline_keyboard": rows})
+
+    def cmd_profile(self) -> None:
+        state = self.state
+        lines = [self.logic.feelings.describe(state.signature, self.lang)]
+        progress = {
+            "en": "Chapter {c} · {s} scenes read · {b} besitos · {tier}",
+            "es": "Capítulo {c} · {s} escenas leídas · {b} besitos · {tier}",
+        }[self.lang if self.lang in ("en", "es") else "en"]
+        tier = "VIP" if state.membership.is_vip(self.now) else ("free" if self.lang == "en" else "gratis")
+        lines.append(progress.format(c=state.story.chapter, s=state.story.scenes_read, b=state.economy.balance, tier=tier))
+        self.say("\n\n".join(lines))
+
+    def cmd_lang(self) -> None:
+        wanted = (self.update.args or "").strip().lower()[:2]
+        state = self.state
+        state.language = wanted if wanted in ("en", "es") else ("es" if state.language == "en" else "en")
+        state.language_locked = True
+        self.say(t("lang_switched", self.lang))
+        if state.story.state:
+            self.resume()
+
+    def cmd_wallet(self) -> None:
+        eco = self.state.economy
+        lines = [t("wallet", self.lang, balance=eco.balance)]
+        if eco.recent:
+            lines.append(t("wallet_movements", self.lang))
+            lines += [f"{'+' if amount > 0 else ''}{amount} · {reason}" for amount, reason, _ in eco.recent]
+        else:
+            lines.append(t("wallet_empty", self.lang))
+        self.say("\n".join(lines))
+
+    def cmd_daily(self) -> None:
+        eco = self.state.economy
+        result = claim(self.logic.daily_rule, eco.daily_day, eco.daily_streak, self.now)
+        if not result.granted:
+            self.say(t("daily_refused", self.lang, left=format_duration(result.seconds_left, self.lang)))
+            return
+        eco.daily_day, eco.daily_streak = result.day, result.streak
+        self.credit(result.amount, "daily reward")
+        self.event(DailyClaimed(day=result.day, streak=result.streak, reward=result.amount))
+        self.say(t("daily_granted", self.lang, amount=result.amount, streak=result.streak, balance=eco.balance))
+
+    # ---- story ----------------------------------------------------------------------------
+    def on_text(self) -> None:
+        story = self.state.story
+        text = self.update.text or ""
+        if story.question and story.state:
+            self.state.signature = self.logic.feelings.on_text(self.state.signature, text, self.lang, self.now)
+            try:
+                turn = self.logic.engine.answer(story.story_id, story.ink_json() or "", self.variables())
+            except NotAskingError:
+                story.question = None
+                self.say(t("unknown", self.lang))
+                return
+            self.say(t("answer_thanks", self.lang))
+            self.show(turn)
+            return
+        self.say(t("unknown", self.lang))
+
+    def on_callback(self) -> None:
+        data = self.update.callback_data or ""
+        callback_id = self.update.callback_id
+        answer: dict[str, Any] = {}
+        if data.startswith("m:"):
+            name = data[2:]
+            menu = {"story": self.cmd_story, "profile": self.cmd_profile, "wallet": self.cmd_wallet,
+                    "daily": self.cmd_daily, "menu": self.cmd_menu}
+            action = menu.get(name)
+            if action is not None:
+                action()
+            else:
+                self.say(t("unknown", self.lang))
+        else:
+            answer = self.on_choice(data)
+        if callback_id:
+            self.outcome.replies.append(
+                Reply("answerCallbackQuery", {"callback_query_id": callback_id, **answer}, None)
+            )
+
+    def on_choice(self, data: str) -> dict[str, Any]:
+        story = self.state.story
+        decoded = decode_choice(data)
+        if decoded is None or not story.state:
+            return render_stale_notice(self._lang_literal())
+        token, index = decoded
+        if token != story.token:
+            return render_stale_notice(self._lang_literal())
+        try:
+            turn = self.logic.engine.choose(story.story_id, story.ink_json() or "", token, index, self.variables())
+        except (StaleTurnError, InvalidChoiceError):
+            return render_stale_notice(self._lang_literal())
+        chosen = next((c for c in story.choices_tags if c[0] == index), None)
+        tags = tuple(chosen[1]) if chosen else ()
+        self.event(ChoiceMade(story=story.story_id, scene=story.scene, choice_index=index, tags=list(tags)))
+        self.show(turn)
+        return {}
+
+    def show(self, turn: Turn) -> None:
+        story = self.state.story
+        story.story_id = turn.story_id
+        story.version = turn.version
+        story.set_ink_json(turn.state)
+        story.turn = turn.number
+        story.token = turn.token
+        story.question = turn.ask
+        story.ended = turn.ended
+        story.choices_tags = [[c.index, list(c.tags)] for c in turn.choices]
+        if not turn.replayed:
+            for effect in turn.effects:
+                self.apply_effect(effect.kind, effect.name, effect.amount)
+        story.chapter = turn.chapter
+        story.scene = turn.scene
+        for params in render_turn(turn, self.chat_id, self._lang_literal()):
+            self.outcome.replies.append(Reply("sendMessage", params, self.chat_id))
+
+    def apply_effect(self, kind: str, name: str, amount: int) -> None:
+        state = self.state
+        if kind == "emo":
+            tag = f"emo:{name}{'+' if amount >= 0 else '-'}{abs(amount)}"
+            state.signature = self.logic.feelings.on_choice(state.signature, tag, self.now)
+        elif kind == "reward":
+            self.credit(amount, "story reward")
+        elif kind == "unlock":
+            if name not in state.economy.items:
+                state.economy.items.append(name)
+            self.outcome.batch.items.append(ItemUnlock(state.user_id, name, self.key("unlock")))
+        elif kind == "scene":
+            state.story.scenes_read += 1
+            self.event(SceneRead(story=state.story.story_id, scene=name))
+
+    def _lang_literal(self) -> Any:
+        return self.state.language if self.state.language in ("en", "es") else "en"

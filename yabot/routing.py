@@ -1,0 +1,153 @@
+"""The update router: durable inbox first, then the player's actor.
+
+``accept`` is what the webhook and the polling loop call. Updates are appended to the inbox
+in group commits by one writer thread (many concurrent requests per SQLite transaction); only
+when an update is durable is it acknowledged and told to its player's actor. A message the
+actor's mailbox refuses is kept and redelivered, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from prometheus_client import Counter, Gauge
+
+from actors import MailboxFull
+from yabot.observability.logging import get_logger
+from yabot.storage.inbox import Inbox, InboxEntry
+from yabot.telegram.ingress import Overloaded
+from yabot.telegram.types import IncomingUpdate
+
+log = get_logger(__name__)
+
+ROUTED = Counter("yabot_router_updates_total", "Updates seen by the router", ["outcome"])
+REDELIVERY_BACKLOG = Gauge("yabot_router_redelivery_backlog", "Updates waiting for a full mailbox")
+MAX_BATCH = 500
+
+
+class UpdateRouter:
+    """Implements :class:`~yabot.telegram.ingress.UpdateSink` over the inbox and actors.
+
+    Args:
+        inbox: The durable inbox.
+        deliver: ``deliver(user_id, update)``; O(1), may raise ``MailboxFull``.
+        admit: Raises ``Overloaded`` when new work must be refused (e.g. outbox over budget).
+    """
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        deliver: Callable[[int, IncomingUpdate], None],
+        admit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._inbox = inbox
+        self._deliver = deliver
+        self._admit = admit
+        self._queue: queue.SimpleQueue[
+            tuple[IncomingUpdate, asyncio.Future[bool], asyncio.AbstractEventLoop] | None
+        ] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write_loop, name="inbox-writer", daemon=True)
+        self._redeliver: deque[IncomingUpdate] = deque()
+        self._redeliver_task: asyncio.Task[None] | None = None
+        self._thread.start()
+
+    async def accept(self, update: IncomingUpdate) -> bool:
+        """Append ``update`` to the inbox, then hand it to its player's actor.
+
+        Returns:
+            True if new, False for a repeated ``update_id``.
+
+        Raises:
+            Overloaded: New work is refused for now; the caller answers so Telegram retries.
+        """
+        if update.user_id is None:
+            ROUTED.labels("no_user").inc()
+            log.info("router.update_without_user", update_id=update.update_id, type=update.update_type)
+            return True
+        self._admit()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+        self._queue.put((update, done, loop))
+        is_new = await done
+        if not is_new:
+            ROUTED.labels("duplicate").inc()
+            return False
+        self._hand_over(update)
+        return True
+
+    def _hand_over(self, update: IncomingUpdate) -> None:
+        assert update.user_id is not None
+        if self._redeliver:
+            self._redeliver.append(update)
+            self._schedule_redelivery()
+            return
+        try:
+            self._deliver(update.user_id, update)
+            ROUTED.labels("delivered").inc()
+        except MailboxFull:
+            ROUTED.labels("mailbox_full_deferred").inc()
+            log.warning("router.mailbox_full", user_id=update.user_id, update_id=update.update_id)
+            self._redeliver.append(update)
+            self._schedule_redelivery()
+        REDELIVERY_BACKLOG.set(len(self._redeliver))
+
+    def _schedule_redelivery(self) -> None:
+        if self._redeliver_task is None or self._redeliver_task.done():
+            self._redeliver_task = asyncio.get_running_loop().create_task(self._redeliver_loop())
+
+    async def _redeliver_loop(self) -> None:
+        while self._redeliver:
+            update = self._redeliver[0]
+            assert update.user_id is not None
+            try:
+                self._deliver(update.user_id, update)
+            except MailboxFull:
+                await asyncio.sleep(0.05)
+                continue
+            self._redeliver.popleft()
+            ROUTED.labels("redelivered").inc()
+            REDELIVERY_BACKLOG.set(len(self._redeliver))
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            entries = [
+                InboxEntry(u.update_id, u.user_id or 0, u.raw, u.received_at) for u, _, _ in batch
+            ]
+            try:
+                results: list[bool | BaseException] = list(self._inbox.append_many(entries))
+            except Exception as exc:
+                log.error("router.inbox_write_failed", error=type(exc).__name__, count=len(batch))
+                results = [Overloaded("the inbox could not store the update", 2.0)] * len(batch)
+            for (_, future, loop), result in zip(batch, results, strict=True):
+                loop.call_soon_threadsafe(_settle, future, result)
+
+    def close(self) -> None:
+        """Stop the inbox writer thread after what is queued."""
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+
+def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)

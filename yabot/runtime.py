@@ -1,0 +1,233 @@
+"""The running system: stores, the supervisor tree of player actors, the sender and ingress.
+
+``Runtime`` builds every component from settings and owns their start and stop order::
+
+    root supervisor
+      └─ players supervisor ── PlayerActor(user_id) ...   (Directory: activate / passivate)
+    SnapshotWriter thread · OutboxRelay thread · inbox writer thread · Sender (asyncio)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pykka
+
+from actors import WorkerPool, use_pool
+from actors.bridge import wrap_future
+from actors.directory import Directory
+from actors.supervision import Intensity, Supervisor, request_stop_tree, supervise
+from yabot.config import Settings
+from yabot.narrative import NarrativeEngine, StoryLibrary
+from yabot.observability.logging import get_logger
+from yabot.player.actor import Deliver, PlayerActor, PlayerEffects, Wake, apply_update
+from yabot.player.feelings import EmotionFeelings
+from yabot.player.logic import PlayerLogic, Reply
+from yabot.player.state import PlayerState
+from yabot.routing import UpdateRouter
+from yabot.security.crypto import Encryptor, load_encryptor
+from yabot.storage.inbox import Inbox, open_inbox
+from yabot.storage.records import RecordsDb
+from yabot.storage.snapshots import Snapshot, open_snapshot_store
+from yabot.storage.snapshots.writer import SnapshotWriter
+from yabot.events.relay import OutboxRelay
+from yabot.telegram.ingress import Overloaded
+from yabot.telegram.sender import Sender
+from yabot.telegram.types import IncomingUpdate, parse_update
+
+log = get_logger(__name__)
+
+
+def snapshot_key(user_id: int) -> str:
+    """The snapshot key of a player."""
+    return f"user:{user_id}"
+
+
+@dataclass
+class _ReplyTracker:
+    """Marks an update 'replied' in the inbox once every reply it asked for was sent."""
+
+    inbox: Inbox
+    outstanding: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    finished: list[int] = field(default_factory=list)
+
+    def expect(self, update_id: int) -> None:
+        self.outstanding[update_id] += 1
+
+    def done(self, update_id: int) -> None:
+        left = self.outstanding.get(update_id, 0) - 1
+        if left <= 0:
+            self.outstanding.pop(update_id, None)
+            self.finished.append(update_id)
+        else:
+            self.outstanding[update_id] = left
+
+    def take(self) -> list[int]:
+        taken, self.finished = self.finished, []
+        return taken
+
+
+class Runtime:
+    """Every long-lived component of one YABOT process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        storage = settings.storage
+        storage.data_dir.mkdir(parents=True, exist_ok=True)
+        self.records = RecordsDb.open(settings)
+        self.inbox = open_inbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
+        self.store = open_snapshot_store(storage)
+        self.writer = SnapshotWriter.from_settings(self.store, storage)
+        self.writer.on_durable(self._on_durable)
+        self.encryptor: Encryptor = load_encryptor(settings)
+        self.library = StoryLibrary(settings.story.stories_dir)
+        self.library.load_all()
+        self.engine = NarrativeEngine(self.library, max_message_chars=settings.story.max_message_chars)
+        self.logic = PlayerLogic(settings, self.engine, EmotionFeelings())
+        self.relay = OutboxRelay.from_settings(settings, self.records)
+        runtime = settings.runtime
+        self.pool = WorkerPool(runtime.pool_size, name="actors")
+        use_pool(self.pool)
+        self.sender: Sender | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tracker = _ReplyTracker(self.inbox)
+        self.effects = PlayerEffects(
+            self.logic, self.records, self._send, self._submit_snapshot, 1
+        )
+        intensity = Intensity(runtime.restart_max, runtime.restart_period_s,
+                              runtime.restart_backoff_s, runtime.restart_backoff_max_s)
+        self.root = Supervisor.start("root", intensity=intensity, on_give_up=self._gave_up)
+        self.players_supervisor = Supervisor.start("players", intensity=intensity)
+        supervise(self.root, "players", lambda: Supervisor.start("players", intensity=intensity),
+                  ref=self.players_supervisor)
+        self.directory: Directory[int] = Directory(
+            PlayerActor, self._load, self._save, name="players",
+            idle_timeout=runtime.idle_timeout_s, max_resident=runtime.max_resident,
+            supervisor=self.players_supervisor, actor_kwargs={"effects": self.effects},
+        )
+        self.router = UpdateRouter(self.inbox, self._deliver, self._admit)
+        self._flusher: asyncio.Task[None] | None = None
+        self.gave_up: BaseException | None = None
+
+    # ---- lifecycle --------------------------------------------------------------------
+    async def start(self, http: httpx.AsyncClient | None = None) -> None:
+        """Start the background parts and recover players with unprocessed updates."""
+        self.loop = asyncio.get_running_loop()
+        self.sender = Sender(self.settings, http=http)
+        await self.sender.start()
+        self.writer.start()
+        self.relay.start()
+        self.directory.start_sweeper(max(1.0, min(60.0, self.settings.runtime.idle_timeout_s / 4)))
+        self._flusher = asyncio.create_task(self._flush_replied())
+        pending = await asyncio.to_thread(self.inbox.pending_users)
+        for user_id in pending:
+            self.directory.tell(user_id, Wake())
+        log.info("runtime.started", recovering=len(pending), pool=self.settings.runtime.pool_size)
+
+    async def stop(self) -> None:
+        """Stop children first: players (saved), then writer, relay, sender."""
+        timeout = self.settings.runtime.shutdown_timeout_s
+        await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
+        try:
+            await asyncio.wait_for(wrap_future(request_stop_tree(self.root)), timeout * 0.2)
+        except (TimeoutError, pykka.ActorDeadError):
+            log.warning("runtime.supervisor_stop_slow")
+        await asyncio.to_thread(self.writer.stop, timeout * 0.3)
+        self.router.close()
+        if self.sender is not None:
+            await self.sender.stop(drain_timeout=timeout * 0.2)
+        if self._flusher is not None:
+            self._flusher.cancel()
+        await self._mark_replied()
+        await asyncio.to_thread(self.relay.stop, 1.0)
+        self.pool.shutdown(timeout=1.0)
+        use_pool(None)
+        self.records.close()
+        self.inbox.close()
+        self.store.close()
+        log.info("runtime.stopped")
+
+    def _gave_up(self, error: BaseException) -> None:
+        self.gave_up = error
+        log.error("runtime.root_supervisor_gave_up", error=type(error).__name__)
+
+    # ---- ingress side -------------------------------------------------------------------
+    def _admit(self) -> None:
+        if not self.records.outbox_within_budget():
+            raise Overloaded("event backlog over its disk budget", retry_after_s=10.0)
+
+    def _deliver(self, user_id: int, update: IncomingUpdate) -> None:
+        self.directory.tell(user_id, Deliver(update))
+
+    async def ask_player(self, user_id: int, message: Any, timeout: float | None = None) -> Any:
+        """Ask a player's actor (activating it) without blocking the loop."""
+        wait = timeout or self.settings.runtime.ask_timeout_s
+        return await self.directory.ask_async(user_id, message, timeout=wait)
+
+    # ---- actor side (pool threads) ------------------------------------------------------
+    def _send(self, reply: Reply, dedupe_key: str, update_id: int) -> None:
+        sender, loop = self.sender, self.loop
+        assert sender is not None and loop is not None
+        loop.call_soon_threadsafe(self._tracker.expect, update_id)
+
+        def on_result(_: Any, error: Exception | None) -> None:
+            self._tracker.done(update_id)
+
+        sender.submit(reply.method, reply.params, chat_id=reply.chat_id,
+                      dedupe_key=dedupe_key, on_result=on_result)
+
+    def _submit_snapshot(self, state: PlayerState) -> None:
+        self.writer.submit(self._snapshot(state))
+
+    def _snapshot(self, state: PlayerState) -> Snapshot:
+        return Snapshot(
+            key=snapshot_key(state.user_id),
+            version=state.snapshot_version + 1,
+            last_update_id=max(state.last_update_id, -1),
+            state=self.encryptor.encrypt_bytes(state.to_bytes()),
+            updated_at=time.time(),
+        )
+
+    def _load(self, user_id: int) -> PlayerState:
+        stored = self.store.load(snapshot_key(user_id))
+        if stored is None:
+            state = PlayerState(user_id=user_id)
+        else:
+            state = PlayerState.from_bytes(self.encryptor.decrypt_bytes(stored.state))
+            state.snapshot_version = stored.version
+        replayed = 0
+        for entry in self.inbox.entries_after(user_id, state.last_update_id):
+            raw = entry.payload.encode() if isinstance(entry.payload, str) else entry.payload
+            update = parse_update(raw, entry.received_at)
+            state = apply_update(self.effects, state, update, replied=entry.replied)
+            replayed += 1
+        state.economy.balance = self.records.balance(user_id)
+        if replayed:
+            self.writer.submit(self._snapshot(state), transitions=replayed)
+        return state
+
+    def _save(self, user_id: int, state: PlayerState) -> None:
+        key = snapshot_key(user_id)
+        self.writer.submit(self._snapshot(state))
+        self.writer.flush([key], timeout=self.settings.runtime.shutdown_timeout_s)
+        self.writer.forget(key)
+
+    def _on_durable(self, snapshots: list[Snapshot]) -> None:
+        for snapshot in snapshots:
+            user_id = int(snapshot.key.split(":", 1)[1])
+            self.inbox.prune(user_id, snapshot.last_update_id)
+
+    async def _flush_replied(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            await self._mark_replied()
+
+    async def _mark_replied(self) -> None:
+        ids = self._tracker.take()
+        if ids:
+            await asyncio.to_thread(self.inbox.mark_replied_many, ids)
