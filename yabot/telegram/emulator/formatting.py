@@ -137,7 +137,9 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 extra["url"] = _html_unescape(values["href"])
             if name == "span" and values.get("class") != "tg-spoiler":
                 offset = _byte_offset(text, lt)
-                raise _parse_error(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+                raise _parse_error(
+                    f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
+                )
             if name == "tg-emoji":
                 if not values.get("emoji-id"):
                     raise _parse_error(
