@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 
@@ -14,10 +15,8 @@ from actors import WorkerPool, introspection, use_pool
 def stop_leftovers() -> None:
     """Stop every PooledActor a test left running and wait for them to terminate."""
     for actor in list(introspection._live.values()):
-        try:
+        with contextlib.suppress(Exception):
             actor.actor_ref.stop(block=False)
-        except Exception:
-            pass
     wait_until(lambda: introspection.live_count() == 0, timeout=5.0)
 
 

@@ -79,9 +79,12 @@ def test_tell_returns_while_the_loader_is_still_running(pool: WorkerPool) -> Non
 def test_idle_actors_are_saved_and_stopped_then_reactivated(pool: WorkerPool) -> None:
     store = Store()
     directory = make(store, idle_timeout=60)
-    before = REGISTRY.get_sample_value(
-        "actors_passivations_total", {"directory": "test-dir", "reason": "idle"}
-    ) or 0.0
+    before = (
+        REGISTRY.get_sample_value(
+            "actors_passivations_total", {"directory": "test-dir", "reason": "idle"}
+        )
+        or 0.0
+    )
     assert directory.ask("carol", 7).get(timeout=5) == 7
     assert directory.sweep() == 0  # not idle yet
     import time

@@ -10,9 +10,9 @@ from typing import Any
 
 import pykka
 import pytest
+from actor_helpers import wait_until
 
 from actors import PooledActor, WorkerPool, introspection, use_pool
-from actor_helpers import wait_until
 
 # Hashes of the pykka 4.5.0 private methods PooledActor runs as they are. If pykka changes
 # them, re-read them and re-check PooledActor._run_turn / Mailbox.get before updating.
@@ -170,9 +170,7 @@ def test_one_actor_never_runs_two_turns_at_once(pool: WorkerPool) -> None:
             return self.overlaps
 
     ref = Exclusive.start()
-    senders = [
-        threading.Thread(target=lambda: [ref.tell(i) for i in range(300)]) for _ in range(8)
-    ]
+    senders = [threading.Thread(target=lambda: [ref.tell(i) for i in range(300)]) for _ in range(8)]
     for thread in senders:
         thread.start()
     for thread in senders:

@@ -56,8 +56,15 @@ def start_children(
 
 
 def current_ref(sup: pykka.ActorRef[Supervisor], name: str) -> pykka.ActorRef[Any]:
+    """The child's live ref, once the supervisor has registered it."""
     actor = sup._actor_weakref()
     assert actor is not None
+
+    def registered() -> bool:
+        child = actor._children.get(name)
+        return child is not None and child.ref is not None
+
+    wait_until(registered)
     ref = actor._children[name].ref
     assert ref is not None
     return ref
@@ -144,7 +151,7 @@ def test_intensity_exceeded_stops_children_and_escalates_to_parent(pool: WorkerP
         shard = builds[-1]
         old = current_ref(shard, "w")
         old.tell("crash")
-        wait_until(lambda: restarted(shard, "w", old) or not shard.is_alive())
+        wait_until(lambda s=shard, o=old: restarted(s, "w", o) or not s.is_alive())
     wait_until(lambda: len(builds) == 2)  # the root rebuilt the shard through its factory
     assert not builds[0].is_alive()
     assert REGISTRY.get_sample_value("actors_escalations_total", {"supervisor": "shard"}) == (
