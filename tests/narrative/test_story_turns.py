@@ -208,6 +208,8 @@ def test_an_incompatible_replacement_restarts_the_current_chapter(
     assert moved.migrated and moved.chapter == 2 and moved.scene == "2_new"
     assert moved.passages[0].startswith("The gallery, rewritten.")
     assert "Trust is 1." in moved.passages[0], "variables survive the rewrite"
+    shown_again = engine.resume(STORY, moved.state, variables)
+    assert (shown_again.scene, shown_again.passages) == (moved.scene, moved.passages)
     assert engine.choose(STORY, moved.state, moved.token, 0, variables).ended
 
 

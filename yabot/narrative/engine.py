@@ -502,7 +502,7 @@ class NarrativeEngine:
         except (RuntimeError, StoryRuntimeError):
             outcome = "chapter_restart"
             with self._guard(story_id):
-                played = self._restart_chapter(runner, save, variables)
+                played, restart = self._restart_chapter(runner, save, variables)
         MIGRATIONS.labels(story_id, outcome).inc()
         log.info(
             "narrative.migrated",
@@ -514,12 +514,17 @@ class NarrativeEngine:
         )
         new = self._successor(runner, save, played, "migrate")
         if outcome == "chapter_restart":
-            new.base, new.pick = None, None
+            new.base, new.pick = restart.base, None
+            new.base_chapter, new.base_scene = restart.base_chapter, restart.base_scene
         return self._turn(new, played, replayed=True, migrated=True)
 
     def _restart_chapter(
         self, runner: _Runner, save: _Save, variables: Mapping[str, Any]
-    ) -> _Played:
+    ) -> tuple[_Played, _Save]:
+        """Restart the current chapter in the new version, keeping the player's variables.
+
+        Returns the played moment and a save whose ``base``/``base_*`` let it be replayed.
+        """
         story = runner.story
         try:
             story.load_state(save.ink)
@@ -527,14 +532,21 @@ class NarrativeEngine:
             story.reset_state()
             _restore_variables(runner, save.ink)
         knot = f"chapter_{save.chapter}"
-        chapter = save.chapter
+        chapter, scene = save.chapter, save.scene
+        base: str | None = None
         if knot in runner.compiled.knots:
             story.choose_path_string(knot)
+            base = story.save_state()
         else:
             story.reset_state()
-            chapter = 0
+            chapter, scene = 0, ""
         runner.prepare(variables, record=False)
-        return runner.play(chapter, save.scene if chapter else "", [])
+        played = runner.play(chapter, scene, [])
+        restart = _Save(
+            save.story, runner.compiled.version, save.number, save.token, "", base, None,
+            played.chapter, played.scene, chapter, scene, played.ask, played.ended,
+        )  # fmt: skip
+        return played, restart
 
     def _turn(
         self, save: _Save, played: _Played, replayed: bool = False, migrated: bool = False
