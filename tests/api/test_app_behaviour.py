@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
@@ -81,7 +83,7 @@ def test_oversized_body_is_413_and_counted(store: SqliteAdminStore) -> None:
         declared = client.post("/api/v1/auth/token", content=b"x" * 4096,
                                headers={"Content-Type": "application/json"})
 
-        def chunks():  # type: ignore[no-untyped-def]
+        def chunks() -> Iterator[bytes]:
             for _ in range(4):
                 yield b"x" * 1024
 
@@ -100,8 +102,8 @@ def test_healthz_is_alive(client: TestClient) -> None:
 
 
 def test_readyz_lists_each_dependency_and_fails_on_a_required_one(
-    store: SqliteAdminStore, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    store: SqliteAdminStore, tmp_path: Path
+) -> None:
     (tmp_path / "records.sqlite3").touch()
 
     async def slow() -> None:

@@ -92,12 +92,16 @@ def test_a_successful_login_clears_the_username_counter(
 
 
 def test_bootstrap_admin_is_created_once_at_start(store: SqliteAdminStore) -> None:
-    settings = make_settings(bootstrap_admin_user="root", bootstrap_admin_password="first-password-1")
+    settings = make_settings(
+        bootstrap_admin_user="root", bootstrap_admin_password="first-password-1"
+    )
     with TestClient(build_app(settings, store)) as client:
         token = login(client, "root", "first-password-1")
         me = client.get("/api/v1/auth/whoami", headers=bearer(token)).json()
         assert me["role"] == "admin"
-    changed = make_settings(bootstrap_admin_user="root", bootstrap_admin_password="other-password-2")
+    changed = make_settings(
+        bootstrap_admin_user="root", bootstrap_admin_password="other-password-2"
+    )
     with TestClient(build_app(changed, store)) as client:
         login(client, "root", "first-password-1")
         assert client.post(

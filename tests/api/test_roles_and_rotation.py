@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import jwt
 import pytest
@@ -28,8 +28,13 @@ def _with_operator_endpoint(app: FastAPI) -> FastAPI:
 
 
 @pytest.fixture
-def roles_client(store: SqliteAdminStore, add_account: Callable[[str, AdminRole], None]):  # type: ignore[no-untyped-def]
-    for name, role in (("vera", "viewer"), ("otto", "operator"), ("ada", "admin")):
+def roles_client(
+    store: SqliteAdminStore, add_account: Callable[[str, AdminRole], None]
+) -> Iterator[TestClient]:
+    roles: list[tuple[str, AdminRole]] = [
+        ("vera", "viewer"), ("otto", "operator"), ("ada", "admin")
+    ]
+    for name, role in roles:
         add_account(name, role)
     app = _with_operator_endpoint(build_app(make_settings(), store))
     with TestClient(app, raise_server_exceptions=False) as c:

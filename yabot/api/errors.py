@@ -67,6 +67,7 @@ def _doc(description: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("The request body could not be read (e.g. not UTF-8 JSON)."),
     413: _doc("Request body too large."),
     422: _doc("The request is invalid; `error.details` lists each problem."),
     500: _doc("Unexpected error; the request id is in the body and in the logs."),
