@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from narrative_helpers import STORIES_DIR, STORY, play_until, signature_vars, step
+from prometheus_client import REGISTRY
 
 from yabot.config import StorySettings
 from yabot.narrative import (
@@ -29,6 +30,11 @@ from yabot.narrative import (
 )
 
 
+def _rejections(reason: str) -> float:
+    labels = {"story": STORY, "reason": reason}
+    return REGISTRY.get_sample_value("yabot_narrative_rejected_total", labels) or 0.0
+
+
 def _played(engine: NarrativeEngine, picks: list[int], seed: str = "s") -> list[Turn]:
     variables = signature_vars("en")
     turns = [engine.begin(STORY, variables, seed=seed)]
@@ -41,8 +47,10 @@ def test_a_press_on_an_old_moment_is_refused_and_changes_nothing(engine: Narrati
     variables = signature_vars("en")
     first = engine.begin(STORY, variables, seed="1")
     second = step(engine, first, variables)
+    counted = _rejections("stale")
     with pytest.raises(StaleTurnError, match="passed"):
         engine.choose(STORY, second.state, first.token, 0, variables)
+    assert _rejections("stale") == counted + 1
     third = engine.choose(STORY, second.state, second.token, 0, variables)
     again = engine.choose(STORY, second.state, second.token, 0, variables)
     assert (third.scene, third.token, third.passages) == (again.scene, again.token, again.passages)
@@ -155,8 +163,10 @@ def test_free_text_answer_moves_on_and_a_stray_answer_is_refused(engine: Narrati
 
 def test_bad_input_gets_clear_errors(engine: NarrativeEngine) -> None:
     turn = engine.begin(STORY, signature_vars("en"))
+    counted = _rejections("invalid_choice")
     with pytest.raises(InvalidChoiceError):
         engine.choose(STORY, turn.state, turn.token, 7, signature_vars("en"))
+    assert _rejections("invalid_choice") == counted + 1
     with pytest.raises(NarrativeError, match="not a story state"):
         engine.choose(STORY, "{not json", turn.token, 0, signature_vars("en"))
     with pytest.raises(NarrativeError, match=r"no story"):
