@@ -167,10 +167,13 @@ def _loose_update_id(raw: bytes) -> int | None:
     return update_id if 0 <= update_id <= MAX_SAFE_INT else None
 
 
-def _split_command(text: str) -> tuple[str, str]:
+def _split_command(text: str) -> tuple[str, str] | None:
+    """``("start", "ref_7")`` for ``"/start@yabot ref_7"``; None when the text is no command."""
+    if not text.startswith("/"):
+        return None
     head, _, args = text.partition(" ")
     command = head[1:].split("@", 1)[0].lower()
-    return command, args.strip()
+    return (command, args.strip()) if command else None
 
 
 def _from_message(update: Update, message: Message, base: dict[str, Any]) -> IncomingUpdate:
@@ -195,9 +198,8 @@ def _from_message(update: Update, message: Message, base: dict[str, Any]) -> Inc
             is_recurring=payment.is_recurring,
             is_first_recurring=payment.is_first_recurring,
         )
-    elif message.text is not None and message.text.startswith("/") and len(message.text) > 1:
-        command, args = _split_command(message.text)
-        fields.update(kind="command", command=command, args=args)
+    elif message.text is not None and (split := _split_command(message.text)) is not None:
+        fields.update(kind="command", command=split[0], args=split[1])
     elif message.text is not None:
         fields.update(kind="message")
     else:

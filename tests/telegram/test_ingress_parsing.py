@@ -1,0 +1,137 @@
+"""Update validation: strict where aiogram is lenient, never an unexpected exception."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from yabot.telegram.types import MAX_SAFE_INT, InvalidUpdate, parse_update
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+update_like = st.fixed_dictionaries(
+    {"update_id": st.integers(-5, 2**64) | st.text(max_size=3) | st.none()},
+    optional={
+        "message": json_values
+        | st.fixed_dictionaries(
+            {"message_id": st.integers(), "chat": json_values, "date": st.integers()},
+            optional={"text": json_values, "from": json_values},
+        ),
+        "callback_query": json_values,
+        "pre_checkout_query": json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=64), json_values.map(json.dumps), update_like.map(json.dumps)))
+def test_any_body_parses_or_gives_a_short_reason(body: bytes | str) -> None:
+    raw = body.encode() if isinstance(body, str) else body
+    try:
+        update = parse_update(raw)
+    except InvalidUpdate as exc:
+        assert 0 < len(exc.reason) <= 200
+        return
+    assert 0 <= update.update_id <= MAX_SAFE_INT
+    assert update.raw == raw
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, MAX_SAFE_INT), st.text(min_size=1, max_size=50))
+def test_text_and_commands_are_normalised(update_id: int, text: str) -> None:
+    body = {
+        "update_id": update_id,
+        "message": {
+            "message_id": 3,
+            "from": {"id": 9, "is_bot": False, "first_name": "A", "language_code": "es"},
+            "chat": {"id": 9, "type": "private"},
+            "date": 1,
+            "text": text,
+        },
+    }
+    update = parse_update(json.dumps(body).encode())
+    assert (update.update_id, update.user_id, update.chat_id, update.text) == (
+        update_id,
+        9,
+        9,
+        text,
+    )
+    if text.startswith("/") and text.split(" ")[0].split("@")[0] != "/":
+        assert update.kind == "command"
+        assert f"/{update.command}".lower() == text.split(" ")[0].split("@")[0].lower()
+    else:
+        assert update.kind == "message" and update.command is None
+
+
+def test_payments_are_normalised() -> None:
+    user = {"id": 5, "is_bot": False, "first_name": "B"}
+    checkout = {
+        "update_id": 1,
+        "pre_checkout_query": {
+            "id": "pcq",
+            "from": user,
+            "currency": "XTR",
+            "total_amount": 250,
+            "invoice_payload": "vip:30",
+        },
+    }
+    paid = {
+        "update_id": 2,
+        "message": {
+            "message_id": 4,
+            "from": user,
+            "chat": {"id": 5, "type": "private"},
+            "date": 2,
+            "successful_payment": {
+                "currency": "XTR",
+                "total_amount": 250,
+                "invoice_payload": "vip:30",
+                "telegram_payment_charge_id": "charge-1",
+                "subscription_expiration_date": 1_800_000_000,
+                "is_recurring": True,
+                "is_first_recurring": True,
+            },
+        },
+    }
+    first = parse_update(json.dumps(checkout).encode())
+    assert (first.kind, first.pre_checkout_query_id, first.total_amount) == (
+        "pre_checkout_query",
+        "pcq",
+        250,
+    )
+    second = parse_update(json.dumps(paid).encode())
+    assert (second.kind, second.telegram_payment_charge_id, second.is_first_recurring) == (
+        "successful_payment",
+        "charge-1",
+        True,
+    )
+    assert second.subscription_expiration_date == 1_800_000_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"update_id": 1, "my_chat_member": {"chat": {"id": 5}, "from": {"id": 5}, "date": 1}},
+        {"update_id": 1, "edited_message": {"message_id": 1, "chat": {"id": 5}, "date": 1}},
+        {"update_id": 1},
+    ],
+)
+def test_types_yabot_ignores_are_unhandled_not_errors(body: dict[str, Any]) -> None:
+    assert parse_update(json.dumps(body).encode()).kind == "unhandled"
+
+
+def test_private_text_is_not_in_the_repr() -> None:
+    body = {
+        "update_id": 1,
+        "message": {"message_id": 1, "chat": {"id": 5}, "date": 1, "text": "my secret diary"},
+    }
+    assert "secret diary" not in repr(parse_update(json.dumps(body).encode()))
