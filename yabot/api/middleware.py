@@ -52,9 +52,10 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, Message | Non
 
 class RequestContextMiddleware:
     """Assigns X-Request-ID (kept from the client when it is a safe token), binds it to
-    structlog's context vars, refuses bodies over ``max_body_bytes`` with 413, counts and
-    times requests by route template, and turns any uncaught exception into a 500 in the
-    error model (logged with its traceback, never sent to the client).
+    structlog's context vars (as ``request_id`` and ``correlation_id``), refuses bodies over
+    ``max_body_bytes`` with 413, counts and times requests by route template, and turns
+    any uncaught exception into a 500 in the error model (logged with its traceback, never
+    sent to the client).
 
     Args:
         app: The wrapped ASGI app.
@@ -72,7 +73,10 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         request_id = _request_id(headers)
         scope.setdefault("state", {})["request_id"] = request_id
-        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        # The request id doubles as the correlation id of whatever the call sets in motion.
+        tokens = structlog.contextvars.bind_contextvars(
+            request_id=request_id, correlation_id=request_id
+        )
         started = time.perf_counter()
         outcome: dict[str, Any] = {"status": 500, "started": False}
 
