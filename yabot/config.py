@@ -68,6 +68,8 @@ class StorageSettings(_Section):
     snapshot_every_s: float = Field(2.0, gt=0)
     snapshot_batch_size: int = Field(500, ge=1)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    snapshot_breaker_failures: int = Field(3, ge=1)
+    snapshot_breaker_reset_s: float = Field(5.0, gt=0)
 
 
 class EventsSettings(_Section):
@@ -81,7 +83,7 @@ class EventsSettings(_Section):
     relay_batch_size: int = Field(500, ge=1)
     relay_interval_s: float = Field(0.2, gt=0)
     outbox_disk_budget_mb: int = Field(256, ge=1)
-    outbox_retention_s: float = Field(86_400.0, gt=0)
+    outbox_retention_s: float = Field(3600.0, gt=0)
     relay_breaker_failures: int = Field(3, ge=1)
     relay_breaker_reset_s: float = Field(2.0, gt=0)
 

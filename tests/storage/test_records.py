@@ -238,6 +238,21 @@ def test_backlog_budget_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_local_events_are_pruned_after_retention(records: RecordsDb) -> None:
-    records.apply(credit(1, 1, "a"))
+    for n in range(3):
+        records.apply(credit(1, 1, f"a{n}"))
     assert records.outbox_prune(older_than_s=3600) == 0
-    assert records.outbox_prune(older_than_s=-1) == 1
+    assert records.outbox_prune(older_than_s=-1, chunk=2) == 3
+
+
+def test_sent_events_are_pruned_but_pending_ones_never(tmp_path: Path) -> None:
+    db = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    try:
+        for n in range(4):
+            db.apply(credit(1, 1, f"k{n}"))
+        first_two = [row.seq for row in db.outbox_pending(2)]
+        db.outbox_mark_sent(first_two)
+        assert db.outbox_prune(older_than_s=-1) == 2
+        assert db.outbox_backlog().events == 2
+        assert [row.seq for row in db.outbox_pending(10)] == [first_two[-1] + 1, first_two[-1] + 2]
+    finally:
+        db.close()

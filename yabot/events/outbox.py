@@ -92,14 +92,17 @@ def mark_sent(conn: sqlite3.Connection, seqs: Sequence[int], now: float) -> tupl
     return released, marked
 
 
-def prune(conn: sqlite3.Connection, cutoff: float) -> int:
-    """Delete sent events published before ``cutoff`` and local ones created before it."""
-    cursor = conn.execute(
-        "DELETE FROM outbox WHERE (status = 'sent' AND sent_at < ?) "
-        "OR (status = 'local' AND created_at < ?)",
-        (cutoff, cutoff),
-    )
-    return cursor.rowcount
+def prune(conn: sqlite3.Connection, cutoff: float, limit: int) -> int:
+    """Delete up to ``limit`` sent events published before ``cutoff`` and local ones created
+    before it, oldest first; returns how many were deleted."""
+    deleted = 0
+    for status, column in (("sent", "sent_at"), ("local", "created_at")):
+        deleted += conn.execute(
+            "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE status = ? "
+            f"AND {column} < ? ORDER BY seq LIMIT ?)",
+            (status, cutoff, limit - deleted),
+        ).rowcount
+    return deleted
 
 
 def backlog(conn: sqlite3.Connection) -> Backlog:

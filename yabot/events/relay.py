@@ -77,7 +77,7 @@ class OutboxRelay:
         stream_maxlen: int = 1_000_000,
         batch_size: int = 500,
         interval_s: float = 0.2,
-        retention_s: float = 86_400.0,
+        retention_s: float = 3600.0,
         breaker: CircuitBreaker | None = None,
     ) -> None:
         self._records = records

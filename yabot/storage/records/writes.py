@@ -1,0 +1,242 @@
+"""The SQL that writes each part of a :class:`RecordBatch` (inside the caller's transaction)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from yabot.events import outbox as outbox_sql
+from yabot.events.models import Event
+from yabot.observability.logging import get_logger
+from yabot.storage.records.models import (
+    AppliedEntry,
+    BatchResult,
+    InsufficientFunds,
+    RecordBatch,
+    UnknownPayment,
+)
+
+log = get_logger(__name__)
+
+
+def write_batch(
+    conn: sqlite3.Connection,
+    batch: RecordBatch,
+    encoded: list[tuple[str, int]],
+    status: outbox_sql.OutboxStatus,
+) -> tuple[BatchResult, int]:
+    """Write every part of ``batch``; returns the result and the outbox bytes added.
+
+    Raises:
+        InsufficientFunds: A debit exceeds a balance (the caller rolls back).
+        UnknownPayment: A refund names an unknown payment (the caller rolls back).
+    """
+    now = time.time() if batch.at is None else batch.at
+    result = BatchResult()
+    for profile in batch.profiles:
+        cursor = conn.execute(
+            "INSERT INTO profiles (user_id, first_name, username, language_code, role, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, COALESCE(?, 'player'), ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name, "
+            "username = excluded.username, language_code = excluded.language_code, "
+            "role = COALESCE(?, role), updated_at = excluded.updated_at "
+            "WHERE (first_name, username, language_code, role) IS NOT (excluded.first_name, "
+            "excluded.username, excluded.language_code, COALESCE(?, role))",
+            (
+                profile.user_id,
+                profile.first_name,
+                profile.username,
+                profile.language_code,
+                profile.role,
+                now,
+                now,
+                profile.role,
+                profile.role,
+            ),
+        )
+        result.written += cursor.rowcount
+    for entry in batch.ledger:
+        result.ledger.append(
+            _write_ledger(
+                conn,
+                entry.user_id,
+                entry.amount,
+                entry.reason,
+                entry.idempotency_key,
+                entry.correlation_id,
+                now,
+                result,
+            )
+        )
+    for sub in batch.subscriptions:
+        cursor = conn.execute(
+            "INSERT INTO subscriptions (user_id, tier, status, started_at, ends_at, source, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
+            "tier = excluded.tier, status = excluded.status, "
+            "started_at = excluded.started_at, ends_at = excluded.ends_at, "
+            "source = excluded.source, updated_at = excluded.updated_at "
+            "WHERE (tier, status, started_at, ends_at, source) IS NOT (excluded.tier, "
+            "excluded.status, excluded.started_at, excluded.ends_at, excluded.source)",
+            (sub.user_id, sub.tier, sub.status, sub.started_at, sub.ends_at, sub.source, now),
+        )
+        result.written += cursor.rowcount
+    for pay in batch.payments:
+        _count(
+            result,
+            f"payment:{pay.charge_id}",
+            conn.execute(
+                "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, "
+                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'paid', ?, ?) "
+                "ON CONFLICT(telegram_payment_charge_id) DO NOTHING",
+                (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
+            ),
+        )
+    for refund in batch.refunds:
+        cursor = conn.execute(
+            "UPDATE payments SET status = 'refunded', updated_at = ? "
+            "WHERE telegram_payment_charge_id = ? AND status = 'paid'",
+            (now, refund.charge_id),
+        )
+        if (
+            cursor.rowcount == 0
+            and not conn.execute(
+                "SELECT 1 FROM payments WHERE telegram_payment_charge_id = ?",
+                (refund.charge_id,),
+            ).fetchone()
+        ):
+            raise UnknownPayment(f"no payment with charge id {refund.charge_id!r}")
+        _count(result, f"refund:{refund.charge_id}", cursor)
+    for unlock in batch.items:
+        _count(
+            result,
+            f"item:{unlock.source_key}",
+            conn.execute(
+                "INSERT INTO items (user_id, item, source_key, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(source_key) DO NOTHING",
+                (unlock.user_id, unlock.item, unlock.source_key, now),
+            ),
+        )
+    for admin in batch.admins:
+        conflict = (
+            "DO NOTHING"
+            if admin.only_if_absent
+            else (
+                "DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, "
+                "disabled = excluded.disabled"
+            )
+        )
+        _count(
+            result,
+            f"admin:{admin.username}",
+            conn.execute(
+                "INSERT INTO admins (username, password_hash, role, created_at, disabled) "
+                f"VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) {conflict}",
+                (admin.username, admin.password_hash, admin.role, now, int(admin.disabled)),
+            ),
+        )
+    for audit in batch.audit:
+        _count(
+            result,
+            f"audit:{audit.idempotency_key}",
+            conn.execute(
+                "INSERT INTO audit (who, action, target, details, at, idempotency_key) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING",
+                (
+                    audit.who,
+                    audit.action,
+                    audit.target,
+                    json.dumps(audit.details, sort_keys=True),
+                    now,
+                    audit.idempotency_key,
+                ),
+            ),
+        )
+    for job in batch.job_runs:
+        _count(
+            result,
+            f"job:{job.job_key}",
+            conn.execute(
+                "INSERT INTO job_runs (job_key, ran_at) VALUES (?, ?) "
+                "ON CONFLICT(job_key) DO NOTHING",
+                (job.job_key, now),
+            ),
+        )
+    size = _write_events(conn, batch.events, encoded, status, now, result)
+    return result, size
+
+
+def _count(result: BatchResult, key: str, cursor: sqlite3.Cursor) -> None:
+    if cursor.rowcount == 0:
+        result.duplicates.append(key)
+    else:
+        result.written += 1
+
+
+def _write_ledger(
+    conn: sqlite3.Connection,
+    user_id: int,
+    amount: int,
+    reason: str,
+    key: str,
+    correlation_id: str | None,
+    now: float,
+    result: BatchResult,
+) -> AppliedEntry:
+    existing = conn.execute(
+        "SELECT user_id, amount, balance_after FROM ledger WHERE idempotency_key = ?",
+        (key,),
+    ).fetchone()
+    if existing is not None:
+        if (existing[0], existing[1]) != (user_id, amount):
+            log.warning(
+                "ledger_key_reused_with_other_values",
+                idempotency_key=key,
+                stored_user_id=existing[0],
+                user_id=user_id,
+            )
+        result.duplicates.append(f"ledger:{key}")
+        result.balances[existing[0]] = balance_of(conn, existing[0])
+        return AppliedEntry(key, existing[0], existing[1], existing[2], duplicate=True)
+    balance = balance_of(conn, user_id)
+    after = balance + amount
+    if after < 0:
+        raise InsufficientFunds(user_id, balance, -amount)
+    conn.execute(
+        "INSERT INTO ledger (user_id, amount, reason, idempotency_key, balance_after, "
+        "created_at, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (user_id, amount, reason, key, after, now, correlation_id),
+    )
+    conn.execute(
+        "INSERT INTO wallets (user_id, balance, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(user_id) DO UPDATE SET balance = excluded.balance, "
+        "updated_at = excluded.updated_at",
+        (user_id, after, now),
+    )
+    result.written += 1
+    result.balances[user_id] = after
+    return AppliedEntry(key, user_id, amount, after, duplicate=False)
+
+
+def _write_events(
+    conn: sqlite3.Connection,
+    events: list[Event],
+    encoded: list[tuple[str, int]],
+    status: outbox_sql.OutboxStatus,
+    now: float,
+    result: BatchResult,
+) -> int:
+    size = 0
+    for event, (body, event_size) in zip(events, encoded, strict=True):
+        if outbox_sql.insert(conn, event, body, event_size, status, now):
+            result.events_written += 1
+            result.written += 1
+            size += event_size
+        else:
+            result.duplicates.append(f"event:{event.event_id}")
+    return size
+
+
+def balance_of(conn: sqlite3.Connection, user_id: int) -> int:
+    row = conn.execute("SELECT balance FROM wallets WHERE user_id = ?", (user_id,)).fetchone()
+    return int(row[0]) if row else 0
