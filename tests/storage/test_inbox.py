@@ -94,6 +94,14 @@ def test_prune_removes_only_covered_entries_of_that_user(inbox: Inbox) -> None:
     assert inbox.append(1, 1, b"again", 0.0) is True  # pruned ids are forgotten
 
 
+def test_prune_many_prunes_several_users_at_once(inbox: Inbox) -> None:
+    for update_id, user in [(1, 1), (2, 2), (3, 1), (4, 2), (5, 3)]:
+        inbox.append(update_id, user, b"", 0.0)
+    assert inbox.prune_many([(1, 3), (2, 2)]) == 3
+    assert inbox.pending_users() == [2, 3]
+    assert [e.update_id for e in inbox.entries_after(2, 0)] == [4]
+
+
 def test_replied_marks_survive_a_reopen(tmp_path: Path) -> None:
     box = open_inbox(tmp_path)
     box.append(1, 1, b"", 0.0)

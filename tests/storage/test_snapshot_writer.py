@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -109,6 +110,41 @@ def test_later_writes_of_one_activation_chain_versions(
     assert writer.durable_version("user:1") == 3
 
 
+def test_submissions_from_many_threads_land_newest_per_key(
+    store: RecordingStore, make_writer: Callable[..., SnapshotWriter]
+) -> None:
+    writer = make_writer(store, batch_size=64, every_s=0.01, every_transitions=5)
+    writer.start()
+
+    def actor_thread(thread: int) -> None:
+        for turn in range(300):
+            key = f"user:{thread}:{turn % 25}"
+            writer.submit(snap(key, f"{turn}".encode(), update=turn))
+
+    threads = [threading.Thread(target=actor_thread, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert writer.flush(timeout=20)
+    for thread in range(4):
+        for slot in range(25):
+            loaded = store.load(f"user:{thread}:{slot}")
+            assert loaded is not None and loaded.state == f"{275 + slot}".encode()
+            assert writer.durable_update_id(f"user:{thread}:{slot}") == 275 + slot
+
+
+def test_settings_build_the_writer_and_its_breaker(store: RecordingStore) -> None:
+    settings = StorageSettings.model_validate(
+        {"snapshot_batch_size": 7, "snapshot_breaker_failures": 9, "snapshot_breaker_reset_s": 3}
+    )
+    writer = SnapshotWriter.from_settings(store, settings)
+    assert writer.breaker.health()["name"] == "snapshot_store"
+    assert writer.flush(timeout=0.1) is True  # nothing submitted: nothing to wait for
+    writer.submit(snap("k", b"x"))
+    assert writer.flush(timeout=0.1) is False  # not started: cannot become durable
+
+
 def test_a_key_is_written_after_n_transitions(
     store: RecordingStore, make_writer: Callable[..., SnapshotWriter]
 ) -> None:
@@ -171,8 +207,7 @@ def test_durable_snapshots_prune_the_inbox(
     writer = make_writer(store, every_s=60)
 
     def prune(durable: Sequence[Snapshot]) -> None:
-        for s in durable:
-            inbox.prune(int(s.key.split(":")[1]), s.last_update_id)
+        inbox.prune_many((int(s.key.split(":")[1]), s.last_update_id) for s in durable)
 
     writer.on_durable(prune)
     writer.start()

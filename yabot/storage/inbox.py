@@ -184,6 +184,21 @@ class Inbox:
         INBOX_PRUNED.inc(removed)
         return removed
 
+    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
+        """``prune`` for many ``(user_id, up_to_update_id)`` pairs in one transaction.
+
+        Meant as a :class:`~yabot.storage.snapshots.writer.SnapshotWriter` durable observer's
+        body: one call per group commit.
+        """
+        with self._db.transaction() as conn:
+            removed = 0
+            for user_id, up_to in covered:
+                removed += conn.execute(
+                    "DELETE FROM inbox WHERE user_id = ? AND update_id <= ?", (user_id, up_to)
+                ).rowcount
+        INBOX_PRUNED.inc(removed)
+        return removed
+
     def count(self) -> int:
         """Entries currently held."""
         with self._db.use() as conn:

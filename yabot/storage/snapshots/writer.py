@@ -114,7 +114,15 @@ class SnapshotWriter:
     def from_settings(
         cls, store: SnapshotStore, settings: StorageSettings, **kwargs: Any
     ) -> SnapshotWriter:
-        """Build with ``[storage] snapshot_*`` settings."""
+        """Build with ``[storage] snapshot_*`` settings (breaker included)."""
+        kwargs.setdefault(
+            "breaker",
+            CircuitBreaker(
+                "snapshot_store",
+                failure_threshold=settings.snapshot_breaker_failures,
+                reset_s=settings.snapshot_breaker_reset_s,
+            ),
+        )
         return cls(
             store,
             batch_size=settings.snapshot_batch_size,
@@ -163,7 +171,8 @@ class SnapshotWriter:
 
         Returns:
             True when every snapshot submitted before the call for those keys is durable;
-            False on timeout or when one was refused (conflict, rejected).
+            False on timeout, when one was refused (conflict, rejected) or when the writer is
+            not running. Blocks: from asyncio, call it through ``loop.run_in_executor``.
         """
         deadline = None if timeout is None else self._clock() + timeout
         with self._cond:
