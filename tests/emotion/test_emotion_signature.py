@@ -178,7 +178,7 @@ def test_each_score_keeps_a_bounded_list_of_recent_contributions() -> None:
     signature = Signature()
     for i in range(10):
         signature = update(signature, parse_emo_tag("#emo:empath+1"), T0 + i, params)
-    empath = signature.history[ARCHETYPES.index("empath")]
+    empath = signature.contributions("empath")
     assert len(empath) == 3
     assert [c.at for c in empath] == [T0 + 7, T0 + 8, T0 + 9]
     assert all(c.kind == "tag" and c.delta == 1.0 for c in empath)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
-from yabot.emotion.language import decide, spanish_minus_english
+from yabot.emotion.language import WORD_CACHE_SIZE, decide, spanish_minus_english
 from yabot.emotion.lexicon import (
     MAX_PHRASE_WORDS,
     Entry,
     Language,
     LanguageTables,
+    Modifier,
     emoji_table,
     tables,
 )
@@ -37,6 +39,7 @@ SCOPE_BREAKERS: Final = frozenset(".,;:")
 # "never so lovely" / "nunca tan hermoso" praise rather than deny: the negation is lifted.
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
 SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
+NOT: Final = Modifier("negator")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
 
@@ -114,31 +117,107 @@ def _morphology(word: str, language: Language) -> list[tuple[str, float]]:
     return out
 
 
-def _lookup(word: str, primary: LanguageTables, language: Language) -> tuple[Entry, float] | None:
-    other_language: Language = "en" if language == "es" else "es"
-    other = tables(other_language)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
+    """The lexicon entry of a folded word (elongated, inflected or from the other language).
+
+    Returns:
+        The entry and the boost its form implies (elongation, superlative), or None.
+    """
+    primary = tables(language).words
+    other = tables("en" if language == "es" else "es").words
     candidates = [(word, 1.0)]
     if is_elongated(word):
         two, one = collapse_elongation(word)
         candidates += [(two, ELONGATION_BOOST), (one, ELONGATION_BOOST)]
     for candidate, boost in candidates:
-        entry = primary.words.get(candidate) or other.words.get(candidate)
+        entry = primary.get(candidate) or other.get(candidate)
         if entry is not None:
             return entry, boost
     for candidate, boost in candidates:
         for lemma, extra in _morphology(candidate, language):
-            entry = primary.words.get(lemma)
+            entry = primary.get(lemma)
             if entry is not None:
                 return entry, boost * extra
     return None
 
 
-def _match_phrase(words: list[str], i: int, keys: object) -> int:
-    """Length of the longest phrase in ``keys`` starting at ``words[i]`` (0 when none)."""
-    for length in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1):
-        if tuple(words[i : i + length]) in keys:  # type: ignore[operator]
-            return length
-    return 0
+def _phrase_at(
+    words: list[str], i: int, table: LanguageTables
+) -> tuple[int, Entry | Modifier | None]:
+    """The longest phrase starting at ``words[i]``: (its length, what it is), or (0, None)."""
+    if words[i] in table.phrase_heads:
+        for length in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1):
+            found = table.phrases.get(tuple(words[i : i + length]))
+            if found is not None:
+                return length, found
+    return 0, None
+
+
+class _Scorer:
+    """Accumulates one message's affect, token by token."""
+
+    __slots__ = (
+        "after_contrast", "booster", "booster_left", "emoji_count", "exclamations", "magnitude",
+        "negation", "negator", "question", "shout", "total", "weights",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.magnitude = 0.0
+        self.weights: dict[str, float] = {}
+        self.negation = 0
+        self.negator = ""
+        self.booster = 1.0
+        self.booster_left = 0
+        self.after_contrast = 1.0
+        self.exclamations = 0
+        self.emoji_count = 0
+        self.question = False
+        self.shout = False
+
+    def modifier(self, modifier: Modifier, word: str) -> None:
+        if modifier.kind == "negator":
+            self.negation = NEGATION_SCOPE
+            self.negator = word
+        elif modifier.kind == "booster":
+            if self.negation and self.negator in NEVER_WORDS and word in SO_WORDS:
+                self.negation = 0
+            self.booster *= modifier.factor
+            self.booster_left = BOOSTER_REACH
+        else:
+            self.total *= CONTRAST_BEFORE
+            self.magnitude *= CONTRAST_BEFORE
+            self.after_contrast = CONTRAST_AFTER
+            self.negation = 0
+
+    def entry(self, entry: Entry, boost: float) -> None:
+        score = entry.valence * boost * self.booster * self.after_contrast
+        if self.negation:
+            score *= NEGATION_FACTOR
+            self.negation = 0
+        elif entry.emotion != "none" and self.booster > 0:
+            self.feel(entry.emotion, abs(score))
+        self.total += score
+        self.magnitude += abs(score)
+        self.booster, self.booster_left = 1.0, 0
+
+    def feel(self, emotion: str, weight: float) -> None:
+        self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
+
+    def word_passed(self) -> None:
+        if self.negation:
+            self.negation -= 1
+        if self.booster_left:
+            self.booster_left -= 1
+            if not self.booster_left:
+                self.booster = 1.0
+
+    def punctuation(self, value: str) -> None:
+        self.exclamations += value.count("!") + value.count("¡")
+        self.question = self.question or "?" in value or "¿" in value
+        if any(ch in SCOPE_BREAKERS for ch in value):
+            self.negation = 0
 
 
 def analyze(text: str, hint: Language | None = None) -> Affect:
@@ -159,123 +238,77 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
         log.info("emotion_text_truncated", length=len(text), limit=MAX_TEXT_CHARS)
         text = text[:MAX_TEXT_CHARS]
     raw = clean(text)
-    # (kind, folded value, original value)
-    tokens = [(m.lastgroup or "other", m.group()) for m in TOKEN_PATTERN.finditer(raw)]
-    words = [fold(value) for kind, value in tokens if kind == "word"]
+    tokens = TOKEN_PATTERN.findall(raw)
+    originals = [token[1] for token in tokens if token[1]]
+    words = [fold(word) for word in originals]
     language = decide(spanish_minus_english(raw, words), hint)
     table = tables(language)
     emoji = emoji_table()
-    has_lower = any(ch.islower() for ch in raw)
-
-    total = 0.0
-    magnitude = 0.0
-    weights: dict[str, float] = {}
-    negation = 0
-    negator = ""
-    booster = 1.0
-    booster_left = 0
-    after_contrast = 1.0
-    exclamations = 0
-    emoji_count = 0
-    question = False
-    shout = False
-    word_index = 0
+    shouting_counts = not raw.isupper()
+    scorer = _Scorer()
+    i = 0
     skip = 0
+    for emoticon, _, punct, other in tokens:
+        if punct:
+            scorer.punctuation(punct)
+            continue
+        if emoticon or other:
+            found_emoji = emoji.get((emoticon or other).lower())
+            if found_emoji is not None:
+                scorer.emoji_count += 1
+                scorer.total += found_emoji.valence
+                scorer.magnitude += abs(found_emoji.valence)
+                if found_emoji.emotion != "none":
+                    scorer.feel(found_emoji.emotion, abs(found_emoji.valence))
+            continue
+        index = i
+        i += 1
+        if skip:
+            skip -= 1
+            continue
+        word = words[index]
+        span, phrase = _phrase_at(words, index, table)
+        if span:
+            skip = span - 1
+        if isinstance(phrase, Modifier):
+            scorer.modifier(phrase, word)
+            continue
+        modifier = None if span else table.modifiers.get(word)
+        if modifier is None and not span and language == "en" and word.endswith("n't"):
+            modifier = NOT
+        if modifier is not None:
+            scorer.modifier(modifier, word)
+            continue
+        found = (phrase, 1.0) if phrase is not None else lookup(word, language)
+        if found is not None:
+            boost = found[1]
+            original = originals[index]
+            if shouting_counts and len(original) >= 3 and original.isupper():
+                boost *= SHOUT_BOOST
+                scorer.shout = True
+            scorer.entry(found[0], boost)
+        scorer.word_passed()
+    return _result(scorer, language, len(words))
 
-    for kind, value in tokens:
-        if kind == "word":
-            i = word_index
-            word_index += 1
-            if skip:
-                skip -= 1
-                continue
-            word = words[i]
-            entry: Entry | None = None
-            boost = 1.0
-            span = _match_phrase(words, i, table.phrases)
-            if span:
-                entry = table.phrases[tuple(words[i : i + span])]
-            elif (
-                (span := _match_phrase(words, i, table.negator_phrases))
-                or word in table.negators
-                or word.endswith("n't")
-            ):
-                negation = NEGATION_SCOPE + max(span - 1, 0)
-                negator = word
-                skip = max(span - 1, 0)
-                continue
-            elif (span := _match_phrase(words, i, table.booster_phrases)) or word in table.boosters:
-                if negation > 0 and negator in NEVER_WORDS and word in SO_WORDS:
-                    negation = 0
-                key = tuple(words[i : i + span]) if span else None
-                booster *= table.booster_phrases[key] if key else table.boosters[word]
-                booster_left = BOOSTER_REACH + 1
-                skip = max(span - 1, 0)
-                continue
-            elif (
-                span := _match_phrase(words, i, table.contrast_phrases)
-            ) or word in table.contrasts:
-                total *= CONTRAST_BEFORE
-                magnitude *= CONTRAST_BEFORE
-                after_contrast = CONTRAST_AFTER
-                negation = 0
-                skip = max(span - 1, 0)
-                continue
-            else:
-                found = _lookup(word, table, language)
-                if found is not None:
-                    entry, boost = found
-            skip = max(span - 1, 0)
-            if entry is not None:
-                if has_lower and len(value) >= 3 and value.isupper():
-                    boost *= SHOUT_BOOST
-                    shout = True
-                score = entry.valence * boost * booster * after_contrast
-                if negation > 0:
-                    score *= NEGATION_FACTOR
-                    negation = 0
-                elif entry.emotion != "none" and booster > 0:
-                    weights[entry.emotion] = weights.get(entry.emotion, 0.0) + max(abs(score), 0.5)
-                total += score
-                magnitude += abs(score)
-                booster, booster_left = 1.0, 0
-            if negation > 0:
-                negation -= 1
-            if booster_left > 0:
-                booster_left -= 1
-                if booster_left == 0:
-                    booster = 1.0
-        elif kind == "punct":
-            exclamations += value.count("!") + value.count("¡")
-            question = question or "?" in value or "¿" in value
-            if any(ch in SCOPE_BREAKERS for ch in value):
-                negation = 0
-        else:
-            entry = emoji.get(value.lower())
-            if entry is not None:
-                emoji_count += 1
-                total += entry.valence
-                magnitude += abs(entry.valence)
-                if entry.emotion != "none":
-                    weights[entry.emotion] = weights.get(entry.emotion, 0.0) + max(
-                        abs(entry.valence), 0.5
-                    )
 
+def _result(scorer: _Scorer, language: Language, word_count: int) -> Affect:
+    total = scorer.total
     if total:
-        total *= 1.0 + EXCLAMATION_STEP * min(exclamations, 3)
+        total *= 1.0 + EXCLAMATION_STEP * min(scorer.exclamations, 3)
     polarity = total / math.sqrt(total * total + POLARITY_ALPHA)
-    intensity = magnitude / (magnitude + INTENSITY_HALF)
-    intensity += 0.06 * min(exclamations, 3) + 0.04 * min(emoji_count, 3) + (0.1 if shout else 0.0)
-    if weights:
-        emotion = max(weights.items(), key=lambda item: item[1])[0]
+    intensity = scorer.magnitude / (scorer.magnitude + INTENSITY_HALF)
+    intensity += 0.06 * min(scorer.exclamations, 3) + 0.04 * min(scorer.emoji_count, 3)
+    intensity += 0.1 if scorer.shout else 0.0
+    if scorer.weights:
+        emotion = max(scorer.weights.items(), key=lambda item: item[1])[0]
     else:
-        emotion = "curiosity" if question else "none"
+        emotion = "curiosity" if scorer.question else "none"
     return Affect(
         polarity=max(-1.0, min(1.0, polarity)),
         intensity=max(0.0, min(1.0, intensity)),
         emotion=emotion,
         language=language,
-        word_count=len(words),
-        is_question=question,
-        emoji_count=emoji_count,
+        word_count=word_count,
+        is_question=scorer.question,
+        emoji_count=scorer.emoji_count,
     )

@@ -5,18 +5,19 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from yabot.emotion.lexicon import Language, distinctive_stopwords, tables
 from yabot.emotion.text import TOKEN_PATTERN, clean, fold
 
-SPANISH_MARKS: Final = frozenset("ñ¿¡áéíóú")
+SPANISH_MARKS: Final = "ñ¿¡áéíóú"
 ENGLISH_SUFFIXES: Final = ("n't", "'s", "'m", "'re", "'ll", "'ve", "'d")
 STOPWORD_WEIGHT: Final = 1.0
 MARK_WEIGHT: Final = 1.5
 TRIGRAM_WEIGHT: Final = 0.35
 MIN_MARGIN: Final = 0.3
+WORD_CACHE_SIZE: Final = 16_384
 
 
 def _trigrams(word: str) -> Iterable[str]:
@@ -40,8 +41,23 @@ def trigram_log_ratios() -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def word_evidence(word: str) -> float:
+    """How Spanish (positive) or English (negative) one folded word looks."""
+    stopwords = distinctive_stopwords()
+    if word in stopwords["es"]:
+        return STOPWORD_WEIGHT
+    if word in stopwords["en"]:
+        return -STOPWORD_WEIGHT
+    if word.endswith(ENGLISH_SUFFIXES):
+        return -MARK_WEIGHT
+    ratios = trigram_log_ratios()
+    evidence = sum(ratios.get(t, 0.0) for t in _trigrams(word))
+    return TRIGRAM_WEIGHT * max(-2.0, min(2.0, evidence / 2.0))
+
+
 def spanish_minus_english(raw: str, words: Sequence[str]) -> float:
-    """Evidence for Spanish minus evidence for English; ``words`` are folded word tokens.
+    """Evidence for Spanish minus evidence for English.
 
     Args:
         raw: The cleaned, unfolded text (accents and ñ still present).
@@ -50,22 +66,10 @@ def spanish_minus_english(raw: str, words: Sequence[str]) -> float:
     Returns:
         A positive number when the text looks Spanish, negative when it looks English.
     """
-    stopwords = distinctive_stopwords()
-    es_words, en_words = stopwords["es"], stopwords["en"]
-    ratios = trigram_log_ratios()
-    score = 0.0
-    for word in words:
-        if word in es_words:
-            score += STOPWORD_WEIGHT
-        elif word in en_words:
-            score -= STOPWORD_WEIGHT
-        elif word.endswith(ENGLISH_SUFFIXES):
-            score -= MARK_WEIGHT
-        else:
-            evidence = sum(ratios.get(t, 0.0) for t in _trigrams(word))
-            score += TRIGRAM_WEIGHT * max(-2.0, min(2.0, evidence / 2.0))
-    lowered = raw.lower()
-    score += MARK_WEIGHT * min(3, sum(1 for ch in lowered if ch in SPANISH_MARKS))
+    score = sum(map(word_evidence, words))
+    if not raw.isascii():
+        lowered = raw.lower()
+        score += MARK_WEIGHT * min(3, sum(map(lowered.count, SPANISH_MARKS)))
     return score
 
 

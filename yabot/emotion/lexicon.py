@@ -31,17 +31,29 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Modifier:
+    """A word that changes the words after it: a negator, a booster or a contrast."""
+
+    kind: Literal["negator", "booster", "contrast"]
+    factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class LanguageTables:
-    """Everything the scorer needs for one language; phrases are keyed by their words."""
+    """Everything the scorer needs for one language.
+
+    Attributes:
+        words: Single-word lexicon entries.
+        modifiers: Single-word negators, boosters and contrasts.
+        phrases: Multi-word entries and modifiers, keyed by their words.
+        phrase_heads: First words of ``phrases`` (to skip phrase matching for most words).
+        stopwords: Function words distinctive of the language.
+    """
 
     words: dict[str, Entry]
-    phrases: dict[tuple[str, ...], Entry]
-    negators: frozenset[str]
-    negator_phrases: frozenset[tuple[str, ...]]
-    boosters: dict[str, float]
-    booster_phrases: dict[tuple[str, ...], float]
-    contrasts: frozenset[str]
-    contrast_phrases: frozenset[tuple[str, ...]]
+    modifiers: dict[str, Modifier]
+    phrases: dict[tuple[str, ...], Entry | Modifier]
+    phrase_heads: frozenset[str]
     stopwords: frozenset[str]
 
 
@@ -81,14 +93,6 @@ def _load_lexicon(language: Language) -> tuple[dict[str, Entry], dict[tuple[str,
     return words, phrases
 
 
-def _split(keys: list[str]) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
-    folded = [_key(k) for k in keys]
-    return (
-        frozenset(k[0] for k in folded if len(k) == 1),
-        frozenset(k for k in folded if len(k) > 1),
-    )
-
-
 @cache
 def tables(language: Language) -> LanguageTables:
     """Return the (cached, immutable) tables of ``language``.
@@ -96,27 +100,24 @@ def tables(language: Language) -> LanguageTables:
     Raises:
         LexiconError: When a data file is malformed.
     """
-    words, phrases = _load_lexicon(language)
-    modifiers = _read("modifiers.json")[language]
-    negators, negator_phrases = _split(modifiers["negators"])
-    contrasts, contrast_phrases = _split(modifiers["contrasts"])
-    boosters: dict[str, float] = {}
-    booster_phrases: dict[tuple[str, ...], float] = {}
-    for raw, factor in modifiers["boosters"].items():
+    words, lexicon_phrases = _load_lexicon(language)
+    data = _read("modifiers.json")[language]
+    modifiers: dict[str, Modifier] = {}
+    phrases: dict[tuple[str, ...], Entry | Modifier] = dict(lexicon_phrases)
+    found: list[tuple[str, Modifier]] = [(raw, Modifier("negator")) for raw in data["negators"]]
+    found += [(raw, Modifier("contrast")) for raw in data["contrasts"]]
+    found += [(raw, Modifier("booster", float(f))) for raw, f in data["boosters"].items()]
+    for raw, modifier in found:
         key = _key(raw)
         if len(key) == 1:
-            boosters[key[0]] = float(factor)
+            modifiers[key[0]] = modifier
         else:
-            booster_phrases[key] = float(factor)
+            phrases[key] = modifier
     return LanguageTables(
         words=words,
+        modifiers=modifiers,
         phrases=phrases,
-        negators=negators,
-        negator_phrases=negator_phrases,
-        boosters=boosters,
-        booster_phrases=booster_phrases,
-        contrasts=contrasts,
-        contrast_phrases=contrast_phrases,
+        phrase_heads=frozenset(key[0] for key in phrases),
         stopwords=distinctive_stopwords()[language],
     )
 

@@ -133,8 +133,10 @@ def describe(signature: Signature, language: str, params: SignatureParams = DEFA
 def explain(signature: Signature, params: SignatureParams = DEFAULT_PARAMS) -> dict[str, Any]:
     """The admin view: every score with the recent contributions that moved it (JSON-safe)."""
     recent = {
-        name: [{"kind": c.kind, "delta": c.delta, "at": c.at} for c in row]
-        for name, row in zip(SCORES, signature.history, strict=True)
+        name: [
+            {"kind": c.kind, "delta": c.delta, "at": c.at} for c in signature.contributions(name)
+        ]
+        for name in SCORES
     }
     scores = signature.scores
     return {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from statistics import median
 from typing import Any, Final, NamedTuple
 
@@ -18,6 +19,9 @@ ARCHETYPE_SCALE: Final = 8.0
 RESONANCE_SCALE: Final = 4.0
 CONFIDENCE_SCALE: Final = 15.0
 INTERACTION_WEIGHT: Final = 0.2
+# Caps keep a long-time player's signature able to change (scores top out near 0.98 / 0.95).
+MAX_ARCHETYPE_EVIDENCE: Final = 4 * ARCHETYPE_SCALE
+MAX_RESONANCE_EVIDENCE: Final = 3 * RESONANCE_SCALE
 DAY_S: Final = 86_400.0
 FORMAT_VERSION: Final = 1
 
@@ -50,7 +54,27 @@ class Contribution(NamedTuple):
     at: float
 
 
-_EMPTY_HISTORY: Final[tuple[tuple[Contribution, ...], ...]] = ((),) * len(SCORES)
+KIND_CODES: Final = {"tag": "t", "text": "x", "response_time": "r", "rhythm": "h"}
+KIND_NAMES: Final = {code: kind for kind, code in KIND_CODES.items()}
+_HISTORY_ROW: Final = re.compile(r"^[txrh]-?\d+(?:\.\d+)?@-?\d+(?:;[txrh]-?\d+(?:\.\d+)?@-?\d+)*$")
+_EMPTY_HISTORY: Final = ("",) * len(SCORES)
+
+
+def encode_contribution(kind: str, delta: float, at: float) -> str:
+    """A contribution as compact text: kind code, delta (3 decimals), whole seconds."""
+    text = f"{delta:.3f}".rstrip("0").rstrip(".")
+    return f"{KIND_CODES[kind]}{text}@{math.floor(at)}"
+
+
+def decode_history(row: str) -> tuple[Contribution, ...]:
+    """The contributions encoded in one history row, oldest first."""
+    if not row:
+        return ()
+    out = []
+    for item in row.split(";"):
+        delta, _, at = item[1:].partition("@")
+        out.append(Contribution(KIND_NAMES[item[0]], float(delta), float(at)))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +93,8 @@ class Signature:
         last_day: Day number (UTC) of the last interaction, -1 before the first.
         updated_at: The ``now`` of the last update (seconds), None before the first.
         response_times: The player's latest response times in seconds, oldest first.
-        history: Recent contributions per score, in ``SCORES`` order, oldest first.
+        history: Recent contributions per score, in ``SCORES`` order, as compact text (one
+            string per score keeps 100k resident signatures small); see :meth:`contributions`.
     """
 
     evidence: tuple[float, ...] = (0.0,) * len(ARCHETYPES)
@@ -83,7 +108,7 @@ class Signature:
     last_day: int = -1
     updated_at: float | None = None
     response_times: tuple[float, ...] = ()
-    history: tuple[tuple[Contribution, ...], ...] = field(default=_EMPTY_HISTORY)
+    history: tuple[str, ...] = _EMPTY_HISTORY
 
     @property
     def scores(self) -> dict[str, float]:
@@ -117,6 +142,10 @@ class Signature:
         """The player's median response time in seconds (None until three are known)."""
         return median(self.response_times) if len(self.response_times) >= 3 else None
 
+    def contributions(self, score: str) -> tuple[Contribution, ...]:
+        """The recent contributions to ``score`` (an archetype, "resonance" or "mood")."""
+        return decode_history(self.history[_INDEX[score]])
+
     def dominant(self, params: SignatureParams = DEFAULT_PARAMS) -> str:
         """The strongest archetype, or "none" while the confidence is low."""
         if self.confidence < params.dominant_min_confidence:
@@ -139,11 +168,7 @@ class Signature:
             "last_day": self.last_day,
             "updated_at": self.updated_at,
             "response_times": list(self.response_times),
-            "history": {
-                name: [list(c) for c in row]
-                for name, row in zip(SCORES, self.history, strict=True)
-                if row
-            },
+            "history": {name: row for name, row in zip(SCORES, self.history, strict=True) if row},
         }
 
     @classmethod
@@ -159,11 +184,11 @@ class Signature:
             evidence = tuple(_number(x, 0.0) for x in data["evidence"])
             if len(evidence) != len(ARCHETYPES):
                 raise ValueError(f"evidence must have {len(ARCHETYPES)} numbers")
-            history: list[tuple[Contribution, ...]] = [()] * len(SCORES)
+            history = list(_EMPTY_HISTORY)
             for name, row in dict(data.get("history") or {}).items():
-                history[_INDEX[name]] = tuple(
-                    Contribution(str(kind), _number(delta), _number(at)) for kind, delta, at in row
-                )
+                if not isinstance(row, str) or not _HISTORY_ROW.match(row):
+                    raise ValueError(f"history of {name!r} is not a contribution list")
+                history[_INDEX[name]] = row
             updated_at = data.get("updated_at")
             return cls(
                 evidence=evidence,
@@ -367,10 +392,17 @@ def update(
         merged[score, kind] = merged.get((score, kind), 0.0) + delta
     for (score, kind), delta in merged.items():
         if score < RESONANCE:
-            evidence[score] = max(0.0, evidence[score] + delta)
+            evidence[score] = min(MAX_ARCHETYPE_EVIDENCE, max(0.0, evidence[score] + delta))
         elif score == RESONANCE:
-            resonance = max(0.0, resonance + delta)
-        history[score] = (*history[score], Contribution(kind, round(delta, 3), now))[-keep:]
+            resonance = min(MAX_RESONANCE_EVIDENCE, max(0.0, resonance + delta))
+        if round(delta, 3):
+            row = history[score]
+            items = (
+                [*row.split(";"), encode_contribution(kind, delta, now)]
+                if row
+                else [encode_contribution(kind, delta, now)]
+            )
+            history[score] = ";".join(items[-keep:])
     return replace(
         signature,
         evidence=tuple(evidence),

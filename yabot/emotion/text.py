@@ -30,7 +30,8 @@ TOKEN_PATTERN: Final = re.compile(
 
 def fold(word: str) -> str:
     """Lowercase ``word`` and strip accents (keeping ``ñ``), so "Tristé" and "triste" match."""
-    return word.lower().translate(_ACCENTS)
+    lowered = word.lower()
+    return lowered if lowered.isascii() else lowered.translate(_ACCENTS)
 
 
 def clean(text: str) -> str:

@@ -1,0 +1,128 @@
+"""Benchmark: analyze a message and update the player's signature, per message.
+
+Run with ``scripts/bench-emotion``; prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from yabot.emotion.affect import analyze
+from yabot.emotion.signals import ARCHETYPES, ChoiceTag, ResponseTime, Signal
+from yabot.emotion.signature import Signature, update
+
+DATA = Path(__file__).resolve().parents[2] / "tests" / "emotion" / "data"
+T0 = 1_800_000_000.0
+
+
+def load_messages(count: int, seed: int) -> list[str]:
+    """``count`` Spanish and English player messages: the labelled sets, then pairs of them."""
+    base: list[str] = []
+    for language in ("es", "en"):
+        for line in (DATA / f"labelled_{language}.tsv").read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                base.append(line.split("\t", 1)[1])
+    rng = random.Random(seed)
+    messages = list(base)
+    while len(messages) < count:
+        messages.append(f"{rng.choice(base)} {rng.choice(base)}")
+    rng.shuffle(messages)
+    return messages[:count]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def run_round(
+    messages: list[str], players: list[Signature], now: float, rng: random.Random
+) -> tuple[list[float], list[float], float]:
+    """Time analyze+update per message (µs); also analyze alone. Returns the new clock."""
+    total: list[float] = []
+    analyze_only: list[float] = []
+    clock = time.perf_counter_ns
+    for i, text in enumerate(messages):
+        player = i % len(players)
+        now += rng.uniform(1.0, 90.0)
+        extra: list[Signal] = [ResponseTime(rng.uniform(2.0, 60.0))]
+        if i % 2:
+            extra.append(ChoiceTag(ARCHETYPES[i % 5], 1.0))
+        start = clock()
+        affect = analyze(text)
+        middle = clock()
+        players[player] = update(players[player], [affect, *extra], now)
+        end = clock()
+        total.append((end - start) / 1000)
+        analyze_only.append((middle - start) / 1000)
+    return total, analyze_only, now
+
+
+def signature_bytes(signature: Signature, copies: int = 1000) -> float:
+    """Resident bytes per signature, measured on ``copies`` round-tripped copies."""
+    saved = json.dumps(signature.to_dict())
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    kept = [Signature.from_dict(json.loads(saved)) for _ in range(copies)]
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    del kept
+    return grown / copies
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print a JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--players", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    messages = load_messages(args.messages, args.seed)
+    rng = random.Random(args.seed)
+    players = [Signature() for _ in range(args.players)]
+    _, _, now = run_round(messages, players, T0, rng)  # warm-up: caches, full histories
+    p99s: list[float] = []
+    all_total: list[float] = []
+    all_analyze: list[float] = []
+    for _ in range(args.rounds):
+        total, analyze_only, now = run_round(messages, players, now, rng)
+        p99s.append(percentile(total, 0.99))
+        all_total += total
+        all_analyze += analyze_only
+    result: dict[str, Any] = {
+        "bench": "emotion_signature_update",
+        "python": sys.version.split()[0],
+        "messages": len(messages),
+        "rounds": args.rounds,
+        "players": args.players,
+        "p50_us": round(percentile(all_total, 0.50), 2),
+        "p90_us": round(percentile(all_total, 0.90), 2),
+        "p99_us": round(percentile(all_total, 0.99), 2),
+        "p99_us_per_round": [round(p, 2) for p in p99s],
+        "max_us": round(max(all_total), 2),
+        "mean_us": round(statistics.fmean(all_total), 2),
+        "analyze_p50_us": round(percentile(all_analyze, 0.50), 2),
+        "analyze_p99_us": round(percentile(all_analyze, 0.99), 2),
+        "signature_json_bytes": len(json.dumps(players[0].to_dict())),
+        "signature_resident_bytes": round(signature_bytes(players[0])),
+        "target_p99_us": 100.0,
+        "ok": max(p99s) < 100.0,
+    }
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
