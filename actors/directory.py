@@ -24,7 +24,6 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Mapping
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 import pykka
@@ -34,7 +33,7 @@ from actors import metrics
 from actors.bridge import wrap_future
 from actors.mailbox import MailboxFull, SystemMessage
 from actors.pooled import PooledActor, PooledFuture, default_pool
-from actors.supervision import Restart, Supervisor, supervise
+from actors.supervision import ChildFactory, Restart, Supervisor, supervise
 from actors.timers import TimerHandle
 
 logger = logging.getLogger(__name__)
@@ -67,12 +66,12 @@ class KeyedActor(PooledActor, Generic[K, S]):
     """
 
     state: S
+    _retired = False
 
     def __init__(self, key: K, directory: Directory[K], **_: Any) -> None:
         super().__init__()
         self.actor_key = key
         self._directory = directory
-        self._retired = False
 
     def on_start(self) -> None:
         """Load the state with the Directory's loader (on a pool thread)."""
@@ -153,6 +152,9 @@ class Directory(Generic[K]):
         self._passivating = 0
         self._closed = False
         self._sweeper: TimerHandle | None = None
+        # One bound method for all children, not one per child (100,000 children).
+        self._respawn_child: ChildFactory = self._respawn  # type: ignore[assignment]
+        self._abandon_child: Callable[[Hashable], None] = self._abandon  # type: ignore[assignment]
         metrics.RESIDENT.labels(name).set_function(self.resident_count)
 
     def use_supervisor(self, supervisor: pykka.ActorRef[Supervisor] | None) -> None:
@@ -326,10 +328,10 @@ class Directory(Generic[K]):
                 supervise(
                     supervisor,
                     key,
-                    partial(self._respawn, key),
+                    self._respawn_child,
                     restart=Restart.TRANSIENT,
                     ref=ref,
-                    on_abandon=partial(self._abandon, key),
+                    on_abandon=self._abandon_child,
                 )
             except pykka.ActorDeadError:
                 logger.error(

@@ -70,6 +70,7 @@ class Mailbox:
         "_run",
         "_scheduled",
         "_state",
+        "_watcher",
         "_watchers",
         "actor_name",
         "failure",
@@ -87,6 +88,7 @@ class Mailbox:
         self._state = _NEW
         self._run: Callable[[], None] | None = None
         self._pool: WorkerPool | None = None
+        self._watcher: Watcher | None = None
         self._watchers: list[Watcher] | None = None
         self._budget = 0
         self.actor_name = "actor"
@@ -246,9 +248,12 @@ class Mailbox:
         """Call ``watcher(ref, failure)`` once the actor terminated (now if it already did)."""
         with self._lock:
             if self._state != _TERMINATED:
-                if self._watchers is None:
-                    self._watchers = []
-                self._watchers.append(watcher)
+                if self._watcher is None:
+                    self._watcher = watcher  # the usual single watcher costs no list
+                else:
+                    if self._watchers is None:
+                        self._watchers = []
+                    self._watchers.append(watcher)
                 return
         watcher(ref, self.failure)
 
@@ -256,9 +261,11 @@ class Mailbox:
         """Mark the actor terminated and notify its watchers."""
         with self._lock:
             self._state = _TERMINATED
-            watchers, self._watchers = self._watchers, None
+            watchers = [self._watcher] if self._watcher is not None else []
+            watchers.extend(self._watchers or ())
+            self._watcher = self._watchers = None
             self._run = None
-        for watcher in watchers or ():
+        for watcher in watchers:
             try:
                 watcher(ref, self.failure)
             except Exception:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
@@ -27,6 +29,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _default_pool: WorkerPool | None = None
+_urn_random = random.Random()
 
 
 def use_pool(pool: WorkerPool | None) -> None:
@@ -165,10 +168,12 @@ class PooledActor(pykka.Actor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Create the actor (runs in the caller of ``start()``; keep it cheap, no I/O)."""
-        super().__init__(*args, **kwargs)
-        flag = StoppedFlag()
-        self.actor_stopped = flag
-        self._actor_ref.actor_stopped = flag  # type: ignore[assignment]
+        # pykka.Actor.__init__ (4.5.0, pinned by the tests) without its two costly parts:
+        # uuid4() reads the OS entropy source on every call, and threading.Event is ~1 KB.
+        self.actor_urn = uuid.UUID(int=_urn_random.getrandbits(128), version=4).urn
+        self.actor_inbox = self._create_actor_inbox()
+        self.actor_stopped = StoppedFlag()
+        self._actor_ref = pykka.ActorRef(self)
         cls = type(self)
         pool = cls.pool if cls.pool is not None else default_pool()
         self.actor_inbox.bind(cls.__name__, pool, self._run_turn, cls.mailbox_limit)

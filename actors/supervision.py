@@ -36,8 +36,8 @@ from actors.pooled import PooledActor, PooledFuture, watch
 
 logger = logging.getLogger(__name__)
 
-ChildFactory = Callable[[], "pykka.ActorRef[Any] | None"]
-"""Starts a child and returns its ref; returning None means "no longer needed"."""
+ChildFactory = Callable[[Hashable], "pykka.ActorRef[Any] | None"]
+"""``factory(child_id)`` starts a child and returns its ref; None means "no longer needed"."""
 
 
 class Strategy(StrEnum):
@@ -86,22 +86,29 @@ class SupervisorGaveUp(Exception):
 
 
 class _Child:
-    __slots__ = ("child_id", "factory", "on_abandon", "ref", "restart", "restarts")
+    """One child's record; also the watcher that reports its exits to the supervisor."""
+
+    __slots__ = ("child_id", "factory", "on_abandon", "ref", "restart", "restarts", "supervisor")
 
     def __init__(
         self,
+        supervisor: pykka.ActorRef[Supervisor],
         child_id: Hashable,
         factory: ChildFactory,
         restart: Restart,
         ref: pykka.ActorRef[Any] | None,
-        on_abandon: Callable[[], None] | None,
+        on_abandon: Callable[[Hashable], None] | None,
     ) -> None:
+        self.supervisor = supervisor
         self.child_id = child_id
         self.factory = factory
         self.restart = restart
         self.ref = ref
         self.on_abandon = on_abandon
         self.restarts = 0
+
+    def __call__(self, exited: pykka.ActorRef[Any], failure: BaseException | None) -> None:
+        _tell_quietly(self.supervisor, _ChildExited(self.child_id, exited, failure))
 
 
 class _AddChild(SystemMessage):
@@ -279,7 +286,7 @@ class Supervisor(PooledActor):
             if child.ref is not None:
                 continue
             try:
-                ref = child.factory()
+                ref = child.factory(child.child_id)
             except Exception as error:
                 logger.exception(
                     "child factory failed",
@@ -295,7 +302,7 @@ class Supervisor(PooledActor):
             if isinstance(ref.actor_inbox, Mailbox):
                 ref.actor_inbox.restarts = child.restarts
             metrics.RESTARTS.labels(self.name).inc()
-            _watch_child(self.actor_ref, child.child_id, ref)
+            watch(ref, child)
 
     def _give_up(self, child: _Child, failure: BaseException | None) -> None:
         metrics.ESCALATIONS.labels(self.name).inc()
@@ -350,7 +357,7 @@ class Supervisor(PooledActor):
         self._awaiting.discard(child.child_id)
         if abandoned and child.on_abandon is not None:
             try:
-                child.on_abandon()
+                child.on_abandon(child.child_id)
             except Exception:
                 logger.exception("on_abandon failed", extra={"supervisor": self.name})
 
@@ -360,15 +367,6 @@ def _tell_quietly(ref: pykka.ActorRef[Any], message: Any) -> None:
         ref.tell(message)
 
 
-def _watch_child(
-    supervisor: pykka.ActorRef[Supervisor], child_id: Hashable, ref: pykka.ActorRef[Any]
-) -> None:
-    def notify(exited: pykka.ActorRef[Any], failure: BaseException | None) -> None:
-        _tell_quietly(supervisor, _ChildExited(child_id, exited, failure))
-
-    watch(ref, notify)
-
-
 def supervise(
     supervisor: pykka.ActorRef[Supervisor],
     child_id: Hashable,
@@ -376,9 +374,9 @@ def supervise(
     *,
     restart: Restart = Restart.PERMANENT,
     ref: pykka.ActorRef[Any] | None = None,
-    on_abandon: Callable[[], None] | None = None,
+    on_abandon: Callable[[Hashable], None] | None = None,
 ) -> pykka.ActorRef[Any]:
-    """Start a child with ``factory()`` (unless ``ref`` is given) and put it under ``supervisor``.
+    """Start a child with ``factory(child_id)`` (unless ``ref`` is given) under ``supervisor``.
 
     O(1) and non-blocking: safe on an asyncio event-loop thread if ``factory`` only calls
     ``PooledActor.start``. The factory is called again for every restart, on a pool thread.
@@ -389,7 +387,8 @@ def supervise(
         factory: starts the child and returns its ref (None: the child is no longer needed).
         restart: when to restart the child.
         ref: an already started first incarnation (the factory is then used for restarts).
-        on_abandon: called if the supervisor gives up on a child that was waiting to restart.
+        on_abandon: ``on_abandon(child_id)`` is called if the supervisor gives up on a child
+            that was waiting to restart.
 
     Returns:
         The child's ref.
@@ -398,15 +397,16 @@ def supervise(
         pykka.ActorDeadError: if the supervisor is not alive (the child is then stopped).
     """
     if ref is None:
-        ref = factory()
+        ref = factory(child_id)
         if ref is None:
             raise ValueError(f"factory of child {child_id!r} returned no actor")
+    child = _Child(supervisor, child_id, factory, Restart(restart), ref, on_abandon)
     try:
-        supervisor.tell(_AddChild(_Child(child_id, factory, Restart(restart), ref, on_abandon)))
+        supervisor.tell(_AddChild(child))
     except pykka.ActorDeadError:
         ref.stop(block=False)
         raise
-    _watch_child(supervisor, child_id, ref)
+    watch(ref, child)
     return ref
 
 

@@ -17,6 +17,7 @@ from actors import PooledActor, WorkerPool, introspection, use_pool
 # Hashes of the pykka 4.5.0 private methods PooledActor runs as they are. If pykka changes
 # them, re-read them and re-check PooledActor._run_turn / Mailbox.get before updating.
 PINNED_PYKKA_SOURCES = {
+    "__init__": "bf2a2517",
     "_actor_loop_setup": "2687bc37",
     "_actor_loop_running": "4109f316",
     "_actor_loop_teardown": "1b35ca26",
