@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import threading
 from typing import Any
 
 import httpx
 import pytest
+import structlog.testing
 from prometheus_client import REGISTRY
 
 from yabot.telegram.sender import (
@@ -269,15 +271,13 @@ async def test_stop_reports_what_is_left_and_refuses_new_calls(
 
 
 async def test_network_errors_are_retried_and_token_never_logged(
-    settings_for: Any, capsys: pytest.CaptureFixture[str], bot_token: str
+    settings_for: Any, bot_token: str
 ) -> None:
-    from yabot.observability.logging import configure_logging
-
-    configure_logging("INFO", json_logs=True)
     dead = settings_for("http://127.0.0.1:9", retry_base_s=0.01, **FAST)
-    async with Sender(dead, http=httpx.AsyncClient(timeout=1.0)) as sender:
-        with pytest.raises(TelegramApiError, match="gave up: network_error"):
-            await sender.call("getMe", {}, max_attempts=3)
-    logged = capsys.readouterr().err
-    assert "send_network_error" in logged
+    with structlog.testing.capture_logs() as events:
+        async with Sender(dead, http=httpx.AsyncClient(timeout=1.0)) as sender:
+            with pytest.raises(TelegramApiError, match="gave up: network_error"):
+                await sender.call("getMe", {}, max_attempts=3)
+    assert [e["event"] for e in events].count("send_network_error") == 3
+    logged = json.dumps(events, default=str)
     assert bot_token not in logged and bot_token.split(":")[1] not in logged
