@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import MutableMapping
+from types import ModuleType
 from typing import Any
 
+import pytest
+import structlog
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -46,3 +51,16 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def capture_logs(monkeypatch: pytest.MonkeyPatch, *modules: ModuleType) -> list[MutableMapping[str, Any]]:
+    """Route the modules' ``log`` to a capture (robust to structlog's cached loggers)."""
+    capture = structlog.testing.LogCapture()
+    logger = structlog.wrap_logger(
+        structlog.PrintLogger(),
+        processors=[structlog.contextvars.merge_contextvars, capture],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+    )
+    for module in modules:
+        monkeypatch.setattr(module, "log", logger)
+    return capture.entries

@@ -7,15 +7,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import structlog
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
+from yabot.api import middleware
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.health import HealthCheck, sqlite_probe
 
-from .support import build_app, make_settings
+from .support import build_app, capture_logs, make_settings
 
 
 def _boom_app(store: SqliteAdminStore) -> FastAPI:
@@ -29,11 +30,10 @@ def _boom_app(store: SqliteAdminStore) -> FastAPI:
 
 
 def test_unexpected_error_is_500_with_request_id_and_no_internals(
-    store: SqliteAdminStore,
+    store: SqliteAdminStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with structlog.testing.capture_logs(
-        processors=[structlog.contextvars.merge_contextvars]
-    ) as logs, TestClient(_boom_app(store), raise_server_exceptions=False) as client:
+    logs = capture_logs(monkeypatch, middleware)
+    with TestClient(_boom_app(store), raise_server_exceptions=False) as client:
         response = client.get("/api/v1/test/boom", headers={"X-Request-ID": "req-42"})
     assert response.status_code == 500
     assert response.json() == {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -14,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yabot.config import ConfigError, Settings
+from yabot.security import crypto
 from yabot.security.crypto import DecryptionError, Encryptor, load_encryptor
 
 SIGNATURE = {"empathy": 7, "curiosity": -2, "note": "tengo miedo de perderla"}
@@ -113,9 +117,21 @@ def test_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
     assert not (tmp_path / "var" / "secret.key").exists()
 
 
-def test_local_play_generates_a_0600_key_once_with_a_loud_warning(tmp_path: Path) -> None:
-    with structlog.testing.capture_logs() as logs:
-        first = load_encryptor(_settings(tmp_path))
+def _capture(monkeypatch: pytest.MonkeyPatch) -> list[MutableMapping[str, Any]]:
+    capture = structlog.testing.LogCapture()
+    logger = structlog.wrap_logger(
+        structlog.PrintLogger(), processors=[capture],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+    )
+    monkeypatch.setattr(crypto, "log", logger)
+    return capture.entries
+
+
+def test_local_play_generates_a_0600_key_once_with_a_loud_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = _capture(monkeypatch)
+    first = load_encryptor(_settings(tmp_path))
     key_file = tmp_path / "var" / "secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     events = [e["event"] for e in logs]
@@ -127,12 +143,14 @@ def test_local_play_generates_a_0600_key_once_with_a_loud_warning(tmp_path: Path
     assert second.decrypt_text(blob) == ANSWER
 
 
-def test_a_loose_local_key_file_is_tightened(tmp_path: Path) -> None:
+def test_a_loose_local_key_file_is_tightened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_encryptor(_settings(tmp_path))
     key_file = tmp_path / "var" / "secret.key"
     os.chmod(key_file, 0o644)
-    with structlog.testing.capture_logs() as logs:
-        load_encryptor(_settings(tmp_path))
+    logs = _capture(monkeypatch)
+    load_encryptor(_settings(tmp_path))
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert "local_key_permissions_tightened" in [e["event"] for e in logs]
 
