@@ -53,7 +53,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def capture_logs(monkeypatch: pytest.MonkeyPatch, *modules: ModuleType) -> list[MutableMapping[str, Any]]:
+def capture_logs(
+    monkeypatch: pytest.MonkeyPatch, *modules: ModuleType
+) -> list[MutableMapping[str, Any]]:
     """Route the modules' ``log`` to a capture (robust to structlog's cached loggers)."""
     capture = structlog.testing.LogCapture()
     logger = structlog.wrap_logger(
