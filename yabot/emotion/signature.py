@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from statistics import median
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, NamedTuple
 
 from yabot.emotion.affect import Affect
@@ -26,6 +25,7 @@ DAY_S: Final = 86_400.0
 FORMAT_VERSION: Final = 1
 
 _INDEX: Final = {name: i for i, name in enumerate(SCORES)}
+EXPLORER, DIRECT, POET, EMPATH, PERSISTENT = range(len(ARCHETYPES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +56,18 @@ class Contribution(NamedTuple):
 
 KIND_CODES: Final = {"tag": "t", "text": "x", "response_time": "r", "rhythm": "h"}
 KIND_NAMES: Final = {code: kind for kind, code in KIND_CODES.items()}
-_HISTORY_ROW: Final = re.compile(r"^[txrh]-?\d+(?:\.\d+)?@-?\d+(?:;[txrh]-?\d+(?:\.\d+)?@-?\d+)*$")
+_HISTORY_CHARS: Final = frozenset("txrh0123456789.-@;")
 _EMPTY_HISTORY: Final = ("",) * len(SCORES)
+
+
+@lru_cache(maxsize=4096)
+def _delta_text(delta: float) -> str:
+    return f"{delta:.3f}".rstrip("0").rstrip(".")
 
 
 def encode_contribution(kind: str, delta: float, at: float) -> str:
     """A contribution as compact text: kind code, delta (3 decimals), whole seconds."""
-    text = f"{delta:.3f}".rstrip("0").rstrip(".")
-    return f"{KIND_CODES[kind]}{text}@{math.floor(at)}"
+    return f"{KIND_CODES[kind]}{_delta_text(round(delta, 3))}@{math.floor(at)}"
 
 
 def decode_history(row: str) -> tuple[Contribution, ...]:
@@ -73,8 +77,17 @@ def decode_history(row: str) -> tuple[Contribution, ...]:
     out = []
     for item in row.split(";"):
         delta, _, at = item[1:].partition("@")
-        out.append(Contribution(KIND_NAMES[item[0]], float(delta), float(at)))
+        try:
+            out.append(Contribution(KIND_NAMES[item[0]], float(delta), float(at)))
+        except (KeyError, IndexError, ValueError):
+            continue  # from_dict checks the shape; a damaged item is not worth an error here
     return tuple(out)
+
+
+def _is_history_row(row: object) -> bool:
+    if not isinstance(row, str) or not _HISTORY_CHARS.issuperset(row):
+        return False
+    return all(item[:1] in KIND_NAMES and item.count("@") == 1 for item in row.split(";"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +153,7 @@ class Signature:
     @property
     def response_median(self) -> float | None:
         """The player's median response time in seconds (None until three are known)."""
-        return median(self.response_times) if len(self.response_times) >= 3 else None
+        return _median(self.response_times) if len(self.response_times) >= 3 else None
 
     def contributions(self, score: str) -> tuple[Contribution, ...]:
         """The recent contributions to ``score`` (an archetype, "resonance" or "mood")."""
@@ -186,7 +199,7 @@ class Signature:
                 raise ValueError(f"evidence must have {len(ARCHETYPES)} numbers")
             history = list(_EMPTY_HISTORY)
             for name, row in dict(data.get("history") or {}).items():
-                if not isinstance(row, str) or not _HISTORY_ROW.match(row):
+                if not _is_history_row(row):
                     raise ValueError(f"history of {name!r} is not a contribution list")
                 history[_INDEX[name]] = row
             updated_at = data.get("updated_at")
@@ -208,8 +221,14 @@ class Signature:
             raise reject("bad_signature", f"not a saved signature: {exc!s}") from exc
 
 
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
 def _number(value: Any, low: float | None = None, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if type(value) not in (float, int) or not math.isfinite(value):
         raise ValueError(f"{value!r} is not a finite number")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"{value!r} is outside {low}..{high}")
@@ -246,7 +265,7 @@ def _rhythm(
         out.weight += 0.5
         return 1, 1, day
     sessions, streak = sig.sessions, sig.streak
-    persistent = ARCHETYPES.index("persistent")
+    persistent = PERSISTENT
     if now - sig.updated_at >= params.session_gap_minutes * 60.0:
         sessions += 1
         out.add(persistent, "rhythm", 0.1)
@@ -267,7 +286,7 @@ def _rhythm(
 
 def _text(affect: Affect, out: _Deltas) -> tuple[float, float]:
     """Archetype and resonance evidence from free text; returns the mood targets."""
-    explorer, direct, poet, empath, _ = range(len(ARCHETYPES))
+    explorer, direct, poet, empath = EXPLORER, DIRECT, POET, EMPATH
     emotion, intensity = affect.emotion, affect.intensity
     out.weight += 1.0 if affect.word_count >= 2 else 0.5
     if affect.is_question:
@@ -304,14 +323,23 @@ def _response(
         return times, 0.0
     nudge = 0.0
     if len(times) >= 3:
-        ratio = seconds / max(median(times), 0.05)
+        ratio = seconds / max(_median(times), 0.05)
         out.weight += 0.5
         if ratio <= 0.5:
-            out.add(ARCHETYPES.index("direct"), "response_time", 0.35)
+            out.add(DIRECT, "response_time", 0.35)
             nudge = 0.1
         elif ratio >= 2.0:
-            out.add(ARCHETYPES.index("explorer"), "response_time", 0.3)
+            out.add(EXPLORER, "response_time", 0.3)
     return (*times, round(seconds, 3))[-params.response_window :], nudge
+
+
+def _append(row: str, item: str, keep: int) -> str:
+    """Add ``item`` to an encoded history row, dropping the oldest beyond ``keep``."""
+    if not row:
+        return item
+    if row.count(";") + 1 >= keep:
+        row = row[row.find(";") + 1 :] if keep > 1 else ""
+    return f"{row};{item}" if row else item
 
 
 def update(
@@ -387,6 +415,7 @@ def update(
     resonance = signature.resonance_evidence * resonance_decay
     history = list(signature.history)
     keep = params.history_size
+    stamp = f"@{math.floor(now)}"
     merged: dict[tuple[int, str], float] = {}
     for score, kind, delta in out.items:
         merged[score, kind] = merged.get((score, kind), 0.0) + delta
@@ -395,16 +424,11 @@ def update(
             evidence[score] = min(MAX_ARCHETYPE_EVIDENCE, max(0.0, evidence[score] + delta))
         elif score == RESONANCE:
             resonance = min(MAX_RESONANCE_EVIDENCE, max(0.0, resonance + delta))
-        if round(delta, 3):
-            row = history[score]
-            items = (
-                [*row.split(";"), encode_contribution(kind, delta, now)]
-                if row
-                else [encode_contribution(kind, delta, now)]
-            )
-            history[score] = ";".join(items[-keep:])
-    return replace(
-        signature,
+        rounded = round(delta, 3)
+        if rounded:
+            item = KIND_CODES[kind] + _delta_text(rounded) + stamp
+            history[score] = _append(history[score], item, keep)
+    return Signature(
         evidence=tuple(evidence),
         resonance_evidence=resonance,
         valence=max(-1.0, min(1.0, valence)),
