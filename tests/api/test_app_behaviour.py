@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
@@ -166,3 +166,17 @@ def test_openapi_documents_the_error_model_and_bearer_auth(client: TestClient) -
         ref = audit["responses"][status]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ErrorResponse")
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_routes_outside_the_api_keep_their_own_body_limit(store: SqliteAdminStore) -> None:
+    app = build_app(make_settings(max_body_bytes=2048), store)
+
+    @app.post("/telegram/webhook")
+    async def webhook(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    with TestClient(app) as client:
+        response = client.post("/telegram/webhook", content=b"x" * 100_000)
+    assert response.status_code == 200
+    assert response.json() == {"size": 100_000}
+    assert response.headers["X-Request-ID"]

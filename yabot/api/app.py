@@ -147,7 +147,11 @@ def create_api(settings: Settings, deps: ApiDeps) -> FastAPI:
         ip_limiter=AttemptLimiter(api.login_attempts_per_ip, api.login_window_s),
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=api.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=api.max_body_bytes,
+        limited_prefixes=(f"{API_PREFIX}/", "/healthz", "/readyz", "/metrics"),
+    )
     app.include_router(health_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(admin_router(api.min_password_length))

@@ -59,12 +59,17 @@ class RequestContextMiddleware:
 
     Args:
         app: The wrapped ASGI app.
-        max_body_bytes: Largest request body accepted.
+        max_body_bytes: Largest request body accepted on ``limited_prefixes``.
+        limited_prefixes: Paths whose bodies are limited here; other routes mounted on the
+            same app (e.g. the Telegram webhook) keep their own limits.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, limited_prefixes: tuple[str, ...] = ("/",)
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.limited_prefixes = limited_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,6 +107,9 @@ class RequestContextMiddleware:
         request_id: str,
         outcome: dict[str, Any],
     ) -> None:
+        if not str(scope.get("path", "")).startswith(self.limited_prefixes):
+            await self._call_app(scope, receive, send, request_id, outcome)
+            return
         declared = headers.get("content-length", "")
         try:
             if declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -125,8 +133,13 @@ class RequestContextMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return pending if pending is not None else await receive()
 
+        await self._call_app(scope, replay, send, request_id, outcome)
+
+    async def _call_app(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, outcome: dict[str, Any]
+    ) -> None:
         try:
-            await self.app(scope, replay, send)
+            await self.app(scope, receive, send)
         except Exception:
             UNHANDLED_ERRORS.inc()
             log.exception("api_unhandled_error", method=scope.get("method"), path=scope.get("path"))
