@@ -36,8 +36,9 @@ async def test_aiogram_round_trip(server: EmulatorServer, bot: Bot) -> None:
     assert isinstance(me, User) and me.is_bot and me.id == 424242
 
     async with httpx.AsyncClient(base_url=server.url) as player:
-        await player.post("/_emulator/users",
-                          json={"id": 31, "first_name": "Ana", "language_code": "es"})
+        await player.post(
+            "/_emulator/users", json={"id": 31, "first_name": "Ana", "language_code": "es"}
+        )
         await player.post("/_emulator/users/31/messages", json={"text": "/start"})
         updates = await bot.get_updates(timeout=1)
         assert len(updates) == 1 and isinstance(updates[0].message, Message)
@@ -45,18 +46,22 @@ async def test_aiogram_round_trip(server: EmulatorServer, bot: Bot) -> None:
         assert updates[0].message.from_user is not None
         assert updates[0].message.from_user.language_code == "es"
 
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Left", callback_data="go:left"),
-            InlineKeyboardButton(text="Right", callback_data="go:right"),
-        ]])
-        sent = await bot.send_message(31, "<b>Choose</b>", parse_mode="HTML",
-                                      reply_markup=keyboard)
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Left", callback_data="go:left"),
+                    InlineKeyboardButton(text="Right", callback_data="go:right"),
+                ]
+            ]
+        )
+        sent = await bot.send_message(31, "<b>Choose</b>", parse_mode="HTML", reply_markup=keyboard)
         assert isinstance(sent, Message) and sent.text == "Choose"
         assert sent.reply_markup is not None
         assert sent.reply_markup.inline_keyboard[0][1].callback_data == "go:right"
 
-        pressed = await player.post("/_emulator/users/31/press",
-                                    json={"message_id": sent.message_id, "data": "go:left"})
+        pressed = await player.post(
+            "/_emulator/users/31/press", json={"message_id": sent.message_id, "data": "go:left"}
+        )
         assert pressed.status_code == 200
         updates = await bot.get_updates(offset=updates[0].update_id + 1, timeout=1)
         query = updates[0].callback_query
@@ -64,8 +69,9 @@ async def test_aiogram_round_trip(server: EmulatorServer, bot: Bot) -> None:
         assert query.chat_instance and isinstance(query.message, Message)
         assert await bot.answer_callback_query(query.id, text="Off you go") is True
 
-        edited = await bot.edit_message_text("You went left", chat_id=31,
-                                             message_id=sent.message_id)
+        edited = await bot.edit_message_text(
+            "You went left", chat_id=31, message_id=sent.message_id
+        )
         assert isinstance(edited, Message) and edited.edit_date is not None
         view = (await player.get("/_emulator/chats/31/messages")).json()["messages"][-1]
         assert view["text"] == "You went left" and view["buttons"] == []
@@ -73,11 +79,18 @@ async def test_aiogram_round_trip(server: EmulatorServer, bot: Bot) -> None:
         with pytest.raises(TelegramBadRequest, match="message is not modified"):
             await bot.edit_message_text("You went left", chat_id=31, message_id=sent.message_id)
         with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
-            await bot.send_message(31, "x", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
-                InlineKeyboardButton(text="Big", callback_data="d" * 65)]]))
+            await bot.send_message(
+                31,
+                "x",
+                reply_markup=InlineKeyboardMarkup(
+                    inline_keyboard=[[InlineKeyboardButton(text="Big", callback_data="d" * 65)]]
+                ),
+            )
 
-        await player.put("/_emulator/faults",
-                         json={"error_429_next": 1, "retry_after": 3, "methods": ["sendMessage"]})
+        await player.put(
+            "/_emulator/faults",
+            json={"error_429_next": 1, "retry_after": 3, "methods": ["sendMessage"]},
+        )
         with pytest.raises(TelegramRetryAfter) as retry:
             await bot.send_message(31, "too fast")
         assert retry.value.retry_after == 3

@@ -43,8 +43,9 @@ def ok(client: httpx.Client, method: str, **params: Any) -> Any:
 
 
 def player(client: httpx.Client, user_id: int = 7, name: str = "Ana", lang: str = "es") -> None:
-    response = client.post("/_emulator/users",
-                           json={"id": user_id, "first_name": name, "language_code": lang})
+    response = client.post(
+        "/_emulator/users", json={"id": user_id, "first_name": name, "language_code": lang}
+    )
     assert response.status_code == 200
 
 
@@ -130,10 +131,14 @@ def test_get_updates_is_409_while_a_webhook_is_set(client: httpx.Client) -> None
 
 
 def test_set_webhook_rejects_bad_secret_token(client: httpx.Client) -> None:
-    bad(call(client, "setWebhook", url="https://x.example/h", secret_token="no spaces!"),
-        "secret token contains unallowed characters")
-    bad(call(client, "setWebhook", url="https://x.example/h", secret_token="x" * 257),
-        "secret token")
+    bad(
+        call(client, "setWebhook", url="https://x.example/h", secret_token="no spaces!"),
+        "secret token contains unallowed characters",
+    )
+    bad(
+        call(client, "setWebhook", url="https://x.example/h", secret_token="x" * 257),
+        "secret token",
+    )
 
 
 def test_allowed_updates_drops_other_kinds(client: httpx.Client) -> None:
@@ -148,8 +153,11 @@ def test_allowed_updates_drops_other_kinds(client: httpx.Client) -> None:
 def test_send_message_to_unknown_or_silent_chats(client: httpx.Client) -> None:
     bad(call(client, "sendMessage", chat_id=999, text="hi"), "chat not found")
     player(client)
-    bad(call(client, "sendMessage", chat_id=7, text="hi"),
-        "bot can't initiate conversation with a user", 403)
+    bad(
+        call(client, "sendMessage", chat_id=7, text="hi"),
+        "bot can't initiate conversation with a user",
+        403,
+    )
     say(client, "hi")
     assert ok(client, "sendMessage", chat_id=7, text="hello")["text"] == "hello"
     client.post("/_emulator/users/7/block")
@@ -165,40 +173,63 @@ def started(client: httpx.Client) -> httpx.Client:
 
 def test_text_length_counts_after_entity_parsing(started: httpx.Client) -> None:
     bad(call(started, "sendMessage", chat_id=7, text=""), "message text is empty")
-    bad(call(started, "sendMessage", chat_id=7, text="<b> </b>", parse_mode="HTML"),
-        "message text is empty")
+    bad(
+        call(started, "sendMessage", chat_id=7, text="<b> </b>", parse_mode="HTML"),
+        "message text is empty",
+    )
     bad(call(started, "sendMessage", chat_id=7, text="x" * 4097), "message is too long")
     assert ok(started, "sendMessage", chat_id=7, text="x" * 4096)
     wrapped = "<b>" + "x" * 4096 + "</b>"
-    assert len(ok(started, "sendMessage", chat_id=7, text=wrapped, parse_mode="HTML")["text"]) == 4096
+    assert (
+        len(ok(started, "sendMessage", chat_id=7, text=wrapped, parse_mode="HTML")["text"]) == 4096
+    )
 
 
 def test_html_parse_mode_entities_and_errors(started: httpx.Client) -> None:
-    sent = ok(started, "sendMessage", chat_id=7, parse_mode="HTML",
-              text='😀 <b>bold <i>both</i></b> &lt;3 <a href="https://t.me/x">link</a>')
+    sent = ok(
+        started,
+        "sendMessage",
+        chat_id=7,
+        parse_mode="HTML",
+        text='😀 <b>bold <i>both</i></b> &lt;3 <a href="https://t.me/x">link</a>',
+    )
     assert sent["text"] == "😀 bold both <3 link"
     kinds = {(e["type"], e["offset"], e["length"]) for e in sent["entities"]}
     assert kinds == {("bold", 3, 9), ("italic", 8, 4), ("text_link", 16, 4)}
-    bad(call(started, "sendMessage", chat_id=7, text="<b>open", parse_mode="HTML"),
-        "can't parse entities")
-    bad(call(started, "sendMessage", chat_id=7, text="<b><i>x</b></i>", parse_mode="HTML"),
-        "can't parse entities")
-    bad(call(started, "sendMessage", chat_id=7, text="<blink>x</blink>", parse_mode="HTML"),
-        'Unsupported start tag "blink"')
-    bad(call(started, "sendMessage", chat_id=7, text="a < b", parse_mode="HTML"),
-        "can't parse entities")
+    bad(
+        call(started, "sendMessage", chat_id=7, text="<b>open", parse_mode="HTML"),
+        "can't parse entities",
+    )
+    bad(
+        call(started, "sendMessage", chat_id=7, text="<b><i>x</b></i>", parse_mode="HTML"),
+        "can't parse entities",
+    )
+    bad(
+        call(started, "sendMessage", chat_id=7, text="<blink>x</blink>", parse_mode="HTML"),
+        'Unsupported start tag "blink"',
+    )
+    bad(
+        call(started, "sendMessage", chat_id=7, text="a < b", parse_mode="HTML"),
+        "can't parse entities",
+    )
 
 
 def test_markdown_v2_needs_escapes(started: httpx.Client) -> None:
-    bad(call(started, "sendMessage", chat_id=7, text="Hello.", parse_mode="MarkdownV2"),
-        "Character '.' is reserved")
+    bad(
+        call(started, "sendMessage", chat_id=7, text="Hello.", parse_mode="MarkdownV2"),
+        "Character '.' is reserved",
+    )
     sent = ok(started, "sendMessage", chat_id=7, text=r"*Hi* _there_\!", parse_mode="MarkdownV2")
     assert sent["text"] == "Hi there!"
     assert [e["type"] for e in sent["entities"]] == ["bold", "italic"]
-    bad(call(started, "sendMessage", chat_id=7, text="*open", parse_mode="MarkdownV2"),
-        "Can't find end of Bold entity")
-    bad(call(started, "sendMessage", chat_id=7, text="_open", parse_mode="Markdown"),
-        "Can't find end of the entity")
+    bad(
+        call(started, "sendMessage", chat_id=7, text="*open", parse_mode="MarkdownV2"),
+        "Can't find end of Bold entity",
+    )
+    bad(
+        call(started, "sendMessage", chat_id=7, text="_open", parse_mode="Markdown"),
+        "Can't find end of the entity",
+    )
     bad(call(started, "sendMessage", chat_id=7, text="x", parse_mode="Klingon"), "parse_mode")
 
 
@@ -211,27 +242,35 @@ def test_markdown_v2_needs_escapes(started: httpx.Client) -> None:
         ({"inline_keyboard": {"text": "A"}}, "must be an Array"),
         ({"inline_keyboard": [[{"text": "A"}]]}, "text buttons are unallowed"),
         ({"inline_keyboard": [[{"text": "", "callback_data": "a"}]]}, "Text must be non-empty"),
-        ({"inline_keyboard": [[{"text": "A", "callback_data": "a", "url": "https://x"}]]},
-         "only one of"),
-        ({"inline_keyboard": [[{"text": "A", "url": "javascript:alert(1)"}]]}, "BUTTON_URL_INVALID"),
+        (
+            {"inline_keyboard": [[{"text": "A", "callback_data": "a", "url": "https://x"}]]},
+            "only one of",
+        ),
+        (
+            {"inline_keyboard": [[{"text": "A", "url": "javascript:alert(1)"}]]},
+            "BUTTON_URL_INVALID",
+        ),
         ({"inline_keyboard": [[{"text": "A", "pay": True}]]}, "BUTTON_TYPE_INVALID"),
         ("not json", "can't parse reply keyboard markup"),
     ],
 )
-def test_inline_keyboard_shape_is_validated(started: httpx.Client, markup: Any,
-                                            fragment: str) -> None:
+def test_inline_keyboard_shape_is_validated(
+    started: httpx.Client, markup: Any, fragment: str
+) -> None:
     bad(call(started, "sendMessage", chat_id=7, text="pick", reply_markup=markup), fragment)
 
 
 def test_form_encoded_call_like_aiogram(started: httpx.Client) -> None:
     keyboard = '{"inline_keyboard": [[{"text": "A", "callback_data": "' + "é" * 32 + '"}]]}'
-    response = started.post(f"/bot{TOKEN}/sendMessage",
-                            data={"chat_id": "7", "text": "form", "reply_markup": keyboard})
+    response = started.post(
+        f"/bot{TOKEN}/sendMessage", data={"chat_id": "7", "text": "form", "reply_markup": keyboard}
+    )
     result = response.json()["result"]
     assert result["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "é" * 32
     files = {"photo": ("p.jpg", b"\xff\xd8jpegbytes", "image/jpeg")}
-    photo = started.post(f"/bot{TOKEN}/sendPhoto", data={"chat_id": "7", "caption": "look"},
-                         files=files).json()["result"]
+    photo = started.post(
+        f"/bot{TOKEN}/sendPhoto", data={"chat_id": "7", "caption": "look"}, files=files
+    ).json()["result"]
     assert photo["caption"] == "look" and photo["photo"][0]["file_size"] == 11
     again = ok(started, "sendPhoto", chat_id=7, photo=photo["photo"][0]["file_id"])
     assert again["photo"]
@@ -242,30 +281,44 @@ def test_edits_and_deletes_as_the_player_sees_them(started: httpx.Client) -> Non
     keyboard = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
     sent = ok(started, "sendMessage", chat_id=7, text="one", reply_markup=keyboard)
     mid = sent["message_id"]
-    bad(call(started, "editMessageText", chat_id=7, message_id=mid, text="one",
-             reply_markup=keyboard), "message is not modified")
-    edited = ok(started, "editMessageText", chat_id=7, message_id=mid, text="two",
-                reply_markup=keyboard)
+    bad(
+        call(
+            started, "editMessageText", chat_id=7, message_id=mid, text="one", reply_markup=keyboard
+        ),
+        "message is not modified",
+    )
+    edited = ok(
+        started, "editMessageText", chat_id=7, message_id=mid, text="two", reply_markup=keyboard
+    )
     assert edited["text"] == "two" and "edit_date" in edited
-    bad(call(started, "editMessageReplyMarkup", chat_id=7, message_id=mid, reply_markup=keyboard),
-        "message is not modified")
+    bad(
+        call(started, "editMessageReplyMarkup", chat_id=7, message_id=mid, reply_markup=keyboard),
+        "message is not modified",
+    )
     cleared = ok(started, "editMessageText", chat_id=7, message_id=mid, text="three")
     assert "reply_markup" not in cleared
-    bad(call(started, "editMessageText", chat_id=7, message_id=999, text="x"),
-        "message to edit not found")
+    bad(
+        call(started, "editMessageText", chat_id=7, message_id=999, text="x"),
+        "message to edit not found",
+    )
     view = started.get("/_emulator/chats/7/messages").json()["messages"][-1]
     assert view["text"] == "three" and view["buttons"] == [] and view["edited"]
     assert [v["text"] for v in view["versions"]] == ["one", "two"]
     assert ok(started, "deleteMessage", chat_id=7, message_id=mid) is True
     bad(call(started, "deleteMessage", chat_id=7, message_id=mid), "message to delete not found")
-    bad(call(started, "editMessageText", chat_id=7, message_id=mid, text="x"),
-        "message to edit not found")
+    bad(
+        call(started, "editMessageText", chat_id=7, message_id=mid, text="x"),
+        "message to edit not found",
+    )
     assert started.get("/_emulator/chats/7/messages").json()["messages"][-1]["deleted"] is True
 
 
 def test_button_press_makes_a_callback_query_answered_once(started: httpx.Client) -> None:
-    keyboard = {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"},
-                                      {"text": "No", "callback_data": "n"}]]}
+    keyboard = {
+        "inline_keyboard": [
+            [{"text": "Yes", "callback_data": "y"}, {"text": "No", "callback_data": "n"}]
+        ]
+    }
     mid = ok(started, "sendMessage", chat_id=7, text="?", reply_markup=keyboard)["message_id"]
     ok(started, "getUpdates", offset=-1)
     ok(started, "getUpdates", offset=ok(started, "getUpdates")[-1]["update_id"] + 1)
@@ -304,23 +357,39 @@ def test_invite_links_membership_ban_and_unban(started: httpx.Client) -> None:
     assert started.post("/_emulator/users/7/join", json={"invite_link": link2}).status_code == 200
     assert ok(started, "unbanChatMember", chat_id=CHANNEL, user_id=7) is True
     assert ok(started, "getChatMember", chat_id=CHANNEL, user_id=7)["status"] == "left"
-    expired = call(started, "createChatInviteLink", chat_id=CHANNEL, expire_date=int(time.time()) - 5)
+    expired = call(
+        started, "createChatInviteLink", chat_id=CHANNEL, expire_date=int(time.time()) - 5
+    )
     bad(expired, "EXPIRE_DATE_INVALID")
 
 
 def _invoice(**extra: Any) -> dict[str, Any]:
-    return {"title": "VIP", "description": "30 days of VIP", "payload": "vip:7:1",
-            "currency": "XTR", "prices": [{"label": "VIP", "amount": 250}], **extra}
+    return {
+        "title": "VIP",
+        "description": "30 days of VIP",
+        "payload": "vip:7:1",
+        "currency": "XTR",
+        "prices": [{"label": "VIP", "amount": 250}],
+        **extra,
+    }
 
 
 def test_invoice_validation(started: httpx.Client) -> None:
     bad(call(started, "sendInvoice", chat_id=7, **_invoice(currency="USD")), "CURRENCY_INVALID")
     bad(call(started, "sendInvoice", chat_id=7, **_invoice(payload="")), "INVOICE_PAYLOAD_INVALID")
-    bad(call(started, "sendInvoice", chat_id=7,
-             **_invoice(prices=[{"label": "a", "amount": 1}, {"label": "b", "amount": 2}])),
-        "exactly one price")
-    bad(call(started, "createInvoiceLink", **_invoice(subscription_period=86400)),
-        "SUBSCRIPTION_PERIOD_INVALID")
+    bad(
+        call(
+            started,
+            "sendInvoice",
+            chat_id=7,
+            **_invoice(prices=[{"label": "a", "amount": 1}, {"label": "b", "amount": 2}]),
+        ),
+        "exactly one price",
+    )
+    bad(
+        call(started, "createInvoiceLink", **_invoice(subscription_period=86400)),
+        "SUBSCRIPTION_PERIOD_INVALID",
+    )
 
 
 def _answer_checkout(client: httpx.Client, ok_: bool, error: str | None = None) -> None:
@@ -346,9 +415,13 @@ def test_pay_invoice_then_refund(server: EmulatorServer, started: httpx.Client) 
     assert invoice["reply_markup"]["inline_keyboard"][0][0]["pay"] is True
     ok(started, "getUpdates", offset=ok(started, "getUpdates")[-1]["update_id"] + 1)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        paying = pool.submit(lambda: httpx.post(f"{server.url}/_emulator/users/7/pay",
-                                                json={"message_id": invoice["message_id"]},
-                                                timeout=15).json())
+        paying = pool.submit(
+            lambda: httpx.post(
+                f"{server.url}/_emulator/users/7/pay",
+                json={"message_id": invoice["message_id"]},
+                timeout=15,
+            ).json()
+        )
         _answer_checkout(started, True)
         result = paying.result(timeout=10)
     assert result["status"] == "paid"
@@ -356,11 +429,15 @@ def test_pay_invoice_then_refund(server: EmulatorServer, started: httpx.Client) 
     payment_update = ok(started, "getUpdates")[0]["message"]["successful_payment"]
     assert payment_update["telegram_payment_charge_id"] == charge
     assert payment_update["invoice_payload"] == "vip:7:1"
-    bad(call(started, "refundStarPayment", user_id=8, telegram_payment_charge_id=charge),
-        "CHARGE_NOT_FOUND")
+    bad(
+        call(started, "refundStarPayment", user_id=8, telegram_payment_charge_id=charge),
+        "CHARGE_NOT_FOUND",
+    )
     assert ok(started, "refundStarPayment", user_id=7, telegram_payment_charge_id=charge) is True
-    bad(call(started, "refundStarPayment", user_id=7, telegram_payment_charge_id=charge),
-        "CHARGE_ALREADY_REFUNDED")
+    bad(
+        call(started, "refundStarPayment", user_id=7, telegram_payment_charge_id=charge),
+        "CHARGE_ALREADY_REFUNDED",
+    )
     assert started.get("/_emulator/payments").json()[0]["refunded"] is True
 
 
@@ -369,25 +446,34 @@ def test_declined_and_unanswered_checkouts(server: EmulatorServer, started: http
     assert link.startswith("https://t.me/$")
     ok(started, "getUpdates", offset=ok(started, "getUpdates")[-1]["update_id"] + 1)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        paying = pool.submit(lambda: httpx.post(f"{server.url}/_emulator/users/7/pay",
-                                                json={"invoice_link": link}, timeout=15).json())
+        paying = pool.submit(
+            lambda: httpx.post(
+                f"{server.url}/_emulator/users/7/pay", json={"invoice_link": link}, timeout=15
+            ).json()
+        )
         _answer_checkout(started, False, "sold out")
         assert paying.result(timeout=10)["status"] == "declined"
     timed_out = started.post("/_emulator/users/7/pay", json={"invoice_link": link}).json()
     assert timed_out["status"] == "timeout"
     late = ok(started, "getUpdates")[-1]["pre_checkout_query"]["id"]
-    bad(call(started, "answerPreCheckoutQuery", pre_checkout_query_id=late, ok=True),
-        "query is too old")
+    bad(
+        call(started, "answerPreCheckoutQuery", pre_checkout_query_id=late, ok=True),
+        "query is too old",
+    )
     assert started.get("/_emulator/payments").json() == []
 
 
-def test_subscription_link_payment_and_renewal(server: EmulatorServer,
-                                               started: httpx.Client) -> None:
+def test_subscription_link_payment_and_renewal(
+    server: EmulatorServer, started: httpx.Client
+) -> None:
     link = ok(started, "createInvoiceLink", **_invoice(subscription_period=2592000))
     ok(started, "getUpdates", offset=ok(started, "getUpdates")[-1]["update_id"] + 1)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        paying = pool.submit(lambda: httpx.post(f"{server.url}/_emulator/users/7/pay",
-                                                json={"invoice_link": link}, timeout=15).json())
+        paying = pool.submit(
+            lambda: httpx.post(
+                f"{server.url}/_emulator/users/7/pay", json={"invoice_link": link}, timeout=15
+            ).json()
+        )
         _answer_checkout(started, True)
         paid = paying.result(timeout=10)
     first = ok(started, "getUpdates")[0]["message"]["successful_payment"]

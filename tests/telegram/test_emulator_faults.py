@@ -20,9 +20,10 @@ TOKEN = "777:faults"
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with EmulatorServer(Emulator(tokens=[TOKEN])) as server, httpx.Client(
-        base_url=server.url, timeout=15
-    ) as http:
+    with (
+        EmulatorServer(Emulator(tokens=[TOKEN])) as server,
+        httpx.Client(base_url=server.url, timeout=15) as http,
+    ):
         for user_id in (1, 2, 3, 4, 5, 6):
             http.post("/_emulator/users", json={"id": user_id, "first_name": f"U{user_id}"})
             http.post(f"/_emulator/users/{user_id}/messages", json={"text": "/start"})
@@ -42,9 +43,12 @@ def test_injected_429_blocks_the_chat_for_retry_after(client: httpx.Client) -> N
     faults(client, error_429_next=1, retry_after=1, methods=["sendMessage"])
     first = send(client)
     assert first.status_code == 429
-    assert first.json() == {"ok": False, "error_code": 429,
-                            "description": "Too Many Requests: retry after 1",
-                            "parameters": {"retry_after": 1}}
+    assert first.json() == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }
     assert send(client, chat_id=2).status_code == 200
     too_soon = send(client)
     assert too_soon.status_code == 429
@@ -123,10 +127,12 @@ async def _deliver_all(plan: list[tuple[str, int]]) -> tuple[list[tuple[int, str
 
         async def poll(limit: int) -> None:
             nonlocal offset
-            body = (await http.post(f"/bot{TOKEN}/getUpdates",
-                                    json={"offset": offset, "limit": limit})).json()
-            again = (await http.post(f"/bot{TOKEN}/getUpdates",
-                                     json={"offset": offset, "limit": limit})).json()
+            body = (
+                await http.post(f"/bot{TOKEN}/getUpdates", json={"offset": offset, "limit": limit})
+            ).json()
+            again = (
+                await http.post(f"/bot{TOKEN}/getUpdates", json={"offset": offset, "limit": limit})
+            ).json()
             assert again["result"] == body["result"], "unconfirmed updates must be redelivered"
             for update in body["result"]:
                 received.append(update)
@@ -148,8 +154,15 @@ async def _deliver_all(plan: list[tuple[str, int]]) -> tuple[list[tuple[int, str
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.one_of(st.tuples(st.just("say"), st.integers(1, 3)),
-                          st.tuples(st.just("poll"), st.integers(1, 4))), max_size=40))
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("say"), st.integers(1, 3)),
+            st.tuples(st.just("poll"), st.integers(1, 4)),
+        ),
+        max_size=40,
+    )
+)
 def test_get_updates_delivers_each_update_once_in_order(plan: list[tuple[str, int]]) -> None:
     sent, received = asyncio.run(_deliver_all(plan))
     ids = [u["update_id"] for u in received]

@@ -37,13 +37,15 @@ class Receiver:
                     if failures_left:
                         receiver.fail_times[update_id] = failures_left - 1
                     status = 500 if failures_left else 200
-                    receiver.attempts.append({
-                        "update_id": update_id,
-                        "secret": self.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                        "chat": body.get("message", {}).get("chat", {}).get("id"),
-                        "status": status,
-                        "at": time.monotonic(),
-                    })
+                    receiver.attempts.append(
+                        {
+                            "update_id": update_id,
+                            "secret": self.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                            "chat": body.get("message", {}).get("chat", {}).get("id"),
+                            "status": status,
+                            "at": time.monotonic(),
+                        }
+                    )
                 time.sleep(0.02)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -73,9 +75,10 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
     config = EmulatorConfig(webhook_retry_base_s=0.3, webhook_retry_max_s=1.0)
-    with EmulatorServer(Emulator(config, tokens=[TOKEN])) as server, httpx.Client(
-        base_url=server.url, timeout=15
-    ) as http:
+    with (
+        EmulatorServer(Emulator(config, tokens=[TOKEN])) as server,
+        httpx.Client(base_url=server.url, timeout=15) as http,
+    ):
         for user_id in (1, 2):
             http.post("/_emulator/users", json={"id": user_id, "first_name": f"U{user_id}"})
         yield http
@@ -88,8 +91,9 @@ def bot(client: httpx.Client, method: str, **params: Any) -> Any:
 
 
 def say(client: httpx.Client, user_id: int, text: str) -> int:
-    update_id: int = client.post(f"/_emulator/users/{user_id}/messages",
-                                 json={"text": text}).json()["update_id"]
+    update_id: int = client.post(
+        f"/_emulator/users/{user_id}/messages", json={"text": text}
+    ).json()["update_id"]
     return update_id
 
 
@@ -100,8 +104,9 @@ def wait_for(predicate: Any, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def test_failed_update_is_retried_and_blocks_only_its_chat(client: httpx.Client,
-                                                           receiver: Receiver) -> None:
+def test_failed_update_is_retried_and_blocks_only_its_chat(
+    client: httpx.Client, receiver: Receiver
+) -> None:
     first = say(client, 1, "a1")
     receiver.fail_times[first] = 2
     bot(client, "setWebhook", url=receiver.url, secret_token=SECRET)
@@ -148,8 +153,9 @@ def test_webhook_allowed_updates_are_honoured(client: httpx.Client, receiver: Re
     assert client.get("/_emulator/bots").json()[0]["dropped_updates"] == 1
 
 
-def test_switching_back_to_polling_keeps_undelivered_updates(client: httpx.Client,
-                                                             receiver: Receiver) -> None:
+def test_switching_back_to_polling_keeps_undelivered_updates(
+    client: httpx.Client, receiver: Receiver
+) -> None:
     update_id = say(client, 1, "x")
     receiver.fail_times[update_id] = 1000
     bot(client, "setWebhook", url=receiver.url)

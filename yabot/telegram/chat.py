@@ -31,16 +31,18 @@ class ChatClient:
         stdout: Where the conversation is shown.
     """
 
-    def __init__(self, base_url: str, user_id: int, name: str, language: str,
-                 stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self, base_url: str, user_id: int, name: str, language: str, stdin: TextIO, stdout: TextIO
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.user_id = user_id
         self.name = name
         self.language = language
         self.stdin = stdin
         self.stdout = stdout
-        self._http = httpx.Client(base_url=self.base_url + "/_emulator",
-                                  timeout=POLL_TIMEOUT_S + 15)
+        self._http = httpx.Client(
+            base_url=self.base_url + "/_emulator", timeout=POLL_TIMEOUT_S + 15
+        )
         self._lock = threading.Lock()
         self._buttons: list[tuple[int, dict[str, Any]]] = []
         self._stop = threading.Event()
@@ -68,8 +70,10 @@ class ChatClient:
             body = "(photo)" + (f" {message['caption']}" if message.get("caption") else "")
         if message.get("invoice"):
             invoice = message["invoice"]
-            body = (f"Invoice: {invoice['title']} - {invoice['description']} "
-                    f"({invoice['total_amount']} {invoice['currency']})")
+            body = (
+                f"Invoice: {invoice['title']} - {invoice['description']} "
+                f"({invoice['total_amount']} {invoice['currency']})"
+            )
         self.say(f"{head} {body or ''}")
         buttons = [button for row in message.get("buttons") or [] for button in row]
         if buttons:
@@ -82,8 +86,10 @@ class ChatClient:
         waiting_said = False
         while not self._stop.is_set():
             try:
-                response = self._http.get(f"/chats/{self.user_id}/events",
-                                          params={"after": after, "timeout": POLL_TIMEOUT_S})
+                response = self._http.get(
+                    f"/chats/{self.user_id}/events",
+                    params={"after": after, "timeout": POLL_TIMEOUT_S},
+                )
                 if response.status_code == 409:
                     if not waiting_said:
                         self.say("(waiting for the bot to connect to the emulator...)")
@@ -132,8 +138,10 @@ class ChatClient:
         if "callback_data" not in button:
             self.say(f"(link: {button.get('url', 'not supported here')})")
             return
-        result = self._post(f"/users/{self.user_id}/press",
-                            {"message_id": message_id, "data": button["callback_data"]})
+        result = self._post(
+            f"/users/{self.user_id}/press",
+            {"message_id": message_id, "data": button["callback_data"]},
+        )
         if result is None:
             return
         answer = self._http.get(f"/callbacks/{result['callback_query_id']}", params={"timeout": 3})
@@ -142,8 +150,9 @@ class ChatClient:
 
     def run(self) -> int:
         """Talk until ``/quit`` or end of input; return the exit code."""
-        created = self._post("/users", {"id": self.user_id, "first_name": self.name,
-                                        "language_code": self.language})
+        created = self._post(
+            "/users", {"id": self.user_id, "first_name": self.name, "language_code": self.language}
+        )
         if created is None:
             self.say(f"! cannot use the emulator at {self.base_url}; is `yabot emulator` running?")
             return 1
@@ -173,8 +182,9 @@ class ChatClient:
         return 0
 
 
-def main(settings: Settings, user_id: int, name: str, language: str,
-         emulator_url: str | None) -> int:
+def main(
+    settings: Settings, user_id: int, name: str, language: str, emulator_url: str | None
+) -> int:
     """Run ``yabot chat``.
 
     Args:

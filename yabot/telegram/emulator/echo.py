@@ -13,8 +13,11 @@ from typing import Any
 
 import httpx
 
-ECHO_KEYBOARD = {"inline_keyboard": [[{"text": "Again", "callback_data": "again"},
-                                      {"text": "Other", "callback_data": "other"}]]}
+ECHO_KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "Again", "callback_data": "again"}, {"text": "Other", "callback_data": "other"}]
+    ]
+}
 
 
 class EchoBot:
@@ -41,17 +44,35 @@ class EchoBot:
     def _handle(self, client: httpx.Client, update: dict[str, Any]) -> None:
         if "message" in update and "text" in update["message"]:
             message = update["message"]
-            self.call(client, "sendMessage", chat_id=message["chat"]["id"],
-                      text=f"echo: {message['text']}", reply_markup=ECHO_KEYBOARD)
+            self.call(
+                client,
+                "sendMessage",
+                chat_id=message["chat"]["id"],
+                text=f"echo: {message['text']}",
+                reply_markup=ECHO_KEYBOARD,
+            )
         elif "callback_query" in update:
             query = update["callback_query"]
-            self.call(client, "answerCallbackQuery", callback_query_id=query["id"],
-                      text=f"you pressed {query['data']}")
-            self.call(client, "editMessageText", chat_id=query["message"]["chat"]["id"],
-                      message_id=query["message"]["message_id"], text=f"pressed: {query['data']}")
+            self.call(
+                client,
+                "answerCallbackQuery",
+                callback_query_id=query["id"],
+                text=f"you pressed {query['data']}",
+            )
+            self.call(
+                client,
+                "editMessageText",
+                chat_id=query["message"]["chat"]["id"],
+                message_id=query["message"]["message_id"],
+                text=f"pressed: {query['data']}",
+            )
         elif "pre_checkout_query" in update:
-            self.call(client, "answerPreCheckoutQuery",
-                      pre_checkout_query_id=update["pre_checkout_query"]["id"], ok=True)
+            self.call(
+                client,
+                "answerPreCheckoutQuery",
+                pre_checkout_query_id=update["pre_checkout_query"]["id"],
+                ok=True,
+            )
 
     def _run(self) -> None:
         offset = 0

@@ -180,7 +180,7 @@ async def callback_answer(
     if record is None:
         raise PlayerError(404, "no such callback query")
     deadline = time.monotonic() + min(timeout, MAX_WAIT_S)
-    while not record.answered and time.monotonic() < deadline:
+    while not record.answered and time.monotonic() < deadline and not _emu(request).closing:
         await asyncio.sleep(0.02)
     return {"answered": record.answered, **record.answer}
 
@@ -213,10 +213,10 @@ async def block(user_id: int, request: Request, bot_id: int | None = None) -> di
     return {"blocked": True}
 
 
-async def _wait(chat_log: ChatLog, ready: Any, timeout: float) -> None:
+async def _wait(emulator: Emulator, chat_log: ChatLog, ready: Any, timeout: float) -> None:
     deadline = time.monotonic() + min(max(timeout, 0.0), MAX_WAIT_S)
     async with chat_log.changed:
-        while not ready():
+        while not ready() and not emulator.closing:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
@@ -246,7 +246,7 @@ async def chat_messages(
             if m.message_id > after_id and (m.from_bot or include_user)
         ]
 
-    await _wait(chat_log, lambda: any(m["from_bot"] for m in selected()), timeout)
+    await _wait(emu, chat_log, lambda: any(m["from_bot"] for m in selected()), timeout)
     return {"messages": selected()}
 
 
@@ -257,7 +257,7 @@ async def chat_events(
     """The chat's change feed (new, edit, delete) after sequence ``after``; long-polls."""
     emu = _emu(request)
     chat_log = emu.log(_bot(request, bot_id), chat_id)
-    await _wait(chat_log, lambda: len(chat_log.events) > after, timeout)
+    await _wait(emu, chat_log, lambda: len(chat_log.events) > after, timeout)
     return {"events": chat_log.events[after:], "last": len(chat_log.events)}
 
 

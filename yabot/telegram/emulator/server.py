@@ -140,7 +140,8 @@ def create_app(emulator: Emulator | None = None) -> FastAPI:
     webhooks = WebhookDelivery(state)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> Any:
+    async def lifespan(app: FastAPI) -> Any:
+        app.state.loop = asyncio.get_running_loop()
         yield
         await webhooks.close()
 
@@ -235,7 +236,10 @@ class EmulatorServer:
         return self.url
 
     def stop(self) -> None:
-        """Stop serving and wait for the thread."""
+        """End pending long polls, stop serving and wait for the thread."""
+        loop: asyncio.AbstractEventLoop | None = getattr(self.app.state, "loop", None)
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.emulator.close(), loop).result(timeout=5)
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -159,6 +159,7 @@ class Emulator:
         self.files: set[str] = set()
         self.subscription_invoices: dict[str, Invoice] = {}
         self.faults = Faults()
+        self.closing = False
         self.on_update: list[Callable[[BotState, dict[str, Any] | None], None]] = []
         for token in tokens:
             self.register_bot(token)
@@ -353,10 +354,20 @@ class Emulator:
                 if bot.updates:
                     return list(itertools.islice(bot.updates.values(), limit))
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self.closing:
                     return []
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(bot.new_updates.wait(), remaining)
+
+    async def close(self) -> None:
+        """Answer every pending long poll now, so that the server can stop promptly."""
+        self.closing = True
+        for bot in self.bots.values():
+            async with bot.new_updates:
+                bot.new_updates.notify_all()
+            for chat_log in bot.logs.values():
+                async with chat_log.changed:
+                    chat_log.changed.notify_all()
 
     # ----- player actions ---------------------------------------------------------------
     async def user_message(
