@@ -49,7 +49,7 @@ async def test_order_per_chat_kept_with_many_threads_submitting(
     fake_api: Any,
 ) -> None:
     fake, base = fake_api
-    chats, threads, per_thread = list(range(1, 21)), 8, 8
+    chats, threads, per_thread = list(range(1, 16)), 6, 6
     async with Sender(settings_for(base, **FAST)) as sender:
 
         def player(thread: int) -> None:
@@ -129,20 +129,20 @@ async def test_4xx_is_given_up_and_reported_once(settings_for: Any, fake_api: An
 
 async def test_private_chat_pacing_seen_by_the_server(settings_for: Any, fake_api: Any) -> None:
     fake, base = fake_api
-    rate, burst = 8.0, 2
+    rate, burst = 4.0, 2
     settings = settings_for(base, global_rate_per_s=1000.0, chat_rate_per_s=rate, chat_burst=burst)
     async with Sender(settings) as sender:
-        for i in range(12):
+        for i in range(8):
             sender.submit("sendMessage", {"chat_id": 1, "text": str(i)}, chat_id=1)
         await wait_for_calls(sender)
 
     times = [c.at for c in fake.sent(1)]
-    assert len(times) == 12
-    slack = 0.02
+    assert len(times) == 8
+    slack = 0.06  # arrival times at the fake jitter with the event loop's load
     for first in range(len(times)):
         for last in range(first + burst, len(times)):
             window = times[last] - times[first]
-            allowed = burst + window * rate + slack * rate
+            allowed = burst + (window + slack) * rate
             assert last - first + 1 <= allowed, (first, last, window)
 
 
@@ -152,23 +152,23 @@ async def test_group_and_global_pacing_seen_by_the_server(
 ) -> None:
     fake, base = fake_api
     settings = settings_for(
-        base, global_rate_per_s=40.0, chat_rate_per_s=1000.0, chat_burst=5, group_rate_per_min=600
+        base, global_rate_per_s=20.0, chat_rate_per_s=1000.0, chat_burst=5, group_rate_per_min=300
     )
     async with Sender(settings) as sender:
         for i in range(5):
             sender.submit("sendMessage", {"chat_id": -100, "text": str(i)}, chat_id=-100)
-        for chat in range(1, 41):
+        for chat in range(1, 26):
             sender.submit("sendMessage", {"chat_id": chat, "text": "x"}, chat_id=chat)
         await wait_for_calls(sender)
 
     group = [c.at for c in fake.sent(-100)]
     assert len(group) == 5
-    assert all(b - a >= 0.1 - 0.02 for a, b in itertools.pairwise(group))
+    assert all(b - a >= 0.2 - 0.06 for a, b in itertools.pairwise(group))
     every = sorted(c.at for c in fake.sent())
-    assert len(every) == 45
+    assert len(every) == 30
     for i in range(len(every)):
         in_one_second = sum(1 for t in every[i:] if t - every[i] < 1.0)
-        assert in_one_second <= 40 + 2
+        assert in_one_second <= 20 + 2
 
 
 async def test_breaker_opens_then_probes_and_delivers(settings_for: Any, fake_api: Any) -> None:

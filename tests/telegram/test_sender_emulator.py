@@ -75,7 +75,7 @@ async def test_paced_sender_never_trips_telegram_flood_control(
     ).raise_for_status()
     emulator.delete("/_emulator/calls")
     settings = settings_for(
-        str(emulator.base_url), chat_rate_per_s=4.0, chat_burst=3, global_rate_per_s=30.0
+        str(emulator.base_url), chat_rate_per_s=4.0, chat_burst=2, global_rate_per_s=30.0
     )
     async with Sender(settings) as sender:
         for i in range(8):
