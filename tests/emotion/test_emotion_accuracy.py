@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from emotion_data import read_labelled
+
 from yabot.emotion import analyze, detect_language
 
 MIN_MESSAGES = 200
@@ -59,3 +61,11 @@ def test_undecidable_text_follows_the_players_language() -> None:
     assert detect_language("😂😂", hint="es") == "es"
     assert detect_language("😂😂", hint="en") == "en"
     assert detect_language("¿Dónde está la llave?", hint="en") == "es"
+
+
+def test_held_out_messages_never_used_for_tuning_stay_above_75_percent() -> None:
+    for language in ("es", "en"):
+        rows = read_labelled(f"heldout_{language}")
+        assert len(rows) >= 40
+        hits = sum(analyze(text).label == label for label, text in rows)
+        assert hits / len(rows) >= 0.75, language

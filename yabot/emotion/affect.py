@@ -97,6 +97,8 @@ def _morphology(word: str, language: Language) -> list[tuple[str, float]]:
             out.append((word[:-1], 1.0))
         elif word.endswith("a"):
             out.append((word[:-1] + "o", 1.0))
+        elif word.endswith(("an", "en")) and len(word) > 4:  # they/you-all verb forms
+            out.append((word[:-1], 1.0))
         for suffix, ending in (("ito", "o"), ("ita", "a"), ("itos", "o"), ("itas", "a")):
             if word.endswith(suffix) and len(word) > len(suffix) + 2:
                 out.append((word[: -len(suffix)] + ending, 1.0))
