@@ -385,6 +385,7 @@ class Directory(Generic[K]):
                     self._passivating -= 1
                 return
             mailbox.close()
+            actor.actor_stopped.set()  # dead before the key can be activated again
             self._remove(key, entry)
         actor._retired = True
         metrics.PASSIVATIONS.labels(self.name, reason).inc()
