@@ -65,11 +65,6 @@ def _delta_text(delta: float) -> str:
     return f"{delta:.3f}".rstrip("0").rstrip(".")
 
 
-def encode_contribution(kind: str, delta: float, at: float) -> str:
-    """A contribution as compact text: kind code, delta (3 decimals), whole seconds."""
-    return f"{KIND_CODES[kind]}{_delta_text(round(delta, 3))}@{math.floor(at)}"
-
-
 def decode_history(row: str) -> tuple[Contribution, ...]:
     """The contributions encoded in one history row, oldest first."""
     if not row:

@@ -36,6 +36,8 @@ def fold(word: str) -> str:
 
 def clean(text: str) -> str:
     """Drop emoji presentation marks and unify apostrophes, keeping everything else."""
+    if text.isascii():
+        return text
     return unicodedata.normalize("NFC", text).translate(_EMOJI_NOISE).replace("’", "'")
 
 
