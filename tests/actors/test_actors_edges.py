@@ -71,9 +71,12 @@ def test_watch_reports_stop_and_failure(pool: WorkerPool) -> None:
     late: list[str] = []
     watch(ok, lambda ref, failure: late.append("called at once"))
     assert late == ["called at once"]
-    with pytest.raises(TypeError):
-        watch(pykka.ThreadingActor.start(), lambda ref, failure: None)
-    pykka.ActorRegistry.stop_all()
+    threaded = pykka.ThreadingActor.start()
+    try:
+        with pytest.raises(TypeError):
+            watch(threaded, lambda ref, failure: None)
+    finally:
+        threaded.stop()
 
 
 class Flaky(KeyedActor[str, int]):
@@ -93,12 +96,14 @@ def test_loader_failures_are_retried_by_the_supervisor_with_mail_kept(pool: Work
 
     sup = Supervisor.start("flaky", Strategy.ONE_FOR_ONE, Intensity(5, 10.0, 0.001))
     directory = Directory(Flaky, load, lambda k, s: None, name="flaky", supervisor=sup)
-    logging.getLogger("pykka").setLevel(logging.CRITICAL)
+    pykka_log = logging.getLogger("pykka")
+    level = pykka_log.level
+    pykka_log.setLevel(logging.CRITICAL)
     try:
         replies = [directory.ask("k", "inc") for _ in range(3)]
         assert [r.get(timeout=5) for r in replies] == [11, 12, 13]
     finally:
-        logging.getLogger("pykka").setLevel(logging.NOTSET)
+        pykka_log.setLevel(level)
     assert len(attempts) == 3
     assert directory.stop_all(timeout=5)
     assert stop_tree(sup, timeout=5)
@@ -114,14 +119,16 @@ def test_held_mail_fails_loudly_when_the_supervisor_gives_up(pool: WorkerPool) -
     )
     directory = Directory(Flaky, load, lambda k, s: None, name="hopeless", supervisor=sup)
     before = REGISTRY.get_sample_value("actors_dropped_messages_total", {"actor_class": "Flaky"})
-    logging.getLogger("pykka").setLevel(logging.CRITICAL)
+    pykka_log = logging.getLogger("pykka")
+    level = pykka_log.level
+    pykka_log.setLevel(logging.CRITICAL)
     try:
         directory.tell("k", "inc")
         reply = directory.ask("k", "inc")
         with pytest.raises(pykka.ActorDeadError):
             reply.get(timeout=5)
     finally:
-        logging.getLogger("pykka").setLevel(logging.NOTSET)
+        pykka_log.setLevel(level)
     wait_until(lambda: bool(gave_up))
     wait_until(lambda: not directory.is_resident("k"))
     after = REGISTRY.get_sample_value("actors_dropped_messages_total", {"actor_class": "Flaky"})
