@@ -282,7 +282,11 @@ class Supervisor(PooledActor):
         if self._awaiting or self._stopping:
             return
         due, self._to_restart = self._to_restart, set()
-        for child in [c for c in self._children.values() if c.child_id in due]:
+        if len(due) == 1 or self.strategy is Strategy.ONE_FOR_ONE:
+            children = [c for c in map(self._children.get, due) if c is not None]
+        else:  # group restarts go in start order
+            children = [c for c in self._children.values() if c.child_id in due]
+        for child in children:
             if child.ref is not None:
                 continue
             try:
