@@ -90,8 +90,11 @@ def to_story_variables(
     return variables
 
 
+LEVEL_THRESHOLDS: Final = (0.25, 0.55, 0.8)
+
+
 def _level(value: float, words: tuple[str, ...]) -> str:
-    return words[min(len(words) - 1, int(value * len(words)))]
+    return words[sum(value >= threshold for threshold in LEVEL_THRESHOLDS)]
 
 
 def describe(signature: Signature, language: str, params: SignatureParams = DEFAULT_PARAMS) -> str:
@@ -113,7 +116,7 @@ def describe(signature: Signature, language: str, params: SignatureParams = DEFA
         archetype = labels["forming"]
     else:
         name, blurb = ARCHETYPE_TEXT[language][dominant]
-        archetype = f"{name}: {blurb}"
+        archetype = f"{name} — {blurb}"
     resonance = signature.resonance
     filled = round(resonance * BAR_CELLS)
     bar = "●" * filled + "○" * (BAR_CELLS - filled)
