@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,14 +85,30 @@ def test_entries_after_replays_one_users_entries_in_update_id_order(inbox: Inbox
 def test_prune_removes_only_covered_entries_of_that_user(inbox: Inbox) -> None:
     pruned = metric("yabot_inbox_pruned_total")
     for update_id, user in [(1, 1), (2, 2), (3, 1), (4, 1)]:
-        inbox.append(update_id, user, b"", 0.0)
+        inbox.append(update_id, user, b"", time.time())
     assert inbox.pending_users() == [1, 2]
     assert inbox.prune(1, 3) == 2
     assert [e.update_id for e in inbox.entries_after(1, 0)] == [4]
     assert inbox.prune(1, 4) == 1
     assert inbox.pending_users() == [2]
     assert metric("yabot_inbox_pruned_total") == pruned + 3
-    assert inbox.append(1, 1, b"again", 0.0) is True  # pruned ids are forgotten
+    assert inbox.append(1, 1, b"late redelivery", 0.0) is False  # covered, still a repeat
+    assert inbox.entries_after(1, -1) == []
+
+
+def test_pruned_ids_are_forgotten_after_the_dedup_retention(tmp_path: Path) -> None:
+    now = [1000.0]
+    box = Inbox(tmp_path / "inbox.sqlite3", dedup_retention_s=100, clock=lambda: now[0])
+    box.append(1, 1, b"old", 950.0)
+    box.append(2, 1, b"recent", 990.0)
+    box.append(3, 1, b"not covered", 800.0)
+    box.prune(1, 2)
+    now[0] = 1060.0
+    assert box.expire() == 1  # update 1 received at 950 < 1060 - 100
+    assert box.append(1, 1, b"new life", 1060.0) is True
+    assert box.append(2, 1, b"repeat", 1060.0) is False
+    assert [e.update_id for e in box.entries_after(1, -1)] == [1, 3]  # uncovered never expire
+    box.close()
 
 
 def test_prune_many_prunes_several_users_at_once(inbox: Inbox) -> None:

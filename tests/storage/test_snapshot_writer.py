@@ -223,7 +223,7 @@ def test_locked_sqlite_store_snapshots_wait_and_land_when_it_returns(
     breaker = CircuitBreaker("test-sqlite-down", failure_threshold=2, reset_s=0.2)
     writer = make_writer(store, every_s=0.05, breaker=breaker, retry_s=0.02)
     writer.start()
-    blocker = sqlite3.connect(store._path, isolation_level=None)
+    blocker = sqlite3.connect(store.path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     writer.submit(snap("user:1", b"during outage 1"))
     assert writer.flush(timeout=0.8) is False
@@ -286,7 +286,7 @@ def test_stop_writes_everything_and_reports_loss_when_the_store_stays_down(
     writer.submit(snap("a", b"a"))
     assert writer.stop(timeout=5) is True
     assert store.load("a") is not None
-    blocker = sqlite3.connect(store._path, isolation_level=None)
+    blocker = sqlite3.connect(store.path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     down = make_writer(store, every_s=60, every_transitions=1000, retry_s=0.01)
     down.start()

@@ -1,8 +1,10 @@
 """The durable inbox: every accepted Telegram update, keyed by ``update_id``, in its own SQLite
 file (WAL). An update is appended before it is acknowledged; a repeated ``update_id`` is
 recognised and changes nothing. After a crash an actor restored from a snapshot replays
-``entries_after(user_id, snapshot.last_update_id)``; entries covered by a durable snapshot are
-pruned.
+``entries_after(user_id, snapshot.last_update_id)``. Entries covered by a durable snapshot are
+pruned: their payload is dropped at once, but their ``update_id`` is remembered for
+``dedup_retention_s`` (Telegram gives up on an update after 24 hours) so that a late
+redelivery of an update already in a snapshot is still recognised as a repeat.
 
 All methods are thread-safe (one connection behind a lock) and block on disk I/O: call them
 from worker threads, or through ``loop.run_in_executor`` from asyncio code.
@@ -11,7 +13,8 @@ from worker threads, or through ``loop.run_in_executor`` from asyncio code.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,9 @@ from yabot.storage.sqlite_util import MAX_SQLITE_INTEGER, LockedConnection, conn
 log = get_logger(__name__)
 
 INBOX_FILE_NAME = "inbox.sqlite3"
+DEFAULT_DEDUP_RETENTION_S = 48 * 3600.0
+EXPIRE_EVERY_S = 60.0
+EXPIRE_CHUNK = 5000
 
 INBOX_APPENDS = Counter("yabot_inbox_appends_total", "Updates appended to the durable inbox")
 INBOX_DUPLICATES = Counter(
@@ -35,7 +41,10 @@ INBOX_ERRORS = Counter(
     "yabot_inbox_errors_total", "Inbox appends that failed on disk (the update was not accepted)"
 )
 INBOX_PRUNED = Counter(
-    "yabot_inbox_pruned_total", "Inbox entries removed because a durable snapshot covers them"
+    "yabot_inbox_pruned_total", "Inbox entries dropped because a durable snapshot covers them"
+)
+INBOX_EXPIRED = Counter(
+    "yabot_inbox_expired_total", "Pruned update_ids forgotten after the dedup retention"
 )
 
 _SCHEMA = (
@@ -44,9 +53,11 @@ _SCHEMA = (
         user_id INTEGER NOT NULL,
         payload BLOB NOT NULL,
         received_at REAL NOT NULL,
-        replied INTEGER NOT NULL DEFAULT 0
+        replied INTEGER NOT NULL DEFAULT 0,
+        covered INTEGER NOT NULL DEFAULT 0
     )""",
     "CREATE INDEX IF NOT EXISTS inbox_user ON inbox (user_id, update_id)",
+    "CREATE INDEX IF NOT EXISTS inbox_covered_age ON inbox (received_at) WHERE covered = 1",
 )
 
 
@@ -81,8 +92,18 @@ def _check(entry: InboxEntry) -> None:
 class Inbox:
     """Accepted updates, at most once per ``update_id``, until a durable snapshot covers them."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 5000,
+        dedup_retention_s: float = DEFAULT_DEDUP_RETENTION_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(path)
+        self._retention_s = dedup_retention_s
+        self._clock = clock
+        self._next_expiry = 0.0
         self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
         with self._db.transaction() as conn:
             for statement in _SCHEMA:
@@ -94,8 +115,8 @@ class Inbox:
         """Store one update durably (committed before returning).
 
         Returns:
-            True if stored now, False if this ``update_id`` was already in the inbox (the
-            earlier entry is kept unchanged).
+            True if stored now, False if this ``update_id`` was already accepted (the earlier
+            entry is kept unchanged), including one pruned within ``dedup_retention_s``.
 
         Raises:
             ValueError: ``update_id`` is not in 0..2**63-1, ``user_id`` does not fit 64 bits, or
@@ -143,7 +164,7 @@ class Inbox:
         with self._db.use() as conn:
             rows = conn.execute(
                 "SELECT update_id, user_id, payload, received_at, replied FROM inbox "
-                "WHERE user_id = ? AND update_id > ? ORDER BY update_id",
+                "WHERE user_id = ? AND update_id > ? AND covered = 0 ORDER BY update_id",
                 (user_id, update_id),
             ).fetchall()
         return [InboxEntry(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
@@ -151,7 +172,9 @@ class Inbox:
     def pending_users(self) -> list[int]:
         """Users with entries not yet pruned: the actors to restore at start-up."""
         with self._db.use() as conn:
-            rows = conn.execute("SELECT DISTINCT user_id FROM inbox ORDER BY user_id").fetchall()
+            rows = conn.execute(
+                "SELECT DISTINCT user_id FROM inbox WHERE covered = 0 ORDER BY user_id"
+            ).fetchall()
         return [r[0] for r in rows]
 
     def mark_replied(self, update_id: int) -> None:
@@ -175,40 +198,68 @@ class Inbox:
         return bool(row and row[0])
 
     def prune(self, user_id: int, up_to_update_id: int) -> int:
-        """Remove the user's entries with ``update_id <= up_to_update_id``; return how many."""
-        with self._db.transaction() as conn:
-            removed = conn.execute(
-                "DELETE FROM inbox WHERE user_id = ? AND update_id <= ?",
-                (user_id, up_to_update_id),
-            ).rowcount
-        INBOX_PRUNED.inc(removed)
-        return removed
+        """Drop the user's entries with ``update_id <= up_to_update_id``; return how many.
+
+        Their ids stay known as repeats for ``dedup_retention_s``.
+        """
+        return self.prune_many([(user_id, up_to_update_id)])
 
     def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
         """``prune`` for many ``(user_id, up_to_update_id)`` pairs in one transaction.
 
         Meant as a :class:`~yabot.storage.snapshots.writer.SnapshotWriter` durable observer's
-        body: one call per group commit.
+        body: one call per group commit. Also forgets expired ids, at most once a minute.
         """
         with self._db.transaction() as conn:
             removed = 0
             for user_id, up_to in covered:
                 removed += conn.execute(
-                    "DELETE FROM inbox WHERE user_id = ? AND update_id <= ?", (user_id, up_to)
+                    "UPDATE inbox SET covered = 1, payload = X'' "
+                    "WHERE user_id = ? AND update_id <= ? AND covered = 0",
+                    (user_id, up_to),
                 ).rowcount
         INBOX_PRUNED.inc(removed)
+        if self._clock() >= self._next_expiry:
+            self.expire()
         return removed
 
+    def expire(self) -> int:
+        """Forget pruned ids received more than ``dedup_retention_s`` ago; return how many."""
+        cutoff = self._clock() - self._retention_s
+        self._next_expiry = self._clock() + EXPIRE_EVERY_S
+        forgotten = 0
+        while True:
+            with self._db.transaction() as conn:
+                chunk = conn.execute(
+                    "DELETE FROM inbox WHERE update_id IN (SELECT update_id FROM inbox "
+                    "WHERE covered = 1 AND received_at < ? LIMIT ?)",
+                    (cutoff, EXPIRE_CHUNK),
+                ).rowcount
+            forgotten += chunk
+            if chunk < EXPIRE_CHUNK:
+                break
+        INBOX_EXPIRED.inc(forgotten)
+        return forgotten
+
     def count(self) -> int:
-        """Entries currently held."""
+        """Entries not yet covered by a durable snapshot."""
         with self._db.use() as conn:
-            return int(conn.execute("SELECT count(*) FROM inbox").fetchone()[0])
+            return int(conn.execute("SELECT count(*) FROM inbox WHERE covered = 0").fetchone()[0])
 
     def close(self) -> None:
         """Close the database."""
         self._db.close()
 
 
-def open_inbox(data_dir: Path, *, busy_timeout_ms: int = 5000) -> Inbox:
+def open_inbox(
+    data_dir: Path,
+    *,
+    busy_timeout_ms: int = 5000,
+    dedup_retention_s: float = DEFAULT_DEDUP_RETENTION_S,
+) -> Inbox:
     """Open ``<data_dir>/inbox.sqlite3``."""
-    return Inbox(data_dir / INBOX_FILE_NAME, busy_timeout_ms=busy_timeout_ms)
+    return Inbox(
+        data_dir / INBOX_FILE_NAME,
+        busy_timeout_ms=busy_timeout_ms,
+        dedup_retention_s=dedup_retention_s,
+    )

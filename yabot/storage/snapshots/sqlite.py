@@ -35,7 +35,7 @@ class SqliteSnapshotStore:
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        self._path = Path(path)
+        self.path = Path(path)
         try:
             self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
             with self._db.transaction() as conn:
@@ -53,7 +53,7 @@ class SqliteSnapshotStore:
                     (key,),
                 ).fetchone()
         except sqlite3.Error as exc:
-            raise SnapshotStoreError(f"snapshot store {self._path}: {exc}") from exc
+            raise SnapshotStoreError(f"snapshot store {self.path}: {exc}") from exc
         return None if row is None else Snapshot(row[0], row[1], row[2], bytes(row[3]), row[4])
 
     def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
@@ -65,7 +65,7 @@ class SqliteSnapshotStore:
                 for index in valid:
                     outcomes[index] = self._save_one(conn, snapshots[index])
         except sqlite3.Error as exc:
-            raise SnapshotStoreError(f"snapshot store {self._path}: {exc}") from exc
+            raise SnapshotStoreError(f"snapshot store {self.path}: {exc}") from exc
         return [outcomes[i] for i in range(len(snapshots))]
 
     @staticmethod
@@ -100,7 +100,7 @@ class SqliteSnapshotStore:
             with self._db.transaction() as conn:
                 conn.execute("DELETE FROM snapshots WHERE key = ?", (key,))
         except sqlite3.Error as exc:
-            raise SnapshotStoreError(f"snapshot store {self._path}: {exc}") from exc
+            raise SnapshotStoreError(f"snapshot store {self.path}: {exc}") from exc
 
     def ping(self) -> bool:
         """Return True when the file can be read."""

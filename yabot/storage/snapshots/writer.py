@@ -378,7 +378,9 @@ class SnapshotWriter:
                     newer.dirty_since = p.dirty_since
                     newer.transitions += p.transitions
                 restored[p.snapshot.key] = newer or p
-            self._pending = {**restored, **self._pending}
+            merged = {**restored, **self._pending}
+            # keep the oldest-dirty-first order that _take_due's early exit relies on
+            self._pending = dict(sorted(merged.items(), key=lambda item: item[1].dirty_since))
             self._cond.notify_all()
 
     def _settle(
