@@ -399,7 +399,8 @@ class Directory(Generic[K]):
             entry = self._entries.get(key)
             if entry is None or entry.ref is not ref:
                 return
-            if mailbox.failure is not None and self.supervisor is not None and not self._closed:
+            supervised = self.supervisor is not None and self.supervisor.is_alive()
+            if mailbox.failure is not None and supervised and not self._closed:
                 if entry.passivating:
                     entry.passivating = False
                     self._passivating -= 1
