@@ -30,6 +30,9 @@ def test_a_player_session_through_the_adapter() -> None:
     assert saved["response_times"] == [20.0] * 7
     assert "Corazón analítico" in feelings.describe(saved, "es")
     assert "empathic analyst" in feelings.describe(saved, "en")
+    view = feelings.explain(saved)
+    assert view["dominant"] == "empath"
+    assert view["archetypes"]["empath"]["recent"][-1]["kind"] == "tag"
 
 
 def test_a_malformed_tag_is_skipped_counted_and_the_rest_applies() -> None:

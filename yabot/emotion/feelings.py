@@ -11,7 +11,7 @@ from typing import Any
 
 from yabot.emotion.affect import analyze
 from yabot.emotion.lexicon import Language
-from yabot.emotion.presentation import describe, to_story_variables
+from yabot.emotion.presentation import describe, explain, to_story_variables
 from yabot.emotion.signals import (
     ChoiceTag,
     InvalidSignal,
@@ -84,3 +84,7 @@ class SignatureFeelings:
     def describe(self, signature: dict[str, Any], language: str) -> str:
         """The ``/profile`` summary in ``language`` (English for anything but "es")."""
         return describe(self.load(signature), "es" if language == "es" else "en", self._params)
+
+    def explain(self, signature: dict[str, Any]) -> dict[str, Any]:
+        """The admin view of a saved signature (see :func:`explain`)."""
+        return explain(self.load(signature), self._params)
