@@ -33,7 +33,7 @@ from actors import metrics
 from actors.bridge import wrap_future
 from actors.mailbox import MailboxFull, SystemMessage
 from actors.pooled import PooledActor, PooledFuture, default_pool
-from actors.supervision import ChildFactory, Restart, Supervisor, supervise
+from actors.supervision import Restart, Supervisor, supervise
 from actors.timers import TimerHandle
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,22 @@ class _Entry:
         self.last_used = now
 
 
+class _Restarter(Generic[K]):
+    """The supervisor's factory for one key (smaller than a closure or a partial)."""
+
+    __slots__ = ("directory", "key")
+
+    def __init__(self, directory: Directory[K], key: K) -> None:
+        self.directory = directory
+        self.key = key
+
+    def __call__(self) -> pykka.ActorRef[Any] | None:
+        return self.directory._respawn(self.key)
+
+    def abandon(self) -> None:
+        self.directory._abandon(self.key)
+
+
 class Directory(Generic[K]):
     """Get-or-activate keyed actors, with idle passivation and a cap on resident actors.
 
@@ -152,9 +168,6 @@ class Directory(Generic[K]):
         self._passivating = 0
         self._closed = False
         self._sweeper: TimerHandle | None = None
-        # One bound method for all children, not one per child (100,000 children).
-        self._respawn_child: ChildFactory = self._respawn  # type: ignore[assignment]
-        self._abandon_child: Callable[[Hashable], None] = self._abandon  # type: ignore[assignment]
         metrics.RESIDENT.labels(name).set_function(self.resident_count)
 
     def use_supervisor(self, supervisor: pykka.ActorRef[Supervisor] | None) -> None:
@@ -325,13 +338,14 @@ class Directory(Generic[K]):
         supervisor = self.supervisor
         if supervisor is not None:
             try:
+                restarter = _Restarter(self, key)
                 supervise(
                     supervisor,
                     key,
-                    self._respawn_child,
+                    restarter,
                     restart=Restart.TRANSIENT,
                     ref=ref,
-                    on_abandon=self._abandon_child,
+                    on_abandon=restarter.abandon,
                 )
             except pykka.ActorDeadError:
                 logger.error(

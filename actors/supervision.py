@@ -36,8 +36,8 @@ from actors.pooled import PooledActor, PooledFuture, watch
 
 logger = logging.getLogger(__name__)
 
-ChildFactory = Callable[[Hashable], "pykka.ActorRef[Any] | None"]
-"""``factory(child_id)`` starts a child and returns its ref; None means "no longer needed"."""
+ChildFactory = Callable[[], "pykka.ActorRef[Any] | None"]
+"""``factory()`` starts a child and returns its ref; None means "no longer needed"."""
 
 
 class Strategy(StrEnum):
@@ -97,7 +97,7 @@ class _Child:
         factory: ChildFactory,
         restart: Restart,
         ref: pykka.ActorRef[Any] | None,
-        on_abandon: Callable[[Hashable], None] | None,
+        on_abandon: Callable[[], None] | None,
     ) -> None:
         self.supervisor = supervisor
         self.child_id = child_id
@@ -290,7 +290,7 @@ class Supervisor(PooledActor):
             if child.ref is not None:
                 continue
             try:
-                ref = child.factory(child.child_id)
+                ref = child.factory()
             except Exception as error:
                 logger.exception(
                     "child factory failed",
@@ -361,7 +361,7 @@ class Supervisor(PooledActor):
         self._awaiting.discard(child.child_id)
         if abandoned and child.on_abandon is not None:
             try:
-                child.on_abandon(child.child_id)
+                child.on_abandon()
             except Exception:
                 logger.exception("on_abandon failed", extra={"supervisor": self.name})
 
@@ -378,9 +378,9 @@ def supervise(
     *,
     restart: Restart = Restart.PERMANENT,
     ref: pykka.ActorRef[Any] | None = None,
-    on_abandon: Callable[[Hashable], None] | None = None,
+    on_abandon: Callable[[], None] | None = None,
 ) -> pykka.ActorRef[Any]:
-    """Start a child with ``factory(child_id)`` (unless ``ref`` is given) under ``supervisor``.
+    """Start a child with ``factory()`` (unless ``ref`` is given) under ``supervisor``.
 
     O(1) and non-blocking: safe on an asyncio event-loop thread if ``factory`` only calls
     ``PooledActor.start``. The factory is called again for every restart, on a pool thread.
@@ -391,8 +391,7 @@ def supervise(
         factory: starts the child and returns its ref (None: the child is no longer needed).
         restart: when to restart the child.
         ref: an already started first incarnation (the factory is then used for restarts).
-        on_abandon: ``on_abandon(child_id)`` is called if the supervisor gives up on a child
-            that was waiting to restart.
+        on_abandon: called if the supervisor gives up on a child that was waiting to restart.
 
     Returns:
         The child's ref.
@@ -401,7 +400,7 @@ def supervise(
         pykka.ActorDeadError: if the supervisor is not alive (the child is then stopped).
     """
     if ref is None:
-        ref = factory(child_id)
+        ref = factory()
         if ref is None:
             raise ValueError(f"factory of child {child_id!r} returned no actor")
     child = _Child(supervisor, child_id, factory, Restart(restart), ref, on_abandon)

@@ -51,7 +51,7 @@ def start_children(
 ) -> dict[str, pykka.ActorRef[Any]]:
     refs = {}
     for name in names:
-        refs[name] = supervise(sup, name, lambda _, n=name: Worker.start(n, log))
+        refs[name] = supervise(sup, name, lambda n=name: Worker.start(n, log))
     return refs
 
 
@@ -124,8 +124,8 @@ def test_transient_and_temporary_children_are_not_restarted_after_a_normal_stop(
 ) -> None:
     log: list[str] = []
     sup = Supervisor.start("s4", Strategy.ONE_FOR_ONE, FAST)
-    transient = supervise(sup, "t", lambda _: Worker.start("t", log), restart=Restart.TRANSIENT)
-    temporary = supervise(sup, "x", lambda _: Worker.start("x", log), restart=Restart.TEMPORARY)
+    transient = supervise(sup, "t", lambda: Worker.start("t", log), restart=Restart.TRANSIENT)
+    temporary = supervise(sup, "x", lambda: Worker.start("x", log), restart=Restart.TEMPORARY)
     transient.stop()
     temporary.tell("crash")
     wait_until(lambda: sup.proxy().child_count().get(timeout=5) == 0)
@@ -139,9 +139,9 @@ def test_intensity_exceeded_stops_children_and_escalates_to_parent(pool: WorkerP
     root = Supervisor.start("root", Strategy.ONE_FOR_ONE, FAST, on_give_up=gave_up.append)
     builds: list[pykka.ActorRef[Supervisor]] = []
 
-    def make_shard(_: object) -> pykka.ActorRef[Supervisor]:
+    def make_shard() -> pykka.ActorRef[Supervisor]:
         shard = Supervisor.start("shard", Strategy.ONE_FOR_ONE, Intensity(2, 60.0, 0.0))
-        supervise(shard, "w", lambda _: Worker.start("w", log))
+        supervise(shard, "w", lambda: Worker.start("w", log))
         builds.append(shard)
         return shard
 
@@ -165,7 +165,7 @@ def test_root_gives_up_through_its_callback(pool: WorkerPool) -> None:
     log: list[str] = []
     gave_up: list[BaseException] = []
     root = Supervisor.start("root2", Strategy.ONE_FOR_ONE, Intensity(0, 60.0, 0.0), gave_up.append)
-    ref = supervise(root, "w", lambda _: Worker.start("w", log))
+    ref = supervise(root, "w", lambda: Worker.start("w", log))
     ref.tell("crash")
     wait_until(lambda: not root.is_alive())
     assert len(gave_up) == 1 and "more than 0 restarts" in str(gave_up[0])
@@ -186,7 +186,7 @@ def test_stop_tree_stops_children_before_their_supervisor(pool: WorkerPool) -> N
             super().on_stop()
 
     root = LoggedSupervisor.start("root", Strategy.ONE_FOR_ONE, FAST)
-    inner = supervise(root, "inner", lambda _: LoggedSupervisor.start("inner"))
+    inner = supervise(root, "inner", lambda: LoggedSupervisor.start("inner"))
     start_children(inner, ["a", "b"], log)
     start_children(root, ["c"], log)
     wait_until(lambda: len([e for e in log if e.startswith("start")]) == 3)
@@ -240,5 +240,5 @@ def test_supervising_under_a_dead_supervisor_is_refused(pool: WorkerPool) -> Non
     sup = Supervisor.start("dead")
     assert stop_tree(sup, timeout=5)
     with pytest.raises(pykka.ActorDeadError):
-        supervise(sup, "w", lambda _: Worker.start("w", []))
+        supervise(sup, "w", lambda: Worker.start("w", []))
     wait_until(lambda: introspection.live_count() == 0)
