@@ -112,3 +112,11 @@ def backlog(conn: sqlite3.Connection) -> Backlog:
         "WHERE status = 'pending'"
     ).fetchone()
     return Backlog(int(count), int(size), oldest)
+
+
+def oldest_pending_at(conn: sqlite3.Connection) -> float | None:
+    """Return when the oldest unsent event was written (an index lookup, cheap at any size)."""
+    row = conn.execute(
+        "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1"
+    ).fetchone()
+    return None if row is None else float(row[0])

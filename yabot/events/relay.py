@@ -143,7 +143,7 @@ class OutboxRelay:
         if self._client is not None:
             self._client.close()
             self._client = None
-        log.info("relay_stopped", backlog_events=self._records.outbox_backlog().events)
+        log.info("relay_stopped", backlog_events=self._records.outbox_backlog_fast().events)
 
     def wake(self) -> None:
         """Ask for a cycle now (``apply`` does this after writing events)."""
@@ -151,7 +151,7 @@ class OutboxRelay:
 
     def health(self) -> RelayHealth:
         """Report Redis, the breaker, the backlog and the lag."""
-        backlog = self._records.outbox_backlog()
+        backlog = self._records.outbox_backlog_fast()
         lag = 0.0 if backlog.oldest_created_at is None else time.time() - backlog.oldest_created_at
         return RelayHealth(
             redis=self._redis_state,
@@ -185,7 +185,11 @@ class OutboxRelay:
         if now >= self._next_prune:
             self._next_prune = now + PRUNE_EVERY_S
             self._records.outbox_prune(self._retention_s)
-        if self._factory is None or not self._breaker.allow():
+        if self._factory is None:
+            return 0
+        if not self._breaker.allow():
+            oldest = self._records.outbox_backlog_fast().oldest_created_at
+            metrics.RELAY_LAG.set(0 if oldest is None else max(time.time() - oldest, 0.0))
             return 0
         rows = self._records.outbox_pending(self._batch_size)
         if not rows:
@@ -225,7 +229,7 @@ class OutboxRelay:
         metrics.REDIS_UP.set(0)
         metrics.RELAY_FAILURES.inc()
         opened = self._breaker.failure()
-        backlog = self._records.outbox_backlog()
+        backlog = self._records.outbox_backlog_fast()
         event = log.error if opened else log.warning
         event(
             "relay_publish_failed",
