@@ -5,6 +5,10 @@ A consumer belongs to a consumer group. It first re-reads its own unacknowledged
 acknowledged and skipped. Handled ids are remembered in Redis (``SET ... EX``, shared by the
 group and surviving a consumer restart) and in a bounded local memory. Entries that are not
 valid events go to ``<stream>:dead`` and are acknowledged, never silently dropped.
+
+Deduplication removes the relay's re-sends; a consumer that crashes after its handler ran
+but before ``ack`` still gets that event again, so handlers should be idempotent (keyed
+ledger entries and job runs are).
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ class EventConsumer:
         stream: The stream key.
         group: Consumer group name (one per kind of consumer, e.g. ``missions``).
         consumer: This consumer's name inside the group.
-        dedupe_ttl_s: How long handled event ids are remembered in Redis.
+        dedupe_ttl_s: How long handled event ids are remembered in Redis (about 100 bytes
+            per event per group): it must outlast the longest Redis outage, since a batch the
+            relay published just before losing Redis is published again when it returns.
         local_memory: How many handled ids are also kept in memory.
     """
 
@@ -56,7 +62,7 @@ class EventConsumer:
         stream: str,
         group: str,
         consumer: str,
-        dedupe_ttl_s: int = 7 * 86_400,
+        dedupe_ttl_s: int = 86_400,
         local_memory: int = 100_000,
     ) -> None:
         self._client = client
