@@ -304,6 +304,7 @@ class Directory(Generic[K]):
                 metrics.REJECTED_MESSAGES.labels(
                     self.actor_class.__name__, "directory_closed"
                 ).inc()
+                logger.warning("message refused: directory stopped", extra={"directory": self.name})
                 raise DirectoryClosed(f"directory {self.name} is stopped")
             entry = self._entries.get(key)
             activated = entry is None

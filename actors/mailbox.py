@@ -159,6 +159,9 @@ class Mailbox:
             )
             raise MailboxFull(self.actor_name, self.limit)
         if reason == "pool_shut_down":
+            logger.warning(
+                "message refused: worker pool shut down", extra={"actor": self.actor_name}
+            )
             raise PoolShutDown(f"worker pool of {self.actor_name} is shut down")
         error = pykka.ActorDeadError(f"{self.actor_name} stopped before the message arrived")
         if envelope.reply_to is not None:
