@@ -231,9 +231,12 @@ def test_locked_sqlite_store_snapshots_wait_and_land_when_it_returns(
     health = writer.health()
     assert health["healthy"] is False and health["pending"] == 1
     assert health["breaker"]["state"] in ("open", "half_open")
+    waiting = writer.pending_snapshot("user:1")
+    assert waiting is not None and waiting.state == b"during outage 2"
     blocker.execute("ROLLBACK")
     blocker.close()
     assert writer.flush(timeout=10)
+    assert writer.pending_snapshot("user:1") is None
     loaded = store.load("user:1")
     assert loaded is not None and (loaded.state, loaded.version) == (b"during outage 2", 1)
     assert writer.health()["healthy"] is True

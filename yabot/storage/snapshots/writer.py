@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from yabot.config import StorageSettings
@@ -46,7 +46,7 @@ from yabot.storage.snapshots.metrics import (
 
 log = get_logger(__name__)
 
-DurableObserver = Callable[[Sequence[Snapshot]], None]
+DurableObserver = Callable[[list[Snapshot]], None]
 ConflictObserver = Callable[[SnapshotConflict], None]
 
 
@@ -202,6 +202,16 @@ class SnapshotWriter:
         with self._cond:
             state = self._keys.get(key)
             return None if state is None else state.stored_version
+
+    def pending_snapshot(self, key: str) -> Snapshot | None:
+        """The newest submitted snapshot of ``key`` that is not durable yet, as submitted.
+
+        An actor re-activated while its last snapshot still waits (say, MongoDB is down)
+        restores from this instead of the store, with ``restored_version = version - 1``.
+        """
+        with self._cond:
+            waiting = self._pending.get(key) or self._inflight.get(key)
+            return None if waiting is None else waiting.snapshot
 
     def forget(self, key: str) -> None:
         """Drop what the writer remembers of ``key`` (after its actor was flushed and stopped)."""
