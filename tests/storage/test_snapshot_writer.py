@@ -15,7 +15,12 @@ from yabot.config import StorageSettings
 from yabot.storage.breaker import CircuitBreaker
 from yabot.storage.inbox import open_inbox
 from yabot.storage.snapshots import open_snapshot_store
-from yabot.storage.snapshots.base import SaveOutcome, Snapshot, SnapshotConflict
+from yabot.storage.snapshots.base import (
+    SaveOutcome,
+    Snapshot,
+    SnapshotConflict,
+    SnapshotStoreError,
+)
 from yabot.storage.snapshots.mongo import MongoSnapshotStore
 from yabot.storage.snapshots.sqlite import SqliteSnapshotStore
 from yabot.storage.snapshots.writer import SnapshotWriter
@@ -240,6 +245,29 @@ def test_locked_sqlite_store_snapshots_wait_and_land_when_it_returns(
     loaded = store.load("user:1")
     assert loaded is not None and (loaded.state, loaded.version) == (b"during outage 2", 1)
     assert writer.health()["healthy"] is True
+
+
+class TimesOutOnBigBatches(RecordingStore):
+    """The real SQLite store, failing like a store whose timeout a big batch exceeds."""
+
+    def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
+        if len(snapshots) > 8:
+            raise SnapshotStoreError("operation exceeded time limit")
+        return super().save_many(snapshots)
+
+
+def test_batches_shrink_after_failures_until_they_fit(
+    tmp_path: Path, make_writer: Callable[..., SnapshotWriter]
+) -> None:
+    store = TimesOutOnBigBatches(tmp_path / "s.sqlite3")
+    breaker = CircuitBreaker("test-shrink", failure_threshold=100, reset_s=1)
+    writer = make_writer(store, batch_size=64, every_s=60, breaker=breaker, retry_s=0.001)
+    for i in range(50):
+        writer.submit(snap(f"user:{i}", b"x"))
+    writer.start()
+    assert writer.flush(timeout=10)
+    assert store.batches and max(store.batches) <= 8 and sum(store.batches) == 50
+    store.close()
 
 
 def _free_port() -> int:

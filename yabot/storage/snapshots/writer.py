@@ -13,8 +13,9 @@ A CONFLICT therefore means another writer stored the key since the actor restore
 snapshot is dropped and conflict observers are told (the actor should stop and reload).
 
 When the store fails, a circuit breaker stops the calls for a while; pending snapshots stay in
-memory (newest per key) and are retried until they land. Players keep playing meanwhile, and
-the inbox keeps every update a lost snapshot would have covered.
+memory (newest per key) and are retried until they land, in halved batches after each failure
+(a batch too big for the store's timeout must not fail forever), growing back on success.
+Players keep playing meanwhile, and the inbox keeps every update a lost snapshot would cover.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class SnapshotWriter:
             raise ValueError("batch_size and every_transitions must be >= 1, every_s > 0")
         self._store = store
         self._batch_size = batch_size
+        self._limit = batch_size  # halved after a failed batch (a timeout), regrown on success
         self._every_transitions = every_transitions
         self._every_s = every_s
         self._retry_s = retry_s
@@ -314,7 +316,7 @@ class SnapshotWriter:
         keys: list[str] = []
         everything = self._stopping
         for key, p in self._pending.items():
-            if len(keys) >= self._batch_size:
+            if len(keys) >= self._limit:
                 break
             if (
                 everything
@@ -326,7 +328,7 @@ class SnapshotWriter:
                 break
         chosen = dict.fromkeys(keys)
         for key in [*self._flush_keys, *self._due]:
-            if len(chosen) >= self._batch_size:
+            if len(chosen) >= self._limit:
                 break
             if key in self._pending:
                 chosen[key] = None
@@ -354,7 +356,7 @@ class SnapshotWriter:
         with self._cond:
             snapshots = [self._versioned(p) for p in batch]
         if not self.breaker.allow():
-            self._put_back(batch, "circuit open", self.breaker.seconds_until_probe())
+            self._put_back(batch, None, self.breaker.seconds_until_probe())
             return
         started = time.perf_counter()
         try:
@@ -374,10 +376,13 @@ class SnapshotWriter:
         SNAPSHOT_BATCH_SECONDS.observe(time.perf_counter() - started)
         self._settle(batch, snapshots, outcomes)
 
-    def _put_back(self, batch: list[_Pending], error: str, delay: float) -> None:
+    def _put_back(self, batch: list[_Pending], error: str | None, delay: float) -> None:
+        """Return a batch to the pending set; ``error`` None means the circuit was open."""
         with self._cond:
-            self._failures_in_row += 1
-            self._last_error = error
+            if error is not None:
+                self._failures_in_row += 1
+                self._limit = max(1, len(batch) // 2)
+                self._last_error = error
             self._retry_at = self._clock() + delay
             restored: dict[str, _Pending] = {}
             for p in batch:
@@ -406,6 +411,7 @@ class SnapshotWriter:
         self._notify(durable, conflicts)
         with self._cond:
             self._failures_in_row = 0
+            self._limit = min(self._batch_size, self._limit * 2)
             self._last_success = self._clock()
             for p, snap, outcome in zip(batch, written, outcomes, strict=True):
                 del self._inflight[snap.key]
