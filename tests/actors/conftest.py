@@ -12,24 +12,26 @@ from actor_helpers import wait_until
 from actors import WorkerPool, introspection, use_pool
 
 
-def stop_leftovers() -> None:
-    """Stop every PooledActor a test left running and wait for them to terminate."""
-    for actor in list(introspection._live.values()):
+def stop_new_actors(before: set[str]) -> None:
+    """Stop the PooledActors a test left running (not other tests') and wait for them."""
+    left = [a for urn, a in list(introspection._live.items()) if urn not in before]
+    for actor in left:
         with contextlib.suppress(Exception):
             actor.actor_ref.stop(block=False)
-    wait_until(lambda: introspection.live_count() == 0, timeout=5.0)
+    wait_until(lambda: all(a.actor_urn not in introspection._live for a in left), timeout=5.0)
 
 
 @pytest.fixture
 def pool() -> Iterator[WorkerPool]:
     """A 4-thread pool set as the default pool; actors and threads are cleaned up after."""
     threads_before = threading.active_count()
+    live_before = set(introspection._live)
     worker_pool = WorkerPool(4, name="test-actors")
     use_pool(worker_pool)
     try:
         yield worker_pool
     finally:
-        stop_leftovers()
+        stop_new_actors(live_before)
         use_pool(None)
         assert worker_pool.shutdown(timeout=5.0)
         wait_until(lambda: threading.active_count() <= threads_before, timeout=5.0)

@@ -239,6 +239,12 @@ def test_directory_actor_restarts_through_its_loader_with_its_mail(pool: WorkerP
 def test_supervising_under_a_dead_supervisor_is_refused(pool: WorkerPool) -> None:
     sup = Supervisor.start("dead")
     assert stop_tree(sup, timeout=5)
+    started: list[pykka.ActorRef[Any]] = []
+
+    def factory() -> pykka.ActorRef[Any]:
+        started.append(Worker.start("w", []))
+        return started[-1]
+
     with pytest.raises(pykka.ActorDeadError):
-        supervise(sup, "w", lambda: Worker.start("w", []))
-    wait_until(lambda: introspection.live_count() == 0)
+        supervise(sup, "w", factory)
+    wait_until(lambda: not started[0].is_alive())  # not left running unsupervised
