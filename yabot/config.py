@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from yabot.security.keys import check_secret, parse_jwt_keys
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "YABOT_"
 SECRET_KEYS = {
@@ -140,7 +142,21 @@ class ApiSettings(_Section):
     @classmethod
     def _jwt_keys_as_text(cls, value: Any) -> Any:
         # The environment overlay parses a JSON object; keep it as one secret string.
-        return json.dumps(value) if isinstance(value, dict) else value
+        return json.dumps(value) if isinstance(value, (dict, list)) else value
+
+    @field_validator("jwt_keys")
+    @classmethod
+    def _jwt_keys_valid(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            parse_jwt_keys(value.get_secret_value())
+        return value
+
+    @field_validator("service_token")
+    @classmethod
+    def _service_token_valid(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            check_secret(value.get_secret_value())
+        return value
 
 
 class SecuritySettings(_Section):

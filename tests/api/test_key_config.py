@@ -45,12 +45,17 @@ def test_keys_from_the_environment_first_signs_all_verify(tmp_path: Path) -> Non
         (json.dumps({"k1": 12345}), "at least 32 bytes"),
     ],
 )
-def test_invalid_jwt_keys_are_a_clear_start_error(raw: str, expected: str) -> None:
-    settings = Settings.model_validate({"api": {"jwt_keys": raw}})
+def test_invalid_jwt_keys_are_a_clear_start_error(
+    raw: str, expected: str, tmp_path: Path
+) -> None:
     with pytest.raises(ConfigError) as caught:
-        build_token_service(settings)
+        load_settings(tmp_path / "none.toml", environ={"YABOT_API__JWT_KEYS": raw})
+    assert "YABOT_API__JWT_KEYS" in str(caught.value)
     assert expected in str(caught.value)
     assert "short-secret-abc" not in str(caught.value)
+    with pytest.raises(ConfigError) as direct:  # the token service checks them too
+        auth.parse_jwt_keys(raw)
+    assert expected in str(direct.value)
 
 
 @pytest.mark.parametrize("missing", ["jwt_keys", "service_token"])
@@ -62,10 +67,11 @@ def test_production_refuses_to_start_without_keys(missing: str) -> None:
         build_token_service(settings)
 
 
-def test_short_service_token_is_refused() -> None:
-    settings = Settings.model_validate({"api": {"service_token": "tiny"}})
-    with pytest.raises(ConfigError, match="service_token"):
-        build_token_service(settings)
+def test_short_service_token_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "none.toml", environ={"YABOT_API__SERVICE_TOKEN": "tiny-tok"})
+    assert "YABOT_API__SERVICE_TOKEN" in str(caught.value) and "32 bytes" in str(caught.value)
+    assert "tiny-tok" not in str(caught.value)
 
 
 def test_local_play_signs_with_an_ephemeral_key_and_warns(

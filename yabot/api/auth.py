@@ -13,8 +13,6 @@ audience, an expired or not-yet-valid token, missing claims or an unknown role.
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 import time
 import uuid
@@ -31,15 +29,15 @@ from yabot.api.errors import ApiError
 from yabot.api.metrics import AUTH_FAILURES
 from yabot.config import ApiSettings, ConfigError, Settings
 from yabot.observability.logging import get_logger
+from yabot.security.keys import RESERVED_KID, check_secret
+from yabot.security.keys import parse_jwt_keys as _parse_keys
 
 ALGORITHM = "HS256"
-SERVICE_KID = "service"
+SERVICE_KID = RESERVED_KID
 SERVICE_ROLE = "service"
-MIN_SECRET_BYTES = 32
 MAX_TOKEN_CHARS = 4096
 LEEWAY_S = 5
 ROLE_RANK: dict[str, int] = {"viewer": 1, "operator": 2, "admin": 3}
-_KID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
 
 PrincipalRole = Literal["viewer", "operator", "admin", "service"]
@@ -210,11 +208,10 @@ def _decode(token: str, key: bytes, audience: str, issuer: str) -> dict[str, Any
 
 
 def _secret_bytes(name: str, value: object) -> bytes:
-    if not isinstance(value, str) or len(value.encode("utf-8")) < MIN_SECRET_BYTES:
-        raise ConfigError(
-            f"config error: {name} must be a string of at least {MIN_SECRET_BYTES} bytes"
-        )
-    return value.encode("utf-8")
+    try:
+        return check_secret(value)
+    except ValueError as exc:
+        raise ConfigError(f"config error: {name} {exc}") from None
 
 
 def parse_jwt_keys(raw: str) -> dict[str, bytes]:
@@ -224,22 +221,10 @@ def parse_jwt_keys(raw: str) -> dict[str, bytes]:
         ConfigError: Not a JSON object, empty, a bad kid, the reserved kid ``service`` or
             a secret shorter than 32 bytes (secrets are never echoed).
     """
-    where = "api.jwt_keys (env YABOT_API__JWT_KEYS)"
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        raise ConfigError(f"config error: {where} is not valid JSON") from None
-    if not isinstance(data, dict) or not data:
-        raise ConfigError(f'config error: {where} must be a JSON object {{"kid": "secret"}}')
-    keys: dict[str, bytes] = {}
-    for kid, secret in data.items():
-        if not _KID.match(kid) or kid == SERVICE_KID:
-            raise ConfigError(
-                f"config error: {where}: kid {kid!r} must match [A-Za-z0-9._-]{{1,64}} "
-                f"and not be {SERVICE_KID!r}"
-            )
-        keys[kid] = _secret_bytes(f"{where} secret of kid {kid!r}", secret)
-    return keys
+        return _parse_keys(raw)
+    except ValueError as exc:
+        raise ConfigError(f"config error: api.jwt_keys (env YABOT_API__JWT_KEYS) {exc}") from None
 
 
 def build_token_service(settings: Settings, clock: Callable[[], float] = time.time) -> TokenService:
