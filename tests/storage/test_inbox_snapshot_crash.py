@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-WORKER = Path(__file__).with_name("crash_worker.py")
+WORKER = Path(__file__).with_name("inbox_snapshot_crash_worker.py")
 ENDLESS = 10**9
 
 

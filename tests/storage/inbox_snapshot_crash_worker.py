@@ -1,6 +1,6 @@
 """A process that accepts updates like the bot does, for the SIGKILL recovery test.
 
-Usage: crash_worker.py DATA_DIR FIRST_UPDATE LAST_UPDATE
+Usage: inbox_snapshot_crash_worker.py DATA_DIR FIRST_UPDATE LAST_UPDATE
 Recovers every user (snapshot + inbox replay), then for each update id in the range:
 appends it to the inbox, prints ``ack <id>`` (the acknowledgement Telegram would get), applies
 it to the user's state and submits a snapshot. ``DATA_DIR verify`` prints the recovered states.
