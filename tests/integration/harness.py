@@ -13,6 +13,7 @@ import httpx
 
 from yabot.app import serve
 from yabot.config import Settings, load_settings
+from yabot.observability.logging import configure_logging
 from yabot.telegram.emulator.server import EmulatorServer
 from yabot.telegram.emulator.state import Emulator, EmulatorConfig
 
@@ -68,6 +69,7 @@ class RunningBot:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
+        configure_logging(self.settings.logging.level, json_logs=True)
 
         async def main() -> int:
             self._stop = asyncio.Event()
