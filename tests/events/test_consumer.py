@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 from private_redis import RedisServer
 
+from yabot.config import Settings
 from yabot.events.consumer import EventConsumer
 from yabot.events.models import Event, SceneRead, make_event
 
@@ -95,3 +96,15 @@ def test_groups_each_get_every_event_and_garbage_goes_to_dead_letters(
             pass
         assert seen == [scene(0).event_id, scene(1).event_id]
     assert client.xlen(f"{STREAM}:dead") == 2
+
+
+def test_consumer_from_settings_needs_redis(redis_server: RedisServer) -> None:
+    settings = Settings.model_validate({"events": {"redis_url": redis_server.url}})
+    reader = EventConsumer.from_settings(settings, group="g", consumer="c")
+    reader.ensure_group()
+    publish_to = redis_server.client()
+    event = scene(5)
+    publish_to.xadd(settings.events.stream, {"body": event.model_dump_json()})
+    assert [d.event for d in reader.poll(block_ms=50)] == [event]
+    with pytest.raises(ValueError, match="redis_url"):
+        EventConsumer.from_settings(Settings(), group="g", consumer="c")

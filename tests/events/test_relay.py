@@ -59,8 +59,8 @@ def test_events_reach_stream_and_pubsub_in_outbox_order(
     entries = client.xrange("t:events")
     scenes = [json.loads(fields[b"body"])["payload"]["scene"] for _, fields in entries]
     assert scenes == [str(n) for n in range(120)]
-    received = []
-    while (message := live.get_message(timeout=1)) is not None:
+    received: list[str] = []
+    while len(received) < 120 and (message := live.get_message(timeout=1)) is not None:
         received.append(json.loads(message["data"])["payload"]["scene"])
     assert received == [str(n) for n in range(120)]
     health = relay.health()

@@ -22,8 +22,10 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 
+from yabot.config import Settings
 from yabot.events import metrics
 from yabot.events.models import Event
+from yabot.events.redis_client import redis_from_url
 from yabot.observability.logging import get_logger
 
 log = get_logger(__name__)
@@ -73,6 +75,15 @@ class EventConsumer:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._memory = local_memory
         self._recovering = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, group: str, consumer: str) -> EventConsumer:
+        """A consumer of ``events.stream`` on ``events.redis_url`` (which must be set)."""
+        url = settings.events.redis_url
+        if not url:
+            raise ValueError("events.redis_url is not set: events stay in the local outbox")
+        client = redis_from_url(url, tls_ca_file=settings.events.redis_tls_ca_file)
+        return cls(client, stream=settings.events.stream, group=group, consumer=consumer)
 
     def ensure_group(self) -> None:
         """Create the group (and the stream) if missing; new groups start at the beginning."""
