@@ -92,6 +92,7 @@ class FakeBotApi:
         raw_chat = params.get("chat_id")
         chat_id = raw_chat if isinstance(raw_chat, int) else None
         block_key = chat_id if chat_id is not None else method
+        body: dict[str, Any]
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         if now < self.blocked_until.get(block_key, 0.0):

@@ -62,7 +62,8 @@ async def test_order_per_chat_kept_with_many_threads_submitting(
         workers = [threading.Thread(target=player, args=(t,)) for t in range(threads)]
         for worker in workers:
             worker.start()
-        await asyncio.to_thread(lambda: [w.join() for w in workers])
+        for worker in workers:
+            await asyncio.to_thread(worker.join)
         await wait_for_calls(sender)
 
     for chat in chats:

@@ -418,7 +418,7 @@ class Sender:
         Args:
             method: Bot API method.
             params: Its parameters (JSON-serialisable).
-            chat_id: Only used for logging.
+            chat_id: The chat concerned, if any: a 429 answer then also pauses that chat's queue.
             max_attempts: Give up after this many attempts; None retries until success or a
                 4xx answer (wrap in ``asyncio.wait_for`` for a deadline).
 
@@ -427,7 +427,7 @@ class Sender:
 
         Raises:
             TelegramApiError: Telegram refused the call, or the attempts ran out.
-            SenderClosed: The sender was not started.
+            SenderClosed: The sender was not started, or was stopped meanwhile.
         """
         if self._loop is None:
             raise SenderClosed("the sender is not running")
@@ -520,21 +520,28 @@ class Sender:
         # A chat's lane sends one call at a time, so its pacer is checked first and charged
         # at the real send time (after the global wait), never ahead of it.
         pacer = self._pacer(chat_id) if chat_id is not None else None
-        if pacer is not None:
-            while (delay := pacer.wait_time(time.monotonic())) > 0:
+        while True:
+            if pacer is not None:
+                while (delay := pacer.wait_time(time.monotonic())) > 0:
+                    await asyncio.sleep(delay)
+            delay = self._global.reserve(time.monotonic())
+            if delay > 0:
                 await asyncio.sleep(delay)
-        delay = self._global.reserve(time.monotonic())
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if pacer is not None:
-            pacer.commit(time.monotonic())
+            if pacer is None:
+                return
+            now = time.monotonic()
+            if pacer.wait_time(now) <= 0:  # a 429 may have paused the chat meanwhile
+                pacer.commit(now)
+                return
 
-    async def _deliver(self, job: _Job, *, paced: bool) -> tuple[Any, TelegramApiError | None]:
+    async def _deliver(self, job: _Job, *, paced: bool) -> tuple[Any, SenderError | None]:
         assert self._breaker is not None
         while True:
             probe = await self._breaker.acquire()
             if paced:
                 await self._pace(job.chat_id)
+            if self._http is None:
+                return None, SenderClosed("stopped before sending")
             job.attempts += 1
             answer = await self._request(job.method, job.body)
             if answer.outcome in ("server_error", "network_error"):
@@ -566,13 +573,13 @@ class Sender:
             wait = answer.retry_after
             if wait is None:
                 wait = self._backoff(job.attempts)
-            if paced and answer.outcome == "rate_limited":
+            if answer.outcome == "rate_limited":
                 until = time.monotonic() + wait
                 if job.chat_id is not None:
                     self._pacer(job.chat_id).pause(until)
-                else:
+                elif paced:
                     self._global.pause(until)
-            else:
+            if not paced or answer.outcome != "rate_limited":
                 await asyncio.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
