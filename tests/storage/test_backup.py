@@ -102,3 +102,13 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_a_tampered_copy(tmp_pat
         restore(settings, target)
     with pytest.raises(BackupError, match="not a YABOT backup"):
         restore(settings, tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "broken.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(BackupError, match=r"broken\.db"):
+        backup(_settings(data), tmp_path / "bk")
+    assert not (tmp_path / "bk").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]

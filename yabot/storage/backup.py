@@ -56,7 +56,7 @@ def _sha256(path: Path) -> str:
 
 
 def _copy_online(source: Path, target: Path, busy_timeout_ms: int) -> None:
-    src = connect(source, busy_timeout_ms=busy_timeout_ms)
+    src = sqlite3.connect(source, timeout=busy_timeout_ms / 1000)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -90,7 +90,10 @@ def backup(settings: Settings, path: Path) -> Path:
         files = []
         for source in sources:
             copy = staging / source.name
-            _copy_online(source, copy, settings.storage.sqlite_busy_timeout_ms)
+            try:
+                _copy_online(source, copy, settings.storage.sqlite_busy_timeout_ms)
+            except sqlite3.Error as exc:
+                raise BackupError(f"cannot back up {source.name}: {exc}") from exc
             check = _integrity(copy)
             if check != "ok":
                 raise BackupError(f"backup copy of {source.name} failed integrity_check: {check}")
@@ -143,11 +146,20 @@ def _read_manifest(path: Path) -> list[str]:
 
 
 def _refuse_if_in_use(database: Path) -> None:
-    """Switching a WAL database's journal mode needs every other connection closed."""
+    """Refuse when another connection has ``database`` open.
+
+    A WAL database's journal mode can only be switched when no other connection has it open;
+    for any other mode, an exclusive lock is only refused while someone reads or writes.
+    """
     conn = sqlite3.connect(database, timeout=0, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode = DELETE")
-        conn.execute("PRAGMA journal_mode = WAL")
+        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        if mode == "wal":
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA journal_mode = WAL")
+        else:
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         raise BackupError(f"{database} is in use ({exc}): stop the bot before restoring") from None
     finally:
