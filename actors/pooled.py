@@ -184,10 +184,17 @@ class PooledActor(pykka.Actor):
 
         Returns:
             The actor's ref. Messages sent right away queue behind ``on_start``.
+
+        Raises:
+            PoolShutDown: if the actor's pool was shut down.
         """
         obj = cls(*args, **kwargs)
         introspection.register(obj)
-        obj._start_actor_loop()
+        try:
+            obj._start_actor_loop()
+        except BaseException:
+            introspection.unregister(obj)
+            raise
         return obj.actor_ref
 
     def _start_actor_loop(self) -> None:

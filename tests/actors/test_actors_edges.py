@@ -46,6 +46,10 @@ def test_tell_after_pool_shutdown_fails_loudly() -> None:
     assert own.shutdown(timeout=5)
     with pytest.raises(PoolShutDown):
         ref.tell("y")
+    live = introspection.live_count()
+    with pytest.raises(PoolShutDown):
+        Echo.start()
+    assert introspection.live_count() == live
     introspection.unregister(ref._actor_weakref())  # type: ignore[arg-type]
 
 
