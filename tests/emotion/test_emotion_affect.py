@@ -157,3 +157,14 @@ def test_very_long_text_is_cut_and_counted() -> None:
     assert truncated() == before + 1
     assert affect.word_count <= MAX_TEXT_CHARS // 5 + 1
     assert affect.label == "positive"
+
+
+@pytest.mark.parametrize("laugh", ["jajajajaja", "JAJAJA", "jejeje", "hahahahaha", "lolol"])
+def test_written_laughter_is_joy(laugh: str) -> None:
+    affect = analyze(laugh)
+    assert (affect.label, affect.emotion) == ("positive", "joy")
+
+
+def test_words_that_merely_start_like_laughter_are_not_laughter() -> None:
+    assert analyze("Hay una jaula en el jardín").label == "neutral"
+    assert analyze("She has a hat").label == "neutral"

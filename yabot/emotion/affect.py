@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -40,6 +41,8 @@ SCOPE_BREAKERS: Final = frozenset(".,;:")
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
 SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
 NOT: Final = Modifier("negator")
+LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)+l+")
+LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
 
@@ -141,6 +144,8 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
             entry = primary.get(lemma)
             if entry is not None:
                 return entry, boost * extra
+    if LAUGHTER.fullmatch(word):
+        return LAUGH, 1.0
     return None
 
 
