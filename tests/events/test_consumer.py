@@ -108,3 +108,17 @@ def test_consumer_from_settings_needs_redis(redis_server: RedisServer) -> None:
     assert [d.event for d in reader.poll(block_ms=50)] == [event]
     with pytest.raises(ValueError, match="redis_url"):
         EventConsumer.from_settings(Settings(), group="g", consumer="c")
+
+
+def test_entries_of_a_dead_consumer_are_claimed_by_another(redis_server: RedisServer) -> None:
+    client = redis_server.client()
+    dead = consumer(redis_server, name="dead")
+    for n in range(3):
+        publish(client, scene(n))
+    assert len(dead.poll(block_ms=50)) == 3  # read, never acked
+    survivor = consumer(redis_server, name="alive")
+    assert survivor.poll(block_ms=50) == []
+    claimed = survivor.claim_stale(min_idle_ms=0)
+    assert [d.event.payload["scene"] for d in claimed] == ["0", "1", "2"]
+    survivor.ack(claimed)
+    assert client.xpending(STREAM, "g")["pending"] == 0

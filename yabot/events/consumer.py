@@ -14,6 +14,7 @@ ledger entries and job runs are).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,6 +214,25 @@ class EventConsumer:
                 self._recovering = True
         return len(done)
 
+    def claim_stale(self, min_idle_ms: int, count: int = 100) -> list[Delivery]:
+        """Take over entries other consumers of the group left unacknowledged for
+        ``min_idle_ms`` (e.g. a consumer that died for good); returns the new ones to handle
+        (then :meth:`ack` them)."""
+        try:
+            reply = self._client.xautoclaim(
+                self._stream, self._group, self._consumer, min_idle_ms, "0-0", count=count
+            )
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self.ensure_group()
+            return []
+        entries = [entry for entry in reply[1] if entry[1]]
+        deliveries, skip = self._decode(entries)
+        if skip:
+            self._client.xack(self._stream, self._group, *skip)
+        return self._drop_seen(deliveries)
+
     def run(
         self,
         handler: Callable[[Event], None],
@@ -220,10 +240,23 @@ class EventConsumer:
         *,
         retry_s: float = 0.5,
         block_ms: int = 500,
+        claim_idle_ms: int = 60_000,
     ) -> None:
-        """Process until ``stop`` is set, riding out Redis outages (retries every ``retry_s``)."""
+        """Process until ``stop`` is set, riding out Redis outages (retries every ``retry_s``).
+
+        About every ``claim_idle_ms`` it also takes over entries other consumers of the group
+        left unacknowledged that long. A handler exception stops the loop (the event stays
+        pending and comes back on the next start).
+        """
+        next_claim = time.monotonic() + claim_idle_ms / 1000
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_claim:
+                    next_claim = time.monotonic() + claim_idle_ms / 1000
+                    claimed = self.claim_stale(claim_idle_ms)
+                    for delivery in claimed:
+                        handler(delivery.event)
+                        self.ack([delivery])
                 self.process(handler, block_ms=block_ms)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 log.warning(
