@@ -194,12 +194,14 @@ class Runtime:
         )
 
     def _load(self, user_id: int) -> PlayerState:
-        stored = self.store.load(snapshot_key(user_id))
+        key = snapshot_key(user_id)
+        waiting = self.writer.pending_snapshot(key)
+        stored = waiting or self.store.load(key)
         if stored is None:
             state = PlayerState(user_id=user_id)
         else:
             state = PlayerState.from_bytes(self.encryptor.decrypt_bytes(stored.state))
-            state.snapshot_version = stored.version
+            state.snapshot_version = stored.version - 1 if waiting else stored.version
         replayed = 0
         for entry in self.inbox.entries_after(user_id, state.last_update_id):
             raw = entry.payload.encode() if isinstance(entry.payload, str) else entry.payload

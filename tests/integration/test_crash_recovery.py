@@ -1,0 +1,184 @@
+"""SIGKILL the bot process again and again while players play: nothing lost, nothing twice.
+
+Each round starts ``yabot run`` (webhook mode) as a real process, 50 players post updates to
+its webhook the way Telegram does (one at a time per chat, retrying what was not answered
+200), and the process is killed with SIGKILL at a random moment. At the end every update
+the webhook answered 200 has been applied exactly once (the player's transition count and
+last update match), besitos were credited once, every accepted update got a reply, and every
+``update.processed`` event reached Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import httpx
+import pytest
+import redis
+
+from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings, free_port
+from yabot.runtime import Runtime
+
+PLAYERS = 50
+ROUNDS = int(os.environ.get("YABOT_TEST_KILL_ROUNDS", "20"))
+
+
+def _update(update_id: int, user_id: int, text: str) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "P"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "P", "language_code": "en"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+
+
+class Players:
+    """Each player's queue of updates; an update leaves the queue once answered 200."""
+
+    def __init__(self, users: list[int]) -> None:
+        self.queues: dict[int, list[dict]] = {u: [] for u in users}
+        self.accepted: dict[int, list[int]] = {u: [] for u in users}
+        self.next_id = 5_000_000
+        self.texts: dict[int, str] = {}
+        for n in range(400):
+            for user_id in users:
+                text = "/daily" if n % 7 == 3 else f"/c{n}"
+                self.queues[user_id].append(_update(self.next_id, user_id, text))
+                self.texts[self.next_id] = text
+                self.next_id += 1
+
+    async def play(self, url: str, stop_at: float) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=PLAYERS)) as http:
+            await asyncio.gather(*(self._one(http, url, u, headers, stop_at) for u in self.queues))
+
+    async def _one(self, http: aiohttp.ClientSession, url: str, user_id: int, headers: dict, stop_at: float) -> None:
+        queue = self.queues[user_id]
+        while queue and time.monotonic() < stop_at:
+            update = queue[0]
+            try:
+                async with http.post(url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=5)) as r:
+                    ok = r.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                return  # the process died: Telegram keeps the update and retries later
+            if not ok:
+                return
+            self.accepted[user_id].append(update["update_id"])
+            queue.pop(0)
+
+
+def _start(env: dict[str, str], api_port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "yabot", "--config", str(ROOT / "config.toml"), "run"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"yabot run exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=0.5).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("yabot run did not become healthy")
+
+
+@pytest.mark.slow
+def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
+    stream = f"yabot:test:{uuid.uuid4().hex}"
+    key = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
+    settings = bot_settings(tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key)
+    api_port = settings.api.port
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
+    env.update({
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "YABOT_TELEGRAM__API_BASE": emu.url,
+        "YABOT_TELEGRAM__MODE": "webhook",
+        "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
+        "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
+        "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
+        "YABOT_TELEGRAM__CHAT_BURST": "100",
+        "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
+        "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
+        "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
+        "YABOT_API__PORT": str(api_port),
+        "YABOT_EVENTS__REDIS_URL": "redis://127.0.0.1:6379/0",
+        "YABOT_EVENTS__STREAM": stream,
+        "YABOT_LOGGING__LEVEL": "WARNING",
+        "YABOT_SECURITY__ENCRYPTION_KEYS": key,
+    })
+    users = [700_000 + i for i in range(PLAYERS)]
+    bot_state = emu.emulator.register_bot(TOKEN)
+    for user_id in users:
+        emu.player(user_id, "P", "en")
+        bot_state.started.add(user_id)
+    players = Players(users)
+    rng = random.Random(20261126)
+    webhook = f"http://127.0.0.1:{api_port}/telegram/webhook"
+    try:
+        for _ in range(ROUNDS):
+            t0 = time.monotonic()
+            proc = _start(env, api_port)
+            print(f"started in {time.monotonic() - t0:.2f}s")
+            asyncio.run(players.play(webhook, time.monotonic() + rng.uniform(0.3, 1.5)))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        proc = _start(env, api_port)  # the last life: recover, then stop cleanly
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    accepted_total = sum(len(v) for v in players.accepted.values())
+    assert accepted_total > PLAYERS * 5, "the players got to play between the kills"
+
+    # Every accepted update applied exactly once, in effect.
+    runtime = Runtime(settings)
+    try:
+        runtime.effects.send = lambda *_: None  # replay must need no sends: all is processed
+        for user_id in users:
+            state = runtime._load(user_id)
+            ids = players.accepted[user_id]
+            assert state.transitions == len(ids), (user_id, state.transitions, len(ids))
+            assert state.last_update_id == (max(ids) if ids else -1)
+            daily_sent = any(players.texts[i] == "/daily" for i in ids)
+            assert runtime.records.balance(user_id) == (10 if daily_sent else 0)
+    finally:
+        runtime.records.close()
+
+    # Every accepted update got a reply.
+    for user_id in users:
+        got = emu.http.get(f"{emu.url}/_emulator/chats/{user_id}/messages").json()["messages"]
+        assert len(got) >= len(players.accepted[user_id]), user_id
+
+    # Every update.processed event reached Redis at least once.
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        seen: set[int] = set()
+        for _, fields in client.xrange(stream):
+            if fields[b"type"] == b"update.processed":
+                seen.add(int(json.loads(fields[b"body"])["payload"]["update_id"]))
+        expected = {i for ids in players.accepted.values() for i in ids}
+        assert expected <= seen, f"{len(expected - seen)} processed events never reached Redis"
+    finally:
+        client.delete(stream)
+        client.close()
