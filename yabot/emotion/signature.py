@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final, NamedTuple
 
 from yabot.emotion.affect import Affect
@@ -60,7 +59,6 @@ _HISTORY_CHARS: Final = frozenset("txrh0123456789.-@;")
 _EMPTY_HISTORY: Final = ("",) * len(SCORES)
 
 
-@lru_cache(maxsize=4096)
 def _delta_text(delta: float) -> str:
     return f"{delta:.3f}".rstrip("0").rstrip(".")
 
@@ -419,9 +417,8 @@ def update(
             evidence[score] = min(MAX_ARCHETYPE_EVIDENCE, max(0.0, evidence[score] + delta))
         elif score == RESONANCE:
             resonance = min(MAX_RESONANCE_EVIDENCE, max(0.0, resonance + delta))
-        rounded = round(delta, 3)
-        if rounded:
-            item = KIND_CODES[kind] + _delta_text(rounded) + stamp
+        if abs(delta) >= 0.0005:  # shown with 3 decimals: smaller changes are not worth a line
+            item = KIND_CODES[kind] + _delta_text(delta) + stamp
             history[score] = _append(history[score], item, keep)
     return Signature(
         evidence=tuple(evidence),
