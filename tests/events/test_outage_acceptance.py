@@ -97,7 +97,7 @@ def test_redis_outage_of_30s_loses_nothing(tmp_path: Path, redis_server: RedisSe
         relay.stop()
         records.close()
 
-    assert backlog_during_outage[-1] > backlog_during_outage[0] > 0
+    assert backlog_during_outage[-1] > max(backlog_during_outage[0], 1000)  # kept on disk
     ids = [e.event_id for e in handled]
     assert len(ids) == len(set(ids)), "a duplicate passed the consumer's deduplication"
     per_user: dict[int, list[int]] = {u: [] for u in range(USERS)}

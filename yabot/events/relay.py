@@ -168,6 +168,7 @@ class OutboxRelay:
     def _loop(self) -> None:
         while True:
             stopping = self._stopping.is_set()
+            self._wake.clear()
             try:
                 published = self.run_once()
             except Exception:
@@ -177,7 +178,6 @@ class OutboxRelay:
                 return
             if published < self._batch_size:
                 self._wake.wait(self._interval_s)
-                self._wake.clear()
 
     def run_once(self) -> int:
         """Publish one batch of pending events; returns how many were published."""

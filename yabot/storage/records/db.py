@@ -66,7 +66,11 @@ class RecordsDb:
         outbox_budget_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         conn = connect(path, busy_timeout_ms=busy_timeout_ms)
-        migrate(conn)
+        try:
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
         self._db = LockedConnection(conn)
         self._outbox_mode: OutboxMode = outbox_mode
         self._budget = outbox_budget_bytes
