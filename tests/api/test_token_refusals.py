@@ -111,6 +111,7 @@ REFUSED: dict[str, Any] = {
 }
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_refused_token_answers_401_with_short_reason(client: TestClient, case: str) -> None:
     response = client.get(WHOAMI, headers=bearer(REFUSED[case]()))
