@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import Route
 
 from yabot.config import Settings
 from yabot.observability.logging import configure_logging, get_logger
@@ -97,8 +98,10 @@ def _error(method: str, error: BotApiError) -> JSONResponse:
     return JSONResponse(error.payload(), status_code=error.code)
 
 
-async def bot_api(token: str, method: str, request: Request) -> Response:
+async def bot_api(request: Request) -> Response:
     """Serve ``/bot{token}/{method}`` like api.telegram.org."""
+    token: str = request.path_params["token"]
+    method: str = request.path_params["method"]
     emulator: Emulator = request.app.state.emulator
     func = METHODS.get(method.lower())
     name = CANONICAL.get(method.lower(), "unknown")
@@ -148,9 +151,8 @@ def create_app(emulator: Emulator | None = None) -> FastAPI:
     app = FastAPI(title="YABOT Telegram Bot API emulator", lifespan=lifespan)
     app.state.emulator = state
     app.state.webhooks = webhooks
-    app.add_api_route(
-        "/bot{token}/{method}", bot_api, methods=["GET", "POST"], include_in_schema=False
-    )
+    # A plain Starlette route: the Bot API parses its own parameters, like Telegram.
+    app.router.routes.append(Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]))
     app.include_router(router)
 
     async def on_player_error(_: Request, exc: Exception) -> Response:
