@@ -152,6 +152,7 @@ def test_allowed_updates_drops_other_kinds(client: httpx.Client) -> None:
 
 def test_send_message_to_unknown_or_silent_chats(client: httpx.Client) -> None:
     bad(call(client, "sendMessage", chat_id=999, text="hi"), "chat not found")
+    bad(call(client, "sendMessage", text="hi"), "chat_id is empty")
     player(client)
     bad(
         call(client, "sendMessage", chat_id=7, text="hi"),

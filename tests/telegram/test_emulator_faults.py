@@ -105,6 +105,12 @@ def test_global_flood_control_across_chats(client: httpx.Client) -> None:
     assert rejected["reason"] == "flood" and rejected["chat_id"] == 5
 
 
+def test_channels_get_the_group_limit(client: httpx.Client) -> None:
+    client.post("/_emulator/channels", json={"id": -100123, "title": "VIP"})
+    faults(client, group_burst=2, group_rate_per_min=1)
+    assert [send(client, chat_id=-100123).status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_flood_control_can_be_switched_off_for_load_tests(client: httpx.Client) -> None:
     faults(client, flood_control=False)
     assert all(send(client).status_code == 200 for _ in range(40))

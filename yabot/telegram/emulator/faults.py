@@ -48,6 +48,8 @@ class FaultConfig(BaseModel):
     flood_control: bool = True
     chat_rate_per_s: float = Field(default=1.0, gt=0)
     chat_burst: int = Field(default=5, ge=1)
+    group_rate_per_min: float = Field(default=20.0, gt=0, description="groups and channels")
+    group_burst: int = Field(default=5, ge=1)
     global_rate_per_s: float = Field(default=30.0, gt=0)
     global_burst: int = Field(default=30, ge=1)
     seed: int | None = None
@@ -127,9 +129,10 @@ class Faults:
             return 0.0
         wait = 0.0
         if chat_id is not None:
-            chat = self._bucket(
-                self._chat_buckets, (bot_id, chat_id), cfg.chat_rate_per_s, cfg.chat_burst, at
-            )
+            group = chat_id < 0
+            rate = cfg.group_rate_per_min / 60 if group else cfg.chat_rate_per_s
+            burst = cfg.group_burst if group else cfg.chat_burst
+            chat = self._bucket(self._chat_buckets, (bot_id, chat_id), rate, burst, at)
             wait = chat.take(at)
             if wait:
                 return wait

@@ -155,8 +155,15 @@ def create_app(emulator: Emulator | None = None) -> FastAPI:
     app.router.routes.append(Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]))
     app.include_router(router)
 
-    async def on_player_error(_: Request, exc: Exception) -> Response:
+    async def on_player_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PlayerError)
+        REJECTIONS.labels("player", str(exc.status)).inc()
+        log.info(
+            "emulator_player_rejected",
+            path=request.url.path,
+            status=exc.status,
+            reason=exc.detail[:80],
+        )
         return player_error_response(exc)
 
     app.add_exception_handler(PlayerError, on_player_error)

@@ -262,6 +262,8 @@ class Emulator:
             BotApiError: 400 ``chat not found``; 403 when the user never started the bot or
                 blocked it (only when ``sending``).
         """
+        if chat_ref in (None, ""):
+            raise bad_request("chat_id is empty", reason="chat_id_empty")
         if isinstance(chat_ref, str) and chat_ref.startswith("@"):
             for chat in self.channels.values():
                 if chat.username and chat.username.lower() == chat_ref[1:].lower():
