@@ -17,6 +17,7 @@ from yabot.emotion import (
 )
 
 RESPONSE_WINDOW_S = 30 * 60.0
+MIN_RESPONSE_S = 1.0  # quicker than a person can read: a double tap or a script, not a signal
 
 
 class EmotionFeelings:
@@ -30,7 +31,7 @@ class EmotionFeelings:
         """A visit: decay, rhythm and (within a session) response time."""
         signals: list[Signal] = []
         gap = now - last_seen_at
-        if last_seen_at > 0 and 0 < gap <= RESPONSE_WINDOW_S:
+        if last_seen_at > 0 and MIN_RESPONSE_S <= gap <= RESPONSE_WINDOW_S:
             signals.append(response_time(gap))
         return update(signature, signals, now)
 
