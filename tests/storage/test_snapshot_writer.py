@@ -374,3 +374,10 @@ def test_property_the_last_submission_of_each_key_is_what_lands(
     finally:
         writer.stop(timeout=1)
         store.close()
+
+
+@pytest.mark.parametrize("uri", ["http://db", "mongodb://user:secret@", "mongodb://db:99999/"])
+def test_an_unusable_mongodb_uri_is_a_clear_error_without_the_password(uri: str) -> None:
+    with pytest.raises(ValueError, match=r"storage\.mongodb_uri is not usable") as caught:
+        open_snapshot_store(StorageSettings.model_validate({"mongodb_uri": uri}))
+    assert "secret" not in str(caught.value)

@@ -73,7 +73,10 @@ class MongoSnapshotStore:
             options["tls"] = True
             if tls_ca_file is not None:
                 options["tlsCAFile"] = str(tls_ca_file)
-        self._client: MongoClient[dict[str, Any]] = MongoClient(uri, **options)
+        try:
+            self._client: MongoClient[dict[str, Any]] = MongoClient(uri, **options)
+        except (PyMongoError, ValueError) as exc:  # the message never repeats the URI
+            raise ValueError(f"storage.mongodb_uri is not usable: {exc}") from None
         db = self._client.get_database(database, write_concern=WriteConcern(w="majority", j=True))
         self._col: Collection[dict[str, Any]] = db[collection]
 
