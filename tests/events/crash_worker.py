@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from yabot.events.breaker import CircuitBreaker
 from yabot.events.models import BesitosCredited, make_event
 from yabot.events.redis_client import redis_from_url
 from yabot.events.relay import OutboxRelay
 from yabot.observability.logging import configure_logging
+from yabot.storage.breaker import CircuitBreaker
 from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
 
 STREAM = "crash:events"
@@ -47,7 +47,7 @@ def main() -> None:
         stream=STREAM,
         batch_size=50,
         interval_s=0.01,
-        breaker=CircuitBreaker(3, 0.2),
+        breaker=CircuitBreaker("redis", failure_threshold=3, reset_s=0.2),
     )
     relay.start()
     print("ready", flush=True)

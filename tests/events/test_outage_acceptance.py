@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from private_redis import RedisServer
 
-from yabot.events.breaker import CircuitBreaker
 from yabot.events.consumer import EventConsumer
 from yabot.events.models import Event, SceneRead, make_event
 from yabot.events.redis_client import redis_from_url
 from yabot.events.relay import OutboxRelay
+from yabot.storage.breaker import CircuitBreaker
 from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
 
 USERS = 5
@@ -33,7 +33,7 @@ def test_redis_outage_of_30s_loses_nothing(tmp_path: Path, redis_server: RedisSe
         channel="acc:live",
         batch_size=100,
         interval_s=0.05,
-        breaker=CircuitBreaker(3, 0.5),
+        breaker=CircuitBreaker("redis", failure_threshold=3, reset_s=0.5),
     )
     consumer = EventConsumer(
         redis_from_url(redis_server.url, timeout_s=0.5),

@@ -10,10 +10,10 @@ from typing import Any
 from private_redis import RedisServer
 
 from yabot.config import Settings
-from yabot.events.breaker import CircuitBreaker
 from yabot.events.models import SceneRead, make_event
 from yabot.events.redis_client import redis_from_url
 from yabot.events.relay import OutboxRelay
+from yabot.storage.breaker import CircuitBreaker
 from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
 
 
@@ -31,7 +31,7 @@ def make_relay(records: RecordsDb, server: RedisServer, **kw: Any) -> OutboxRela
         "channel": "t:live",
         "batch_size": 50,
         "interval_s": 0.02,
-        "breaker": CircuitBreaker(3, 0.2),
+        "breaker": CircuitBreaker("redis", failure_threshold=3, reset_s=0.2),
     }
     options.update(kw)
     return OutboxRelay(

@@ -20,9 +20,9 @@ import redis
 
 from yabot.config import Settings
 from yabot.events import metrics
-from yabot.events.breaker import BreakerState, CircuitBreaker
 from yabot.events.redis_client import redis_from_url
 from yabot.observability.logging import get_logger
+from yabot.storage.breaker import BreakerState, CircuitBreaker
 from yabot.storage.records import RecordsDb
 
 log = get_logger(__name__)
@@ -36,7 +36,7 @@ class RelayHealth:
     """What ``OutboxRelay.health()`` reports."""
 
     redis: RedisState
-    breaker: BreakerState
+    breaker: str
     running: bool
     backlog_events: int
     backlog_bytes: int
@@ -89,7 +89,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._interval_s = interval_s
         self._retention_s = retention_s
-        self._breaker = breaker or CircuitBreaker(3, 2.0)
+        self._breaker = breaker or CircuitBreaker("redis", failure_threshold=3, reset_s=2.0)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -119,7 +119,11 @@ class OutboxRelay:
             batch_size=events.relay_batch_size,
             interval_s=events.relay_interval_s,
             retention_s=events.outbox_retention_s,
-            breaker=CircuitBreaker(events.relay_breaker_failures, events.relay_breaker_reset_s),
+            breaker=CircuitBreaker(
+                "redis",
+                failure_threshold=events.relay_breaker_failures,
+                reset_s=events.relay_breaker_reset_s,
+            ),
         )
 
     def start(self) -> None:
@@ -155,7 +159,7 @@ class OutboxRelay:
         lag = 0.0 if backlog.oldest_created_at is None else time.time() - backlog.oldest_created_at
         return RelayHealth(
             redis=self._redis_state,
-            breaker=self._breaker.state,
+            breaker=self._breaker.state.name.lower(),
             running=self._thread is not None and self._thread.is_alive(),
             backlog_events=backlog.events,
             backlog_bytes=backlog.bytes,
@@ -217,7 +221,7 @@ class OutboxRelay:
         if self._redis_state != "up":
             log.info("redis_available", stream=self._stream)
         self._redis_state = "up"
-        self._breaker.success()
+        self._breaker.record_success()
         metrics.REDIS_UP.set(1)
         metrics.EVENTS_PUBLISHED.inc(len(rows))
         self._published += len(rows)
@@ -228,13 +232,15 @@ class OutboxRelay:
         self._last_error = f"{type(exc).__name__}: {exc}"
         metrics.REDIS_UP.set(0)
         metrics.RELAY_FAILURES.inc()
-        opened = self._breaker.failure()
+        was_closed = self._breaker.state is BreakerState.CLOSED
+        self._breaker.record_failure(exc)
+        opened = was_closed and self._breaker.state is BreakerState.OPEN
         backlog = self._records.outbox_backlog_fast()
         event = log.error if opened else log.warning
         event(
             "relay_publish_failed",
             error=self._last_error,
-            breaker=self._breaker.state,
+            breaker=self._breaker.state.name.lower(),
             batch=pending,
             backlog_events=backlog.events,
             backlog_bytes=backlog.bytes,

@@ -7,7 +7,6 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from yabot.events.breaker import CircuitBreaker
 from yabot.events.models import (
     PAYLOAD_TYPES,
     BesitosCredited,
@@ -71,21 +70,3 @@ def test_registry_refuses_duplicates_and_covers_the_product_events() -> None:
         @register
         class Again(EventPayload):
             event_type = "daily.claimed"
-
-
-def test_breaker_opens_after_failures_and_probes_after_reset() -> None:
-    now = [0.0]
-    breaker = CircuitBreaker(2, 5.0, clock=lambda: now[0])
-    assert breaker.allow()
-    assert not breaker.failure()
-    assert breaker.failure()  # opened
-    assert breaker.state == "open" and not breaker.allow()
-    now[0] = 5.0
-    assert breaker.allow()
-    assert str(breaker.state) == "half_open"
-    assert not breaker.failure()  # failed probe: open again, not a new opening
-    assert not breaker.allow()
-    now[0] = 10.0
-    assert breaker.allow()
-    breaker.success()
-    assert str(breaker.state) == "closed"
