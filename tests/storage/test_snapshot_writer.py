@@ -203,6 +203,25 @@ def test_a_stale_writer_is_refused_and_observers_are_told(
     assert loaded is not None and loaded.state == b"newer elsewhere"
 
 
+def test_an_observer_that_flushes_gets_an_error_not_a_deadlock(
+    store: RecordingStore, make_writer: Callable[..., SnapshotWriter]
+) -> None:
+    writer = make_writer(store, every_s=60)
+    errors: list[BaseException] = []
+
+    def flush_from_observer(_: Sequence[Snapshot]) -> None:
+        try:
+            writer.flush(timeout=5)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    writer.on_durable(flush_from_observer)
+    writer.start()
+    writer.submit(snap("a", b"a"))
+    assert writer.flush(timeout=10)
+    assert len(errors) == 1 and "deadlock" in str(errors[0])
+
+
 def test_durable_snapshots_prune_the_inbox(
     tmp_path: Path, store: RecordingStore, make_writer: Callable[..., SnapshotWriter]
 ) -> None:

@@ -176,6 +176,8 @@ class SnapshotWriter:
             False on timeout, when one was refused (conflict, rejected) or when the writer is
             not running. Blocks: from asyncio, call it through ``loop.run_in_executor``.
         """
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("flush() from the writer thread (an observer) would deadlock")
         deadline = None if timeout is None else self._clock() + timeout
         with self._cond:
             targets = self._unsettled(keys)
