@@ -227,8 +227,8 @@ class Settings(_Section):
     security: SecuritySettings = Field(default_factory=SecuritySettings)  # type: ignore[arg-type]
     story: StorySettings = Field(default_factory=StorySettings)  # type: ignore[arg-type]
     economy: EconomySettings = Field(default_factory=EconomySettings)  # type: ignore[arg-type]
-    emotion: EmotionSettings = Field(default_factory=EmotionSettings)
-    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
+    emotion: EmotionSettings = Field(default_factory=EmotionSettings)  # type: ignore[arg-type]
+    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)  # type: ignore[arg-type]
 
 
