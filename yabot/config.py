@@ -228,8 +228,8 @@ class Settings(_Section):
     story: StorySettings = Field(default_factory=StorySettings)  # type: ignore[arg-type]
     economy: EconomySettings = Field(default_factory=EconomySettings)  # type: ignore[arg-type]
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)  # type: ignore[arg-type]
-    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
-    logging: LoggingSettings = Field(default_factory=LoggingSettings)  # type: ignore[arg-type]
+    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
 
 def _env_value(raw: str) -> Any:
