@@ -96,6 +96,11 @@ def test_chat_shows_messages_numbered_buttons_and_edits(emulator: EmulatorServer
         terminal.expect("! there is no button 9")
         terminal.type("/start")
         terminal.expect("[bot #4] echo: /start")
+        terminal.type("/invoice")
+        terminal.expect("[bot #6] Invoice: Echo VIP - A test purchase (5 XTR)")
+        terminal.expect("1) Pay")
+        terminal.type("1")
+        terminal.expect("[you paid 5 XTR]")
         terminal.type("/quit")
         terminal.expect("bye")
         assert terminal.process.wait(timeout=10) == 0
@@ -104,7 +109,16 @@ def test_chat_shows_messages_numbered_buttons_and_edits(emulator: EmulatorServer
     history = httpx.get(
         f"{emulator.url}/_emulator/chats/77/messages", params={"include_user": True}
     ).json()["messages"]
-    assert [m["text"] for m in history] == ["hola bot", "pressed: other", "/start", "echo: /start"]
+    assert [m["text"] for m in history][:4] == [
+        "hola bot",
+        "pressed: other",
+        "/start",
+        "echo: /start",
+    ]
+    payments = httpx.get(f"{emulator.url}/_emulator/payments").json()
+    assert [(p["user_id"], p["total_amount"], p["invoice_payload"]) for p in payments] == [
+        (77, 5, "echo-vip")
+    ]
 
 
 def test_chat_without_an_emulator_says_so(tmp_path: Path) -> None:

@@ -158,5 +158,17 @@ async def test_chat_page_plays_with_the_bot(emulator: EmulatorServer, page: DevT
         "[...document.querySelectorAll('.toast')].some(t => t.textContent === 'you pressed again')"
     )
 
+    await page.evaluate("""(() => {
+        document.getElementById('text').value = '/invoice';
+        document.getElementById('send').click();
+    })()""")
+    await page.wait_for("!!document.querySelector('.msg.bot button.pay')")
+    await page.evaluate("document.querySelector('.msg.bot button.pay').click()")
+    paid = await page.wait_for(
+        "[...document.querySelectorAll('.msg.user .text')].map(e => e.textContent)"
+        ".find(t => t.startsWith('✅'))"
+    )
+    assert paid == "✅ paid 5 XTR"
+
     user = httpx.get(f"{emulator.url}/_emulator/users/501").json()
     assert user["first_name"] == "Lucía" and user["language_code"] == "es"

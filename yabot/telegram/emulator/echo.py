@@ -1,7 +1,7 @@
 """A tiny polling echo bot over the plain Bot API, to try the emulator's clients without YABOT.
 
-It answers every text with ``echo: <text>`` and a button; pressing it edits that message to
-``pressed: <data>``; it accepts every checkout. Run it with
+It answers every text with ``echo: <text>`` and two buttons; pressing one edits that message to
+``pressed: <data>``; ``/invoice`` gets a 5-Star invoice, and it accepts every checkout. Run it with
 ``python -m yabot.telegram.emulator.echo http://127.0.0.1:8081 123:abc``.
 """
 
@@ -42,7 +42,18 @@ class EchoBot:
         return answer["result"]
 
     def _handle(self, client: httpx.Client, update: dict[str, Any]) -> None:
-        if "message" in update and "text" in update["message"]:
+        if update.get("message", {}).get("text") == "/invoice":
+            self.call(
+                client,
+                "sendInvoice",
+                chat_id=update["message"]["chat"]["id"],
+                title="Echo VIP",
+                description="A test purchase",
+                payload="echo-vip",
+                currency="XTR",
+                prices=[{"label": "VIP", "amount": 5}],
+            )
+        elif "message" in update and "text" in update["message"]:
             message = update["message"]
             self.call(
                 client,
