@@ -210,14 +210,23 @@ async def test_queue_limit_rejects_loudly(settings_for: Any, fake_api: Any) -> N
 
 async def test_dedupe_key_sends_once(settings_for: Any, fake_api: Any) -> None:
     fake, base = fake_api
+    results, on_result = results_collector()
     async with Sender(settings_for(base, **FAST)) as sender:
         params = {"chat_id": 1, "text": "reply to update 77"}
-        assert sender.submit("sendMessage", params, chat_id=1, dedupe_key="77:0")
-        assert not sender.submit("sendMessage", params, chat_id=1, dedupe_key="77:0")
+        key = "77:0"
+        assert sender.submit("sendMessage", params, chat_id=1, dedupe_key=key, on_result=on_result)
+        assert not sender.submit(
+            "sendMessage", params, chat_id=1, dedupe_key=key, on_result=on_result
+        )
         await wait_for_calls(sender)
-        assert not sender.submit("sendMessage", params, chat_id=1, dedupe_key="77:0")
+        assert not sender.submit(
+            "sendMessage", params, chat_id=1, dedupe_key=key, on_result=on_result
+        )
         await wait_for_calls(sender)
+        await asyncio.sleep(0.05)
     assert fake.texts(1) == ["reply to update 77"]
+    assert sorted(r is None for r, _ in results) == [False, True, True]
+    assert all(error is None for _, error in results)
 
 
 async def test_call_does_not_wait_behind_a_chat_queue(settings_for: Any, fake_api: Any) -> None:

@@ -357,8 +357,9 @@ class Sender:
             chat_id: The chat the call is paced and ordered by; None for chat-less calls.
             dedupe_key: When given, a second submit with the same key (within the remembered
                 window) is skipped.
-            on_result: Called on the event loop thread with ``(result, None)`` on success or
-                ``(None, error)`` when the call was given up; it must not block.
+            on_result: Called once, on the event loop thread, with ``(result, None)`` on
+                success, ``(None, error)`` when the call was given up, or ``(None, None)`` when
+                it was skipped as a duplicate; it must not block.
 
         Returns:
             True when queued, False when skipped as a duplicate.
@@ -377,6 +378,8 @@ class Sender:
             if dedupe_key is not None and dedupe_key in self._seen:
                 DUPLICATES.inc()
                 log.info("send_duplicate_skipped", method=method, chat_id=chat_id)
+                if on_result is not None:
+                    self._loop.call_soon_threadsafe(self._report, job, None, None)
                 return False
             if self._pending >= self._settings.send_queue_limit:
                 REJECTED.labels("overloaded").inc()
@@ -499,6 +502,10 @@ class Sender:
             self._pending -= 1
             QUEUE_DEPTH.set(self._pending)
         SEND_LATENCY.observe(time.monotonic() - job.submitted_at)
+        self._report(job, result, error)
+
+    @staticmethod
+    def _report(job: _Job, result: Any, error: Exception | None) -> None:
         if job.on_result is None:
             return
         try:
