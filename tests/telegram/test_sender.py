@@ -291,3 +291,26 @@ async def test_network_errors_are_retried_and_token_never_logged(
     assert [e["event"] for e in events].count("send_network_error") == 3
     logged = json.dumps(events, default=str)
     assert bot_token not in logged and bot_token.split(":")[1] not in logged
+
+
+async def test_a_cancelled_probe_does_not_wedge_the_breaker(
+    settings_for: Any, fake_api: Any
+) -> None:
+    fake, base = fake_api
+    fake.fail_next("*", 503, times=2)
+    settings = settings_for(
+        base, breaker_failures=2, breaker_reset_s=0.2, retry_base_s=0.01, **FAST
+    )
+    async with Sender(settings) as sender:
+        for _ in range(2):
+            with pytest.raises(TelegramApiError):
+                await sender.call("getMe", {}, max_attempts=1)
+        assert sender.breaker_open
+        fake.latency_s = 1.0
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(sender.call("getMe", {}), 0.4)  # the probe, cancelled
+        fake.latency_s = 0.0
+        sender.submit("sendMessage", {"chat_id": 3, "text": "still flows"}, chat_id=3)
+        await wait_for_calls(sender, timeout=5)
+        assert not sender.breaker_open
+    assert fake.texts(3) == ["still flows"]

@@ -192,6 +192,13 @@ class _Breaker:
             self._probe_busy = False
             self._set(_CLOSED)
 
+    def abandoned(self, probe: bool) -> None:
+        """The probe was cancelled before an answer: let another call probe."""
+        if probe and self._probe_busy:
+            self._probe_busy = False
+            self._changed.set()
+            self._changed = asyncio.Event()
+
     def failed(self, probe: bool) -> None:
         self._consecutive += 1
         if probe or self._consecutive >= self._threshold:
@@ -545,12 +552,17 @@ class Sender:
         assert self._breaker is not None
         while True:
             probe = await self._breaker.acquire()
-            if paced:
-                await self._pace(job.chat_id)
-            if self._http is None:
-                return None, SenderClosed("stopped before sending")
-            job.attempts += 1
-            answer = await self._request(job.method, job.body)
+            try:
+                if paced:
+                    await self._pace(job.chat_id)
+                if self._http is None:
+                    self._breaker.abandoned(probe)
+                    return None, SenderClosed("stopped before sending")
+                job.attempts += 1
+                answer = await self._request(job.method, job.body)
+            except asyncio.CancelledError:
+                self._breaker.abandoned(probe)
+                raise
             if answer.outcome in ("server_error", "network_error"):
                 self._breaker.failed(probe)
             else:
