@@ -499,7 +499,12 @@ class Sender:
     async def _run_lane(self, chat_id: int | None, lane: _Lane) -> None:
         while lane.jobs:
             job = lane.jobs[0]
-            result, error = await self._deliver(job, paced=True)
+            try:
+                result, error = await self._deliver(job, paced=True)
+            except Exception as exc:  # a bug must not wedge the chat's queue
+                log.exception("send_failed_unexpectedly", method=job.method, chat_id=chat_id)
+                REJECTED.labels("unexpected").inc()
+                result, error = None, SenderError(f"unexpected {type(exc).__name__}")
             lane.jobs.popleft()
             self._finish(job, result, error)
         del self._lanes[chat_id]
