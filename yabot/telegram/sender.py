@@ -57,7 +57,7 @@ RETRIES = Counter("yabot_telegram_retries_total", "Retried requests, by reason."
 RATE_LIMITED = Counter("yabot_telegram_429_total", "429 Too Many Requests answers.")
 REJECTED = Counter(
     "yabot_telegram_sender_rejected_total",
-    "Submissions refused (overloaded, closed) or calls given up (api_error, attempts).",
+    "Submissions refused (overloaded, closed) or calls given up (api_error, attempts, unexpected).",
     ["reason"],
 )
 DUPLICATES = Counter(
