@@ -149,15 +149,23 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
     return None
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def classify(word: str, language: Language) -> Modifier | tuple[Entry, float] | None:
+    """What a single folded word is: a modifier, a lexicon entry with its boost, or nothing."""
+    modifier = tables(language).modifiers.get(word)
+    if modifier is None and language == "en" and word.endswith("n't"):
+        modifier = NOT
+    return modifier if modifier is not None else lookup(word, language)
+
+
 def _phrase_at(
     words: list[str], i: int, table: LanguageTables
 ) -> tuple[int, Entry | Modifier | None]:
     """The longest phrase starting at ``words[i]``: (its length, what it is), or (0, None)."""
-    if words[i] in table.phrase_heads:
-        for length in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1):
-            found = table.phrases.get(tuple(words[i : i + length]))
-            if found is not None:
-                return length, found
+    for length in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1):
+        found = table.phrases.get(tuple(words[i : i + length]))
+        if found is not None:
+            return length, found
     return 0, None
 
 
@@ -251,6 +259,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     language = decide(spanish_minus_english(raw, words), hint)
     table = tables(language)
     emoji = emoji_table()
+    heads = table.phrase_heads
     shouting_counts = not raw.isupper()
     scorer = _Scorer()
     i = 0
@@ -274,26 +283,24 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             skip -= 1
             continue
         word = words[index]
-        span, phrase = _phrase_at(words, index, table)
+        span, phrase = _phrase_at(words, index, table) if word in heads else (0, None)
         if span:
             skip = span - 1
-        if isinstance(phrase, Modifier):
-            scorer.modifier(phrase, word)
+            meaning: Modifier | tuple[Entry, float] | None = (
+                phrase if isinstance(phrase, Modifier) else (phrase, 1.0) if phrase else None
+            )
+        else:
+            meaning = classify(word, language)
+        if isinstance(meaning, Modifier):
+            scorer.modifier(meaning, word)
             continue
-        modifier = None if span else table.modifiers.get(word)
-        if modifier is None and not span and language == "en" and word.endswith("n't"):
-            modifier = NOT
-        if modifier is not None:
-            scorer.modifier(modifier, word)
-            continue
-        found = (phrase, 1.0) if phrase is not None else lookup(word, language)
-        if found is not None:
-            boost = found[1]
+        if meaning is not None:
+            entry, boost = meaning
             original = originals[index]
             if shouting_counts and len(original) >= 3 and original.isupper():
                 boost *= SHOUT_BOOST
                 scorer.shout = True
-            scorer.entry(found[0], boost)
+            scorer.entry(entry, boost)
         scorer.word_passed()
     return _result(scorer, language, len(words))
 
