@@ -302,6 +302,7 @@ class Sender:
         self._lock = threading.Lock()
         self._pending = 0
         self._accepting = False
+        self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lanes: dict[int | None, _Lane] = {}
         self._pacers: dict[int, _Pacer] = {}
@@ -324,6 +325,7 @@ class Sender:
         self._in_flight = asyncio.Semaphore(self._max_in_flight)
         self._breaker = _Breaker(self._settings.breaker_failures, self._settings.breaker_reset_s)
         self._sweeper = asyncio.create_task(self._sweep_pacers(), name="sender-sweeper")
+        self._running = True
         with self._lock:
             self._accepting = True
         log.info("sender_started", api_base=self._settings.api_base or DEFAULT_API_BASE)
@@ -464,6 +466,7 @@ class Sender:
         deadline = time.monotonic() + drain_timeout
         while self._pending and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
+        self._running = False
         left = 0
         for lane in list(self._lanes.values()):
             if lane.task is not None:
@@ -560,7 +563,7 @@ class Sender:
             try:
                 if paced:
                     await self._pace(job.chat_id)
-                if self._http is None:
+                if not self._running:
                     self._breaker.abandoned(probe)
                     return None, SenderClosed("stopped before sending")
                 job.attempts += 1
