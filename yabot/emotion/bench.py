@@ -105,6 +105,32 @@ def signature_bytes(signature: Signature, copies: int = 1000) -> float:
     return grown / copies
 
 
+LABELS = {"pos": "positive", "neg": "negative", "neu": "neutral"}
+
+
+def accuracy() -> dict[str, Any]:
+    """Polarity and language accuracy on every labelled set under tests/emotion/data."""
+    result: dict[str, Any] = {"bench": "emotion_accuracy"}
+    for path in sorted(DATA.glob("*.tsv")):
+        language = "es" if path.stem.endswith("_es") else "en"
+        rows = [
+            line.split("\t", 1)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        affects = [analyze(text) for _, text in rows]
+        polarity = sum(
+            a.label == LABELS[label] for (label, _), a in zip(rows, affects, strict=True)
+        )
+        detected = sum(a.language == language for a in affects)
+        result[path.stem] = {
+            "messages": len(rows),
+            "polarity_accuracy": round(polarity / len(rows), 3),
+            "language_accuracy": round(detected / len(rows), 3),
+        }
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print a JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -112,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--players", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--accuracy", action="store_true", help="print lexicon accuracy only")
     args = parser.parse_args(argv)
+    if args.accuracy:
+        print(json.dumps(accuracy()))
+        return 0
 
     messages = load_messages(args.messages, args.seed)
     rng = random.Random(args.seed)
