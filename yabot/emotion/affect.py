@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from yabot.emotion.language import WORD_CACHE_SIZE, decide, spanish_minus_english
+from yabot.emotion.language import (
+    WORD_CACHE_SIZE,
+    decide,
+    spanish_minus_english,
+    trigram_log_ratios,
+)
 from yabot.emotion.lexicon import (
+    LANGUAGES,
     MAX_PHRASE_WORDS,
     Entry,
     Language,
@@ -326,3 +332,14 @@ def _result(scorer: _Scorer, language: Language, word_count: int) -> Affect:
         is_question=scorer.question,
         emoji_count=scorer.emoji_count,
     )
+
+
+def warm_up() -> None:
+    """Load the lexicons and the language model now, so no message pays for the file reads."""
+    for language in LANGUAGES:
+        tables(language)
+    emoji_table()
+    trigram_log_ratios()
+
+
+warm_up()
