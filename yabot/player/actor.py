@@ -10,6 +10,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 from actors.directory import Directory, KeyedActor
+from yabot.emotion import explain
 from yabot.observability.logging import correlation, get_logger
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.state import PlayerState
@@ -147,7 +148,7 @@ def inspect_state(state: PlayerState) -> dict[str, Any]:
             "chapter": story.chapter, "scene": story.scene, "scenes_read": story.scenes_read,
             "question": story.question, "ended": story.ended,
         },
-        "signature": state.signature,
+        "signature": explain(state.signature),
         "economy": {
             "balance": state.economy.balance, "daily_day": state.economy.daily_day,
             "daily_streak": state.economy.daily_streak, "items": list(state.economy.items),
