@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from yabot.config import EmotionSettings
 from yabot.emotion import (
     ARCHETYPES,
     ChoiceTag,
@@ -235,3 +236,12 @@ def test_updates_that_arrive_out_of_order_do_not_rewind_time() -> None:
     assert late.updated_at == signature.updated_at
     assert late.last_day == signature.last_day
     assert late.scores["poet"] > signature.scores["poet"]
+
+
+def test_the_emotion_settings_section_configures_the_model() -> None:
+    settings = EmotionSettings.model_validate({"session_gap_minutes": 5, "history_size": 2})
+    params = SignatureParams(**settings.model_dump())
+    assert params == SignatureParams(session_gap_minutes=5, history_size=2)
+    signature = play([[parse_emo_tag("#emo:poet+1")]] * 2, step=400.0)
+    resumed = update(signature, None, T0 + 1200, params)
+    assert resumed.sessions == signature.sessions + 1

@@ -1,7 +1,6 @@
 """The emotional signature: free-text affect, archetypes, mood, confidence and resonance.
 
-Typical use in the player logic (or through :class:`SignatureFeelings`, which works on the
-saved dicts)::
+Typical use in the player logic::
 
     affect = analyze(text, hint=player_language)
     signature = update(signature, [affect, response_time(seconds)], now)
@@ -22,7 +21,6 @@ What moves what (evidence per archetype decays with time and interactions; a sco
 """
 
 from yabot.emotion.affect import Affect, analyze
-from yabot.emotion.feelings import SignatureFeelings
 from yabot.emotion.language import detect_language
 from yabot.emotion.presentation import describe, explain, to_story_variables
 from yabot.emotion.signals import (
@@ -53,7 +51,6 @@ __all__ = [
     "ResponseTime",
     "Signal",
     "Signature",
-    "SignatureFeelings",
     "SignatureParams",
     "analyze",
     "describe",
