@@ -13,6 +13,7 @@ from yabot.storage.records.models import (
     AppliedEntry,
     BatchResult,
     InsufficientFunds,
+    LedgerEntry,
     RecordBatch,
     UnknownPayment,
 )
@@ -34,6 +35,19 @@ def write_batch(
     """
     now = time.time() if batch.at is None else batch.at
     result = BatchResult()
+    _write_accounts(conn, batch, now, result)
+    for entry in batch.ledger:
+        result.ledger.append(_write_ledger(conn, entry, now, result))
+    _write_purchases(conn, batch, now, result)
+    _write_logs(conn, batch, now, result)
+    size = _write_events(conn, batch.events, encoded, status, now, result)
+    return result, size
+
+
+def _write_accounts(
+    conn: sqlite3.Connection, batch: RecordBatch, now: float, result: BatchResult
+) -> None:
+    """Profiles, subscriptions and admin accounts: upserts keyed by user or username."""
     for profile in batch.profiles:
         cursor = conn.execute(
             "INSERT INTO profiles (user_id, first_name, username, language_code, role, "
@@ -56,19 +70,6 @@ def write_batch(
             ),
         )
         result.written += cursor.rowcount
-    for entry in batch.ledger:
-        result.ledger.append(
-            _write_ledger(
-                conn,
-                entry.user_id,
-                entry.amount,
-                entry.reason,
-                entry.idempotency_key,
-                entry.correlation_id,
-                now,
-                result,
-            )
-        )
     for sub in batch.subscriptions:
         cursor = conn.execute(
             "INSERT INTO subscriptions (user_id, tier, status, started_at, ends_at, source, "
@@ -81,6 +82,30 @@ def write_batch(
             (sub.user_id, sub.tier, sub.status, sub.started_at, sub.ends_at, sub.source, now),
         )
         result.written += cursor.rowcount
+    for admin in batch.admins:
+        conflict = (
+            "DO NOTHING"
+            if admin.only_if_absent
+            else (
+                "DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, "
+                "disabled = excluded.disabled"
+            )
+        )
+        _count(
+            result,
+            f"admin:{admin.username}",
+            conn.execute(
+                "INSERT INTO admins (username, password_hash, role, created_at, disabled) "
+                f"VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) {conflict}",
+                (admin.username, admin.password_hash, admin.role, now, int(admin.disabled)),
+            ),
+        )
+
+
+def _write_purchases(
+    conn: sqlite3.Connection, batch: RecordBatch, now: float, result: BatchResult
+) -> None:
+    """Payments, refunds and item unlocks, keyed by charge id and source key."""
     for pay in batch.payments:
         _count(
             result,
@@ -117,24 +142,12 @@ def write_batch(
                 (unlock.user_id, unlock.item, unlock.source_key, now),
             ),
         )
-    for admin in batch.admins:
-        conflict = (
-            "DO NOTHING"
-            if admin.only_if_absent
-            else (
-                "DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, "
-                "disabled = excluded.disabled"
-            )
-        )
-        _count(
-            result,
-            f"admin:{admin.username}",
-            conn.execute(
-                "INSERT INTO admins (username, password_hash, role, created_at, disabled) "
-                f"VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) {conflict}",
-                (admin.username, admin.password_hash, admin.role, now, int(admin.disabled)),
-            ),
-        )
+
+
+def _write_logs(
+    conn: sqlite3.Connection, batch: RecordBatch, now: float, result: BatchResult
+) -> None:
+    """Audit entries and scheduler job-run markers."""
     for audit in batch.audit:
         _count(
             result,
@@ -162,8 +175,6 @@ def write_batch(
                 (job.job_key, now),
             ),
         )
-    size = _write_events(conn, batch.events, encoded, status, now, result)
-    return result, size
 
 
 def _count(result: BatchResult, key: str, cursor: sqlite3.Cursor) -> None:
@@ -174,15 +185,9 @@ def _count(result: BatchResult, key: str, cursor: sqlite3.Cursor) -> None:
 
 
 def _write_ledger(
-    conn: sqlite3.Connection,
-    user_id: int,
-    amount: int,
-    reason: str,
-    key: str,
-    correlation_id: str | None,
-    now: float,
-    result: BatchResult,
+    conn: sqlite3.Connection, entry: LedgerEntry, now: float, result: BatchResult
 ) -> AppliedEntry:
+    user_id, amount, key = entry.user_id, entry.amount, entry.idempotency_key
     existing = conn.execute(
         "SELECT user_id, amount, balance_after FROM ledger WHERE idempotency_key = ?",
         (key,),
@@ -205,7 +210,7 @@ def _write_ledger(
     conn.execute(
         "INSERT INTO ledger (user_id, amount, reason, idempotency_key, balance_after, "
         "created_at, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (user_id, amount, reason, key, after, now, correlation_id),
+        (user_id, amount, entry.reason, key, after, now, entry.correlation_id),
     )
     conn.execute(
         "INSERT INTO wallets (user_id, balance, updated_at) VALUES (?, ?, ?) "
