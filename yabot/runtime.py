@@ -37,7 +37,7 @@ from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.events.relay import OutboxRelay
 from yabot.telegram.ingress import Overloaded
-from yabot.telegram.sender import Sender
+from yabot.telegram.sender import Sender, SenderError
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 log = get_logger(__name__)
@@ -66,6 +66,11 @@ class _ReplyTracker:
             self.finished.append(update_id)
         else:
             self.outstanding[update_id] = left
+
+    def abandon(self, update_id: int) -> None:
+        """A reply of ``update_id`` could not be queued: never mark it replied, so the next
+        activation of its player sends its replies again."""
+        self.outstanding[update_id] = 1 << 30
 
     def take(self) -> list[int]:
         taken, self.finished = self.finished, []
@@ -178,8 +183,12 @@ class Runtime:
         def on_result(_: Any, error: Exception | None) -> None:
             self._tracker.done(update_id)
 
-        sender.submit(reply.method, reply.params, chat_id=reply.chat_id,
-                      dedupe_key=dedupe_key, on_result=on_result)
+        try:
+            sender.submit(reply.method, reply.params, chat_id=reply.chat_id,
+                          dedupe_key=dedupe_key, on_result=on_result)
+        except SenderError as exc:
+            loop.call_soon_threadsafe(self._tracker.abandon, update_id)
+            log.error("runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__)
 
     def _submit_snapshot(self, state: PlayerState) -> None:
         self.writer.submit(self._snapshot(state))
