@@ -229,9 +229,9 @@ class Runtime:
         self.writer.forget(key)
 
     def _on_durable(self, snapshots: list[Snapshot]) -> None:
-        for snapshot in snapshots:
-            user_id = int(snapshot.key.split(":", 1)[1])
-            self.inbox.prune(user_id, snapshot.last_update_id)
+        self.inbox.prune_many(
+            (int(snapshot.key.split(":", 1)[1]), snapshot.last_update_id) for snapshot in snapshots
+        )
 
     async def _flush_replied(self) -> None:
         while True:
