@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import pykka
@@ -75,6 +76,18 @@ class PooledFuture(ThreadingFuture[T]):
                 self._callbacks.append(callback)
                 return
         callback(self)
+
+    def __await__(self) -> Generator[Any, None, T]:
+        """Await without blocking the event loop (pykka's own ``__await__`` calls ``get()``)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # not in asyncio: keep pykka's behaviour
+            return (yield from super().__await__())
+        from actors.bridge import wrap_future
+
+        return (yield from wrap_future(self).__await__())
+
+    __iter__ = __await__
 
     def set(self, value: Any | None = None) -> None:
         super().set(value)

@@ -88,3 +88,21 @@ async def test_wrap_future_of_threading_actor_and_derived_futures(pool: WorkerPo
     doubled = pooled.ask(21, block=False).map(lambda v: v * 2)
     assert await wrap_future(doubled) == 42
     pooled.stop()
+
+
+async def test_awaiting_a_pooled_future_directly_does_not_block_the_loop(pool: WorkerPool) -> None:
+    ref = Slow.start()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    assert await ref.ask(0.2, block=False) == 0.2
+    assert await ref.proxy().actor_urn == ref.actor_urn
+    task.cancel()
+    assert ticks >= 10, "awaiting the future blocked the event loop"
+    ref.stop()
