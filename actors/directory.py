@@ -19,6 +19,7 @@ retires the actor; the next message activates it again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -198,8 +199,6 @@ class Directory(Generic[K]):
             MailboxFull | DirectoryClosed: at once, as ``tell``.
             TimeoutError: no reply within ``timeout`` seconds.
         """
-        import asyncio
-
         return await asyncio.wait_for(wrap_future(self.ask(key, message)), timeout)
 
     # --- inspection ----------------------------------------------------------------------
