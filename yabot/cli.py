@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `yabot` command."""
+    from yabot.storage.backup import BackupError
+    from yabot.storage.migrations import SchemaTooNew
+
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except (BackupError, SchemaTooNew, ConfigError) as exc:
+        print(f"yabot {args.command}: {exc}", file=sys.stderr)
+        return 1
     return result
