@@ -1,0 +1,235 @@
+"""End-to-end benchmark: YABOT against a bare aiogram echo bot, and YABOT with many players.
+
+One run starts the emulator, YABOT (embedded storage + Redis, webhook mode, sender limits
+raised, emulator flood control off) and the bare aiogram bot, each in its own process, and
+drives both bots through the same harness (``loadtests.drive``):
+
+1. **compare**: the same users post the same number of updates, one in flight per chat, to
+   each bot's webhook; rounds alternate between the bots. Throughput = replies per second from
+   the first post to the last reply; latency = update posted -> reply accepted by the emulator.
+2. **load**: open-loop players (each acting every ``--interval`` s on average) at growing
+   player counts up to ``--players`` (10,000), on both bots: latency against load.
+3. **resident**: YABOT with ``--resident`` (100,000) player actors resident: the players of
+   step 2 played the story (/start), the rest are activated through ``/_bench/activate``;
+   RSS, then one more open-loop period at ``--players``.
+
+Prints a table per step; the last line is one JSON object with every figure.
+Run: ``scripts/bench`` (full, ~6 min) or ``scripts/bench --quick`` (< 2 min).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from loadtests.drive import SINGLE_REPLY_COMMANDS, Driver, Result
+from loadtests.stack import BARE_TOKEN, YABOT_TOKEN, Stack
+
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+class PeakRss:
+    """Samples a process's RSS every 0.2 s on a thread; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="rss")
+
+    def now(self) -> int:
+        rss = int(self.process.memory_info().rss)
+        self.peak = max(self.peak, rss)
+        return rss
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                self.now()
+            except psutil.Error:
+                return
+
+    def start(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+
+def mb(n: int) -> float:
+    return round(n / 2**20, 1)
+
+
+def text_for(n: int) -> str:
+    return SINGLE_REPLY_COMMANDS[n % 3]  # /profile, /wallet, /help
+
+
+@dataclass
+class Bots:
+    yabot: Driver
+    bare: Driver
+
+
+async def compare(bots: Bots, users: list[int], per_user: int, rounds: int) -> dict[str, Any]:
+    """Step 1: the same closed-loop load on each bot, alternating, ``rounds`` times."""
+    runs: dict[str, list[Result]] = {"yabot": [], "bare": []}
+    for name, driver in (("yabot", bots.yabot), ("bare", bots.bare)):
+        await driver.closed_loop(users, 2, text_for)  # warm-up: actors, connections
+        await driver.settle()
+    for r in range(rounds):
+        order = (("yabot", bots.yabot), ("bare", bots.bare)) if r % 2 == 0 else (
+            ("bare", bots.bare), ("yabot", bots.yabot))
+        for name, driver in order:
+            await driver.forget_replies()
+            timings = await driver.closed_loop(users, per_user, text_for)
+            result = await driver.result(timings)
+            runs[name].append(result)
+            print(f"  round {r + 1} {name:5s} {result.summary()}", flush=True)
+    out: dict[str, Any] = {}
+    for name, results in runs.items():
+        out[name] = {
+            "updates_per_s": round(statistics.median(x.throughput for x in results), 1),
+            "p50_ms": round(statistics.median(x.percentile(50) for x in results), 2),
+            "p99_ms": round(statistics.median(x.percentile(99) for x in results), 2),
+            "failures": sum(x.failures for x in results),
+            "rounds": [x.summary() for x in results],
+        }
+    out["throughput_ratio"] = round(out["yabot"]["updates_per_s"] / out["bare"]["updates_per_s"], 3)
+    return out
+
+
+async def start_players(driver: Driver, users: list[int], batch: int = 2000) -> float:
+    """Every user sends /start (the story begins; several replies each); returns seconds."""
+    began = time.monotonic()
+    for i in range(0, len(users), batch):
+        await driver.closed_loop(users[i:i + batch], 1, lambda n: "/start")
+    await driver.settle(quiet_s=1.5)
+    return time.monotonic() - began
+
+
+async def open_loop(driver: Driver, users: list[int], interval: float, duration: float) -> Result:
+    await driver.settle(quiet_s=0.5)
+    await driver.forget_replies()
+    timings = await driver.open_loop(users, interval, duration, text_for)
+    return await driver.result(timings)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    stack = Stack(mode="webhook", redis=True)
+    report: dict[str, Any] = {"command": "scripts/bench" + (" --quick" if args.quick else ""),
+                              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    try:
+        stack.start_emulator()
+        stack.start_yabot()
+        stack.start_bare()
+        rss = PeakRss(stack.pid("yabot")).start()
+        bare_rss = PeakRss(stack.pid("bare")).start()
+        yabot_id, bare_id = (int(t.split(":")[0]) for t in (YABOT_TOKEN, BARE_TOKEN))
+        async with Driver(stack.yabot_url + WEBHOOK_PATH, stack.emulator_url, yabot_id, 1) as y, \
+                Driver(stack.bare_url + WEBHOOK_PATH, stack.emulator_url, bare_id, 1) as b:
+            bots = Bots(y, b)
+            everyone = list(range(1, args.resident + 1))
+            await y.mark_started(YABOT_TOKEN, everyone)
+            await b.mark_started(BARE_TOKEN, everyone[: args.players])
+
+            print(f"== compare: {args.users} chats x {args.per_user} updates, {args.rounds} rounds", flush=True)
+            compare_users = list(range(args.resident + 1, args.resident + 1 + args.users))
+            await y.mark_started(YABOT_TOKEN, compare_users)
+            await b.mark_started(BARE_TOKEN, compare_users)
+            report["compare"] = await compare(bots, compare_users, args.per_user, args.rounds)
+            report["compare"]["yabot_peak_rss_mb"] = mb(rss.peak)
+            c = report["compare"]
+            print(f"  YABOT {c['yabot']['updates_per_s']}/s p50 {c['yabot']['p50_ms']} ms p99 "
+                  f"{c['yabot']['p99_ms']} ms | bare aiogram {c['bare']['updates_per_s']}/s p50 "
+                  f"{c['bare']['p50_ms']} ms p99 {c['bare']['p99_ms']} ms | ratio {c['throughput_ratio']} "
+                  f"| YABOT peak RSS {mb(rss.peak)} MB", flush=True)
+
+            players = everyone[: args.players]
+            seconds = await start_players(y, players)
+            report["started_players"] = {"players": len(players), "seconds": round(seconds, 1),
+                                         "rss_mb": mb(rss.now())}
+            print(f"== {len(players)} players sent /start in {seconds:.1f} s; YABOT RSS {mb(rss.now())} MB",
+                  flush=True)
+
+            print(f"== load: open loop, each player acts every {args.interval} s on average, "
+                  f"{args.duration} s per level", flush=True)
+            levels = []
+            for share in args.levels:
+                count = max(1, int(args.players * share))
+                row: dict[str, Any] = {"players": count, "offered_per_s": round(count / args.interval, 1)}
+                for name, driver in (("yabot", y), ("bare", b)):
+                    result = await open_loop(driver, players[:count], args.interval, args.duration)
+                    row[name] = result.summary()
+                row["yabot_rss_mb"] = mb(rss.now())
+                levels.append(row)
+                print(f"  {count:6d} players ({row['offered_per_s']}/s offered): YABOT p50 "
+                      f"{row['yabot']['p50_ms']} p99 {row['yabot']['p99_ms']} ms, fail {row['yabot']['failures']}"
+                      f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms | "
+                      f"YABOT RSS {row['yabot_rss_mb']} MB", flush=True)
+            report["load"] = levels
+
+            extra = args.resident - args.players
+            print(f"== resident: activating {extra} more players", flush=True)
+            activated = httpx.post(stack.yabot_url + "/_bench/activate",
+                                   json={"first": args.players + 1, "count": extra}, timeout=900).json()
+            resident = httpx.get(stack.yabot_url + "/_bench/resident", timeout=30).json()["resident"]
+            at_rest = rss.now()
+            result = await open_loop(y, players, args.interval, args.duration)
+            report["resident"] = {"resident": resident, "activate_s": round(activated["seconds"], 1),
+                                  "rss_mb": mb(at_rest), "active_players": len(players),
+                                  "load": result.summary(), "rss_after_load_mb": mb(rss.now())}
+            print(f"  {resident} resident: RSS {mb(at_rest)} MB; {len(players)} players acting: p50 "
+                  f"{result.percentile(50):.1f} p99 {result.percentile(99):.1f} ms, failures "
+                  f"{result.failures}; RSS {mb(rss.now())} MB", flush=True)
+        report["yabot_peak_rss_mb"] = mb(rss.peak)
+        report["bare_peak_rss_mb"] = mb(bare_rss.peak)
+        rss.stop()
+        bare_rss.stop()
+    finally:
+        stack.stop()
+    return report
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller and shorter (< 2 min)")
+    parser.add_argument("--users", type=int, default=200, help="chats in the comparison")
+    parser.add_argument("--per-user", type=int, default=50, help="updates per chat per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--players", type=int, default=10_000, help="players acting in the load step")
+    parser.add_argument("--interval", type=float, default=10.0, help="mean seconds between a player's actions")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per load level")
+    parser.add_argument("--levels", type=float, nargs="+", default=[0.1, 0.25, 0.5, 0.75, 1.0])
+    parser.add_argument("--resident", type=int, default=100_000)
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.users, args.per_user, args.rounds = 100, 20, 2
+        args.duration, args.levels = 12.0, [0.5, 1.0]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    report = asyncio.run(run(args))
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=1))
+    print(json.dumps(report, separators=(",", ":")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
