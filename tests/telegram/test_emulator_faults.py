@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -174,3 +175,15 @@ def test_get_updates_delivers_each_update_once_in_order(plan: list[tuple[str, in
     ids = [u["update_id"] for u in received]
     assert ids == list(range(1, len(sent) + 1))
     assert [(u["message"]["from"]["id"], u["message"]["text"]) for u in received] == sent
+
+
+def test_a_player_message_waits_briefly_for_a_starting_bot() -> None:
+    with EmulatorServer(Emulator()) as server, httpx.Client(base_url=server.url) as http:
+        http.post("/_emulator/users", json={"id": 1, "first_name": "Early"})
+        timer = threading.Timer(0.5, lambda: httpx.get(f"{server.url}/bot{TOKEN}/getMe"))
+        timer.start()
+        sent = http.post("/_emulator/users/1/messages", json={"text": "/start"})
+        timer.join()
+        assert sent.status_code == 200 and sent.json()["bot_id"] == 777
+        other = http.post("/_emulator/users/1/messages", json={"text": "x", "bot_id": 1})
+        assert other.status_code == 404

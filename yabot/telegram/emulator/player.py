@@ -152,7 +152,7 @@ async def get_user(user_id: int, request: Request) -> dict[str, Any]:
 async def send_text(user_id: int, body: TextIn, request: Request) -> dict[str, Any]:
     """The user sends a text or a command to the bot in their private chat."""
     emu = _emu(request)
-    bot = _bot(request, body.bot_id)
+    bot = await _emu(request).await_bot(body.bot_id)
     update_id, message = await emu.user_message(bot, emu.user(user_id), body.text)
     return {"update_id": update_id, "message_id": message.message_id, "bot_id": bot.id}
 
@@ -163,7 +163,7 @@ async def press(user_id: int, body: PressIn, request: Request) -> dict[str, Any]
     if body.data is None and body.text is None:
         raise PlayerError(400, "give the button's callback data or its text")
     emu = _emu(request)
-    bot = _bot(request, body.bot_id)
+    bot = await _emu(request).await_bot(body.bot_id)
     update_id, query_id = await emu.press_button(
         bot, emu.user(user_id), body.message_id, body.data, body.text
     )
@@ -189,7 +189,7 @@ async def callback_answer(
 async def pay(user_id: int, body: PayIn, request: Request) -> dict[str, Any]:
     """Pay an invoice: pre_checkout_query, then (if the bot says ok in time) the payment."""
     emu = _emu(request)
-    bot = _bot(request, body.bot_id)
+    bot = await _emu(request).await_bot(body.bot_id)
     user = emu.user(user_id)
     invoice = emu.find_invoice(bot, user, body.message_id, body.invoice_link)
     return await emu.pay(bot, user, invoice)

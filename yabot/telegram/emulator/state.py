@@ -72,6 +72,7 @@ class EmulatorConfig:
     pre_checkout_timeout_s: float = 10.0
     callback_answer_timeout_s: float = 15.0
     max_long_poll_s: float = 50.0
+    wait_for_bot_s: float = 5.0
     auto_register_tokens: bool = True
 
 
@@ -203,6 +204,13 @@ class Emulator:
         if not self.bots:
             raise PlayerError(409, "no bot has connected to the emulator yet")
         return next(iter(self.bots.values()))
+
+    async def await_bot(self, bot_id: int | None) -> BotState:
+        """Like :meth:`resolve_bot`, but give a starting bot ``wait_for_bot_s`` to connect."""
+        deadline = time.monotonic() + self.config.wait_for_bot_s
+        while bot_id is None and not self.bots and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return self.resolve_bot(bot_id)
 
     # ----- users and chats --------------------------------------------------------------
     def upsert_user(
