@@ -144,7 +144,12 @@ class ChatClient:
         )
         if result is None:
             return
-        answer = self._http.get(f"/callbacks/{result['callback_query_id']}", params={"timeout": 3})
+        try:
+            answer = self._http.get(
+                f"/callbacks/{result['callback_query_id']}", params={"timeout": 3}
+            )
+        except httpx.HTTPError:
+            return
         if answer.status_code == 200 and answer.json().get("text"):
             self.say(f"(bot) {answer.json()['text']}")
 
