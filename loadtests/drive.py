@@ -153,16 +153,24 @@ class Driver:
         async with self.http.delete(self.emulator_url + "/_bench/replies") as r:
             r.raise_for_status()
 
-    async def settle(self, quiet_s: float = 1.0, timeout: float = 300.0) -> int:
-        """Wait until no new reply arrived for ``quiet_s``; return the number of replies."""
+    async def settle(self, quiet_s: float = 1.0, timeout: float = 600.0, expect: int = 0) -> int:
+        """Wait for the bot's replies; return how many the emulator recorded.
+
+        Returns once ``expect`` replies arrived, or when none arrived for ``quiet_s`` seconds
+        (at least 5 s while fewer than ``expect`` are in), or after ``timeout``.
+        """
         deadline = time.monotonic() + timeout
-        last = -1
+        last, last_change = -1, time.monotonic()
         while time.monotonic() < deadline:
             count = sum(len(v) for v in (await self.replies()).values())
-            if count == last:
+            if expect and count >= expect:
                 return count
-            last = count
-            await asyncio.sleep(quiet_s)
+            now = time.monotonic()
+            if count != last:
+                last, last_change = count, now
+            elif now - last_change >= (max(quiet_s, 5.0) if expect else quiet_s):
+                return count
+            await asyncio.sleep(min(quiet_s, 0.5))
         return last
 
     async def closed_loop(self, users: Sequence[int], per_user: int,
@@ -211,7 +219,7 @@ class Driver:
 
     async def result(self, timings: Timings, quiet_s: float = 1.0) -> Result:
         """Wait for the replies and match them with the posts."""
-        await self.settle(quiet_s)
+        await self.settle(quiet_s, expect=timings.count)
         replies = await self.replies()
         latencies: list[float] = []
         last_reply = timings.first
