@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import pykka
 import pytest
 from actor_helpers import wait_until
 from hypothesis import HealthCheck, event, given, settings
@@ -14,7 +17,7 @@ from hypothesis import strategies as st
 
 from actors import PooledActor, WorkerPool, introspection, use_pool
 from actors.directory import Directory, KeyedActor
-from actors.supervision import Intensity, Strategy, Supervisor, stop_tree
+from actors.supervision import Intensity, Strategy, Supervisor, stop_tree, supervise
 
 PROPERTY = settings(
     max_examples=40,
@@ -203,8 +206,6 @@ def test_ten_thousand_crash_restart_cycles_leak_nothing(shared_pool: WorkerPool)
     directory = Directory(
         Crashy, load, lambda k, s: None, name="crashy", supervisor=sup, idle_timeout=None
     )
-    import logging
-
     quiet = logging.getLogger("pykka")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
@@ -220,3 +221,70 @@ def test_ten_thousand_crash_restart_cycles_leak_nothing(shared_pool: WorkerPool)
     assert stop_tree(sup, timeout=10)
     wait_until(lambda: introspection.live_count() == live_before)
     assert threading.active_count() == threads_before
+
+
+class Member(PooledActor):
+    def __init__(self, group: str, name: str) -> None:
+        super().__init__()
+        self.group = group
+        self.name = name
+
+    def on_receive(self, message: Any) -> Any:
+        if message == "crash":
+            raise RuntimeError("crash")
+        return self.name
+
+
+@PROPERTY
+@given(
+    strategy=st.sampled_from(list(Strategy)),
+    size=st.integers(min_value=1, max_value=6),
+    crashes=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=12),
+)
+def test_supervisor_restores_exactly_one_child_per_id(
+    shared_pool: WorkerPool, strategy: Strategy, size: int, crashes: list[int]
+) -> None:
+    group = f"g{time.monotonic_ns()}"
+    sup = Supervisor.start("prop", strategy, Intensity(max_restarts=10**6, backoff_base=0.0))
+    names = [f"c{i}" for i in range(size)]
+    first_refs = {n: supervise(sup, n, lambda n=n: Member.start(group, n)) for n in names}
+    supervisor = sup._actor_weakref()
+    assert supervisor is not None
+
+    def live_members() -> list[Member]:
+        actors = list(introspection._live.values())
+        return [a for a in actors if isinstance(a, Member) and a.group == group]
+
+    quiet = logging.getLogger("pykka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        for index in crashes:
+            child = supervisor._children.get(names[index % size])
+            ref = child.ref if child is not None else None
+            if ref is not None and ref.is_alive():
+                with contextlib.suppress(pykka.ActorDeadError):
+                    ref.tell("crash")
+
+        def settled() -> bool:
+            children = list(supervisor._children.values())
+            return (
+                len(children) == size
+                and all(c.ref is not None and c.ref.is_alive() for c in children)
+                and len(live_members()) == size
+            )
+
+        wait_until(settled, timeout=10)
+    finally:
+        quiet.setLevel(level)
+    members = live_members()
+    assert sorted(m.name for m in members) == names  # one live actor per child id
+    for name in names:
+        assert sup.ask("ping", timeout=5) is None  # supervisor still responsive
+        assert supervisor._children[name].ref.ask("who", timeout=5) == name  # type: ignore[union-attr]
+    if strategy is Strategy.REST_FOR_ONE:
+        first_crash = min(i % size for i in crashes)
+        for name in names[:first_crash]:
+            assert supervisor._children[name].ref is first_refs[name]
+    assert stop_tree(sup, timeout=10)
+    wait_until(lambda: not live_members())
