@@ -187,7 +187,11 @@ class Directory(Generic[K]):
         self._deliver(key, Envelope(message))
 
     def ask(self, key: K, message: Any) -> PooledFuture[Any]:
-        """Like ``tell`` but returns a future of the reply (never blocks)."""
+        """Like ``tell`` but returns a future of the reply (never blocks).
+
+        The future can be awaited on an event loop without blocking it, or ``get()`` from a
+        thread.
+        """
         future: PooledFuture[Any] = PooledFuture()
         self._deliver(key, Envelope(message, reply_to=future))
         return future
