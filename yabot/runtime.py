@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,19 +24,35 @@ from actors.bridge import wrap_future
 from actors.directory import Directory
 from actors.supervision import Intensity, Supervisor, request_stop_tree, supervise
 from yabot.config import Settings
+from yabot.events.relay import OutboxRelay
 from yabot.narrative import NarrativeEngine, StoryLibrary
 from yabot.observability.logging import get_logger
-from yabot.player.actor import Deliver, PlayerActor, PlayerEffects, Wake, apply_update
+from yabot.player.actor import (
+    Deliver,
+    PlayerActor,
+    PlayerEffects,
+    Wake,
+    apply_update,
+    refresh_mirror,
+)
 from yabot.player.feelings import EmotionFeelings
 from yabot.player.logic import PlayerLogic, Reply
+from yabot.player.messages import (
+    AdjustBesitos,
+    CallResult,
+    GrantSubscription,
+    RefundPayment,
+    RevokeSubscription,
+)
 from yabot.player.state import PlayerState
 from yabot.routing import UpdateRouter
+from yabot.scheduling import Scheduler
 from yabot.security.crypto import Encryptor, load_encryptor
 from yabot.storage.inbox import Inbox, open_inbox
 from yabot.storage.records import RecordsDb
+from yabot.storage.replies import RESENT, PendingReply, open_reply_outbox
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
-from yabot.events.relay import OutboxRelay
 from yabot.telegram.ingress import Overloaded
 from yabot.telegram.sender import Sender, SenderError
 from yabot.telegram.types import IncomingUpdate, parse_update
@@ -80,8 +97,9 @@ class _ReplyTracker:
 class Runtime:
     """Every long-lived component of one YABOT process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self._clock = clock
         storage = settings.storage
         storage.data_dir.mkdir(parents=True, exist_ok=True)
         self.records = RecordsDb.open(settings)
@@ -101,8 +119,10 @@ class Runtime:
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tracker = _ReplyTracker(self.inbox)
+        self.replies = open_reply_outbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
+        self._sent_replies: list[int] = []
         self.effects = PlayerEffects(
-            self.logic, self.records, self._send, self._submit_snapshot, 1
+            self.logic, self.records, self._send, self._submit_snapshot, 1, tell=self._tell
         )
         intensity = Intensity(runtime.restart_max, runtime.restart_period_s,
                               runtime.restart_backoff_s, runtime.restart_backoff_max_s)
@@ -116,6 +136,11 @@ class Runtime:
             supervisor=self.players_supervisor, actor_kwargs={"effects": self.effects},
         )
         self.router = UpdateRouter(self.inbox, self._deliver, self._admit)
+        if clock is not time.time:
+            self.router.clock = clock
+        self.scheduler = Scheduler(
+            settings, self.records, self._tell, self.directory.keys, self.now
+        )
         self._flusher: asyncio.Task[None] | None = None
         self.gave_up: BaseException | None = None
 
@@ -129,14 +154,17 @@ class Runtime:
         self.relay.start()
         self.directory.start_sweeper(max(1.0, min(60.0, self.settings.runtime.idle_timeout_s / 4)))
         self._flusher = asyncio.create_task(self._flush_replied())
+        await self._resend_stored_replies()
         pending = await asyncio.to_thread(self.inbox.pending_users)
         for user_id in pending:
             self.directory.tell(user_id, Wake())
+        await self.scheduler.start()
         log.info("runtime.started", recovering=len(pending), pool=self.settings.runtime.pool_size)
 
     async def stop(self) -> None:
         """Stop children first: players (saved), then writer, relay, sender."""
         timeout = self.settings.runtime.shutdown_timeout_s
+        await self.scheduler.stop()
         await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
         try:
             await asyncio.wait_for(wrap_future(request_stop_tree(self.root)), timeout * 0.2)
@@ -154,12 +182,62 @@ class Runtime:
         use_pool(None)
         self.records.close()
         self.inbox.close()
+        self.replies.close()
         self.store.close()
         log.info("runtime.stopped")
 
     def _gave_up(self, error: BaseException) -> None:
         self.gave_up = error
         log.error("runtime.root_supervisor_gave_up", error=type(error).__name__)
+
+    # ---- clock ----------------------------------------------------------------------------
+    def now(self) -> float:
+        """The time every player transition and scheduled job considers "now"."""
+        return self._clock()
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Replace the clock of ingress and scheduler (tests move time with this)."""
+        self._clock = clock
+        self.router.clock = clock
+
+    # ---- admin operations (the admin API calls these; each is a message to the actor) ----
+    async def refund(self, user_id: int, charge_id: str, who: str) -> dict[str, Any]:
+        """Refund a Stars payment (refundStarPayment); on success the subscription ends.
+
+        Returns:
+            ``{"status": "refund_requested"}`` (Telegram's answer is recorded when it comes),
+            ``"unknown_charge"`` or ``"already_refunded"``.
+        """
+        message = RefundPayment(charge_id, who, self.now())
+        result: dict[str, Any] = await self.ask_player(user_id, message)
+        return result
+
+    async def grant(
+        self, user_id: int, tier: str, days: int, who: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Grant or extend ``tier`` by ``days`` (once per ``idempotency_key``)."""
+        message = GrantSubscription(tier, days, who, idempotency_key, self.now())
+        result: dict[str, Any] = await self.ask_player(user_id, message)
+        return result
+
+    async def revoke(self, user_id: int, who: str, idempotency_key: str) -> dict[str, Any]:
+        """End the player's paid tier now and remove them from the VIP channel."""
+        result: dict[str, Any] = await self.ask_player(
+            user_id, RevokeSubscription(who, idempotency_key, self.now())
+        )
+        return result
+
+    async def adjust_besitos(
+        self, user_id: int, amount: int, reason: str, who: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Credit (> 0) or debit (< 0) besitos once per ``idempotency_key``.
+
+        Returns:
+            ``{"status": "applied", "balance": n}`` or ``{"status": "insufficient_funds", ...}``.
+        """
+        message = AdjustBesitos(amount, reason, who, idempotency_key, self.now())
+        result: dict[str, Any] = await self.ask_player(user_id, message)
+        return result
 
     # ---- ingress side -------------------------------------------------------------------
     def _admit(self) -> None:
@@ -175,13 +253,27 @@ class Runtime:
         return await self.directory.ask_async(user_id, message, timeout=wait)
 
     # ---- actor side (pool threads) ------------------------------------------------------
-    def _send(self, reply: Reply, dedupe_key: str, update_id: int) -> None:
+    def _tell(self, user_id: int, message: Any) -> None:
+        self.directory.tell(user_id, message)
+
+    def _send(self, reply: Reply, dedupe_key: str, update_id: int | None) -> None:
         sender, loop = self.sender, self.loop
         assert sender is not None and loop is not None
-        loop.call_soon_threadsafe(self._tracker.expect, update_id)
+        stored: int | None = None
+        if update_id is not None:
+            stored = self.replies.put(dedupe_key, update_id, reply.chat_id, reply.method, reply.params)
+            if stored is None:
+                return  # stored by an earlier life of this update: start-up sends it
+            loop.call_soon_threadsafe(self._tracker.expect, int(update_id))
 
-        def on_result(_: Any, error: Exception | None) -> None:
-            self._tracker.done(update_id)
+        def on_result(result: Any, error: Exception | None) -> None:
+            if update_id is not None and stored is not None:
+                self._tracker.done(update_id)
+                self._sent_replies.append(stored)
+            if reply.result_to is not None and (result is not None or error is not None):
+                user_id, tag = reply.result_to
+                failure = None if error is None else f"{type(error).__name__}: {error}"[:300]
+                self._tell(user_id, CallResult(tag, result, failure, self.now()))
 
         try:
             sender.submit(reply.method, reply.params, chat_id=reply.chat_id,
@@ -217,7 +309,7 @@ class Runtime:
             update = parse_update(raw, entry.received_at)
             state = apply_update(self.effects, state, update, replied=entry.replied)
             replayed += 1
-        state.economy.balance = self.records.balance(user_id)
+        refresh_mirror(self.records, state)
         if replayed:
             self.writer.submit(self._snapshot(state), transitions=replayed)
         return state
@@ -239,6 +331,26 @@ class Runtime:
             await self._mark_replied()
 
     async def _mark_replied(self) -> None:
+        sent, self._sent_replies = self._sent_replies, []
+        if sent:
+            await asyncio.to_thread(self.replies.done, sent)
         ids = self._tracker.take()
         if ids:
             await asyncio.to_thread(self.inbox.mark_replied_many, ids)
+
+    async def _resend_stored_replies(self) -> None:
+        """Send the replies an earlier life stored but Telegram never took, in order."""
+        assert self.sender is not None
+        waiting = await asyncio.to_thread(self.replies.pending)
+        for row in waiting:
+            self._tracker.expect(row.update_id)
+
+            def on_result(_: Any, __: Exception | None, row: PendingReply = row) -> None:
+                self._tracker.done(row.update_id)
+                self._sent_replies.append(row.id)
+
+            self.sender.submit(row.method, row.params, chat_id=row.chat_id,
+                               dedupe_key=row.dedupe_key, on_result=on_result)
+        if waiting:
+            RESENT.inc(len(waiting))
+            log.info("runtime.replies_resent", count=len(waiting))

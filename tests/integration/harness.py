@@ -118,7 +118,9 @@ class Emu:
     """The emulator on a background thread, with its player side."""
 
     def __init__(self) -> None:
-        self.emulator = Emulator(EmulatorConfig(webhook_retry_base_s=0.05), channels=[-1001000000001])
+        self.emulator = Emulator(
+            EmulatorConfig(webhook_retry_base_s=0.05), tokens=[TOKEN], channels=[-1001000000001]
+        )
         self.server = EmulatorServer(self.emulator)
         self.url = ""
         self.http = httpx.Client(timeout=30)

@@ -100,6 +100,20 @@ def _start(env: dict[str, str], api_port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("yabot run did not become healthy")
 
 
+def _wait_for_metric(api_port: int, name: str, value: float, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        text = httpx.get(f"http://127.0.0.1:{api_port}/metrics", timeout=5).text
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                seen = float(line.split()[1])
+        if seen == value:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name} stayed at {seen}")
+
+
 @pytest.mark.slow
 def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
     stream = f"yabot:test:{uuid.uuid4().hex}"
@@ -140,8 +154,8 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
             asyncio.run(players.play(webhook, time.monotonic() + rng.uniform(0.3, 1.5)))
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
-        proc = _start(env, api_port)  # the last life: recover, then stop cleanly
-        time.sleep(1.0)
+        proc = _start(env, api_port)  # the last life: recover, send what is owed, stop cleanly
+        _wait_for_metric(api_port, "yabot_replies_pending", 0.0)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
     finally:
@@ -161,7 +175,11 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
             assert state.transitions == len(ids), (user_id, state.transitions, len(ids))
             assert state.last_update_id == (max(ids) if ids else -1)
             daily_sent = any(players.texts[i] == "/daily" for i in ids)
-            assert runtime.records.balance(user_id) == (10 if daily_sent else 0)
+            movements = runtime.records.movements(user_id, 1000)
+            dailies = [m for m in movements if m.reason == "daily reward"]
+            assert len(dailies) == (1 if daily_sent else 0), "one daily reward per day, never twice"
+            assert runtime.records.balance(user_id) == sum(m.amount for m in movements)
+            assert state.economy.balance == runtime.records.balance(user_id)
     finally:
         runtime.records.close()
 
