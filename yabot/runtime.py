@@ -126,10 +126,10 @@ class Runtime:
         )
         intensity = Intensity(runtime.restart_max, runtime.restart_period_s,
                               runtime.restart_backoff_s, runtime.restart_backoff_max_s)
+        self._intensity = intensity
         self.root = Supervisor.start("root", intensity=intensity, on_give_up=self._gave_up)
         self.players_supervisor = Supervisor.start("players", intensity=intensity)
-        supervise(self.root, "players", lambda: Supervisor.start("players", intensity=intensity),
-                  ref=self.players_supervisor)
+        supervise(self.root, "players", self._restart_players_supervisor, ref=self.players_supervisor)
         self.directory: Directory[int] = Directory(
             PlayerActor, self._load, self._save, name="players",
             idle_timeout=runtime.idle_timeout_s, max_resident=runtime.max_resident,
@@ -185,6 +185,12 @@ class Runtime:
         self.replies.close()
         self.store.close()
         log.info("runtime.stopped")
+
+    def _restart_players_supervisor(self) -> pykka.ActorRef[Any]:
+        """Rebuild the players supervisor after an escalation; new activations use it."""
+        self.players_supervisor = Supervisor.start("players", intensity=self._intensity)
+        self.directory.use_supervisor(self.players_supervisor)
+        return self.players_supervisor
 
     def _gave_up(self, error: BaseException) -> None:
         self.gave_up = error
