@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,7 @@ def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
         "snapshots": HealthCheck(runtime.store.ping),
         "redis": HealthCheck(lambda: runtime.relay.health().healthy, required=False),
         "telegram_sender": HealthCheck(lambda: runtime.sender is not None and not runtime.sender.breaker_open),
+        "scheduler": HealthCheck(runtime.scheduler.healthy),
     }
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
     app.state.runtime = runtime
@@ -74,9 +76,14 @@ def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
     return app
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> int:
-    """Run until ``stop`` is set; then stop children first within the shutdown timeout."""
-    runtime = Runtime(settings)
+async def serve(
+    settings: Settings, stop: asyncio.Event, clock: Callable[[], float] = time.time
+) -> int:
+    """Run until ``stop`` is set; then stop children first within the shutdown timeout.
+
+    ``clock`` is the time of ingress and scheduler (tests pass one they can move).
+    """
+    runtime = Runtime(settings, clock=clock)
     http = httpx.AsyncClient(timeout=settings.telegram.request_timeout_s + settings.telegram.polling_timeout_s)
     await runtime.start(http=http)
     app = build_app(settings, runtime)

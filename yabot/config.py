@@ -190,6 +190,39 @@ class EmotionSettings(_Section):
     pause_after_s: float = Field(3600.0, gt=0)
 
 
+class MissionSpec(_Section):
+    """A mission (``weekly``: part of the rotating weekly pool) or an achievement (once ever).
+
+    ``kind`` is what is counted: ``scenes``, ``choices``, ``daily_claims``, ``purchases``
+    (counted events), ``daily_streak`` or ``chapter`` (reached values), or ``archetype``
+    (the signature's dominant archetype equals ``archetype``).
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    title_en: str = Field(min_length=1, max_length=80)
+    title_es: str = Field(min_length=1, max_length=80)
+    kind: Literal[
+        "scenes", "choices", "daily_claims", "purchases", "daily_streak", "chapter", "archetype"
+    ]
+    target: int = Field(1, ge=1)
+    archetype: str | None = None
+    reward: int = Field(ge=0)
+    weekly: bool = False
+
+
+class StoreItemSpec(_Section):
+    """Something the store sells: an ``item`` (kept; the story checks it with ``has_item``)
+    or a ``hint`` (shown on purchase, can be bought again)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    title_en: str = Field(min_length=1, max_length=60)
+    title_es: str = Field(min_length=1, max_length=60)
+    price: int = Field(ge=1)
+    kind: Literal["item", "hint"] = "item"
+    text_en: str = Field("", max_length=1000)
+    text_es: str = Field("", max_length=1000)
+
+
 class EconomySettings(_Section):
     """Besitos, daily rewards, missions and the store."""
 
@@ -198,6 +231,19 @@ class EconomySettings(_Section):
     daily_base_reward: int = Field(10, ge=0)
     daily_streak_bonus: int = Field(5, ge=0)
     daily_streak_cap: int = Field(7, ge=1)
+    wallet_movements: int = Field(5, ge=1, le=20)
+    weekly_missions: int = Field(2, ge=0)
+    missions: list[MissionSpec] = Field(default_factory=list)
+    store: list[StoreItemSpec] = Field(default_factory=list)
+
+
+class TierSpec(_Section):
+    """A paid tier besides ``vip``; every paid tier unlocks the VIP chapters and channel."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    title: str = Field(min_length=1, max_length=32)
+    price_stars: int = Field(ge=1, le=10000)
+    period_days: int = Field(ge=1)
 
 
 class SubscriptionSettings(_Section):
@@ -207,6 +253,10 @@ class SubscriptionSettings(_Section):
     vip_period_days: int = Field(30, ge=1)
     vip_channel_id: int = -1001000000001
     reminder_days_before: list[int] = Field(default_factory=lambda: [3, 1])
+    extra_tiers: list[TierSpec] = Field(default_factory=list)
+    vip_chapters: list[int] = Field(default_factory=lambda: [4, 5])
+    admin_user_ids: list[int] = Field(default_factory=list)
+    sweep_interval_s: float = Field(30.0, gt=0)
 
 
 class LoggingSettings(_Section):

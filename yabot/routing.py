@@ -9,6 +9,7 @@ actor's mailbox refuses is kept and redelivered, never dropped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import queue
 import threading
 from collections import deque
@@ -47,6 +48,8 @@ class UpdateRouter:
         self._inbox = inbox
         self._deliver = deliver
         self._admit = admit
+        # When set (tests that move time), it stamps every accepted update's received_at.
+        self.clock: Callable[[], float] | None = None
         self._queue: queue.SimpleQueue[
             tuple[IncomingUpdate, asyncio.Future[bool], asyncio.AbstractEventLoop] | None
         ] = queue.SimpleQueue()
@@ -69,6 +72,8 @@ class UpdateRouter:
             log.info("router.update_without_user", update_id=update.update_id, type=update.update_type)
             return True
         self._admit()
+        if self.clock is not None:
+            update = dataclasses.replace(update, received_at=self.clock())
         loop = asyncio.get_running_loop()
         done: asyncio.Future[bool] = loop.create_future()
         self._queue.put((update, done, loop))

@@ -285,7 +285,8 @@ class Runtime:
             sender.submit(reply.method, reply.params, chat_id=reply.chat_id,
                           dedupe_key=dedupe_key, on_result=on_result)
         except SenderError as exc:
-            loop.call_soon_threadsafe(self._tracker.abandon, update_id)
+            if update_id is not None:
+                loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
             log.error("runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__)
 
     def _submit_snapshot(self, state: PlayerState) -> None:

@@ -25,7 +25,8 @@ class DailyRule:
     def next_reset(self, at: float) -> float:
         """The Unix time at which the reward day containing ``at`` ends."""
         day = self.reward_day(at) + timedelta(days=1)
-        start = datetime(day.year, day.month, day.day, self.reset_hour, tzinfo=ZoneInfo(self.timezone))
+        zone = ZoneInfo(self.timezone)
+        start = datetime(day.year, day.month, day.day, self.reset_hour, tzinfo=zone)
         return start.timestamp()
 
 

@@ -13,8 +13,10 @@ from actors.directory import Directory, KeyedActor
 from yabot.emotion import explain
 from yabot.observability.logging import correlation, get_logger
 from yabot.player.logic import Outcome, PlayerLogic, Reply
+from yabot.player.messages import SystemMessage
 from yabot.player.state import PlayerState
-from yabot.storage.records import OutboxFull, RecordsDb
+from yabot.player.system import SystemLogic
+from yabot.storage.records import BatchResult, OutboxFull, RecordsDb, RecordsError
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -44,21 +46,28 @@ class Wake:
 
 
 class PlayerEffects:
-    """What a player's actor needs from the rest of the system (all thread-safe)."""
+    """What a player's actor needs from the rest of the system (all thread-safe).
+
+    ``send(reply, dedupe_key, update_id)`` submits a Bot API call (``update_id`` None for
+    calls not caused by an update); ``tell(user_id, message)`` reaches another player's actor.
+    """
 
     def __init__(
         self,
         logic: PlayerLogic,
         records: RecordsDb,
-        send: Callable[[Reply, str, int], None],
+        send: Callable[[Reply, str, int | None], None],
         snapshot: Callable[[PlayerState], None],
         snapshot_every: int,
+        tell: Callable[[int, Any], None] | None = None,
     ) -> None:
         self.logic = logic
+        self.system = SystemLogic(logic.economy, logic.vip)
         self.records = records
         self.send = send
         self.snapshot = snapshot
         self.snapshot_every = snapshot_every
+        self.tell = tell
 
 
 class PlayerActor(KeyedActor[int, PlayerState]):
@@ -77,6 +86,10 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return inspect_state(self.state)
         if isinstance(message, Wake):
             return self.state.last_update_id
+        if isinstance(message, SystemMessage):
+            self.state, result = apply_system(self.effects, self.state, message)
+            self.effects.snapshot(self.state)
+            return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
 
     def apply(self, update: IncomingUpdate, *, replay: bool, replied: bool = False) -> None:
@@ -107,17 +120,97 @@ def apply_update(effects: PlayerEffects, state: PlayerState, update: IncomingUpd
             TRANSITIONS.labels("duplicate").inc()
             return state
         try:
-            effects.records.apply(outcome.batch)
+            new_state = _record(effects, outcome, replied=replied, dedupe=str(update.update_id),
+                                update_id=update.update_id)
         except OutboxFull:
             TRANSITIONS.labels("rejected_outbox_full").inc()
             log.error("player.outbox_full", kind=update.kind)
             return state
-        if not replied:
-            for index, reply in enumerate(outcome.replies):
-                effects.send(reply, f"{update.update_id}:{index}", update.update_id)
+        except RecordsError as exc:
+            TRANSITIONS.labels("rejected_records").inc()
+            log.error("player.records_refused", kind=update.kind, error=type(exc).__name__)
+            return _failed(effects, _refreshed(effects, state), update)
         TRANSITIONS.labels("applied").inc()
         TRANSITION_SECONDS.observe(time.perf_counter() - started)
-        return outcome.state
+        return new_state
+
+
+def apply_system(
+    effects: PlayerEffects, state: PlayerState, message: SystemMessage
+) -> tuple[PlayerState, Any]:
+    """Run a non-update transition (scheduler, call result, admin request) and its effects.
+
+    Returns:
+        The new state and the transition's result (what an ``ask`` gets back). A refused
+        batch leaves the state unchanged and returns ``{"status": "refused", ...}``.
+    """
+    kind = type(message).__name__
+    with correlation(f"sys:{kind}", user_id=state.user_id):
+        try:
+            outcome = effects.system.handle(state, message)
+            new_state = _record(
+                effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None
+            )
+        except RecordsError as exc:
+            TRANSITIONS.labels("rejected_records").inc()
+            log.error("player.system_refused", message=kind, error=type(exc).__name__)
+            return _refreshed(effects, state), {"status": "refused", "error": str(exc)[:200]}
+        except Exception:
+            TRANSITIONS.labels("error").inc()
+            log.exception("player.system_failed", message=kind)
+            return state, {"status": "error"}
+    TRANSITIONS.labels("applied_system").inc()
+    return new_state, outcome.result
+
+
+def _record(
+    effects: PlayerEffects, outcome: Outcome, *, replied: bool, dedupe: str, update_id: int | None
+) -> PlayerState:
+    """Apply the outcome's records in one transaction, then send its replies and tells.
+
+    When the records DB already held the outcome's ``guard`` the work was done before (a
+    payment delivered twice, a job run again after a restart): nothing is sent again and the
+    mirror is refreshed from the records.
+    """
+    result: BatchResult = effects.records.apply(outcome.batch)
+    if outcome.guard is not None and outcome.guard in result.duplicates:
+        TRANSITIONS.labels("already_done").inc()
+        log.info("player.already_done", guard=outcome.guard)
+        outcome.result = {"status": "duplicate"}
+        return _refreshed(effects, outcome.state)
+    if any(d.startswith("ledger:") for d in result.duplicates):
+        outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
+    if not replied:
+        for index, reply in enumerate(outcome.replies):
+            effects.send(reply, f"{dedupe}:{index}", update_id)
+        if effects.tell is not None:
+            for user_id, message in outcome.tells:
+                effects.tell(user_id, message)
+    return outcome.state
+
+
+def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:
+    """``state`` with its economy and membership mirrors re-read from the records DB."""
+    fresh = PlayerState.from_bytes(state.to_bytes())
+    refresh_mirror(effects.records, fresh)
+    return fresh
+
+
+def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
+    """Overwrite the balance, items and membership mirrors with what the records DB holds."""
+    state.economy.balance = records.balance(state.user_id)
+    for item in records.items(state.user_id):
+        if item.item not in state.economy.items:
+            state.economy.items.append(item.item)
+    sub = records.subscription(state.user_id)
+    m = state.membership
+    if sub is None:
+        return
+    if sub.status == "active" and sub.ends_at is not None:
+        m.tier, m.status, m.started_at, m.ends_at = sub.tier, "active", sub.started_at, sub.ends_at
+    else:
+        m.tier, m.status, m.in_channel = "free", sub.status, False
+        m.ends_at = sub.ends_at or 0.0
 
 
 def _failed(effects: PlayerEffects, state: PlayerState, update: IncomingUpdate) -> PlayerState:
@@ -152,6 +245,12 @@ def inspect_state(state: PlayerState) -> dict[str, Any]:
         "economy": {
             "balance": state.economy.balance, "daily_day": state.economy.daily_day,
             "daily_streak": state.economy.daily_streak, "items": list(state.economy.items),
+            "counts": dict(state.economy.counts),
+            "missions_done": list(state.economy.missions_done),
         },
-        "membership": {"tier": state.membership.tier, "ends_at": state.membership.ends_at},
+        "membership": {
+            "tier": state.membership.tier, "ends_at": state.membership.ends_at,
+            "status": state.membership.status, "in_channel": state.membership.in_channel,
+            "charges": [list(c) for c in state.membership.charges],
+        },
     }

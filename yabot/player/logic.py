@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from yabot.config import Settings
-from yabot.economy.daily import DailyRule, claim
-from yabot.events.models import (
-    BesitosCredited,
-    ChoiceMade,
-    DailyClaimed,
-    Event,
-    EventPayload,
-    SceneRead,
-    UpdateProcessed,
-    make_event,
-)
+from yabot.economy.daily import DailyRule
+from yabot.economy.rules import EconomyRules
+from yabot.economy.store import BUY_PREFIX
+from yabot.events.models import ChoiceMade, SceneRead, UpdateProcessed
 from yabot.narrative import (
     InvalidChoiceError,
     NarrativeEngine,
@@ -36,32 +28,19 @@ from yabot.narrative import (
     render_turn,
 )
 from yabot.player.feelings import EmotionFeelings
+from yabot.player.outcome import Outcome, Reply, Txn
 from yabot.player.state import PlayerState
-from yabot.player.texts import format_duration, pick_language, t
-from yabot.storage.records import ItemUnlock, LedgerEntry, ProfileUpsert, RecordBatch
+from yabot.player.texts import pick_language, t
+from yabot.storage.records import ProfileUpsert
+from yabot.subscriptions.admin import COMMANDS as ADMIN_COMMANDS
+from yabot.subscriptions.admin import admin_command
+from yabot.subscriptions.roles import role_of
+from yabot.subscriptions.vip import Vip
 from yabot.telegram.types import IncomingUpdate
 
-MENU_BUTTONS = ("story", "profile", "wallet", "daily", "vip")
-RECENT_MOVEMENTS = 5
+__all__ = ["Outcome", "PlayerLogic", "Reply"]
 
-
-@dataclass(frozen=True)
-class Reply:
-    """One Bot API call the transition asks for."""
-
-    method: str
-    params: dict[str, Any]
-    chat_id: int | None
-
-
-@dataclass
-class Outcome:
-    """The new state and every effect of one update."""
-
-    state: PlayerState
-    replies: list[Reply] = field(default_factory=list)
-    batch: RecordBatch = field(default_factory=RecordBatch)
-    duplicate: bool = False
+MENU_BUTTONS = ("story", "profile", "wallet", "daily", "missions", "store", "vip")
 
 
 class PlayerLogic:
@@ -72,11 +51,8 @@ class PlayerLogic:
         self._story_id = settings.story.story
         self._engine = engine
         self._feelings = feelings
-        eco = settings.economy
-        self._daily = DailyRule(
-            eco.timezone, eco.daily_reset_hour, eco.daily_base_reward,
-            eco.daily_streak_bonus, eco.daily_streak_cap,
-        )
+        self.economy = EconomyRules(settings.economy)
+        self.vip = Vip(settings)
 
     def handle(self, state: PlayerState, update: IncomingUpdate) -> Outcome:
         """Apply ``update`` to a copy of ``state``.
@@ -106,7 +82,7 @@ class PlayerLogic:
 
     @property
     def daily_rule(self) -> DailyRule:
-        return self._daily
+        return self.economy.daily_rule
 
     @property
     def settings(self) -> Settings:
@@ -125,62 +101,22 @@ def _first_name(update: IncomingUpdate) -> str:
     return ""
 
 
-class _Run:
-    """One transition in progress."""
+class _Run(Txn):
+    """One update's transition in progress."""
 
     def __init__(self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate) -> None:
+        chat_id = update.chat_id if update.chat_id is not None else state.user_id
+        super().__init__(state, update.received_at, chat_id, f"u{update.update_id}", f"u{update.update_id}")
         self.logic = logic
-        self.state = state
         self.update = update
-        self.now = update.received_at
-        self.chat_id = update.chat_id if update.chat_id is not None else state.user_id
-        self.outcome = Outcome(state)
-        self.correlation_id = f"u{update.update_id}"
-        self._seq = 0
-
-    # ---- plumbing -------------------------------------------------------------------------
-    @property
-    def lang(self) -> str:
-        return self.state.language
-
-    def key(self, what: str) -> str:
-        self._seq += 1
-        return f"u{self.update.update_id}:{what}:{self._seq}"
-
-    def say(self, text: str, markup: dict[str, Any] | None = None) -> None:
-        params: dict[str, Any] = {"chat_id": self.chat_id, "text": text}
-        if markup is not None:
-            params["reply_markup"] = markup
-        self.outcome.replies.append(Reply("sendMessage", params, self.chat_id))
-
-    def event(self, payload: EventPayload) -> None:
-        event: Event = make_event(
-            payload,
-            user_id=self.state.user_id,
-            correlation_id=self.correlation_id,
-            occurred_at=datetime.fromtimestamp(self.now, UTC),
-            idempotency_key=self.key(payload.event_type),
-        )
-        self.outcome.batch.events.append(event)
-
-    def credit(self, amount: int, reason: str) -> None:
-        if amount <= 0:
-            return
-        eco = self.state.economy
-        eco.balance += amount
-        key = self.key("credit")
-        self.outcome.batch.ledger.append(
-            LedgerEntry(self.state.user_id, amount, reason, key, self.correlation_id)
-        )
-        self.event(BesitosCredited(amount=amount, reason=reason, balance_after=eco.balance))
-        eco.recent = ([[amount, reason, self.now], *eco.recent])[:RECENT_MOVEMENTS]
 
     def variables(self) -> dict[str, Any]:
         state = self.state
         values = self.logic.feelings.variables(state.signature)
+        role = role_of(state, self.now, self.logic.vip.admin_ids)
         values.update(
             lang=state.language,
-            is_vip=state.membership.is_vip(self.now),
+            is_vip=role != "player",
             besitos=state.economy.balance,
             inventory=list(state.economy.items),
         )
@@ -195,16 +131,20 @@ class _Run:
             state.created_at = self.now
             state.language = pick_language(update.language_code, self.logic.settings.story.default_language)
         state.signature = self.logic.feelings.on_interaction(state.signature, self.now, state.last_seen_at)
-        handler = {
+        handlers: dict[str, Callable[[], None]] = {
             "command": self.on_command,
             "message": self.on_text,
             "callback_query": self.on_callback,
-        }.get(update.kind)
+            "pre_checkout_query": lambda: self.logic.vip.pre_checkout(self, update),
+            "successful_payment": lambda: self.logic.vip.paid(self, update),
+        }
+        handler = handlers.get(update.kind)
         if handler is not None:
             handler()
 
     def finish(self) -> None:
         state, update = self.state, self.update
+        self.logic.economy.settle(self)
         state.last_update_id = update.update_id
         state.transitions += 1
         state.last_seen_at = self.now
@@ -214,17 +154,24 @@ class _Run:
     # ---- commands -------------------------------------------------------------------------
     def on_command(self) -> None:
         command = (self.update.command or "").lower()
-        actions = {
+        actions: dict[str, Callable[[], None]] = {
             "start": self.cmd_start,
             "story": self.cmd_story,
             "menu": self.cmd_menu,
             "profile": self.cmd_profile,
             "lang": self.cmd_lang,
             "help": lambda: self.say(t("help", self.lang)),
-            "wallet": self.cmd_wallet,
-            "daily": self.cmd_daily,
+            "wallet": lambda: self.logic.economy.wallet(self),
+            "daily": lambda: self.logic.economy.daily(self),
+            "missions": lambda: self.logic.economy.show_missions(self),
+            "store": lambda: self.logic.economy.show_store(self),
+            "vip": lambda: self.logic.vip.offer(self),
         }
         action = actions.get(command)
+        if action is None and command in ADMIN_COMMANDS:
+            subs = self.logic.settings.subscriptions
+            admin_command(self, command, self.update.args or "", self.logic.vip.admin_ids, subs.vip_period_days)
+            return
         if action is None:
             self.say(t("unknown_command", self.lang, command="/" + command))
             return
@@ -251,6 +198,9 @@ class _Run:
 
     def resume(self) -> None:
         story = self.state.story
+        if not self.logic.vip.may_continue(self):
+            self.logic.vip.locked(self)
+            return
         self.show(self.logic.engine.resume(story.story_id, story.ink_json() or "", self.variables()))
 
     def cmd_menu(self) -> None:
@@ -277,27 +227,6 @@ class _Run:
         if state.story.state:
             self.resume()
 
-    def cmd_wallet(self) -> None:
-        eco = self.state.economy
-        lines = [t("wallet", self.lang, balance=eco.balance)]
-        if eco.recent:
-            lines.append(t("wallet_movements", self.lang))
-            lines += [f"{'+' if amount > 0 else ''}{amount} · {reason}" for amount, reason, _ in eco.recent]
-        else:
-            lines.append(t("wallet_empty", self.lang))
-        self.say("\n".join(lines))
-
-    def cmd_daily(self) -> None:
-        eco = self.state.economy
-        result = claim(self.logic.daily_rule, eco.daily_day, eco.daily_streak, self.now)
-        if not result.granted:
-            self.say(t("daily_refused", self.lang, left=format_duration(result.seconds_left, self.lang)))
-            return
-        eco.daily_day, eco.daily_streak = result.day, result.streak
-        self.credit(result.amount, "daily reward")
-        self.event(DailyClaimed(day=result.day, streak=result.streak, reward=result.amount))
-        self.say(t("daily_granted", self.lang, amount=result.amount, streak=result.streak, balance=eco.balance))
-
     # ---- story ----------------------------------------------------------------------------
     def on_text(self) -> None:
         story = self.state.story
@@ -321,13 +250,18 @@ class _Run:
         answer: dict[str, Any] = {}
         if data.startswith("m:"):
             name = data[2:]
-            menu = {"story": self.cmd_story, "profile": self.cmd_profile, "wallet": self.cmd_wallet,
-                    "daily": self.cmd_daily, "menu": self.cmd_menu}
+            economy, vip = self.logic.economy, self.logic.vip
+            menu: dict[str, Callable[[], None]] = {"story": self.cmd_story, "profile": self.cmd_profile, "menu": self.cmd_menu,
+                    "wallet": lambda: economy.wallet(self), "daily": lambda: economy.daily(self),
+                    "missions": lambda: economy.show_missions(self), "store": lambda: economy.show_store(self),
+                    "vip": lambda: vip.offer(self)}
             action = menu.get(name)
             if action is not None:
                 action()
             else:
                 self.say(t("unknown", self.lang))
+        elif data.startswith(BUY_PREFIX):
+            self.logic.economy.buy(self, data[len(BUY_PREFIX):])
         else:
             answer = self.on_choice(data)
         if callback_id:
@@ -343,6 +277,9 @@ class _Run:
         token, index = decoded
         if token != story.token:
             return render_stale_notice(self._lang_literal())
+        if not self.logic.vip.may_continue(self):
+            self.logic.vip.locked(self)
+            return {}
         try:
             turn = self.logic.engine.choose(story.story_id, story.ink_json() or "", token, index, self.variables())
         except (StaleTurnError, InvalidChoiceError):
@@ -350,6 +287,7 @@ class _Run:
         chosen = next((c for c in story.choices_tags if c[0] == index), None)
         tags = tuple(chosen[1]) if chosen else ()
         self.event(ChoiceMade(story=story.story_id, scene=story.scene, choice_index=index, tags=list(tags)))
+        self.logic.economy.count(self, "choices")
         self.show(turn)
         return {}
 
@@ -379,12 +317,11 @@ class _Run:
         elif kind == "reward":
             self.credit(amount, "story reward")
         elif kind == "unlock":
-            if name not in state.economy.items:
-                state.economy.items.append(name)
-            self.outcome.batch.items.append(ItemUnlock(state.user_id, name, self.key("unlock")))
+            self.unlock(name)
         elif kind == "scene":
             state.story.scenes_read += 1
             self.event(SceneRead(story=state.story.story_id, scene=name))
+            self.logic.economy.count(self, "scenes")
 
     def _lang_literal(self) -> Any:
         return self.state.language if self.state.language in ("en", "es") else "en"

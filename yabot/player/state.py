@@ -49,6 +49,10 @@ class Economy:
     missions_done: list[str] = field(default_factory=list)
     recent: list[list[Any]] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
+    # lifetime counters: scenes, choices, daily_claims, purchases
+    counts: dict[str, int] = field(default_factory=dict)
+    week: str = ""  # ISO week of ``week_counts`` (e.g. "2026-W48")
+    week_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,10 +63,13 @@ class Membership:
     ends_at: float = 0.0
     reminded: list[int] = field(default_factory=list)
     in_channel: bool = False
+    started_at: float = 0.0
+    status: str = ""  # "", active, expired, refunded, revoked
+    charges: list[list[Any]] = field(default_factory=list)  # [charge_id, stars, tier, refunded]
 
     def is_vip(self, now: float) -> bool:
-        """Whether VIP is active at ``now``."""
-        return self.tier == "vip" and self.ends_at > now
+        """Whether a paid tier (every paid tier unlocks VIP) is active at ``now``."""
+        return self.tier != "free" and self.ends_at > now
 
 
 @dataclass

@@ -1,0 +1,114 @@
+"""Transitions for the actor's non-update messages (scheduler, call results, admin requests).
+
+Like :meth:`PlayerLogic.handle`, ``handle`` is pure: the clock is the message's ``at`` and every
+idempotency key derives from the message (``expire:<user>:<ends_at>``, the admin's key ...).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+
+from yabot.economy.rules import EconomyRules
+from yabot.economy.texts import tx
+from yabot.player.messages import (
+    AdjustBesitos,
+    CallResult,
+    Expire,
+    GrantSubscription,
+    RefundPayment,
+    Remind,
+    RevokeSubscription,
+    Rollover,
+    SystemMessage,
+)
+from yabot.player.outcome import Outcome, Txn
+from yabot.player.state import PlayerState
+from yabot.storage.records import AuditEntry
+from yabot.subscriptions.vip import Vip
+
+
+def _key_base(user_id: int, message: SystemMessage) -> str:
+    if isinstance(message, Expire):
+        return f"expire:{user_id}:{int(message.ends_at)}"
+    if isinstance(message, Remind):
+        return f"remind:{user_id}:{int(message.ends_at)}:{message.days}"
+    if isinstance(message, Rollover):
+        return f"rollover:{user_id}:{int(message.at)}"
+    if isinstance(message, CallResult):
+        digest = hashlib.sha256(repr((message.result, message.error)).encode()).hexdigest()[:16]
+        return f"call:{message.tag}:{digest}"[:150]
+    if isinstance(message, RefundPayment):
+        return f"refund-request:{message.charge_id}"[:150]
+    return f"admin:{user_id}:{message.key}"[:150]
+
+
+class SystemLogic:
+    """Deterministic transitions for :data:`SystemMessage`."""
+
+    def __init__(self, rules: EconomyRules, vip: Vip) -> None:
+        self.rules = rules
+        self.vip = vip
+
+    def handle(self, state: PlayerState, message: SystemMessage) -> Outcome:
+        """Apply ``message`` to a copy of ``state``."""
+        key = _key_base(state.user_id, message)
+        txn = Txn(copy.deepcopy(state), message.at, state.user_id, key, key)
+        vip = self.vip
+        if isinstance(message, Expire):
+            vip.expire(txn, message.ends_at)
+        elif isinstance(message, Remind):
+            vip.remind(txn, message.days, message.ends_at)
+        elif isinstance(message, Rollover):
+            self.rules.rollover(txn)
+        elif isinstance(message, CallResult):
+            self._call_result(txn, message)
+        elif isinstance(message, RefundPayment):
+            vip.request_refund(txn, message.charge_id, message.who)
+        elif isinstance(message, GrantSubscription):
+            vip.grant(txn, message.tier, message.days, message.who, txn.key_base)
+        elif isinstance(message, RevokeSubscription):
+            vip.revoke(txn, message.who, txn.key_base)
+        elif isinstance(message, AdjustBesitos):
+            self._adjust(txn, message)
+        self.rules.settle(txn)
+        txn.outcome.batch.at = message.at
+        return txn.outcome
+
+    def _call_result(self, txn: Txn, message: CallResult) -> None:
+        kind, _, rest = message.tag.partition(":")
+        if kind == "invite":
+            self.vip.invite_created(txn, message.result, message.error)
+        elif kind == "refund":
+            charge_id, _, who = rest.partition(":")
+            self.vip.refund_answered(txn, charge_id, who, message.error)
+
+    def _adjust(self, txn: Txn, message: AdjustBesitos) -> None:
+        eco = txn.state.economy
+        reason = message.reason or "admin adjustment"
+        key = f"{txn.key_base}:besitos"
+        if message.amount > 0:
+            txn.credit(message.amount, reason, key)
+        elif not txn.debit(-message.amount, reason, key):
+            txn.outcome.result = {"status": "insufficient_funds", "balance": eco.balance}
+            return
+        txn.outcome.batch.audit.append(
+            AuditEntry(
+                message.who,
+                "besitos.adjust",
+                str(txn.state.user_id),
+                {"amount": message.amount, "reason": reason},
+                f"adjust:{txn.key_base}"[:200],
+            )
+        )
+        txn.outcome.guard = f"ledger:{key}"
+        txn.say(
+            tx(
+                "admin_credited",
+                txn.lang,
+                amount=message.amount,
+                reason=reason,
+                balance=eco.balance,
+            )
+        )
+        txn.outcome.result = {"status": "applied", "balance": eco.balance}

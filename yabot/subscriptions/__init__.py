@@ -1,0 +1,1 @@
+"""Tiers, VIP membership paid in Telegram Stars, the private channel and roles."""
