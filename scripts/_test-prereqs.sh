@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Test prerequisites outside Python: Debian's chromium for the chat page test.
-# Installs it only when missing; if that fails the browser test skips with a reason.
+# Prerequisites of the test suite outside Python, run by scripts/test. Each block is
+# self-contained and installs only what is missing; a failure makes the tests that need it
+# skip with a reason instead of failing the run here.
 set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# narrative: inkjs (npm, pinned in package.json) compiles stories in tests/narrative.
+if [ ! -d node_modules/inkjs ] && command -v npm >/dev/null; then
+  npm ci --silent --no-audit --no-fund || echo "npm ci failed: story compile tests will skip" >&2
+fi
+
+# telegram: Debian's chromium for the chat page tests.
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing chromium for the web chat test..." >&2
