@@ -172,12 +172,14 @@ def _record(
     payment delivered twice, a job run again after a restart): nothing is sent again and the
     mirror is refreshed from the records.
     """
-    result: BatchResult = effects.records.apply(outcome.batch)
-    if outcome.guard is not None and outcome.guard in result.duplicates:
+    guard = outcome.guard
+    # Only this actor writes this player's keys, so checking first cannot race.
+    if guard is not None and effects.records.job_ran_at(guard) is not None:
         TRANSITIONS.labels("already_done").inc()
-        log.info("player.already_done", guard=outcome.guard)
+        log.info("player.already_done", guard=guard)
         outcome.result = {"status": "duplicate"}
         return _refreshed(effects, outcome.state)
+    result: BatchResult = effects.records.apply(outcome.batch)
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:

@@ -14,7 +14,7 @@ from typing import Any
 
 from yabot.events.models import BesitosCredited, BesitosDebited, Event, EventPayload, make_event
 from yabot.player.state import PlayerState
-from yabot.storage.records import ItemUnlock, LedgerEntry, RecordBatch
+from yabot.storage.records import ItemUnlock, JobRun, LedgerEntry, RecordBatch
 
 RECENT_KEPT = 20
 
@@ -37,9 +37,10 @@ class Reply:
 class Outcome:
     """The new state and every effect of one transition.
 
-    ``guard`` names a keyed record (e.g. ``payment:<charge id>``): when the records DB already
-    had it, the work was done before, so no reply is sent again. ``result`` is what an
-    ``ask`` of the actor returns; ``tells`` are messages for other players' actors.
+    ``guard`` is a ``JobRun`` key written with the work (e.g. ``payment:<charge id>``): when
+    the records DB already has it, the work was done before and nothing is written or sent
+    again. ``result`` is what an ``ask`` of the actor returns; ``tells`` are messages for
+    other players' actors.
     """
 
     state: PlayerState
@@ -137,6 +138,11 @@ class Txn:
         if item not in items:
             items.append(item)
         self.outcome.batch.items.append(ItemUnlock(self.state.user_id, item, self.key("unlock")))
+
+    def once(self, key: str) -> None:
+        """Make this transition's work happen at most once for ``key`` (see ``Outcome.guard``)."""
+        self.outcome.guard = key
+        self.outcome.batch.job_runs.append(JobRun(key))
 
     def tell(self, user_id: int, message: Any) -> None:
         """Send ``message`` to another player's actor once this transition is recorded."""

@@ -101,7 +101,7 @@ class SystemLogic:
                 f"adjust:{txn.key_base}"[:200],
             )
         )
-        txn.outcome.guard = f"ledger:{key}"
+        txn.once(txn.key_base)
         txn.say(
             tx(
                 "admin_credited",

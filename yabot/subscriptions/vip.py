@@ -26,7 +26,6 @@ from yabot.observability.logging import get_logger
 from yabot.player.outcome import Txn
 from yabot.storage.records import (
     AuditEntry,
-    JobRun,
     PaymentRecord,
     PaymentRefund,
     SubscriptionChange,
@@ -149,7 +148,7 @@ class Vip:
         txn.event(
             PaymentReceived(charge_id=charge, amount=amount, currency=update.currency or STARS)
         )
-        txn.outcome.guard = f"payment:{charge}"
+        txn.once(f"payment:{charge}")
         PAYMENTS.labels("recorded").inc()
         self.activate(txn, tier, tier.period_s, f"stars:{charge}")
 
@@ -238,8 +237,7 @@ class Vip:
             txn.outcome.result = {"status": "not_due"}
             return
         key = f"expire:{txn.state.user_id}:{int(ends_at)}"
-        txn.outcome.batch.job_runs.append(JobRun(key))
-        txn.outcome.guard = f"job:{key}"
+        txn.once(key)
         self.end(txn, "expired", "ended", "scheduler")
         txn.say(
             tx("vip_expired", txn.lang),
@@ -262,8 +260,7 @@ class Vip:
             txn.outcome.result = {"status": "not_due"}
             return
         key = f"remind:{txn.state.user_id}:{int(ends_at)}:{days}"
-        txn.outcome.batch.job_runs.append(JobRun(key))
-        txn.outcome.guard = f"job:{key}"
+        txn.once(key)
         m.reminded += [d for d in self.reminder_days if d >= days and d not in m.reminded]
         txn.say(tx("vip_reminder", txn.lang, days=days, until=self.until(ends_at)))
         txn.outcome.result = {"status": "reminded"}
@@ -315,7 +312,7 @@ class Vip:
             )
         )
         txn.event(PaymentRefunded(charge_id=charge_id, amount=entry[1], currency=STARS))
-        txn.outcome.guard = f"refund:{charge_id}"
+        txn.once(f"refund:{charge_id}")
         if txn.state.membership.tier != FREE:
             self.end(txn, "refunded", "refund", f"refund:{who}"[:100])
         txn.say(tx("vip_refunded", txn.lang, stars=entry[1]))
@@ -338,7 +335,7 @@ class Vip:
                 f"grant:{key}",
             )
         )
-        txn.outcome.guard = f"audit:grant:{key}"
+        txn.once(key)
         self.activate(txn, tier, days * DAY_S, f"admin:{who}"[:100])
 
     def revoke(self, txn: Txn, who: str, key: str) -> None:
@@ -349,6 +346,6 @@ class Vip:
         txn.outcome.batch.audit.append(
             AuditEntry(who, "subscription.revoke", str(txn.state.user_id), {}, f"revoke:{key}")
         )
-        txn.outcome.guard = f"audit:revoke:{key}"
+        txn.once(key)
         self.end(txn, "revoked", "revoked", f"admin:{who}"[:100])
         txn.say(tx("vip_revoked", txn.lang))
