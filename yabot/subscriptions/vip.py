@@ -188,7 +188,7 @@ class Vip:
                 "member_limit": 1,
                 "name": f"vip {txn.state.user_id}"[:32],
             },
-            self.channel_id,
+            txn.chat_id,  # paced and ordered with the player's chat, not as channel posts
             result_to="invite",
         )
 
@@ -215,12 +215,12 @@ class Vip:
         txn.call(
             "banChatMember",
             {"chat_id": self.channel_id, "user_id": txn.state.user_id},
-            self.channel_id,
+            txn.chat_id,  # in the player's lane: before the "VIP ended" message, not 20/min
         )
         txn.call(
             "unbanChatMember",
             {"chat_id": self.channel_id, "user_id": txn.state.user_id, "only_if_banned": True},
-            self.channel_id,
+            txn.chat_id,
         )
         m.tier, m.status, m.ends_at, m.reminded, m.in_channel = FREE, status, ends_at, [], False
         txn.outcome.result = {"tier": FREE, "status": status, "ends_at": ends_at}
