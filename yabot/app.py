@@ -84,7 +84,12 @@ async def serve(
     ``clock`` is the time of ingress and scheduler (tests pass one they can move).
     """
     runtime = Runtime(settings, clock=clock)
-    http = httpx.AsyncClient(timeout=settings.telegram.request_timeout_s + settings.telegram.polling_timeout_s)
+    # Keep-alive for every connection the sender may use at once (httpx keeps only 20 by
+    # default: past that, each call opened a new TCP connection; measured in loadtests).
+    http = httpx.AsyncClient(
+        timeout=settings.telegram.request_timeout_s + settings.telegram.polling_timeout_s,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+    )
     await runtime.start(http=http)
     app = build_app(settings, runtime)
     server = _Server(uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
