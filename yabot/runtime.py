@@ -35,6 +35,7 @@ from yabot.player.actor import (
     apply_update,
     refresh_mirror,
 )
+from yabot.emotion import SignatureParams
 from yabot.player.feelings import EmotionFeelings
 from yabot.player.logic import PlayerLogic, Reply
 from yabot.player.messages import (
@@ -58,6 +59,9 @@ from yabot.telegram.sender import Sender, SenderError
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 log = get_logger(__name__)
+
+
+SYSTEM_REPLY = -1  # the reply outbox's update id for replies no update caused
 
 
 def snapshot_key(user_id: int) -> str:
@@ -111,7 +115,8 @@ class Runtime:
         self.library = StoryLibrary(settings.story.stories_dir)
         self.library.load_all()
         self.engine = NarrativeEngine(self.library, max_message_chars=settings.story.max_message_chars)
-        self.logic = PlayerLogic(settings, self.engine, EmotionFeelings())
+        feelings = EmotionFeelings(SignatureParams(**settings.emotion.model_dump()))
+        self.logic = PlayerLogic(settings, self.engine, feelings)
         self.relay = OutboxRelay.from_settings(settings, self.records)
         runtime = settings.runtime
         self.pool = WorkerPool(runtime.pool_size, name="actors")
@@ -265,17 +270,18 @@ class Runtime:
     def _send(self, reply: Reply, dedupe_key: str, update_id: int | None) -> None:
         sender, loop = self.sender, self.loop
         assert sender is not None and loop is not None
-        stored: int | None = None
+        # Replies of non-update transitions (expiry, admin ...) are durable too, under -1.
+        owner = update_id if update_id is not None else SYSTEM_REPLY
+        stored = self.replies.put(dedupe_key, owner, reply.chat_id, reply.method, reply.params)
+        if stored is None:
+            return  # stored by an earlier life of this update: start-up sends it
         if update_id is not None:
-            stored = self.replies.put(dedupe_key, update_id, reply.chat_id, reply.method, reply.params)
-            if stored is None:
-                return  # stored by an earlier life of this update: start-up sends it
             loop.call_soon_threadsafe(self._tracker.expect, int(update_id))
 
         def on_result(result: Any, error: Exception | None) -> None:
-            if update_id is not None and stored is not None:
+            self._sent_replies.append(stored)
+            if update_id is not None:
                 self._tracker.done(update_id)
-                self._sent_replies.append(stored)
             if reply.result_to is not None and (result is not None or error is not None):
                 user_id, tag = reply.result_to
                 failure = None if error is None else f"{type(error).__name__}: {error}"[:300]
