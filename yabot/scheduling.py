@@ -130,6 +130,7 @@ class Scheduler:
         """Stop the jobs (a sweep in progress finishes its current read)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler completes its shutdown on the loop
 
     async def sweep(self) -> int:
         """Send every due expiry and reminder; return how many messages were sent."""

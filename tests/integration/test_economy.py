@@ -40,10 +40,9 @@ class Clock:
 class ClockedBot(RunningBot):
     """The whole bot, with ``clock`` as its time."""
 
-    def __init__(self, data_dir: Path, emu: Emu, clock: Clock) -> None:
-        super().__init__(
-            bot_settings(data_dir, emu.url, "polling", YABOT_SUBSCRIPTIONS__SWEEP_INTERVAL_S="0.2")
-        )
+    def __init__(self, data_dir: Path, emu: Emu, clock: Clock, **env: str) -> None:
+        env.setdefault("YABOT_SUBSCRIPTIONS__SWEEP_INTERVAL_S", "0.2")
+        super().__init__(bot_settings(data_dir, emu.url, "polling", **env))
         self.clock = clock
 
     def _run(self) -> None:
@@ -260,3 +259,49 @@ def test_expiry_while_the_bot_was_down_happens_once_after_restart(emu: Emu, tmp_
             assert sub is not None and sub.status == "expired"
         finally:
             bot.stop()
+
+
+def test_admin_grants_by_command_and_refunds_a_stars_payment_through_the_runtime(
+    emu: Emu, tmp_path: Path, clock: Clock
+) -> None:
+    settings_env = {"YABOT_SUBSCRIPTIONS__ADMIN_USER_IDS": "[699]"}
+    bot = ClockedBot(tmp_path / "data", emu, clock, **settings_env).start()
+    try:
+        admin, player, other = (
+            emu.player(699, "Boss"),
+            emu.player(604, "Ana"),
+            emu.player(605, "Eve"),
+        )
+        assert "/grant is for administrators" in other.say("/grant 605 30")[0]["text"]
+        assert "Sent /grant to player 605" in admin.say("/grant 605 7")[0]["text"]
+        other.wait_for(has("You are VIP until"))
+
+        player.say("/vip")
+        player.wait_for(lambda ms: any(m.get("invoice") for m in player.messages()))
+        paid = buy_vip(emu, player)
+        player.wait_for(has("https://t.me/+"))
+        charge = paid["telegram_payment_charge_id"]
+
+        runtime = bot.runtime()
+        refund = asyncio.run_coroutine_threadsafe(
+            runtime.refund(604, charge, "api:alice"), bot._loop
+        )
+        assert refund.result(10) == {"status": "refund_requested"}
+        player.wait_for(has("was refunded"))
+        payments = emu.http.get(f"{emu.url}/_emulator/payments", params={"user_id": 604}).json()
+        assert [p["refunded"] for p in payments] == [True]
+        assert bot.inspect(604)["membership"]["tier"] != "vip"
+        again = asyncio.run_coroutine_threadsafe(
+            runtime.refund(604, charge, "api:alice"), bot._loop
+        )
+        assert again.result(10) == {"status": "already_refunded"}
+
+        credit = runtime.adjust_besitos(604, 50, "apology", "api:alice", "idem-1")
+        assert asyncio.run_coroutine_threadsafe(credit, bot._loop).result(10)["balance"] == 50
+        repeat = runtime.adjust_besitos(604, 50, "apology", "api:alice", "idem-1")
+        assert asyncio.run_coroutine_threadsafe(repeat, bot._loop).result(10) == {
+            "status": "duplicate"
+        }
+        assert runtime.records.balance(604) == 50
+    finally:
+        bot.stop()

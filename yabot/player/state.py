@@ -65,6 +65,7 @@ class Membership:
     in_channel: bool = False
     started_at: float = 0.0
     status: str = ""  # "", active, expired, refunded, revoked
+    invite_link: str = ""  # the last channel invite handed to the player
     charges: list[list[Any]] = field(default_factory=list)  # [charge_id, stars, tier, refunded]
 
     def is_vip(self, now: float) -> bool:

@@ -79,7 +79,7 @@ class Vip:
         chapters = ", ".join(str(c) for c in sorted(self.vip_chapters))
         if m.is_vip(txn.now):
             txn.say(tx("vip_active", txn.lang, until=self.until(m.ends_at)))
-            if not m.in_channel:
+            if not m.invite_link:  # the last invite never arrived: ask for a new one
                 self._invite(txn)
         else:
             txn.say(tx("vip_offer", txn.lang, chapters=chapters))
@@ -200,6 +200,7 @@ class Vip:
             log.warning("vip.invite_failed", error=error)
             txn.say(tx("vip_invite_failed", txn.lang))
             return
+        txn.state.membership.invite_link = link
         button = {"text": "Diana ⭐", "url": link}
         txn.say(tx("vip_invite", txn.lang, link=link), {"inline_keyboard": [[button]]})
 
@@ -222,7 +223,8 @@ class Vip:
             {"chat_id": self.channel_id, "user_id": txn.state.user_id, "only_if_banned": True},
             txn.chat_id,
         )
-        m.tier, m.status, m.ends_at, m.reminded, m.in_channel = FREE, status, ends_at, [], False
+        m.tier, m.status, m.ends_at, m.reminded = FREE, status, ends_at, []
+        m.in_channel, m.invite_link = False, ""
         txn.outcome.result = {"tier": FREE, "status": status, "ends_at": ends_at}
 
     def expire(self, txn: Txn, ends_at: float) -> None:
