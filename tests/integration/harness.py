@@ -69,7 +69,7 @@ class RunningBot:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        configure_logging(self.settings.logging.level, json_logs=True)
+        configure_logging(self.settings.logging.level, json_logs=True, cache=False)
 
         async def main() -> int:
             self._stop = asyncio.Event()

@@ -21,12 +21,13 @@ def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMap
     return event_dict
 
 
-def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
+def configure_logging(level: str = "INFO", json_logs: bool = True, cache: bool = True) -> None:
     """Configure structlog (and stdlib logging) once for the process.
 
     Args:
         level: Minimum level name.
         json_logs: JSON lines when true, human-readable console output otherwise.
+        cache: Cache loggers on first use (fast); tests that reconfigure logging pass False.
     """
     renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     structlog.configure(
@@ -40,7 +41,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache,
     )
     logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(message)s")
 
