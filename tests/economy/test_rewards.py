@@ -123,3 +123,17 @@ def test_weekly_mission_counts_only_this_week(world: World) -> None:
     assert "Achievements:" in text and f"This week's missions ({week})" in text
     if "weekly_daily" in weekly_ids:
         assert "Claim your gift 3 times this week · 1/3" in text
+
+
+def test_menu_offers_every_economy_entry_and_each_button_answers(world: World) -> None:
+    world.message(7, "/menu", T0)
+    rows = world.sent[7][-1].params["reply_markup"]["inline_keyboard"]
+    data = [b["callback_data"] for row in rows for b in row]
+    assert {"m:wallet", "m:daily", "m:missions", "m:store", "m:vip"} <= set(data)
+    for step, button in enumerate(data):
+        before, answered = len(world.sent[7]), len(world.calls("answerCallbackQuery"))
+        world.press(7, button, T0 + 1 + step)
+        assert len(world.sent[7]) > before, f"{button} said something"
+        assert len(world.calls("answerCallbackQuery")) == answered + 1, f"{button} answered the press"
+    assert "Tap to buy" in " ".join(world.texts(7))
+    assert world.calls("sendInvoice"), "the VIP button offers an invoice"

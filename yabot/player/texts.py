@@ -20,14 +20,14 @@ _TEXTS: dict[str, dict[str, str]] = {
             "I am the narrator of Diana's story.\n"
             "/story - continue where you left off\n/menu - the main menu\n"
             "/profile - your emotional signature and progress\n/wallet - your besitos\n"
-            "/daily - claim today's besitos\n/store - spend besitos\n/vip - become VIP\n"
+            "/daily - claim today's besitos\n/store - spend besitos\n/missions - missions and achievements\n/vip - become VIP\n"
             "/lang - switch between English and Spanish\n/help - this help"
         ),
         "es": (
             "Soy el narrador de la historia de Diana.\n"
             "/story - continúa donde lo dejaste\n/menu - el menú principal\n"
             "/profile - tu firma emocional y tu progreso\n/wallet - tus besitos\n"
-            "/daily - reclama los besitos de hoy\n/store - gasta besitos\n/vip - hazte VIP\n"
+            "/daily - reclama los besitos de hoy\n/store - gasta besitos\n/missions - misiones y logros\n/vip - hazte VIP\n"
             "/lang - cambia entre inglés y español\n/help - esta ayuda"
         ),
     },
@@ -39,6 +39,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "menu_profile": {"en": "My profile", "es": "Mi perfil"},
     "menu_wallet": {"en": "Besitos", "es": "Besitos"},
     "menu_daily": {"en": "Daily gift", "es": "Regalo diario"},
+    "menu_missions": {"en": "Missions", "es": "Misiones"},
+    "menu_store": {"en": "Store", "es": "Tienda"},
     "menu_vip": {"en": "VIP", "es": "VIP"},
     "lang_switched": {
         "en": "From now on I will tell the story in English.",
