@@ -58,6 +58,10 @@ class ClockedBot(RunningBot):
         except BaseException as exc:  # surfaced by the test through .error
             self.error = exc
 
+    def start(self) -> ClockedBot:
+        super().start()
+        return self
+
     def runtime(self) -> Runtime:
         return next(
             o for o in gc.get_objects() if isinstance(o, Runtime) and o.settings is self.settings
