@@ -309,3 +309,33 @@ def test_admin_grants_by_command_and_refunds_a_stars_payment_through_the_runtime
         assert runtime.records.balance(604) == 50
     finally:
         bot.stop()
+
+
+def test_monthly_stars_subscription_link_and_its_renewal_extend_vip(
+    emu: Emu, tmp_path: Path, clock: Clock
+) -> None:
+    bot = ClockedBot(tmp_path / "data", emu, clock).start()
+    try:
+        player = emu.player(606, "Ana")
+        got = player.say("/vip")
+        got += player.wait_for(has("renew every 30 days"))
+        link = re.search(r"https://t\.me/\$\S+", "\n".join(texts(got)))
+        assert link is not None, "a createInvoiceLink subscription (subscription_period 2592000)"
+        r = emu.http.post(
+            f"{emu.url}/_emulator/users/606/pay", json={"invoice_link": link.group(0)}
+        )
+        paid = r.json()
+        assert paid["status"] == "paid" and paid["subscription_expiration_date"], paid
+        player.wait_for(has("You are VIP until"))
+        first_end = bot.inspect(606)["membership"]["ends_at"]
+
+        renewed = emu.http.post(
+            f"{emu.url}/_emulator/payments/{paid['telegram_payment_charge_id']}/renew"
+        )
+        renewed.raise_for_status()
+        player.wait_for(has("extended until"))
+        view = bot.inspect(606)
+        assert view["membership"]["ends_at"] == first_end + 30 * DAY
+        assert len(view["membership"]["charges"]) == 2, "each renewal is its own payment"
+    finally:
+        bot.stop()

@@ -53,6 +53,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "⭐ Your VIP is extended until {until}.",
         "es": "⭐ Tu VIP se extiende hasta el {until}.",
     },
+    "vip_subscribe": {
+        "en": "Or subscribe and let it renew every 30 days (cancel any time in Telegram): {link}",
+        "es": "O suscríbete y deja que se renueve cada 30 días (cancela cuando quieras en Telegram): {link}",
+    },
+    "vip_subscribe_button": {"en": "⭐ Subscribe monthly", "es": "⭐ Suscripción mensual"},
     "vip_invite": {
         "en": "Your personal invite to Diana's private channel (one person only): {link}",
         "es": "Tu invitación personal al canal privado de Diana (solo para ti): {link}",

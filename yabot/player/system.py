@@ -79,6 +79,8 @@ class SystemLogic:
         kind, _, rest = message.tag.partition(":")
         if kind == "invite":
             self.vip.invite_created(txn, message.result, message.error)
+        elif kind == "subscription_link":
+            self.vip.subscription_link_created(txn, message.result, message.error)
         elif kind == "refund":
             charge_id, _, who = rest.partition(":")
             self.vip.refund_answered(txn, charge_id, who, message.error)

@@ -10,6 +10,7 @@ FREE = "free"
 VIP = "vip"
 DAY_S = 86_400
 STARS = "XTR"
+SUBSCRIPTION_PERIOD_S = 2_592_000  # the only period Telegram Stars subscriptions accept
 PAYLOAD_PREFIX = "sub"
 
 

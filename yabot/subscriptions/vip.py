@@ -31,7 +31,15 @@ from yabot.storage.records import (
     SubscriptionChange,
 )
 from yabot.subscriptions.roles import allowed, role_of
-from yabot.subscriptions.tiers import DAY_S, FREE, STARS, VIP, Tier, Tiers
+from yabot.subscriptions.tiers import (
+    DAY_S,
+    FREE,
+    STARS,
+    SUBSCRIPTION_PERIOD_S,
+    VIP,
+    Tier,
+    Tiers,
+)
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -86,18 +94,25 @@ class Vip:
         for tier in self.tiers.by_id.values():
             days = f"{tier.period_days} days" if txn.lang != "es" else f"{tier.period_days} días"
             pitch = tx("vip_offer", txn.lang, chapters=chapters)
-            txn.call(
-                "sendInvoice",
-                {
-                    "chat_id": txn.chat_id,
-                    "title": tier.title,
-                    "description": f"{tier.title} · {days} · {pitch}"[:255],
-                    "payload": self.tiers.payload(tier, txn.state.user_id),
-                    "currency": STARS,
-                    "prices": [{"label": tier.title, "amount": tier.price_stars}],
-                },
-                txn.chat_id,
-            )
+            invoice = {
+                "title": tier.title,
+                "description": f"{tier.title} · {days} · {pitch}"[:255],
+                "payload": self.tiers.payload(tier, txn.state.user_id),
+                "currency": STARS,
+                "prices": [{"label": tier.title, "amount": tier.price_stars}],
+            }
+            txn.call("sendInvoice", {"chat_id": txn.chat_id, **invoice}, txn.chat_id)
+            if tier.period_s == SUBSCRIPTION_PERIOD_S:  # Telegram renews only 30-day periods
+                link = {**invoice, "subscription_period": SUBSCRIPTION_PERIOD_S}
+                txn.call("createInvoiceLink", link, txn.chat_id, result_to="subscription_link")
+
+    def subscription_link_created(self, txn: Txn, result: Any, error: str | None) -> None:
+        """The link of a monthly Stars subscription came back: offer it."""
+        if error is not None or not isinstance(result, str):
+            log.warning("vip.subscription_link_failed", error=error)
+            return
+        button = {"text": tx("vip_subscribe_button", txn.lang), "url": result}
+        txn.say(tx("vip_subscribe", txn.lang, link=result), {"inline_keyboard": [[button]]})
 
     def pre_checkout(self, txn: Txn, update: IncomingUpdate) -> None:
         """Answer a pre-checkout query: ok only for our payload, in Stars, at today's price."""
