@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe
+from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
 from yabot.observability.logging import configure_logging, get_logger
@@ -73,6 +74,7 @@ def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(webhook_router(settings, runtime.router))
     app.include_router(players_router)
+    install_operations(app, runtime)
     return app
 
 

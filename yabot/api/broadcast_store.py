@@ -1,0 +1,238 @@
+"""Broadcasts and their recipients, persisted in ``broadcasts.db`` so a restart resumes them.
+
+Each recipient row moves ``pending`` -> ``sending`` (claimed in a chunk) -> ``sent`` or
+``failed``; a row left ``sending`` by a crash goes back to ``pending`` when its broadcast
+resumes (at-least-once for at most one chunk after a crash; exactly once otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from yabot.storage.sqlite_util import LockedConnection, connect
+
+BroadcastState = Literal["running", "done", "cancelled"]
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS broadcasts (id INTEGER PRIMARY KEY, text TEXT NOT NULL, "
+    "segment TEXT NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, "
+    "sent INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, "
+    "created_by TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, "
+    "finished_at REAL, idempotency_key TEXT UNIQUE, fingerprint TEXT)",
+    "CREATE TABLE IF NOT EXISTS broadcast_recipients (broadcast_id INTEGER NOT NULL, "
+    "user_id INTEGER NOT NULL, status TEXT NOT NULL, error TEXT, "
+    "PRIMARY KEY (broadcast_id, user_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS broadcast_recipients_by_status "
+    "ON broadcast_recipients (broadcast_id, status, user_id)",
+)
+_COLUMNS = (
+    "id, text, segment, state, total, sent, failed, created_by, created_at, updated_at, "
+    "finished_at, idempotency_key, fingerprint"
+)
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A broadcast and its progress."""
+
+    id: int
+    text: str
+    segment: dict[str, Any]
+    state: BroadcastState
+    total: int
+    sent: int
+    failed: int
+    created_by: str
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    idempotency_key: str | None
+    fingerprint: str | None
+
+    @property
+    def pending(self) -> int:
+        """Recipients not yet sent to nor given up."""
+        return self.total - self.sent - self.failed
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What became of one chunk's recipients."""
+
+    sent: Sequence[int] = ()
+    failed: Sequence[tuple[int, str]] = ()
+    retry: Sequence[int] = ()
+
+
+def _broadcast(row: Sequence[Any]) -> Broadcast:
+    values = list(row)
+    values[2] = json.loads(values[2])
+    return Broadcast(*values)
+
+
+class BroadcastStore:
+    """SQLite store of broadcasts; thread-safe and blocking (call it off the event loop).
+
+    Args:
+        path: The SQLite file (created with its tables when missing).
+        busy_timeout_ms: SQLite busy timeout.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
+        with self._db.transaction() as conn:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+
+    def create(
+        self,
+        text: str,
+        segment: dict[str, Any],
+        recipients: Iterable[int],
+        created_by: str,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> tuple[Broadcast, bool]:
+        """Create a running broadcast with its recipients, in one transaction.
+
+        Returns:
+            The broadcast and True, or the one created earlier with the same
+            ``idempotency_key`` and False (nothing new is written).
+        """
+        now = time.time()
+        with self._db.transaction() as conn:
+            if idempotency_key is not None:
+                row = conn.execute(
+                    f"SELECT {_COLUMNS} FROM broadcasts WHERE idempotency_key = ?",
+                    (idempotency_key,),
+                ).fetchone()
+                if row is not None:
+                    return _broadcast(row), False
+            users = sorted(set(recipients))
+            cursor = conn.execute(
+                "INSERT INTO broadcasts (text, segment, state, total, created_by, created_at, "
+                "updated_at, finished_at, idempotency_key, fingerprint) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (text, json.dumps(segment, sort_keys=True), "running" if users else "done",
+                 len(users), created_by, now, now, None if users else now, idempotency_key,
+                 fingerprint),
+            )
+            broadcast_id = int(cursor.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO broadcast_recipients (broadcast_id, user_id, status) "
+                "VALUES (?, ?, 'pending')",
+                ((broadcast_id, user) for user in users),
+            )
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+            ).fetchone()
+        return _broadcast(row), True
+
+    def get(self, broadcast_id: int) -> Broadcast | None:
+        """Return a broadcast, or None."""
+        with self._db.use() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+            ).fetchone()
+        return _broadcast(row) if row else None
+
+    def by_key(self, idempotency_key: str) -> Broadcast | None:
+        """Return the broadcast created with ``idempotency_key``, or None."""
+        with self._db.use() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM broadcasts WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+        return _broadcast(row) if row else None
+
+    def latest(self, limit: int, state: BroadcastState | None = None) -> list[Broadcast]:
+        """Return the newest broadcasts (optionally only those in ``state``), newest first."""
+        where, params = ("WHERE state = ?", (state,)) if state else ("", ())
+        with self._db.use() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM broadcasts {where} ORDER BY id DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [_broadcast(row) for row in rows]
+
+    def running_ids(self) -> list[int]:
+        """Ids of the broadcasts still running, oldest first."""
+        with self._db.use() as conn:
+            rows = conn.execute(
+                "SELECT id FROM broadcasts WHERE state = 'running' ORDER BY id"
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def release_claims(self, broadcast_id: int) -> int:
+        """Put recipients left ``sending`` (by a crash) back to ``pending``; returns how many."""
+        with self._db.transaction() as conn:
+            return conn.execute(
+                "UPDATE broadcast_recipients SET status = 'pending' "
+                "WHERE broadcast_id = ? AND status = 'sending'",
+                (broadcast_id,),
+            ).rowcount
+
+    def claim(self, broadcast_id: int, limit: int) -> list[int]:
+        """Mark up to ``limit`` pending recipients ``sending`` (lowest user ids first)."""
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ? "
+                "AND status = 'pending' ORDER BY user_id LIMIT ?",
+                (broadcast_id, limit),
+            ).fetchall()
+            users = [int(row[0]) for row in rows]
+            conn.executemany(
+                "UPDATE broadcast_recipients SET status = 'sending' "
+                "WHERE broadcast_id = ? AND user_id = ?",
+                ((broadcast_id, user) for user in users),
+            )
+        return users
+
+    def record(self, broadcast_id: int, outcomes: Outcomes) -> None:
+        """Record a chunk's outcomes and the broadcast's counters in one transaction."""
+        with self._db.transaction() as conn:
+            sent = conn.executemany(
+                "UPDATE broadcast_recipients SET status = 'sent' "
+                "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
+                ((broadcast_id, user) for user in outcomes.sent),
+            ).rowcount
+            failed = conn.executemany(
+                "UPDATE broadcast_recipients SET status = 'failed', error = ? "
+                "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
+                ((error[:200], broadcast_id, user) for user, error in outcomes.failed),
+            ).rowcount
+            conn.executemany(
+                "UPDATE broadcast_recipients SET status = 'pending' "
+                "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
+                ((broadcast_id, user) for user in outcomes.retry),
+            )
+            conn.execute(
+                "UPDATE broadcasts SET sent = sent + ?, failed = failed + ?, updated_at = ? "
+                "WHERE id = ?",
+                (max(sent, 0), max(failed, 0), time.time(), broadcast_id),
+            )
+
+    def finish(self, broadcast_id: int, state: BroadcastState) -> Broadcast | None:
+        """Move a running broadcast to ``state`` (done or cancelled); returns it after."""
+        now = time.time()
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE broadcasts SET state = ?, finished_at = ?, updated_at = ? "
+                "WHERE id = ? AND state = 'running'",
+                (state, now, now, broadcast_id),
+            )
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+            ).fetchone()
+        return _broadcast(row) if row else None
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+__all__ = ["Broadcast", "BroadcastState", "BroadcastStore", "Outcomes"]
