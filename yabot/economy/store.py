@@ -61,12 +61,14 @@ class Store:
         lang = txn.lang
         if item is None:
             PURCHASES.labels("unknown_item").inc()
+            log.info("store.unknown_item")
             txn.say(tx("store_unknown", lang))
             return False
         title = self.title(item, lang)
         eco = txn.state.economy
         if item.kind == "item" and item.id in eco.items:
             PURCHASES.labels("already_owned").inc()
+            log.info("store.already_owned", item=item.id)
             txn.say(tx("store_owned", lang, title=title))
             return False
         if not txn.debit(item.price, f"store: {item.id}"):

@@ -9,8 +9,11 @@ from __future__ import annotations
 import copy
 import hashlib
 
+from prometheus_client import Counter
+
 from yabot.economy.rules import EconomyRules
 from yabot.economy.texts import tx
+from yabot.observability.logging import get_logger
 from yabot.player.messages import (
     AdjustBesitos,
     CallResult,
@@ -26,6 +29,11 @@ from yabot.player.outcome import Outcome, Txn
 from yabot.player.state import PlayerState
 from yabot.storage.records import AuditEntry
 from yabot.subscriptions.vip import Vip
+
+log = get_logger(__name__)
+ADJUST_REFUSED = Counter(
+    "yabot_besitos_debit_refused_total", "Admin debits refused: balance too small"
+)
 
 
 def _key_base(user_id: int, message: SystemMessage) -> str:
@@ -93,6 +101,8 @@ class SystemLogic:
             txn.credit(message.amount, reason, key)
         elif not txn.debit(-message.amount, reason, key):
             txn.outcome.result = {"status": "insufficient_funds", "balance": eco.balance}
+            ADJUST_REFUSED.inc()
+            log.warning("besitos.debit_refused", amount=message.amount, balance=eco.balance)
             return
         txn.outcome.batch.audit.append(
             AuditEntry(

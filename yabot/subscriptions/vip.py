@@ -77,6 +77,7 @@ class Vip:
 
     def locked(self, txn: Txn) -> None:
         """Tell the player the VIP chapter is locked, with the VIP button."""
+        log.info("vip.chapter_locked", chapter=txn.state.story.chapter)
         button = {"text": tx("vip_button", txn.lang), "callback_data": VIP_CALLBACK}
         txn.say(tx("vip_locked", txn.lang), {"inline_keyboard": [[button]]})
 
