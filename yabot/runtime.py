@@ -219,7 +219,10 @@ class Runtime:
             ``{"status": "refund_requested"}`` (Telegram's answer is recorded when it comes),
             ``"unknown_charge"`` or ``"already_refunded"``.
         """
-        message = RefundPayment(charge_id, who, self.now())
+        payment = await asyncio.to_thread(self.records.payment, charge_id)
+        paid = payment is not None and payment.user_id == user_id and payment.status == "paid"
+        stars = payment.amount if paid and payment is not None else 0
+        message = RefundPayment(charge_id, who, self.now(), stars)
         result: dict[str, Any] = await self.ask_player(user_id, message)
         return result
 

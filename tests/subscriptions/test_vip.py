@@ -210,3 +210,17 @@ def test_admins_pass_vip_gates_and_players_do_not(world: World) -> None:
     world.press(22, f"c:{state.story.token}:{state.story.choices_tags[0][0]}", T0 + 2)
     assert "This chapter is for VIP members" in world.texts(22)[-1], "a choice is refused too"
     assert world.state(22).story.token == state.story.token, "the story did not move"
+
+
+def test_refund_of_a_recorded_payment_the_mirror_lost(world: World) -> None:
+    user = 23
+    buy_vip(world, user)
+    world.state(user).membership.charges = []
+    assert world.system(user, RefundPayment("ch1", "admin", T0 + 5)) == {"status": "unknown_charge"}
+    requested = world.system(user, RefundPayment("ch1", "admin", T0 + 5, recorded_stars=250))
+    assert requested == {"status": "refund_requested"}
+    call = world.calls("refundStarPayment")[-1]
+    assert call.result_to is not None
+    world.system(user, CallResult(call.result_to[1], True, None, T0 + 6))
+    assert world.records.payment("ch1").status == "refunded"  # type: ignore[union-attr]
+    assert not world.state(user).membership.is_vip(T0 + 7)

@@ -44,11 +44,16 @@ class CallResult:
 
 @dataclass(frozen=True)
 class RefundPayment:
-    """An admin asks to refund ``charge_id`` (refundStarPayment), which ends the subscription."""
+    """An admin asks to refund ``charge_id`` (refundStarPayment), which ends the subscription.
+
+    ``recorded_stars`` is the amount of the payment as the records DB holds it (0 when not
+    looked up), so a mirror that lost the charge can still refund it.
+    """
 
     charge_id: str
     who: str
     at: float
+    recorded_stars: int = 0
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class SystemLogic:
         elif isinstance(message, CallResult):
             self._call_result(txn, message)
         elif isinstance(message, RefundPayment):
-            vip.request_refund(txn, message.charge_id, message.who)
+            vip.request_refund(txn, message.charge_id, message.who, message.recorded_stars)
         elif isinstance(message, GrantSubscription):
             vip.grant(txn, message.tier, message.days, message.who, txn.key_base)
         elif isinstance(message, RevokeSubscription):

@@ -284,9 +284,13 @@ class Vip:
         txn.outcome.result = {"status": "reminded"}
 
     # ---- admin -----------------------------------------------------------------------------
-    def request_refund(self, txn: Txn, charge_id: str, who: str) -> None:
+    def request_refund(self, txn: Txn, charge_id: str, who: str, recorded_stars: int = 0) -> None:
         """Ask Telegram to refund ``charge_id``; the answer comes back as a call result."""
-        entry = next((e for e in txn.state.membership.charges if e[0] == charge_id), None)
+        charges = txn.state.membership.charges
+        entry = next((e for e in charges if e[0] == charge_id), None)
+        if entry is None and recorded_stars > 0:  # recorded, but the mirror lost it
+            entry = [charge_id, recorded_stars, txn.state.membership.tier, False]
+            charges.append(entry)
         if entry is None:
             txn.outcome.result = {"status": "unknown_charge"}
             return
