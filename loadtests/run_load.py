@@ -11,7 +11,10 @@ import csv
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+
+import psutil
 
 from loadtests.stack import ROOT, Stack
 
@@ -25,6 +28,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis", action="store_true", help="relay events to the Redis at 127.0.0.1:6379")
     parser.add_argument("--reports", type=Path, default=ROOT / "loadtests" / "reports")
     parser.add_argument("--name", default=None, help="report file prefix (default run_<mode>_<players>)")
+    parser.add_argument("--yabot-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for YABOT (repeatable), e.g. YABOT_RUNTIME__POOL_SIZE=8")
     parser.add_argument("--processes", type=int, default=1, help="locust worker processes (-1: one per core)")
     return parser.parse_args(argv)
 
@@ -38,12 +43,49 @@ def failures(stats_csv: Path) -> tuple[int, int]:
     return 0, 0
 
 
+class CpuWatch:
+    """Average CPU (in cores) and peak RSS of each process of the run, sampled every 2 s."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.samples: dict[str, list[float]] = {name: [] for name in pids}
+        self.peak_rss: dict[str, int] = dict.fromkeys(pids, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def add(self, name: str, pid: int) -> None:
+        self.procs[name] = psutil.Process(pid)
+        self.samples[name] = []
+        self.peak_rss[name] = 0
+
+    def _run(self) -> None:
+        for proc in list(self.procs.values()):
+            proc.cpu_percent()
+        while not self._stop.wait(2.0):
+            for name, proc in list(self.procs.items()):
+                try:
+                    self.samples[name].append(proc.cpu_percent() / 100)
+                    self.peak_rss[name] = max(self.peak_rss[name], proc.memory_info().rss)
+                except psutil.Error:
+                    continue
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join(3)
+        parts = []
+        for name, values in self.samples.items():
+            busy = [v for v in values if v > 0.05] or [0.0]
+            parts.append(f"{name} {sum(busy) / len(busy):.2f} cores, peak RSS {self.peak_rss[name] / 2**20:.0f} MB")
+        return "; ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     name = args.name or f"run_{args.mode}_{args.players}"
     args.reports.mkdir(parents=True, exist_ok=True)
     spawn = args.spawn_rate or max(10.0, args.players / 20)
-    stack = Stack(mode=args.mode, redis=args.redis)
+    stack = Stack(mode=args.mode, redis=args.redis, extra_env=dict(kv.split("=", 1) for kv in args.yabot_env))
     try:
         emulator = stack.start_emulator()
         stack.start_yabot()
@@ -55,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.processes != 1:
             command += ["--processes", str(args.processes)]
         print("$ " + " ".join(command), flush=True)
-        subprocess.run(command, cwd=ROOT, env=dict(os.environ), check=False)
+        watch = CpuWatch({"yabot": stack.pid("yabot"), "emulator": stack.pid("emulator")})
+        locust = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+        watch.add("locust", locust.pid)
+        locust.wait()
+        print(f"while loaded (average over busy 2 s samples): {watch.stop()}", flush=True)
     finally:
         stack.stop()
     total, failed = failures(args.reports / f"{name}_stats.csv")
