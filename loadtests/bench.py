@@ -9,12 +9,14 @@ drives both bots through the same harness (``loadtests.drive``):
    the first post to the last reply; latency = update posted -> reply accepted by the emulator.
 2. **load**: open-loop players (each acting every ``--interval`` s on average) at growing
    player counts up to ``--players`` (10,000), on both bots: latency against load.
-3. **resident**: YABOT with ``--resident`` (100,000) player actors resident: the players of
-   step 2 played the story (/start), the rest are activated through ``/_bench/activate``;
-   RSS, then one more open-loop period at ``--players``.
+   Before it, ``--story-players`` players send /start (the story begins: several replies each)
+   to measure what a player who began the story adds to RSS; the other players are
+   activated through ``/_bench/activate`` (a fresh player state each).
+3. **resident**: YABOT with ``--resident`` (100,000) player actors resident (activated through
+   ``/_bench/activate``); RSS, then one more open-loop period at ``--players``.
 
 Prints a table per step; the last line is one JSON object with every figure.
-Run: ``scripts/bench`` (full, ~6 min) or ``scripts/bench --quick`` (< 2 min).
+Run: ``scripts/bench`` (full, ~10 min) or ``scripts/bench --quick`` (< 2 min).
 """
 
 from __future__ import annotations
@@ -156,12 +158,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"{c['bare']['p50_ms']} ms p99 {c['bare']['p99_ms']} ms | ratio {c['throughput_ratio']} "
                   f"| YABOT peak RSS {mb(rss.peak)} MB", flush=True)
 
+            storied = everyone[: args.story_players]
+            before = rss.now()
+            seconds = await start_players(y, storied)
+            after = rss.now()
+            report["story_players"] = {"players": len(storied), "seconds": round(seconds, 1),
+                                       "rss_before_mb": mb(before), "rss_after_mb": mb(after),
+                                       "kb_per_player": round((after - before) / 1024 / len(storied), 1)}
+            print(f"== {len(storied)} players sent /start in {seconds:.1f} s; YABOT RSS {mb(before)} -> "
+                  f"{mb(after)} MB ({report['story_players']['kb_per_player']} KB per player)", flush=True)
             players = everyone[: args.players]
-            seconds = await start_players(y, players)
-            report["started_players"] = {"players": len(players), "seconds": round(seconds, 1),
-                                         "rss_mb": mb(rss.now())}
-            print(f"== {len(players)} players sent /start in {seconds:.1f} s; YABOT RSS {mb(rss.now())} MB",
-                  flush=True)
+            httpx.post(stack.yabot_url + "/_bench/activate", json={"first": 1, "count": args.players},
+                       timeout=900).raise_for_status()
 
             print(f"== load: open loop, each player acts every {args.interval} s on average, "
                   f"{args.duration} s per level", flush=True)
@@ -180,10 +188,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                       f"YABOT RSS {row['yabot_rss_mb']} MB", flush=True)
             report["load"] = levels
 
-            extra = args.resident - args.players
-            print(f"== resident: activating {extra} more players", flush=True)
+            print(f"== resident: activating players up to {args.resident}", flush=True)
             activated = httpx.post(stack.yabot_url + "/_bench/activate",
-                                   json={"first": args.players + 1, "count": extra}, timeout=900).json()
+                                   json={"first": 1, "count": args.resident}, timeout=900).json()
             resident = httpx.get(stack.yabot_url + "/_bench/resident", timeout=30).json()["resident"]
             at_rest = rss.now()
             result = await open_loop(y, players, args.interval, args.duration)
@@ -206,18 +213,19 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller and shorter (< 2 min)")
     parser.add_argument("--users", type=int, default=200, help="chats in the comparison")
-    parser.add_argument("--per-user", type=int, default=50, help="updates per chat per round")
+    parser.add_argument("--per-user", type=int, default=25, help="updates per chat per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--players", type=int, default=10_000, help="players acting in the load step")
     parser.add_argument("--interval", type=float, default=10.0, help="mean seconds between a player's actions")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds per load level")
-    parser.add_argument("--levels", type=float, nargs="+", default=[0.1, 0.25, 0.5, 0.75, 1.0])
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per load level")
+    parser.add_argument("--levels", type=float, nargs="+", default=[0.05, 0.1, 0.25, 0.5, 1.0])
     parser.add_argument("--resident", type=int, default=100_000)
+    parser.add_argument("--story-players", type=int, default=2000, help="players who send /start")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = parser.parse_args(argv)
     if args.quick:
-        args.users, args.per_user, args.rounds = 100, 20, 2
-        args.duration, args.levels = 12.0, [0.5, 1.0]
+        args.users, args.per_user, args.rounds, args.story_players = 100, 20, 2, 500
+        args.duration, args.levels = 10.0, [0.1, 1.0]
     return args
 
 
