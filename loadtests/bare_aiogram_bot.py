@@ -33,7 +33,9 @@ def build(api_base: str, token: str, secret: str) -> tuple[web.Application, Bot]
         await message.answer(message.text or "…")
 
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=WEBHOOK_PATH
+    )
     return app, bot
 
 

@@ -87,12 +87,15 @@ class Bots:
 async def compare(bots: Bots, users: list[int], per_user: int, rounds: int) -> dict[str, Any]:
     """Step 1: the same closed-loop load on each bot, alternating, ``rounds`` times."""
     runs: dict[str, list[Result]] = {"yabot": [], "bare": []}
-    for name, driver in (("yabot", bots.yabot), ("bare", bots.bare)):
+    for driver in (bots.yabot, bots.bare):
         await driver.closed_loop(users, 2, text_for)  # warm-up: actors, connections
         await driver.settle()
     for r in range(rounds):
-        order = (("yabot", bots.yabot), ("bare", bots.bare)) if r % 2 == 0 else (
-            ("bare", bots.bare), ("yabot", bots.yabot))
+        order = (
+            (("yabot", bots.yabot), ("bare", bots.bare))
+            if r % 2 == 0
+            else (("bare", bots.bare), ("yabot", bots.yabot))
+        )
         for name, driver in order:
             await driver.forget_replies()
             timings = await driver.closed_loop(users, per_user, text_for)
@@ -116,7 +119,7 @@ async def start_players(driver: Driver, users: list[int], batch: int = 2000) -> 
     """Every user sends /start (the story begins; several replies each); returns seconds."""
     began = time.monotonic()
     for i in range(0, len(users), batch):
-        await driver.closed_loop(users[i:i + batch], 1, lambda n: "/start")
+        await driver.closed_loop(users[i : i + batch], 1, lambda n: "/start")
     await driver.settle(quiet_s=1.5)
     return time.monotonic() - began
 
@@ -130,8 +133,10 @@ async def open_loop(driver: Driver, users: list[int], interval: float, duration:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     stack = Stack(mode="webhook", redis=True)
-    report: dict[str, Any] = {"command": "scripts/bench" + (" --quick" if args.quick else ""),
-                              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    report: dict[str, Any] = {
+        "command": "scripts/bench" + (" --quick" if args.quick else ""),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     try:
         stack.start_emulator()
         stack.start_yabot()
@@ -139,67 +144,110 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         rss = PeakRss(stack.pid("yabot")).start()
         bare_rss = PeakRss(stack.pid("bare")).start()
         yabot_id, bare_id = (int(t.split(":")[0]) for t in (YABOT_TOKEN, BARE_TOKEN))
-        async with Driver(stack.yabot_url + WEBHOOK_PATH, stack.emulator_url, yabot_id, 1) as y, \
-                Driver(stack.bare_url + WEBHOOK_PATH, stack.emulator_url, bare_id, 1) as b:
+        async with (
+            Driver(stack.yabot_url + WEBHOOK_PATH, stack.emulator_url, yabot_id, 1) as y,
+            Driver(stack.bare_url + WEBHOOK_PATH, stack.emulator_url, bare_id, 1) as b,
+        ):
             bots = Bots(y, b)
             everyone = list(range(1, args.resident + 1))
             await y.mark_started(YABOT_TOKEN, everyone)
             await b.mark_started(BARE_TOKEN, everyone[: args.players])
 
-            print(f"== compare: {args.users} chats x {args.per_user} updates, {args.rounds} rounds", flush=True)
+            print(
+                f"== compare: {args.users} chats x {args.per_user} updates, {args.rounds} rounds",
+                flush=True,
+            )
             compare_users = list(range(args.resident + 1, args.resident + 1 + args.users))
             await y.mark_started(YABOT_TOKEN, compare_users)
             await b.mark_started(BARE_TOKEN, compare_users)
             report["compare"] = await compare(bots, compare_users, args.per_user, args.rounds)
             report["compare"]["yabot_peak_rss_mb"] = mb(rss.peak)
             c = report["compare"]
-            print(f"  YABOT {c['yabot']['updates_per_s']}/s p50 {c['yabot']['p50_ms']} ms p99 "
-                  f"{c['yabot']['p99_ms']} ms | bare aiogram {c['bare']['updates_per_s']}/s p50 "
-                  f"{c['bare']['p50_ms']} ms p99 {c['bare']['p99_ms']} ms | ratio {c['throughput_ratio']} "
-                  f"| YABOT peak RSS {mb(rss.peak)} MB", flush=True)
+            print(
+                f"  YABOT {c['yabot']['updates_per_s']}/s p50 {c['yabot']['p50_ms']} ms p99 "
+                f"{c['yabot']['p99_ms']} ms | bare aiogram {c['bare']['updates_per_s']}/s p50 "
+                f"{c['bare']['p50_ms']} ms p99 {c['bare']['p99_ms']} ms | "
+                f"ratio {c['throughput_ratio']} "
+                f"| YABOT peak RSS {mb(rss.peak)} MB",
+                flush=True,
+            )
 
             storied = everyone[: args.story_players]
             before = rss.now()
             seconds = await start_players(y, storied)
             after = rss.now()
-            report["story_players"] = {"players": len(storied), "seconds": round(seconds, 1),
-                                       "rss_before_mb": mb(before), "rss_after_mb": mb(after),
-                                       "kb_per_player": round((after - before) / 1024 / len(storied), 1)}
-            print(f"== {len(storied)} players sent /start in {seconds:.1f} s; YABOT RSS {mb(before)} -> "
-                  f"{mb(after)} MB ({report['story_players']['kb_per_player']} KB per player)", flush=True)
+            report["story_players"] = {
+                "players": len(storied),
+                "seconds": round(seconds, 1),
+                "rss_before_mb": mb(before),
+                "rss_after_mb": mb(after),
+                "kb_per_player": round((after - before) / 1024 / len(storied), 1),
+            }
+            print(
+                f"== {len(storied)} players sent /start in {seconds:.1f} s; "
+                f"YABOT RSS {mb(before)} -> "
+                f"{mb(after)} MB ({report['story_players']['kb_per_player']} KB per player)",
+                flush=True,
+            )
             players = everyone[: args.players]
-            httpx.post(stack.yabot_url + "/_bench/activate", json={"first": 1, "count": args.players},
-                       timeout=900).raise_for_status()
+            httpx.post(
+                stack.yabot_url + "/_bench/activate",
+                json={"first": 1, "count": args.players},
+                timeout=900,
+            ).raise_for_status()
 
-            print(f"== load: open loop, each player acts every {args.interval} s on average, "
-                  f"{args.duration} s per level", flush=True)
+            print(
+                f"== load: open loop, each player acts every {args.interval} s on average, "
+                f"{args.duration} s per level",
+                flush=True,
+            )
             levels = []
             for share in args.levels:
                 count = max(1, int(args.players * share))
-                row: dict[str, Any] = {"players": count, "offered_per_s": round(count / args.interval, 1)}
+                row: dict[str, Any] = {
+                    "players": count,
+                    "offered_per_s": round(count / args.interval, 1),
+                }
                 for name, driver in (("yabot", y), ("bare", b)):
                     result = await open_loop(driver, players[:count], args.interval, args.duration)
                     row[name] = result.summary()
                 row["yabot_rss_mb"] = mb(rss.now())
                 levels.append(row)
-                print(f"  {count:6d} players ({row['offered_per_s']}/s offered): YABOT p50 "
-                      f"{row['yabot']['p50_ms']} p99 {row['yabot']['p99_ms']} ms, fail {row['yabot']['failures']}"
-                      f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms | "
-                      f"YABOT RSS {row['yabot_rss_mb']} MB", flush=True)
+                print(
+                    f"  {count:6d} players ({row['offered_per_s']}/s offered): YABOT p50 "
+                    f"{row['yabot']['p50_ms']} p99 {row['yabot']['p99_ms']} ms, "
+                    f"fail {row['yabot']['failures']}"
+                    f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms | "
+                    f"YABOT RSS {row['yabot_rss_mb']} MB",
+                    flush=True,
+                )
             report["load"] = levels
 
             print(f"== resident: activating players up to {args.resident}", flush=True)
-            activated = httpx.post(stack.yabot_url + "/_bench/activate",
-                                   json={"first": 1, "count": args.resident}, timeout=900).json()
-            resident = httpx.get(stack.yabot_url + "/_bench/resident", timeout=30).json()["resident"]
+            activated = httpx.post(
+                stack.yabot_url + "/_bench/activate",
+                json={"first": 1, "count": args.resident},
+                timeout=900,
+            ).json()
+            resident = httpx.get(stack.yabot_url + "/_bench/resident", timeout=30).json()[
+                "resident"
+            ]
             at_rest = rss.now()
             result = await open_loop(y, players, args.interval, args.duration)
-            report["resident"] = {"resident": resident, "activate_s": round(activated["seconds"], 1),
-                                  "rss_mb": mb(at_rest), "active_players": len(players),
-                                  "load": result.summary(), "rss_after_load_mb": mb(rss.now())}
-            print(f"  {resident} resident: RSS {mb(at_rest)} MB; {len(players)} players acting: p50 "
-                  f"{result.percentile(50):.1f} p99 {result.percentile(99):.1f} ms, failures "
-                  f"{result.failures}; RSS {mb(rss.now())} MB", flush=True)
+            report["resident"] = {
+                "resident": resident,
+                "activate_s": round(activated["seconds"], 1),
+                "rss_mb": mb(at_rest),
+                "active_players": len(players),
+                "load": result.summary(),
+                "rss_after_load_mb": mb(rss.now()),
+            }
+            print(
+                f"  {resident} resident: RSS {mb(at_rest)} MB; {len(players)} players acting: p50 "
+                f"{result.percentile(50):.1f} p99 {result.percentile(99):.1f} ms, failures "
+                f"{result.failures}; RSS {mb(rss.now())} MB",
+                flush=True,
+            )
         report["yabot_peak_rss_mb"] = mb(rss.peak)
         report["bare_peak_rss_mb"] = mb(bare_rss.peak)
         rss.stop()
@@ -210,13 +258,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller and shorter (< 2 min)")
     parser.add_argument("--users", type=int, default=200, help="chats in the comparison")
     parser.add_argument("--per-user", type=int, default=25, help="updates per chat per round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--players", type=int, default=10_000, help="players acting in the load step")
-    parser.add_argument("--interval", type=float, default=10.0, help="mean seconds between a player's actions")
+    parser.add_argument(
+        "--players", type=int, default=10_000, help="players acting in the load step"
+    )
+    parser.add_argument(
+        "--interval", type=float, default=10.0, help="mean seconds between a player's actions"
+    )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per load level")
     parser.add_argument("--levels", type=float, nargs="+", default=[0.05, 0.1, 0.25, 0.5, 1.0])
     parser.add_argument("--resident", type=int, default=100_000)
@@ -224,8 +278,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = parser.parse_args(argv)
     if args.quick:
-        args.users, args.per_user, args.rounds, args.story_players = 100, 20, 2, 500
-        args.duration, args.levels = 10.0, [0.1, 1.0]
+        args.users, args.per_user, args.rounds, args.story_players = 100, 20, 2, 300
+        args.players, args.duration, args.levels = 2000, 8.0, [0.25, 1.0]
     return args
 
 

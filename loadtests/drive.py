@@ -29,7 +29,12 @@ def make_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
         "message_id": update_id,
         "date": int(time.time()),
         "chat": {"id": user_id, "type": "private", "first_name": f"P{user_id}"},
-        "from": {"id": user_id, "is_bot": False, "first_name": f"P{user_id}", "language_code": "en"},
+        "from": {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": f"P{user_id}",
+            "language_code": "en",
+        },
         "text": text,
     }
     if text.startswith("/"):
@@ -97,7 +102,9 @@ class Driver:
         first_update_id: Update ids start here and grow by one.
     """
 
-    def __init__(self, webhook: str, emulator_url: str, bot_id: int, first_update_id: int = 1) -> None:
+    def __init__(
+        self, webhook: str, emulator_url: str, bot_id: int, first_update_id: int = 1
+    ) -> None:
         self.webhook = webhook
         self.emulator_url = emulator_url
         self.bot_id = bot_id
@@ -124,8 +131,12 @@ class Driver:
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         for attempt in range(5):
             try:
-                async with self.http.post(self.webhook, json=update, headers=headers,
-                                          timeout=aiohttp.ClientTimeout(total=10)) as response:
+                async with self.http.post(
+                    self.webhook,
+                    json=update,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=10),
+                ) as response:
                     await response.read()
                     if response.status == 200:
                         return True
@@ -137,14 +148,19 @@ class Driver:
     async def mark_started(self, token: str, users: Sequence[int]) -> None:
         """Tell the emulator these users have opened their chat with the bot."""
         for start in range(0, len(users), 20000):
-            async with self.http.post(self.emulator_url + "/_bench/started",
-                                      json={"token": token, "users": list(users[start:start + 20000])}) as r:
+            async with self.http.post(
+                self.emulator_url + "/_bench/started",
+                json={"token": token, "users": list(users[start : start + 20000])},
+            ) as r:
                 r.raise_for_status()
 
     async def replies(self) -> dict[int, list[float]]:
         """Reply times per chat recorded by the emulator for this bot."""
-        async with self.http.get(self.emulator_url + "/_bench/replies", params={"bot_id": self.bot_id},
-                                 timeout=aiohttp.ClientTimeout(total=120)) as r:
+        async with self.http.get(
+            self.emulator_url + "/_bench/replies",
+            params={"bot_id": self.bot_id},
+            timeout=aiohttp.ClientTimeout(total=120),
+        ) as r:
             r.raise_for_status()
             return {int(k): v for k, v in (await r.json()).items()}
 
@@ -173,8 +189,9 @@ class Driver:
             await asyncio.sleep(min(quiet_s, 0.5))
         return last
 
-    async def closed_loop(self, users: Sequence[int], per_user: int,
-                          text: Callable[[int], str]) -> Timings:
+    async def closed_loop(
+        self, users: Sequence[int], per_user: int, text: Callable[[int], str]
+    ) -> Timings:
         """Every user posts ``per_user`` updates back to back (one in flight per chat)."""
         timings = Timings(first=time.monotonic())
 
@@ -190,9 +207,15 @@ class Driver:
         timings.last_post = time.monotonic()
         return timings
 
-    async def open_loop(self, users: Sequence[int], mean_interval_s: float, duration_s: float,
-                        text: Callable[[int], str], seed: int = 8) -> Timings:
-        """Every user acts at random (exponential gaps, mean ``mean_interval_s``) for ``duration_s``.
+    async def open_loop(
+        self,
+        users: Sequence[int],
+        mean_interval_s: float,
+        duration_s: float,
+        text: Callable[[int], str],
+        seed: int = 8,
+    ) -> Timings:
+        """Every user acts at random (exponential gaps of mean ``mean_interval_s``).
 
         An action due while the chat's previous update is still in flight waits for it, like
         Telegram's per-chat delivery; its latency counts from when it was due.
@@ -213,7 +236,7 @@ class Driver:
                 n += 1
                 due += rng.expovariate(1 / mean_interval_s)
 
-        await asyncio.gather(*(one(u, rng.uniform(0, mean_interval_s)) for u in users))
+        await asyncio.gather(*(one(u, rng.expovariate(1 / mean_interval_s)) for u in users))
         timings.last_post = time.monotonic()
         return timings
 
@@ -230,5 +253,10 @@ class Driver:
             for sent, replied in zip(posted, got, strict=False):
                 latencies.append((replied - sent) * 1000)
                 last_reply = max(last_reply, replied)
-        return Result(timings.count, timings.count - missing, timings.failures + missing,
-                      last_reply - timings.first, latencies)
+        return Result(
+            timings.count,
+            timings.count - missing,
+            timings.failures + missing,
+            last_reply - timings.first,
+            latencies,
+        )

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from yabot.observability.logging import configure_logging
@@ -117,8 +117,16 @@ def main() -> None:
     parser.add_argument("--port-file", type=Path, required=True)
     args = parser.parse_args()
     configure_logging("WARNING", json_logs=True)
-    server = uvicorn.Server(uvicorn.Config(build(), host=args.host, port=args.port,
-                                           log_level="warning", access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build(),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+    )
 
     async def serve() -> None:
         task = asyncio.create_task(server.serve())

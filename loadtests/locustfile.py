@@ -21,6 +21,7 @@ everything.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -39,10 +40,20 @@ FIRST_USER_ID = int(os.environ.get("LOADTEST_FIRST_USER_ID", "1000000"))
 LANGUAGES = os.environ.get("LOADTEST_LANGUAGES", "en,es").split(",")
 ASKS = ("Write your answer", "Escribe tu respuesta")
 ANSWERS = {
-    "en": ["I feel curious and a little afraid", "Honestly it makes me sad", "I love this place",
-           "I don't trust him yet", "ok"],
-    "es": ["Siento curiosidad y un poco de miedo", "La verdad me pone triste", "Me encanta este lugar",
-           "Todavía no confío en él", "vale"],
+    "en": [
+        "I feel curious and a little afraid",
+        "Honestly it makes me sad",
+        "I love this place",
+        "I don't trust him yet",
+        "ok",
+    ],
+    "es": [
+        "Siento curiosidad y un poco de miedo",
+        "La verdad me pone triste",
+        "Me encanta este lugar",
+        "Todavía no confío en él",
+        "vale",
+    ],
 }
 SETTLE_S = 0.25
 
@@ -62,8 +73,13 @@ class Chat:
 
     def __init__(self, host: str, user_id: int) -> None:
         url = URL(host)
-        self.http = HTTPClient(url.host, url.port, concurrency=1, connection_timeout=10,
-                               network_timeout=REPLY_TIMEOUT_S + 30)
+        self.http = HTTPClient(
+            url.host,
+            url.port,
+            concurrency=1,
+            connection_timeout=10,
+            network_timeout=REPLY_TIMEOUT_S + 30,
+        )
         self.user_id = user_id
         self.seen = 0
         self.buttons: tuple[int, list[str]] | None = None
@@ -76,11 +92,15 @@ class Chat:
         response = self.http.request(method, path, body=data, headers=headers)
         payload = response.read()
         if response.status_code >= 400:
-            raise EmulatorError(f"{method} {path.split('?')[0]}: {response.status_code} {payload[:200]!r}")
+            raise EmulatorError(
+                f"{method} {path.split('?')[0]}: {response.status_code} {payload[:200]!r}"
+            )
         return json.loads(payload) if payload else None
 
     def messages(self, timeout: float) -> list[dict[str, Any]]:
-        path = f"/_emulator/chats/{self.user_id}/messages?after_id={self.seen}&timeout={timeout:.3f}"
+        path = (
+            f"/_emulator/chats/{self.user_id}/messages?after_id={self.seen}&timeout={timeout:.3f}"
+        )
         got: list[dict[str, Any]] = self.call("GET", path)["messages"]
         for message in got:
             self.seen = max(self.seen, message["message_id"])
@@ -88,8 +108,12 @@ class Chat:
         return got
 
     def read(self, message: dict[str, Any]) -> None:
-        choices = [b["callback_data"] for row in message.get("buttons") or [] for b in row
-                   if b.get("callback_data", "").startswith("c:")]
+        choices = [
+            b["callback_data"]
+            for row in message.get("buttons") or []
+            for b in row
+            if b.get("callback_data", "").startswith("c:")
+        ]
         text = message.get("text") or ""
         if message.get("buttons"):
             self.buttons = (message["message_id"], choices) if choices else None
@@ -123,9 +147,14 @@ class Player(User):
     def on_start(self) -> None:
         self.user_id = next(_ids)
         self.language = random.choice(LANGUAGES)
+        if self.host is None:
+            raise ValueError("give the emulator's URL with --host")
         self.chat = Chat(self.host, self.user_id)
-        self.chat.call("POST", "/_emulator/users", {"id": self.user_id, "first_name": "Player",
-                                                   "language_code": self.language})
+        self.chat.call(
+            "POST",
+            "/_emulator/users",
+            {"id": self.user_id, "first_name": "Player", "language_code": self.language},
+        )
         self.act("/start", lambda: self.send("/start"))
 
     def on_stop(self) -> None:
@@ -142,21 +171,27 @@ class Player(User):
             replies = self.chat.wait_reply()
         except (BotDidNotAnswer, EmulatorError, OSError) as exc:
             error = exc
-        events.request.fire(request_type="player", name=name,
-                            response_time=(time.perf_counter() - started) * 1000,
-                            response_length=replies, exception=error, context={})
+        events.request.fire(  # type: ignore[no-untyped-call]
+            request_type="player",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=replies,
+            exception=error,
+            context={},
+        )
         if error is None:
-            try:
+            with contextlib.suppress(EmulatorError, OSError):
                 self.chat.read_rest()
-            except (EmulatorError, OSError):
-                pass
 
     def send(self, text: str) -> None:
         self.chat.call("POST", f"/_emulator/users/{self.user_id}/messages", {"text": text})
 
     def press(self, message_id: int, data: str) -> None:
-        self.chat.call("POST", f"/_emulator/users/{self.user_id}/press",
-                       {"message_id": message_id, "data": data})
+        self.chat.call(
+            "POST",
+            f"/_emulator/users/{self.user_id}/press",
+            {"message_id": message_id, "data": data},
+        )
 
     @task(10)
     def play(self) -> None:

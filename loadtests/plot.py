@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+import matplotlib.pyplot as plt
 
 
 def plot(report: dict, out: Path) -> None:  # type: ignore[type-arg]
@@ -22,9 +22,17 @@ def plot(report: dict, out: Path) -> None:  # type: ignore[type-arg]
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     styles = {"yabot": ("YABOT", "tab:blue"), "bare": ("bare aiogram echo bot", "tab:orange")}
     for key, (label, color) in styles.items():
-        ax.plot(offered, [row[key]["p99_ms"] for row in levels], "o-", color=color, label=f"{label} p99")
-        ax.plot(offered, [row[key]["p50_ms"] for row in levels], "s--", color=color, alpha=0.7,
-                label=f"{label} p50")
+        ax.plot(
+            offered, [row[key]["p99_ms"] for row in levels], "o-", color=color, label=f"{label} p99"
+        )
+        ax.plot(
+            offered,
+            [row[key]["p50_ms"] for row in levels],
+            "s--",
+            color=color,
+            alpha=0.7,
+            label=f"{label} p50",
+        )
     ax.axhline(100, color="grey", linestyle=":", label="target p99 100 ms")
     ax.set_yscale("log")
     ax.set_xlabel("offered load (updates/s; players acting every 10 s on average)")

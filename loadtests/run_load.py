@@ -25,12 +25,23 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--spawn-rate", type=float, default=None, help="players started per second")
     parser.add_argument("--duration", default="60s", help="locust run time, e.g. 60s, 5m")
     parser.add_argument("--mode", choices=["webhook", "polling"], default="webhook")
-    parser.add_argument("--redis", action="store_true", help="relay events to the Redis at 127.0.0.1:6379")
+    parser.add_argument(
+        "--redis", action="store_true", help="relay events to the Redis at 127.0.0.1:6379"
+    )
     parser.add_argument("--reports", type=Path, default=ROOT / "loadtests" / "reports")
-    parser.add_argument("--name", default=None, help="report file prefix (default run_<mode>_<players>)")
-    parser.add_argument("--yabot-env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra environment for YABOT (repeatable), e.g. YABOT_RUNTIME__POOL_SIZE=8")
-    parser.add_argument("--processes", type=int, default=1, help="locust worker processes (-1: one per core)")
+    parser.add_argument(
+        "--name", default=None, help="report file prefix (default run_<mode>_<players>)"
+    )
+    parser.add_argument(
+        "--yabot-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for YABOT (repeatable), e.g. YABOT_RUNTIME__POOL_SIZE=8",
+    )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="locust worker processes (-1: one per core)"
+    )
     return parser.parse_args(argv)
 
 
@@ -76,7 +87,10 @@ class CpuWatch:
         parts = []
         for name, values in self.samples.items():
             busy = [v for v in values if v > 0.05] or [0.0]
-            parts.append(f"{name} {sum(busy) / len(busy):.2f} cores, peak RSS {self.peak_rss[name] / 2**20:.0f} MB")
+            parts.append(
+                f"{name} {sum(busy) / len(busy):.2f} cores, "
+                f"peak RSS {self.peak_rss[name] / 2**20:.0f} MB"
+            )
         return "; ".join(parts)
 
 
@@ -85,15 +99,39 @@ def main(argv: list[str] | None = None) -> int:
     name = args.name or f"run_{args.mode}_{args.players}"
     args.reports.mkdir(parents=True, exist_ok=True)
     spawn = args.spawn_rate or max(10.0, args.players / 20)
-    stack = Stack(mode=args.mode, redis=args.redis, extra_env=dict(kv.split("=", 1) for kv in args.yabot_env))
+    stack = Stack(
+        mode=args.mode, redis=args.redis, extra_env=dict(kv.split("=", 1) for kv in args.yabot_env)
+    )
     try:
         emulator = stack.start_emulator()
         stack.start_yabot()
-        print(f"emulator {emulator}, YABOT {stack.yabot_url} ({args.mode}), logs in {stack.workdir}", flush=True)
-        command = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
-                   "--headless", "-u", str(args.players), "-r", str(spawn), "-t", args.duration,
-                   "--host", emulator, "--csv", str(args.reports / name), "--html",
-                   str(args.reports / f"{name}.html"), "--only-summary", "--stop-timeout", "15"]
+        print(
+            f"emulator {emulator}, YABOT {stack.yabot_url} ({args.mode}), logs in {stack.workdir}",
+            flush=True,
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "loadtests" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.players),
+            "-r",
+            str(spawn),
+            "-t",
+            args.duration,
+            "--host",
+            emulator,
+            "--csv",
+            str(args.reports / name),
+            "--html",
+            str(args.reports / f"{name}.html"),
+            "--only-summary",
+            "--stop-timeout",
+            "15",
+        ]
         if args.processes != 1:
             command += ["--processes", str(args.processes)]
         print("$ " + " ".join(command), flush=True)
@@ -105,8 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop()
     total, failed = failures(args.reports / f"{name}_stats.csv")
-    print(f"{total} player interactions, {failed} failures; reports: {args.reports / name}_stats.csv, "
-          f"{args.reports / name}.html", flush=True)
+    print(
+        f"{total} player interactions, {failed} failures; "
+        f"reports: {args.reports / name}_stats.csv, "
+        f"{args.reports / name}.html",
+        flush=True,
+    )
     return 1 if failed or not total else 0
 
 

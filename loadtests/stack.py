@@ -35,7 +35,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_port_file(proc: subprocess.Popen[bytes], path: Path, what: str, timeout: float = 60) -> int:
+def _wait_port_file(
+    proc: subprocess.Popen[bytes], path: Path, what: str, timeout: float = 60
+) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -66,37 +68,48 @@ class Stack:
     stream: str = field(default_factory=lambda: f"yabot:bench:{uuid.uuid4().hex}")
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - the process owns it
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env or dict(os.environ),
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=env or dict(os.environ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         self.procs[name] = proc
         return proc
 
     def start_emulator(self) -> str:
         """Start the emulator; return its base URL."""
         port_file = self.workdir / "emulator.port"
-        proc = self._spawn("emulator", ["-m", "loadtests.emulator_process", "--port-file", str(port_file)])
+        proc = self._spawn(
+            "emulator", ["-m", "loadtests.emulator_process", "--port-file", str(port_file)]
+        )
         self.emulator_url = f"http://127.0.0.1:{_wait_port_file(proc, port_file, 'the emulator')}"
         return self.emulator_url
 
     def yabot_env(self, api_port: int) -> dict[str, str]:
         """YABOT's environment: embedded storage in the work dir, limits raised for benchmarks."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
-        env.update({
-            "TELEGRAM_BOT_TOKEN": YABOT_TOKEN,
-            "YABOT_TELEGRAM__API_BASE": self.emulator_url,
-            "YABOT_TELEGRAM__MODE": self.mode,
-            "YABOT_TELEGRAM__POLLING_TIMEOUT_S": "10",
-            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
-            "YABOT_TELEGRAM__CHAT_BURST": "100",
-            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
-            "YABOT_STORAGE__DATA_DIR": str(self.workdir / "data"),
-            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
-            "YABOT_API__PORT": str(api_port),
-            "YABOT_LOGGING__LEVEL": "WARNING",
-            "YABOT_SECURITY__ENCRYPTION_KEYS": "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E=",
-        })
+        env.update(
+            {
+                "TELEGRAM_BOT_TOKEN": YABOT_TOKEN,
+                "YABOT_TELEGRAM__API_BASE": self.emulator_url,
+                "YABOT_TELEGRAM__MODE": self.mode,
+                "YABOT_TELEGRAM__POLLING_TIMEOUT_S": "10",
+                "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
+                "YABOT_TELEGRAM__CHAT_BURST": "100",
+                "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
+                "YABOT_STORAGE__DATA_DIR": str(self.workdir / "data"),
+                "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
+                "YABOT_API__PORT": str(api_port),
+                "YABOT_LOGGING__LEVEL": "WARNING",
+                "YABOT_SECURITY__ENCRYPTION_KEYS": "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E=",
+            }
+        )
         if self.mode == "webhook":
             env["YABOT_TELEGRAM__WEBHOOK_URL"] = f"http://127.0.0.1:{api_port}/telegram/webhook"
             env["YABOT_TELEGRAM__WEBHOOK_SECRET"] = SECRET
@@ -115,7 +128,9 @@ class Stack:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"YABOT exited with {proc.returncode}; see {self.workdir / 'yabot.log'}")
+                raise RuntimeError(
+                    f"YABOT exited with {proc.returncode}; see {self.workdir / 'yabot.log'}"
+                )
             try:
                 if httpx.get(self.yabot_url + "/healthz", timeout=1).status_code == 200:
                     break
@@ -141,9 +156,24 @@ class Stack:
     def start_bare(self) -> str:
         """Start the bare aiogram echo bot; return its base URL."""
         port_file = self.workdir / "bare.port"
-        proc = self._spawn("bare", ["-m", "loadtests.bare_aiogram_bot", "--api-base", self.emulator_url,
-                                    "--token", BARE_TOKEN, "--secret", SECRET, "--port-file", str(port_file)])
-        self.bare_url = f"http://127.0.0.1:{_wait_port_file(proc, port_file, 'the bare aiogram bot')}"
+        proc = self._spawn(
+            "bare",
+            [
+                "-m",
+                "loadtests.bare_aiogram_bot",
+                "--api-base",
+                self.emulator_url,
+                "--token",
+                BARE_TOKEN,
+                "--secret",
+                SECRET,
+                "--port-file",
+                str(port_file),
+            ],
+        )
+        self.bare_url = (
+            f"http://127.0.0.1:{_wait_port_file(proc, port_file, 'the bare aiogram bot')}"
+        )
         return self.bare_url
 
     def pid(self, name: str) -> int:

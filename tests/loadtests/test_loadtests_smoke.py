@@ -12,16 +12,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(args: list[str], env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+def _run(
+    args: list[str], env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_locust_players_play_through_polling_bot(tmp_path: Path) -> None:
-    done = _run(["loadtests.run_load", "--players", "4", "--spawn-rate", "4", "--duration", "8s",
-                 "--mode", "polling", "--reports", str(tmp_path), "--name", "smoke"],
-                env={"LOADTEST_THINK_MIN_S": "0.5", "LOADTEST_THINK_MAX_S": "1",
-                     "LOADTEST_FIRST_USER_ID": "4200000"})
+    done = _run(
+        [
+            "loadtests.run_load",
+            "--players",
+            "4",
+            "--spawn-rate",
+            "4",
+            "--duration",
+            "8s",
+            "--mode",
+            "polling",
+            "--reports",
+            str(tmp_path),
+            "--name",
+            "smoke",
+        ],
+        env={
+            "LOADTEST_THINK_MIN_S": "0.5",
+            "LOADTEST_THINK_MAX_S": "1",
+            "LOADTEST_FIRST_USER_ID": "4200000",
+        },
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with (tmp_path / "smoke_stats.csv").open() as f:
         rows = {row["Name"]: row for row in csv.DictReader(f)}
@@ -34,8 +60,27 @@ def test_locust_players_play_through_polling_bot(tmp_path: Path) -> None:
 
 
 def test_bench_compares_both_bots_and_ends_with_json() -> None:
-    done = _run(["loadtests.bench", "--users", "5", "--per-user", "3", "--rounds", "1", "--players", "20",
-                 "--interval", "1", "--duration", "2", "--levels", "1.0", "--resident", "60"])
+    done = _run(
+        [
+            "loadtests.bench",
+            "--users",
+            "5",
+            "--per-user",
+            "3",
+            "--rounds",
+            "1",
+            "--players",
+            "20",
+            "--interval",
+            "1",
+            "--duration",
+            "2",
+            "--levels",
+            "1.0",
+            "--resident",
+            "60",
+        ]
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     compare = report["compare"]
