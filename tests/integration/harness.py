@@ -111,7 +111,9 @@ def _find_runtime() -> Any:
 
     from yabot.runtime import Runtime
 
-    return next(o for o in gc.get_objects() if isinstance(o, Runtime))
+    runtimes = [o for o in gc.get_objects() if isinstance(o, Runtime)]
+    live = [r for r in runtimes if r.loop is not None and r.loop.is_running()]
+    return (live or runtimes)[-1]  # earlier tests' stopped runtimes may not be collected yet
 
 
 class Emu:

@@ -23,7 +23,8 @@ log = get_logger(__name__)
 
 TRANSITIONS = Counter("yabot_transitions_total", "Player transitions by outcome", ["outcome"])
 TRANSITION_SECONDS = Histogram(
-    "yabot_transition_seconds", "Time to apply one update in a player's actor",
+    "yabot_transition_seconds",
+    "Time to apply one update in a player's actor",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
 
@@ -73,7 +74,9 @@ class PlayerEffects:
 class PlayerActor(KeyedActor[int, PlayerState]):
     """One player's actor. Its state changes only here, one update at a time."""
 
-    def __init__(self, key: int, directory: Directory[int], *, effects: PlayerEffects, **kw: Any) -> None:
+    def __init__(
+        self, key: int, directory: Directory[int], *, effects: PlayerEffects, **kw: Any
+    ) -> None:
         super().__init__(key, directory, **kw)
         self.effects = effects
         self._since_snapshot = 0
@@ -101,7 +104,9 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             self.effects.snapshot(self.state)
 
 
-def apply_update(effects: PlayerEffects, state: PlayerState, update: IncomingUpdate, *, replied: bool) -> PlayerState:
+def apply_update(
+    effects: PlayerEffects, state: PlayerState, update: IncomingUpdate, *, replied: bool
+) -> PlayerState:
     """Run one transition and its effects; return the new state (the old one on failure).
 
     Records go first (one SQLite transaction, idempotent by key), then replies. A failure
@@ -120,8 +125,13 @@ def apply_update(effects: PlayerEffects, state: PlayerState, update: IncomingUpd
             TRANSITIONS.labels("duplicate").inc()
             return state
         try:
-            new_state = _record(effects, outcome, replied=replied, dedupe=str(update.update_id),
-                                update_id=update.update_id)
+            new_state = _record(
+                effects,
+                outcome,
+                replied=replied,
+                dedupe=str(update.update_id),
+                update_id=update.update_id,
+            )
         except OutboxFull:
             TRANSITIONS.labels("rejected_outbox_full").inc()
             log.error("player.outbox_full", kind=update.kind)
@@ -239,20 +249,29 @@ def inspect_state(state: PlayerState) -> dict[str, Any]:
         "last_update_id": state.last_update_id,
         "transitions": state.transitions,
         "story": {
-            "story_id": story.story_id, "version": story.version, "turn": story.turn,
-            "chapter": story.chapter, "scene": story.scene, "scenes_read": story.scenes_read,
-            "question": story.question, "ended": story.ended,
+            "story_id": story.story_id,
+            "version": story.version,
+            "turn": story.turn,
+            "chapter": story.chapter,
+            "scene": story.scene,
+            "scenes_read": story.scenes_read,
+            "question": story.question,
+            "ended": story.ended,
         },
         "signature": explain(state.signature),
         "economy": {
-            "balance": state.economy.balance, "daily_day": state.economy.daily_day,
-            "daily_streak": state.economy.daily_streak, "items": list(state.economy.items),
+            "balance": state.economy.balance,
+            "daily_day": state.economy.daily_day,
+            "daily_streak": state.economy.daily_streak,
+            "items": list(state.economy.items),
             "counts": dict(state.economy.counts),
             "missions_done": list(state.economy.missions_done),
         },
         "membership": {
-            "tier": state.membership.tier, "ends_at": state.membership.ends_at,
-            "status": state.membership.status, "in_channel": state.membership.in_channel,
+            "tier": state.membership.tier,
+            "ends_at": state.membership.ends_at,
+            "status": state.membership.status,
+            "in_channel": state.membership.in_channel,
             "charges": [list(c) for c in state.membership.charges],
         },
     }

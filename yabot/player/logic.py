@@ -46,7 +46,9 @@ MENU_BUTTONS = ("story", "profile", "wallet", "daily", "missions", "store", "vip
 class PlayerLogic:
     """Deterministic player transitions for one story and economy configuration."""
 
-    def __init__(self, settings: Settings, engine: NarrativeEngine, feelings: EmotionFeelings) -> None:
+    def __init__(
+        self, settings: Settings, engine: NarrativeEngine, feelings: EmotionFeelings
+    ) -> None:
         self._settings = settings
         self._story_id = settings.story.story
         self._engine = engine
@@ -106,7 +108,9 @@ class _Run(Txn):
 
     def __init__(self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate) -> None:
         chat_id = update.chat_id if update.chat_id is not None else state.user_id
-        super().__init__(state, update.received_at, chat_id, f"u{update.update_id}", f"u{update.update_id}")
+        super().__init__(
+            state, update.received_at, chat_id, f"u{update.update_id}", f"u{update.update_id}"
+        )
         self.logic = logic
         self.update = update
 
@@ -129,8 +133,12 @@ class _Run(Txn):
             state.first_name = _first_name(update) or state.first_name
         if state.created_at == 0.0:
             state.created_at = self.now
-            state.language = pick_language(update.language_code, self.logic.settings.story.default_language)
-        state.signature = self.logic.feelings.on_interaction(state.signature, self.now, state.last_seen_at)
+            state.language = pick_language(
+                update.language_code, self.logic.settings.story.default_language
+            )
+        state.signature = self.logic.feelings.on_interaction(
+            state.signature, self.now, state.last_seen_at
+        )
         handlers: dict[str, Callable[[], None]] = {
             "command": self.on_command,
             "message": self.on_text,
@@ -170,7 +178,13 @@ class _Run(Txn):
         action = actions.get(command)
         if action is None and command in ADMIN_COMMANDS:
             subs = self.logic.settings.subscriptions
-            admin_command(self, command, self.update.args or "", self.logic.vip.admin_ids, subs.vip_period_days)
+            admin_command(
+                self,
+                command,
+                self.update.args or "",
+                self.logic.vip.admin_ids,
+                subs.vip_period_days,
+            )
             return
         if action is None:
             self.say(t("unknown_command", self.lang, command="/" + command))
@@ -182,17 +196,33 @@ class _Run(Txn):
         first_visit = not state.story.state
         name = state.first_name or "friend"
         self.outcome.batch.profiles.append(
-            ProfileUpsert(state.user_id, first_name=state.first_name, language_code=self.update.language_code)
+            ProfileUpsert(
+                state.user_id, first_name=state.first_name, language_code=self.update.language_code
+            )
         )
-        self.say(t("welcome" if first_visit or state.story.ended else "welcome_back", self.lang, name=name))
+        self.say(
+            t(
+                "welcome" if first_visit or state.story.ended else "welcome_back",
+                self.lang,
+                name=name,
+            )
+        )
         if first_visit or state.story.ended:
-            self.show(self.logic.engine.begin(self.logic.story_id, self.variables(), seed=str(self.update.update_id)))
+            self.show(
+                self.logic.engine.begin(
+                    self.logic.story_id, self.variables(), seed=str(self.update.update_id)
+                )
+            )
         else:
             self.resume()
 
     def cmd_story(self) -> None:
         if not self.state.story.state:
-            self.show(self.logic.engine.begin(self.logic.story_id, self.variables(), seed=str(self.update.update_id)))
+            self.show(
+                self.logic.engine.begin(
+                    self.logic.story_id, self.variables(), seed=str(self.update.update_id)
+                )
+            )
         else:
             self.resume()
 
@@ -201,10 +231,15 @@ class _Run(Txn):
         if not self.logic.vip.may_continue(self):
             self.logic.vip.locked(self)
             return
-        self.show(self.logic.engine.resume(story.story_id, story.ink_json() or "", self.variables()))
+        self.show(
+            self.logic.engine.resume(story.story_id, story.ink_json() or "", self.variables())
+        )
 
     def cmd_menu(self) -> None:
-        rows = [[{"text": t(f"menu_{name}", self.lang), "callback_data": f"m:{name}"}] for name in MENU_BUTTONS]
+        rows = [
+            [{"text": t(f"menu_{name}", self.lang), "callback_data": f"m:{name}"}]
+            for name in MENU_BUTTONS
+        ]
         self.say(t("menu", self.lang), {"inline_keyboard": rows})
 
     def cmd_profile(self) -> None:
@@ -214,14 +249,24 @@ class _Run(Txn):
             "en": "Chapter {c} · {s} scenes read · {b} besitos · {tier}",
             "es": "Capítulo {c} · {s} escenas leídas · {b} besitos · {tier}",
         }[self.lang if self.lang in ("en", "es") else "en"]
-        tier = "VIP" if state.membership.is_vip(self.now) else ("free" if self.lang == "en" else "gratis")
-        lines.append(progress.format(c=state.story.chapter, s=state.story.scenes_read, b=state.economy.balance, tier=tier))
+        tier = (
+            "VIP"
+            if state.membership.is_vip(self.now)
+            else ("free" if self.lang == "en" else "gratis")
+        )
+        lines.append(
+            progress.format(
+                c=state.story.chapter, s=state.story.scenes_read, b=state.economy.balance, tier=tier
+            )
+        )
         self.say("\n\n".join(lines))
 
     def cmd_lang(self) -> None:
         wanted = (self.update.args or "").strip().lower()[:2]
         state = self.state
-        state.language = wanted if wanted in ("en", "es") else ("es" if state.language == "en" else "en")
+        state.language = (
+            wanted if wanted in ("en", "es") else ("es" if state.language == "en" else "en")
+        )
         state.language_locked = True
         self.say(t("lang_switched", self.lang))
         if state.story.state:
@@ -232,9 +277,13 @@ class _Run(Txn):
         story = self.state.story
         text = self.update.text or ""
         if story.question and story.state:
-            self.state.signature = self.logic.feelings.on_text(self.state.signature, text, self.lang, self.now)
+            self.state.signature = self.logic.feelings.on_text(
+                self.state.signature, text, self.lang, self.now
+            )
             try:
-                turn = self.logic.engine.answer(story.story_id, story.ink_json() or "", self.variables())
+                turn = self.logic.engine.answer(
+                    story.story_id, story.ink_json() or "", self.variables()
+                )
             except NotAskingError:
                 story.question = None
                 self.say(t("unknown", self.lang))
@@ -251,17 +300,23 @@ class _Run(Txn):
         if data.startswith("m:"):
             name = data[2:]
             economy, vip = self.logic.economy, self.logic.vip
-            menu: dict[str, Callable[[], None]] = {"story": self.cmd_story, "profile": self.cmd_profile, "menu": self.cmd_menu,
-                    "wallet": lambda: economy.wallet(self), "daily": lambda: economy.daily(self),
-                    "missions": lambda: economy.show_missions(self), "store": lambda: economy.show_store(self),
-                    "vip": lambda: vip.offer(self)}
+            menu: dict[str, Callable[[], None]] = {
+                "story": self.cmd_story,
+                "profile": self.cmd_profile,
+                "menu": self.cmd_menu,
+                "wallet": lambda: economy.wallet(self),
+                "daily": lambda: economy.daily(self),
+                "missions": lambda: economy.show_missions(self),
+                "store": lambda: economy.show_store(self),
+                "vip": lambda: vip.offer(self),
+            }
             action = menu.get(name)
             if action is not None:
                 action()
             else:
                 self.say(t("unknown", self.lang))
         elif data.startswith(BUY_PREFIX):
-            self.logic.economy.buy(self, data[len(BUY_PREFIX):])
+            self.logic.economy.buy(self, data[len(BUY_PREFIX) :])
         else:
             answer = self.on_choice(data)
         if callback_id:
@@ -281,12 +336,16 @@ class _Run(Txn):
             self.logic.vip.locked(self)
             return {}
         try:
-            turn = self.logic.engine.choose(story.story_id, story.ink_json() or "", token, index, self.variables())
+            turn = self.logic.engine.choose(
+                story.story_id, story.ink_json() or "", token, index, self.variables()
+            )
         except (StaleTurnError, InvalidChoiceError):
             return render_stale_notice(self._lang_literal())
         chosen = next((c for c in story.choices_tags if c[0] == index), None)
         tags = tuple(chosen[1]) if chosen else ()
-        self.event(ChoiceMade(story=story.story_id, scene=story.scene, choice_index=index, tags=list(tags)))
+        self.event(
+            ChoiceMade(story=story.story_id, scene=story.scene, choice_index=index, tags=list(tags))
+        )
         self.logic.economy.count(self, "choices")
         self.show(turn)
         return {}

@@ -1,4 +1,5 @@
 """What the bot says outside the story, in English and Spanish."""
+# ruff: noqa: E501
 
 from __future__ import annotations
 
@@ -113,4 +114,4 @@ def format_duration(seconds: int, language: str) -> str:
     minutes = rest // 60
     if hours:
         return f"{hours}h {minutes}m"
-    return f"{minutes}m" if minutes else ("<1m" if language == "en" else "<1m")
+    return f"{minutes}m" if minutes else "<1m"
