@@ -3,7 +3,9 @@ reminders, refund, admin grants and roles."""
 
 from __future__ import annotations
 
-from tests.economy.world import T0, World
+from pathlib import Path
+
+from tests.economy.world import T0, World, world_settings
 from tests.subscriptions.conftest import ADMIN
 from yabot.player.messages import (
     CallResult,
@@ -224,3 +226,22 @@ def test_refund_of_a_recorded_payment_the_mirror_lost(world: World) -> None:
     world.system(user, CallResult(call.result_to[1], True, None, T0 + 6))
     assert world.records.payment("ch1").status == "refunded"  # type: ignore[union-attr]
     assert not world.state(user).membership.is_vip(T0 + 7)
+
+
+def test_an_extra_tier_from_config_is_offered_sold_and_unlocks_vip(tmp_path: Path) -> None:
+    tiers = '[{"id": "vip_year", "title": "VIP · 1 year", "price_stars": 2500, "period_days": 365}]'
+    world = World(world_settings(tmp_path / "d", YABOT_SUBSCRIPTIONS__EXTRA_TIERS=tiers))
+    try:
+        world.message(30, "/vip", T0)
+        invoices = [r.params for r in world.calls("sendInvoice")]
+        assert [i["prices"][0]["amount"] for i in invoices] == [250, 2500]
+        links = world.calls("createInvoiceLink")
+        assert len(links) == 1, "only the 30-day tier can be a Telegram subscription"
+        payload = invoices[1]["payload"]
+        world.pre_checkout(30, payload, 2500, T0 + 1)
+        assert world.calls("answerPreCheckoutQuery")[-1].params["ok"] is True
+        world.pay(30, payload, 2500, "year1", T0 + 2)
+        m = world.state(30).membership
+        assert m.tier == "vip_year" and m.ends_at == T0 + 2 + 365 * DAY and m.is_vip(T0 + 300 * DAY)
+    finally:
+        world.close()
