@@ -65,7 +65,7 @@ def test_besitos_credit_is_applied_once_per_key_and_overdraft_is_refused(
 
     reused = httpx.post(url, headers={**admin, "Idempotency-Key": "gift-1"},
                         json={"amount": 80, "reason": "welcome gift"})
-    assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
     overdraft = httpx.post(url, headers={**admin, "Idempotency-Key": "take-1"},
                            json={"amount": -(before + 1000), "reason": "fine"})
     assert overdraft.status_code == 409
@@ -113,7 +113,7 @@ def test_grant_and_revoke_change_the_live_state_and_events_tail_shows_them(
 
     unknown_tier = httpx.post(sub, headers={**admin, "Idempotency-Key": "gold"},
                               json={"tier": "gold", "days": 3})
-    assert unknown_tier.status_code == 422
+    assert unknown_tier.status_code == 404
 
     revoked = httpx.delete(sub, headers={**admin, "Idempotency-Key": "revoke-5201"})
     assert revoked.status_code == 200, revoked.text

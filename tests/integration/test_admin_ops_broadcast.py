@@ -28,7 +28,9 @@ def copies(emu: Emu, user_id: int, text: str) -> int:
     return sum(1 for m in r.json()["messages"] if m["text"] == text)
 
 
-def wait_progress(api: str, headers: dict[str, str], bid: int, done: Any, timeout: float) -> dict:
+def wait_progress(
+    api: str, headers: dict[str, str], bid: int, done: Any, timeout: float
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         body = httpx.get(f"{api}/api/v1/broadcasts/{bid}", headers=headers).json()

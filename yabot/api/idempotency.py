@@ -89,7 +89,7 @@ def reused_key() -> ApiError:
     """The error for a key already used with a different request (counted)."""
     IDEMPOTENCY.labels("reused").inc()
     return ApiError(
-        422, "idempotency_key_reused",
+        409, "idempotency_key_reused",
         f"this {HEADER} was already used for a different request",
     )
 

@@ -97,7 +97,7 @@ router = APIRouter(prefix="/api/v1/broadcasts", tags=["broadcasts"],
     "", response_model=BroadcastOut, status_code=201,
     responses={
         400: _doc("Malformed Idempotency-Key header, or an unreadable body."),
-        422: _doc("The request is invalid, or its Idempotency-Key was used for another one."),
+        409: _doc("The Idempotency-Key was used for a different broadcast."),
         429: _doc("Too many broadcasts are running; wait or cancel one."),
     },
     openapi_extra=header_parameter(required=False),

@@ -64,7 +64,7 @@ BUSY: Responses = {
 }
 KEYED: Responses = {
     400: _doc("Missing or malformed Idempotency-Key header, or an unreadable body."),
-    422: _doc("The request is invalid, or its Idempotency-Key was used for another request."),
+    409: _doc("The Idempotency-Key was used for a different request; nothing was changed."),
 }
 
 
@@ -73,7 +73,8 @@ class BesitosIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(ge=-1_000_000_000, le=1_000_000_000, description="Signed, never 0.")
+    amount: int = Field(ge=-1_000_000_000, le=1_000_000_000, description="Signed, never 0.",
+                        json_schema_extra={"not": {"const": 0}})
     reason: str = Field(min_length=1, max_length=200, description="Shown to the player.")
 
     @field_validator("amount")
@@ -204,7 +205,8 @@ router = APIRouter(tags=["operations"], responses={**ERROR_RESPONSES, **AUTH_RES
 @router.post(
     "/api/v1/players/{user_id}/besitos", response_model=BesitosOut,
     responses={**KEYED, **NOT_FOUND, **BUSY,
-               409: _doc("A debit larger than the balance; nothing was changed.")},
+               409: _doc("A debit larger than the balance, or the Idempotency-Key was used for "
+                         "a different request; nothing was changed.")},
     openapi_extra=header_parameter(required=True),
 )
 async def adjust_besitos(
@@ -260,7 +262,8 @@ async def _subscription_out(
 
 @router.post(
     "/api/v1/players/{user_id}/subscription", response_model=SubscriptionOut,
-    responses={**KEYED, **NOT_FOUND, **BUSY}, openapi_extra=header_parameter(required=True),
+    responses={**KEYED, **BUSY, 404: _doc("No such player, or no such tier.")},
+    openapi_extra=header_parameter(required=True),
 )
 async def grant_subscription(
     body: SubscriptionIn,
@@ -282,7 +285,7 @@ async def grant_subscription(
     await _require_player(runtime, user_id)
     result = await ask_actor(runtime.grant(user_id, body.tier, body.days, who.subject, key))
     if result.get("status") == "invalid":
-        raise _refused("grant", 422, "unknown_tier", f"no tier named {body.tier!r}")
+        raise _refused("grant", 404, "unknown_tier", f"no tier named {body.tier!r}")
     if result.get("status") not in ("active", "duplicate"):
         raise _unexpected("grant", result)
     out = await _subscription_out(runtime, user_id, key, result)
@@ -294,7 +297,8 @@ async def grant_subscription(
 @router.delete(
     "/api/v1/players/{user_id}/subscription", response_model=SubscriptionOut,
     responses={**KEYED, **NOT_FOUND, **BUSY,
-               409: _doc("The player has no active paid tier; nothing was changed.")},
+               409: _doc("The player has no active paid tier, or the Idempotency-Key was used "
+                         "for a different request; nothing was changed.")},
     openapi_extra=header_parameter(required=True),
 )
 async def revoke_subscription(
