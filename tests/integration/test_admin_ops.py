@@ -3,6 +3,7 @@ the events tail (broadcasts: test_admin_ops_broadcast.py)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.integration.harness import Emu, Player, RunningBot, bot_settings
 
 PASSWORD = "correct horse battery staple"
+_TOKENS: dict[str, dict[str, str]] = {}
+_USER_IDS = itertools.count(5400)
 
 
 def token(api: str, username: str = "admin", password: str = PASSWORD) -> dict[str, str]:
@@ -166,3 +171,38 @@ def test_refund_of_a_stars_payment_ends_the_subscription(emu: Emu, bot: RunningB
     assert payments[0]["refunded"]
     again = httpx.post(f"{api}/api/v1/payments/{charge_id}/refund", headers=admin)
     assert again.status_code == 409
+
+
+
+@given(keys=st.lists(st.integers(0, 5), min_size=1, max_size=12))
+@settings(max_examples=15, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_besitos_requests_in_any_order_match_a_model_ledger(
+    emu: Emu, bot: RunningBot, keys: list[int]
+) -> None:
+    """Credits and debits with keys repeated in any order: each key applies once, a repeat
+    gets the first answer, an overdraft changes nothing (and leaves its key unused)."""
+    api = bot.api_url
+    admin = _TOKENS.get(api) or _TOKENS.setdefault(api, token(api))
+    user_id = next(_USER_IDS)
+    started(emu, user_id)
+    url = f"{api}/api/v1/players/{user_id}/besitos"
+    balance = httpx.get(f"{api}/api/v1/players/{user_id}", headers=admin).json()["balance"]
+    first_answers: dict[int, dict[str, Any]] = {}
+    for key in keys:
+        amount = -(30 + key) if key % 2 else 20 + key * 7  # a key always names one request
+        r = httpx.post(url, headers={**admin, "Idempotency-Key": f"k{key}"},
+                       json={"amount": amount, "reason": f"model-op-{key}"})
+        if key in first_answers:
+            assert r.status_code == 200 and r.json() == first_answers[key]
+        elif balance + amount < 0:
+            assert r.status_code == 409, r.text
+        else:
+            balance += amount
+            assert r.status_code == 200 and r.json()["balance"] == balance, r.text
+            first_answers[key] = r.json()
+    view = httpx.get(f"{api}/api/v1/players/{user_id}", headers=admin,
+                     params={"ledger_limit": 100}).json()
+    assert view["balance"] == balance
+    reasons = [m["reason"] for m in view["ledger"] if m["reason"].startswith("model-op-")]
+    assert sorted(reasons) == sorted(f"model-op-{key}" for key in first_answers)

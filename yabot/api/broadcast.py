@@ -32,6 +32,7 @@ CHUNK_SECONDS = 1.0
 MAX_CHUNK = 100
 MAX_RUNNING = 5
 OVERLOAD_BACKOFF_S = 1.0
+ERROR_BACKOFF_S = 5.0
 
 MESSAGES = Counter(
     "yabot_broadcast_messages_total", "Broadcast messages by outcome (sent, failed).", ["outcome"]
@@ -43,6 +44,9 @@ DEFERRED = Counter(
 )
 REFUSED = Counter(
     "yabot_broadcast_refused_total", "Broadcasts refused at creation, by reason.", ["reason"]
+)
+FAILURES = Counter(
+    "yabot_broadcast_step_failures_total", "Unexpected errors of a broadcast's task (retried)."
 )
 RUNNING = Gauge("yabot_broadcasts_running", "Broadcasts being sent by this process.")
 
@@ -219,27 +223,40 @@ class Broadcaster:
         task.add_done_callback(forget)
 
     async def _run(self, broadcast_id: int) -> None:
-        loop = asyncio.get_running_loop()
         while not self._stopping:
-            broadcast = await asyncio.to_thread(self.store.get, broadcast_id)
-            if broadcast is None or broadcast.state != "running":
-                return
-            sender = self._sender()
-            if sender is None:
-                await asyncio.sleep(OVERLOAD_BACKOFF_S)
-                continue
-            users = await asyncio.to_thread(self.store.claim, broadcast_id, self.chunk_size)
-            if not users:
-                done = await asyncio.to_thread(self.store.finish, broadcast_id, "done")
-                if done is not None:
-                    log.info("broadcast.done", broadcast_id=broadcast_id, sent=done.sent,
-                             failed=done.failed)
-                return
-            started = loop.time()
-            submitted = await self._send_chunk(sender, broadcast, users)
-            await asyncio.sleep(max(0.0, submitted / self.rate_per_s - (loop.time() - started)))
-            if submitted < len(users):
-                await asyncio.sleep(OVERLOAD_BACKOFF_S)
+            try:
+                if not await self._step(broadcast_id):
+                    return
+            except Exception:
+                FAILURES.inc()
+                log.exception("broadcast.step_failed", broadcast_id=broadcast_id)
+                await asyncio.sleep(ERROR_BACKOFF_S)
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self.store.release_claims, broadcast_id)
+
+    async def _step(self, broadcast_id: int) -> bool:
+        """Send one chunk; False when the broadcast is over (done, cancelled or gone)."""
+        loop = asyncio.get_running_loop()
+        broadcast = await asyncio.to_thread(self.store.get, broadcast_id)
+        if broadcast is None or broadcast.state != "running":
+            return False
+        sender = self._sender()
+        if sender is None:
+            await asyncio.sleep(OVERLOAD_BACKOFF_S)
+            return True
+        users = await asyncio.to_thread(self.store.claim, broadcast_id, self.chunk_size)
+        if not users:
+            done = await asyncio.to_thread(self.store.finish, broadcast_id, "done")
+            if done is not None:
+                log.info("broadcast.done", broadcast_id=broadcast_id, sent=done.sent,
+                         failed=done.failed)
+            return False
+        started = loop.time()
+        submitted = await self._send_chunk(sender, broadcast, users)
+        await asyncio.sleep(max(0.0, submitted / self.rate_per_s - (loop.time() - started)))
+        if submitted < len(users):
+            await asyncio.sleep(OVERLOAD_BACKOFF_S)
+        return True
 
     async def _send_chunk(self, sender: Sender, broadcast: Broadcast, users: list[int]) -> int:
         """Submit one message per user, wait for every result, record them; returns how many
