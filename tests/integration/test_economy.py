@@ -160,6 +160,8 @@ def test_daily_reward_refused_the_same_day_and_streak_bonus_the_next(
         assert "You have 25 besitos" in wallet and "+15 · daily reward" in wallet
         clock.offset += 2 * DAY  # a missed day: the streak starts again
         assert "You received 10 besitos. Streak: 1" in player.say("/daily")[0]["text"]
+        checks = {c["name"]: c for c in emu.http.get(bot.api_url + "/readyz").json()["checks"]}
+        assert checks["scheduler"]["ok"] and checks["scheduler"]["required"]
     finally:
         bot.stop()
 
