@@ -72,6 +72,20 @@ def test_broadcast_to_30_players_reaches_each_once_and_filters_by_language(
         vip = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
                          json={"text": "VIP only", "segment": {"tier": "vip"}})
         assert vip.json()["total"] == 0 and vip.json()["state"] == "done"
+        granted = httpx.post(f"{api}/api/v1/players/6007/subscription",
+                             headers={**admin, "Idempotency-Key": "g"}, json={"days": 3})
+        assert granted.status_code == 200
+        for tier, total in (("vip", 1), ("free", 29)):
+            segment = {"tier": tier, "joined_after": 0, "joined_before": time.time() + 60}
+            r = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
+                           json={"text": f"{tier} news", "segment": segment})
+            assert r.json()["total"] == total
+            wait_progress(api, admin, r.json()["id"], lambda b: b["state"] == "done", 30)
+        assert copies(emu, 6007, "vip news") == 1 and copies(emu, 6008, "vip news") == 0
+        assert copies(emu, 6007, "free news") == 0 and copies(emu, 6008, "free news") == 1
+        later = httpx.post(f"{api}/api/v1/broadcasts", headers=admin, json={
+            "text": "nobody", "segment": {"joined_after": time.time() + 60}})
+        assert later.json()["total"] == 0
         listed = httpx.get(f"{api}/api/v1/broadcasts", headers=admin).json()["items"]
         assert [b["id"] for b in listed][-1] == bid
         assert httpx.post(f"{api}/api/v1/broadcasts/{bid}/cancel", headers=admin).status_code == 409
@@ -98,6 +112,10 @@ def test_broadcast_interrupted_by_a_stop_resumes_and_sends_each_recipient_once(
         api, admin = slow.api_url, token(slow.api_url)
         created = httpx.post(f"{api}/api/v1/broadcasts", headers=admin, json={"text": text})
         bid = created.json()["id"]
+        cancelled = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
+                               json={"text": "cancelled at once"}).json()["id"]
+        stopped = httpx.post(f"{api}/api/v1/broadcasts/{cancelled}/cancel", headers=admin)
+        assert stopped.status_code == 200 and stopped.json()["state"] == "cancelled"
         partial = wait_progress(api, admin, bid, lambda b: b["sent"] >= 5, 20)
         assert partial["state"] == "running"
     finally:
@@ -111,6 +129,9 @@ def test_broadcast_interrupted_by_a_stop_resumes_and_sends_each_recipient_once(
         api, admin = again.api_url, token(again.api_url)
         final = wait_progress(api, admin, bid, lambda b: b["state"] == "done", 30)
         assert (final["sent"], final["failed"]) == (30, 0)
+        after = httpx.get(f"{api}/api/v1/broadcasts/{cancelled}", headers=admin).json()
+        assert after["state"] == "cancelled" and after["pending"] > 0
     finally:
         again.stop()
     assert [copies(emu, uid, text) for uid in PLAYERS] == [1] * 30
+    assert sum(copies(emu, uid, "cancelled at once") for uid in PLAYERS) <= 4  # one chunk at most

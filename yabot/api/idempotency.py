@@ -21,12 +21,14 @@ from fastapi import Request
 from prometheus_client import Counter
 
 from yabot.api.errors import ApiError
+from yabot.observability.logging import get_logger
 from yabot.storage.sqlite_util import LockedConnection, connect
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
 _KEY_RE = re.compile(KEY_PATTERN)
+log = get_logger(__name__)
 
 IDEMPOTENCY = Counter(
     "yabot_api_idempotency_total",
@@ -61,9 +63,11 @@ def read_key(request: Request, *, required: bool) -> str | None:
         if not required:
             return None
         IDEMPOTENCY.labels("missing").inc()
+        log.info("idempotency_key.refused", reason="missing", path=request.url.path)
         raise ApiError(400, "idempotency_key_required", f"the {HEADER} header is required")
     if not _KEY_RE.fullmatch(value):
         IDEMPOTENCY.labels("invalid").inc()
+        log.info("idempotency_key.refused", reason="invalid", path=request.url.path)
         raise ApiError(
             400, "idempotency_key_invalid",
             f"the {HEADER} header must be 1-100 characters of A-Z a-z 0-9 _ . : -",
@@ -88,6 +92,7 @@ class StoredAnswer:
 def reused_key() -> ApiError:
     """The error for a key already used with a different request (counted)."""
     IDEMPOTENCY.labels("reused").inc()
+    log.info("idempotency_key.refused", reason="reused")
     return ApiError(
         409, "idempotency_key_reused",
         f"this {HEADER} was already used for a different request",
