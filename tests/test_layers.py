@@ -19,13 +19,18 @@ def test_actors_imports_nothing_from_yabot() -> None:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names if n == "yabot" or n.startswith("yabot.")]
+            offenders += [
+                f"{path.name}: {n}" for n in names if n == "yabot" or n.startswith("yabot.")
+            ]
     assert not offenders
 
 
 def test_mypy_strict_actors() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "actors"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]

@@ -53,10 +53,14 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     from yabot.telegram.emulator.state import Emulator, EmulatorConfig
 
     emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
-    server = EmulatorServer(emulator, settings.telegram.emulator_host, settings.telegram.emulator_port)
+    server = EmulatorServer(
+        emulator, settings.telegram.emulator_host, settings.telegram.emulator_port
+    )
     url = server.start()
     telegram = settings.telegram.model_copy(update={"bot_token": LOCAL_TOKEN, "api_base": url})
-    telegram = type(settings.telegram).model_validate(telegram.model_dump() | {"bot_token": LOCAL_TOKEN})
+    telegram = type(settings.telegram).model_validate(
+        telegram.model_dump() | {"bot_token": LOCAL_TOKEN}
+    )
     return settings.model_copy(update={"telegram": telegram}), LocalPlay(server, url)
 
 
@@ -67,7 +71,9 @@ def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
         "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
         "snapshots": HealthCheck(runtime.store.ping),
         "redis": HealthCheck(lambda: runtime.relay.health().healthy, required=False),
-        "telegram_sender": HealthCheck(lambda: runtime.sender is not None and not runtime.sender.breaker_open),
+        "telegram_sender": HealthCheck(
+            lambda: runtime.sender is not None and not runtime.sender.breaker_open
+        ),
         "scheduler": HealthCheck(runtime.scheduler.healthy),
     }
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
@@ -94,8 +100,16 @@ async def serve(
     )
     await runtime.start(http=http)
     app = build_app(settings, runtime)
-    server = _Server(uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
-                                    log_level="warning", access_log=False, lifespan="on"))
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.api.host,
+            port=settings.api.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+    )
     server_task = asyncio.create_task(server.serve())
     polling: PollingIngress | None = None
     if settings.telegram.mode == "polling":
@@ -106,7 +120,11 @@ async def serve(
             await asyncio.sleep(0.05)
         assert runtime.sender is not None
         await set_webhook(runtime.sender, settings)
-    log.info("yabot.running", mode=settings.telegram.mode, api=f"http://{settings.api.host}:{settings.api.port}")
+    log.info(
+        "yabot.running",
+        mode=settings.telegram.mode,
+        api=f"http://{settings.api.host}:{settings.api.port}",
+    )
     await stop.wait()
     log.info("yabot.stopping")
     if polling is not None:

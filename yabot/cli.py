@@ -39,8 +39,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 def _cmd_chat(args: argparse.Namespace) -> int:
     from yabot.telegram.chat import main as chat_main
 
-    return chat_main(_settings_or_exit(args.config), user_id=args.user, name=args.name,
-                     language=args.lang, emulator_url=args.emulator)
+    return chat_main(
+        _settings_or_exit(args.config),
+        user_id=args.user,
+        name=args.name,
+        language=args.lang,
+        emulator_url=args.emulator,
+    )
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:

@@ -317,9 +317,7 @@ def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     return f"config error: {key}{hint} = {shown}: {error.get('msg', 'invalid')}"
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read `config.toml`, overlay ``YABOT_*`` variables and validate.
 
     Args:

@@ -69,7 +69,9 @@ class UpdateRouter:
         """
         if update.user_id is None:
             ROUTED.labels("no_user").inc()
-            log.info("router.update_without_user", update_id=update.update_id, type=update.update_type)
+            log.info(
+                "router.update_without_user", update_id=update.update_id, type=update.update_type
+            )
             return True
         self._admit()
         if self.clock is not None:

@@ -24,6 +24,7 @@ from actors.bridge import wrap_future
 from actors.directory import Directory
 from actors.supervision import Intensity, Supervisor, request_stop_tree, supervise
 from yabot.config import Settings
+from yabot.emotion import SignatureParams
 from yabot.events.relay import OutboxRelay
 from yabot.narrative import NarrativeEngine, StoryLibrary
 from yabot.observability.logging import get_logger
@@ -35,7 +36,6 @@ from yabot.player.actor import (
     apply_update,
     refresh_mirror,
 )
-from yabot.emotion import SignatureParams
 from yabot.player.feelings import EmotionFeelings
 from yabot.player.logic import PlayerLogic, Reply
 from yabot.player.messages import (
@@ -114,7 +114,9 @@ class Runtime:
         self.encryptor: Encryptor = load_encryptor(settings)
         self.library = StoryLibrary(settings.story.stories_dir)
         self.library.load_all()
-        self.engine = NarrativeEngine(self.library, max_message_chars=settings.story.max_message_chars)
+        self.engine = NarrativeEngine(
+            self.library, max_message_chars=settings.story.max_message_chars
+        )
         feelings = EmotionFeelings(SignatureParams(**settings.emotion.model_dump()))
         self.logic = PlayerLogic(settings, self.engine, feelings)
         self.relay = OutboxRelay.from_settings(settings, self.records)
@@ -124,21 +126,34 @@ class Runtime:
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tracker = _ReplyTracker(self.inbox)
-        self.replies = open_reply_outbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
+        self.replies = open_reply_outbox(
+            storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms
+        )
         self._sent_replies: list[int] = []
         self.effects = PlayerEffects(
             self.logic, self.records, self._send, self._submit_snapshot, 1, tell=self._tell
         )
-        intensity = Intensity(runtime.restart_max, runtime.restart_period_s,
-                              runtime.restart_backoff_s, runtime.restart_backoff_max_s)
+        intensity = Intensity(
+            runtime.restart_max,
+            runtime.restart_period_s,
+            runtime.restart_backoff_s,
+            runtime.restart_backoff_max_s,
+        )
         self._intensity = intensity
         self.root = Supervisor.start("root", intensity=intensity, on_give_up=self._gave_up)
         self.players_supervisor = Supervisor.start("players", intensity=intensity)
-        supervise(self.root, "players", self._restart_players_supervisor, ref=self.players_supervisor)
+        supervise(
+            self.root, "players", self._restart_players_supervisor, ref=self.players_supervisor
+        )
         self.directory: Directory[int] = Directory(
-            PlayerActor, self._load, self._save, name="players",
-            idle_timeout=runtime.idle_timeout_s, max_resident=runtime.max_resident,
-            supervisor=self.players_supervisor, actor_kwargs={"effects": self.effects},
+            PlayerActor,
+            self._load,
+            self._save,
+            name="players",
+            idle_timeout=runtime.idle_timeout_s,
+            max_resident=runtime.max_resident,
+            supervisor=self.players_supervisor,
+            actor_kwargs={"effects": self.effects},
         )
         self.router = UpdateRouter(self.inbox, self._deliver, self._admit)
         if clock is not time.time:
@@ -291,8 +306,13 @@ class Runtime:
                 self._tell(user_id, CallResult(tag, result, failure, self.now()))
 
         try:
-            sender.submit(reply.method, reply.params, chat_id=reply.chat_id,
-                          dedupe_key=dedupe_key, on_result=on_result)
+            sender.submit(
+                reply.method,
+                reply.params,
+                chat_id=reply.chat_id,
+                dedupe_key=dedupe_key,
+                on_result=on_result,
+            )
         except SenderError as exc:
             if update_id is not None:
                 loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
@@ -365,8 +385,13 @@ class Runtime:
                 self._tracker.done(row.update_id)
                 self._sent_replies.append(row.id)
 
-            self.sender.submit(row.method, row.params, chat_id=row.chat_id,
-                               dedupe_key=row.dedupe_key, on_result=on_result)
+            self.sender.submit(
+                row.method,
+                row.params,
+                chat_id=row.chat_id,
+                dedupe_key=row.dedupe_key,
+                on_result=on_result,
+            )
         if waiting:
             RESENT.inc(len(waiting))
             log.info("runtime.replies_resent", count=len(waiting))

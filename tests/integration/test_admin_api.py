@@ -21,7 +21,9 @@ def _token(api: str, username: str, password: str) -> str:
 
 def test_admin_sees_consistent_live_state_and_roles_hold(emu: Emu, tmp_path: Path) -> None:
     settings = bot_settings(
-        tmp_path / "data", emu.url, "polling",
+        tmp_path / "data",
+        emu.url,
+        "polling",
         YABOT_API__BOOTSTRAP_ADMIN_PASSWORD=PASSWORD,
         YABOT_SECURITY__ENCRYPTION_KEYS="x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E=",
     )
@@ -65,7 +67,10 @@ def test_admin_sees_consistent_live_state_and_roles_hold(emu: Emu, tmp_path: Pat
         assert not errors, errors[:3]
         assert len(views) > 3
         for view in views:  # each view is between two transitions of this one player
-            assert view["transitions"] == view["last_update_id"] - views[0]["last_update_id"] + views[0]["transitions"]
+            assert (
+                view["transitions"]
+                == view["last_update_id"] - views[0]["last_update_id"] + views[0]["transitions"]
+            )
 
         listed = httpx.get(f"{api}/api/v1/actors", headers=admin).json()
         assert 4242 in [a["user_id"] for a in listed["items"]]
@@ -73,8 +78,11 @@ def test_admin_sees_consistent_live_state_and_roles_hold(emu: Emu, tmp_path: Pat
         assert profile["story"]["chapter"] >= 1
         assert "archetypes" in profile["signature"]
 
-        created = httpx.post(f"{api}/api/v1/admin/accounts", headers=admin,
-                             json={"username": "vera", "password": PASSWORD, "role": "viewer"})
+        created = httpx.post(
+            f"{api}/api/v1/admin/accounts",
+            headers=admin,
+            json={"username": "vera", "password": PASSWORD, "role": "viewer"},
+        )
         assert created.status_code == 201, created.text
         viewer = {"Authorization": "Bearer " + _token(api, "vera", PASSWORD)}
         assert httpx.get(f"{api}/api/v1/actors/4242", headers=viewer).status_code == 200

@@ -63,7 +63,9 @@ def test_200_players_50_updates_in_order_and_duplicates_ignored(emu: Emu, tmp_pa
         pending = set(users)
         while pending and time.monotonic() < deadline:
             for user_id in list(pending):
-                got = emu.http.get(f"{emu.url}/_emulator/chats/{user_id}/messages").json()["messages"]
+                got = emu.http.get(f"{emu.url}/_emulator/chats/{user_id}/messages").json()[
+                    "messages"
+                ]
                 if len(got) >= UPDATES_EACH:
                     pending.discard(user_id)
             time.sleep(0.5)

@@ -26,7 +26,7 @@ import httpx
 import pytest
 import redis
 
-from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings, free_port
+from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings
 from yabot.runtime import Runtime
 
 PLAYERS = 50
@@ -67,14 +67,18 @@ class Players:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=PLAYERS)) as http:
             await asyncio.gather(*(self._one(http, url, u, headers, stop_at) for u in self.queues))
 
-    async def _one(self, http: aiohttp.ClientSession, url: str, user_id: int, headers: dict, stop_at: float) -> None:
+    async def _one(
+        self, http: aiohttp.ClientSession, url: str, user_id: int, headers: dict, stop_at: float
+    ) -> None:
         queue = self.queues[user_id]
         while queue and time.monotonic() < stop_at:
             update = queue[0]
             try:
-                async with http.post(url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=5)) as r:
+                async with http.post(
+                    url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=5)
+                ) as r:
                     ok = r.status == 200
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 return  # the process died: Telegram keeps the update and retries later
             if not ok:
                 return
@@ -85,7 +89,10 @@ class Players:
 def _start(env: dict[str, str], api_port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "yabot", "--config", str(ROOT / "config.toml"), "run"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -118,26 +125,30 @@ def _wait_for_metric(api_port: int, name: str, value: float, timeout: float = 60
 def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
     stream = f"yabot:test:{uuid.uuid4().hex}"
     key = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
-    settings = bot_settings(tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key)
+    settings = bot_settings(
+        tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key
+    )
     api_port = settings.api.port
     env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "YABOT_TELEGRAM__API_BASE": emu.url,
-        "YABOT_TELEGRAM__MODE": "webhook",
-        "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
-        "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
-        "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
-        "YABOT_TELEGRAM__CHAT_BURST": "100",
-        "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
-        "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
-        "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
-        "YABOT_API__PORT": str(api_port),
-        "YABOT_EVENTS__REDIS_URL": "redis://127.0.0.1:6379/0",
-        "YABOT_EVENTS__STREAM": stream,
-        "YABOT_LOGGING__LEVEL": "WARNING",
-        "YABOT_SECURITY__ENCRYPTION_KEYS": key,
-    })
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "YABOT_TELEGRAM__API_BASE": emu.url,
+            "YABOT_TELEGRAM__MODE": "webhook",
+            "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
+            "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
+            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
+            "YABOT_TELEGRAM__CHAT_BURST": "100",
+            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
+            "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
+            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
+            "YABOT_API__PORT": str(api_port),
+            "YABOT_EVENTS__REDIS_URL": "redis://127.0.0.1:6379/0",
+            "YABOT_EVENTS__STREAM": stream,
+            "YABOT_LOGGING__LEVEL": "WARNING",
+            "YABOT_SECURITY__ENCRYPTION_KEYS": key,
+        }
+    )
     users = [700_000 + i for i in range(PLAYERS)]
     bot_state = emu.emulator.register_bot(TOKEN)
     for user_id in users:

@@ -12,7 +12,10 @@ ASKS = {"en": "Write your answer", "es": "Escribe tu respuesta"}
 VIP_BUTTON = {"en": "Become VIP", "es": "Hazte VIP"}
 ANSWERS = {
     "en": ["I feel curious and a little afraid, but I love this place", "Honestly it makes me sad"],
-    "es": ["Siento curiosidad y un poco de miedo, pero me encanta este lugar", "La verdad me pone triste"],
+    "es": [
+        "Siento curiosidad y un poco de miedo, pero me encanta este lugar",
+        "La verdad me pone triste",
+    ],
 }
 
 
@@ -28,7 +31,9 @@ def play_until_vip_gate(player: Player, lang: str, style: int = 0) -> dict[str, 
     for step in range(200):
         got = player.wait_buttons()
         for message in got:
-            shown[message["text"]] = [b["text"] for row in message.get("buttons") or [] for b in row]
+            shown[message["text"]] = [
+                b["text"] for row in message.get("buttons") or [] for b in row
+            ]
         last = [m for m in got if m.get("buttons")][-1]
         texts = [b["text"] for row in last["buttons"] for b in row]
         if any(VIP_BUTTON[lang] in t for t in texts):
@@ -60,7 +65,10 @@ def test_play_through_chapter_3(polling_bot: RunningBot, emu: Emu, lang: str) ->
 
 
 def test_signature_changes_the_choices(polling_bot: RunningBot, emu: Emu) -> None:
-    plays = [play_until_vip_gate(emu.player(811 + i, "Bo", "en"), "en", style) for i, style in enumerate((0, 1, -1, 2))]
+    plays = [
+        play_until_vip_gate(emu.player(811 + i, "Bo", "en"), "en", style)
+        for i, style in enumerate((0, 1, -1, 2))
+    ]
     differing = [
         text
         for a, first in enumerate(plays)

@@ -11,7 +11,9 @@ from typing import Any
 
 import structlog
 
-REDACTED_KEYS = frozenset({"token", "bot_token", "secret", "password", "text", "answer", "authorization"})
+REDACTED_KEYS = frozenset(
+    {"token", "bot_token", "secret", "password", "text", "answer", "authorization"}
+)
 
 
 def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -29,7 +31,9 @@ def configure_logging(level: str = "INFO", json_logs: bool = True, cache: bool =
         json_logs: JSON lines when true, human-readable console output otherwise.
         cache: Cache loggers on first use (fast); tests that reconfigure logging pass False.
     """
-    renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

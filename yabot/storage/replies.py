@@ -56,7 +56,14 @@ class ReplyOutbox:
             conn.execute(_SCHEMA)
             PENDING.set(conn.execute("SELECT COUNT(*) FROM replies").fetchone()[0])
 
-    def put(self, dedupe_key: str, update_id: int, chat_id: int | None, method: str, params: dict[str, Any]) -> int | None:
+    def put(
+        self,
+        dedupe_key: str,
+        update_id: int,
+        chat_id: int | None,
+        method: str,
+        params: dict[str, Any],
+    ) -> int | None:
         """Store a reply; returns its id, or None when that dedupe key is already stored."""
         with self._db.transaction() as conn:
             cursor = conn.execute(

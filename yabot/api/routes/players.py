@@ -6,7 +6,6 @@ admin sees is a state between two transitions, never a half-applied one.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 from typing import Any
 
@@ -28,7 +27,12 @@ from yabot.runtime import Runtime, snapshot_key
 MAX_USER_ID = 2**52
 UserId = Path(ge=1, le=MAX_USER_ID, description="The player's Telegram user id.")
 StoryId = Path(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", description="A story id.")
-BUSY = {503: {"model": ErrorResponse, "description": "The actor did not answer in time or is overloaded."}}
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorResponse,
+        "description": "The actor did not answer in time or is overloaded.",
+    }
+}
 
 
 class ActorOut(BaseModel):
@@ -102,13 +106,17 @@ def _actor_infos() -> dict[int, Any]:
 
 async def _ask(runtime: Runtime, user_id: int, message: Any) -> Any:
     try:
-        return await runtime.ask_player(user_id, message, timeout=runtime.settings.runtime.ask_timeout_s)
-    except (TimeoutError, asyncio.TimeoutError):
+        return await runtime.ask_player(
+            user_id, message, timeout=runtime.settings.runtime.ask_timeout_s
+        )
+    except TimeoutError:
         raise ApiError(503, "actor_timeout", "the player's actor did not answer in time") from None
     except MailboxFull:
         raise ApiError(503, "mailbox_full", "the player's actor is overloaded; try again") from None
     except pykka.ActorDeadError:
-        raise ApiError(503, "actor_restarting", "the player's actor is restarting; try again") from None
+        raise ApiError(
+            503, "actor_restarting", "the player's actor is restarting; try again"
+        ) from None
 
 
 router = APIRouter(tags=["actors and players"], responses={**ERROR_RESPONSES, **AUTH_RESPONSES})
@@ -118,20 +126,36 @@ router = APIRouter(tags=["actors and players"], responses={**ERROR_RESPONSES, **
 async def list_player_actors(
     offset: int = Query(0, ge=0, le=10_000_000),
     limit: int = Query(50, ge=1, le=500),
-    min_mailbox: int = Query(0, ge=0, le=1_000_000, description="Only actors with this many queued messages or more."),
-    idle_over_s: float = Query(0.0, ge=0, le=1e9, description="Only actors idle for longer than this."),
+    min_mailbox: int = Query(
+        0, ge=0, le=1_000_000, description="Only actors with this many queued messages or more."
+    ),
+    idle_over_s: float = Query(
+        0.0, ge=0, le=1e9, description="Only actors idle for longer than this."
+    ),
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> ActorPage:
     """Resident player actors, filterable by mailbox depth and idleness, paged."""
     infos = sorted(
-        (i for i in _actor_infos().values() if i.mailbox_depth >= min_mailbox and i.idle_seconds >= idle_over_s),
+        (
+            i
+            for i in _actor_infos().values()
+            if i.mailbox_depth >= min_mailbox and i.idle_seconds >= idle_over_s
+        ),
         key=lambda i: i.key,
     )
     page = infos[offset : offset + limit]
     return ActorPage(
         total=len(infos),
-        items=[ActorOut(user_id=i.key, mailbox_depth=i.mailbox_depth, processed=i.processed,
-                        idle_seconds=round(i.idle_seconds, 3), restarts=i.restarts) for i in page],
+        items=[
+            ActorOut(
+                user_id=i.key,
+                mailbox_depth=i.mailbox_depth,
+                processed=i.processed,
+                idle_seconds=round(i.idle_seconds, 3),
+                restarts=i.restarts,
+            )
+            for i in page
+        ],
     )
 
 
@@ -146,9 +170,12 @@ async def actor_state(
     view = await _ask(runtime, user_id, Inspect())
     info = _actor_infos().get(user_id)
     return ActorStateOut(
-        user_id=user_id, resident_before=resident,
-        mailbox_depth=info.mailbox_depth if info else 0, restarts=info.restarts if info else 0,
-        snapshot_version=runtime.writer.durable_version(snapshot_key(user_id)), state=view,
+        user_id=user_id,
+        resident_before=resident,
+        mailbox_depth=info.mailbox_depth if info else 0,
+        restarts=info.restarts if info else 0,
+        snapshot_version=runtime.writer.durable_version(snapshot_key(user_id)),
+        state=view,
     )
 
 
@@ -189,8 +216,12 @@ async def player(
     """A player's profile, subscription, ledger, story position and emotional signature."""
     records = runtime.records
     profile, subscription, balance, movements = await run_in_threadpool(
-        lambda: (records.profile(user_id), records.subscription(user_id),
-                 records.balance(user_id), records.movements(user_id, ledger_limit))
+        lambda: (
+            records.profile(user_id),
+            records.subscription(user_id),
+            records.balance(user_id),
+            records.movements(user_id, ledger_limit),
+        )
     )
     view = await _ask(runtime, user_id, Inspect())
     return PlayerOut(
@@ -205,9 +236,12 @@ async def player(
 
 
 @router.post(
-    "/api/v1/stories/{story_id}/reload", response_model=StoryOut,
-    responses={404: {"model": ErrorResponse, "description": "No such story."},
-               422: {"model": ErrorResponse, "description": "The story does not load."}},
+    "/api/v1/stories/{story_id}/reload",
+    response_model=StoryOut,
+    responses={
+        404: {"model": ErrorResponse, "description": "No such story."},
+        422: {"model": ErrorResponse, "description": "The story does not load."},
+    },
 )
 async def reload_story(
     story_id: str = StoryId,
