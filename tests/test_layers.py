@@ -1,4 +1,5 @@
-"""The layering rules: `actors/` is generic (no yabot imports) and type-checks strictly."""
+"""Layering and style rules: `actors/` is generic (no yabot imports) and type-checks strictly;
+the product type-checks (mypy strict, as configured in pyproject.toml) and passes ruff."""
 
 from __future__ import annotations
 
@@ -32,5 +33,27 @@ def test_mypy_strict_actors() -> None:
         capture_output=True,
         text=True,
         timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_mypy_product() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "yabot", "actors"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_ruff() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-3000:]

@@ -28,7 +28,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def bot_settings(data_dir: Path, emulator_url: str, mode: str = "polling", **extra: str) -> Settings:
+def bot_settings(
+    data_dir: Path, emulator_url: str, mode: str = "polling", **extra: str
+) -> Settings:
     """Settings for a test bot: fast pacing (the emulator's flood control is off), temp data."""
     api_port = free_port()
     env = {
@@ -129,7 +131,9 @@ class Emu:
 
     def start(self) -> Emu:
         self.url = self.server.start()
-        self.http.put(self.url + "/_emulator/faults", json={"flood_control": False}).raise_for_status()
+        self.http.put(
+            self.url + "/_emulator/faults", json={"flood_control": False}
+        ).raise_for_status()
         return self
 
     def stop(self) -> None:
@@ -137,7 +141,9 @@ class Emu:
         self.server.stop()
 
     def faults(self, **values: Any) -> None:
-        self.http.put(self.url + "/_emulator/faults", json={"flood_control": False, **values}).raise_for_status()
+        self.http.put(
+            self.url + "/_emulator/faults", json={"flood_control": False, **values}
+        ).raise_for_status()
 
     def player(self, user_id: int, name: str = "Ana", language: str = "en") -> Player:
         self.http.post(
@@ -156,7 +162,9 @@ class Player:
         self.seen = 0
 
     def send(self, text: str) -> int:
-        r = self.emu.http.post(f"{self.emu.url}/_emulator/users/{self.user_id}/messages", json={"text": text})
+        r = self.emu.http.post(
+            f"{self.emu.url}/_emulator/users/{self.user_id}/messages", json={"text": text}
+        )
         r.raise_for_status()
         return int(r.json()["update_id"])
 
@@ -169,12 +177,16 @@ class Player:
         return dict(r.json())
 
     def callback_answer(self, query_id: str, timeout: float = 10) -> dict[str, Any]:
-        r = self.emu.http.get(f"{self.emu.url}/_emulator/callbacks/{query_id}", params={"timeout": timeout})
+        r = self.emu.http.get(
+            f"{self.emu.url}/_emulator/callbacks/{query_id}", params={"timeout": timeout}
+        )
         r.raise_for_status()
         return dict(r.json())
 
     def messages(self, after: int = 0) -> list[dict[str, Any]]:
-        r = self.emu.http.get(f"{self.emu.url}/_emulator/chats/{self.user_id}/messages", params={"after_id": after})
+        r = self.emu.http.get(
+            f"{self.emu.url}/_emulator/chats/{self.user_id}/messages", params={"after_id": after}
+        )
         r.raise_for_status()
         return list(r.json()["messages"])
 
@@ -188,10 +200,15 @@ class Player:
                     self.seen = max(m["message_id"] for m in got)
                 return got
             if time.monotonic() > deadline:
-                raise AssertionError(f"player {self.user_id}: bot did not answer as expected; got {got!r}")
+                raise AssertionError(
+                    f"player {self.user_id}: bot did not answer as expected; got {got!r}"
+                )
             r = self.emu.http.get(
                 f"{self.emu.url}/_emulator/chats/{self.user_id}/messages",
-                params={"after_id": max([self.seen] + [m["message_id"] for m in got]), "timeout": 1.0},
+                params={
+                    "after_id": max([self.seen] + [m["message_id"] for m in got]),
+                    "timeout": 1.0,
+                },
             )
             r.raise_for_status()
 
