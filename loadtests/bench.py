@@ -13,7 +13,8 @@ drives both bots through the same harness (``loadtests.drive``):
    to measure what a player who began the story adds to RSS; the other players are
    activated through ``/_bench/activate`` (a fresh player state each).
 3. **resident**: YABOT with ``--resident`` (100,000) player actors resident (activated through
-   ``/_bench/activate``); RSS, then one more open-loop period at ``--players``.
+   ``/_bench/activate``); RSS, then one more open-loop period with ``--resident-share`` of
+   ``--players`` acting (a load YABOT sustains, to see what residency alone costs).
 
 Prints a table per step; the last line is one JSON object with every figure.
 Run: ``scripts/bench`` (full, ~10 min) or ``scripts/bench --quick`` (< 2 min).
@@ -233,17 +234,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "resident"
             ]
             at_rest = rss.now()
-            result = await open_loop(y, players, args.interval, args.duration)
+            acting = players[: max(1, int(args.players * args.resident_share))]
+            result = await open_loop(y, acting, args.interval, args.duration)
             report["resident"] = {
                 "resident": resident,
                 "activate_s": round(activated["seconds"], 1),
                 "rss_mb": mb(at_rest),
-                "active_players": len(players),
+                "active_players": len(acting),
                 "load": result.summary(),
                 "rss_after_load_mb": mb(rss.now()),
             }
             print(
-                f"  {resident} resident: RSS {mb(at_rest)} MB; {len(players)} players acting: p50 "
+                f"  {resident} resident: RSS {mb(at_rest)} MB; {len(acting)} players acting: p50 "
                 f"{result.percentile(50):.1f} p99 {result.percentile(99):.1f} ms, failures "
                 f"{result.failures}; RSS {mb(rss.now())} MB",
                 flush=True,
@@ -274,6 +276,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per load level")
     parser.add_argument("--levels", type=float, nargs="+", default=[0.05, 0.1, 0.25, 0.5, 1.0])
     parser.add_argument("--resident", type=int, default=100_000)
+    parser.add_argument(
+        "--resident-share", type=float, default=0.1, help="share of --players acting at --resident"
+    )
     parser.add_argument("--story-players", type=int, default=2000, help="players who send /start")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = parser.parse_args(argv)

@@ -10,7 +10,8 @@ is a failure. The emulator calls themselves are not reported.
 
 The bot may run in webhook or polling mode: the players only talk to the emulator.
 
-Environment: ``LOADTEST_THINK_MIN_S`` / ``LOADTEST_THINK_MAX_S`` (think time, default 5-20 s),
+Environment: ``LOADTEST_THINK_MIN_S`` / ``LOADTEST_THINK_MAX_S`` (think time: reading and
+choosing, default 10-30 s),
 ``LOADTEST_REPLY_TIMEOUT_S`` (default 10), ``LOADTEST_FIRST_USER_ID`` (default 1,000,000),
 ``LOADTEST_LANGUAGES`` (default ``en,es``).
 
@@ -33,8 +34,8 @@ from geventhttpclient import HTTPClient
 from geventhttpclient.url import URL
 from locust import User, between, events, task
 
-THINK_MIN_S = float(os.environ.get("LOADTEST_THINK_MIN_S", "5"))
-THINK_MAX_S = float(os.environ.get("LOADTEST_THINK_MAX_S", "20"))
+THINK_MIN_S = float(os.environ.get("LOADTEST_THINK_MIN_S", "10"))
+THINK_MAX_S = float(os.environ.get("LOADTEST_THINK_MAX_S", "30"))
 REPLY_TIMEOUT_S = float(os.environ.get("LOADTEST_REPLY_TIMEOUT_S", "10"))
 FIRST_USER_ID = int(os.environ.get("LOADTEST_FIRST_USER_ID", "1000000"))
 LANGUAGES = os.environ.get("LOADTEST_LANGUAGES", "en,es").split(",")
