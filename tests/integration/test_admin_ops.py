@@ -206,3 +206,33 @@ def test_besitos_requests_in_any_order_match_a_model_ledger(
     assert view["balance"] == balance
     reasons = [m["reason"] for m in view["ledger"] if m["reason"].startswith("model-op-")]
     assert sorted(reasons) == sorted(f"model-op-{key}" for key in first_answers)
+
+
+def test_an_actor_that_does_not_answer_in_time_gives_503_and_the_retry_applies_once(
+    emu: Emu, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    impatient = RunningBot(ops_settings(data, emu, YABOT_RUNTIME__ASK_TIMEOUT_S="0.000001")).start()
+    try:
+        api, admin = impatient.api_url, token(impatient.api_url)
+        started(emu, 5501)
+        r = httpx.post(f"{api}/api/v1/players/5501/besitos",
+                       headers={**admin, "Idempotency-Key": "slow-1"},
+                       json={"amount": 40, "reason": "late gift"})
+        assert r.status_code == 503, r.text
+        assert r.json()["error"]["code"] == "actor_timeout"
+        time.sleep(0.5)  # the actor still applies it after the API gave up waiting
+    finally:
+        impatient.stop()
+    bot = RunningBot(ops_settings(data, emu)).start()
+    try:
+        api, admin = bot.api_url, token(bot.api_url)
+        retry = httpx.post(f"{api}/api/v1/players/5501/besitos",
+                           headers={**admin, "Idempotency-Key": "slow-1"},
+                           json={"amount": 40, "reason": "late gift"})
+        assert retry.status_code == 200, retry.text
+        view = httpx.get(f"{api}/api/v1/players/5501", headers=admin).json()
+        assert [m["amount"] for m in view["ledger"] if m["reason"] == "late gift"] == [40]
+        assert retry.json()["balance"] == view["balance"]
+    finally:
+        bot.stop()
