@@ -284,7 +284,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.users, args.per_user, args.rounds, args.story_players = 100, 20, 2, 300
-        args.players, args.duration, args.levels = 2000, 8.0, [0.25, 1.0]
+        args.players, args.duration, args.levels = 2000, 6.0, [0.25, 1.0]
     return args
 
 
