@@ -47,7 +47,7 @@ class ClockedBot(RunningBot):
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        configure_logging(self.settings.logging.level, json_logs=True)
+        configure_logging(self.settings.logging.level, json_logs=True, cache=False)
 
         async def main() -> int:
             self._stop = asyncio.Event()

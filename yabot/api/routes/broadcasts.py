@@ -17,6 +17,7 @@ from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError, ErrorRes
 from yabot.api.idempotency import REPLAYED_HEADER, fingerprint, header_parameter, read_key
 from yabot.api.idempotency import reused_key as key_reused
 from yabot.api.routes.players import runtime_of
+from yabot.api.types import JsonFloat
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 
@@ -31,8 +32,8 @@ class SegmentIn(BaseModel):
 
     tier: Literal["all", "vip", "free"] = "all"
     language: Literal["en", "es"] | None = Field(None, description="The player's language.")
-    joined_after: float | None = Field(None, ge=0, le=EPOCH_MAX, description="Epoch seconds.")
-    joined_before: float | None = Field(None, ge=0, le=EPOCH_MAX, description="Epoch seconds.")
+    joined_after: JsonFloat | None = Field(None, ge=0, le=EPOCH_MAX, description="Epoch seconds.")
+    joined_before: JsonFloat | None = Field(None, ge=0, le=EPOCH_MAX, description="Epoch seconds.")
 
 
 class BroadcastIn(BaseModel):

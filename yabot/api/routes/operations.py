@@ -37,6 +37,7 @@ from yabot.api.idempotency import (
 from yabot.api.routes import broadcasts as broadcast_routes
 from yabot.api.routes import events as event_routes
 from yabot.api.routes.players import runtime_of
+from yabot.api.types import JsonInt
 from yabot.observability.logging import get_logger
 from yabot.runtime import Runtime
 
@@ -73,7 +74,7 @@ class BesitosIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(ge=-1_000_000_000, le=1_000_000_000, description="Signed, never 0.",
+    amount: JsonInt = Field(ge=-1_000_000_000, le=1_000_000_000, description="Signed, never 0.",
                         json_schema_extra={"not": {"const": 0}})
     reason: str = Field(min_length=1, max_length=200, description="Shown to the player.")
 
@@ -101,7 +102,7 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tier: str = Field("vip", pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    days: int = Field(ge=1, le=3650)
+    days: JsonInt = Field(ge=1, le=3650)
 
 
 class SubscriptionOut(BaseModel):
