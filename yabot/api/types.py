@@ -1,8 +1,14 @@
-"""Request field types that follow JSON Schema: a boolean is never a number."""
+"""Request field checks that follow JSON Schema: a boolean is never a number.
+
+Use ``NotBool`` last in ``Annotated`` (after any ``Field`` constraints, which pydantic would
+otherwise leave out of the JSON Schema's ``minimum``/``maximum``)::
+
+    amount: Annotated[int, Field(ge=1), NotBool]
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BeforeValidator
 
@@ -13,8 +19,5 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_not_bool)]
-"""An integer; ``true``/``false`` are refused (pydantic's lax mode would take them as 1/0)."""
-
-JsonFloat = Annotated[float, BeforeValidator(_not_bool)]
-"""A number; ``true``/``false`` are refused."""
+NotBool = BeforeValidator(_not_bool)
+"""Refuses ``true``/``false`` where a number is expected (pydantic's lax mode takes them as 1/0)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,12 +17,13 @@ from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError, ErrorRes
 from yabot.api.idempotency import REPLAYED_HEADER, fingerprint, header_parameter, read_key
 from yabot.api.idempotency import reused_key as key_reused
 from yabot.api.routes.players import runtime_of
-from yabot.api.types import JsonFloat
+from yabot.api.types import NotBool
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 
 BroadcastId = Path(ge=1, le=2**62, description="The broadcast's id.")
 EPOCH_MAX = 1e11
+Epoch = Annotated[float, Field(ge=0, le=EPOCH_MAX), NotBool]
 
 
 class SegmentIn(BaseModel):
@@ -32,8 +33,8 @@ class SegmentIn(BaseModel):
 
     tier: Literal["all", "vip", "free"] = "all"
     language: Literal["en", "es"] | None = Field(None, description="The player's language.")
-    joined_after: JsonFloat | None = Field(None, ge=0, le=EPOCH_MAX, description="Epoch seconds.")
-    joined_before: JsonFloat | None = Field(None, ge=0, le=EPOCH_MAX, description="Epoch seconds.")
+    joined_after: Epoch | None = Field(None, description="Epoch seconds.")
+    joined_before: Epoch | None = Field(None, description="Epoch seconds.")
 
 
 class BroadcastIn(BaseModel):
@@ -69,10 +70,16 @@ class BroadcastPage(BaseModel):
 
 def _out(broadcast: Broadcast) -> BroadcastOut:
     return BroadcastOut(
-        id=broadcast.id, state=broadcast.state, text=broadcast.text,
-        segment=SegmentIn.model_validate(broadcast.segment), total=broadcast.total,
-        sent=broadcast.sent, failed=broadcast.failed, pending=broadcast.pending,
-        created_by=broadcast.created_by, created_at=broadcast.created_at,
+        id=broadcast.id,
+        state=broadcast.state,
+        text=broadcast.text,
+        segment=SegmentIn.model_validate(broadcast.segment),
+        total=broadcast.total,
+        sent=broadcast.sent,
+        failed=broadcast.failed,
+        pending=broadcast.pending,
+        created_by=broadcast.created_by,
+        created_at=broadcast.created_at,
         finished_at=broadcast.finished_at,
     )
 
@@ -90,12 +97,17 @@ def _doc(description: str) -> dict[str, Any]:
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _doc("No such broadcast.")}
-router = APIRouter(prefix="/api/v1/broadcasts", tags=["broadcasts"],
-                   responses={**ERROR_RESPONSES, **AUTH_RESPONSES})
+router = APIRouter(
+    prefix="/api/v1/broadcasts",
+    tags=["broadcasts"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+)
 
 
 @router.post(
-    "", response_model=BroadcastOut, status_code=201,
+    "",
+    response_model=BroadcastOut,
+    status_code=201,
     responses={
         400: _doc("Malformed Idempotency-Key header, or an unreadable body."),
         409: _doc("The Idempotency-Key was used for a different broadcast."),
@@ -121,7 +133,10 @@ async def create_broadcast(
     segment = body.segment.model_dump()
     print_ = fingerprint("broadcast", body.model_dump())
     recipients = await run_in_threadpool(
-        select_recipients, records_path(runtime.settings), Segment(**segment), runtime.now(),
+        select_recipients,
+        records_path(runtime.settings),
+        Segment(**segment),
+        runtime.now(),
         runtime.settings.story.default_language,
     )
     try:
@@ -134,9 +149,17 @@ async def create_broadcast(
         if broadcast.fingerprint != print_:
             raise key_reused()
         response.headers[REPLAYED_HEADER] = "true"
-    await auditor.record(who, "broadcast.create", f"broadcast:{broadcast.id}",
-                         {"segment": segment, "total": broadcast.total, "replayed": not created,
-                          "chars": len(body.text)})
+    await auditor.record(
+        who,
+        "broadcast.create",
+        f"broadcast:{broadcast.id}",
+        {
+            "segment": segment,
+            "total": broadcast.total,
+            "replayed": not created,
+            "chars": len(body.text),
+        },
+    )
     return _out(broadcast)
 
 
@@ -166,7 +189,8 @@ async def get_broadcast(
 
 
 @router.post(
-    "/{broadcast_id}/cancel", response_model=BroadcastOut,
+    "/{broadcast_id}/cancel",
+    response_model=BroadcastOut,
     responses={**NOT_FOUND, 409: _doc("The broadcast finished already.")},
 )
 async def cancel_broadcast(
@@ -181,8 +205,12 @@ async def cancel_broadcast(
         raise ApiError(404, "not_found", "no such broadcast")
     if broadcast.state == "done":
         raise ApiError(409, "finished", "the broadcast finished already")
-    await auditor.record(who, "broadcast.cancel", f"broadcast:{broadcast_id}",
-                         {"sent": broadcast.sent, "pending": broadcast.pending})
+    await auditor.record(
+        who,
+        "broadcast.cancel",
+        f"broadcast:{broadcast_id}",
+        {"sent": broadcast.sent, "pending": broadcast.pending},
+    )
     return _out(broadcast)
 
 

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 import pykka
 from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
@@ -37,7 +37,7 @@ from yabot.api.idempotency import (
 from yabot.api.routes import broadcasts as broadcast_routes
 from yabot.api.routes import events as event_routes
 from yabot.api.routes.players import runtime_of
-from yabot.api.types import JsonInt
+from yabot.api.types import NotBool
 from yabot.observability.logging import get_logger
 from yabot.runtime import Runtime
 
@@ -74,8 +74,9 @@ class BesitosIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: JsonInt = Field(ge=-1_000_000_000, le=1_000_000_000, description="Signed, never 0.",
-                        json_schema_extra={"not": {"const": 0}})
+    amount: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000), NotBool] = Field(
+        description="Signed, never 0.", json_schema_extra={"not": {"const": 0}}
+    )
     reason: str = Field(min_length=1, max_length=200, description="Shown to the player.")
 
     @field_validator("amount")
@@ -102,7 +103,7 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tier: str = Field("vip", pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    days: JsonInt = Field(ge=1, le=3650)
+    days: Annotated[int, Field(ge=1, le=3650), NotBool]
 
 
 class SubscriptionOut(BaseModel):
@@ -147,8 +148,11 @@ async def ask_actor(call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     except MailboxFull:
         raise ApiError(503, "mailbox_full", "the player's actor is overloaded; try again") from None
     except (pykka.ActorDeadError, DirectoryClosed):
-        raise ApiError(503, "actor_unavailable", "the player's actor is restarting or the bot "
-                       "is stopping; try again") from None
+        raise ApiError(
+            503,
+            "actor_unavailable",
+            "the player's actor is restarting or the bot is stopping; try again",
+        ) from None
 
 
 async def _require_player(runtime: Runtime, user_id: int) -> None:
@@ -159,8 +163,14 @@ async def _require_player(runtime: Runtime, user_id: int) -> None:
 class _Keyed:
     """The idempotent frame of one operation: replay a stored answer or store a new one."""
 
-    def __init__(self, store: IdempotencyStore, user_id: int, key: str, operation: str,
-                 params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        user_id: int,
+        key: str,
+        operation: str,
+        params: dict[str, Any],
+    ) -> None:
         self.store, self.scope, self.key, self.operation = store, f"user:{user_id}", key, operation
         self.print = fingerprint(operation, params)
 
@@ -193,8 +203,12 @@ def _refused(operation: str, status: int, code: str, message: str) -> ApiError:
 
 def _unexpected(operation: str, result: dict[str, Any]) -> ApiError:
     if result.get("status") == "refused":
-        return _refused(operation, 503, "records_refused",
-                        "the records database refused the change; nothing was applied")
+        return _refused(
+            operation,
+            503,
+            "records_refused",
+            "the records database refused the change; nothing was applied",
+        )
     OPERATIONS.labels(operation, "error").inc()
     log.error("admin_operation.failed", operation=operation, status=str(result.get("status")))
     return ApiError(500, "operation_failed", "the player's actor could not apply the operation")
@@ -204,10 +218,17 @@ router = APIRouter(tags=["operations"], responses={**ERROR_RESPONSES, **AUTH_RES
 
 
 @router.post(
-    "/api/v1/players/{user_id}/besitos", response_model=BesitosOut,
-    responses={**KEYED, **NOT_FOUND, **BUSY,
-               409: _doc("A debit larger than the balance, or the Idempotency-Key was used for "
-                         "a different request; nothing was changed.")},
+    "/api/v1/players/{user_id}/besitos",
+    response_model=BesitosOut,
+    responses={
+        **KEYED,
+        **NOT_FOUND,
+        **BUSY,
+        409: _doc(
+            "A debit larger than the balance, or the Idempotency-Key was used for "
+            "a different request; nothing was changed."
+        ),
+    },
     openapi_extra=header_parameter(required=True),
 )
 async def adjust_besitos(
@@ -224,8 +245,9 @@ async def adjust_besitos(
     keyed = _Keyed(store, user_id, key, "besitos", body.model_dump())
     details = {"amount": body.amount, "reason": body.reason, "idempotency_key": key}
     if (earlier := await keyed.replay(response)) is not None:
-        await auditor.record(who, "besitos.adjust", f"user:{user_id}",
-                             {**details, "replayed": True})
+        await auditor.record(
+            who, "besitos.adjust", f"user:{user_id}", {**details, "replayed": True}
+        )
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(
@@ -234,17 +256,25 @@ async def adjust_besitos(
     status = result.get("status")
     if status == "insufficient_funds":
         await auditor.record(who, "besitos.adjust_refused", f"user:{user_id}", details)
-        raise _refused("besitos", 409, "insufficient_funds",
-                       f"the player has {result.get('balance')} besitos; "
-                       f"cannot debit {-body.amount}")
+        raise _refused(
+            "besitos",
+            409,
+            "insufficient_funds",
+            f"the player has {result.get('balance')} besitos; cannot debit {-body.amount}",
+        )
     if status == "duplicate":
         balance = await run_in_threadpool(runtime.records.balance, user_id)
     elif status == "applied":
         balance = int(result["balance"])
     else:
         raise _unexpected("besitos", result)
-    out = BesitosOut(user_id=user_id, amount=body.amount, reason=body.reason, balance=balance,
-                     idempotency_key=key)
+    out = BesitosOut(
+        user_id=user_id,
+        amount=body.amount,
+        reason=body.reason,
+        balance=balance,
+        idempotency_key=key,
+    )
     answer = await keyed.keep(response, out.model_dump())
     await auditor.record(who, "besitos.adjust", f"user:{user_id}", details)
     return answer
@@ -256,13 +286,18 @@ async def _subscription_out(
     if result.get("status") == "duplicate":
         sub = await run_in_threadpool(runtime.records.subscription, user_id)
         result = asdict(sub) if sub is not None else {"tier": "free", "status": "none"}
-    return SubscriptionOut(user_id=user_id, tier=str(result.get("tier", "free")),
-                           status=str(result.get("status")), ends_at=result.get("ends_at"),
-                           idempotency_key=key)
+    return SubscriptionOut(
+        user_id=user_id,
+        tier=str(result.get("tier", "free")),
+        status=str(result.get("status")),
+        ends_at=result.get("ends_at"),
+        idempotency_key=key,
+    )
 
 
 @router.post(
-    "/api/v1/players/{user_id}/subscription", response_model=SubscriptionOut,
+    "/api/v1/players/{user_id}/subscription",
+    response_model=SubscriptionOut,
     responses={**KEYED, **BUSY, 404: _doc("No such player, or no such tier.")},
     openapi_extra=header_parameter(required=True),
 )
@@ -280,8 +315,9 @@ async def grant_subscription(
     keyed = _Keyed(store, user_id, key, "grant", body.model_dump())
     details = {"tier": body.tier, "days": body.days, "idempotency_key": key}
     if (earlier := await keyed.replay(response)) is not None:
-        await auditor.record(who, "subscription.grant", f"user:{user_id}",
-                             {**details, "replayed": True})
+        await auditor.record(
+            who, "subscription.grant", f"user:{user_id}", {**details, "replayed": True}
+        )
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(runtime.grant(user_id, body.tier, body.days, who.subject, key))
@@ -296,10 +332,17 @@ async def grant_subscription(
 
 
 @router.delete(
-    "/api/v1/players/{user_id}/subscription", response_model=SubscriptionOut,
-    responses={**KEYED, **NOT_FOUND, **BUSY,
-               409: _doc("The player has no active paid tier, or the Idempotency-Key was used "
-                         "for a different request; nothing was changed.")},
+    "/api/v1/players/{user_id}/subscription",
+    response_model=SubscriptionOut,
+    responses={
+        **KEYED,
+        **NOT_FOUND,
+        **BUSY,
+        409: _doc(
+            "The player has no active paid tier, or the Idempotency-Key was used "
+            "for a different request; nothing was changed."
+        ),
+    },
     openapi_extra=header_parameter(required=True),
 )
 async def revoke_subscription(
@@ -314,8 +357,12 @@ async def revoke_subscription(
     """End the player's paid tier now and remove them from the VIP channel."""
     keyed = _Keyed(store, user_id, key, "revoke", {})
     if (earlier := await keyed.replay(response)) is not None:
-        await auditor.record(who, "subscription.revoke", f"user:{user_id}",
-                             {"idempotency_key": key, "replayed": True})
+        await auditor.record(
+            who,
+            "subscription.revoke",
+            f"user:{user_id}",
+            {"idempotency_key": key, "replayed": True},
+        )
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(runtime.revoke(user_id, who.subject, key))
@@ -330,9 +377,14 @@ async def revoke_subscription(
 
 
 @router.post(
-    "/api/v1/payments/{charge_id}/refund", response_model=RefundOut, status_code=202,
-    responses={404: _doc("No such payment."), **BUSY,
-               409: _doc("The payment was refunded already.")},
+    "/api/v1/payments/{charge_id}/refund",
+    response_model=RefundOut,
+    status_code=202,
+    responses={
+        404: _doc("No such payment."),
+        **BUSY,
+        409: _doc("The payment was refunded already."),
+    },
 )
 async def refund_payment(
     charge_id: str = ChargeId,
@@ -356,8 +408,12 @@ async def refund_payment(
     if status != "refund_requested":
         raise _unexpected("refund", result)
     OPERATIONS.labels("refund", "applied").inc()
-    await auditor.record(who, "payment.refund", f"user:{payment.user_id}",
-                         {"charge_id": charge_id, "stars": payment.amount})
+    await auditor.record(
+        who,
+        "payment.refund",
+        f"user:{payment.user_id}",
+        {"charge_id": charge_id, "stars": payment.amount},
+    )
     return RefundOut(charge_id=charge_id, user_id=payment.user_id, status="refund_requested")
 
 
@@ -369,8 +425,9 @@ def install_operations(app: FastAPI, runtime: Runtime) -> None:
         storage.data_dir / "operations.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
     )
     broadcaster = Broadcaster(
-        BroadcastStore(storage.data_dir / "broadcasts.db",
-                       busy_timeout_ms=storage.sqlite_busy_timeout_ms),
+        BroadcastStore(
+            storage.data_dir / "broadcasts.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
+        ),
         lambda: runtime.sender,
         runtime.settings.telegram.global_rate_per_s * RATE_SHARE,
     )
