@@ -307,6 +307,8 @@ class Sender:
         self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lanes: dict[int | None, _Lane] = {}
+        self._alone: set[asyncio.Task[None]] = set()
+        self._unsent_alone = 0
         self._pacers: dict[int, _Pacer] = {}
         self._global = _Pacer(telegram.global_rate_per_s, 1)
         self._in_flight: asyncio.Semaphore | None = None
@@ -480,6 +482,10 @@ class Sender:
                 left += 1
                 self._finish(lane.jobs.popleft(), None, SenderClosed("stopped before sending"))
         self._lanes.clear()
+        for task in list(self._alone):
+            task.cancel()
+        await asyncio.gather(*self._alone, return_exceptions=True)
+        left += self._unsent_alone
         if self._sweeper is not None:
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
@@ -493,6 +499,14 @@ class Sender:
     def _enqueue(self, job: _Job) -> None:
         if self._loop is None:
             self._finish(job, None, SenderClosed("stopped before sending"))
+            return
+        if job.chat_id is None:
+            # Chat-less calls (answerCallbackQuery ...) need no order and are not messages:
+            # each goes out on its own, so none waits behind another (Telegram drops
+            # callback answers older than 15 s).
+            task = asyncio.create_task(self._run_alone(job))
+            self._alone.add(task)
+            task.add_done_callback(self._alone.discard)
             return
         lane = self._lanes.get(job.chat_id)
         if lane is None:
@@ -513,6 +527,19 @@ class Sender:
             lane.jobs.popleft()
             self._finish(job, result, error)
         del self._lanes[chat_id]
+
+    async def _run_alone(self, job: _Job) -> None:
+        try:
+            result, error = await self._deliver(job, paced=False)
+        except asyncio.CancelledError:
+            self._unsent_alone += 1
+            self._finish(job, None, SenderClosed("stopped before sending"))
+            return
+        except Exception as exc:
+            log.exception("send_failed_unexpectedly", method=job.method, chat_id=None)
+            REJECTED.labels("unexpected").inc()
+            result, error = None, SenderError(f"unexpected {type(exc).__name__}")
+        self._finish(job, result, error)
 
     def _finish(self, job: _Job, result: Any, error: Exception | None) -> None:
         with self._lock:
