@@ -41,7 +41,9 @@ def _wait_port_file(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}")
+            log = path.with_suffix(".log")
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{what} exited with {proc.returncode}: {tail}")
         if path.exists() and path.read_text().strip():
             return int(path.read_text())
         time.sleep(0.05)
@@ -128,9 +130,8 @@ class Stack:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(
-                    f"YABOT exited with {proc.returncode}; see {self.workdir / 'yabot.log'}"
-                )
+                tail = (self.workdir / "yabot.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"YABOT exited with {proc.returncode}: {tail}")
             try:
                 if httpx.get(self.yabot_url + "/healthz", timeout=1).status_code == 200:
                     break

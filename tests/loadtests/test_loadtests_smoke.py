@@ -83,6 +83,7 @@ def test_bench_compares_both_bots_and_ends_with_json() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
+    print(done.stdout)  # shown by pytest when an assertion below fails
     compare = report["compare"]
     for bot in ("yabot", "bare"):
         assert compare[bot]["failures"] == 0, compare[bot]
