@@ -137,6 +137,15 @@ async def serve(
     return 0
 
 
+def _fast_loop_factory() -> Any:
+    """uvloop's event loop when it is installed (it is a dependency), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run(settings: Settings) -> int:
     """Entry point of ``yabot run``."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
@@ -159,7 +168,8 @@ def run(settings: Settings) -> int:
         return await serve(settings, stop)
 
     try:
-        return asyncio.run(main())
+        with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
+            return runner.run(main())
     except ConfigError as exc:
         print(str(exc))
         return 2
