@@ -131,7 +131,13 @@ class Runtime:
         )
         self._sent_replies: list[int] = []
         self.effects = PlayerEffects(
-            self.logic, self.records, self._send, self._submit_snapshot, 1, tell=self._tell
+            self.logic,
+            self.records,
+            self._send,
+            self._submit_snapshot,
+            storage.snapshot_every_transitions,
+            tell=self._tell,
+            snapshot_every_s=storage.snapshot_every_s,
         )
         intensity = Intensity(
             runtime.restart_max,
@@ -318,8 +324,8 @@ class Runtime:
                 loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
             log.error("runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__)
 
-    def _submit_snapshot(self, state: PlayerState) -> None:
-        self.writer.submit(self._snapshot(state))
+    def _submit_snapshot(self, state: PlayerState, transitions: int) -> None:
+        self.writer.submit(self._snapshot(state), transitions=transitions)
 
     def _snapshot(self, state: PlayerState) -> Snapshot:
         return Snapshot(

@@ -47,7 +47,12 @@ class World:
         self.sent: dict[int, list[Reply]] = defaultdict(list)
         self.told: list[tuple[int, Any]] = []
         self.effects = PlayerEffects(
-            self.logic, self.records, self._send, lambda state: None, 1, tell=self._tell
+            self.logic,
+            self.records,
+            self._send,
+            lambda state, transitions: None,
+            1,
+            tell=self._tell,
         )
         self.states: dict[int, PlayerState] = {}
         self._update_id = 1000

@@ -58,9 +58,10 @@ class PlayerEffects:
         logic: PlayerLogic,
         records: RecordsDb,
         send: Callable[[Reply, str, int | None], None],
-        snapshot: Callable[[PlayerState], None],
+        snapshot: Callable[[PlayerState, int], None],
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
+        snapshot_every_s: float = 2.0,
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
@@ -68,6 +69,7 @@ class PlayerEffects:
         self.send = send
         self.snapshot = snapshot
         self.snapshot_every = snapshot_every
+        self.snapshot_every_s = snapshot_every_s
         self.tell = tell
 
 
@@ -80,6 +82,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         super().__init__(key, directory, **kw)
         self.effects = effects
         self._since_snapshot = 0
+        self._snapshot_at = time.monotonic()
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, Deliver):
@@ -91,7 +94,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return self.state.last_update_id
         if isinstance(message, SystemMessage):
             self.state, result = apply_system(self.effects, self.state, message)
-            self.effects.snapshot(self.state)
+            self.effects.snapshot(self.state, 1)
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
 
@@ -99,9 +102,16 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         """Apply one update: transition, records in one transaction, replies, snapshot."""
         self.state = apply_update(self.effects, self.state, update, replied=replied)
         self._since_snapshot += 1
-        if self._since_snapshot >= self.effects.snapshot_every:
-            self._since_snapshot = 0
-            self.effects.snapshot(self.state)
+        now = time.monotonic()
+        effects = self.effects
+        if (
+            self._since_snapshot >= effects.snapshot_every
+            or now - self._snapshot_at >= effects.snapshot_every_s
+        ):
+            # Encoding and encrypting a state is the costly part: done every N transitions or
+            # T seconds, not per update (the inbox keeps what a snapshot does not cover yet).
+            effects.snapshot(self.state, self._since_snapshot)
+            self._since_snapshot, self._snapshot_at = 0, now
 
 
 def apply_update(
