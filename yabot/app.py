@@ -98,7 +98,7 @@ async def serve(
         timeout=settings.telegram.request_timeout_s + settings.telegram.polling_timeout_s,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
     )
-    await runtime.start(http=http)
+    await runtime.start()
     app = build_app(settings, runtime)
     server = _Server(
         uvicorn.Config(

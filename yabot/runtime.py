@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pykka
 
 from actors import WorkerPool, use_pool
@@ -171,10 +170,10 @@ class Runtime:
         self.gave_up: BaseException | None = None
 
     # ---- lifecycle --------------------------------------------------------------------
-    async def start(self, http: httpx.AsyncClient | None = None) -> None:
+    async def start(self) -> None:
         """Start the background parts and recover players with unprocessed updates."""
         self.loop = asyncio.get_running_loop()
-        self.sender = Sender(self.settings, http=http)
+        self.sender = Sender(self.settings)
         await self.sender.start()
         self.writer.start()
         self.relay.start()

@@ -8,7 +8,6 @@ import json
 import threading
 from typing import Any
 
-import httpx
 import pytest
 import structlog.testing
 from prometheus_client import REGISTRY
@@ -285,7 +284,7 @@ async def test_network_errors_are_retried_and_token_never_logged(
 ) -> None:
     dead = settings_for("http://127.0.0.1:9", retry_base_s=0.01, **FAST)
     with structlog.testing.capture_logs() as events:
-        async with Sender(dead, http=httpx.AsyncClient(timeout=1.0)) as sender:
+        async with Sender(dead) as sender:
             with pytest.raises(TelegramApiError, match="gave up: network_error"):
                 await sender.call("getMe", {}, max_attempts=3)
     assert [e["event"] for e in events].count("send_network_error") == 3

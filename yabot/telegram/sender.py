@@ -21,7 +21,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import aiohttp
 from prometheus_client import Counter, Gauge, Histogram
 
 from yabot.observability.logging import get_logger
@@ -29,8 +29,9 @@ from yabot.observability.logging import get_logger
 if TYPE_CHECKING:
     from yabot.config import Settings
 
-# httpx logs every request URL at INFO, and Bot API URLs contain the token.
+# HTTP client loggers may log request URLs, and Bot API URLs contain the token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("aiohttp.client").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 log = get_logger(__name__)
@@ -269,16 +270,18 @@ class _Answer:
         return self.outcome in ("ok", "rejected")
 
 
+JSON_HEADERS = {"content-type": "application/json"}
+
+
 class Sender:
     """Paced, ordered, retrying Bot API client. Create it, ``await start()``, then submit.
 
     Args:
         settings: YABOT's settings (``telegram`` section: token, api_base, rates, retries ...).
-        http: A client to use (not closed by the sender); by default one is created with
-            keep-alive connections.
-        max_in_flight: Concurrent HTTP requests at most. httpx's async pool gets slower with
-            more in flight (to the local emulator: ~850 calls/s at 2, ~560 at 8, ~140 at 64;
-            ``loadtests``), and 8 in flight cover Telegram's 30 messages/s even at 250 ms RTT.
+        max_in_flight: Concurrent HTTP requests at most (keep-alive connections of the
+            sender's aiohttp session). aiohttp rather than httpx: measured here, httpx's async
+            pool fell from ~850 calls/s at 2 in flight to ~140 at 64, aiohttp did 1,560-3,530/s
+            at 64 (``loadtests/bench_http_clients.py``).
         dedupe_memory: How many ``dedupe_key`` values are remembered.
     """
 
@@ -286,8 +289,7 @@ class Sender:
         self,
         settings: Settings,
         *,
-        http: httpx.AsyncClient | None = None,
-        max_in_flight: int = 8,
+        max_in_flight: int = 32,
         dedupe_memory: int = 100_000,
     ) -> None:
         telegram = settings.telegram
@@ -296,8 +298,7 @@ class Sender:
         self._token = telegram.bot_token.get_secret_value()
         self._root = api_root(telegram.api_base, self._token)
         self._settings = telegram
-        self._http = http
-        self._owns_http = http is None
+        self._http: aiohttp.ClientSession | None = None
         self._max_in_flight = max_in_flight
         self._dedupe_memory = dedupe_memory
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -319,12 +320,9 @@ class Sender:
         """Bind to the running loop and open the HTTP client."""
         self._loop = asyncio.get_running_loop()
         if self._http is None:
-            self._http = httpx.AsyncClient(
-                timeout=self._settings.request_timeout_s,
-                limits=httpx.Limits(
-                    max_connections=self._max_in_flight,
-                    max_keepalive_connections=self._max_in_flight,
-                ),
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_in_flight),
+                timeout=aiohttp.ClientTimeout(total=self._settings.request_timeout_s),
             )
         self._in_flight = asyncio.Semaphore(self._max_in_flight)
         self._breaker = _Breaker(self._settings.breaker_failures, self._settings.breaker_reset_s)
@@ -489,8 +487,8 @@ class Sender:
         if self._sweeper is not None:
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
-        if self._owns_http and self._http is not None:
-            await self._http.aclose()
+        if self._http is not None:
+            await self._http.close()
             self._http = None
         self._loop = None
         log.info("sender_stopped", left_unsent=left)
@@ -646,13 +644,11 @@ class Sender:
         assert self._http is not None and self._in_flight is not None
         started = time.perf_counter()
         try:
-            async with self._in_flight:
-                response = await self._http.post(
-                    f"{self._root}/{method}",
-                    content=body,
-                    headers={"content-type": "application/json"},
-                )
-        except httpx.HTTPError as exc:
+            async with self._in_flight, self._http.post(
+                f"{self._root}/{method}", data=body, headers=JSON_HEADERS
+            ) as response:
+                status, raw = response.status, await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
             CALLS.labels(method, "network_error").inc()
             log.warning(
                 "send_network_error",
@@ -663,14 +659,13 @@ class Sender:
             return _Answer("network_error")
         finally:
             REQUEST_LATENCY.labels(method).observe(time.perf_counter() - started)
-        return self._interpret(method, response)
+        return self._interpret(method, status, raw)
 
-    def _interpret(self, method: str, response: httpx.Response) -> _Answer:
+    def _interpret(self, method: str, status: int, raw: bytes) -> _Answer:
         try:
-            payload = response.json()
+            payload = json.loads(raw)
         except ValueError:
             payload = None
-        status = response.status_code
         if not isinstance(payload, dict):
             CALLS.labels(method, "server_error").inc()
             log.warning("send_bad_answer", method=method, status=status)
