@@ -26,34 +26,20 @@ def test_actors_imports_nothing_from_yabot() -> None:
     assert not offenders
 
 
-def test_mypy_strict_actors() -> None:
+def _check(*command: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "actors"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_mypy_strict_actors() -> None:
+    _check("mypy", "--strict", "--no-incremental", "actors")
 
 
 def test_mypy_product() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "yabot", "actors"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+    _check("mypy", "--no-incremental", "yabot", "actors")
 
 
 def test_ruff() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "."],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+    _check("ruff", "check", ".")

@@ -86,7 +86,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, Deliver):
-            self.apply(message.update, replay=False)
+            self.apply(message.update)
             return None
         if isinstance(message, Inspect):
             return inspect_state(self.state)
@@ -98,9 +98,9 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
 
-    def apply(self, update: IncomingUpdate, *, replay: bool, replied: bool = False) -> None:
+    def apply(self, update: IncomingUpdate) -> None:
         """Apply one update: transition, records in one transaction, replies, snapshot."""
-        self.state = apply_update(self.effects, self.state, update, replied=replied)
+        self.state = apply_update(self.effects, self.state, update, replied=False)
         self._since_snapshot += 1
         now = time.monotonic()
         effects = self.effects
