@@ -161,7 +161,10 @@ async def _require_player(runtime: Runtime, user_id: int) -> None:
 
 
 class _Keyed:
-    """The idempotent frame of one operation: replay a stored answer or store a new one."""
+    """The idempotent, audited frame of one operation: replay a stored answer or keep a new one.
+
+    Both paths record the admin action in the audit log (a replay with ``replayed: True``).
+    """
 
     def __init__(
         self,
@@ -170,9 +173,12 @@ class _Keyed:
         key: str,
         operation: str,
         params: dict[str, Any],
+        audit: tuple[Auditor, Principal, str, dict[str, Any]],
     ) -> None:
         self.store, self.scope, self.key, self.operation = store, f"user:{user_id}", key, operation
         self.print = fingerprint(operation, params)
+        self.auditor, self.who, self.action, details = audit
+        self.details = {**details, "idempotency_key": key}
 
     async def replay(self, response: Response) -> dict[str, Any] | None:
         stored = await run_in_threadpool(self.store.get, self.scope, self.key)
@@ -183,6 +189,9 @@ class _Keyed:
             raise reused_key()
         OPERATIONS.labels(self.operation, "replayed").inc()
         response.headers[REPLAYED_HEADER] = "true"
+        await self.auditor.record(
+            self.who, self.action, self.scope, {**self.details, "replayed": True}
+        )
         return stored.body
 
     async def keep(self, response: Response, body: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +201,7 @@ class _Keyed:
         if stored.body != body:
             response.headers[REPLAYED_HEADER] = "true"
         OPERATIONS.labels(self.operation, "applied").inc()
+        await self.auditor.record(self.who, self.action, self.scope, self.details)
         return stored.body
 
 
@@ -242,12 +252,10 @@ async def adjust_besitos(
     auditor: Auditor = Depends(auditor_of),  # noqa: B008
 ) -> dict[str, Any]:
     """Credit or debit besitos once per Idempotency-Key (a repeat returns the first answer)."""
-    keyed = _Keyed(store, user_id, key, "besitos", body.model_dump())
     details = {"amount": body.amount, "reason": body.reason, "idempotency_key": key}
+    audit = (auditor, who, "besitos.adjust", details)
+    keyed = _Keyed(store, user_id, key, "besitos", body.model_dump(), audit)
     if (earlier := await keyed.replay(response)) is not None:
-        await auditor.record(
-            who, "besitos.adjust", f"user:{user_id}", {**details, "replayed": True}
-        )
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(
@@ -275,9 +283,7 @@ async def adjust_besitos(
         balance=balance,
         idempotency_key=key,
     )
-    answer = await keyed.keep(response, out.model_dump())
-    await auditor.record(who, "besitos.adjust", f"user:{user_id}", details)
-    return answer
+    return await keyed.keep(response, out.model_dump())
 
 
 async def _subscription_out(
@@ -312,12 +318,9 @@ async def grant_subscription(
     auditor: Auditor = Depends(auditor_of),  # noqa: B008
 ) -> dict[str, Any]:
     """Grant a tier, or extend the current one, by ``days`` (once per Idempotency-Key)."""
-    keyed = _Keyed(store, user_id, key, "grant", body.model_dump())
-    details = {"tier": body.tier, "days": body.days, "idempotency_key": key}
+    audit = (auditor, who, "subscription.grant", {"tier": body.tier, "days": body.days})
+    keyed = _Keyed(store, user_id, key, "grant", body.model_dump(), audit)
     if (earlier := await keyed.replay(response)) is not None:
-        await auditor.record(
-            who, "subscription.grant", f"user:{user_id}", {**details, "replayed": True}
-        )
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(runtime.grant(user_id, body.tier, body.days, who.subject, key))
@@ -326,9 +329,7 @@ async def grant_subscription(
     if result.get("status") not in ("active", "duplicate"):
         raise _unexpected("grant", result)
     out = await _subscription_out(runtime, user_id, key, result)
-    answer = await keyed.keep(response, out.model_dump())
-    await auditor.record(who, "subscription.grant", f"user:{user_id}", details)
-    return answer
+    return await keyed.keep(response, out.model_dump())
 
 
 @router.delete(
@@ -355,14 +356,8 @@ async def revoke_subscription(
     auditor: Auditor = Depends(auditor_of),  # noqa: B008
 ) -> dict[str, Any]:
     """End the player's paid tier now and remove them from the VIP channel."""
-    keyed = _Keyed(store, user_id, key, "revoke", {})
+    keyed = _Keyed(store, user_id, key, "revoke", {}, (auditor, who, "subscription.revoke", {}))
     if (earlier := await keyed.replay(response)) is not None:
-        await auditor.record(
-            who,
-            "subscription.revoke",
-            f"user:{user_id}",
-            {"idempotency_key": key, "replayed": True},
-        )
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(runtime.revoke(user_id, who.subject, key))
@@ -371,9 +366,7 @@ async def revoke_subscription(
     if result.get("status") not in ("revoked", "duplicate"):
         raise _unexpected("revoke", result)
     out = await _subscription_out(runtime, user_id, key, result)
-    answer = await keyed.keep(response, out.model_dump())
-    await auditor.record(who, "subscription.revoke", f"user:{user_id}", {"idempotency_key": key})
-    return answer
+    return await keyed.keep(response, out.model_dump())
 
 
 @router.post(
