@@ -23,7 +23,8 @@ from yabot.config import ConfigError, Settings
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
-from yabot.telegram.ingress import PollingIngress, set_webhook, webhook_router
+from yabot.telegram.ingress import PollingIngress, set_webhook
+from yabot.telegram.webhook import with_webhook
 
 log = get_logger(__name__)
 LOCAL_TOKEN = "7000001:yabot-local-emulator-token"
@@ -65,7 +66,7 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
 
 
 def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
-    """The HTTP app: admin API, health, metrics and the Telegram webhook route."""
+    """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``)."""
     store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
     checks = {
         "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
@@ -78,7 +79,6 @@ def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
     }
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
     app.state.runtime = runtime
-    app.include_router(webhook_router(settings, runtime.router))
     app.include_router(players_router)
     install_operations(app, runtime)
     return app
@@ -102,7 +102,7 @@ async def serve(
     app = build_app(settings, runtime)
     server = _Server(
         uvicorn.Config(
-            app,
+            with_webhook(settings, runtime.router, app),
             host=settings.api.host,
             port=settings.api.port,
             log_level="warning",

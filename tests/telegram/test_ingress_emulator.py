@@ -11,8 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from yabot.telegram.emulator.server import EmulatorServer
-from yabot.telegram.ingress import PollingIngress, set_webhook, webhook_router
+from yabot.telegram.ingress import PollingIngress, set_webhook
 from yabot.telegram.sender import Sender
+from yabot.telegram.webhook import with_webhook
 
 SECRET = "emulator_secret-1"
 
@@ -77,9 +78,8 @@ async def test_polling_delivers_texts_commands_and_button_presses_in_order(
 async def test_webhook_mode_receives_with_the_secret_and_telegram_retries_on_503(
     emulator: httpx.Client, settings_for: Any, sink: Any, serve_app: Any
 ) -> None:
-    app = FastAPI()
     settings = settings_for(str(emulator.base_url), mode="webhook", webhook_secret=SECRET)
-    app.include_router(webhook_router(settings, sink))
+    app = with_webhook(settings, sink, FastAPI())
     async with serve_app(app) as our_base:
         settings = settings_for(
             str(emulator.base_url),

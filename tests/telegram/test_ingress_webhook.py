@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from yabot.telegram.ingress import webhook_router
+from yabot.telegram.webhook import with_webhook
 
 SECRET = "s3cret_token-XYZ"
 PATH = "/telegram/webhook"
@@ -25,8 +25,7 @@ def rejected(reason: str) -> float:
 @pytest.fixture
 async def webhook(settings_for: Any, sink: Any, serve_app: Any) -> AsyncIterator[httpx.AsyncClient]:
     settings = settings_for(webhook_secret=SECRET, max_body_bytes=64 * 1024, mode="webhook")
-    app = FastAPI()
-    app.include_router(webhook_router(settings, sink))
+    app = with_webhook(settings, sink, FastAPI())
     async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as client:
         yield client
 
@@ -170,8 +169,27 @@ async def test_failing_sink_is_500_so_telegram_retries(
 async def test_without_a_configured_secret_any_request_is_taken(
     settings_for: Any, sink: Any, serve_app: Any, make_text_update: Any
 ) -> None:
-    app = FastAPI()
-    app.include_router(webhook_router(settings_for(), sink))
+    app = with_webhook(settings_for(), sink, FastAPI())
     async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as client:
         assert (await post(client, make_text_update(60), secret=None)).status_code == 200
     assert sink.seen == {60}
+
+
+async def test_other_methods_get_405_and_other_paths_reach_the_wrapped_app(
+    settings_for: Any, sink: Any, serve_app: Any, make_text_update: Any
+) -> None:
+    inner = FastAPI()
+
+    @inner.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app = with_webhook(settings_for(webhook_secret=SECRET, mode="webhook"), sink, inner)
+    async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as client:
+        wrong_method = await client.get(PATH)
+        assert wrong_method.status_code == 405
+        assert wrong_method.json() == {"ok": False, "reason": "method not allowed"}
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        assert (await client.get("/nowhere")).status_code == 404
+        assert (await post(client, make_text_update(70))).json() == {"ok": True}
+    assert sink.seen == {70}

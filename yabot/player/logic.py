@@ -7,7 +7,6 @@ rebuilds the same state and the same records, and the records DB ignores what it
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -64,7 +63,7 @@ class PlayerLogic:
         """
         if update.update_id <= state.last_update_id:
             return Outcome(state, duplicate=True)
-        run = _Run(self, copy.deepcopy(state), update)
+        run = _Run(self, state.clone(), update)
         run.dispatch()
         run.finish()
         return run.outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from yabot.emotion import Signature
@@ -92,6 +92,28 @@ class PlayerState:
     economy: Economy = field(default_factory=Economy)
     membership: Membership = field(default_factory=Membership)
 
+    def clone(self) -> PlayerState:
+        """A deep copy that a transition may change freely (the signature is immutable, so
+        it is shared; every list and dict is copied)."""
+        story, economy, membership = self.story, self.economy, self.membership
+        return replace(
+            self,
+            story=replace(story, choices_tags=_copied(story.choices_tags)),
+            economy=replace(
+                economy,
+                missions_done=list(economy.missions_done),
+                recent=_copied(economy.recent),
+                items=list(economy.items),
+                counts=dict(economy.counts),
+                week_counts=dict(economy.week_counts),
+            ),
+            membership=replace(
+                membership,
+                reminded=list(membership.reminded),
+                charges=_copied(membership.charges),
+            ),
+        )
+
     def to_bytes(self) -> bytes:
         """Serialise for a snapshot (JSON; the ink state is base85 of its compressed bytes)."""
         signature, self.signature = self.signature, Signature()
@@ -118,6 +140,15 @@ class PlayerState:
             membership=Membership(**data.pop("membership")),
             **data,
         )
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON-like lists and dicts at every depth (scalars are immutable)."""
+    if type(value) is list:
+        return [_copied(item) for item in value]
+    if type(value) is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    return value
 
 
 def _b85(raw: bytes) -> str:

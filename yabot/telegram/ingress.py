@@ -1,4 +1,4 @@
-"""Ingress: the webhook route and the polling loop hand validated updates to an `UpdateSink`.
+"""Ingress: the webhook endpoint and the polling loop hand validated updates to an `UpdateSink`.
 
 Ingress never processes updates. It validates them, hands them to the sink (the router, which
 appends them to the durable inbox) and only then acknowledges them to Telegram: the webhook
@@ -10,13 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import secrets
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
 from yabot.observability.logging import get_logger
@@ -77,89 +74,8 @@ class UpdateSink(Protocol):
         ...
 
 
-def _refuse(status: int, reason: str, **log_fields: Any) -> JSONResponse:
-    INGRESS_REJECTED.labels("webhook", reason).inc()
-    log.warning("webhook_rejected", status=status, reason=reason, **log_fields)
-    return JSONResponse({"ok": False, "reason": reason}, status_code=status)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def webhook_router(settings: Settings, sink: UpdateSink) -> APIRouter:
-    """Build the FastAPI router with the webhook route at ``telegram.webhook_path``.
-
-    Answers: 401 for a missing or wrong secret header (when a secret is configured), 413 for a
-    body above ``max_body_bytes``, 400 with a short reason for a body that is not a valid Update,
-    503 with Retry-After when the sink is overloaded, 500 when the sink fails, otherwise 200
-    after the sink accepted the update (also for repeats and for update types YABOT ignores).
-
-    Args:
-        settings: YABOT's settings.
-        sink: Receives every valid update before the answer is sent.
-
-    Returns:
-        The router, to include in the application.
-    """
-    telegram = settings.telegram
-    secret = (
-        telegram.webhook_secret.get_secret_value().encode() if telegram.webhook_secret else None
-    )
-    limit = telegram.max_body_bytes
-    if secret is None and telegram.mode == "webhook":
-        log.warning("webhook_without_secret", path=telegram.webhook_path)
-    router = APIRouter()
-
-    @router.post(telegram.webhook_path, include_in_schema=False)
-    async def telegram_webhook(request: Request) -> Response:
-        if secret is not None:
-            given = request.headers.get("x-telegram-bot-api-secret-token", "")
-            if not secrets.compare_digest(given.encode("latin-1"), secret):
-                return _refuse(401, "bad_secret" if given else "missing_secret")
-        try:
-            body = await _read_body(request, limit)
-        except _TooLarge:
-            return _refuse(413, "too_large", limit=limit)
-        try:
-            update = parse_update(body)
-        except InvalidUpdate as exc:
-            return _refuse(400, exc.reason, update_id=exc.update_id)
-        try:
-            is_new = await sink.accept(update)
-        except Overloaded as exc:
-            INGRESS_REJECTED.labels("webhook", "overloaded").inc()
-            log.warning("webhook_overloaded", update_id=update.update_id, reason=exc.reason)
-            return JSONResponse(
-                {"ok": False, "reason": "overloaded"},
-                status_code=503,
-                headers={"Retry-After": str(max(1, round(exc.retry_after_s)))},
-            )
-        except Exception as exc:
-            INGRESS_REJECTED.labels("webhook", "sink_error").inc()
-            log.error("webhook_sink_failed", update_id=update.update_id, error=type(exc).__name__)
-            return JSONResponse({"ok": False, "reason": "internal error"}, status_code=500)
-        _count_accepted("webhook", update, is_new)
-        return JSONResponse({"ok": True})
-
-    return router
-
-
-def _count_accepted(source: str, update: IncomingUpdate, is_new: bool) -> None:
+def count_accepted(source: str, update: IncomingUpdate, is_new: bool) -> None:
+    """Count an accepted update (new or duplicate) and log the ones YABOT does not handle."""
     outcome = "new" if is_new else "duplicate"
     UPDATES_RECEIVED.labels(source, update.kind, outcome).inc()
     if update.kind == "unhandled":
@@ -367,7 +283,7 @@ class PollingIngress:
                 )
                 await self._back_off("sink_error")
                 return
-            _count_accepted("polling", update, is_new)
+            count_accepted("polling", update, is_new)
             self.offset = update.update_id + 1
             stuck_on_invalid = False
         if stuck_on_invalid:

@@ -1,0 +1,52 @@
+"""A player's state: what a transition copies and what a snapshot keeps."""
+
+from __future__ import annotations
+
+import copy
+
+from yabot.emotion import Signature
+from yabot.player.state import Economy, Membership, PlayerState, StoryPosition
+
+
+def rich_state() -> PlayerState:
+    return PlayerState(
+        user_id=7,
+        language="es",
+        story=StoryPosition(
+            story_id="diana", state=b"\x01\x02", choices_tags=[[0, ["calm"]], [1, ["bold"]]]
+        ),
+        signature=Signature(),
+        economy=Economy(
+            balance=30,
+            missions_done=["m1"],
+            recent=[[10, "daily", 1.0]],
+            items=["key"],
+            counts={"scenes": 3},
+            week_counts={"choices": 2},
+        ),
+        membership=Membership(tier="vip", reminded=[3], charges=[["c1", 100, "vip", False]]),
+    )
+
+
+def test_a_clone_shares_nothing_a_transition_can_change() -> None:
+    original = rich_state()
+    before = copy.deepcopy(original)
+    twin = original.clone()
+    assert twin == original
+    twin.story.choices_tags[0][1].append("shy")
+    twin.story.choices_tags.append([2, []])
+    twin.economy.missions_done.append("m2")
+    twin.economy.recent[0][0] = 99
+    twin.economy.items.append("lamp")
+    twin.economy.counts["scenes"] = 4
+    twin.economy.week_counts["new"] = 1
+    twin.membership.reminded.append(1)
+    twin.membership.charges[0][3] = True
+    twin.economy.balance = 0
+    twin.story.turn = 5
+    assert original == before
+
+
+def test_a_clone_round_trips_through_a_snapshot_like_the_original() -> None:
+    original = rich_state()
+    assert PlayerState.from_bytes(original.clone().to_bytes()) == original
