@@ -20,18 +20,18 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import aiohttp
 from prometheus_client import Counter, Gauge, Histogram
 
 from yabot.observability.logging import get_logger
+from yabot.telegram.http import HttpClient, HttpError
 
 if TYPE_CHECKING:
     from yabot.config import Settings
 
 # HTTP client loggers may log request URLs, and Bot API URLs contain the token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
-logging.getLogger("aiohttp.client").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 log = get_logger(__name__)
@@ -270,18 +270,14 @@ class _Answer:
         return self.outcome in ("ok", "rejected")
 
 
-JSON_HEADERS = {"content-type": "application/json"}
-
-
 class Sender:
     """Paced, ordered, retrying Bot API client. Create it, ``await start()``, then submit.
 
     Args:
         settings: YABOT's settings (``telegram`` section: token, api_base, rates, retries ...).
         max_in_flight: Concurrent HTTP requests at most (keep-alive connections of the
-            sender's aiohttp session). aiohttp rather than httpx: measured here, httpx's async
-            pool fell from ~850 calls/s at 2 in flight to ~140 at 64, aiohttp did 1,560-3,530/s
-            at 64 (``loadtests/bench_http_clients.py``).
+            sender's :class:`~yabot.telegram.http.HttpClient`; it costs ~1/3 of aiohttp's CPU
+            per call and aiohttp ~1/10 of httpx's at 64 in flight, ``docs/benchmarks.md``).
         dedupe_memory: How many ``dedupe_key`` values are remembered.
     """
 
@@ -297,8 +293,11 @@ class Sender:
             raise ValueError("the sender needs telegram.bot_token (TELEGRAM_BOT_TOKEN)")
         self._token = telegram.bot_token.get_secret_value()
         self._root = api_root(telegram.api_base, self._token)
+        root = urlsplit(self._root)
+        self._origin = f"{root.scheme}://{root.netloc}"
+        self._path_root = root.path
         self._settings = telegram
-        self._http: aiohttp.ClientSession | None = None
+        self._http: HttpClient | None = None
         self._max_in_flight = max_in_flight
         self._dedupe_memory = dedupe_memory
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -312,7 +311,6 @@ class Sender:
         self._unsent_alone = 0
         self._pacers: dict[int, _Pacer] = {}
         self._global = _Pacer(telegram.global_rate_per_s, 1)
-        self._in_flight: asyncio.Semaphore | None = None
         self._breaker: _Breaker | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -320,11 +318,11 @@ class Sender:
         """Bind to the running loop and open the HTTP client."""
         self._loop = asyncio.get_running_loop()
         if self._http is None:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_in_flight),
-                timeout=aiohttp.ClientTimeout(total=self._settings.request_timeout_s),
+            self._http = HttpClient(
+                self._origin,
+                max_connections=self._max_in_flight,
+                connect_timeout_s=self._settings.request_timeout_s,
             )
-        self._in_flight = asyncio.Semaphore(self._max_in_flight)
         self._breaker = _Breaker(self._settings.breaker_failures, self._settings.breaker_reset_s)
         self._sweeper = asyncio.create_task(self._sweep_pacers(), name="sender-sweeper")
         self._running = True
@@ -641,19 +639,18 @@ class Sender:
         return random.uniform(ceiling / 2, ceiling)
 
     async def _request(self, method: str, body: bytes) -> _Answer:
-        assert self._http is not None and self._in_flight is not None
+        assert self._http is not None
         started = time.perf_counter()
         try:
-            async with self._in_flight, self._http.post(
-                f"{self._root}/{method}", data=body, headers=JSON_HEADERS
-            ) as response:
-                status, raw = response.status, await response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            status, raw = await self._http.post(
+                f"{self._path_root}/{method}", body, timeout_s=self._settings.request_timeout_s
+            )
+        except HttpError as exc:
             CALLS.labels(method, "network_error").inc()
             log.warning(
                 "send_network_error",
                 method=method,
-                error=type(exc).__name__,
+                error=type(exc.__cause__ or exc).__name__,
                 detail=scrub(str(exc), self._token)[:200],
             )
             return _Answer("network_error")
