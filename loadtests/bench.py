@@ -116,6 +116,18 @@ async def compare(bots: Bots, users: list[int], per_user: int, rounds: int) -> d
     return out
 
 
+def print_compare(c: dict[str, Any], peak_rss: int) -> None:
+    """One line: both bots' throughput and latency, their ratio, YABOT's peak RSS."""
+    print(
+        f"  YABOT {c['yabot']['updates_per_s']}/s p50 {c['yabot']['p50_ms']} ms p99 "
+        f"{c['yabot']['p99_ms']} ms | bare aiogram {c['bare']['updates_per_s']}/s p50 "
+        f"{c['bare']['p50_ms']} ms p99 {c['bare']['p99_ms']} ms | "
+        f"ratio {c['throughput_ratio']} "
+        f"| YABOT peak RSS {mb(peak_rss)} MB",
+        flush=True,
+    )
+
+
 async def start_players(driver: Driver, users: list[int], batch: int = 2000) -> float:
     """Every user sends /start (the story begins; several replies each); returns seconds."""
     began = time.monotonic()
@@ -133,9 +145,11 @@ async def open_loop(driver: Driver, users: list[int], interval: float, duration:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    stack = Stack(mode="webhook", redis=True)
+    extra = dict(item.split("=", 1) for item in args.set)
+    stack = Stack(mode="webhook", redis=True, extra_env=extra)
     report: dict[str, Any] = {
         "command": "scripts/bench" + (" --quick" if args.quick else ""),
+        "settings": extra,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     try:
@@ -161,17 +175,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             compare_users = list(range(args.resident + 1, args.resident + 1 + args.users))
             await y.mark_started(YABOT_TOKEN, compare_users)
             await b.mark_started(BARE_TOKEN, compare_users)
-            report["compare"] = await compare(bots, compare_users, args.per_user, args.rounds)
-            report["compare"]["yabot_peak_rss_mb"] = mb(rss.peak)
-            c = report["compare"]
-            print(
-                f"  YABOT {c['yabot']['updates_per_s']}/s p50 {c['yabot']['p50_ms']} ms p99 "
-                f"{c['yabot']['p99_ms']} ms | bare aiogram {c['bare']['updates_per_s']}/s p50 "
-                f"{c['bare']['p50_ms']} ms p99 {c['bare']['p99_ms']} ms | "
-                f"ratio {c['throughput_ratio']} "
-                f"| YABOT peak RSS {mb(rss.peak)} MB",
-                flush=True,
-            )
+            if not args.skip_compare:
+                report["compare"] = await compare(bots, compare_users, args.per_user, args.rounds)
+                report["compare"]["yabot_peak_rss_mb"] = mb(rss.peak)
+                print_compare(report["compare"], rss.peak)
 
             storied = everyone[: args.story_players]
             before = rss.now()
@@ -280,6 +287,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--resident-share", type=float, default=0.1, help="share of --players acting at --resident"
     )
     parser.add_argument("--story-players", type=int, default=2000, help="players who send /start")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="YABOT_KEY=VALUE",
+        help="a setting for YABOT (repeatable), e.g. YABOT_STORAGE__SNAPSHOT_EVERY_S=60",
+    )
+    parser.add_argument(
+        "--skip-compare", action="store_true", help="only the load and resident steps"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = parser.parse_args(argv)
     if args.quick:

@@ -67,7 +67,7 @@ class StorageSettings(_Section):
     mongodb_tls: bool = False
     mongodb_tls_ca_file: Path | None = None
     snapshot_every_transitions: int = Field(20, ge=1)
-    snapshot_every_s: float = Field(2.0, gt=0)
+    snapshot_every_s: float = Field(60.0, gt=0)
     snapshot_batch_size: int = Field(500, ge=1)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
     snapshot_breaker_failures: int = Field(3, ge=1)
