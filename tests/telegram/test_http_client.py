@@ -304,3 +304,16 @@ async def test_https_verifies_the_certificate_and_works_with_a_trusted_one(tmp_p
             await untrusted.post("/m", b"1", timeout_s=5)
         await untrusted.close()
     assert state.connections >= 1
+
+
+async def test_extra_headers_go_with_every_request_and_bad_ones_are_refused() -> None:
+    with pytest.raises(ValueError, match="invalid header"):
+        HttpClient("http://h", headers={"X-Bad\r\nInjected": "1"})
+    with pytest.raises(ValueError, match="invalid header"):
+        HttpClient("http://h", headers={"X-Ok": "1\r\nInjected: yes"})
+    async with serving(echo_keep_alive) as (state, port):
+        client = HttpClient(f"http://127.0.0.1:{port}", headers={"X-Secret-Token": "s3"})
+        await client.post("/a", b"1", timeout_s=5)
+        await client.post("/b", b"2", timeout_s=5)
+        await client.close()
+    assert all(b"\r\nX-Secret-Token: s3\r\n" in head for head, _ in state.requests)

@@ -10,12 +10,16 @@ httptools (the C parser uvicorn uses). TLS comes from asyncio (``https://`` orig
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections import deque
+from collections.abc import Mapping
 from typing import cast
 from urllib.parse import urlsplit
 
 import httptools
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field name
 
 
 class HttpError(Exception):
@@ -90,6 +94,7 @@ class HttpClient:
         max_connections: Connections open at most (and requests in flight at most).
         connect_timeout_s: Time to open a connection (TCP and TLS).
         ssl_context: For https origins; the default verifies certificates.
+        headers: Extra headers sent with every request.
     """
 
     def __init__(
@@ -99,6 +104,7 @@ class HttpClient:
         max_connections: int = 32,
         connect_timeout_s: float = 10.0,
         ssl_context: ssl.SSLContext | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -111,7 +117,12 @@ class HttpClient:
         self._ssl = (ssl_context or ssl.create_default_context()) if secure else None
         default_port = self._port == (443 if secure else 80)
         host_header = self._host if default_port else f"{self._host}:{self._port}"
-        self._head = b"\r\nHost: " + host_header.encode("idna") + b"\r\nContent-Type: "
+        extra = b""
+        for name, value in (headers or {}).items():
+            if not _TOKEN.fullmatch(name) or "\r" in value or "\n" in value:
+                raise ValueError(f"invalid header {name!r}")
+            extra += f"\r\n{name}: {value}".encode("latin-1")
+        self._head = b"\r\nHost: " + host_header.encode("idna") + extra + b"\r\nContent-Type: "
         self._connect_timeout_s = connect_timeout_s
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: deque[_Connection] = deque()
