@@ -50,7 +50,7 @@ from yabot.scheduling import Scheduler
 from yabot.security.crypto import Encryptor, load_encryptor
 from yabot.storage.inbox import Inbox, open_inbox
 from yabot.storage.records import RecordsDb
-from yabot.storage.replies import RESENT, PendingReply, open_reply_outbox
+from yabot.storage.replies import RESENT, SYSTEM_REPLY, PendingReply, open_reply_outbox
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.telegram.ingress import Overloaded
@@ -58,9 +58,6 @@ from yabot.telegram.sender import Sender, SenderError
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 log = get_logger(__name__)
-
-
-SYSTEM_REPLY = -1  # the reply outbox's update id for replies no update caused
 
 
 def snapshot_key(user_id: int) -> str:
@@ -125,9 +122,7 @@ class Runtime:
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tracker = _ReplyTracker(self.inbox)
-        self.replies = open_reply_outbox(
-            storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms
-        )
+        self.replies = open_reply_outbox(self.records)
         self._sent_replies: list[int] = []
         self.effects = PlayerEffects(
             self.logic,
@@ -137,6 +132,7 @@ class Runtime:
             storage.snapshot_every_transitions,
             tell=self._tell,
             snapshot_every_s=storage.snapshot_every_s,
+            submit=self._submit,
         )
         intensity = Intensity(
             runtime.restart_max,
@@ -291,13 +287,18 @@ class Runtime:
         self.directory.tell(user_id, message)
 
     def _send(self, reply: Reply, dedupe_key: str, update_id: int | None) -> None:
-        sender, loop = self.sender, self.loop
-        assert sender is not None and loop is not None
-        # Replies of non-update transitions (expiry, admin ...) are durable too, under -1.
+        """Store a reply no records transaction carried (a poison update's apology), then
+        submit it."""
         owner = update_id if update_id is not None else SYSTEM_REPLY
         stored = self.replies.put(dedupe_key, owner, reply.chat_id, reply.method, reply.params)
         if stored is None:
             return  # stored by an earlier life of this update: start-up sends it
+        self._submit(reply, dedupe_key, update_id, stored)
+
+    def _submit(self, reply: Reply, dedupe_key: str, update_id: int | None, stored: int) -> None:
+        """Hand a reply already durable in the reply outbox (row ``stored``) to the sender."""
+        sender, loop = self.sender, self.loop
+        assert sender is not None and loop is not None
         if update_id is not None:
             loop.call_soon_threadsafe(self._tracker.expect, int(update_id))
 

@@ -20,6 +20,7 @@ from yabot.player.logic import PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
 from yabot.player.state import PlayerState
 from yabot.storage.records import RecordsDb
+from yabot.storage.replies import SYSTEM_REPLY, ReplyOutbox
 from yabot.telegram.types import parse_update
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +43,7 @@ class World:
         settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings = settings
         self.records = RecordsDb.open(settings)
+        self.replies = ReplyOutbox(self.records)
         engine = NarrativeEngine.from_settings(settings.story)
         self.logic = PlayerLogic(settings, engine, EmotionFeelings())
         self.sent: dict[int, list[Reply]] = defaultdict(list)
@@ -53,6 +55,7 @@ class World:
             lambda state, transitions: None,
             1,
             tell=self._tell,
+            submit=self._submit,
         )
         self.states: dict[int, PlayerState] = {}
         self._update_id = 1000
@@ -61,6 +64,12 @@ class World:
         self.records.close()
 
     def _send(self, reply: Reply, dedupe: str, update_id: int | None) -> None:
+        owner = SYSTEM_REPLY if update_id is None else update_id
+        stored = self.replies.put(dedupe, owner, reply.chat_id, reply.method, reply.params)
+        if stored is not None:
+            self._submit(reply, dedupe, update_id, stored)
+
+    def _submit(self, reply: Reply, dedupe: str, update_id: int | None, stored: int) -> None:
         owner = reply.result_to[0] if reply.result_to else reply.chat_id
         self.sent[owner if owner is not None else 0].append(reply)
 

@@ -179,7 +179,9 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
     # Every accepted update applied exactly once, in effect.
     runtime = Runtime(settings)
     try:
-        runtime.effects.send = lambda *_: None  # replay must need no sends: all is processed
+        # Replay must need no sends: all is processed.
+        runtime.effects.send = lambda *_: None
+        runtime.effects.submit = lambda *_: None
         for user_id in users:
             state = runtime._load(user_id)
             ids = players.accepted[user_id]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from tests.integration.harness import Emu, RunningBot, bot_settings
+from tests.integration.harness import TOKEN, Emu, RunningBot, bot_settings
+from yabot.storage.migrations import migrate
+from yabot.storage.sqlite_util import connect
 
 
 def test_player_continues_exactly_after_restart(emu: Emu, tmp_path: Path) -> None:
@@ -32,3 +35,51 @@ def test_player_continues_exactly_after_restart(emu: Emu, tmp_path: Path) -> Non
         assert nxt["text"] != before["text"], "the story moves on from where it was"
     finally:
         bot.stop()
+
+
+def test_replies_owed_by_a_bot_before_the_upgrade_are_sent_once(emu: Emu, tmp_path: Path) -> None:
+    """A pre-v4 data dir: records.db at v3, two replies still pending in replies.db."""
+    data = tmp_path / "data"
+    conn = connect(data / "records.db", busy_timeout_ms=1000)
+    migrate(conn, target=3)
+    conn.close()
+    old = connect(data / "replies.db", busy_timeout_ms=1000)
+    old.execute(
+        "CREATE TABLE replies (id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL "
+        "UNIQUE, update_id INTEGER NOT NULL, chat_id INTEGER, method TEXT NOT NULL, "
+        "params TEXT NOT NULL)"
+    )
+    for n in (1, 2):  # update ids of an earlier bot: the emulator's start at 1
+        old.execute(
+            "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params) "
+            "VALUES (?, ?, 602, 'sendMessage', ?)",
+            (
+                f"{90_000 + n}:0",
+                90_000 + n,
+                json.dumps({"chat_id": 602, "text": f"owed before the upgrade {n}"}),
+            ),
+        )
+    old.commit()
+    old.close()
+    player = emu.player(602, "Bea", "en")
+    emu.emulator.register_bot(TOKEN).started.add(602)
+
+    bot = RunningBot(bot_settings(data, emu.url, "polling")).start()
+    try:
+        got = player.wait_for(lambda ms: len(ms) >= 2)
+        assert [m["text"] for m in got] == [
+            "owed before the upgrade 1",
+            "owed before the upgrade 2",
+        ]
+        player.say("/help")  # and the upgraded bot plays on
+    finally:
+        bot.stop()
+    assert not (data / "replies.db").exists()
+
+    bot = RunningBot(bot_settings(data, emu.url, "polling")).start()
+    try:
+        player.say("/help")
+    finally:
+        bot.stop()
+    texts = [m["text"] for m in player.messages()]
+    assert texts.count("owed before the upgrade 1") == 1, "sent once, not again after a restart"

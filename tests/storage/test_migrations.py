@@ -46,7 +46,22 @@ def _seed_v2(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO job_runs (job_key, ran_at) VALUES ('expire:1', 5.0)")
 
 
-SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _seed_v1, 2: _seed_v2}
+def _seed_v3(conn: sqlite3.Connection) -> None:
+    # From v3 on, every ledger write keeps the wallet in step: so does this seed for the
+    # entries the earlier seeds wrote at this version.
+    conn.execute(
+        "INSERT OR REPLACE INTO wallets (user_id, balance, updated_at) "
+        "SELECT l.user_id, l.balance_after, l.created_at FROM ledger l "
+        "WHERE l.id = (SELECT MAX(id) FROM ledger WHERE user_id = l.user_id)"
+    )
+    conn.execute(
+        "INSERT INTO ledger (user_id, amount, reason, idempotency_key, balance_after, "
+        "created_at) VALUES (3, 12, 'seed', 'seed:u3', 12, 10.0)"
+    )
+    conn.execute("INSERT INTO wallets (user_id, balance, updated_at) VALUES (3, 12, 10.0)")
+
+
+SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
 
 
 def test_every_version_has_a_seed_so_no_migration_goes_untested() -> None:
@@ -85,6 +100,9 @@ def test_from_every_earlier_version_data_survives(tmp_path: Path, start: int) ->
         assert payment is not None and payment.amount == 250
         if start >= 2:
             assert records.job_ran_at("expire:1") == 5.0
+        if start >= 3:
+            assert records.balance(3) == 12
+        assert records.replies_pending() == []  # v4: the reply outbox, empty
     finally:
         records.close()
 

@@ -16,7 +16,7 @@ from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
 from yabot.player.state import PlayerState
 from yabot.player.system import SystemLogic
-from yabot.storage.records import BatchResult, OutboxFull, RecordsDb, RecordsError
+from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -49,8 +49,11 @@ class Wake:
 class PlayerEffects:
     """What a player's actor needs from the rest of the system (all thread-safe).
 
-    ``send(reply, dedupe_key, update_id)`` submits a Bot API call (``update_id`` None for
-    calls not caused by an update); ``tell(user_id, message)`` reaches another player's actor.
+    A transition's replies are stored by its records transaction, then each newly stored one
+    goes to ``submit(reply, dedupe_key, update_id, reply_id)``. ``send(reply, dedupe_key,
+    update_id)`` stores and submits a reply no records transaction carries (the apology for a
+    poison update). ``update_id`` is None for calls not caused by an update;
+    ``tell(user_id, message)`` reaches another player's actor.
     """
 
     def __init__(
@@ -62,11 +65,14 @@ class PlayerEffects:
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
         snapshot_every_s: float = 2.0,
+        *,
+        submit: Callable[[Reply, str, int | None, int], None],
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
         self.records = records
         self.send = send
+        self.submit = submit
         self.snapshot = snapshot
         self.snapshot_every = snapshot_every
         self.snapshot_every_s = snapshot_every_s
@@ -119,9 +125,9 @@ def apply_update(
 ) -> PlayerState:
     """Run one transition and its effects; return the new state (the old one on failure).
 
-    Records go first (one SQLite transaction, idempotent by key), then replies. A failure
-    leaves ``state`` unchanged; the update stays in the inbox and is applied again on the
-    actor's next activation.
+    Records and replies are stored in one SQLite transaction (idempotent by key), then the
+    replies are submitted. A failure leaves ``state`` unchanged; the update stays in the inbox
+    and is applied again on the actor's next activation.
     """
     started = time.perf_counter()
     with correlation(f"u{update.update_id}", user_id=state.user_id, update_id=update.update_id):
@@ -186,11 +192,14 @@ def apply_system(
 def _record(
     effects: PlayerEffects, outcome: Outcome, *, replied: bool, dedupe: str, update_id: int | None
 ) -> PlayerState:
-    """Apply the outcome's records in one transaction, then send its replies and tells.
+    """Apply the outcome's records and store its replies in one transaction, then submit the
+    replies and send its tells.
 
-    When the records DB already held the outcome's ``guard`` the work was done before (a
-    payment delivered twice, a job run again after a restart): nothing is sent again and the
-    mirror is refreshed from the records.
+    A reply whose dedupe key is already stored (a replayed update) is neither stored nor
+    submitted again: it was submitted by its first life, or start-up resends it. When the
+    records DB already held the outcome's ``guard`` the work was done before (a payment
+    delivered twice, a job run again after a restart): nothing is sent again and the mirror
+    is refreshed from the records.
     """
     guard = outcome.guard
     # Only this actor writes this player's keys, so checking first cannot race.
@@ -199,12 +208,18 @@ def _record(
         log.info("player.already_done", guard=guard)
         outcome.result = {"status": "duplicate"}
         return _refreshed(effects, outcome.state)
+    if not replied:
+        outcome.batch.replies = [
+            OutgoingReply(f"{dedupe}:{index}", update_id, reply.chat_id, reply.method, reply.params)
+            for index, reply in enumerate(outcome.replies)
+        ]
     result: BatchResult = effects.records.apply(outcome.batch)
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:
-        for index, reply in enumerate(outcome.replies):
-            effects.send(reply, f"{dedupe}:{index}", update_id)
+        for index, reply_id in enumerate(result.reply_ids):
+            if reply_id is not None:
+                effects.submit(outcome.replies[index], f"{dedupe}:{index}", update_id, reply_id)
         if effects.tell is not None:
             for user_id, message in outcome.tells:
                 effects.tell(user_id, message)

@@ -8,6 +8,11 @@ directory, renamed into place only when complete.
 ``restore`` needs the bot stopped: it refuses when any database under ``data_dir`` is open
 by another connection. The current databases are first backed up to
 ``data_dir/pre-restore-<time>`` so a restore never loses data either.
+
+Pending replies live in ``records.db`` (schema v4 on), so they are copied in the same
+snapshot as the records they report. A backup taken before v4 also holds ``replies.db``:
+restored, it is moved into ``records.db`` when the bot next opens it. Restoring a newer
+backup moves a leftover ``replies.db`` aside, so replies of the replaced state are not sent.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
 from yabot.storage.migrations import RECORDS_DB_NAME, current_version
+from yabot.storage.records.replies import LEGACY_FILE_NAME as LEGACY_REPLIES
 from yabot.storage.sqlite_util import connect
 
 MANIFEST = "manifest.json"
@@ -200,5 +206,13 @@ def restore(settings: Settings, path: Path) -> list[str]:
         check = _integrity(data_dir / name)
         if check != "ok":
             raise BackupError(f"restored {name} failed integrity_check: {check}")
+    legacy = data_dir / LEGACY_REPLIES
+    if LEGACY_REPLIES not in names and legacy.exists():
+        replaced = f"{LEGACY_REPLIES}.replaced-{int(time.time())}"
+        for suffix in ("", "-wal", "-shm"):
+            part = data_dir / (LEGACY_REPLIES + suffix)
+            if part.exists():
+                part.rename(data_dir / (replaced + suffix))
+        log.info("restore_moved_stale_replies", path=str(data_dir / replaced))
     log.info("restore_done", path=str(source), databases=names)
     return names

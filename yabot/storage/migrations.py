@@ -139,6 +139,21 @@ def _v3_wallets(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_replies(db: sqlite_utils.Database) -> None:
+    # Until v4 the reply outbox had its own file (replies.db); RecordsDb.open copies what is
+    # still pending there (see yabot.storage.records.replies.import_legacy_replies).
+    _run(
+        db,
+        """CREATE TABLE replies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            update_id INTEGER NOT NULL,
+            chat_id INTEGER,
+            method TEXT NOT NULL,
+            params TEXT NOT NULL)""",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -147,6 +162,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(2, "events outbox and scheduler job runs", _v2_outbox_and_job_runs),
     Migration(3, "wallets: one balance row per user, backfilled from the ledger", _v3_wallets),
+    Migration(4, "reply outbox, written in the records' transactions", _v4_replies),
 )
 HEAD_VERSION = MIGRATIONS[-1].version
 

@@ -9,6 +9,9 @@ Usage::
                            user_id=user_id, idempotency_key=f"daily:{user_id}:2026-11-26")],
     ))
     records.balance(user_id)
+
+A batch may also carry the transition's replies (``replies=[OutgoingReply(...)]``): they are
+stored in the reply outbox by the same transaction (``result.reply_ids``).
 """
 
 from yabot.storage.records.db import RecordsDb
@@ -26,6 +29,7 @@ from yabot.storage.records.models import (
     LedgerEntry,
     Movement,
     OutboxFull,
+    OutgoingReply,
     Payment,
     PaymentRecord,
     PaymentRefund,
@@ -52,6 +56,7 @@ __all__ = [
     "LedgerEntry",
     "Movement",
     "OutboxFull",
+    "OutgoingReply",
     "Payment",
     "PaymentRecord",
     "PaymentRefund",

@@ -2,7 +2,8 @@
 
 One SQLite connection guarded by a lock (SQLite serialises writers anyway); every call is
 safe from any thread. ``apply`` writes a :class:`RecordBatch` in one transaction, outbox
-events included, so an event exists if and only if the records it describes do.
+events and replies included, so an event or a reply exists if and only if the records it
+describes do.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from yabot.events import outbox as outbox_sql
 from yabot.events.outbox import OutboxStatus
 from yabot.observability.logging import get_logger
 from yabot.storage.migrations import migrate, records_path
+from yabot.storage.records import replies as replies_sql
 from yabot.storage.records.models import (
     AdminAccount,
     AuditRecord,
@@ -34,6 +36,7 @@ from yabot.storage.records.models import (
     RecordsError,
     Subscription,
 )
+from yabot.storage.records.replies import PENDING, STORED, PendingReply
 from yabot.storage.records.writes import balance_of, write_batch
 from yabot.storage.sqlite_util import LockedConnection, connect
 
@@ -46,7 +49,7 @@ REFUSAL_LOG_EVERY_S = 10.0
 
 class RecordsDb:
     """Transactional records: profiles, subscriptions, ledger, payments, items, admins, audit,
-    job runs and the events outbox.
+    job runs, the events outbox and the reply outbox.
 
     Args:
         path: The database file (created and migrated to the newest schema).
@@ -55,6 +58,8 @@ class RecordsDb:
             the disk budget; ``"local"`` (no Redis configured) stores them as ``local``,
             never publishes them and lets them be pruned after the retention period.
         outbox_budget_bytes: Unsent backlog past which batches with events are refused.
+        legacy_replies: A pre-v4 ``replies.db`` whose pending replies are moved in at open
+            (see :func:`~yabot.storage.records.replies.import_legacy_replies`).
     """
 
     def __init__(
@@ -64,10 +69,16 @@ class RecordsDb:
         busy_timeout_ms: int = 5000,
         outbox_mode: OutboxMode = "local",
         outbox_budget_bytes: int = 256 * 1024 * 1024,
+        legacy_replies: Path | None = None,
     ) -> None:
         conn = connect(path, busy_timeout_ms=busy_timeout_ms)
         try:
             migrate(conn)
+            if legacy_replies is not None:
+                replies_sql.import_legacy_replies(
+                    conn, legacy_replies, busy_timeout_ms=busy_timeout_ms
+                )
+            PENDING.set(replies_sql.count(conn))
         except BaseException:
             conn.close()
             raise
@@ -88,12 +99,15 @@ class RecordsDb:
 
     @classmethod
     def open(cls, settings: Settings) -> RecordsDb:
-        """Open ``records.db`` under ``settings.storage.data_dir`` as configured."""
+        """Open ``records.db`` under ``settings.storage.data_dir`` as configured, moving in
+        the replies of a pre-v4 ``replies.db`` next to it."""
+        path = records_path(settings)
         return cls(
-            records_path(settings),
+            path,
             busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms,
             outbox_mode="relay" if settings.events.redis_url else "local",
             outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
+            legacy_replies=path.with_name(replies_sql.LEGACY_FILE_NAME),
         )
 
     @property
@@ -114,17 +128,27 @@ class RecordsDb:
         """Write a batch in one transaction.
 
         Returns:
-            What was written and what was a duplicate (a replayed batch writes nothing).
+            What was written and what was a duplicate (a replayed batch writes nothing), and
+            the reply outbox ids of the batch's replies (None for a dedupe key already stored).
 
         Raises:
             InsufficientFunds: A debit exceeds the balance; nothing of the batch is written.
             OutboxFull: The unsent event backlog is over budget; nothing is written.
             UnknownPayment: A refund names an unknown payment; nothing is written.
         """
-        outcome = self.apply_many([batch])[0]
-        if isinstance(outcome, RecordsError):
-            raise outcome
-        return outcome
+        encoded = [outbox_sql.encode(event) for event in batch.events]
+        try:
+            # One batch needs no savepoint: a refusal rolls back the whole transaction.
+            with self._db.transaction() as conn:
+                refused = self._over_budget(encoded, 0)
+                if refused is not None:
+                    raise refused
+                result, size = write_batch(conn, batch, encoded, self._status)
+        except RecordsError as exc:
+            self._note_refusal(exc)
+            raise
+        self._committed([result], size)
+        return result
 
     def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
         """Write many batches in one transaction (group commit), each in its own savepoint.
@@ -133,50 +157,69 @@ class RecordsDb:
         alone and its error is returned in its place; the others are committed.
         """
         outcomes: list[BatchResult | RecordsError] = []
-        wrote_events = False
-        status: OutboxStatus = "pending" if self._outbox_mode == "relay" else "local"
+        added_bytes = 0
         with self._db.transaction() as conn:
-            added_bytes = 0
-            added_events = 0
             for batch in batches:
                 encoded = [outbox_sql.encode(event) for event in batch.events]
-                if self._outbox_mode == "relay" and encoded:
-                    backlog = self._pending_bytes + added_bytes
-                    if backlog + sum(size for _, size in encoded) > self._budget:
-                        outcomes.append(self._refuse_for_budget(backlog))
-                        continue
+                refused = self._over_budget(encoded, added_bytes)
+                if refused is not None:
+                    outcomes.append(refused)
+                    continue
                 conn.execute("SAVEPOINT batch")
                 try:
-                    result, size = write_batch(conn, batch, encoded, status)
+                    result, size = write_batch(conn, batch, encoded, self._status)
                 except RecordsError as exc:
                     conn.execute("ROLLBACK TO batch")
                     conn.execute("RELEASE batch")
-                    if isinstance(exc, InsufficientFunds):
-                        metrics.LEDGER_REFUSED.inc()
-                        log.info(
-                            "ledger_debit_refused",
-                            user_id=exc.user_id,
-                            balance=exc.balance,
-                            amount=exc.amount,
-                        )
+                    self._note_refusal(exc)
                     outcomes.append(exc)
                     continue
                 conn.execute("RELEASE batch")
-                if self._outbox_mode == "relay":
-                    added_bytes += size
-                    added_events += result.events_written
-                wrote_events = wrote_events or result.events_written > 0
+                added_bytes += size
                 outcomes.append(result)
-        with self._counter_lock:
-            self._pending_bytes += added_bytes
-            self._pending_events += added_events
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
+        return outcomes
+
+    @property
+    def _status(self) -> OutboxStatus:
+        return "pending" if self._outbox_mode == "relay" else "local"
+
+    def _over_budget(self, encoded: list[tuple[str, int]], added_bytes: int) -> OutboxFull | None:
+        """The refusal of a batch whose events would take the backlog past its budget."""
+        if self._outbox_mode != "relay" or not encoded:
+            return None
+        backlog = self._pending_bytes + added_bytes
+        if backlog + sum(size for _, size in encoded) > self._budget:
+            return self._refuse_for_budget(backlog)
+        return None
+
+    def _note_refusal(self, exc: RecordsError) -> None:
+        if isinstance(exc, InsufficientFunds):
+            metrics.LEDGER_REFUSED.inc()
+            log.info(
+                "ledger_debit_refused",
+                user_id=exc.user_id,
+                balance=exc.balance,
+                amount=exc.amount,
+            )
+
+    def _committed(self, results: list[BatchResult], added_bytes: int) -> None:
+        """Account for committed batches: backlog counters, reply metrics, event listeners."""
+        added_events = sum(result.events_written for result in results)
+        if self._outbox_mode == "relay" and added_events:
+            with self._counter_lock:
+                self._pending_bytes += added_bytes
+                self._pending_events += added_events
         self._publish_backlog_metrics()
-        if wrote_events:
+        stored = sum(1 for result in results for i in result.reply_ids if i is not None)
+        if stored:
+            STORED.inc(stored)
+            PENDING.inc(stored)
+        if added_events:
             with self._listeners_lock:
                 listeners = list(self._listeners)
             for listener in listeners:
                 listener()
-        return outcomes
 
     def _refuse_for_budget(self, backlog: int) -> OutboxFull:
         metrics.OUTBOX_REJECTED.inc()
@@ -257,6 +300,22 @@ class RecordsDb:
     def outbox_budget_bytes(self) -> int:
         """The configured disk budget of the unsent backlog."""
         return self._budget
+
+    # Reply outbox.
+
+    def replies_pending(self) -> list[PendingReply]:
+        """Every stored reply, oldest first."""
+        with self._db.use() as conn:
+            return replies_sql.pending(conn)
+
+    def replies_done(self, ids: Iterable[int]) -> None:
+        """Delete replies Telegram took (or refused for good)."""
+        chosen = list(ids)
+        if not chosen:
+            return
+        with self._db.transaction() as conn:
+            deleted = replies_sql.delete(conn, chosen)
+        PENDING.dec(deleted)
 
     # Reads.
 

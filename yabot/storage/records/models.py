@@ -151,9 +151,25 @@ class JobRun:
         _check_key("job_key", self.job_key)
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingReply:
+    """A Bot API call made durable in the reply outbox until Telegram takes it.
+
+    ``dedupe_key`` is unique: storing a key that is already stored stores nothing (the reply
+    of a replayed update is not sent again). ``update_id`` is the update that caused it, None
+    for replies no update caused (stored as ``SYSTEM_REPLY``).
+    """
+
+    dedupe_key: str
+    update_id: int | None
+    chat_id: int | None
+    method: str
+    params: dict[str, Any]
+
+
 @dataclass(slots=True)
 class RecordBatch:
-    """A unit of work written in one SQLite transaction, outbox events included.
+    """A unit of work written in one SQLite transaction, outbox events and replies included.
 
     Every part is idempotent by its key, so applying the same batch again changes nothing.
     ``at`` is the time recorded in the rows (defaults to the moment of ``apply``).
@@ -169,6 +185,7 @@ class RecordBatch:
     audit: list[AuditEntry] = field(default_factory=list)
     job_runs: list[JobRun] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    replies: list[OutgoingReply] = field(default_factory=list)
     at: float | None = None
 
 
@@ -190,6 +207,9 @@ class BatchResult:
     ``written`` counts rows inserted or changed (an upsert that changes nothing is neither
     written nor a duplicate); ``duplicates`` lists keyed parts already stored, as
     ``kind:key``; ``balances`` holds the balance after the batch of every user it touched.
+    ``reply_ids`` holds, for each of the batch's replies in order, its id in the reply outbox,
+    or None when its dedupe key was already stored (replies count neither as written nor as
+    duplicates: a reply taken by Telegram is deleted, so they say nothing about a replay).
     """
 
     ledger: list[AppliedEntry] = field(default_factory=list)
@@ -197,6 +217,7 @@ class BatchResult:
     written: int = 0
     events_written: int = 0
     balances: dict[int, int] = field(default_factory=dict)
+    reply_ids: list[int | None] = field(default_factory=list)
 
     @property
     def replay(self) -> bool:

@@ -9,6 +9,7 @@ import time
 from yabot.events import outbox as outbox_sql
 from yabot.events.models import Event
 from yabot.observability.logging import get_logger
+from yabot.storage.records import replies as replies_sql
 from yabot.storage.records.models import (
     AppliedEntry,
     BatchResult,
@@ -41,6 +42,8 @@ def write_batch(
     _write_purchases(conn, batch, now, result)
     _write_logs(conn, batch, now, result)
     size = _write_events(conn, batch.events, encoded, status, now, result)
+    for reply in batch.replies:
+        result.reply_ids.append(replies_sql.insert(conn, reply))
     return result, size
 
 
