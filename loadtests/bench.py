@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import threading
@@ -42,7 +43,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 
 class PeakRss:
-    """Samples a process's RSS every 0.2 s on a thread; keeps the peak."""
+    """Samples the RSS of a process and its children every 0.2 s on a thread; keeps the peak."""
 
     def __init__(self, pid: int) -> None:
         self.process = psutil.Process(pid)
@@ -52,6 +53,9 @@ class PeakRss:
 
     def now(self) -> int:
         rss = int(self.process.memory_info().rss)
+        for child in self.process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                rss += int(child.memory_info().rss)
         self.peak = max(self.peak, rss)
         return rss
 
@@ -146,10 +150,11 @@ async def open_loop(driver: Driver, users: list[int], interval: float, duration:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     extra = dict(item.split("=", 1) for item in args.set)
-    stack = Stack(mode="webhook", redis=True, extra_env=extra)
+    stack = Stack(mode="webhook", redis=True, webhook_process=args.webhook_process, extra_env=extra)
     report: dict[str, Any] = {
         "command": "scripts/bench" + (" --quick" if args.quick else ""),
         "settings": extra,
+        "webhook_process": args.webhook_process,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     try:
@@ -160,7 +165,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         bare_rss = PeakRss(stack.pid("bare")).start()
         yabot_id, bare_id = (int(t.split(":")[0]) for t in (YABOT_TOKEN, BARE_TOKEN))
         async with (
-            Driver(stack.yabot_url + WEBHOOK_PATH, stack.emulator_url, yabot_id, 1) as y,
+            Driver(stack.yabot_webhook, stack.emulator_url, yabot_id, 1) as y,
             Driver(stack.bare_url + WEBHOOK_PATH, stack.emulator_url, bare_id, 1) as b,
         ):
             bots = Bots(y, b)
@@ -293,6 +298,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="YABOT_KEY=VALUE",
         help="a setting for YABOT (repeatable), e.g. YABOT_STORAGE__SNAPSHOT_EVERY_S=60",
+    )
+    parser.add_argument(
+        "--webhook-process",
+        action="store_true",
+        help="YABOT serves its webhook from its webhook process (telegram.webhook_port)",
     )
     parser.add_argument(
         "--skip-compare", action="store_true", help="only the load and resident steps"

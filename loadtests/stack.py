@@ -57,15 +57,19 @@ class Stack:
     Args:
         mode: ``webhook`` or ``polling`` for YABOT.
         redis: Relay YABOT's events to the shared Redis (a unique stream, deleted at stop).
+        webhook_process: Serve YABOT's webhook from its webhook process on a port of its own
+            (``telegram.webhook_port``); ``yabot_webhook`` is the URL either way.
         extra_env: More ``YABOT_*`` settings for YABOT.
     """
 
     mode: str = "webhook"
     redis: bool = True
+    webhook_process: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="yabot-load-")))
     emulator_url: str = ""
     yabot_url: str = ""
+    yabot_webhook: str = ""
     bare_url: str = ""
     stream: str = field(default_factory=lambda: f"yabot:bench:{uuid.uuid4().hex}")
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -113,7 +117,12 @@ class Stack:
             }
         )
         if self.mode == "webhook":
-            env["YABOT_TELEGRAM__WEBHOOK_URL"] = f"http://127.0.0.1:{api_port}/telegram/webhook"
+            webhook_port = api_port
+            if self.webhook_process:
+                webhook_port = _free_port()
+                env["YABOT_TELEGRAM__WEBHOOK_PORT"] = str(webhook_port)
+            self.yabot_webhook = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
+            env["YABOT_TELEGRAM__WEBHOOK_URL"] = self.yabot_webhook
             env["YABOT_TELEGRAM__WEBHOOK_SECRET"] = SECRET
         if self.redis:
             env["YABOT_EVENTS__REDIS_URL"] = REDIS_URL

@@ -65,9 +65,9 @@ def bench_router(runtime: Runtime) -> APIRouter:
     return router
 
 
-def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
+def build_app(settings: Settings, runtime: Runtime, *args: Any) -> FastAPI:
     """The product's app plus the ``/_bench`` routes."""
-    app = product_build_app(settings, runtime)
+    app = product_build_app(settings, runtime, *args)
     app.include_router(bench_router(runtime))
     return app
 

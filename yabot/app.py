@@ -25,6 +25,7 @@ from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 from yabot.telegram.ingress import PollingIngress, set_webhook
 from yabot.telegram.webhook import with_webhook
+from yabot.telegram.webhook_process import WebhookProcess
 
 log = get_logger(__name__)
 LOCAL_TOKEN = "7000001:yabot-local-emulator-token"
@@ -65,8 +66,11 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     return settings.model_copy(update={"telegram": telegram}), LocalPlay(server, url)
 
 
-def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
-    """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``)."""
+def build_app(
+    settings: Settings, runtime: Runtime, webhook_process: WebhookProcess | None = None
+) -> FastAPI:
+    """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``,
+    or served by ``webhook_process``, which ``/readyz`` then checks)."""
     store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
     checks = {
         "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
@@ -77,6 +81,8 @@ def build_app(settings: Settings, runtime: Runtime) -> FastAPI:
         ),
         "scheduler": HealthCheck(runtime.scheduler.healthy),
     }
+    if webhook_process is not None:
+        checks["webhook_process"] = HealthCheck(lambda: webhook_process.alive)
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
     app.state.runtime = runtime
     app.include_router(players_router)
@@ -99,10 +105,17 @@ async def serve(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
     )
     await runtime.start()
-    app = build_app(settings, runtime)
+    webhook_process: WebhookProcess | None = None
+    if settings.telegram.mode == "webhook" and settings.telegram.webhook_port:
+        webhook_process = WebhookProcess(
+            settings, runtime.router, runtime.inbox, runtime.router.admit
+        )
+        await webhook_process.start()
+    app = build_app(settings, runtime, webhook_process)
+    served = app if webhook_process is not None else with_webhook(settings, runtime.router, app)
     server = _Server(
         uvicorn.Config(
-            with_webhook(settings, runtime.router, app),
+            served,
             host=settings.api.host,
             port=settings.api.port,
             log_level="warning",
@@ -129,6 +142,8 @@ async def serve(
     log.info("yabot.stopping")
     if polling is not None:
         await polling.stop()
+    if webhook_process is not None:
+        await webhook_process.stop(settings.runtime.shutdown_timeout_s * 0.3)
     server.should_exit = True
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(server_task, 1.5)

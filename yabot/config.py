@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from yabot.security.keys import check_secret, parse_jwt_keys
 
@@ -99,6 +107,7 @@ class TelegramSettings(_Section):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_path: str = "/telegram/webhook"
+    webhook_port: int = Field(0, ge=0, le=65535)
     allowed_updates: list[str] = Field(
         default_factory=lambda: ["message", "callback_query", "pre_checkout_query"]
     )
@@ -281,6 +290,17 @@ class Settings(_Section):
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
+    @model_validator(mode="after")
+    def _ports_differ(self) -> Settings:
+        port = self.telegram.webhook_port
+        if port and port == self.api.port:
+            raise ValueError(
+                f"telegram.webhook_port (env YABOT_TELEGRAM__WEBHOOK_PORT) = {port} is also"
+                " api.port: the webhook process needs a port of its own (0 serves the webhook"
+                " on api.port in the bot's process)"
+            )
+        return self
+
 
 def _env_value(raw: str) -> Any:
     stripped = raw.strip()
@@ -307,6 +327,8 @@ def _overlay_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
 
 def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     path = [str(p) for p in error.get("loc", ())]
+    if not path:  # a check across sections; its message names the keys
+        return f"config error: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
     key = ".".join(path)
     value: Any = data
     for part in error.get("loc", ()):

@@ -30,6 +30,67 @@ REDELIVERY_BACKLOG = Gauge("yabot_router_redelivery_backlog", "Updates waiting f
 MAX_BATCH = 500
 
 
+class InboxWriter:
+    """Appends updates to the inbox in group commits on one writer thread.
+
+    Many concurrent ``append`` calls share one SQLite transaction; each returns once its
+    update is durable.
+
+    Args:
+        inbox: The durable inbox.
+    """
+
+    def __init__(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+        self._queue: queue.SimpleQueue[
+            tuple[IncomingUpdate, asyncio.Future[bool], asyncio.AbstractEventLoop] | None
+        ] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write_loop, name="inbox-writer", daemon=True)
+        self._thread.start()
+
+    async def append(self, update: IncomingUpdate) -> bool:
+        """Store ``update`` durably; True if new, False for a repeated ``update_id``.
+
+        Raises:
+            Overloaded: The inbox could not store it (the caller asks Telegram to retry).
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+        self._queue.put((update, done, loop))
+        return await done
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            entries = [
+                InboxEntry(u.update_id, u.user_id or 0, u.raw, u.received_at) for u, _, _ in batch
+            ]
+            try:
+                results: list[bool | BaseException] = list(self._inbox.append_many(entries))
+            except Exception as exc:
+                log.error("router.inbox_write_failed", error=type(exc).__name__, count=len(batch))
+                results = [Overloaded("the inbox could not store the update", 2.0)] * len(batch)
+            for (_, future, loop), result in zip(batch, results, strict=True):
+                loop.call_soon_threadsafe(_settle, future, result)
+
+    def close(self) -> None:
+        """Stop the writer thread after what is queued."""
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+
 class UpdateRouter:
     """Implements :class:`~yabot.telegram.ingress.UpdateSink` over the inbox and actors.
 
@@ -45,18 +106,13 @@ class UpdateRouter:
         deliver: Callable[[int, IncomingUpdate], None],
         admit: Callable[[], None] = lambda: None,
     ) -> None:
-        self._inbox = inbox
+        self._writer = InboxWriter(inbox)
         self._deliver = deliver
         self._admit = admit
         # When set (tests that move time), it stamps every accepted update's received_at.
         self.clock: Callable[[], float] | None = None
-        self._queue: queue.SimpleQueue[
-            tuple[IncomingUpdate, asyncio.Future[bool], asyncio.AbstractEventLoop] | None
-        ] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._write_loop, name="inbox-writer", daemon=True)
         self._redeliver: deque[IncomingUpdate] = deque()
         self._redeliver_task: asyncio.Task[None] | None = None
-        self._thread.start()
 
     async def accept(self, update: IncomingUpdate) -> bool:
         """Append ``update`` to the inbox, then hand it to its player's actor.
@@ -76,18 +132,24 @@ class UpdateRouter:
         self._admit()
         if self.clock is not None:
             update = dataclasses.replace(update, received_at=self.clock())
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[bool] = loop.create_future()
-        self._queue.put((update, done, loop))
-        is_new = await done
+        is_new = await self._writer.append(update)
         if not is_new:
             ROUTED.labels("duplicate").inc()
             return False
-        self._hand_over(update)
+        self.hand_over(update)
         return True
 
-    def _hand_over(self, update: IncomingUpdate) -> None:
-        assert update.user_id is not None
+    def admit(self) -> None:
+        """Raise ``Overloaded`` when new work must be refused now."""
+        self._admit()
+
+    def hand_over(self, update: IncomingUpdate) -> None:
+        """Tell an update that is already durable in the inbox to its player's actor.
+
+        Must run on the event loop. A full mailbox defers it (redelivered in order).
+        """
+        if update.user_id is None:
+            return
         if self._redeliver:
             self._redeliver.append(update)
             self._schedule_redelivery()
@@ -119,36 +181,9 @@ class UpdateRouter:
             ROUTED.labels("redelivered").inc()
             REDELIVERY_BACKLOG.set(len(self._redeliver))
 
-    def _write_loop(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)
-                    break
-                batch.append(item)
-            entries = [
-                InboxEntry(u.update_id, u.user_id or 0, u.raw, u.received_at) for u, _, _ in batch
-            ]
-            try:
-                results: list[bool | BaseException] = list(self._inbox.append_many(entries))
-            except Exception as exc:
-                log.error("router.inbox_write_failed", error=type(exc).__name__, count=len(batch))
-                results = [Overloaded("the inbox could not store the update", 2.0)] * len(batch)
-            for (_, future, loop), result in zip(batch, results, strict=True):
-                loop.call_soon_threadsafe(_settle, future, result)
-
     def close(self) -> None:
         """Stop the inbox writer thread after what is queued."""
-        self._queue.put(None)
-        self._thread.join(timeout=5)
+        self._writer.close()
 
 
 def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:

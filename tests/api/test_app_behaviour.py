@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from yabot.api import middleware
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.health import HealthCheck, sqlite_probe
 
-from .support import build_app, capture_logs, make_settings
+from .support import bearer, build_app, capture_logs, login, make_settings
 
 
 def _boom_app(store: SqliteAdminStore) -> FastAPI:
@@ -180,3 +181,21 @@ def test_routes_outside_the_api_keep_their_own_body_limit(store: SqliteAdminStor
     assert response.status_code == 200
     assert response.json() == {"size": 100_000}
     assert response.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [("limit=5&limit=6", ["query", "limit"]), ("before=10.0", ["query", "before"])],
+)
+def test_repeated_or_non_integer_query_parameters_are_422(
+    client: TestClient, add_account: Any, query: str, loc: list[str]
+) -> None:
+    add_account("root", "admin")
+    admin_headers = bearer(login(client, "root"))
+    ok = client.get("/api/v1/admin/audit?limit=5&before=10", headers=admin_headers)
+    assert ok.status_code == 200
+    response = client.get(f"/api/v1/admin/audit?{query}", headers=admin_headers)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert [d["loc"] for d in error["details"]] == [loc]

@@ -31,8 +31,16 @@ def free_port() -> int:
 def bot_settings(
     data_dir: Path, emulator_url: str, mode: str = "polling", **extra: str
 ) -> Settings:
-    """Settings for a test bot: fast pacing (the emulator's flood control is off), temp data."""
+    """Settings for a test bot: fast pacing (the emulator's flood control is off), temp data.
+
+    ``mode`` is ``polling``, ``webhook`` (served by the bot's process) or ``webhook_process``
+    (webhook mode served by the separate webhook process on a port of its own).
+    """
     api_port = free_port()
+    webhook_port = api_port
+    if mode == "webhook_process":
+        mode, webhook_port = "webhook", free_port()
+        extra = {"YABOT_TELEGRAM__WEBHOOK_PORT": str(webhook_port), **extra}
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "YABOT_TELEGRAM__API_BASE": emulator_url,
@@ -48,7 +56,7 @@ def bot_settings(
         "YABOT_LOGGING__LEVEL": "WARNING",
     }
     if mode == "webhook":
-        env["YABOT_TELEGRAM__WEBHOOK_URL"] = f"http://127.0.0.1:{api_port}/telegram/webhook"
+        env["YABOT_TELEGRAM__WEBHOOK_URL"] = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
         env["YABOT_TELEGRAM__WEBHOOK_SECRET"] = SECRET
     env.update(extra)
     return load_settings(ROOT / "config.toml", env)

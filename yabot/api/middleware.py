@@ -10,12 +10,13 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yabot.api.errors import error_response
+from yabot.api.errors import ErrorDetail, error_response
 from yabot.api.metrics import BODY_TOO_LARGE, LATENCY, REQUESTS, UNHANDLED_ERRORS
 from yabot.observability.logging import get_logger
 
@@ -48,6 +49,18 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, Message | Non
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks), None
+
+
+def _repeated_query_key(query: bytes) -> str | None:
+    """The first query parameter given more than once (no API parameter is a list)."""
+    if not query:
+        return None
+    seen: set[str] = set()
+    for key, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
 
 
 class RequestContextMiddleware:
@@ -110,6 +123,21 @@ class RequestContextMiddleware:
         if not str(scope.get("path", "")).startswith(self.limited_prefixes):
             await self._call_app(scope, receive, send, request_id, outcome)
             return
+        repeated = _repeated_query_key(scope.get("query_string", b""))
+        if repeated is not None:
+            response = error_response(
+                request_id,
+                422,
+                "validation_error",
+                "request is invalid",
+                details=[
+                    ErrorDetail(
+                        loc=["query", repeated], msg="given more than once", type="repeated"
+                    )
+                ],
+            )
+            await response(scope, receive, send)
+            return
         declared = headers.get("content-length", "")
         try:
             if declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -119,7 +147,9 @@ class RequestContextMiddleware:
             BODY_TOO_LARGE.inc()
             log.warning("api_body_too_large", path=scope.get("path"), limit=self.max_body_bytes)
             response = error_response(
-                request_id, 413, "payload_too_large",
+                request_id,
+                413,
+                "payload_too_large",
                 f"request body exceeds {self.max_body_bytes} bytes",
             )
             await response(scope, receive, send)
@@ -154,5 +184,10 @@ class RequestContextMiddleware:
         method = str(scope.get("method", ""))
         REQUESTS.labels(route=route, method=method, status=str(status)).inc()
         LATENCY.labels(route=route).observe(seconds)
-        log.info("api_request", method=method, route=route, status=status,
-                 duration_ms=round(seconds * 1000, 3))
+        log.info(
+            "api_request",
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 3),
+        )

@@ -1,4 +1,5 @@
-"""Request field checks that follow JSON Schema: a boolean is never a number.
+"""Request field checks that follow JSON Schema: a boolean is never a number, ``10.0`` is not
+an integer.
 
 Use ``NotBool`` last in ``Annotated`` (after any ``Field`` constraints, which pydantic would
 otherwise leave out of the JSON Schema's ``minimum``/``maximum``)::
@@ -8,9 +9,12 @@ otherwise leave out of the JSON Schema's ``minimum``/``maximum``)::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BeforeValidator
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _not_bool(value: Any) -> Any:
@@ -21,3 +25,14 @@ def _not_bool(value: Any) -> Any:
 
 NotBool = BeforeValidator(_not_bool)
 """Refuses ``true``/``false`` where a number is expected (pydantic's lax mode takes them as 1/0)."""
+
+
+def _integer_text(value: Any) -> Any:
+    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+        raise ValueError("not an integer")
+    return value
+
+
+IntegerText = BeforeValidator(_integer_text)
+"""Refuses text like ``10.0`` for an integer path or query parameter (pydantic's lax mode
+would take it as 10); use last in ``Annotated``."""

@@ -169,6 +169,17 @@ class Inbox:
             ).fetchall()
         return [InboxEntry(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
+    def entries_received_since(self, received_at: float) -> list[InboxEntry]:
+        """Entries not yet covered by a snapshot, received at or after ``received_at``, in
+        ``update_id`` order (what a dead webhook process may have stored unannounced)."""
+        with self._db.use() as conn:
+            rows = conn.execute(
+                "SELECT update_id, user_id, payload, received_at, replied FROM inbox "
+                "WHERE covered = 0 AND received_at >= ? ORDER BY update_id",
+                (received_at,),
+            ).fetchall()
+        return [InboxEntry(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
     def pending_users(self) -> list[int]:
         """Users with entries not yet pruned: the actors to restore at start-up."""
         with self._db.use() as conn:

@@ -3,7 +3,7 @@
 # Evaluated annotations: the account model is built per router (its password rule).
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +13,7 @@ from yabot.api.admin_store import AdminExistsError, AdminRole, AuditEntry
 from yabot.api.auth import Principal, require_role
 from yabot.api.context import ApiContext, context_of
 from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError, ErrorResponse
+from yabot.api.types import IntegerText
 from yabot.security.passwords import hash_password
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
@@ -75,8 +76,10 @@ def admin_router(min_password_length: int) -> APIRouter:
 
     @router.get("/audit", response_model=AuditPage)
     async def list_audit(
-        limit: int = Query(50, ge=1, le=200),
-        before: int | None = Query(None, ge=1, le=MAX_ID, description="Entries below this id."),
+        limit: Annotated[int, Query(ge=1, le=200), IntegerText] = 50,
+        before: Annotated[
+            int | None, Query(ge=1, le=MAX_ID, description="Entries below this id."), IntegerText
+        ] = None,
         _: Principal = Depends(require_role("admin")),  # noqa: B008
         context: ApiContext = Depends(context_of),  # noqa: B008
     ) -> AuditPage:

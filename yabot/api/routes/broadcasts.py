@@ -17,7 +17,7 @@ from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError, ErrorRes
 from yabot.api.idempotency import REPLAYED_HEADER, fingerprint, header_parameter, read_key
 from yabot.api.idempotency import reused_key as key_reused
 from yabot.api.routes.players import runtime_of
-from yabot.api.types import NotBool
+from yabot.api.types import IntegerText, NotBool
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 
@@ -165,7 +165,7 @@ async def create_broadcast(
 
 @router.get("", response_model=BroadcastPage)
 async def list_broadcasts(
-    limit: int = Query(20, ge=1, le=200),
+    limit: Annotated[int, Query(ge=1, le=200), IntegerText] = 20,
     state: Literal["running", "done", "cancelled"] | None = Query(None),
     broadcaster: Broadcaster = Depends(broadcaster_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
@@ -177,7 +177,7 @@ async def list_broadcasts(
 
 @router.get("/{broadcast_id}", response_model=BroadcastOut, responses=NOT_FOUND)
 async def get_broadcast(
-    broadcast_id: int = BroadcastId,
+    broadcast_id: Annotated[int, BroadcastId, IntegerText],
     broadcaster: Broadcaster = Depends(broadcaster_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> BroadcastOut:
@@ -194,7 +194,7 @@ async def get_broadcast(
     responses={**NOT_FOUND, 409: _doc("The broadcast finished already.")},
 )
 async def cancel_broadcast(
-    broadcast_id: int = BroadcastId,
+    broadcast_id: Annotated[int, BroadcastId, IntegerText],
     broadcaster: Broadcaster = Depends(broadcaster_of),  # noqa: B008
     who: Principal = Depends(require_role("admin")),  # noqa: B008
     auditor: Auditor = Depends(auditor_of),  # noqa: B008

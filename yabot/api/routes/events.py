@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from yabot.api.auth import Principal, require_role
 from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from yabot.api.routes.players import runtime_of
+from yabot.api.types import IntegerText
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 
@@ -78,9 +79,9 @@ router = APIRouter(tags=["events"], responses={**ERROR_RESPONSES, **AUTH_RESPONS
 
 @router.get("/api/v1/events/recent", response_model=EventPage)
 async def events_recent(
-    limit: int = Query(50, ge=1, le=500),
+    limit: Annotated[int, Query(ge=1, le=500), IntegerText] = 50,
     type: str | None = Query(None, min_length=1, max_length=100, description="Event type."),
-    user_id: int | None = Query(None, ge=1, le=2**52),
+    user_id: Annotated[int | None, Query(ge=1, le=2**52), IntegerText] = None,
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> EventPage:

@@ -37,7 +37,7 @@ from yabot.api.idempotency import (
 from yabot.api.routes import broadcasts as broadcast_routes
 from yabot.api.routes import events as event_routes
 from yabot.api.routes.players import runtime_of
-from yabot.api.types import NotBool
+from yabot.api.types import IntegerText, NotBool
 from yabot.observability.logging import get_logger
 from yabot.runtime import Runtime
 
@@ -244,7 +244,7 @@ router = APIRouter(tags=["operations"], responses={**ERROR_RESPONSES, **AUTH_RES
 async def adjust_besitos(
     body: BesitosIn,
     response: Response,
-    user_id: int = UserId,
+    user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     who: Principal = Depends(require_role("operator")),  # noqa: B008
     key: str = Depends(required_key),
@@ -310,7 +310,7 @@ async def _subscription_out(
 async def grant_subscription(
     body: SubscriptionIn,
     response: Response,
-    user_id: int = UserId,
+    user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     who: Principal = Depends(require_role("operator")),  # noqa: B008
     key: str = Depends(required_key),
@@ -348,7 +348,7 @@ async def grant_subscription(
 )
 async def revoke_subscription(
     response: Response,
-    user_id: int = UserId,
+    user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     who: Principal = Depends(require_role("operator")),  # noqa: B008
     key: str = Depends(required_key),

@@ -7,7 +7,7 @@ admin sees is a state between two transitions, never a half-applied one.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 import pykka
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,6 +20,7 @@ from yabot.api.audit import Auditor
 from yabot.api.auth import Principal, require_role
 from yabot.api.context import auditor_of
 from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError, ErrorResponse
+from yabot.api.types import IntegerText
 from yabot.narrative import NarrativeError
 from yabot.player.actor import Inspect, Wake
 from yabot.runtime import Runtime, snapshot_key
@@ -124,11 +125,15 @@ router = APIRouter(tags=["actors and players"], responses={**ERROR_RESPONSES, **
 
 @router.get("/api/v1/actors", response_model=ActorPage)
 async def list_player_actors(
-    offset: int = Query(0, ge=0, le=10_000_000),
-    limit: int = Query(50, ge=1, le=500),
-    min_mailbox: int = Query(
-        0, ge=0, le=1_000_000, description="Only actors with this many queued messages or more."
-    ),
+    offset: Annotated[int, Query(ge=0, le=10_000_000), IntegerText] = 0,
+    limit: Annotated[int, Query(ge=1, le=500), IntegerText] = 50,
+    min_mailbox: Annotated[
+        int,
+        Query(
+            ge=0, le=1_000_000, description="Only actors with this many queued messages or more."
+        ),
+        IntegerText,
+    ] = 0,
     idle_over_s: float = Query(
         0.0, ge=0, le=1e9, description="Only actors idle for longer than this."
     ),
@@ -161,7 +166,7 @@ async def list_player_actors(
 
 @router.get("/api/v1/actors/{user_id}", response_model=ActorStateOut, responses=BUSY)
 async def actor_state(
-    user_id: int = UserId,
+    user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> ActorStateOut:
@@ -181,7 +186,7 @@ async def actor_state(
 
 @router.post("/api/v1/actors/{user_id}/passivate", response_model=Requested)
 async def passivate_actor(
-    user_id: int = UserId,
+    user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     who: Principal = Depends(require_role("operator")),  # noqa: B008
     auditor: Auditor = Depends(auditor_of),  # noqa: B008
@@ -194,7 +199,7 @@ async def passivate_actor(
 
 @router.post("/api/v1/actors/{user_id}/restart", response_model=Requested, responses=BUSY)
 async def restart_actor(
-    user_id: int = UserId,
+    user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     who: Principal = Depends(require_role("operator")),  # noqa: B008
     auditor: Auditor = Depends(auditor_of),  # noqa: B008
@@ -208,8 +213,8 @@ async def restart_actor(
 
 @router.get("/api/v1/players/{user_id}", response_model=PlayerOut, responses=BUSY)
 async def player(
-    user_id: int = UserId,
-    ledger_limit: int = Query(20, ge=1, le=500),
+    user_id: Annotated[int, UserId, IntegerText],
+    ledger_limit: Annotated[int, Query(ge=1, le=500), IntegerText] = 20,
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> PlayerOut:

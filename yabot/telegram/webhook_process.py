@@ -1,0 +1,371 @@
+"""The webhook in its own process, so that ingress and the players' actors use two cores.
+
+With ``telegram.webhook_port`` set (webhook mode), ``yabot run`` starts this process: it
+serves ``POST telegram.webhook_path`` on that port (and its own ``/metrics``), stores every
+valid update in the durable inbox (group commits, as in-process ingress does) and only then
+answers 200 and tells the bot's process about it over a private socket pair. The bot's
+process hands each update to its player's actor.
+
+Nothing is lost when this process dies: an update is answered 200 only once it is in the
+inbox; the bot's process restarts the webhook process (with back-off) and hands over again
+every update stored since the dead one started (actors skip those they already applied).
+If the bot's process dies, this process sees the socket close and exits.
+
+Frames on the socket: one type byte, a 4-byte big-endian length, the payload. Child to
+parent: ``R`` ready, ``U`` an update (pickled :class:`IncomingUpdate`). Parent to child:
+``A`` admit, ``O`` refuse new work (payload: seconds Telegram should wait).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from prometheus_client import Counter, Gauge, make_asgi_app
+from pydantic import SecretStr
+
+from yabot.observability.logging import configure_logging, get_logger
+from yabot.telegram.ingress import Overloaded
+from yabot.telegram.types import IncomingUpdate, parse_update
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
+    from yabot.config import Settings
+    from yabot.routing import UpdateRouter
+    from yabot.storage.inbox import Inbox
+
+log = get_logger(__name__)
+
+RESTARTS = Counter(
+    "yabot_webhook_process_restarts_total", "Times the webhook process died and was restarted"
+)
+ALIVE = Gauge("yabot_webhook_process_up", "1 while the webhook process is running")
+_HEADER = struct.Struct(">cI")
+MAX_FRAME = 16 * 1024 * 1024
+
+
+def _frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return _HEADER.pack(kind, len(payload)) + payload
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    kind, size = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+    if size > MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes")
+    return kind, await reader.readexactly(size)
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _revealed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_revealed(item) for item in value]
+    return value
+
+
+# ---- the bot's process ------------------------------------------------------------------------
+
+
+class WebhookProcess:
+    """Starts, supervises and stops the webhook process; hands its updates to the router.
+
+    Args:
+        settings: YABOT's settings (the child gets them whole, secrets included, on stdin).
+        router: Receives every update the child stored (``router.hand_over``).
+        inbox: The inbox the child writes; read again after the child died.
+        admit: Raises ``Overloaded`` while new work must be refused (checked every 0.5 s).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        router: UpdateRouter,
+        inbox: Inbox,
+        admit: Callable[[], None],
+        *,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        self._settings = settings
+        self._router = router
+        self._inbox = inbox
+        self._admit = admit
+        self._backoff_max_s = backoff_max_s
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._ready: asyncio.Event | None = None
+        self.restarts = 0
+
+    @property
+    def alive(self) -> bool:
+        """Whether the child is running."""
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's pid while it runs."""
+        return self._proc.pid if self.alive and self._proc is not None else None
+
+    async def start(self, timeout_s: float = 30.0) -> None:
+        """Start the child and return once it serves the webhook port."""
+        self._ready = asyncio.Event()
+        self._task = asyncio.create_task(self._supervise(), name="webhook-process")
+        ready = asyncio.create_task(self._ready.wait())
+        await asyncio.wait({ready, self._task}, timeout=timeout_s, return_when="FIRST_COMPLETED")
+        if not ready.done():
+            ready.cancel()
+            raise RuntimeError("the webhook process did not start; see its log lines above")
+
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the child (it finishes the requests in flight) and the supervision."""
+        self._stopping = True
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(asyncio.to_thread(proc.wait), timeout_s)
+            except TimeoutError:
+                proc.kill()
+                await asyncio.to_thread(proc.wait)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        ALIVE.set(0)
+
+    async def _supervise(self) -> None:
+        delay = 1.0
+        while not self._stopping:
+            started_at = time.time()
+            ran_for = await self._run_once()
+            if self._stopping:
+                return
+            ALIVE.set(0)
+            RESTARTS.inc()
+            self.restarts += 1
+            code = self._proc.returncode if self._proc is not None else None
+            log.error("webhook_process.died", exit_code=code, restart_in_s=delay)
+            await self._hand_over_stored_since(started_at)
+            await asyncio.sleep(delay)
+            delay = 1.0 if ran_for > 60 else min(self._backoff_max_s, delay * 2)
+
+    async def _run_once(self) -> float:
+        began = time.monotonic()
+        parent, child = socket.socketpair()
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "yabot.telegram.webhook_process",
+                    "--fd",
+                    str(child.fileno()),
+                ],
+                stdin=subprocess.PIPE,
+                pass_fds=[child.fileno()],
+            )
+        finally:
+            child.close()
+        assert self._proc.stdin is not None
+        settings = _revealed(self._settings.model_dump(mode="python"))
+        self._proc.stdin.write(json.dumps(settings, default=str).encode())
+        self._proc.stdin.close()
+        reader, self._writer = await asyncio.open_connection(sock=parent)
+        admitter = asyncio.create_task(self._send_admission())
+        try:
+            await self._read_frames(reader)
+        finally:
+            admitter.cancel()
+            self._writer.close()
+            await asyncio.to_thread(self._proc.wait)
+        return time.monotonic() - began
+
+    async def _read_frames(self, reader: asyncio.StreamReader) -> None:
+        assert self._ready is not None
+        while True:
+            try:
+                kind, payload = await _read_frame(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            if kind == b"U":
+                self._router.hand_over(pickle.loads(payload))
+            elif kind == b"R":
+                ALIVE.set(1)
+                self._ready.set()
+                log.info("webhook_process.ready", pid=self.pid)
+
+    async def _send_admission(self) -> None:
+        sent: bytes | None = None
+        while True:
+            try:
+                self._admit()
+                frame = _frame(b"A")
+            except Overloaded as exc:
+                frame = _frame(b"O", str(exc.retry_after_s).encode())
+            if frame != sent and self._writer is not None:
+                self._writer.write(frame)
+                sent = frame
+            await asyncio.sleep(0.5)
+
+    async def _hand_over_stored_since(self, started_at: float) -> None:
+        entries = await asyncio.to_thread(self._inbox.entries_received_since, started_at - 1.0)
+        for entry in entries:
+            raw = entry.payload.encode() if isinstance(entry.payload, str) else entry.payload
+            self._router.hand_over(parse_update(raw, entry.received_at))
+        log.info("webhook_process.handed_over_again", updates=len(entries))
+
+
+# ---- the webhook process ----------------------------------------------------------------------
+
+
+class _Forwarder:
+    """The child's update sink: inbox first, then a frame to the bot's process."""
+
+    def __init__(self, inbox: Inbox, writer: asyncio.StreamWriter) -> None:
+        from yabot.routing import InboxWriter
+
+        self._inbox_writer = InboxWriter(inbox)
+        self._writer = writer
+        self.refusing: float | None = None
+
+    async def accept(self, update: IncomingUpdate) -> bool:
+        if update.user_id is None:
+            return True
+        if self.refusing is not None:
+            raise Overloaded("the bot is refusing new work for now", self.refusing)
+        is_new = await self._inbox_writer.append(update)
+        # Repeats are forwarded too: a repeat may be the retry of an update whose frame a
+        # crash lost; actors skip what they already applied.
+        self._writer.write(_frame(b"U", pickle.dumps(update, pickle.HIGHEST_PROTOCOL)))
+        await self._writer.drain()
+        return is_new
+
+    def close(self) -> None:
+        self._inbox_writer.close()
+
+
+def _metrics_only() -> Callable[[Scope, Receive, Send], Any]:
+    metrics = make_asgi_app()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/metrics":
+            await metrics(scope, receive, send)
+            return
+        body = b'{"ok":false,"reason":"not found"}'
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 404,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: SIGTERM and the parent's socket stop it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _listen_to_parent(reader: asyncio.StreamReader, sink: _Forwarder, stop: Any) -> None:
+    while True:
+        try:
+            kind, payload = await _read_frame(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            log.warning("webhook_process.parent_gone")
+            stop()
+            return
+        if kind == b"A":
+            sink.refusing = None
+        elif kind == b"O":
+            sink.refusing = float(payload or b"5")
+
+
+async def _child_main(fd: int, settings: Settings) -> int:
+    from yabot.storage.inbox import open_inbox
+    from yabot.telegram.webhook import with_webhook
+
+    storage = settings.storage
+    inbox = open_inbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
+    reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
+    sink = _Forwarder(inbox, writer)
+    app = with_webhook(settings, sink, _metrics_only())
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.api.host,
+            port=settings.telegram.webhook_port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+
+    def stop() -> None:
+        server.should_exit = True
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+
+    listener = asyncio.create_task(_listen_to_parent(reader, sink, stop))
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        writer.write(_frame(b"R"))
+        log.info("webhook_process.serving", port=settings.telegram.webhook_port)
+    await serving
+    listener.cancel()
+    sink.close()
+    inbox.close()
+    with contextlib.suppress(ConnectionError):
+        writer.close()
+    return 0 if server.started else 1
+
+
+@contextlib.contextmanager
+def _loop_factory() -> Iterator[Any]:
+    try:
+        import uvloop
+    except ImportError:
+        yield None
+        return
+    yield uvloop.new_event_loop
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the webhook process (started by :class:`WebhookProcess`)."""
+    from yabot.config import Settings
+
+    parser = argparse.ArgumentParser(description="YABOT's webhook process (started by yabot run)")
+    parser.add_argument("--fd", type=int, required=True, help="the socket to the bot's process")
+    args = parser.parse_args(argv)
+    settings = Settings.model_validate(json.loads(sys.stdin.buffer.read()))
+    configure_logging(settings.logging.level, settings.logging.json_logs)
+    # Ctrl+C reaches the whole process group: the bot's process stops this one in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with _loop_factory() as factory, asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(_child_main(args.fd, settings))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
