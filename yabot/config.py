@@ -92,6 +92,7 @@ class EventsSettings(_Section):
     pubsub_channel: str = "yabot:events:live"
     relay_batch_size: int = Field(500, ge=1)
     relay_interval_s: float = Field(0.2, gt=0)
+    relay_linger_s: float = Field(0.05, ge=0, le=5)
     outbox_disk_budget_mb: int = Field(256, ge=1)
     outbox_retention_s: float = Field(3600.0, gt=0)
     relay_breaker_failures: int = Field(3, ge=1)

@@ -63,6 +63,9 @@ class OutboxRelay:
         stream_maxlen: Approximate ``MAXLEN`` of the stream.
         batch_size: Events per pipeline.
         interval_s: Idle poll interval (an ``apply`` that writes events wakes it sooner).
+        linger_s: After a wake-up, wait this long for more events before publishing, so that
+            a steady trickle goes out in batches (each cycle costs a Redis round trip and two
+            SQLite statements, whatever its size).
         retention_s: Sent and local events are deleted after this.
         breaker: Circuit breaker around Redis.
     """
@@ -77,6 +80,7 @@ class OutboxRelay:
         stream_maxlen: int = 1_000_000,
         batch_size: int = 500,
         interval_s: float = 0.2,
+        linger_s: float = 0.0,
         retention_s: float = 3600.0,
         breaker: CircuitBreaker | None = None,
     ) -> None:
@@ -88,6 +92,7 @@ class OutboxRelay:
         self._maxlen = stream_maxlen
         self._batch_size = batch_size
         self._interval_s = interval_s
+        self._linger_s = linger_s
         self._retention_s = retention_s
         self._breaker = breaker or CircuitBreaker("redis", failure_threshold=3, reset_s=2.0)
         self._wake = threading.Event()
@@ -118,6 +123,7 @@ class OutboxRelay:
             stream_maxlen=events.stream_maxlen,
             batch_size=events.relay_batch_size,
             interval_s=events.relay_interval_s,
+            linger_s=events.relay_linger_s,
             retention_s=events.outbox_retention_s,
             breaker=CircuitBreaker(
                 "redis",
@@ -182,6 +188,8 @@ class OutboxRelay:
                 return
             if published < self._batch_size:
                 self._wake.wait(self._interval_s)
+                if self._linger_s:
+                    self._stopping.wait(self._linger_s)
 
     def run_once(self) -> int:
         """Publish one batch of pending events; returns how many were published."""
