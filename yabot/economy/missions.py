@@ -42,10 +42,17 @@ class Missions:
         self.pool = sorted((m for m in specs if m.weekly), key=lambda m: m.id)
         self.weekly_count = min(weekly_count, len(self.pool))
         self.rule = rule
+        self._draws: dict[str, list[MissionSpec]] = {}
 
     def weekly(self, week: str) -> list[MissionSpec]:
         """The missions of ``week`` (a deterministic draw from the weekly pool)."""
-        return random.Random(f"missions:{week}").sample(self.pool, self.weekly_count)
+        drawn = self._draws.get(week)
+        if drawn is None:
+            drawn = random.Random(f"missions:{week}").sample(self.pool, self.weekly_count)
+            if len(self._draws) >= 16:  # a few weeks are live at once (time zones, replays)
+                self._draws.clear()
+            self._draws[week] = drawn
+        return list(drawn)
 
     def roll_week(self, eco: Economy, at: float) -> None:
         """Start a new week's counters when ``at`` is in another week than the stored one."""

@@ -312,6 +312,8 @@ class Sender:
         self._pacers: dict[int, _Pacer] = {}
         self._global = _Pacer(telegram.global_rate_per_s, 1)
         self._breaker: _Breaker | None = None
+        self._latency_children: dict[str, Any] = {}  # label lookups cost per call
+        self._ok_children: dict[str, Any] = {}
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -655,8 +657,20 @@ class Sender:
             )
             return _Answer("network_error")
         finally:
-            REQUEST_LATENCY.labels(method).observe(time.perf_counter() - started)
+            self._latency_of(method).observe(time.perf_counter() - started)
         return self._interpret(method, status, raw)
+
+    def _latency_of(self, method: str) -> Any:
+        child = self._latency_children.get(method)
+        if child is None:
+            child = self._latency_children[method] = REQUEST_LATENCY.labels(method)
+        return child
+
+    def _ok_of(self, method: str) -> Any:
+        child = self._ok_children.get(method)
+        if child is None:
+            child = self._ok_children[method] = CALLS.labels(method, "ok")
+        return child
 
     def _interpret(self, method: str, status: int, raw: bytes) -> _Answer:
         try:
@@ -668,7 +682,7 @@ class Sender:
             log.warning("send_bad_answer", method=method, status=status)
             return _Answer("server_error")
         if status == 200 and payload.get("ok") is True:
-            CALLS.labels(method, "ok").inc()
+            self._ok_of(method).inc()
             return _Answer("ok", result=payload.get("result"))
         parameters = payload.get("parameters")
         retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
