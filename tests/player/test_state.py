@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 
 from yabot.emotion import Signature
 from yabot.player.state import Economy, Membership, PlayerState, StoryPosition
@@ -50,3 +52,13 @@ def test_a_clone_shares_nothing_a_transition_can_change() -> None:
 def test_a_clone_round_trips_through_a_snapshot_like_the_original() -> None:
     original = rich_state()
     assert PlayerState.from_bytes(original.clone().to_bytes()) == original
+
+
+def test_a_snapshot_written_with_schema_1_base85_still_loads() -> None:
+    original = rich_state()
+    data = json.loads(original.to_bytes())
+    assert data["schema"] == 2
+    assert base64.b64decode(data["story"]["state"]) == b"\x01\x02"
+    data["schema"] = 1
+    data["story"]["state"] = base64.b85encode(b"\x01\x02").decode("ascii")
+    assert PlayerState.from_bytes(json.dumps(data).encode()) == original
