@@ -1,6 +1,7 @@
 """Plot update-to-reply latency against load from a ``scripts/bench --out`` JSON report.
 
-Run: ``python -m loadtests.plot loadtests/reports/bench.json docs/benchmarks-latency.png``.
+Run: ``python -m loadtests.plot loadtests/reports/bench.json docs/benchmarks-latency.png``;
+``--webhook-process REPORT`` adds YABOT's curves from a ``scripts/bench --webhook-process`` run.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
-def plot(report: dict, out: Path) -> None:  # type: ignore[type-arg]
-    """Draw p50 and p99 of both bots for each load level of ``report`` into ``out``."""
+def plot(report: dict, out: Path, split: dict | None = None) -> None:  # type: ignore[type-arg]
+    """Draw p50 and p99 of both bots for each load level of ``report`` into ``out`` (and
+    YABOT's from ``split``, a run with the webhook process, when given)."""
     levels = report["load"]
-    offered = [row["offered_per_s"] for row in levels]
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    styles = {"yabot": ("YABOT", "tab:blue"), "bare": ("bare aiogram echo bot", "tab:orange")}
-    for key, (label, color) in styles.items():
+    series = [
+        (levels, "yabot", "YABOT (one process)", "tab:blue"),
+        (levels, "bare", "bare aiogram echo bot", "tab:orange"),
+    ]
+    if split is not None:
+        series.append((split["load"], "yabot", "YABOT + webhook process", "tab:green"))
+    for rows, key, label, color in series:
+        offered = [row["offered_per_s"] for row in rows]
         ax.plot(
-            offered, [row[key]["p99_ms"] for row in levels], "o-", color=color, label=f"{label} p99"
+            offered, [row[key]["p99_ms"] for row in rows], "o-", color=color, label=f"{label} p99"
         )
         ax.plot(
             offered,
-            [row[key]["p50_ms"] for row in levels],
+            [row[key]["p50_ms"] for row in rows],
             "s--",
             color=color,
             alpha=0.7,
@@ -51,8 +58,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("report", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument("--webhook-process", type=Path, default=None, metavar="REPORT")
     args = parser.parse_args()
-    plot(json.loads(args.report.read_text()), args.out)
+    split = None if args.webhook_process is None else json.loads(args.webhook_process.read_text())
+    plot(json.loads(args.report.read_text()), args.out, split)
 
 
 if __name__ == "__main__":
