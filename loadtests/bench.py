@@ -66,6 +66,15 @@ class PeakRss:
             except psutil.Error:
                 return
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process and its children so far."""
+        total = 0.0
+        for proc in (self.process, *self.process.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
     def start(self) -> PeakRss:
         self._thread.start()
         return self
@@ -221,16 +230,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "players": count,
                     "offered_per_s": round(count / args.interval, 1),
                 }
-                for name, driver in (("yabot", y), ("bare", b)):
+                for name, driver, usage in (("yabot", y, rss), ("bare", b, bare_rss)):
+                    cpu_before = usage.cpu_seconds()
                     result = await open_loop(driver, players[:count], args.interval, args.duration)
                     row[name] = result.summary()
+                    # CPU per reply: a figure that noise on the shared machine moves little.
+                    row[name]["cpu_ms_per_update"] = round(
+                        1000 * (usage.cpu_seconds() - cpu_before) / max(1, result.replied), 3
+                    )
                 row["yabot_rss_mb"] = mb(rss.now())
                 levels.append(row)
                 print(
                     f"  {count:6d} players ({row['offered_per_s']}/s offered): YABOT p50 "
                     f"{row['yabot']['p50_ms']} p99 {row['yabot']['p99_ms']} ms, "
-                    f"fail {row['yabot']['failures']}"
-                    f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms | "
+                    f"fail {row['yabot']['failures']}, CPU {row['yabot']['cpu_ms_per_update']} ms"
+                    f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms, "
+                    f"CPU {row['bare']['cpu_ms_per_update']} ms | "
                     f"YABOT RSS {row['yabot_rss_mb']} MB",
                     flush=True,
                 )

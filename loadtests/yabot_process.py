@@ -24,6 +24,7 @@ import yabot.app
 from yabot.config import Settings, load_settings
 from yabot.player.actor import Wake
 from yabot.runtime import Runtime
+from yabot.telegram.webhook_process import WebhookProcess
 
 product_build_app = yabot.app.build_app
 ACTIVATE_BATCH = 5000
@@ -65,9 +66,11 @@ def bench_router(runtime: Runtime) -> APIRouter:
     return router
 
 
-def build_app(settings: Settings, runtime: Runtime, *args: Any) -> FastAPI:
+def build_app(
+    settings: Settings, runtime: Runtime, webhook_process: WebhookProcess | None = None
+) -> FastAPI:
     """The product's app plus the ``/_bench`` routes."""
-    app = product_build_app(settings, runtime, *args)
+    app = product_build_app(settings, runtime, webhook_process)
     app.include_router(bench_router(runtime))
     return app
 

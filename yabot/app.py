@@ -20,6 +20,7 @@ from yabot.api.health import HealthCheck, sqlite_probe
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
+from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
@@ -105,6 +106,8 @@ async def serve(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
     )
     await runtime.start()
+    gc_policy = GcPolicy(settings.runtime.gc_collect_every_s, settings.runtime.gc_full_every_s)
+    gc_policy.start()
     webhook_process: WebhookProcess | None = None
     if settings.telegram.mode == "webhook" and settings.telegram.webhook_port:
         webhook_process = WebhookProcess(
@@ -148,6 +151,7 @@ async def serve(
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(server_task, 1.5)
     await runtime.stop()
+    await gc_policy.stop()
     await http.aclose()
     return 0
 

@@ -1,0 +1,94 @@
+"""The garbage-collector policy: no automatic full passes, cycles still freed, settings restored."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from yabot.observability.gc_policy import GC_PAUSE_SECONDS, NEVER, GcPolicy
+
+
+class Node:
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+def _cycle() -> weakref.ref[Node]:
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+@pytest.fixture
+def restore_gc() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.set_threshold(*threshold)
+    gc.unfreeze()
+
+
+async def test_start_stops_automatic_full_passes_and_stop_restores(restore_gc: None) -> None:
+    before = gc.get_threshold()
+    policy = GcPolicy(collect_every_s=3600, full_every_s=7200)
+    policy.start()
+    try:
+        assert gc.get_threshold() == (before[0], before[1], NEVER)
+        assert gc.get_freeze_count() > 0  # what start-up built is frozen
+    finally:
+        await policy.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+async def test_a_cycle_made_after_the_freeze_is_freed_by_the_periodic_pass(
+    restore_gc: None,
+) -> None:
+    policy = GcPolicy(collect_every_s=3600, full_every_s=7200)
+    policy.start()
+    try:
+        ref = _cycle()
+        assert ref() is not None
+        assert policy.collect_recent() >= 2
+        assert ref() is None
+    finally:
+        await policy.stop()
+
+
+async def test_a_frozen_cycle_waits_for_the_full_collection(restore_gc: None) -> None:
+    policy = GcPolicy(collect_every_s=3600, full_every_s=7200)
+    policy.start()
+    try:
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        ref = weakref.ref(a)
+        policy.collect_recent()  # both alive: frozen
+        del a, b
+        policy.collect_recent()
+        assert ref() is not None  # frozen garbage is not scanned by the periodic pass
+        assert policy.collect_all() >= 2
+        assert ref() is None
+    finally:
+        await policy.stop()
+
+
+async def test_pauses_are_measured_by_generation(restore_gc: None) -> None:
+    policy = GcPolicy(collect_every_s=0, full_every_s=7200)
+    policy.start()  # disabled: only measures
+    assert gc.get_threshold()[2] != NEVER
+    count_before = _count("2")
+    gc.collect()
+    assert _count("2") == count_before + 1
+    await policy.stop()
+    gc.collect()
+    assert _count("2") == count_before + 1  # stopped: no longer measured
+
+
+def _count(generation: str) -> float:
+    for metric in GC_PAUSE_SECONDS.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_count") and sample.labels.get("generation") == generation:
+                return sample.value
+    return 0.0

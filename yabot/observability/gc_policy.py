@@ -1,0 +1,153 @@
+"""The cyclic garbage collector, kept off the latency path.
+
+CPython's collector walks every object it tracks in the oldest generation on a full
+collection: with tens of thousands of resident players that is a stop-the-world pause of
+100 ms to seconds, every few seconds while players are being activated (measured in
+docs/benchmarks.md). Player states are long-lived and almost free of reference cycles, so
+scanning them again and again finds nothing.
+
+The policy: full collections never start on their own (the young generations still do, as
+always). Every ``collect_every_s`` the oldest generation is collected, which holds only what
+survived since the last time, and what is still alive is then frozen (``gc.freeze``: moved
+where the collector never looks, in O(1)); the pause grows with what survived since, not with
+the heap. Every ``full_every_s`` everything is unfrozen and collected once, which frees any
+cycle that became garbage after it was frozen; it is measured and logged. Objects without
+cycles are freed by reference counting as always; freezing delays only cyclic garbage, until
+the next full collection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import Gauge, Histogram
+
+from yabot.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+GC_PAUSE_SECONDS = Histogram(
+    "yabot_gc_pause_seconds",
+    "Time the cyclic garbage collector held the process, by generation",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+GC_FROZEN_OBJECTS = Gauge(
+    "yabot_gc_frozen_objects", "Objects in the collector's permanent generation (gc.freeze)"
+)
+LONG_PAUSE_S = 0.05
+NEVER = 1_000_000_000
+
+_started: list[float] = [0.0]
+_pause_by_generation = [GC_PAUSE_SECONDS.labels(str(g)) for g in range(3)]
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _started[0] = time.perf_counter()
+        return
+    elapsed = time.perf_counter() - _started[0]
+    generation = min(int(info.get("generation", 2)), 2)
+    _pause_by_generation[generation].observe(elapsed)
+    if elapsed >= LONG_PAUSE_S:
+        log.warning(
+            "gc.long_pause",
+            generation=generation,
+            ms=round(elapsed * 1000, 1),
+            collected=info.get("collected"),
+        )
+
+
+def watch_gc_pauses(on: bool = True) -> None:
+    """Measure every collection (``yabot_gc_pause_seconds``) and log the long ones, or stop."""
+    if on and _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+    elif not on and _on_gc in gc.callbacks:
+        gc.callbacks.remove(_on_gc)
+
+
+@dataclass
+class GcPolicy:
+    """Runs the policy in the module docstring on the event loop.
+
+    Args:
+        collect_every_s: Collect what is not frozen and freeze the survivors this often;
+            0 leaves CPython's own collector settings alone.
+        full_every_s: Unfreeze and run one full collection this often.
+    """
+
+    collect_every_s: float
+    full_every_s: float
+    _task: asyncio.Task[None] | None = None
+    _saved_threshold: tuple[int, int, int] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """False when CPython's own collector settings are kept."""
+        return self.collect_every_s > 0
+
+    def start(self) -> None:
+        """Freeze what start-up built, stop automatic full collections, start the timer."""
+        watch_gc_pauses()
+        if not self.enabled or self._task is not None:
+            return
+        young, middle, _ = gc.get_threshold()
+        self._saved_threshold = gc.get_threshold()
+        gc.set_threshold(young, middle, NEVER)
+        self.collect_recent()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop the timer and the measuring; give the collector back its own settings."""
+        watch_gc_pauses(on=False)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._saved_threshold is not None:
+            gc.set_threshold(*self._saved_threshold)
+            gc.unfreeze()
+            self._saved_threshold = None
+
+    def collect_recent(self) -> int:
+        """Collect every object that is not frozen, then freeze the survivors.
+
+        Returns:
+            The number of objects freed.
+        """
+        collected = gc.collect()
+        gc.freeze()
+        GC_FROZEN_OBJECTS.set(gc.get_freeze_count())
+        return collected
+
+    def collect_all(self) -> int:
+        """Unfreeze, run a full collection, freeze again; return the objects it freed."""
+        started = time.perf_counter()
+        frozen = gc.get_freeze_count()
+        gc.unfreeze()
+        collected = gc.collect()
+        gc.freeze()
+        GC_FROZEN_OBJECTS.set(gc.get_freeze_count())
+        log.info(
+            "gc.full_collection",
+            ms=round((time.perf_counter() - started) * 1000, 1),
+            frozen_before=frozen,
+            collected=collected,
+        )
+        return collected
+
+    async def _run(self) -> None:
+        next_full = time.monotonic() + self.full_every_s
+        while True:
+            await asyncio.sleep(self.collect_every_s)
+            if time.monotonic() >= next_full:
+                self.collect_all()
+                next_full = time.monotonic() + self.full_every_s
+            else:
+                self.collect_recent()
