@@ -159,11 +159,18 @@ async def open_loop(driver: Driver, users: list[int], interval: float, duration:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     extra = dict(item.split("=", 1) for item in args.set)
-    stack = Stack(mode="webhook", redis=True, webhook_process=args.webhook_process, extra_env=extra)
+    stack = Stack(
+        mode="webhook",
+        redis=True,
+        webhook_process=args.webhook_process,
+        webhook_port=args.webhook_port,
+        extra_env=extra,
+    )
     report: dict[str, Any] = {
         "command": "scripts/bench" + (" --quick" if args.quick else ""),
         "settings": extra,
         "webhook_process": args.webhook_process,
+        "webhook_port": args.webhook_port,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     try:
@@ -318,6 +325,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--webhook-process",
         action="store_true",
         help="YABOT serves its webhook from its webhook process (telegram.webhook_port)",
+    )
+    parser.add_argument(
+        "--webhook-port",
+        action="store_true",
+        help="YABOT serves its webhook from the lean webhook server on a port of its own, in "
+        "its own process (telegram.webhook_process = false)",
     )
     parser.add_argument(
         "--skip-compare", action="store_true", help="only the load and resident steps"

@@ -59,12 +59,15 @@ class Stack:
         redis: Relay YABOT's events to the shared Redis (a unique stream, deleted at stop).
         webhook_process: Serve YABOT's webhook from its webhook process on a port of its own
             (``telegram.webhook_port``); ``yabot_webhook`` is the URL either way.
+        webhook_port: Serve it from the lean webhook server on a port of its own in YABOT's
+            process (``telegram.webhook_process = false``).
         extra_env: More ``YABOT_*`` settings for YABOT.
     """
 
     mode: str = "webhook"
     redis: bool = True
     webhook_process: bool = False
+    webhook_port: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="yabot-load-")))
     emulator_url: str = ""
@@ -118,9 +121,10 @@ class Stack:
         )
         if self.mode == "webhook":
             webhook_port = api_port
-            if self.webhook_process:
+            if self.webhook_process or self.webhook_port:
                 webhook_port = _free_port()
                 env["YABOT_TELEGRAM__WEBHOOK_PORT"] = str(webhook_port)
+                env["YABOT_TELEGRAM__WEBHOOK_PROCESS"] = str(self.webhook_process).lower()
             self.yabot_webhook = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
             env["YABOT_TELEGRAM__WEBHOOK_URL"] = self.yabot_webhook
             env["YABOT_TELEGRAM__WEBHOOK_SECRET"] = SECRET

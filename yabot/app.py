@@ -25,8 +25,9 @@ from yabot.observability.logging import configure_logging, get_logger
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 from yabot.telegram.ingress import PollingIngress, set_webhook
-from yabot.telegram.webhook import with_webhook
+from yabot.telegram.webhook import WebhookHandler, with_webhook
 from yabot.telegram.webhook_process import WebhookProcess
+from yabot.telegram.webhook_server import WebhookServer
 
 log = get_logger(__name__)
 LOCAL_TOKEN = "7000001:yabot-local-emulator-token"
@@ -109,13 +110,21 @@ async def serve(
     gc_policy = GcPolicy(settings.runtime.gc_collect_every_s, settings.runtime.gc_full_every_s)
     gc_policy.start()
     webhook_process: WebhookProcess | None = None
-    if settings.telegram.mode == "webhook" and settings.telegram.webhook_port:
+    webhook_server: WebhookServer | None = None
+    telegram = settings.telegram
+    if telegram.mode == "webhook" and telegram.webhook_port and telegram.webhook_process:
         webhook_process = WebhookProcess(
             settings, runtime.router, runtime.inbox, runtime.router.admit
         )
         await webhook_process.start()
+    elif telegram.mode == "webhook" and telegram.webhook_port:
+        webhook_server = WebhookServer(
+            WebhookHandler(settings, runtime.router), settings.api.host, telegram.webhook_port
+        )
+        await webhook_server.start()
     app = build_app(settings, runtime, webhook_process)
-    served = app if webhook_process is not None else with_webhook(settings, runtime.router, app)
+    own_port = webhook_process is not None or webhook_server is not None
+    served = app if own_port else with_webhook(settings, runtime.router, app)
     server = _Server(
         uvicorn.Config(
             served,
@@ -147,6 +156,8 @@ async def serve(
         await polling.stop()
     if webhook_process is not None:
         await webhook_process.stop(settings.runtime.shutdown_timeout_s * 0.3)
+    if webhook_server is not None:
+        await webhook_server.stop()
     server.should_exit = True
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(server_task, 1.5)

@@ -111,6 +111,7 @@ class TelegramSettings(_Section):
     webhook_secret: SecretStr | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_port: int = Field(0, ge=0, le=65535)
+    webhook_process: bool = True
     allowed_updates: list[str] = Field(
         default_factory=lambda: ["message", "callback_query", "pre_checkout_query"]
     )
@@ -299,8 +300,8 @@ class Settings(_Section):
         if port and port == self.api.port:
             raise ValueError(
                 f"telegram.webhook_port (env YABOT_TELEGRAM__WEBHOOK_PORT) = {port} is also"
-                " api.port: the webhook process needs a port of its own (0 serves the webhook"
-                " on api.port in the bot's process)"
+                " api.port: the webhook server needs a port of its own (0 serves the webhook"
+                " on api.port with the admin API)"
             )
         return self
 

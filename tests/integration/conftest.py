@@ -15,7 +15,7 @@ def emu() -> Iterator[Emu]:
     server.stop()
 
 
-@pytest.fixture(params=["polling", "webhook", "webhook_process"])
+@pytest.fixture(params=["polling", "webhook", "webhook_port", "webhook_process"])
 def bot(request: pytest.FixtureRequest, emu: Emu, tmp_path: Path) -> Iterator[RunningBot]:
     running = RunningBot(bot_settings(tmp_path / "data", emu.url, request.param)).start()
     yield running

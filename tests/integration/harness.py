@@ -33,14 +33,20 @@ def bot_settings(
 ) -> Settings:
     """Settings for a test bot: fast pacing (the emulator's flood control is off), temp data.
 
-    ``mode`` is ``polling``, ``webhook`` (served by the bot's process) or ``webhook_process``
-    (webhook mode served by the separate webhook process on a port of its own).
+    ``mode`` is ``polling``, ``webhook`` (served with the admin API), ``webhook_port`` (the
+    lean webhook server on a port of its own, in the bot's process) or ``webhook_process``
+    (the same in the separate webhook process).
     """
     api_port = free_port()
     webhook_port = api_port
-    if mode == "webhook_process":
+    if mode in ("webhook_port", "webhook_process"):
+        own_process = "true" if mode == "webhook_process" else "false"
         mode, webhook_port = "webhook", free_port()
-        extra = {"YABOT_TELEGRAM__WEBHOOK_PORT": str(webhook_port), **extra}
+        extra = {
+            "YABOT_TELEGRAM__WEBHOOK_PORT": str(webhook_port),
+            "YABOT_TELEGRAM__WEBHOOK_PROCESS": own_process,
+            **extra,
+        }
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "YABOT_TELEGRAM__API_BASE": emulator_url,

@@ -1,4 +1,5 @@
-"""The webhook route served by uvicorn: secret, size, validation, duplicates, overload."""
+"""The webhook, served by uvicorn (ASGI endpoint) and by the lean webhook server: secret, size,
+validation, duplicates, overload. The same tests run against both servers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from yabot.telegram.webhook import with_webhook
+from yabot.telegram.webhook import WebhookHandler, with_webhook
+from yabot.telegram.webhook_server import WebhookServer
 
 SECRET = "s3cret_token-XYZ"
 PATH = "/telegram/webhook"
@@ -22,9 +24,20 @@ def rejected(reason: str) -> float:
     return REGISTRY.get_sample_value("yabot_telegram_ingress_rejected_total", labels) or 0.0
 
 
-@pytest.fixture
-async def webhook(settings_for: Any, sink: Any, serve_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture(params=["uvicorn", "lean"])
+async def webhook(
+    request: pytest.FixtureRequest, settings_for: Any, sink: Any, serve_app: Any
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = settings_for(webhook_secret=SECRET, max_body_bytes=64 * 1024, mode="webhook")
+    if request.param == "lean":
+        server = WebhookServer(WebhookHandler(settings, sink), "127.0.0.1", 0)
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                yield client
+        finally:
+            await server.stop()
+        return
     app = with_webhook(settings, sink, FastAPI())
     async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as client:
         yield client

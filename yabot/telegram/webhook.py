@@ -32,31 +32,33 @@ _JSON = (b"content-type", b"application/json")
 _OK = b'{"ok":true}'
 
 
+Answer = tuple[int, dict[str, Any] | None, list[tuple[bytes, bytes]]]
+"""An HTTP answer: status, JSON payload (None for ``{"ok":true}``), extra headers."""
+
+
 class _TooLarge(Exception):
     pass
 
 
-class WebhookEndpoint:
-    """ASGI app: serves ``POST telegram.webhook_path`` itself, passes the rest to ``app``.
+class WebhookHandler:
+    """What the webhook does with one request, whatever HTTP server carries it.
 
     Answers: 401 for a missing or wrong secret header (when a secret is configured), 413 for
     a body above ``max_body_bytes``, 400 with a short reason for a body that is not a valid
-    Update, 503 with Retry-After when the sink is overloaded, 500 when the sink fails, 405 for
-    another method, otherwise 200 after the sink stored the update (also for repeats and for
-    update types YABOT ignores). Every refusal is counted and logged.
+    Update, 503 with Retry-After when the sink is overloaded, 500 when the sink fails,
+    otherwise 200 after the sink stored the update (also for repeats and for update types
+    YABOT ignores). Every refusal is counted and logged.
 
     Args:
         settings: YABOT's settings (``telegram`` section).
         sink: Receives every valid update before the answer is sent.
-        app: The app that serves every other request.
     """
 
-    def __init__(self, settings: Settings, sink: UpdateSink, app: ASGIApp) -> None:
+    def __init__(self, settings: Settings, sink: UpdateSink) -> None:
         telegram = settings.telegram
         self.path = telegram.webhook_path
-        self.app = app
+        self.limit = telegram.max_body_bytes
         self._sink = sink
-        self._limit = telegram.max_body_bytes
         self._secret = (
             telegram.webhook_secret.get_secret_value().encode("latin-1")
             if telegram.webhook_secret
@@ -65,38 +67,28 @@ class WebhookEndpoint:
         if self._secret is None and telegram.mode == "webhook":
             log.warning("webhook_without_secret", path=self.path)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] != "POST":
-            await _answer(send, 405, {"ok": False, "reason": "method not allowed"})
-            return
+    def check_headers(self, secret: bytes, content_length: bytes) -> Answer | None:
+        """Refuse a request on its headers alone (secret, declared size); None to go on."""
+        if self._secret is not None and not secrets.compare_digest(secret, self._secret):
+            return _refuse(401, "bad_secret" if secret else "missing_secret")
+        if content_length and (not content_length.isdigit() or int(content_length) > self.limit):
+            return self.too_large()
+        return None
+
+    def too_large(self) -> Answer:
+        """The answer to a body above the limit."""
+        return _refuse(413, "too_large", limit=self.limit)
+
+    async def handle(self, body: bytes) -> Answer:
+        """Validate the body, hand the update to the sink; never raises."""
         try:
-            status, payload, headers = await self._handle(scope, receive)
+            return await self._handle(body)
         except Exception as exc:
             INGRESS_REJECTED.labels("webhook", "internal_error").inc()
             log.error("webhook_failed", error=type(exc).__name__)
-            status, payload, headers = 500, {"ok": False, "reason": "internal error"}, []
-        await _answer(send, status, payload, headers)
+            return 500, {"ok": False, "reason": "internal error"}, []
 
-    async def _handle(
-        self, scope: Scope, receive: Receive
-    ) -> tuple[int, dict[str, Any] | None, list[tuple[bytes, bytes]]]:
-        given, declared = b"", b""
-        for name, value in scope["headers"]:
-            if name == b"x-telegram-bot-api-secret-token":
-                given = value
-            elif name == b"content-length":
-                declared = value
-        if self._secret is not None and not secrets.compare_digest(given, self._secret):
-            return _refuse(401, "bad_secret" if given else "missing_secret")
-        try:
-            if declared and (not declared.isdigit() or int(declared) > self._limit):
-                raise _TooLarge
-            body = await _read_body(receive, self._limit)
-        except _TooLarge:
-            return _refuse(413, "too_large", limit=self._limit)
+    async def _handle(self, body: bytes) -> Answer:
         try:
             update = parse_update(body)
         except InvalidUpdate as exc:
@@ -116,14 +108,59 @@ class WebhookEndpoint:
         return 200, None, []
 
 
+def encode_answer(payload: dict[str, Any] | None) -> bytes:
+    """The JSON body of an answer (``{"ok":true}`` for None)."""
+    return _OK if payload is None else json.dumps(payload).encode()
+
+
+class WebhookEndpoint:
+    """ASGI app: serves ``POST telegram.webhook_path`` itself, passes the rest to ``app``.
+
+    Answers as :class:`WebhookHandler` does, and 405 for another method on the path.
+
+    Args:
+        settings: YABOT's settings (``telegram`` section).
+        sink: Receives every valid update before the answer is sent.
+        app: The app that serves every other request.
+    """
+
+    def __init__(self, settings: Settings, sink: UpdateSink, app: ASGIApp) -> None:
+        self.handler = WebhookHandler(settings, sink)
+        self.path = self.handler.path
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await _answer(send, 405, {"ok": False, "reason": "method not allowed"})
+            return
+        given, declared = b"", b""
+        for name, value in scope["headers"]:
+            if name == b"x-telegram-bot-api-secret-token":
+                given = value
+            elif name == b"content-length":
+                declared = value
+        answer = self.handler.check_headers(given, declared)
+        if answer is None:
+            try:
+                body = await _read_body(receive, self.handler.limit)
+            except _TooLarge:
+                answer = self.handler.too_large()
+            except ConnectionError:
+                return
+            else:
+                answer = await self.handler.handle(body)
+        await _answer(send, *answer)
+
+
 def with_webhook(settings: Settings, sink: UpdateSink, app: ASGIApp) -> WebhookEndpoint:
     """Put the webhook endpoint in front of ``app`` (see :class:`WebhookEndpoint`)."""
     return WebhookEndpoint(settings, sink, app)
 
 
-def _refuse(
-    status: int, reason: str, **log_fields: Any
-) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
+def _refuse(status: int, reason: str, **log_fields: Any) -> Answer:
     INGRESS_REJECTED.labels("webhook", reason).inc()
     log.warning("webhook_rejected", status=status, reason=reason, **log_fields)
     return status, {"ok": False, "reason": reason}, []
@@ -151,7 +188,7 @@ async def _answer(
     payload: dict[str, Any] | None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    body = _OK if payload is None else json.dumps(payload).encode()
+    body = encode_answer(payload)
     await send(
         {
             "type": "http.response.start",

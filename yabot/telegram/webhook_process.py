@@ -32,8 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import uvicorn
-from prometheus_client import Counter, Gauge, make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 from pydantic import SecretStr
 
 from yabot.observability.logging import configure_logging, get_logger
@@ -41,8 +40,6 @@ from yabot.telegram.ingress import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 if TYPE_CHECKING:
-    from starlette.types import Receive, Scope, Send
-
     from yabot.config import Settings
     from yabot.routing import UpdateRouter
     from yabot.storage.inbox import Inbox
@@ -259,32 +256,8 @@ class _Forwarder:
         self._inbox_writer.close()
 
 
-def _metrics_only() -> Callable[[Scope, Receive, Send], Any]:
-    metrics = make_asgi_app()
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/metrics":
-            await metrics(scope, receive, send)
-            return
-        body = b'{"ok":false,"reason":"not found"}'
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 404,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-    return app
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: SIGTERM and the parent's socket stop it."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+def _metrics() -> tuple[bytes, bytes]:
+    return CONTENT_TYPE_LATEST.encode(), generate_latest()
 
 
 async def _listen_to_parent(reader: asyncio.StreamReader, sink: _Forwarder, stop: Any) -> None:
@@ -303,43 +276,41 @@ async def _listen_to_parent(reader: asyncio.StreamReader, sink: _Forwarder, stop
 
 async def _child_main(fd: int, settings: Settings) -> int:
     from yabot.storage.inbox import open_inbox
-    from yabot.telegram.webhook import with_webhook
+    from yabot.telegram.webhook import WebhookHandler
+    from yabot.telegram.webhook_server import WebhookServer
 
     storage = settings.storage
     inbox = open_inbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
     sink = _Forwarder(inbox, writer)
-    app = with_webhook(settings, sink, _metrics_only())
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=settings.api.host,
-            port=settings.telegram.webhook_port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
+    server = WebhookServer(
+        WebhookHandler(settings, sink),
+        settings.api.host,
+        settings.telegram.webhook_port,
+        {"/metrics": _metrics},
     )
-
-    def stop() -> None:
-        server.should_exit = True
-
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
-
-    listener = asyncio.create_task(_listen_to_parent(reader, sink, stop))
-    serving = asyncio.create_task(server.serve())
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.02)
-    if server.started:
+    stopped = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+    listener = asyncio.create_task(_listen_to_parent(reader, sink, stopped.set))
+    started = False
+    try:
+        await server.start()
+        started = True
+    except OSError as exc:
+        log.error(
+            "webhook_process.cannot_listen", port=settings.telegram.webhook_port, error=str(exc)
+        )
+    if started:
         writer.write(_frame(b"R"))
         log.info("webhook_process.serving", port=settings.telegram.webhook_port)
-    await serving
+        await stopped.wait()
+        await server.stop()
     listener.cancel()
     sink.close()
     inbox.close()
     with contextlib.suppress(ConnectionError):
         writer.close()
-    return 0 if server.started else 1
+    return 0 if started else 1
 
 
 @contextlib.contextmanager
