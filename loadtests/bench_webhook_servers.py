@@ -102,7 +102,7 @@ async def _round(port: int, pid: int, total: int, concurrency: int, first_id: in
     after = process.cpu_times()
     await client.close()
     cpu = (after.user - before.user) + (after.system - before.system)
-    return cpu / total * 1e6
+    return float(cpu) / total * 1e6
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
