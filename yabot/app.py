@@ -107,7 +107,7 @@ async def serve(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
     )
     await runtime.start()
-    gc_policy = GcPolicy(settings.runtime.gc_collect_every_s, settings.runtime.gc_full_every_s)
+    gc_policy = GcPolicy(settings.runtime.gc_freeze_every_s, settings.runtime.gc_full_every_s)
     gc_policy.start()
     webhook_process: WebhookProcess | None = None
     webhook_server: WebhookServer | None = None

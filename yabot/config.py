@@ -62,8 +62,8 @@ class RuntimeSettings(_Section):
     restart_backoff_max_s: float = Field(5.0, ge=0)
     ask_timeout_s: float = Field(5.0, gt=0)
     shutdown_timeout_s: float = Field(5.0, gt=0)
-    gc_collect_every_s: float = Field(60.0, ge=0)
-    gc_full_every_s: float = Field(21600.0, gt=0)
+    gc_freeze_every_s: float = Field(10.0, ge=0)
+    gc_full_every_s: float = Field(3600.0, gt=0)
 
 
 class StorageSettings(_Section):

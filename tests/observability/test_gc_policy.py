@@ -32,7 +32,7 @@ def restore_gc() -> Iterator[None]:
 
 async def test_start_stops_automatic_full_passes_and_stop_restores(restore_gc: None) -> None:
     before = gc.get_threshold()
-    policy = GcPolicy(collect_every_s=3600, full_every_s=7200)
+    policy = GcPolicy(freeze_every_s=3600, full_every_s=7200)
     policy.start()
     try:
         assert gc.get_threshold() == (before[0], before[1], NEVER)
@@ -43,31 +43,30 @@ async def test_start_stops_automatic_full_passes_and_stop_restores(restore_gc: N
     assert gc.get_freeze_count() == 0
 
 
-async def test_a_cycle_made_after_the_freeze_is_freed_by_the_periodic_pass(
-    restore_gc: None,
-) -> None:
-    policy = GcPolicy(collect_every_s=3600, full_every_s=7200)
+async def test_a_young_cycle_is_freed_by_the_periodic_pass(restore_gc: None) -> None:
+    policy = GcPolicy(freeze_every_s=3600, full_every_s=7200)
     policy.start()
     try:
         ref = _cycle()
         assert ref() is not None
-        assert policy.collect_recent() >= 2
+        assert policy.freeze_survivors() >= 2
         assert ref() is None
     finally:
         await policy.stop()
 
 
 async def test_a_frozen_cycle_waits_for_the_full_collection(restore_gc: None) -> None:
-    policy = GcPolicy(collect_every_s=3600, full_every_s=7200)
+    policy = GcPolicy(freeze_every_s=3600, full_every_s=7200)
     policy.start()
     try:
         a, b = Node(), Node()
         a.other, b.other = b, a
         ref = weakref.ref(a)
-        policy.collect_recent()  # both alive: frozen
+        policy.freeze_survivors()  # both alive: frozen
         del a, b
-        policy.collect_recent()
-        assert ref() is not None  # frozen garbage is not scanned by the periodic pass
+        policy.freeze_survivors()
+        gc.collect(1)
+        assert ref() is not None  # frozen garbage waits: no pass but the full one scans it
         assert policy.collect_all() >= 2
         assert ref() is None
     finally:
@@ -75,7 +74,7 @@ async def test_a_frozen_cycle_waits_for_the_full_collection(restore_gc: None) ->
 
 
 async def test_pauses_are_measured_by_generation(restore_gc: None) -> None:
-    policy = GcPolicy(collect_every_s=0, full_every_s=7200)
+    policy = GcPolicy(freeze_every_s=0, full_every_s=7200)
     policy.start()  # disabled: only measures
     assert gc.get_threshold()[2] != NEVER
     count_before = _count("2")

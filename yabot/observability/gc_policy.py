@@ -6,14 +6,14 @@ collection: with tens of thousands of resident players that is a stop-the-world 
 docs/benchmarks.md). Player states are long-lived and almost free of reference cycles, so
 scanning them again and again finds nothing.
 
-The policy: full collections never start on their own (the young generations still do, as
-always). Every ``collect_every_s`` the oldest generation is collected, which holds only what
-survived since the last time, and what is still alive is then frozen (``gc.freeze``: moved
-where the collector never looks, in O(1)); the pause grows with what survived since, not with
-the heap. Every ``full_every_s`` everything is unfrozen and collected once, which frees any
-cycle that became garbage after it was frozen; it is measured and logged. Objects without
-cycles are freed by reference counting as always; freezing delays only cyclic garbage, until
-the next full collection.
+The policy: full collections never start on their own (the oldest generation's threshold is
+set out of reach); the young generations are collected as always, which frees the cycles that
+die young, in pauses bounded by the young generations' size. Every ``freeze_every_s`` what
+survived is frozen (``gc.freeze``: moved, in O(1), where the collector never looks), so that
+not even a ``gc.collect()`` called by a library scans the players' states. Every
+``full_every_s`` everything is unfrozen and collected once, which frees the cycles that became
+garbage after they had survived the young collections; that pause is measured and logged.
+Objects without cycles are freed by reference counting as always.
 """
 
 from __future__ import annotations
@@ -76,12 +76,12 @@ class GcPolicy:
     """Runs the policy in the module docstring on the event loop.
 
     Args:
-        collect_every_s: Collect what is not frozen and freeze the survivors this often;
+        freeze_every_s: Collect the young generations and freeze the survivors this often;
             0 leaves CPython's own collector settings alone.
         full_every_s: Unfreeze and run one full collection this often.
     """
 
-    collect_every_s: float
+    freeze_every_s: float
     full_every_s: float
     _task: asyncio.Task[None] | None = None
     _saved_threshold: tuple[int, int, int] | None = None
@@ -89,7 +89,7 @@ class GcPolicy:
     @property
     def enabled(self) -> bool:
         """False when CPython's own collector settings are kept."""
-        return self.collect_every_s > 0
+        return self.freeze_every_s > 0
 
     def start(self) -> None:
         """Freeze what start-up built, stop automatic full collections, start the timer."""
@@ -99,7 +99,7 @@ class GcPolicy:
         young, middle, _ = gc.get_threshold()
         self._saved_threshold = gc.get_threshold()
         gc.set_threshold(young, middle, NEVER)
-        self.collect_recent()
+        self.freeze_survivors()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -115,13 +115,13 @@ class GcPolicy:
             gc.unfreeze()
             self._saved_threshold = None
 
-    def collect_recent(self) -> int:
-        """Collect every object that is not frozen, then freeze the survivors.
+    def freeze_survivors(self) -> int:
+        """Collect the young generations, then freeze everything still tracked.
 
         Returns:
             The number of objects freed.
         """
-        collected = gc.collect()
+        collected = gc.collect(1)
         gc.freeze()
         GC_FROZEN_OBJECTS.set(gc.get_freeze_count())
         return collected
@@ -145,9 +145,9 @@ class GcPolicy:
     async def _run(self) -> None:
         next_full = time.monotonic() + self.full_every_s
         while True:
-            await asyncio.sleep(self.collect_every_s)
+            await asyncio.sleep(self.freeze_every_s)
             if time.monotonic() >= next_full:
                 self.collect_all()
                 next_full = time.monotonic() + self.full_every_s
             else:
-                self.collect_recent()
+                self.freeze_survivors()

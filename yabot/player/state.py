@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
 
 from yabot.emotion import Signature
 
@@ -95,24 +95,20 @@ class PlayerState:
     def clone(self) -> PlayerState:
         """A deep copy that a transition may change freely (the signature is immutable, so
         it is shared; every list and dict is copied)."""
-        story, economy, membership = self.story, self.economy, self.membership
-        return replace(
-            self,
-            story=replace(story, choices_tags=_copied(story.choices_tags)),
-            economy=replace(
-                economy,
-                missions_done=list(economy.missions_done),
-                recent=_copied(economy.recent),
-                items=list(economy.items),
-                counts=dict(economy.counts),
-                week_counts=dict(economy.week_counts),
-            ),
-            membership=replace(
-                membership,
-                reminded=list(membership.reminded),
-                charges=_copied(membership.charges),
-            ),
-        )
+        story = _shallow(self.story)
+        story.choices_tags = _copied(story.choices_tags)
+        economy = _shallow(self.economy)
+        economy.missions_done = list(economy.missions_done)
+        economy.recent = _copied(economy.recent)
+        economy.items = list(economy.items)
+        economy.counts = dict(economy.counts)
+        economy.week_counts = dict(economy.week_counts)
+        membership = _shallow(self.membership)
+        membership.reminded = list(membership.reminded)
+        membership.charges = _copied(membership.charges)
+        state = _shallow(self)
+        state.story, state.economy, state.membership = story, economy, membership
+        return state
 
     def to_bytes(self) -> bytes:
         """Serialise for a snapshot (JSON; the ink state is base64 of its compressed bytes)."""
@@ -141,6 +137,17 @@ class PlayerState:
             membership=Membership(**data.pop("membership")),
             **data,
         )
+
+
+_T = TypeVar("_T")
+
+
+def _shallow(value: _T) -> _T:
+    """A copy of a dataclass instance sharing its field values (``replace`` without
+    ``__init__``: a clone runs on every transition)."""
+    copy = object.__new__(type(value))
+    copy.__dict__.update(value.__dict__)
+    return copy
 
 
 def _copied(value: Any) -> Any:
