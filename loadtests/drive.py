@@ -71,6 +71,7 @@ class Result:
     failures: int
     seconds: float
     latencies_ms: list[float]
+    missing_chats: list[int] = field(default_factory=list)
 
     @property
     def throughput(self) -> float:
@@ -82,7 +83,7 @@ class Result:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         return {
             "updates": self.updates,
             "replied": self.replied,
@@ -92,7 +93,11 @@ class Result:
             "p50_ms": round(self.percentile(50), 2),
             "p99_ms": round(self.percentile(99), 2),
             "max_ms": round(max(self.latencies_ms, default=float("nan")), 2),
+            "missing_chats": self.missing_chats[:20],
         }
+
+
+LATE_REPLY_PATIENCE_S = 30.0
 
 
 class Driver:
@@ -183,7 +188,8 @@ class Driver:
         """Wait for the bot's replies; return how many the emulator recorded.
 
         Returns once ``expect`` replies arrived, or when none arrived for ``quiet_s`` seconds
-        (at least 5 s while fewer than ``expect`` are in), or after ``timeout``.
+        (at least ``LATE_REPLY_PATIENCE_S`` while fewer than ``expect`` are in: a late reply is
+        measured as a latency, only one that never comes is a failure), or after ``timeout``.
         """
         deadline = time.monotonic() + timeout
         last, last_change = -1, time.monotonic()
@@ -194,7 +200,7 @@ class Driver:
             now = time.monotonic()
             if count != last:
                 last, last_change = count, now
-            elif now - last_change >= (max(quiet_s, 5.0) if expect else quiet_s):
+            elif now - last_change >= (max(quiet_s, LATE_REPLY_PATIENCE_S) if expect else quiet_s):
                 return count
             await asyncio.sleep(min(quiet_s, 0.5))
         return last
@@ -257,9 +263,12 @@ class Driver:
         latencies: list[float] = []
         last_reply = timings.first
         missing = 0
+        missing_chats: list[int] = []
         for chat, posted in timings.posted.items():
             got = replies.get(chat, [])
-            missing += max(0, len(posted) - len(got))
+            if len(posted) > len(got):
+                missing += len(posted) - len(got)
+                missing_chats.append(chat)
             for sent, replied in zip(posted, got, strict=False):
                 latencies.append((replied - sent) * 1000)
                 last_reply = max(last_reply, replied)
@@ -269,4 +278,5 @@ class Driver:
             timings.failures + missing,
             last_reply - timings.first,
             latencies,
+            missing_chats,
         )
