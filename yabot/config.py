@@ -79,6 +79,7 @@ class StorageSettings(_Section):
     snapshot_every_transitions: int = Field(20, ge=1)
     snapshot_every_s: float = Field(60.0, gt=0)
     snapshot_batch_size: int = Field(500, ge=1)
+    snapshot_linger_s: float = Field(1.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)

@@ -116,7 +116,12 @@ class SnapshotWriter:
     def from_settings(
         cls, store: SnapshotStore, settings: StorageSettings, **kwargs: Any
     ) -> SnapshotWriter:
-        """Build with ``[storage] snapshot_*`` settings (breaker included)."""
+        """Build with ``[storage] snapshot_*`` settings (breaker included).
+
+        Actors already decide when a snapshot is due (``snapshot_every_transitions`` or
+        ``snapshot_every_s``), so what they submit waits only ``snapshot_linger_s`` to share a
+        group commit; it does not wait ``snapshot_every_s`` a second time.
+        """
         kwargs.setdefault(
             "breaker",
             CircuitBreaker(
@@ -129,7 +134,7 @@ class SnapshotWriter:
             store,
             batch_size=settings.snapshot_batch_size,
             every_transitions=settings.snapshot_every_transitions,
-            every_s=settings.snapshot_every_s,
+            every_s=settings.snapshot_linger_s,
             **kwargs,
         )
 
