@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -99,6 +100,9 @@ async def serve(
 
     ``clock`` is the time of ingress and scheduler (tests pass one they can move).
     """
+    # The event loop thread waits for the GIL behind the actor threads each time it comes
+    # back from I/O; this bounds that wait.
+    sys.setswitchinterval(settings.runtime.gil_switch_interval_s)
     runtime = Runtime(settings, clock=clock)
     # Keep-alive for every connection the sender may use at once (httpx keeps only 20 by
     # default: past that, each call opened a new TCP connection; measured in loadtests).
