@@ -94,11 +94,15 @@ def build_app(
 
 
 async def serve(
-    settings: Settings, stop: asyncio.Event, clock: Callable[[], float] = time.time
+    settings: Settings,
+    stop: asyncio.Event,
+    clock: Callable[[], float] = time.time,
+    on_started: Callable[[Runtime], None] | None = None,
 ) -> int:
     """Run until ``stop`` is set; then stop children first within the shutdown timeout.
 
     ``clock`` is the time of ingress and scheduler (tests pass one they can move).
+    ``on_started`` gets the runtime once it runs (for a program that embeds YABOT).
     """
     # The event loop thread waits for the GIL behind the actor threads each time it comes
     # back from I/O; this bounds that wait.
@@ -111,6 +115,8 @@ async def serve(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
     )
     await runtime.start()
+    if on_started is not None:
+        on_started(runtime)
     gc_policy = GcPolicy(settings.runtime.gc_freeze_every_s, settings.runtime.gc_full_every_s)
     gc_policy.start()
     webhook_process: WebhookProcess | None = None

@@ -14,6 +14,7 @@ import httpx
 from yabot.app import serve
 from yabot.config import Settings, load_settings
 from yabot.observability.logging import configure_logging
+from yabot.runtime import Runtime
 from yabot.telegram.emulator.server import EmulatorServer
 from yabot.telegram.emulator.state import Emulator, EmulatorConfig
 
@@ -78,6 +79,7 @@ class RunningBot:
         self._thread = threading.Thread(target=self._run, name="bot", daemon=True)
         self.exit_code: int | None = None
         self.error: BaseException | None = None
+        self.live_runtime: Runtime | None = None
 
     @property
     def api_url(self) -> str:
@@ -89,7 +91,7 @@ class RunningBot:
 
         async def main() -> int:
             self._stop = asyncio.Event()
-            return await serve(self.settings, self._stop)
+            return await serve(self.settings, self._stop, on_started=self._started)
 
         try:
             self.exit_code = self._loop.run_until_complete(main())
@@ -110,9 +112,14 @@ class RunningBot:
             time.sleep(0.05)
         raise RuntimeError("the bot did not start")
 
-    def runtime(self) -> Any:
+    def _started(self, runtime: Runtime) -> None:
+        self.live_runtime = runtime
+
+    def runtime(self) -> Runtime:
         """The live Runtime (for white-box checks)."""
-        return _find_runtime()
+        if self.live_runtime is None:
+            raise RuntimeError("the bot has not started")
+        return self.live_runtime
 
     def stop(self) -> None:
         if self._stop is not None:
@@ -120,16 +127,6 @@ class RunningBot:
         self._thread.join(timeout=20)
         if self.error is not None:
             raise self.error
-
-
-def _find_runtime() -> Any:
-    import gc
-
-    from yabot.runtime import Runtime
-
-    runtimes = [o for o in gc.get_objects() if isinstance(o, Runtime)]
-    live = [r for r in runtimes if r.loop is not None and r.loop.is_running()]
-    return (live or runtimes)[-1]  # earlier tests' stopped runtimes may not be collected yet
 
 
 class Emu:

@@ -8,7 +8,6 @@ scheduler considers it "now"); the scheduler sweeps every 0.2 s here.
 from __future__ import annotations
 
 import asyncio
-import gc
 import re
 import time
 from pathlib import Path
@@ -20,7 +19,6 @@ from tests.integration.harness import Emu, Player, RunningBot, bot_settings
 from yabot.app import serve
 from yabot.observability.logging import configure_logging
 from yabot.player.actor import Inspect
-from yabot.runtime import Runtime
 
 DAY = 86_400
 CHANNEL = -1001000000001
@@ -51,7 +49,9 @@ class ClockedBot(RunningBot):
 
         async def main() -> int:
             self._stop = asyncio.Event()
-            return await serve(self.settings, self._stop, clock=self.clock)
+            return await serve(
+                self.settings, self._stop, clock=self.clock, on_started=self._started
+            )
 
         try:
             self.exit_code = self._loop.run_until_complete(main())
@@ -61,11 +61,6 @@ class ClockedBot(RunningBot):
     def start(self) -> ClockedBot:
         super().start()
         return self
-
-    def runtime(self) -> Runtime:
-        return next(
-            o for o in gc.get_objects() if isinstance(o, Runtime) and o.settings is self.settings
-        )
 
     def inspect(self, user_id: int) -> dict[str, Any]:
         runtime = self.runtime()

@@ -13,7 +13,9 @@ survived is frozen (``gc.freeze``: moved, in O(1), where the collector never loo
 not even a ``gc.collect()`` called by a library scans the players' states. Every
 ``full_every_s`` everything is unfrozen and collected once, which frees the cycles that became
 garbage after they had survived the young collections; that pause is measured and logged.
-Objects without cycles are freed by reference counting as always.
+Objects without cycles are freed by reference counting as always. Frozen objects are not
+listed by ``gc.get_objects()`` (debugging tools that walk the heap see them after
+``gc.unfreeze()``).
 """
 
 from __future__ import annotations
