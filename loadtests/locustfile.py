@@ -198,6 +198,10 @@ class Player(User):
     def play(self) -> None:
         """Press a story button, or write the answer the bot asked for."""
         chat = self.chat
+        # Like a person, decide on what is on screen now: the rest of the last turn may have
+        # arrived during the think time (its buttons are on its last message).
+        with contextlib.suppress(EmulatorError, OSError):
+            chat.messages(0)
         if chat.asked:
             chat.asked = False
             answer = random.choice(ANSWERS.get(self.language, ANSWERS["en"]))
