@@ -23,6 +23,7 @@ from typing import Any
 import psutil
 
 from loadtests.drive import make_update
+from loadtests.stack import free_port
 from yabot.config import load_settings
 from yabot.telegram.http import HttpClient
 from yabot.telegram.types import IncomingUpdate
@@ -71,14 +72,6 @@ def _serve(kind: str, port: int) -> None:
     uvloop.run(main())
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def _round(port: int, pid: int, total: int, concurrency: int, first_id: int) -> float:
     client = HttpClient(
         f"http://127.0.0.1:{port}",
@@ -109,7 +102,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     servers: dict[str, tuple[int, Any]] = {}
     for kind in ("uvicorn", "lean"):
-        port = _free_port()
+        port = free_port()
         proc = context.Process(target=_serve, args=(kind, port), daemon=True)
         proc.start()
         servers[kind] = (port, proc)

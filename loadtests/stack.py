@@ -27,7 +27,7 @@ SECRET = "bench-secret_123"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as s:
@@ -122,7 +122,7 @@ class Stack:
         if self.mode == "webhook":
             webhook_port = api_port
             if self.webhook_process or self.webhook_port:
-                webhook_port = _free_port()
+                webhook_port = free_port()
                 env["YABOT_TELEGRAM__WEBHOOK_PORT"] = str(webhook_port)
                 env["YABOT_TELEGRAM__WEBHOOK_PROCESS"] = str(self.webhook_process).lower()
             self.yabot_webhook = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
@@ -137,7 +137,7 @@ class Stack:
 
     def start_yabot(self) -> str:
         """Start YABOT (``loadtests.yabot_process``); return its base URL once healthy."""
-        port = _free_port()
+        port = free_port()
         proc = self._spawn("yabot", ["-m", "loadtests.yabot_process"], self.yabot_env(port))
         self.yabot_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -62,9 +62,12 @@ class _Request:
     refused: Answer | None = None
 
 
+_STATUS_LINES = {s.value: b"HTTP/1.1 %d %s" % (s.value, s.phrase.encode()) for s in HTTPStatus}
+
+
 def _head(status: int, content_type: bytes, length: int, extra: list[tuple[bytes, bytes]]) -> bytes:
     lines = [
-        b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode()),
+        _STATUS_LINES[status],
         b"content-type: " + content_type,
         b"content-length: %d" % length,
     ]
