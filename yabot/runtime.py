@@ -54,7 +54,7 @@ from yabot.storage.replies import RESENT, SYSTEM_REPLY, PendingReply, open_reply
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.telegram.ingress import Overloaded
-from yabot.telegram.sender import Sender, SenderError
+from yabot.telegram.sender import Sender, SenderClosed, SenderError
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 log = get_logger(__name__)
@@ -303,9 +303,7 @@ class Runtime:
             loop.call_soon_threadsafe(self._tracker.expect, int(update_id))
 
         def on_result(result: Any, error: Exception | None) -> None:
-            self._sent_replies.append(stored)
-            if update_id is not None:
-                self._tracker.done(update_id)
+            self._settle(stored, update_id, error)
             if reply.result_to is not None and (result is not None or error is not None):
                 user_id, tag = reply.result_to
                 failure = None if error is None else f"{type(error).__name__}: {error}"[:300]
@@ -323,6 +321,21 @@ class Runtime:
             if update_id is not None:
                 loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
             log.error("runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__)
+
+    def _settle(self, stored: int, update_id: int | None, error: Exception | None) -> None:
+        """Account for one stored reply the sender is done with (on the loop thread).
+
+        Taken or refused for good, its row is deleted and its update may count as replied.
+        Never sent because the sender stopped first, its row stays for the next start-up to
+        send, and its update is never marked replied.
+        """
+        if isinstance(error, SenderClosed):
+            if update_id is not None:
+                self._tracker.abandon(update_id)
+            return
+        self._sent_replies.append(stored)
+        if update_id is not None:
+            self._tracker.done(update_id)
 
     def _submit_snapshot(self, state: PlayerState, transitions: int) -> None:
         self.writer.submit(self._snapshot(state), transitions=transitions)
@@ -387,9 +400,8 @@ class Runtime:
         for row in waiting:
             self._tracker.expect(row.update_id)
 
-            def on_result(_: Any, __: Exception | None, row: PendingReply = row) -> None:
-                self._tracker.done(row.update_id)
-                self._sent_replies.append(row.id)
+            def on_result(_: Any, error: Exception | None, row: PendingReply = row) -> None:
+                self._settle(row.id, row.update_id, error)
 
             self.sender.submit(
                 row.method,

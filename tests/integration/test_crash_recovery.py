@@ -121,6 +121,18 @@ def _wait_for_metric(api_port: int, name: str, value: float, timeout: float = 60
     raise AssertionError(f"{name} stayed at {seen}")
 
 
+def _wait_for_replies(emu: Emu, accepted: dict[int, list[int]], timeout: float = 60.0) -> None:
+    """Wait until every chat holds at least one bot message per accepted update."""
+    deadline = time.monotonic() + timeout
+    waiting = dict(accepted)
+    while waiting and time.monotonic() < deadline:
+        for user_id, ids in list(waiting.items()):
+            got = emu.http.get(f"{emu.url}/_emulator/chats/{user_id}/messages").json()
+            if len(got["messages"]) >= len(ids):
+                del waiting[user_id]
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
     stream = f"yabot:test:{uuid.uuid4().hex}"
@@ -166,6 +178,7 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         proc = _start(env, api_port)  # the last life: recover, send what is owed, stop cleanly
+        _wait_for_replies(emu, players.accepted)
         _wait_for_metric(api_port, "yabot_replies_pending", 0.0)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0

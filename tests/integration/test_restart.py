@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from tests.integration.harness import TOKEN, Emu, RunningBot, bot_settings
+from yabot.player.texts import t
 from yabot.storage.migrations import migrate
 from yabot.storage.sqlite_util import connect
 
@@ -83,3 +85,31 @@ def test_replies_owed_by_a_bot_before_the_upgrade_are_sent_once(emu: Emu, tmp_pa
         bot.stop()
     texts = [m["text"] for m in player.messages()]
     assert texts.count("owed before the upgrade 1") == 1, "sent once, not again after a restart"
+
+
+def test_a_reply_the_bot_could_not_send_before_stopping_is_sent_by_the_next_start(
+    emu: Emu, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    settings = bot_settings(data, emu.url, "polling", YABOT_RUNTIME__SHUTDOWN_TIMEOUT_S="2")
+    player = emu.player(603, "Cai", "en")
+    bot = RunningBot(settings).start()
+    try:
+        player.say("/start")
+        emu.faults(error_5xx_fraction=1.0, methods=["sendMessage"])  # Telegram is down
+        update_id = player.send("/help")
+        runtime = bot.runtime()
+        deadline = time.monotonic() + 15
+        while not any(r.update_id == update_id for r in runtime.replies.pending()):
+            assert time.monotonic() < deadline, "the /help reply was never stored"
+            time.sleep(0.05)
+    finally:
+        bot.stop()  # the sender gives up on the reply it could not send
+    emu.faults()  # Telegram is back
+
+    bot = RunningBot(bot_settings(data, emu.url, "polling")).start()
+    try:
+        got = player.wait_for(lambda ms: any(m.get("text") == t("help", "en") for m in ms))
+        assert [m["text"] for m in got].count(t("help", "en")) == 1
+    finally:
+        bot.stop()
