@@ -38,6 +38,7 @@ import psutil
 
 from loadtests.drive import SINGLE_REPLY_COMMANDS, Driver, Result
 from loadtests.stack import BARE_TOKEN, YABOT_TOKEN, Stack
+from loadtests.stages import scrape, stage_quantiles
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -239,8 +240,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 }
                 for name, driver, usage in (("yabot", y, rss), ("bare", b, bare_rss)):
                     cpu_before = usage.cpu_seconds()
+                    stages_before = scrape(stack.yabot_url + "/metrics") if name == "yabot" else {}
                     result = await open_loop(driver, players[:count], args.interval, args.duration)
                     row[name] = result.summary()
+                    if name == "yabot":
+                        row[name]["stages"] = stage_quantiles(
+                            stages_before, scrape(stack.yabot_url + "/metrics")
+                        )
                     # CPU per reply: a figure that noise on the shared machine moves little.
                     row[name]["cpu_ms_per_update"] = round(
                         1000 * (usage.cpu_seconds() - cpu_before) / max(1, result.replied), 3
@@ -254,6 +260,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms, "
                     f"CPU {row['bare']['cpu_ms_per_update']} ms | "
                     f"YABOT RSS {row['yabot_rss_mb']} MB",
+                    flush=True,
+                )
+                stages = row["yabot"]["stages"]
+                print(
+                    "    YABOT stages p50/p99 <= ms: "
+                    + ", ".join(
+                        f"{k} {v['p50_le_ms']}/{v['p99_le_ms']}" for k, v in stages.items()
+                    ),
                     flush=True,
                 )
             report["load"] = levels

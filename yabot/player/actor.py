@@ -27,6 +27,12 @@ TRANSITION_SECONDS = Histogram(
     "Time to apply one update in a player's actor",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
+UPDATE_WAIT_SECONDS = Histogram(
+    "yabot_update_wait_seconds",
+    "From an update's arrival at the webhook or poller to the start of its transition "
+    "(inbox group commit, routing and the actor's mailbox)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)
 APPLIED = TRANSITIONS.labels("applied")  # every update: the label lookup is not free
 
 
@@ -107,6 +113,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
 
     def apply(self, update: IncomingUpdate) -> None:
         """Apply one update: transition, records in one transaction, replies, snapshot."""
+        UPDATE_WAIT_SECONDS.observe(max(0.0, time.time() - update.received_at))
         self.state = apply_update(self.effects, self.state, update, replied=False)
         self._since_snapshot += 1
         now = time.monotonic()

@@ -43,7 +43,7 @@ QUEUE_DEPTH = Gauge("yabot_telegram_send_queue_depth", "Calls submitted and not 
 SEND_LATENCY = Histogram(
     "yabot_telegram_send_latency_seconds",
     "From submit to Telegram's final answer, including pacing and retries.",
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+    buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 REQUEST_LATENCY = Histogram(
     "yabot_telegram_request_seconds", "One HTTP request to the Bot API, by method.", ["method"]
