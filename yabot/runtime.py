@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pykka
+from prometheus_client import Gauge
 
 from actors import WorkerPool, use_pool
 from actors.bridge import wrap_future
@@ -54,10 +56,16 @@ from yabot.storage.replies import RESENT, SYSTEM_REPLY, PendingReply, open_reply
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.telegram.ingress import Overloaded
-from yabot.telegram.sender import Sender, SenderClosed, SenderError
+from yabot.telegram.sender import Sender, SenderClosed, SenderError, SenderOverloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 log = get_logger(__name__)
+
+UNQUEUED = Gauge(
+    "yabot_replies_unqueued",
+    "Stored replies the sender refused (send queue full); offered to it again every second",
+)
+RETRY_UNQUEUED_EVERY_S = 1.0
 
 
 def snapshot_key(user_id: int) -> str:
@@ -124,6 +132,9 @@ class Runtime:
         self._tracker = _ReplyTracker(self.inbox)
         self.replies = open_reply_outbox(self.records)
         self._sent_replies: list[int] = []
+        # Stored replies the sender refused for a full queue, by reply row: offered again.
+        self._unqueued: dict[int, tuple[Reply, str, int | None]] = {}
+        self._unqueued_lock = threading.Lock()
         self.effects = PlayerEffects(
             self.logic,
             self.records,
@@ -295,11 +306,24 @@ class Runtime:
             return  # stored by an earlier life of this update: start-up sends it
         self._submit(reply, dedupe_key, update_id, stored)
 
-    def _submit(self, reply: Reply, dedupe_key: str, update_id: int | None, stored: int) -> None:
-        """Hand a reply already durable in the reply outbox (row ``stored``) to the sender."""
+    def _submit(
+        self,
+        reply: Reply,
+        dedupe_key: str,
+        update_id: int | None,
+        stored: int,
+        *,
+        retry: bool = False,
+    ) -> bool:
+        """Hand a reply already durable in the reply outbox (row ``stored``) to the sender.
+
+        A reply the sender refuses for a full queue is kept and offered again every second
+        (its row also survives a restart); one refused because the sender stopped waits for
+        the next start-up. Returns False when the sender refused it.
+        """
         sender, loop = self.sender, self.loop
         assert sender is not None and loop is not None
-        if update_id is not None:
+        if update_id is not None and not retry:
             loop.call_soon_threadsafe(self._tracker.expect, int(update_id))
 
         def on_result(result: Any, error: Exception | None) -> None:
@@ -320,7 +344,16 @@ class Runtime:
         except SenderError as exc:
             if update_id is not None:
                 loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
-            log.error("runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__)
+            if isinstance(exc, SenderOverloaded):
+                with self._unqueued_lock:
+                    self._unqueued[stored] = (reply, dedupe_key, update_id)
+                    UNQUEUED.set(len(self._unqueued))
+            if not retry:
+                log.error(
+                    "runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__
+                )
+            return False
+        return True
 
     def _settle(self, stored: int, update_id: int | None, error: Exception | None) -> None:
         """Account for one stored reply the sender is done with (on the loop thread).
@@ -381,9 +414,25 @@ class Runtime:
         )
 
     async def _flush_replied(self) -> None:
+        next_retry = time.monotonic() + RETRY_UNQUEUED_EVERY_S
         while True:
             await asyncio.sleep(0.25)
             await self._mark_replied()
+            if self._unqueued and time.monotonic() >= next_retry:
+                self._retry_unqueued()
+                next_retry = time.monotonic() + RETRY_UNQUEUED_EVERY_S
+
+    def _retry_unqueued(self) -> None:
+        """Offer the refused replies to the sender again, oldest first, until it refuses."""
+        with self._unqueued_lock:
+            waiting = sorted(self._unqueued.items())
+            self._unqueued.clear()
+        for index, (stored, (reply, dedupe_key, update_id)) in enumerate(waiting):
+            if not self._submit(reply, dedupe_key, update_id, stored, retry=True):
+                with self._unqueued_lock:  # still full: keep the rest for the next round
+                    self._unqueued.update((row, item) for row, item in waiting[index + 1 :])
+                break
+        UNQUEUED.set(len(self._unqueued))
 
     async def _mark_replied(self) -> None:
         sent, self._sent_replies = self._sent_replies, []

@@ -73,7 +73,7 @@ class PlayerEffects:
         tell: Callable[[int, Any], None] | None = None,
         snapshot_every_s: float = 2.0,
         *,
-        submit: Callable[[Reply, str, int | None, int], None],
+        submit: Callable[[Reply, str, int | None, int], object],
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
