@@ -102,6 +102,39 @@ class _ReplyTracker:
         return taken
 
 
+class _HeldReplies:
+    """Stored replies waiting for room in the sender's queue, by reply row.
+
+    A chat with a held reply holds its later replies too, so a chat's replies stay in order.
+    ``hold`` and ``release`` are called with ``lock`` held.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.rows: dict[int, tuple[Reply, str, int | None]] = {}
+        self._chats: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def holds_chat(self, chat_id: int) -> bool:
+        return chat_id in self._chats
+
+    def hold(self, stored: int, reply: Reply, dedupe_key: str, update_id: int | None) -> None:
+        self.rows[stored] = (reply, dedupe_key, update_id)
+        if reply.chat_id is not None:
+            self._chats[reply.chat_id] = self._chats.get(reply.chat_id, 0) + 1
+
+    def release(self, stored: int) -> None:
+        reply, _, _ = self.rows.pop(stored)
+        if reply.chat_id is not None:
+            left = self._chats[reply.chat_id] - 1
+            if left:
+                self._chats[reply.chat_id] = left
+            else:
+                del self._chats[reply.chat_id]
+
+
 class Runtime:
     """Every long-lived component of one YABOT process."""
 
@@ -132,9 +165,7 @@ class Runtime:
         self._tracker = _ReplyTracker(self.inbox)
         self.replies = open_reply_outbox(self.records)
         self._sent_replies: list[int] = []
-        # Stored replies the sender refused for a full queue, by reply row: offered again.
-        self._unqueued: dict[int, tuple[Reply, str, int | None]] = {}
-        self._unqueued_lock = threading.Lock()
+        self._held = _HeldReplies()  # refused for a full send queue: offered again
         self.effects = PlayerEffects(
             self.logic,
             self.records,
@@ -317,14 +348,25 @@ class Runtime:
     ) -> bool:
         """Hand a reply already durable in the reply outbox (row ``stored``) to the sender.
 
-        A reply the sender refuses for a full queue is kept and offered again every second
-        (its row also survives a restart); one refused because the sender stopped waits for
-        the next start-up. Returns False when the sender refused it.
+        A reply the sender refuses for a full queue is held and offered again every second,
+        and so is every later reply of its chat (its row also survives a restart); one refused
+        because the sender stopped waits for the next start-up. Returns False when the reply
+        was not queued.
         """
         sender, loop = self.sender, self.loop
         assert sender is not None and loop is not None
         if update_id is not None and not retry:
             loop.call_soon_threadsafe(self._tracker.expect, int(update_id))
+        if not retry and self._held.rows and reply.chat_id is not None:
+            with self._held.lock:
+                behind = self._held.holds_chat(reply.chat_id)
+                if behind:
+                    self._held.hold(stored, reply, dedupe_key, update_id)
+            if behind:
+                if update_id is not None:
+                    loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
+                UNQUEUED.set(len(self._held))
+                return False
 
         def on_result(result: Any, error: Exception | None) -> None:
             self._settle(stored, update_id, error)
@@ -344,10 +386,10 @@ class Runtime:
         except SenderError as exc:
             if update_id is not None:
                 loop.call_soon_threadsafe(self._tracker.abandon, int(update_id))
-            if isinstance(exc, SenderOverloaded):
-                with self._unqueued_lock:
-                    self._unqueued[stored] = (reply, dedupe_key, update_id)
-                    UNQUEUED.set(len(self._unqueued))
+            if isinstance(exc, SenderOverloaded) and not retry:
+                with self._held.lock:
+                    self._held.hold(stored, reply, dedupe_key, update_id)
+                UNQUEUED.set(len(self._held))
             if not retry:
                 log.error(
                     "runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__
@@ -418,21 +460,22 @@ class Runtime:
         while True:
             await asyncio.sleep(0.25)
             await self._mark_replied()
-            if self._unqueued and time.monotonic() >= next_retry:
+            if self._held.rows and time.monotonic() >= next_retry:
                 self._retry_unqueued()
                 next_retry = time.monotonic() + RETRY_UNQUEUED_EVERY_S
 
     def _retry_unqueued(self) -> None:
-        """Offer the refused replies to the sender again, oldest first, until it refuses."""
-        with self._unqueued_lock:
-            waiting = sorted(self._unqueued.items())
-            self._unqueued.clear()
-        for index, (stored, (reply, dedupe_key, update_id)) in enumerate(waiting):
-            if not self._submit(reply, dedupe_key, update_id, stored, retry=True):
-                with self._unqueued_lock:  # still full: keep the rest for the next round
-                    self._unqueued.update((row, item) for row, item in waiting[index + 1 :])
-                break
-        UNQUEUED.set(len(self._unqueued))
+        """Offer the held replies to the sender again, oldest first, until it refuses.
+
+        The lock stays held meanwhile: a new reply of a held chat waits for this round.
+        """
+        with self._held.lock:
+            for stored in sorted(self._held.rows):
+                reply, dedupe_key, update_id = self._held.rows[stored]
+                if not self._submit(reply, dedupe_key, update_id, stored, retry=True):
+                    break
+                self._held.release(stored)
+        UNQUEUED.set(len(self._held))
 
     async def _mark_replied(self) -> None:
         sent, self._sent_replies = self._sent_replies, []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -36,6 +37,31 @@ def test_replies_refused_for_a_full_send_queue_are_sent_once_it_drains(
         )
         assert [m["text"] for m in got] == [t("help", "en")] * 4
         assert _overloaded(bot.api_url) > refused_before, "the sender did refuse some replies"
+    finally:
+        emu.faults()
+        bot.stop()
+
+
+def test_a_chat_whose_reply_waits_for_room_keeps_its_replies_in_order(
+    emu: Emu, tmp_path: Path
+) -> None:
+    settings = bot_settings(
+        tmp_path / "data", emu.url, "polling", YABOT_TELEGRAM__SEND_QUEUE_LIMIT="1"
+    )
+    player = emu.player(605, "Eli", "en")
+    bot = RunningBot(settings).start()
+    try:
+        player.say("/help")
+        emu.faults(latency_ms=1500, methods=["sendMessage"])
+        player.send("/help")  # queued: in flight for 1.5 s
+        time.sleep(0.3)
+        player.send("/wallet")  # refused (the queue is full): held
+        first = player.wait_for(lambda ms: len(ms) >= 1)
+        assert [m["text"] for m in first] == [t("help", "en")]
+        player.send("/help")  # the queue has room again, but the /wallet reply is older
+        got = player.wait_for(lambda ms: len(ms) >= 2, timeout=20)
+        texts = [m["text"] for m in got]
+        assert len(texts) == 2 and "besitos" in texts[0] and texts[1] == t("help", "en"), texts
     finally:
         emu.faults()
         bot.stop()
