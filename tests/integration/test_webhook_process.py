@@ -120,3 +120,13 @@ def test_the_webhook_port_must_not_be_the_api_port(tmp_path: Path) -> None:
             tmp_path / "none.toml",
             {"YABOT_TELEGRAM__WEBHOOK_PORT": "8080", "YABOT_API__PORT": "8080"},
         )
+
+
+def test_the_webhook_process_keeps_full_collections_off_its_requests(
+    split_bot: RunningBot,
+) -> None:
+    # Its own /metrics: the collector policy ran at start-up (it froze what start-up built).
+    port = split_bot.settings.telegram.webhook_port
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    frozen = [line for line in text.splitlines() if line.startswith("yabot_gc_frozen_objects ")]
+    assert frozen and float(frozen[0].split()[1]) > 0

@@ -228,3 +228,24 @@ async def test_a_body_in_pieces_and_a_client_that_leaves() -> None:
     sent, _ = await asgi_call(direct, f"{BOT}/sendMessage", gone)
     assert sent == []
     assert len(emulator.faults.calls) == calls
+
+
+def test_a_standalone_emulator_keeps_full_collections_off_its_answers() -> None:
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from yabot.observability.gc_policy import NEVER, GcPolicy
+
+    before = gc.get_threshold()
+    app = create_app(Emulator(), GcPolicy(freeze_every_s=3600, full_every_s=7200))
+    try:
+        with TestClient(app) as client:
+            assert client.get("/_emulator/health").status_code == 200
+            assert gc.get_threshold()[2] == NEVER
+            assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

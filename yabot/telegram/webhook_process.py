@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 from pydantic import SecretStr
 
+from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.telegram.ingress import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
@@ -300,12 +301,17 @@ async def _child_main(fd: int, settings: Settings) -> int:
         log.error(
             "webhook_process.cannot_listen", port=settings.telegram.webhook_port, error=str(exc)
         )
+    # The bot's collector policy here too: full passes over the inbox writer's garbage
+    # stalled this process for 17-25 ms at 1,000 updates/s (docs/benchmarks.md).
+    collector = GcPolicy(settings.runtime.gc_freeze_every_s, settings.runtime.gc_full_every_s)
+    collector.start()
     if started:
         writer.write(_frame(b"R"))
         log.info("webhook_process.serving", port=settings.telegram.webhook_port)
         await stopped.wait()
         await server.stop()
     listener.cancel()
+    await collector.stop()
     sink.close()
     inbox.close()
     with contextlib.suppress(ConnectionError):

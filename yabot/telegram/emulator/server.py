@@ -27,6 +27,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from yabot.config import Settings
+from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.telegram.emulator.botapi import CANONICAL, METHODS, Params
 from yabot.telegram.emulator.errors import REJECTIONS, BotApiError, bad_request
@@ -251,11 +252,15 @@ class _EmulatorApp(FastAPI):
             await _send_json(send, *answer)
 
 
-def create_app(emulator: Emulator | None = None) -> FastAPI:
+def create_app(emulator: Emulator | None = None, gc_policy: GcPolicy | None = None) -> FastAPI:
     """Build the emulator's FastAPI app.
 
     Args:
         emulator: The state to serve; a fresh one when None.
+        gc_policy: Run this garbage collector policy while serving: only for an emulator in
+            a process of its own (the policy is process-wide). Without it, the collector's
+            full passes over the emulator's growing chat histories stall every answer, for
+            100-200 ms each after a few minutes of load (docs/benchmarks.md).
     """
     state = emulator or Emulator()
     webhooks = WebhookDelivery(state)
@@ -263,8 +268,12 @@ def create_app(emulator: Emulator | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         app.state.loop = asyncio.get_running_loop()
+        if gc_policy is not None:
+            gc_policy.start()
         yield
         await webhooks.close()
+        if gc_policy is not None:
+            await gc_policy.stop()
 
     app = _EmulatorApp(title="YABOT Telegram Bot API emulator", lifespan=lifespan)
     app.state.emulator = state
@@ -402,7 +411,12 @@ def main(settings: Settings, host: str | None = None, port: int | None = None) -
         f"(Bot API: /bot<token>/<method>, chat page: /chat)",
         flush=True,
     )
+    collector = GcPolicy(settings.runtime.gc_freeze_every_s, settings.runtime.gc_full_every_s)
     uvicorn.run(
-        create_app(emulator), host=bind_host, port=bind_port, log_level="warning", access_log=False
+        create_app(emulator, collector),
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        access_log=False,
     )
     return 0
