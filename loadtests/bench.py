@@ -292,6 +292,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                     f"YABOT RSS {row['yabot_rss_mb']} MB",
                     flush=True,
                 )
+                print(
+                    "    YABOT worst seconds of the level (second: max ms, > 100 ms): "
+                    + ", ".join(
+                        f"{s}: {ms} {slow}" for s, ms, slow in row["yabot"]["worst_seconds"]
+                    ),
+                    flush=True,
+                )
                 stages = row["yabot"]["stages"]
                 print(
                     "    YABOT stages p50/p99 <= ms: "

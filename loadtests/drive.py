@@ -72,6 +72,19 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     missing_chats: list[int] = field(default_factory=list)
+    sent_s: list[float] = field(default_factory=list)  # when each latency's update was due
+
+    def worst_seconds(self, count: int = 5) -> list[tuple[int, float, int]]:
+        """The ``count`` seconds of the run (since its start) with the highest max latency:
+        (second, max ms, replies slower than 100 ms)."""
+        worst: dict[int, float] = {}
+        slow: dict[int, int] = {}
+        for sent, latency in zip(self.sent_s, self.latencies_ms, strict=False):
+            second = int(sent)
+            worst[second] = max(worst.get(second, 0.0), latency)
+            slow[second] = slow.get(second, 0) + (latency > 100.0)
+        ranked = sorted(worst.items(), key=lambda item: -item[1])[:count]
+        return [(second, round(latency, 1), slow[second]) for second, latency in ranked]
 
     @property
     def throughput(self) -> float:
@@ -94,6 +107,7 @@ class Result:
             "p99_ms": round(self.percentile(99), 2),
             "max_ms": round(max(self.latencies_ms, default=float("nan")), 2),
             "missing_chats": self.missing_chats[:20],
+            "worst_seconds": self.worst_seconds(),
         }
 
 
@@ -237,7 +251,10 @@ class Driver:
         Telegram's per-chat delivery; its latency counts from when it was due.
         """
         rng = random.Random(seed)
-        timings = Timings(first=time.monotonic())
+        # The schedule starts once every player's coroutine is parked: starting 10,000 of
+        # them takes the harness's loop a few hundred ms, which would make the first
+        # second's updates late before any bot saw them.
+        timings = Timings(first=time.monotonic() + 0.5 + len(users) * 50e-6)
         end = timings.first + duration_s
 
         async def one(user_id: int, first_gap: float) -> None:
@@ -261,6 +278,7 @@ class Driver:
         await self.settle(quiet_s, expect=timings.count)
         replies = await self.replies()
         latencies: list[float] = []
+        sent_s: list[float] = []
         last_reply = timings.first
         missing = 0
         missing_chats: list[int] = []
@@ -271,6 +289,7 @@ class Driver:
                 missing_chats.append(chat)
             for sent, replied in zip(posted, got, strict=False):
                 latencies.append((replied - sent) * 1000)
+                sent_s.append(sent - timings.first)
                 last_reply = max(last_reply, replied)
         return Result(
             timings.count,
@@ -279,4 +298,5 @@ class Driver:
             last_reply - timings.first,
             latencies,
             missing_chats,
+            sent_s,
         )
