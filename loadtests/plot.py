@@ -22,7 +22,12 @@ def plot(report: dict, out: Path, split: dict | None = None) -> None:  # type: i
     levels = report["load"]
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     series = [
-        (levels, "yabot", "YABOT (one process)", "tab:blue"),
+        (
+            levels,
+            "yabot",
+            "YABOT + webhook process" if report.get("webhook_process") else "YABOT (one process)",
+            "tab:blue",
+        ),
         (levels, "bare", "bare aiogram echo bot", "tab:orange"),
     ]
     if split is not None:
