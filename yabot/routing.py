@@ -21,7 +21,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from actors import MailboxFull
 from yabot.observability.logging import get_logger
 from yabot.storage.inbox import Inbox, InboxEntry
-from yabot.telegram.ingress import Overloaded
+from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -101,7 +101,7 @@ class InboxWriter:
 
 
 class UpdateRouter:
-    """Implements :class:`~yabot.telegram.ingress.UpdateSink` over the inbox and actors.
+    """Implements :class:`~yabot.telegram.sink.UpdateSink` over the inbox and actors.
 
     Args:
         inbox: The durable inbox.

@@ -55,8 +55,8 @@ from yabot.storage.records import RecordsDb
 from yabot.storage.replies import RESENT, SYSTEM_REPLY, PendingReply, open_reply_outbox
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
-from yabot.telegram.ingress import Overloaded
 from yabot.telegram.sender import Sender, SenderClosed, SenderError, SenderOverloaded
+from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 log = get_logger(__name__)

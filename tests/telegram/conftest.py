@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from yabot.config import Settings
-from yabot.telegram.ingress import Overloaded
+from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
 
 TOKEN = "123456:test-token-ABC"

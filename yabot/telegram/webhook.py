@@ -13,7 +13,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from yabot.observability.logging import get_logger
-from yabot.telegram.ingress import (
+from yabot.telegram.sink import (
     INGRESS_REJECTED,
     Overloaded,
     UpdateSink,

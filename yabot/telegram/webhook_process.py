@@ -37,7 +37,7 @@ from pydantic import SecretStr
 
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
-from yabot.telegram.ingress import Overloaded
+from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
 
 if TYPE_CHECKING:
