@@ -62,3 +62,19 @@ def test_a_snapshot_written_with_schema_1_base85_still_loads() -> None:
     data["schema"] = 1
     data["story"]["state"] = base64.b85encode(b"\x01\x02").decode("ascii")
     assert PlayerState.from_bytes(json.dumps(data).encode()) == original
+
+
+def test_states_loaded_from_snapshots_keep_shared_values_once() -> None:
+    # 100,000 resident players: a per-state copy of "diana", "es" or "vip" is memory for nothing.
+    raw = rich_state().to_bytes()
+    first, second = PlayerState.from_bytes(raw), PlayerState.from_bytes(raw)
+    assert first == second
+    assert first.language is second.language
+    assert first.story.story_id is second.story.story_id
+    assert first.membership.tier is second.membership.tier
+
+
+def test_a_state_and_its_parts_carry_no_per_instance_dict() -> None:
+    state = rich_state().clone()
+    for part in (state, state.story, state.economy, state.membership):
+        assert not hasattr(part, "__dict__"), type(part).__name__

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from yabot.emotion import Signature
 STATE_SCHEMA = 2  # 2: the ink state in base64 (1: base85, ~50x slower to encode in CPython)
 
 
-@dataclass
+@dataclass(slots=True)
 class StoryPosition:
     """Where the player stands in the story."""
 
@@ -38,7 +39,7 @@ class StoryPosition:
         self.state = zlib.compress(text.encode("utf-8"), 6)
 
 
-@dataclass
+@dataclass(slots=True)
 class Economy:
     """The player's besitos mirror and reward progress (the ledger in SQLite is authoritative)."""
 
@@ -55,7 +56,7 @@ class Economy:
     week_counts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Membership:
     """Subscription mirror: tier and end time (the records DB is authoritative)."""
 
@@ -73,7 +74,7 @@ class Membership:
         return self.tier != "free" and self.ends_at > now
 
 
-@dataclass
+@dataclass(slots=True)
 class PlayerState:
     """Everything one player's actor owns."""
 
@@ -131,10 +132,15 @@ class PlayerState:
         data["signature"] = Signature.from_dict(data["signature"])
         text = story["state"].encode("ascii")
         story["state"] = base64.b64decode(text) if schema >= 2 else base64.b85decode(text)
+        # Values that thousands of resident states share are kept once, not once per state.
+        _intern(data, "language", "role")
+        _intern(story, "story_id", "version", "scene")
+        membership = data.pop("membership")
+        _intern(membership, "tier", "status")
         return cls(
             story=StoryPosition(**story),
             economy=Economy(**data.pop("economy")),
-            membership=Membership(**data.pop("membership")),
+            membership=Membership(**membership),
             **data,
         )
 
@@ -143,11 +149,19 @@ _T = TypeVar("_T")
 
 
 def _shallow(value: _T) -> _T:
-    """A copy of a dataclass instance sharing its field values (``replace`` without
+    """A copy of a slotted dataclass instance sharing its field values (``replace`` without
     ``__init__``: a clone runs on every transition)."""
-    copy = object.__new__(type(value))
-    copy.__dict__.update(value.__dict__)
+    cls = type(value)
+    copy = object.__new__(cls)
+    for name in cls.__slots__:  # type: ignore[attr-defined]
+        setattr(copy, name, getattr(value, name))
     return copy
+
+
+def _intern(data: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        if type(data.get(key)) is str:
+            data[key] = sys.intern(data[key])
 
 
 def _copied(value: Any) -> Any:
