@@ -175,6 +175,7 @@ class Runtime:
             tell=self._tell,
             snapshot_every_s=storage.snapshot_every_s,
             submit=self._submit,
+            settle=self._settle_snapshot,
         )
         intensity = Intensity(
             runtime.restart_max,
@@ -445,8 +446,12 @@ class Runtime:
         return state
 
     def _save(self, user_id: int, state: PlayerState) -> None:
-        key = snapshot_key(user_id)
         self.writer.submit(self._snapshot(state))
+        self._settle_snapshot(user_id)
+
+    def _settle_snapshot(self, user_id: int) -> None:
+        """Wait until the player's submitted snapshots are durable, then forget the key."""
+        key = snapshot_key(user_id)
         self.writer.flush([key], timeout=self.settings.runtime.shutdown_timeout_s)
         self.writer.forget(key)
 

@@ -74,6 +74,7 @@ class PlayerEffects:
         snapshot_every_s: float = 2.0,
         *,
         submit: Callable[[Reply, str, int | None, int], object],
+        settle: Callable[[int], None] | None = None,
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
@@ -84,6 +85,7 @@ class PlayerEffects:
         self.snapshot_every = snapshot_every
         self.snapshot_every_s = snapshot_every_s
         self.tell = tell
+        self.settle = settle
 
 
 class PlayerActor(KeyedActor[int, PlayerState]):
@@ -96,6 +98,25 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self.effects = effects
         self._since_snapshot = 0
         self._snapshot_at = time.monotonic()
+        self._snapshotted: PlayerState | None = None
+
+    def on_start(self) -> None:
+        super().on_start()
+        self._snapshotted = self.state  # what the store holds, or the writer was given
+
+    def save(self) -> None:
+        """Save the state on passivation, unless the writer already has it (no transition
+        since the load or the last snapshot): then only wait for that snapshot to be durable.
+        """
+        settle = self.effects.settle
+        if settle is not None and self.state is self._snapshotted:
+            settle(self.actor_key)
+        else:
+            super().save()
+
+    def _snapshot(self, transitions: int) -> None:
+        self.effects.snapshot(self.state, transitions)
+        self._snapshotted = self.state
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, Deliver):
@@ -107,7 +128,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return self.state.last_update_id
         if isinstance(message, SystemMessage):
             self.state, result = apply_system(self.effects, self.state, message)
-            self.effects.snapshot(self.state, 1)
+            self._snapshot(1)
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
 
@@ -124,7 +145,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         ):
             # Encoding and encrypting a state is the costly part: done every N transitions or
             # T seconds, not per update (the inbox keeps what a snapshot does not cover yet).
-            effects.snapshot(self.state, self._since_snapshot)
+            self._snapshot(self._since_snapshot)
             self._since_snapshot, self._snapshot_at = 0, now
 
 
