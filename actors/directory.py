@@ -473,4 +473,5 @@ class Directory(Generic[K]):
         if entry.passivating:
             self._passivating -= 1
         del self._entries[key]
-        self._changed.notify_all()
+        if not self._entries:
+            self._changed.notify_all()  # stop_all waits for the last one

@@ -186,6 +186,8 @@ class SnapshotWriter:
         deadline = None if timeout is None else self._clock() + timeout
         with self._cond:
             targets = self._unsettled(keys)
+            if not targets:
+                return True  # nothing to wait for: leave the writer asleep
             if keys is None:
                 self._flush_all_seq = max(self._flush_all_seq, self._seq)
             else:
@@ -459,11 +461,13 @@ class SnapshotWriter:
 
     def _unsettled(self, keys: Iterable[str] | None) -> dict[str, int]:
         """Latest submission seq of each key that is waiting or being written."""
-        wanted = None if keys is None else set(keys)
+        sources = (self._inflight, self._pending)  # a pending one is newer than one in flight
+        if keys is None:
+            found = [(key, p) for source in sources for key, p in source.items()]
+        else:
+            found = [(key, source[key]) for key in set(keys) for source in sources if key in source]
         targets: dict[str, int] = {}
-        for source in (self._inflight, self._pending):
-            for key, p in source.items():
-                if wanted is None or key in wanted:
-                    targets[key] = p.seq
-                    self._keys.setdefault(key, _KeyState())
+        for key, p in found:
+            targets[key] = p.seq
+            self._keys.setdefault(key, _KeyState())
         return targets
