@@ -19,9 +19,9 @@ def _settings_or_exit(config: Path | None) -> Settings:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from yabot.app import run
+    from yabot.app import exit_process, run
 
-    return run(_settings_or_exit(args.config))
+    exit_process(run(_settings_or_exit(args.config)))
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:

@@ -35,12 +35,14 @@ def local_bot(tmp_path: Path) -> Iterator[dict[str, str]]:
             "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
         }
     )
+    log_path = tmp_path / "yabot.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "yabot", "run"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         text=True,
     )
     urls = {"emulator": f"http://127.0.0.1:{emulator_port}", "api": f"http://127.0.0.1:{api_port}"}
@@ -61,6 +63,8 @@ def local_bot(tmp_path: Path) -> Iterator[dict[str, str]]:
         started = time.monotonic()
         assert proc.wait(10) == 0
         assert time.monotonic() - started < 5, "yabot run stops within 5 s"
+        log.close()
+        assert '"runtime.stopped"' in log_path.read_text(), "its last log lines are written"
         banner = proc.stdout.read() if proc.stdout else ""
         assert f"{urls['emulator']}/chat" in banner, "yabot run tells the person where to play"
 
