@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import defaultdict
@@ -229,11 +230,22 @@ class Runtime:
         """Stop children first: players (saved), then writer, relay, sender."""
         timeout = self.settings.runtime.shutdown_timeout_s
         await self.scheduler.stop()
-        await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
-        try:
-            await asyncio.wait_for(wrap_future(request_stop_tree(self.root)), timeout * 0.2)
-        except (TimeoutError, pykka.ActorDeadError):
-            log.warning("runtime.supervisor_stop_slow")
+        players_stopped = await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
+        if players_stopped:
+            try:
+                await asyncio.wait_for(wrap_future(request_stop_tree(self.root)), timeout * 0.2)
+            except (TimeoutError, pykka.ActorDeadError):
+                log.warning("runtime.supervisor_stop_slow")
+        else:
+            # The passivations still queued fill the pool ahead of anything else: waiting for
+            # the supervisors or the pool threads would only run out the clock. Players not
+            # saved yet are restored from their snapshot and the inbox at the next start.
+            log.warning(
+                "runtime.players_still_passivating",
+                resident=self.directory.resident_count(),
+            )
+            with contextlib.suppress(pykka.ActorDeadError):
+                request_stop_tree(self.root)
         await asyncio.to_thread(self.writer.stop, timeout * 0.3)
         self.router.close()
         if self.sender is not None:
@@ -242,7 +254,7 @@ class Runtime:
             self._flusher.cancel()
         await self._mark_replied()
         await asyncio.to_thread(self.relay.stop, 1.0)
-        self.pool.shutdown(timeout=1.0)
+        self.pool.shutdown(timeout=1.0 if players_stopped else 0.0)
         use_pool(None)
         self.records.close()
         self.inbox.close()

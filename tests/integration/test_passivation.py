@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.integration.harness import Emu, RunningBot, bot_settings
 from yabot.player.actor import Inspect, Wake
 from yabot.runtime import Runtime, snapshot_key
@@ -53,5 +55,35 @@ def test_passivation_writes_a_snapshot_only_when_the_state_changed(
         assert changed is not None and changed > played, "a transition is saved on passivation"
         state = runtime._load(611)
         assert state.last_update_id == update_id
+    finally:
+        bot.stop()
+
+
+def test_a_shutdown_too_short_to_save_every_player_loses_nothing(
+    emu: Emu, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """With more players to save than the shutdown timeout allows, the bot still stops (it
+    does not wait behind the passivations left) and every player continues after a restart."""
+    data = tmp_path / "data"
+    short = {"YABOT_RUNTIME__SHUTDOWN_TIMEOUT_S": "0.01"}
+    bot = RunningBot(bot_settings(data, emu.url, "polling", **short)).start()
+    players = [emu.player(620 + n, "Ana", "en") for n in range(40)]
+    last: dict[int, int] = {}
+    try:
+        for player in players:
+            last[player.user_id] = player.send("/start")
+        for player in players:
+            player.wait_buttons()
+    finally:
+        bot.stop()
+    assert "runtime.players_still_passivating" in capfd.readouterr().err
+
+    bot = RunningBot(bot_settings(data, emu.url, "polling")).start()
+    try:
+        runtime = bot.runtime()
+        for player in players:
+            state = runtime.directory.ask(player.user_id, Inspect()).get(timeout=10)
+            assert state["last_update_id"] == last[player.user_id]
+            assert state["transitions"] == 1, "the /start was applied once, not lost or twice"
     finally:
         bot.stop()
