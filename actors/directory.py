@@ -291,7 +291,9 @@ class Directory(Generic[K]):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     logger.error(
-                        "directory stop_all timed out",
+                        "directory %s stop_all timed out with %d actors left",
+                        self.name,
+                        len(self._entries),
                         extra={"directory": self.name, "left": len(self._entries)},
                     )
                     return False

@@ -65,8 +65,13 @@ class WorkerPool:
         """Run a short, non-blocking ``callback`` on the pool's timer thread after ``delay`` s."""
         return self._timers.call_later(delay, callback)
 
-    def shutdown(self, timeout: float | None = 5.0) -> bool:
+    def shutdown(self, timeout: float | None = 5.0, *, drop_queued: bool = False) -> bool:
         """Run the tasks already queued, then stop the workers and the timer thread.
+
+        Args:
+            timeout: Seconds to wait for the worker threads at most; None waits for them.
+            drop_queued: Stop right after the tasks running now; the queued ones never run
+                (their number is logged). For a shutdown that has run out of time.
 
         Returns:
             True if every worker thread exited within ``timeout`` seconds.
@@ -74,6 +79,8 @@ class WorkerPool:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                if drop_queued:
+                    self._drop_queued()
                 for _ in self._threads:
                     self._queue.put(_STOP)
         self._timers.close(timeout)
@@ -85,6 +92,22 @@ class WorkerPool:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             thread.join(remaining)
         return not any(t.is_alive() for t in self._threads if t is not current)
+
+    def _drop_queued(self) -> None:
+        dropped = 0
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+            dropped += 1
+        if dropped:
+            logger.warning(
+                "worker pool %s dropped %d queued turns at shutdown",
+                self.name,
+                dropped,
+                extra={"pool": self.name, "dropped": dropped},
+            )
 
     def _work(self) -> None:
         get = self._queue.get

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections import defaultdict
@@ -237,15 +236,14 @@ class Runtime:
             except (TimeoutError, pykka.ActorDeadError):
                 log.warning("runtime.supervisor_stop_slow")
         else:
-            # The passivations still queued fill the pool ahead of anything else: waiting for
-            # the supervisors or the pool threads would only run out the clock. Players not
-            # saved yet are restored from their snapshot and the inbox at the next start.
+            # What is left of the players' turns (their passivations, mail that came before)
+            # would fill the pool ahead of anything else and run after the stores close: drop
+            # it. Players not saved are restored from their snapshot and the inbox next time.
             log.warning(
-                "runtime.players_still_passivating",
+                "runtime.players_not_passivated",
                 resident=self.directory.resident_count(),
             )
-            with contextlib.suppress(pykka.ActorDeadError):
-                request_stop_tree(self.root)
+            self.pool.shutdown(timeout=0.0, drop_queued=True)
         await asyncio.to_thread(self.writer.stop, timeout * 0.3)
         self.router.close()
         if self.sender is not None:

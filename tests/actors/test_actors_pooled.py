@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import inspect
@@ -247,3 +248,22 @@ def test_pool_shutdown_refuses_new_work(pool: WorkerPool) -> None:
     pool.shutdown(timeout=5)
     with pytest.raises(PoolShutDown):
         pool.submit(lambda: None)
+
+
+def test_pool_shutdown_can_drop_what_is_queued() -> None:
+    own = WorkerPool(1, name="dropping")
+    running, release = threading.Event(), threading.Event()
+    ran: list[int] = []
+
+    def blocker() -> None:
+        running.set()
+        release.wait(5)
+
+    own.submit(blocker)
+    for n in range(3):
+        own.submit(functools.partial(ran.append, n))
+    assert running.wait(5)
+    assert not own.shutdown(timeout=0.0, drop_queued=True)  # the running turn goes on
+    release.set()
+    assert own.shutdown(timeout=5)
+    assert ran == [], "the queued turns never ran"

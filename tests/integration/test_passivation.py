@@ -76,7 +76,7 @@ def test_a_shutdown_too_short_to_save_every_player_loses_nothing(
             player.wait_buttons()
     finally:
         bot.stop()
-    assert "runtime.players_still_passivating" in capfd.readouterr().err
+    assert "runtime.players_not_passivated" in capfd.readouterr().err
 
     bot = RunningBot(bot_settings(data, emu.url, "polling")).start()
     try:
