@@ -28,6 +28,7 @@ from yabot.observability.logging import configure_logging, get_logger
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 from yabot.telegram.ingress import PollingIngress, set_webhook
+from yabot.telegram.remote_sender import RemoteSender
 from yabot.telegram.webhook import WebhookHandler, with_webhook
 from yabot.telegram.webhook_process import WebhookProcess
 from yabot.telegram.webhook_server import WebhookServer
@@ -116,18 +117,24 @@ async def serve(
         timeout=settings.telegram.request_timeout_s + settings.telegram.polling_timeout_s,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
     )
-    await runtime.start()
+    webhook_process: WebhookProcess | None = None
+    webhook_server: WebhookServer | None = None
+    remote_sender: RemoteSender | None = None
+    telegram = settings.telegram
+    if telegram.mode == "webhook" and telegram.webhook_port and telegram.webhook_process:
+        if telegram.sender_in_webhook_process:
+            remote_sender = RemoteSender(settings)
+        webhook_process = WebhookProcess(
+            settings, runtime.router, runtime.inbox, runtime.router.admit, sender=remote_sender
+        )
+    # Replies stored by an earlier life are resent at start: with a remote sender they wait
+    # in it for the webhook process, started next.
+    await runtime.start(remote_sender)
     if on_started is not None:
         on_started(runtime)
     gc_policy = GcPolicy(settings.runtime.gc_freeze_every_s, settings.runtime.gc_full_every_s)
     gc_policy.start()
-    webhook_process: WebhookProcess | None = None
-    webhook_server: WebhookServer | None = None
-    telegram = settings.telegram
-    if telegram.mode == "webhook" and telegram.webhook_port and telegram.webhook_process:
-        webhook_process = WebhookProcess(
-            settings, runtime.router, runtime.inbox, runtime.router.admit
-        )
+    if webhook_process is not None:
         await webhook_process.start()
     elif telegram.mode == "webhook" and telegram.webhook_port:
         webhook_server = WebhookServer(
@@ -167,13 +174,16 @@ async def serve(
     if polling is not None:
         await polling.stop()
     if webhook_process is not None:
-        await webhook_process.stop(settings.runtime.shutdown_timeout_s * 0.3)
+        # It stops taking updates but keeps making the calls the players' last turns submit.
+        await webhook_process.stop_ingress(settings.runtime.shutdown_timeout_s * 0.3)
     if webhook_server is not None:
         await webhook_server.stop()
     server.should_exit = True
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(server_task, 1.5)
     await runtime.stop()
+    if webhook_process is not None:
+        await webhook_process.stop(settings.runtime.shutdown_timeout_s * 0.2)
     await gc_policy.stop()
     await http.aclose()
     return 0

@@ -114,6 +114,7 @@ class TelegramSettings(_Section):
     webhook_path: str = "/telegram/webhook"
     webhook_port: int = Field(0, ge=0, le=65535)
     webhook_process: bool = True
+    sender_in_webhook_process: bool = True
     allowed_updates: list[str] = Field(
         default_factory=lambda: ["message", "callback_query", "pre_checkout_query"]
     )

@@ -55,7 +55,13 @@ from yabot.storage.records import RecordsDb
 from yabot.storage.replies import RESENT, SYSTEM_REPLY, PendingReply, open_reply_outbox
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
-from yabot.telegram.sender import Sender, SenderClosed, SenderError, SenderOverloaded
+from yabot.telegram.sender import (
+    BotSender,
+    Sender,
+    SenderClosed,
+    SenderError,
+    SenderOverloaded,
+)
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
 
@@ -160,7 +166,7 @@ class Runtime:
         runtime = settings.runtime
         self.pool = WorkerPool(runtime.pool_size, name="actors")
         use_pool(self.pool)
-        self.sender: Sender | None = None
+        self.sender: BotSender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tracker = _ReplyTracker(self.inbox)
         self.replies = open_reply_outbox(self.records)
@@ -209,10 +215,14 @@ class Runtime:
         self.gave_up: BaseException | None = None
 
     # ---- lifecycle --------------------------------------------------------------------
-    async def start(self) -> None:
-        """Start the background parts and recover players with unprocessed updates."""
+    async def start(self, sender: BotSender | None = None) -> None:
+        """Start the background parts and recover players with unprocessed updates.
+
+        Args:
+            sender: Makes the Bot API calls; by default a :class:`Sender` in this process.
+        """
         self.loop = asyncio.get_running_loop()
-        self.sender = Sender(self.settings)
+        self.sender = sender if sender is not None else Sender(self.settings)
         await self.sender.start()
         self.writer.start()
         self.relay.start()
@@ -402,9 +412,7 @@ class Runtime:
                     self._held.hold(stored, reply, dedupe_key, update_id)
                 UNQUEUED.set(len(self._held))
             if not retry:
-                log.error(
-                    "runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__
-                )
+                log.error("runtime.reply_not_queued", update_id=update_id, error=type(exc).__name__)
             return False
         return True
 

@@ -16,6 +16,8 @@ import pytest
 from tests.integration.harness import Emu, RunningBot, bot_settings
 from yabot.config import ConfigError, load_settings
 from yabot.storage.inbox import open_inbox
+from yabot.storage.records import RecordsDb
+from yabot.storage.replies import open_reply_outbox
 
 
 @pytest.fixture
@@ -130,3 +132,47 @@ def test_the_webhook_process_keeps_full_collections_off_its_requests(
     text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     frozen = [line for line in text.splitlines() if line.startswith("yabot_gc_frozen_objects ")]
     assert frozen and float(frozen[0].split()[1]) > 0
+
+
+def test_replies_an_earlier_life_stored_go_out_through_the_webhook_process(
+    emu: Emu, tmp_path: Path
+) -> None:
+    settings = bot_settings(tmp_path / "data", emu.url, "webhook_process")
+    assert settings.telegram.sender_in_webhook_process
+    player = emu.player(703, "Eva", "en")
+    first_life = RunningBot(settings).start()
+    try:
+        player.send("/start")
+        player.wait_buttons()
+        time.sleep(0.5)  # every message of the welcome is in
+    finally:
+        first_life.stop()
+    player.seen = max(m["message_id"] for m in player.messages())
+    # What a bot that stored a reply and died before Telegram took it leaves behind.
+    records = RecordsDb.open(settings)
+    try:
+        open_reply_outbox(records).put(
+            "earlier:0", 5, 703, "sendMessage", {"chat_id": 703, "text": "kept for you"}
+        )
+    finally:
+        records.close()
+    running = RunningBot(settings).start()
+    try:
+        # Resent at start, before the webhook process (which makes the calls) was up.
+        got = player.wait_for(lambda messages: len(messages) > 0, timeout=20)
+        assert [m["text"] for m in got] == ["kept for you"]
+        wait_until(lambda: metric(running, "yabot_replies_pending") == 0.0)
+        assert metric(running, "yabot_replies_resent_total") == 1.0
+        # A player's reply also makes the round trip through the webhook process.
+        assert "besitos" in player.say("/wallet", timeout=20)[0]["text"].lower()
+        child = webhook_child()
+        assert child is not None
+    finally:
+        running.stop()
+    # Stopped in order: the webhook process is gone and no reply was left unsent.
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    records = RecordsDb.open(settings)
+    try:
+        assert open_reply_outbox(records).pending() == []
+    finally:
+        records.close()

@@ -23,7 +23,7 @@ from prometheus_client import Counter, Gauge
 from yabot.api.broadcast_store import Broadcast, BroadcastStore, Outcomes
 from yabot.observability.logging import get_logger
 from yabot.player.texts import pick_language
-from yabot.telegram.sender import Sender, SenderClosed, SenderOverloaded
+from yabot.telegram.sender import BotSender, SenderClosed, SenderOverloaded
 
 log = get_logger(__name__)
 
@@ -131,7 +131,7 @@ class Broadcaster:
     """
 
     def __init__(
-        self, store: BroadcastStore, sender: Callable[[], Sender | None], rate_per_s: float
+        self, store: BroadcastStore, sender: Callable[[], BotSender | None], rate_per_s: float
     ) -> None:
         self.store = store
         self._sender = sender
@@ -248,8 +248,9 @@ class Broadcaster:
         if not users:
             done = await asyncio.to_thread(self.store.finish, broadcast_id, "done")
             if done is not None:
-                log.info("broadcast.done", broadcast_id=broadcast_id, sent=done.sent,
-                         failed=done.failed)
+                log.info(
+                    "broadcast.done", broadcast_id=broadcast_id, sent=done.sent, failed=done.failed
+                )
             return False
         started = loop.time()
         submitted = await self._send_chunk(sender, broadcast, users)
@@ -258,7 +259,7 @@ class Broadcaster:
             await asyncio.sleep(OVERLOAD_BACKOFF_S)
         return True
 
-    async def _send_chunk(self, sender: Sender, broadcast: Broadcast, users: list[int]) -> int:
+    async def _send_chunk(self, sender: BotSender, broadcast: Broadcast, users: list[int]) -> int:
         """Submit one message per user, wait for every result, record them; returns how many
         were submitted."""
         loop = asyncio.get_running_loop()
@@ -268,16 +269,22 @@ class Broadcaster:
             future: asyncio.Future[tuple[Any, Exception | None]] = loop.create_future()
             try:
                 sender.submit(
-                    "sendMessage", {"chat_id": user_id, "text": broadcast.text},
-                    chat_id=user_id, dedupe_key=f"broadcast:{broadcast.id}:{user_id}",
+                    "sendMessage",
+                    {"chat_id": user_id, "text": broadcast.text},
+                    chat_id=user_id,
+                    dedupe_key=f"broadcast:{broadcast.id}:{user_id}",
                     on_result=self._on_result(chunk, user_id, future),
                 )
             except (SenderOverloaded, SenderClosed) as exc:
                 full = isinstance(exc, SenderOverloaded)
                 reason = "sender_overloaded" if full else "sender_closed"
                 DEFERRED.labels(reason).inc(len(users) - index)
-                log.warning("broadcast.deferred", broadcast_id=broadcast.id, reason=reason,
-                            count=len(users) - index)
+                log.warning(
+                    "broadcast.deferred",
+                    broadcast_id=broadcast.id,
+                    reason=reason,
+                    count=len(users) - index,
+                )
                 retry.extend(users[index:])
                 break
             chunk.results[user_id] = future

@@ -28,7 +28,7 @@ from yabot.telegram.types import InvalidUpdate, parse_update
 
 if TYPE_CHECKING:
     from yabot.config import Settings
-    from yabot.telegram.sender import Sender
+    from yabot.telegram.sender import BotSender
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -239,7 +239,7 @@ class PollingIngress:
             await self._back_off("invalid_update_without_id")
 
 
-async def set_webhook(sender: Sender, settings: Settings) -> Any:
+async def set_webhook(sender: BotSender, settings: Settings) -> Any:
     """Register ``telegram.webhook_url`` with the secret and ``allowed_updates`` (webhook mode).
 
     Args:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -67,6 +67,46 @@ DUPLICATES = Counter(
 BREAKER_STATE = Gauge(
     "yabot_telegram_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open."
 )
+
+
+class BotSender(Protocol):
+    """What the runtime, broadcasts and ingress need of a sender (:class:`Sender`, or
+    :class:`~yabot.telegram.remote_sender.RemoteSender` when the webhook process sends)."""
+
+    @property
+    def queue_depth(self) -> int:
+        """Calls submitted and not yet finished."""
+
+    @property
+    def breaker_open(self) -> bool:
+        """True while a circuit breaker holds calls back."""
+
+    async def start(self) -> None:
+        """Start; submit and call work afterwards."""
+
+    def submit(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        chat_id: int | None,
+        dedupe_key: str | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> bool:
+        """Queue a call (any thread); see :meth:`Sender.submit`."""
+
+    async def call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        chat_id: int | None = None,
+        max_attempts: int | None = None,
+    ) -> Any:
+        """Make a call now; see :meth:`Sender.call`."""
+
+    async def stop(self, drain_timeout: float = 5.0) -> int:
+        """Stop; returns how many calls were left unsent."""
 
 
 def api_root(api_base: str | None, token: str) -> str:

@@ -11,9 +11,15 @@ inbox; the bot's process restarts the webhook process (with back-off) and hands 
 every update stored since the dead one started (actors skip those they already applied).
 If the bot's process dies, this process sees the socket close and exits.
 
-Frames on the socket: one type byte, a 4-byte big-endian length, the payload. Child to
-parent: ``R`` ready, ``U`` an update (pickled :class:`IncomingUpdate`). Parent to child:
-``A`` admit, ``O`` refuse new work (payload: seconds Telegram should wait).
+With ``telegram.sender_in_webhook_process`` this process also makes the bot's Bot API calls
+(:mod:`yabot.telegram.remote_sender`): the bot's process ships each reply here and gets the
+answer back, so the HTTP work of the replies runs on this process's core too.
+
+Frames on the socket (:mod:`yabot.telegram.frames`). Child to parent: ``R`` ready, ``U`` an
+update (pickled :class:`IncomingUpdate`), ``q`` ingress stopped, and the remote sender's ``D``
+and ``B``. Parent to child: ``A`` admit, ``O`` refuse new work (payload: seconds Telegram
+should wait), ``Q`` stop serving the webhook (calls are still made), and the remote sender's
+``S``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import json
 import pickle
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -37,6 +42,7 @@ from pydantic import SecretStr
 
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
+from yabot.telegram.frames import FrameReader, FrameWriter
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_update
 
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
     from yabot.config import Settings
     from yabot.routing import UpdateRouter
     from yabot.storage.inbox import Inbox
+    from yabot.telegram.remote_sender import RemoteSender, SenderHost
 
 log = get_logger(__name__)
 
@@ -51,19 +58,6 @@ RESTARTS = Counter(
     "yabot_webhook_process_restarts_total", "Times the webhook process died and was restarted"
 )
 ALIVE = Gauge("yabot_webhook_process_up", "1 while the webhook process is running")
-_HEADER = struct.Struct(">cI")
-MAX_FRAME = 16 * 1024 * 1024
-
-
-def _frame(kind: bytes, payload: bytes = b"") -> bytes:
-    return _HEADER.pack(kind, len(payload)) + payload
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
-    kind, size = _HEADER.unpack(await reader.readexactly(_HEADER.size))
-    if size > MAX_FRAME:
-        raise ValueError(f"frame of {size} bytes")
-    return kind, await reader.readexactly(size)
 
 
 def _revealed(value: Any) -> Any:
@@ -87,6 +81,7 @@ class WebhookProcess:
         router: Receives every update the child stored (``router.hand_over``).
         inbox: The inbox the child writes; read again after the child died.
         admit: Raises ``Overloaded`` while new work must be refused (checked every 0.5 s).
+        sender: The bot's remote sender, when the child makes the Bot API calls.
     """
 
     def __init__(
@@ -96,6 +91,7 @@ class WebhookProcess:
         inbox: Inbox,
         admit: Callable[[], None],
         *,
+        sender: RemoteSender | None = None,
         backoff_max_s: float = 30.0,
     ) -> None:
         self._settings = settings
@@ -103,8 +99,10 @@ class WebhookProcess:
         self._inbox = inbox
         self._admit = admit
         self._backoff_max_s = backoff_max_s
+        self._sender = sender
         self._proc: subprocess.Popen[bytes] | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._out: FrameWriter | None = None
+        self._ingress_stopped: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._ready: asyncio.Event | None = None
@@ -130,8 +128,20 @@ class WebhookProcess:
             ready.cancel()
             raise RuntimeError("the webhook process did not start; see its log lines above")
 
+    async def stop_ingress(self, timeout_s: float = 5.0) -> None:
+        """Have the child stop serving the webhook (it finishes the requests in flight and
+        hands their updates over) and keep making calls; return when it did, or after
+        ``timeout_s``."""
+        stopped = self._ingress_stopped = asyncio.Event()
+        if self._out is None or not self.alive:
+            return
+        self._out.send(b"Q")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopped.wait(), timeout_s)
+
     async def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop the child (it finishes the requests in flight) and the supervision."""
+        """Stop the child (it finishes the requests and calls in flight) and the
+        supervision."""
         self._stopping = True
         proc = self._proc
         if proc is not None and proc.poll() is None:
@@ -183,40 +193,53 @@ class WebhookProcess:
         settings = _revealed(self._settings.model_dump(mode="python"))
         self._proc.stdin.write(json.dumps(settings, default=str).encode())
         self._proc.stdin.close()
-        reader, self._writer = await asyncio.open_connection(sock=parent)
+        reader, writer = await asyncio.open_connection(sock=parent)
+        self._out = out = FrameWriter(writer)
+        if self._sender is not None:
+            self._sender.connected(out)
         admitter = asyncio.create_task(self._send_admission())
         try:
-            await self._read_frames(reader)
+            await self._read_frames(FrameReader(reader))
         finally:
             admitter.cancel()
-            self._writer.close()
+            self._out = None
+            if self._sender is not None:
+                self._sender.disconnected()
+            out.close()
             await asyncio.to_thread(self._proc.wait)
         return time.monotonic() - began
 
-    async def _read_frames(self, reader: asyncio.StreamReader) -> None:
+    async def _read_frames(self, reader: FrameReader) -> None:
         assert self._ready is not None
+        hand_over = self._router.hand_over
+        sender = self._sender
         while True:
             try:
-                kind, payload = await _read_frame(reader)
+                frames = await reader.frames()
             except (asyncio.IncompleteReadError, ConnectionError):
                 return
-            if kind == b"U":
-                self._router.hand_over(pickle.loads(payload))
-            elif kind == b"R":
-                ALIVE.set(1)
-                self._ready.set()
-                log.info("webhook_process.ready", pid=self.pid)
+            for kind, payload in frames:
+                if kind == b"U":
+                    hand_over(pickle.loads(payload))
+                elif sender is not None and sender.on_frame(kind, payload):
+                    pass
+                elif kind == b"R":
+                    ALIVE.set(1)
+                    self._ready.set()
+                    log.info("webhook_process.ready", pid=self.pid)
+                elif kind == b"q" and self._ingress_stopped is not None:
+                    self._ingress_stopped.set()
 
     async def _send_admission(self) -> None:
-        sent: bytes | None = None
+        sent: tuple[bytes, bytes] | None = None
         while True:
             try:
                 self._admit()
-                frame = _frame(b"A")
+                frame = (b"A", b"")
             except Overloaded as exc:
-                frame = _frame(b"O", str(exc.retry_after_s).encode())
-            if frame != sent and self._writer is not None:
-                self._writer.write(frame)
+                frame = (b"O", str(exc.retry_after_s).encode())
+            if frame != sent and self._out is not None:
+                self._out.send(*frame)
                 sent = frame
             await asyncio.sleep(0.5)
 
@@ -234,11 +257,11 @@ class WebhookProcess:
 class _Forwarder:
     """The child's update sink: inbox first, then a frame to the bot's process."""
 
-    def __init__(self, inbox: Inbox, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, inbox: Inbox, out: FrameWriter) -> None:
         from yabot.routing import InboxWriter
 
         self._inbox_writer = InboxWriter(inbox)
-        self._writer = writer
+        self._out = out
         self.refusing: float | None = None
 
     async def accept(self, update: IncomingUpdate) -> bool:
@@ -249,8 +272,8 @@ class _Forwarder:
         is_new = await self._inbox_writer.append(update)
         # Repeats are forwarded too: a repeat may be the retry of an update whose frame a
         # crash lost; actors skip what they already applied.
-        self._writer.write(_frame(b"U", pickle.dumps(update, pickle.HIGHEST_PROTOCOL)))
-        await self._writer.drain()
+        self._out.send(b"U", pickle.dumps(update, pickle.HIGHEST_PROTOCOL))
+        await self._out.drain()
         return is_new
 
     def close(self) -> None:
@@ -261,18 +284,35 @@ def _metrics() -> tuple[bytes, bytes]:
     return CONTENT_TYPE_LATEST.encode(), generate_latest()
 
 
-async def _listen_to_parent(reader: asyncio.StreamReader, sink: _Forwarder, stop: Any) -> None:
+async def _listen_to_parent(
+    reader: FrameReader,
+    sink: _Forwarder,
+    host: SenderHost | None,
+    stop: Any,
+    stop_ingress: Any,
+) -> None:
     while True:
         try:
-            kind, payload = await _read_frame(reader)
+            frames = await reader.frames()
         except (asyncio.IncompleteReadError, ConnectionError):
             log.warning("webhook_process.parent_gone")
             stop()
             return
-        if kind == b"A":
-            sink.refusing = None
-        elif kind == b"O":
-            sink.refusing = float(payload or b"5")
+        for kind, payload in frames:
+            if host is not None and host.on_frame(kind, payload):
+                continue
+            if kind == b"A":
+                sink.refusing = None
+            elif kind == b"O":
+                sink.refusing = float(payload or b"5")
+            elif kind == b"Q":
+                stop_ingress()
+
+
+async def _watch_breaker(host: SenderHost) -> None:
+    while True:
+        host.watch_breaker()
+        await asyncio.sleep(0.5)
 
 
 async def _child_main(fd: int, settings: Settings) -> int:
@@ -283,20 +323,31 @@ async def _child_main(fd: int, settings: Settings) -> int:
     storage = settings.storage
     inbox = open_inbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
-    sink = _Forwarder(inbox, writer)
+    out = FrameWriter(writer)
+    sink = _Forwarder(inbox, out)
     server = WebhookServer(
         WebhookHandler(settings, sink),
         settings.api.host,
         settings.telegram.webhook_port,
         {"/metrics": _metrics},
     )
+    sender, host = await _start_sender(settings, out)
     stopped = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
-    listener = asyncio.create_task(_listen_to_parent(reader, sink, stopped.set))
-    started = False
+    serving = asyncio.Event()
+    ingress_stopped: list[asyncio.Task[None]] = []
+
+    def stop_ingress() -> None:
+        if not ingress_stopped:
+            ingress_stopped.append(asyncio.create_task(_stop_serving(server, serving, out)))
+
+    listener = asyncio.create_task(
+        _listen_to_parent(FrameReader(reader), sink, host, stopped.set, stop_ingress)
+    )
+    breaker = asyncio.create_task(_watch_breaker(host)) if host is not None else None
     try:
         await server.start()
-        started = True
+        serving.set()
     except OSError as exc:
         log.error(
             "webhook_process.cannot_listen", port=settings.telegram.webhook_port, error=str(exc)
@@ -305,18 +356,46 @@ async def _child_main(fd: int, settings: Settings) -> int:
     # stalled this process for 17-25 ms at 1,000 updates/s (docs/benchmarks.md).
     collector = GcPolicy(settings.runtime.gc_freeze_every_s, settings.runtime.gc_full_every_s)
     collector.start()
+    started = serving.is_set()
     if started:
-        writer.write(_frame(b"R"))
+        out.send(b"R")
         log.info("webhook_process.serving", port=settings.telegram.webhook_port)
         await stopped.wait()
-        await server.stop()
+        stop_ingress()
+        await ingress_stopped[0]
     listener.cancel()
+    if breaker is not None:
+        breaker.cancel()
+    if sender is not None:
+        # The bot's process waited for its calls before stopping this one: what is left was
+        # shipped by a process that is gone or stopping; it is answered "closed".
+        await sender.stop(drain_timeout=1.0)
+    if host is not None:
+        host.flush()
     await collector.stop()
     sink.close()
     inbox.close()
     with contextlib.suppress(ConnectionError):
-        writer.close()
+        out.close()
     return 0 if started else 1
+
+
+async def _start_sender(settings: Settings, out: FrameWriter) -> tuple[Any, SenderHost | None]:
+    if not settings.telegram.sender_in_webhook_process:
+        return None, None
+    from yabot.telegram.remote_sender import SenderHost
+    from yabot.telegram.sender import Sender
+
+    sender = Sender(settings)
+    await sender.start()
+    return sender, SenderHost(sender, out)
+
+
+async def _stop_serving(server: Any, serving: asyncio.Event, out: FrameWriter) -> None:
+    if serving.is_set():
+        await server.stop()
+        serving.clear()
+    out.send(b"q")
 
 
 @contextlib.contextmanager
