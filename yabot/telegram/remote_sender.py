@@ -25,21 +25,17 @@ from __future__ import annotations
 
 import asyncio
 import pickle
-import threading
 import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from yabot.observability.logging import get_logger
 from yabot.telegram.sender import (
-    DUPLICATES,
     QUEUE_DEPTH,
-    REJECTED,
     ResultCallback,
     Sender,
     SenderClosed,
     SenderError,
-    SenderOverloaded,
+    SubmitGate,
     TelegramApiError,
 )
 
@@ -111,15 +107,12 @@ class RemoteSender:
     """
 
     def __init__(self, settings: Settings, *, dedupe_memory: int = 100_000) -> None:
-        self._limit = settings.telegram.send_queue_limit
         self._local = Sender(settings)
-        self._dedupe_memory = dedupe_memory
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._gate = SubmitGate(settings.telegram.send_queue_limit, dedupe_memory)
+        self._lock = self._gate.lock
         self._jobs: dict[int, _RemoteJob] = {}
         self._submitted: list[_RemoteJob] = []  # not yet seen by the loop
         self._next_id = 0
-        self._accepting = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._out: FrameWriter | None = None
         self._connection = 0
@@ -130,7 +123,7 @@ class RemoteSender:
         self._loop = asyncio.get_running_loop()
         await self._local.start()
         with self._lock:
-            self._accepting = True
+            self._gate.accepting = True
 
     @property
     def queue_depth(self) -> int:
@@ -153,20 +146,13 @@ class RemoteSender:
     ) -> bool:
         """Queue a call for the webhook process; as :meth:`Sender.submit`."""
         with self._lock:
+            admitted = self._gate.admit(method, chat_id, dedupe_key, len(self._jobs))
             loop = self._loop
-            if not self._accepting or loop is None:
-                REJECTED.labels("closed").inc()
-                raise SenderClosed("the sender is not running")
-            if dedupe_key is not None and dedupe_key in self._seen:
-                DUPLICATES.inc()
-                log.info("send_duplicate_skipped", method=method, chat_id=chat_id)
+            assert loop is not None  # accepting calls: started
+            if not admitted:
                 if on_result is not None:
                     loop.call_soon_threadsafe(_report, on_result, None, None)
                 return False
-            if len(self._jobs) >= self._limit:
-                REJECTED.labels("overloaded").inc()
-                log.warning("sender_overloaded", method=method, chat_id=chat_id, limit=self._limit)
-                raise SenderOverloaded(f"send queue is full ({self._limit} calls waiting)")
             self._next_id += 1
             job = _RemoteJob(self._next_id, method, params, chat_id, on_result)
             self._jobs[job.id] = job
@@ -179,10 +165,7 @@ class RemoteSender:
                     del self._jobs[job.id]
                     self._submitted.clear()
                     raise SenderClosed("the event loop is closed") from None
-            if dedupe_key is not None:
-                self._seen[dedupe_key] = None
-                if len(self._seen) > self._dedupe_memory:
-                    self._seen.popitem(last=False)
+            self._gate.remember(dedupe_key)
             QUEUE_DEPTH.set(len(self._jobs))
         return True
 
@@ -206,7 +189,7 @@ class RemoteSender:
             How many calls were left unanswered.
         """
         with self._lock:
-            self._accepting = False
+            self._gate.accepting = False
         deadline = time.monotonic() + drain_timeout
         while self._jobs and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
@@ -268,7 +251,7 @@ class RemoteSender:
             out.send(SEND, pickle.dumps(batch, _PROTOCOL))
 
     def _done(self, job_id: int, result: Any, error: SenderError | None) -> None:
-        if isinstance(error, SenderClosed) and self._accepting:
+        if isinstance(error, SenderClosed) and self._gate.accepting:
             return  # the webhook process is stopping: the call goes to the next one
         job = self._jobs.pop(job_id, None)
         if job is None:

@@ -310,6 +310,50 @@ class _Answer:
         return self.outcome in ("ok", "rejected")
 
 
+class SubmitGate:
+    """What every submit checks under one lock: the sender runs, the call is not a duplicate,
+    the queue has room (shared by :class:`Sender` and the remote sender).
+
+    Args:
+        limit: Calls that may wait at once (``telegram.send_queue_limit``).
+        dedupe_memory: How many ``dedupe_key`` values are remembered.
+    """
+
+    def __init__(self, limit: int, dedupe_memory: int) -> None:
+        self.lock = threading.Lock()
+        self.accepting = False
+        self._limit = limit
+        self._dedupe_memory = dedupe_memory
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def admit(self, method: str, chat_id: int | None, dedupe_key: str | None, waiting: int) -> bool:
+        """With ``lock`` held: True to queue the call, False for a duplicate (counted, logged).
+
+        Raises:
+            SenderClosed: Not accepting calls.
+            SenderOverloaded: ``waiting`` has reached the limit.
+        """
+        if not self.accepting:
+            REJECTED.labels("closed").inc()
+            raise SenderClosed("the sender is not running")
+        if dedupe_key is not None and dedupe_key in self._seen:
+            DUPLICATES.inc()
+            log.info("send_duplicate_skipped", method=method, chat_id=chat_id)
+            return False
+        if waiting >= self._limit:
+            REJECTED.labels("overloaded").inc()
+            log.warning("sender_overloaded", method=method, chat_id=chat_id, limit=self._limit)
+            raise SenderOverloaded(f"send queue is full ({self._limit} calls waiting)")
+        return True
+
+    def remember(self, dedupe_key: str | None) -> None:
+        """With ``lock`` held: remember the key of a call just queued."""
+        if dedupe_key is not None:
+            self._seen[dedupe_key] = None
+            if len(self._seen) > self._dedupe_memory:
+                self._seen.popitem(last=False)
+
+
 class Sender:
     """Paced, ordered, retrying Bot API client. Create it, ``await start()``, then submit.
 
@@ -339,11 +383,9 @@ class Sender:
         self._settings = telegram
         self._http: HttpClient | None = None
         self._max_in_flight = max_in_flight
-        self._dedupe_memory = dedupe_memory
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._gate = SubmitGate(telegram.send_queue_limit, dedupe_memory)
+        self._lock = self._gate.lock
         self._pending = 0
-        self._accepting = False
         self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lanes: dict[int | None, _Lane] = {}
@@ -369,7 +411,7 @@ class Sender:
         self._sweeper = asyncio.create_task(self._sweep_pacers(), name="sender-sweeper")
         self._running = True
         with self._lock:
-            self._accepting = True
+            self._gate.accepting = True
         log.info("sender_started", api_base=self._settings.api_base or DEFAULT_API_BASE)
 
     async def __aenter__(self) -> Sender:
@@ -423,35 +465,19 @@ class Sender:
         body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
         job = _Job(method, body, chat_id, on_result, None)
         with self._lock:
-            if not self._accepting or self._loop is None:
-                REJECTED.labels("closed").inc()
-                raise SenderClosed("the sender is not running")
-            if dedupe_key is not None and dedupe_key in self._seen:
-                DUPLICATES.inc()
-                log.info("send_duplicate_skipped", method=method, chat_id=chat_id)
+            admitted = self._gate.admit(method, chat_id, dedupe_key, self._pending)
+            loop = self._loop
+            assert loop is not None  # accepting calls: started
+            if not admitted:
                 if on_result is not None:
-                    self._loop.call_soon_threadsafe(self._report, job, None, None)
+                    loop.call_soon_threadsafe(self._report, job, None, None)
                 return False
-            if self._pending >= self._settings.send_queue_limit:
-                REJECTED.labels("overloaded").inc()
-                log.warning(
-                    "sender_overloaded",
-                    method=method,
-                    chat_id=chat_id,
-                    limit=self._settings.send_queue_limit,
-                )
-                raise SenderOverloaded(
-                    f"send queue is full ({self._settings.send_queue_limit} calls waiting)"
-                )
             try:
                 # Inside the lock, so calls reach the loop in the order they were counted.
-                self._loop.call_soon_threadsafe(self._enqueue, job)
+                loop.call_soon_threadsafe(self._enqueue, job)
             except RuntimeError:
                 raise SenderClosed("the event loop is closed") from None
-            if dedupe_key is not None:
-                self._seen[dedupe_key] = None
-                if len(self._seen) > self._dedupe_memory:
-                    self._seen.popitem(last=False)
+            self._gate.remember(dedupe_key)
             self._pending += 1
             QUEUE_DEPTH.set(self._pending)
         return True
@@ -504,7 +530,7 @@ class Sender:
             How many calls were left unsent.
         """
         with self._lock:
-            self._accepting = False
+            self._gate.accepting = False
         deadline = time.monotonic() + drain_timeout
         while self._pending and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
