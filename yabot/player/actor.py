@@ -14,6 +14,7 @@ from yabot.emotion import explain
 from yabot.observability.logging import correlation, get_logger
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
+from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState
 from yabot.player.system import SystemLogic
 from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
@@ -96,8 +97,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     ) -> None:
         super().__init__(key, directory, **kw)
         self.effects = effects
-        self._since_snapshot = 0
-        self._snapshot_at = time.monotonic()
+        self._policy = SnapshotPolicy.for_key(key, effects.snapshot_every, effects.snapshot_every_s)
         self._snapshotted: PlayerState | None = None
 
     def on_start(self) -> None:
@@ -128,7 +128,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return self.state.last_update_id
         if isinstance(message, SystemMessage):
             self.state, result = apply_system(self.effects, self.state, message)
-            self._snapshot(1)
+            self._snapshot(self._policy.taken() + 1)
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
 
@@ -136,17 +136,8 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         """Apply one update: transition, records in one transaction, replies, snapshot."""
         UPDATE_WAIT_SECONDS.observe(max(0.0, time.time() - update.received_at))
         self.state = apply_update(self.effects, self.state, update, replied=False)
-        self._since_snapshot += 1
-        now = time.monotonic()
-        effects = self.effects
-        if (
-            self._since_snapshot >= effects.snapshot_every
-            or now - self._snapshot_at >= effects.snapshot_every_s
-        ):
-            # Encoding and encrypting a state is the costly part: done every N transitions or
-            # T seconds, not per update (the inbox keeps what a snapshot does not cover yet).
-            self._snapshot(self._since_snapshot)
-            self._since_snapshot, self._snapshot_at = 0, now
+        if self._policy.transition(time.monotonic()):
+            self._snapshot(self._policy.taken())
 
 
 def apply_update(
