@@ -76,7 +76,7 @@ def decode_error(encoded: EncodedError) -> SenderError | None:
 
 
 class _RemoteJob:
-    __slots__ = ("chat_id", "id", "method", "on_result", "params", "shipped_to", "submitted_at")
+    __slots__ = ("chat_id", "id", "method", "on_result", "params", "shipped_to")
 
     def __init__(
         self,
@@ -92,7 +92,6 @@ class _RemoteJob:
         self.chat_id = chat_id
         self.on_result = on_result
         self.shipped_to = 0
-        self.submitted_at = time.monotonic()
 
 
 class RemoteSender:
