@@ -37,6 +37,7 @@ import httpx
 import psutil
 
 from loadtests.drive import SINGLE_REPLY_COMMANDS, Driver, Result
+from loadtests.host_cpu import HostCpu
 from loadtests.stack import BARE_TOKEN, YABOT_TOKEN, Stack
 from loadtests.stages import scrape, stage_quantiles
 from yabot.observability.gc_policy import GcPolicy
@@ -210,6 +211,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         stack.start_bare()
         rss = PeakRss(stack.pid("yabot")).start()
         bare_rss = PeakRss(stack.pid("bare")).start()
+        host = HostCpu().start()
         yabot_id, bare_id = (int(t.split(":")[0]) for t in (YABOT_TOKEN, BARE_TOKEN))
         async with (
             Driver(stack.yabot_webhook, stack.emulator_url, yabot_id, 1) as y,
@@ -277,6 +279,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                         row[name]["stages"] = stage_quantiles(
                             stages_before, scrape(stack.yabot_url + "/metrics")
                         )
+                        cpu = host.window(result.first, result.first + args.duration)
+                        row[name]["host"] = cpu.summary()
+                        steal_at = dict(enumerate(cpu.steal_by_second))
                     # CPU per reply: a figure that noise on the shared machine moves little.
                     row[name]["cpu_ms_per_update"] = round(
                         1000 * (usage.cpu_seconds() - cpu_before) / max(1, result.replied), 3
@@ -293,10 +298,19 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                     flush=True,
                 )
                 print(
-                    "    YABOT worst seconds of the level (second: max ms, > 100 ms): "
+                    "    YABOT worst seconds of the level (second: max ms, > 100 ms, host cores "
+                    "stolen): "
                     + ", ".join(
-                        f"{s}: {ms} {slow}" for s, ms, slow in row["yabot"]["worst_seconds"]
+                        f"{s}: {ms} {slow} {steal_at.get(s, 0.0):.2f}"
+                        for s, ms, slow in row["yabot"]["worst_seconds"]
                     ),
+                    flush=True,
+                )
+                host_row = row["yabot"]["host"]
+                print(
+                    f"    host during YABOT's level: {host_row['busy_cores']} cores busy, "
+                    f"{host_row['steal_cores']} stolen by the hypervisor (worst second "
+                    f"{host_row['steal_cores_worst_second']})",
                     flush=True,
                 )
                 stages = row["yabot"]["stages"]
@@ -339,6 +353,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         report["bare_peak_rss_mb"] = mb(bare_rss.peak)
         rss.stop()
         bare_rss.stop()
+        host.stop()
     finally:
         stack.stop()
     return report

@@ -73,6 +73,7 @@ class Result:
     latencies_ms: list[float]
     missing_chats: list[int] = field(default_factory=list)
     sent_s: list[float] = field(default_factory=list)  # when each latency's update was due
+    first: float = 0.0  # time.monotonic() when the run's schedule began (sent_s counts from it)
 
     def worst_seconds(self, count: int = 5) -> list[tuple[int, float, int]]:
         """The ``count`` seconds of the run (since its start) with the highest max latency:
@@ -299,4 +300,5 @@ class Driver:
             latencies,
             missing_chats,
             sent_s,
+            timings.first,
         )
