@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 
 from yabot.emotion import Signature
@@ -52,6 +53,17 @@ def test_a_clone_shares_nothing_a_transition_can_change() -> None:
 def test_a_clone_round_trips_through_a_snapshot_like_the_original() -> None:
     original = rich_state()
     assert PlayerState.from_bytes(original.clone().to_bytes()) == original
+
+
+def test_a_snapshot_holds_every_field_as_the_dataclass_defines_it() -> None:
+    state = rich_state()
+    data = json.loads(state.to_bytes())
+    expected = dataclasses.asdict(state)
+    expected["signature"] = state.signature.to_dict()
+    expected["story"]["state"] = base64.b64encode(state.story.state).decode("ascii")
+    expected["schema"] = 2
+    assert data == json.loads(json.dumps(expected))
+    assert list(data) == [*(f.name for f in dataclasses.fields(PlayerState)), "schema"]
 
 
 def test_a_snapshot_written_with_schema_1_base85_still_loads() -> None:
