@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -257,67 +256,3 @@ def test_sent_events_are_pruned_but_pending_ones_never(tmp_path: Path) -> None:
         assert [row.seq for row in db.outbox_pending(10)] == [first_two[-1] + 1, first_two[-1] + 2]
     finally:
         db.close()
-
-
-def _group_commits() -> tuple[float, float]:
-    count = REGISTRY.get_sample_value("yabot_records_group_commit_batches_count") or 0.0
-    total = REGISTRY.get_sample_value("yabot_records_group_commit_batches_sum") or 0.0
-    return count, total
-
-
-def _apply_while_a_commit_runs(records: RecordsDb, batches: list[RecordBatch]) -> list[object]:
-    """Apply ``batches`` from one thread each while another thread's commit is held open;
-    return each thread's outcome (its BatchResult or the exception it raised)."""
-    release = threading.Event()
-    in_listener = threading.Event()
-
-    def hold_the_commit() -> None:
-        in_listener.set()
-        release.wait(10)
-
-    records.add_events_listener(hold_the_commit)
-    first = threading.Thread(target=records.apply, args=(credit(99, 1, "first"),))
-    first.start()
-    assert in_listener.wait(10)
-    outcomes: list[object] = [None] * len(batches)
-
-    def one(index: int) -> None:
-        try:
-            outcomes[index] = records.apply(batches[index])
-        except Exception as exc:
-            outcomes[index] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(batches))]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 10
-    while len(records._waiting) < len(batches) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    release.set()
-    for thread in (first, *threads):
-        thread.join(10)
-    return outcomes
-
-
-def test_batches_handed_in_during_a_commit_share_the_next_one(records: RecordsDb) -> None:
-    records.apply(credit(2, 3, "start"))
-    before = _group_commits()
-    batches = [credit(1, 5, "a"), RecordBatch(ledger=[LedgerEntry(2, -4, "x", "b")])]
-    batches += [credit(user, user, f"c{user}") for user in range(3, 7)]
-    outcomes = _apply_while_a_commit_runs(records, batches)
-    assert isinstance(outcomes[1], InsufficientFunds)  # only the overdraft is refused
-    assert [type(o).__name__ for i, o in enumerate(outcomes) if i != 1] == ["BatchResult"] * 5
-    assert [records.balance(u) for u in range(1, 7)] == [5, 3, 3, 4, 5, 6]
-    count, total = _group_commits()
-    # The held commit wrote its own batch; the next one wrote all six.
-    assert (count - before[0], total - before[1]) == (2, 7)
-
-
-def test_a_failing_transaction_fails_only_the_batch_that_broke_it(records: RecordsDb) -> None:
-    unbindable = RecordBatch(ledger=[LedgerEntry(4, object(), "x", "bad")])  # type: ignore[arg-type]
-    outcomes = _apply_while_a_commit_runs(
-        records, [credit(1, 5, "a"), unbindable, credit(3, 7, "c")]
-    )
-    assert isinstance(outcomes[1], Exception)
-    assert not isinstance(outcomes[0], Exception) and not isinstance(outcomes[2], Exception)
-    assert (records.balance(1), records.balance(3), records.balance(4)) == (5, 7, 0)

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from prometheus_client import Histogram
-
 from yabot.config import Settings
 from yabot.events import metrics
 from yabot.events import outbox as outbox_sql
@@ -47,22 +45,6 @@ OutboxMode = Literal["relay", "local"]
 log = get_logger(__name__)
 
 REFUSAL_LOG_EVERY_S = 10.0
-
-GROUP_COMMIT_BATCHES = Histogram(
-    "yabot_records_group_commit_batches",
-    "Batches (player turns) written by one records transaction",
-    buckets=(1, 2, 3, 4, 6, 8, 16, 32),
-)
-
-
-class _Ticket:
-    """One thread's batch waiting for a group commit, and then its outcome."""
-
-    __slots__ = ("batch", "outcome")
-
-    def __init__(self, batch: RecordBatch) -> None:
-        self.batch = batch
-        self.outcome: BatchResult | BaseException | None = None
 
 
 class RecordsDb:
@@ -106,8 +88,6 @@ class RecordsDb:
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
         self._counter_lock = threading.Lock()
-        self._waiting: list[_Ticket] = []
-        self._waiting_lock = threading.Lock()
         self._next_refusal_log = 0.0
         self._refused_since_log = 0
         with self._db.use() as c:
@@ -145,11 +125,7 @@ class RecordsDb:
             self._listeners.append(listener)
 
     def apply(self, batch: RecordBatch) -> BatchResult:
-        """Write a batch in one transaction, maybe shared with other threads' batches.
-
-        Batches that other threads hand in while a commit is running are written together
-        in the next one (a group commit), each in its own savepoint: a refused batch is
-        rolled back alone, and the caller learns only its own batch's outcome.
+        """Write a batch in one transaction.
 
         Returns:
             What was written and what was a duplicate (a replayed batch writes nothing), and
@@ -160,47 +136,6 @@ class RecordsDb:
             OutboxFull: The unsent event backlog is over budget; nothing is written.
             UnknownPayment: A refund names an unknown payment; nothing is written.
         """
-        ticket = _Ticket(batch)
-        with self._waiting_lock:
-            self._waiting.append(ticket)
-        # Waiting for the connection is where a group forms: whoever gets it first commits
-        # every batch handed in so far; the others find their outcome already there.
-        with self._db.use():
-            if ticket.outcome is None:
-                with self._waiting_lock:
-                    group, self._waiting = self._waiting, []
-                self._commit_group(group)
-        outcome = ticket.outcome
-        if isinstance(outcome, BaseException):
-            raise outcome
-        assert outcome is not None
-        return outcome
-
-    def _commit_group(self, group: list[_Ticket]) -> None:
-        GROUP_COMMIT_BATCHES.observe(len(group))
-        try:
-            if len(group) > 1:
-                try:
-                    outcomes = self.apply_many([ticket.batch for ticket in group])
-                except Exception:
-                    pass  # not a refusal (those have savepoints): each batch alone, below
-                else:
-                    for ticket, result in zip(group, outcomes, strict=True):
-                        ticket.outcome = result
-                    return
-            # One batch, or a group whose transaction failed: written alone, one bad batch
-            # fails only its own turn.
-            for ticket in group:
-                try:
-                    ticket.outcome = self._apply_alone(ticket.batch)
-                except Exception as exc:
-                    ticket.outcome = exc
-        finally:
-            for ticket in group:
-                if ticket.outcome is None:  # interrupted (KeyboardInterrupt, SystemExit)
-                    ticket.outcome = RuntimeError("the records commit was interrupted")
-
-    def _apply_alone(self, batch: RecordBatch) -> BatchResult | RecordsError:
         encoded = [outbox_sql.encode(event) for event in batch.events]
         try:
             # One batch needs no savepoint: a refusal rolls back the whole transaction.
@@ -211,7 +146,7 @@ class RecordsDb:
                 result, size = write_batch(conn, batch, encoded, self._status)
         except RecordsError as exc:
             self._note_refusal(exc)
-            return exc
+            raise
         self._committed([result], size)
         return result
 
