@@ -270,7 +270,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                     "players": count,
                     "offered_per_s": round(count / args.interval, 1),
                 }
-                for name, driver, usage in (("yabot", y, rss), ("bare", b, bare_rss)):
+                drivers = (("yabot", y, rss), ("bare", b, bare_rss))
+                for name, driver, usage in drivers[:1] if args.yabot_only_load else drivers:
                     cpu_before = usage.cpu_seconds()
                     stages_before = scrape(stack.yabot_url + "/metrics") if name == "yabot" else {}
                     result = await open_loop(driver, players[:count], args.interval, args.duration)
@@ -292,8 +293,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                     f"  {count:6d} players ({row['offered_per_s']}/s offered): YABOT p50 "
                     f"{row['yabot']['p50_ms']} p99 {row['yabot']['p99_ms']} ms, "
                     f"fail {row['yabot']['failures']}, CPU {row['yabot']['cpu_ms_per_update']} ms"
-                    f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms, "
-                    f"CPU {row['bare']['cpu_ms_per_update']} ms | "
+                    + (
+                        f" | bare p50 {row['bare']['p50_ms']} p99 {row['bare']['p99_ms']} ms, "
+                        f"CPU {row['bare']['cpu_ms_per_update']} ms"
+                        if "bare" in row
+                        else ""
+                    )
+                    + " | "
                     f"YABOT RSS {row['yabot_rss_mb']} MB",
                     flush=True,
                 )
@@ -400,6 +406,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-compare", action="store_true", help="only the load and resident steps"
+    )
+    parser.add_argument(
+        "--yabot-only-load",
+        action="store_true",
+        help="the load levels drive YABOT only, not the bare bot (for A/B runs of YABOT)",
     )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = parser.parse_args(argv)
