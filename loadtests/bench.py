@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psutil
@@ -263,6 +264,12 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 f"{args.duration} s per level",
                 flush=True,
             )
+            webhook = urlsplit(stack.yabot_webhook)
+            # With a webhook process, the inbox's and the sender's histograms live there.
+            metrics_urls = (
+                stack.yabot_url + "/metrics",
+                f"{webhook.scheme}://{webhook.netloc}/metrics",
+            )
             levels = []
             for share in args.levels:
                 count = max(1, int(args.players * share))
@@ -273,13 +280,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 drivers = (("yabot", y, rss), ("bare", b, bare_rss))
                 for name, driver, usage in drivers[:1] if args.yabot_only_load else drivers:
                     cpu_before = usage.cpu_seconds()
-                    stages_before = scrape(stack.yabot_url + "/metrics") if name == "yabot" else {}
+                    stages_before = scrape(*metrics_urls) if name == "yabot" else {}
                     result = await open_loop(driver, players[:count], args.interval, args.duration)
                     row[name] = result.summary()
                     if name == "yabot":
-                        row[name]["stages"] = stage_quantiles(
-                            stages_before, scrape(stack.yabot_url + "/metrics")
-                        )
+                        row[name]["stages"] = stage_quantiles(stages_before, scrape(*metrics_urls))
                         cpu = host.window(result.first, result.first + args.duration)
                         row[name]["host"] = cpu.summary()
                         steal_at = dict(enumerate(cpu.steal_by_second))

@@ -20,11 +20,17 @@ STAGES = {
 Buckets = dict[str, dict[float, float]]
 
 
-def scrape(metrics_url: str) -> Buckets:
-    """The cumulative bucket counts of every stage histogram, by stage."""
-    text = httpx.get(metrics_url, timeout=10).text
+def scrape(*metrics_urls: str) -> Buckets:
+    """The cumulative bucket counts of every stage histogram, by stage, summed over the
+    processes (with a webhook process, the inbox and the sender live there)."""
     wanted = {name: stage for stage, name in STAGES.items()}
     found: Buckets = {stage: {} for stage in STAGES}
+    for url in dict.fromkeys(metrics_urls):
+        _add(found, wanted, httpx.get(url, timeout=10).text)
+    return found
+
+
+def _add(found: Buckets, wanted: dict[str, str], text: str) -> None:
     for family in text_string_to_metric_families(text):
         stage = wanted.get(family.name)
         if stage is None:
@@ -33,7 +39,6 @@ def scrape(metrics_url: str) -> Buckets:
             if sample.name.endswith("_bucket"):
                 bound = float(sample.labels["le"])
                 found[stage][bound] = found[stage].get(bound, 0.0) + sample.value
-    return found
 
 
 def quantile_bound(before: dict[float, float], after: dict[float, float], q: float) -> float:
