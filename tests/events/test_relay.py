@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+import redis
 from private_redis import RedisServer
 
 from yabot.config import Settings
@@ -129,4 +131,53 @@ def test_relay_thread_delivers_soon_after_apply_and_stops_cleanly(
     finally:
         relay.stop()
     assert not relay.health().running
+    records.close()
+
+
+def test_a_redis_that_refuses_scripts_still_gets_every_event_in_order(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    admin = redis_server.client()
+    admin.acl_setuser(
+        "relay",
+        enabled=True,
+        passwords=["+secret"],
+        keys=["*"],
+        channels=["*"],
+        commands=["+@all", "-@scripting"],
+    )
+    records = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    url = f"redis://relay:secret@127.0.0.1:{redis_server.port}/0"
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        redis.Redis.from_url(url).eval("return 1", 0)
+    relay = OutboxRelay(
+        records,
+        client_factory=lambda: redis_from_url(url, timeout_s=1.0),
+        stream="t:events",
+        channel="t:live",
+        batch_size=50,
+    )
+    for n in range(70):
+        records.apply(scene_batch(n % 3, n))
+    assert relay.run_once() == 50  # the script is refused; the same batch goes by pipeline
+    assert relay.run_once() == 20
+    scenes = [json.loads(f[b"body"])["payload"]["scene"] for _, f in admin.xrange("t:events")]
+    assert scenes == [str(n) for n in range(70)]
+    assert relay.health().redis == "up"
+    records.close()
+
+
+def test_stream_entries_carry_the_event_id_type_and_user(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    records = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    relay = make_relay(records, redis_server)
+    records.apply(scene_batch(7, 1))
+    records.apply(RecordBatch(events=[make_event(SceneRead(story="s", scene="x"), user_id=None)]))
+    assert relay.run_once() == 2
+    entries = [fields for _, fields in redis_server.client().xrange("t:events")]
+    first = json.loads(entries[0][b"body"])
+    assert entries[0][b"event_id"].decode() == first["event_id"]
+    assert (entries[0][b"type"], entries[0][b"user_id"]) == (b"scene.read", b"7")
+    assert entries[1][b"user_id"] == b""
     records.close()

@@ -1,7 +1,8 @@
 """``OutboxRelay``: a background thread publishing the outbox to Redis, in order.
 
-Each cycle takes the oldest unsent events (``relay_batch_size``), sends them in one pipeline
-(``XADD`` with approximate ``MAXLEN`` to the stream, ``PUBLISH`` to the live channel) and
+Each cycle takes the oldest unsent events (``relay_batch_size``), sends them in one call of
+a server-side script (``XADD`` with approximate ``MAXLEN`` to the stream, ``PUBLISH`` to the
+live channel, per event; a pipeline of the same commands where Redis refuses scripts) and
 marks them sent. A failure leaves them pending, so they are sent again (at least once; the
 consumer deduplicates by ``event_id``). A circuit breaker stops hammering a Redis that is
 down; the backlog then grows on disk, bounded by the outbox budget. Without ``redis_url``
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ import redis
 
 from yabot.config import Settings
 from yabot.events import metrics
+from yabot.events.outbox import OutboxRow
 from yabot.events.redis_client import redis_from_url
 from yabot.observability.logging import get_logger
 from yabot.storage.breaker import BreakerState, CircuitBreaker
@@ -28,6 +30,27 @@ from yabot.storage.records import RecordsDb
 log = get_logger(__name__)
 
 PRUNE_EVERY_S = 60.0
+
+# ARGV: MAXLEN, then event_id, type, user_id, body per event. Redis runs it as one command,
+# so a batch either goes out whole or, if Redis fails midway, partly: the relay then sends
+# the whole batch again (at least once, as with a pipeline).
+PUBLISH_SCRIPT = """
+for i = 2, #ARGV, 4 do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+    'event_id', ARGV[i], 'type', ARGV[i + 1], 'user_id', ARGV[i + 2], 'body', ARGV[i + 3])
+  redis.call('PUBLISH', KEYS[2], ARGV[i + 3])
+end
+return (#ARGV - 1) / 4
+"""
+
+
+def _scripts_refused(exc: redis.ResponseError) -> bool:
+    """Whether Redis refused the script itself (no permission, scripting disabled), not
+    a command inside it."""
+    text = str(exc).lower()
+    return "noperm" in text or "unknown command" in text or "no permissions" in text
+
+
 RedisState = Literal["up", "down", "unknown", "disabled"]
 
 
@@ -102,6 +125,8 @@ class OutboxRelay:
         self._last_error: str | None = None
         self._published = 0
         self._next_prune = 0.0
+        self._use_script = True
+        self._script: Any = None
         records.add_events_listener(self._wake.set)
 
     @classmethod
@@ -153,6 +178,7 @@ class OutboxRelay:
         if self._client is not None:
             self._client.close()
             self._client = None
+            self._script = None
         log.info("relay_stopped", backlog_events=self._records.outbox_backlog_fast().events)
 
     def wake(self) -> None:
@@ -211,17 +237,7 @@ class OutboxRelay:
         try:
             if self._client is None:
                 self._client = self._factory()
-            pipe = self._client.pipeline(transaction=False)
-            for row in rows:
-                fields = {
-                    "event_id": row.event_id,
-                    "type": row.type,
-                    "user_id": "" if row.user_id is None else str(row.user_id),
-                    "body": row.body,
-                }
-                pipe.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
-                pipe.publish(self._channel, row.body)
-            pipe.execute()
+            self._publish(rows)
         except (redis.RedisError, OSError) as exc:
             self._on_failure(exc, len(rows))
             return 0
@@ -234,6 +250,37 @@ class OutboxRelay:
         metrics.EVENTS_PUBLISHED.inc(len(rows))
         self._published += len(rows)
         return len(rows)
+
+    def _publish(self, rows: Sequence[OutboxRow]) -> None:
+        """``XADD`` and ``PUBLISH`` every row, in order: one script call for the batch, or,
+        where the server refuses scripts, a pipeline of two commands per row (the client
+        then packs each command in Python: about 20 µs per event against 3)."""
+        if self._use_script:
+            if self._script is None:
+                self._script = self._client.register_script(PUBLISH_SCRIPT)
+            args: list[Any] = [self._maxlen]
+            for row in rows:
+                user_id = "" if row.user_id is None else str(row.user_id)
+                args += (row.event_id, row.type, user_id, row.body)
+            try:
+                self._script(keys=[self._stream, self._channel], args=args)
+                return
+            except redis.ResponseError as exc:
+                if not _scripts_refused(exc):
+                    raise
+                log.warning("relay_scripts_refused", error=str(exc), fallback="pipeline")
+                self._use_script = False
+        pipe = self._client.pipeline(transaction=False)
+        for row in rows:
+            fields = {
+                "event_id": row.event_id,
+                "type": row.type,
+                "user_id": "" if row.user_id is None else str(row.user_id),
+                "body": row.body,
+            }
+            pipe.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
+            pipe.publish(self._channel, row.body)
+        pipe.execute()
 
     def _on_failure(self, exc: Exception, pending: int) -> None:
         self._redis_state = "down"
