@@ -199,17 +199,31 @@ class Driver:
         async with self.http.delete(self.emulator_url + "/_bench/replies") as r:
             r.raise_for_status()
 
-    async def settle(self, quiet_s: float = 1.0, timeout: float = 600.0, expect: int = 0) -> int:
+    async def settle(
+        self,
+        quiet_s: float = 1.0,
+        timeout: float = 600.0,
+        expect: int = 0,
+        posted: dict[int, list[float]] | None = None,
+    ) -> int:
         """Wait for the bot's replies; return how many the emulator recorded.
 
         Returns once ``expect`` replies arrived, or when none arrived for ``quiet_s`` seconds
         (at least ``LATE_REPLY_PATIENCE_S`` while fewer than ``expect`` are in: a late reply is
         measured as a latency, only one that never comes is a failure), or after ``timeout``.
+        With ``posted`` (the posts per chat), a reply counts towards ``expect`` only up to its
+        chat's posts: a surplus reply in one chat (a call the bot retried after a timeout that
+        had in fact gone through, or a late one of an earlier step) must not stand in for a
+        missing one in another.
         """
         deadline = time.monotonic() + timeout
         last, last_change = -1, time.monotonic()
         while time.monotonic() < deadline:
-            count = sum(len(v) for v in (await self.replies()).values())
+            replies = await self.replies()
+            if posted is None:
+                count = sum(len(v) for v in replies.values())
+            else:
+                count = sum(min(len(replies.get(c, ())), len(p)) for c, p in posted.items())
             if expect and count >= expect:
                 return count
             now = time.monotonic()
@@ -276,7 +290,7 @@ class Driver:
 
     async def result(self, timings: Timings, quiet_s: float = 1.0) -> Result:
         """Wait for the replies and match them with the posts."""
-        await self.settle(quiet_s, expect=timings.count)
+        await self.settle(quiet_s, expect=timings.count, posted=timings.posted)
         replies = await self.replies()
         latencies: list[float] = []
         sent_s: list[float] = []
