@@ -84,7 +84,10 @@ def bench_threads(records: RecordsDb, count: int, threads: int) -> float:
     return per * threads / (time.perf_counter() - start)
 
 
-def bench_relay(records: RecordsDb, url: str, batch_size: int) -> tuple[int, float]:
+def bench_relay(
+    records: RecordsDb, url: str, batch_size: int, *, use_script: bool
+) -> tuple[int, float, float]:
+    """Drain the outbox to Redis; returns (events, events/s, relay CPU µs per event)."""
     stream = f"bench:{uuid.uuid4().hex}:events"
     relay = OutboxRelay(
         records,
@@ -92,17 +95,18 @@ def bench_relay(records: RecordsDb, url: str, batch_size: int) -> tuple[int, flo
         stream=stream,
         channel=f"{stream}:live",
         batch_size=batch_size,
+        use_script=use_script,
     )
     backlog = records.outbox_backlog().events
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
     published = 0
     while (n := relay.run_once()) > 0:
         published += n
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
     client = redis.Redis.from_url(url)
     assert client.xlen(stream) == backlog == published
     client.delete(stream)
-    return published, published / elapsed
+    return published, published / elapsed, cpu / max(published, 1) * 1e6
 
 
 def fresh(tmp: Path, name: str) -> RecordsDb:
@@ -150,10 +154,22 @@ def main() -> None:
             f"({med(groups) / med(singles):.1f}x)"
         )
         print(f"apply from {args.threads} threads:        {med(threads):8.0f} batches/s")
-        published, rate = bench_relay(records, args.redis, 500)
+        drained: dict[bool, tuple[int, float, float]] = {}
+        for use_script in (False, True):
+            if use_script:  # the same backlog again: the same batches from 4 threads
+                records.close()
+                records = fresh(tmp, "relay")
+                bench_threads(records, args.batches, args.threads)
+            drained[use_script] = bench_relay(records, args.redis, 500, use_script=use_script)
+        for use_script, label in ((False, "pipeline"), (True, "script  ")):
+            published, rate, cpu_us = drained[use_script]
+            print(
+                f"relay drain, {label}:        {rate:8.0f} events/s ({published} events, "
+                f"XADD + PUBLISH, 500 per call; relay CPU {cpu_us:.1f} µs per event)"
+            )
         print(
-            f"relay drain to Redis:         {rate:8.0f} events/s ({published} events, "
-            "XADD + PUBLISH, 500 per pipeline)"
+            "relay CPU per event, pipeline / script: "
+            f"{drained[False][2] / max(drained[True][2], 1e-9):.1f}x"
         )
         records.close()
 

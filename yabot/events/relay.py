@@ -91,6 +91,7 @@ class OutboxRelay:
             SQLite statements, whatever its size).
         retention_s: Sent and local events are deleted after this.
         breaker: Circuit breaker around Redis.
+        use_script: Publish a batch with one script call (False: always the pipeline).
     """
 
     def __init__(
@@ -106,6 +107,7 @@ class OutboxRelay:
         linger_s: float = 0.0,
         retention_s: float = 3600.0,
         breaker: CircuitBreaker | None = None,
+        use_script: bool = True,
     ) -> None:
         self._records = records
         self._factory = client_factory
@@ -125,7 +127,7 @@ class OutboxRelay:
         self._last_error: str | None = None
         self._published = 0
         self._next_prune = 0.0
-        self._use_script = True
+        self._use_script = use_script
         self._script: Any = None
         records.add_events_listener(self._wake.set)
 
