@@ -31,16 +31,17 @@ log = get_logger(__name__)
 
 PRUNE_EVERY_S = 60.0
 
-# ARGV: MAXLEN, then event_id, type, user_id, body per event. Redis runs it as one command,
-# so a batch either goes out whole or, if Redis fails midway, partly: the relay then sends
-# the whole batch again (at least once, as with a pipeline).
+# KEYS: the stream. ARGV: MAXLEN, the channel (a channel is not a key), then event_id, type,
+# user_id, body per event. Redis runs it as one command, so a batch either goes out whole or,
+# if Redis fails midway, partly: the relay then sends the whole batch again (at least once,
+# as with a pipeline).
 PUBLISH_SCRIPT = """
-for i = 2, #ARGV, 4 do
+for i = 3, #ARGV, 4 do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
     'event_id', ARGV[i], 'type', ARGV[i + 1], 'user_id', ARGV[i + 2], 'body', ARGV[i + 3])
-  redis.call('PUBLISH', KEYS[2], ARGV[i + 3])
+  redis.call('PUBLISH', ARGV[2], ARGV[i + 3])
 end
-return (#ARGV - 1) / 4
+return (#ARGV - 2) / 4
 """
 
 
@@ -260,12 +261,12 @@ class OutboxRelay:
         if self._use_script:
             if self._script is None:
                 self._script = self._client.register_script(PUBLISH_SCRIPT)
-            args: list[Any] = [self._maxlen]
+            args: list[Any] = [self._maxlen, self._channel]
             for row in rows:
                 user_id = "" if row.user_id is None else str(row.user_id)
                 args += (row.event_id, row.type, user_id, row.body)
             try:
-                self._script(keys=[self._stream, self._channel], args=args)
+                self._script(keys=[self._stream], args=args)
                 return
             except redis.ResponseError as exc:
                 if not _scripts_refused(exc):
