@@ -27,7 +27,9 @@ def scene_batch(user: int, n: int) -> RecordBatch:
     )
 
 
-def make_relay(records: RecordsDb, server: RedisServer, **kw: Any) -> OutboxRelay:
+def make_relay(
+    records: RecordsDb, server: RedisServer, url: str | None = None, **kw: Any
+) -> OutboxRelay:
     options: dict[str, Any] = {
         "stream": "t:events",
         "channel": "t:live",
@@ -38,7 +40,7 @@ def make_relay(records: RecordsDb, server: RedisServer, **kw: Any) -> OutboxRela
     options.update(kw)
     return OutboxRelay(
         records,
-        client_factory=lambda: redis_from_url(server.url, timeout_s=1.0),
+        client_factory=lambda: redis_from_url(url or server.url, timeout_s=1.0),
         **options,
     )
 
@@ -150,13 +152,7 @@ def test_a_redis_that_refuses_scripts_still_gets_every_event_in_order(
     url = f"redis://relay:secret@127.0.0.1:{redis_server.port}/0"
     with pytest.raises(redis.exceptions.NoPermissionError):
         redis.Redis.from_url(url).eval("return 1", 0)
-    relay = OutboxRelay(
-        records,
-        client_factory=lambda: redis_from_url(url, timeout_s=1.0),
-        stream="t:events",
-        channel="t:live",
-        batch_size=50,
-    )
+    relay = make_relay(records, redis_server, url)
     for n in range(70):
         records.apply(scene_batch(n % 3, n))
     assert relay.run_once() == 50  # the script is refused; the same batch goes by pipeline
