@@ -32,7 +32,10 @@ def plot(report: dict, out: Path, split: dict | None = None) -> None:  # type: i
     ]
     if split is not None:
         series.append((split["load"], "yabot", "YABOT + webhook process", "tab:green"))
-    for rows, key, label, color in series:
+    for all_rows, key, label, color in series:
+        rows = [row for row in all_rows if key in row]  # --yabot-only-load: no bare rows
+        if not rows:
+            continue
         offered = [row["offered_per_s"] for row in rows]
         ax.plot(
             offered, [row[key]["p99_ms"] for row in rows], "o-", color=color, label=f"{label} p99"
