@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from collections.abc import Iterator
@@ -112,3 +113,42 @@ def _count(generation: str) -> float:
             if sample.name.endswith("_count") and sample.labels.get("generation") == generation:
                 return sample.value
     return 0.0
+
+
+async def test_the_timer_collects_the_young_objects_a_replacing_workload_leaves_behind(
+    restore_gc: None,
+) -> None:
+    """Replacing live objects one for one (a player's new state for its old one) never moves
+    CPython's allocation count: without the timer the young generation only grows."""
+    policy = GcPolicy(freeze_every_s=3600, full_every_s=7200, young_every_s=0.01)
+    policy.start()
+    try:
+        gc.collect(1)
+        states = [Node() for _ in range(5000)]
+        for round_ in range(3):
+            for i in range(len(states)):
+                states[i] = Node()  # one freed (by reference count) for each one made
+            if round_ == 0:
+                assert len(gc.get_objects(0)) + len(gc.get_objects(1)) >= 5000
+        await asyncio.sleep(0.1)
+        assert len(gc.get_objects(0)) + len(gc.get_objects(1)) < 1000
+        ref = _cycle()
+        await asyncio.sleep(0.1)
+        assert ref() is None  # a young cycle is freed by the timer, with no freeze
+    finally:
+        await policy.stop()
+
+
+async def test_without_the_timer_the_young_objects_pile_up(restore_gc: None) -> None:
+    policy = GcPolicy(freeze_every_s=3600, full_every_s=7200, young_every_s=0)
+    policy.start()
+    try:
+        gc.collect(1)
+        states = [Node() for _ in range(5000)]
+        for _ in range(3):
+            for i in range(len(states)):
+                states[i] = Node()
+        await asyncio.sleep(0.1)
+        assert len(gc.get_objects(0)) + len(gc.get_objects(1)) >= 5000
+    finally:
+        await policy.stop()
