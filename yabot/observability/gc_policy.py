@@ -18,7 +18,8 @@ and walked 50,000-70,000 objects: pauses of 50-90 ms, in whatever thread allocat
 in O(1), where the collector never looks), so that not even a ``gc.collect()`` called by a
 library scans the players' states. Every ``full_every_s`` everything is unfrozen and collected
 once, which frees the cycles that became garbage after they had survived the young
-collections; that pause is measured and logged.
+collections (with the timer, any cycle that lived longer than about ``young_every_s``; a full
+pass 45 s into a 1,000 updates/s load found 0 such objects); that pause is measured and logged.
 Objects without cycles are freed by reference counting as always. Frozen objects are not
 listed by ``gc.get_objects()`` (debugging tools that walk the heap see them after
 ``gc.unfreeze()``).
