@@ -213,6 +213,7 @@ class Runtime:
         )
         self._flusher: asyncio.Task[None] | None = None
         self.gave_up: BaseException | None = None
+        self._recovering: set[int] = set()  # woken at start-up for entries not covered yet
 
     # ---- lifecycle --------------------------------------------------------------------
     async def start(self, sender: BotSender | None = None) -> None:
@@ -230,6 +231,7 @@ class Runtime:
         self._flusher = asyncio.create_task(self._flush_replied())
         await self._resend_stored_replies()
         pending = await asyncio.to_thread(self.inbox.pending_users)
+        self._recovering = set(pending)
         for user_id in pending:
             self.directory.tell(user_id, Wake())
         await self.scheduler.start()
@@ -452,6 +454,13 @@ class Runtime:
         else:
             state = PlayerState.from_bytes(self.encryptor.decrypt_bytes(stored.state))
             state.snapshot_version = stored.version - 1 if waiting else stored.version
+        if user_id in self._recovering:
+            self._recovering.discard(user_id)
+            if stored is not None and not waiting:
+                # The process died after this snapshot was durable but before the inbox prune
+                # behind it committed: cover those entries now, or the player is woken again at
+                # every start-up and their payloads are kept until the player's next snapshot.
+                self.inbox.prune(user_id, state.last_update_id)
         replayed = 0
         for entry in self.inbox.entries_after(user_id, state.last_update_id):
             raw = entry.payload.encode() if isinstance(entry.payload, str) else entry.payload
