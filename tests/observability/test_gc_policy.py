@@ -115,6 +115,15 @@ def _count(generation: str) -> float:
     return 0.0
 
 
+def _young() -> int:
+    return len(gc.get_objects(0)) + len(gc.get_objects(1))
+
+
+def _replace_one_for_one(states: list[Node]) -> None:
+    for i in range(len(states)):
+        states[i] = Node()  # one freed (by reference count) for each one made
+
+
 async def test_the_timer_collects_the_young_objects_a_replacing_workload_leaves_behind(
     restore_gc: None,
 ) -> None:
@@ -126,12 +135,11 @@ async def test_the_timer_collects_the_young_objects_a_replacing_workload_leaves_
         gc.collect(1)
         states = [Node() for _ in range(5000)]
         for round_ in range(3):
-            for i in range(len(states)):
-                states[i] = Node()  # one freed (by reference count) for each one made
+            _replace_one_for_one(states)
             if round_ == 0:
-                assert len(gc.get_objects(0)) + len(gc.get_objects(1)) >= 5000
+                assert _young() >= 5000
         await asyncio.sleep(0.1)
-        assert len(gc.get_objects(0)) + len(gc.get_objects(1)) < 1000
+        assert _young() < 1000
         ref = _cycle()
         await asyncio.sleep(0.1)
         assert ref() is None  # a young cycle is freed by the timer, with no freeze
@@ -146,9 +154,8 @@ async def test_without_the_timer_the_young_objects_pile_up(restore_gc: None) -> 
         gc.collect(1)
         states = [Node() for _ in range(5000)]
         for _ in range(3):
-            for i in range(len(states)):
-                states[i] = Node()
+            _replace_one_for_one(states)
         await asyncio.sleep(0.1)
-        assert len(gc.get_objects(0)) + len(gc.get_objects(1)) >= 5000
+        assert _young() >= 5000
     finally:
         await policy.stop()

@@ -45,6 +45,14 @@ return (#ARGV - 2) / 4
 """
 
 
+ENTRY_FIELDS = ("event_id", "type", "user_id", "body")  # the script's ARGV order too
+
+
+def _entry(row: OutboxRow) -> tuple[str, str, str, str]:
+    """A stream entry's field values, in ``ENTRY_FIELDS`` order."""
+    return (row.event_id, row.type, "" if row.user_id is None else str(row.user_id), row.body)
+
+
 def _scripts_refused(exc: redis.ResponseError) -> bool:
     """Whether Redis refused the script itself (no permission, scripting disabled), not
     a command inside it."""
@@ -263,8 +271,7 @@ class OutboxRelay:
                 self._script = self._client.register_script(PUBLISH_SCRIPT)
             args: list[Any] = [self._maxlen, self._channel]
             for row in rows:
-                user_id = "" if row.user_id is None else str(row.user_id)
-                args += (row.event_id, row.type, user_id, row.body)
+                args += _entry(row)
             try:
                 self._script(keys=[self._stream], args=args)
                 return
@@ -275,12 +282,7 @@ class OutboxRelay:
                 self._use_script = False
         pipe = self._client.pipeline(transaction=False)
         for row in rows:
-            fields = {
-                "event_id": row.event_id,
-                "type": row.type,
-                "user_id": "" if row.user_id is None else str(row.user_id),
-                "body": row.body,
-            }
+            fields = dict(zip(ENTRY_FIELDS, _entry(row), strict=True))
             pipe.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
             pipe.publish(self._channel, row.body)
         pipe.execute()
