@@ -6,6 +6,7 @@ from functools import partial
 from uuid import UUID
 
 import pytest
+import redis
 from private_redis import RedisServer
 
 from yabot.config import Settings
@@ -122,3 +123,35 @@ def test_entries_of_a_dead_consumer_are_claimed_by_another(redis_server: RedisSe
     assert [d.event.payload["scene"] for d in claimed] == ["0", "1", "2"]
     survivor.ack(claimed)
     assert client.xpending(STREAM, "g")["pending"] == 0
+
+
+def test_an_event_handled_while_redis_goes_down_is_not_handled_again(
+    redis_server: RedisServer,
+) -> None:
+    """The handler ran, then Redis stopped before the ack: after the restart the pending
+    entry, and the relay's re-send of the same event, are skipped, not handled twice."""
+    client = redis_server.client()
+    reader = consumer(redis_server)
+    publish(client, scene(0))
+    publish(client, scene(1))
+    handled: list[str] = []
+
+    def handle_then_lose_redis(event: Event) -> None:
+        handled.append(event.payload["scene"])
+        if event.payload["scene"] == "1":
+            redis_server.stop()
+
+    with pytest.raises(redis.ConnectionError):
+        reader.process(handle_then_lose_redis, block_ms=50)
+    redis_server.start()
+    client = redis_server.client()
+    assert client.xpending(STREAM, "g")["pending"] == 2  # the ack never reached Redis
+    publish(client, scene(1))  # the relay's re-send
+    publish(client, scene(2))
+    while reader.process(lambda e: handled.append(e.payload["scene"]), block_ms=50):
+        pass
+    assert handled == ["0", "1", "2"]
+    assert client.xpending(STREAM, "g")["pending"] == 0
+    other = consumer(redis_server, name="c2")  # the group remembers them too
+    publish(client, scene(0))
+    assert other.process(lambda e: handled.append("again"), block_ms=50) == 0

@@ -168,8 +168,11 @@ class EventConsumer:
         remote = self._client.mget([self._seen_key(i) for i in ids])
         fresh: list[Delivery] = []
         duplicate_entries: list[str] = []
+        known_only_here: list[str] = []
         batch_ids: set[str] = set()
         for delivery, event_id, stored in zip(deliveries, ids, remote, strict=True):
+            if stored is None and event_id in self._seen:
+                known_only_here.append(event_id)
             if event_id in self._seen or stored is not None or event_id in batch_ids:
                 duplicate_entries.append(delivery.entry_id)
             else:
@@ -177,22 +180,36 @@ class EventConsumer:
                 fresh.append(delivery)
         if duplicate_entries:
             metrics.CONSUMER_DUPLICATES.labels(self._group).inc(len(duplicate_entries))
-            self._client.xack(self._stream, self._group, *duplicate_entries)
+            self._remember_and_ack(known_only_here, duplicate_entries)
         return fresh
 
+    def _remember_and_ack(self, event_ids: list[str], entry_ids: list[str]) -> None:
+        """Mark ``event_ids`` handled for the whole group and acknowledge ``entry_ids``."""
+        pipe = self._client.pipeline(transaction=True)
+        for event_id in event_ids:
+            pipe.set(self._seen_key(event_id), b"1", ex=self._ttl)
+        pipe.xack(self._stream, self._group, *entry_ids)
+        pipe.execute()
+
     def ack(self, deliveries: list[Delivery]) -> None:
-        """Record the events as handled by the group and acknowledge their entries."""
+        """Record the events as handled by the group and acknowledge their entries.
+
+        They are remembered locally first: if Redis is lost before the acknowledgement
+        lands, the entries stay pending, and when Redis is back they (and the relay's
+        re-sends of them) are recognised and acknowledged instead of handled again.
+        """
         if not deliveries:
             return
-        pipe = self._client.pipeline(transaction=True)
-        for delivery in deliveries:
-            pipe.set(self._seen_key(str(delivery.event.event_id)), b"1", ex=self._ttl)
-        pipe.xack(self._stream, self._group, *[d.entry_id for d in deliveries])
-        pipe.execute()
-        for delivery in deliveries:
-            self._seen[str(delivery.event.event_id)] = None
+        event_ids = [str(d.event.event_id) for d in deliveries]
+        for event_id in event_ids:
+            self._seen[event_id] = None
         while len(self._seen) > self._memory:
             self._seen.popitem(last=False)
+        try:
+            self._remember_and_ack(event_ids, [d.entry_id for d in deliveries])
+        except redis.RedisError:
+            self._recovering = True
+            raise
 
     def process(
         self, handler: Callable[[Event], None], count: int = 100, block_ms: int = 1000
