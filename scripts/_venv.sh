@@ -6,9 +6,10 @@ VENV="$ROOT/.venv"
 EXTRAS="${YABOT_VENV_EXTRAS:-test,load}"
 
 # The interpreter: $PYTHON if set, else the distribution's /usr/bin/python3 when it is 3.11+
-# and can make a venv (Debian ships ensurepip only with python3.X-venv), else python3 on PATH. Distribution builds are compiled with PGO and
-# LTO; a pyenv build by default is neither: YABOT's two processes spent 5-9% less CPU per
-# update on Debian's 3.11 than on pyenv's (docs/benchmarks.md, "interpreter").
+# and can make a venv (Debian ships ensurepip only with python3.X-venv), else python3 on PATH.
+# Distribution builds are compiled with PGO and LTO; a pyenv build by default is neither:
+# YABOT's two processes spent 5-9% less CPU per update on Debian's 3.11 than on pyenv's
+# (docs/benchmarks.md, "2026-12-03 evening").
 choose_python() {
   local system=/usr/bin/python3
   if [ -x "$system" ] && "$system" -c 'import sys, ensurepip, venv; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
