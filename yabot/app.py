@@ -132,11 +132,7 @@ async def serve(
     await runtime.start(remote_sender)
     if on_started is not None:
         on_started(runtime)
-    gc_policy = GcPolicy(
-        settings.runtime.gc_freeze_every_s,
-        settings.runtime.gc_full_every_s,
-        settings.runtime.gc_young_every_s,
-    )
+    gc_policy = GcPolicy.from_settings(settings.runtime)
     gc_policy.start()
     if webhook_process is not None:
         await webhook_process.start()

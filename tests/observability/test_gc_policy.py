@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from yabot.config import Settings
 from yabot.observability.gc_policy import GC_PAUSE_SECONDS, NEVER, GcPolicy
 
 
@@ -159,3 +160,10 @@ async def test_without_the_timer_the_young_objects_pile_up(restore_gc: None) -> 
         assert _young() >= 5000
     finally:
         await policy.stop()
+
+
+def test_the_policy_comes_from_the_runtime_settings() -> None:
+    runtime = Settings.model_validate(
+        {"runtime": {"gc_freeze_every_s": 5, "gc_full_every_s": 600, "gc_young_every_s": 0.5}}
+    ).runtime
+    assert GcPolicy.from_settings(runtime) == GcPolicy(5, 600, 0.5)

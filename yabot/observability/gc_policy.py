@@ -32,11 +32,14 @@ import contextlib
 import gc
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Gauge, Histogram
 
 from yabot.observability.logging import get_logger
+
+if TYPE_CHECKING:
+    from yabot.config import RuntimeSettings
 
 log = get_logger(__name__)
 
@@ -99,6 +102,11 @@ class GcPolicy:
     young_every_s: float = 0.1
     _task: asyncio.Task[None] | None = None
     _saved_threshold: tuple[int, int, int] | None = None
+
+    @classmethod
+    def from_settings(cls, runtime: RuntimeSettings) -> GcPolicy:
+        """The policy ``runtime.gc_*`` configures (every YABOT process runs this one)."""
+        return cls(runtime.gc_freeze_every_s, runtime.gc_full_every_s, runtime.gc_young_every_s)
 
     @property
     def enabled(self) -> bool:

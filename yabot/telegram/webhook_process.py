@@ -354,11 +354,7 @@ async def _child_main(fd: int, settings: Settings) -> int:
         )
     # The bot's collector policy here too: full passes over the inbox writer's garbage
     # stalled this process for 17-25 ms at 1,000 updates/s (docs/benchmarks.md).
-    collector = GcPolicy(
-        settings.runtime.gc_freeze_every_s,
-        settings.runtime.gc_full_every_s,
-        settings.runtime.gc_young_every_s,
-    )
+    collector = GcPolicy.from_settings(settings.runtime)
     collector.start()
     started = serving.is_set()
     if started:

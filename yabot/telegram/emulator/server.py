@@ -411,11 +411,7 @@ def main(settings: Settings, host: str | None = None, port: int | None = None) -
         f"(Bot API: /bot<token>/<method>, chat page: /chat)",
         flush=True,
     )
-    collector = GcPolicy(
-        settings.runtime.gc_freeze_every_s,
-        settings.runtime.gc_full_every_s,
-        settings.runtime.gc_young_every_s,
-    )
+    collector = GcPolicy.from_settings(settings.runtime)
     uvicorn.run(
         create_app(emulator, collector),
         host=bind_host,
