@@ -13,7 +13,9 @@ The bot may run in webhook or polling mode: the players only talk to the emulato
 Environment: ``LOADTEST_THINK_MIN_S`` / ``LOADTEST_THINK_MAX_S`` (think time: reading and
 choosing, default 10-30 s),
 ``LOADTEST_REPLY_TIMEOUT_S`` (default 10), ``LOADTEST_FIRST_USER_ID`` (default 1,000,000),
-``LOADTEST_LANGUAGES`` (default ``en,es``).
+``LOADTEST_LANGUAGES`` (default ``en,es``), ``LOADTEST_TOTALS_FILE`` (where to write the run's
+final request and failure counts as JSON when locust quits; locust's own stats CSV is rewritten
+once a second while it runs, so it can miss the interactions of its last second).
 
 Run (emulator and bot already running): ``locust -f loadtests/locustfile.py --headless
 -u 2000 -r 100 -t 60s --host http://127.0.0.1:8081``; or let ``scripts/loadtest`` start
@@ -33,7 +35,10 @@ from typing import Any
 from geventhttpclient import HTTPClient
 from geventhttpclient.url import URL
 from locust import User, between, events, task
+from locust.env import Environment
+from locust.runners import WorkerRunner
 
+TOTALS_FILE = os.environ.get("LOADTEST_TOTALS_FILE")
 THINK_MIN_S = float(os.environ.get("LOADTEST_THINK_MIN_S", "10"))
 THINK_MAX_S = float(os.environ.get("LOADTEST_THINK_MAX_S", "30"))
 REPLY_TIMEOUT_S = float(os.environ.get("LOADTEST_REPLY_TIMEOUT_S", "10"))
@@ -59,6 +64,36 @@ ANSWERS = {
 SETTLE_S = 0.25
 
 _ids = itertools.count(FIRST_USER_ID)
+_environment: Environment | None = None
+
+
+def _remember_environment(environment: Environment, **_: Any) -> None:
+    global _environment
+    _environment = environment
+
+
+def _write_totals(exit_code: int, **_: Any) -> None:
+    """Write the final counts, the same as locust's printed summary, to ``TOTALS_FILE``."""
+    if TOTALS_FILE is None or _environment is None:
+        return
+    if isinstance(_environment.runner, WorkerRunner):
+        return  # the master writes the totals of all workers
+    stats = _environment.stats
+    totals = {
+        "requests": stats.total.num_requests,
+        "failures": stats.total.num_failures,
+        "by_name": {
+            name: {"requests": entry.num_requests, "failures": entry.num_failures}
+            for (name, _method), entry in sorted(stats.entries.items())
+        },
+        "exit_code": exit_code,
+    }
+    with open(TOTALS_FILE, "w", encoding="utf-8") as f:
+        json.dump(totals, f)
+
+
+events.init.add_listener(_remember_environment)  # type: ignore[no-untyped-call]
+events.quit.add_listener(_write_totals)  # type: ignore[no-untyped-call]
 
 
 class BotDidNotAnswer(Exception):

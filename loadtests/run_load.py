@@ -1,13 +1,15 @@
 """``scripts/loadtest``: start the emulator and YABOT, run locust headless, stop everything.
 
-Writes ``<reports>/<name>_stats.csv`` (and the other locust CSVs) and ``<reports>/<name>.html``
-and prints locust's summary. Exit status 1 when any player interaction failed.
+Writes ``<reports>/<name>_stats.csv`` (and the other locust CSVs), ``<reports>/<name>.html`` and
+``<reports>/<name>_totals.json`` (the final counts, the same as locust's printed summary; the CSV
+is rewritten once a second while locust runs and can miss its last second), and prints locust's
+summary. Exit status 1 when any player interaction failed or locust itself failed.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
 import subprocess
 import sys
@@ -45,13 +47,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def failures(stats_csv: Path) -> tuple[int, int]:
-    """(requests, failures) of the Aggregated row of a locust stats CSV."""
-    with stats_csv.open() as f:
-        for row in csv.DictReader(f):
-            if row["Name"] == "Aggregated":
-                return int(row["Request Count"]), int(row["Failure Count"])
-    return 0, 0
+def totals(totals_json: Path) -> tuple[int, int]:
+    """(interactions, failures) of a run, from the file the locustfile writes when locust quits."""
+    try:
+        written = json.loads(totals_json.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0, 0
+    return int(written["requests"]), int(written["failures"])
 
 
 class CpuWatch:
@@ -136,20 +138,24 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--processes", str(args.processes)]
         print("$ " + " ".join(command), flush=True)
         watch = CpuWatch({"yabot": stack.pid("yabot"), "emulator": stack.pid("emulator")})
-        locust = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+        totals_json = args.reports / f"{name}_totals.json"
+        totals_json.unlink(missing_ok=True)
+        locust = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, "LOADTEST_TOTALS_FILE": str(totals_json)}
+        )
         watch.add("locust", locust.pid)
         locust.wait()
         print(f"while loaded (average over busy 2 s samples): {watch.stop()}", flush=True)
     finally:
         stack.stop()
-    total, failed = failures(args.reports / f"{name}_stats.csv")
+    total, failed = totals(totals_json)
     print(
-        f"{total} player interactions, {failed} failures; "
+        f"{total} player interactions, {failed} failures (locust exit status {locust.returncode}); "
         f"reports: {args.reports / name}_stats.csv, "
-        f"{args.reports / name}.html",
+        f"{args.reports / name}.html, {totals_json}",
         flush=True,
     )
-    return 1 if failed or not total else 0
+    return 1 if failed or not total or locust.returncode != 0 else 0
 
 
 if __name__ == "__main__":

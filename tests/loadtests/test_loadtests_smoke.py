@@ -25,8 +25,10 @@ def _run(
     )
 
 
-def test_locust_players_play_through_polling_bot(tmp_path: Path) -> None:
-    done = _run(
+def _run_load(
+    reports: Path, duration: str, first_user_id: int, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return _run(
         [
             "loadtests.run_load",
             "--players",
@@ -34,20 +36,25 @@ def test_locust_players_play_through_polling_bot(tmp_path: Path) -> None:
             "--spawn-rate",
             "4",
             "--duration",
-            "8s",
+            duration,
             "--mode",
             "polling",
             "--reports",
-            str(tmp_path),
+            str(reports),
             "--name",
             "smoke",
         ],
         env={
             "LOADTEST_THINK_MIN_S": "0.5",
             "LOADTEST_THINK_MAX_S": "1",
-            "LOADTEST_FIRST_USER_ID": "4200000",
+            "LOADTEST_FIRST_USER_ID": str(first_user_id),
+            **(env or {}),
         },
     )
+
+
+def test_locust_players_play_through_polling_bot(tmp_path: Path) -> None:
+    done = _run_load(tmp_path, "8s", 4_200_000)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with (tmp_path / "smoke_stats.csv").open() as f:
         rows = {row["Name"]: row for row in csv.DictReader(f)}
@@ -57,6 +64,20 @@ def test_locust_players_play_through_polling_bot(tmp_path: Path) -> None:
     assert int(rows["Aggregated"]["Failure Count"]) == 0
     assert 0 < float(rows["Aggregated"]["Median Response Time"]) < 10_000
     assert (tmp_path / "smoke.html").stat().st_size > 1000
+    totals = json.loads((tmp_path / "smoke_totals.json").read_text())
+    assert totals["requests"] >= actions, "the final counts include what the CSV last saw"
+    assert totals["failures"] == 0
+    assert totals["by_name"]["/start"]["requests"] >= 4
+    assert f"{totals['requests']} player interactions, 0 failures" in done.stdout
+
+
+def test_a_reply_later_than_the_timeout_fails_the_load_test(tmp_path: Path) -> None:
+    done = _run_load(tmp_path, "4s", 4_300_000, {"LOADTEST_REPLY_TIMEOUT_S": "0.000001"})
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    totals = json.loads((tmp_path / "smoke_totals.json").read_text())
+    assert totals["failures"] >= 4, "every player's /start counted as failed"
+    assert totals["failures"] == totals["requests"]
+    assert f"{totals['requests']} player interactions, {totals['failures']} failures" in done.stdout
 
 
 def test_bench_compares_both_bots_and_ends_with_json() -> None:
