@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 MONGODB_URI_ENV = "YABOT_TEST_MONGODB_URI"
 
@@ -27,3 +29,14 @@ def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     storage: Path = tmp_path_factory.mktemp("secantus")
     with SecantusDBServer(storage_path=str(storage)) as server:
         yield server.uri
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Undo what a test's ``configure_logging`` did (a bot started by a test calls it)."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.configure(**saved)
+    root.handlers, root.level = handlers, level

@@ -150,6 +150,7 @@ async def serve(
             host=settings.api.host,
             port=settings.api.port,
             log_level="warning",
+            log_config=None,  # through the root logger: JSON lines
             access_log=False,
             lifespan="on",
         )

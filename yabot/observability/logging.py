@@ -23,8 +23,24 @@ def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMap
     return event_dict
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler that writes to whatever ``sys.stderr`` is when a record comes."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", json_logs: bool = True, cache: bool = True) -> None:
-    """Configure structlog (and stdlib logging) once for the process.
+    """Configure structlog, and stdlib logging through the same processors, once for the process.
+
+    Lines from libraries that log through the standard library (uvicorn, APScheduler, aiogram,
+    pykka) come out in the same format as YABOT's own: one JSON object per line with the level,
+    the logger's name, the time, the bound correlation id and a formatted traceback.
 
     Args:
         level: Minimum level name.
@@ -34,20 +50,37 @@ def configure_logging(level: str = "INFO", json_logs: bool = True, cache: bool =
     renderer: Any = (
         structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=cache,
     )
-    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(message)s")
+    handler = _StderrHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(getattr(logging, level))
+
+
+def update_correlation_id(update_id: int) -> str:
+    """The correlation id of a Telegram update, from its arrival to its replies."""
+    return f"u{update_id}"
 
 
 def new_correlation_id() -> str:

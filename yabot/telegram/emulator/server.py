@@ -342,6 +342,7 @@ class EmulatorServer:
                 host=host,
                 port=port,
                 log_level="warning",
+                log_config=None,  # through the root logger: JSON lines
                 lifespan="on",
                 timeout_graceful_shutdown=2,
                 access_log=False,
@@ -417,6 +418,7 @@ def main(settings: Settings, host: str | None = None, port: int | None = None) -
         host=bind_host,
         port=bind_port,
         log_level="warning",
+        log_config=None,  # through the root logger: JSON lines
         access_log=False,
     )
     return 0
