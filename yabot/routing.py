@@ -19,7 +19,7 @@ from collections.abc import Callable
 from prometheus_client import Counter, Gauge, Histogram
 
 from actors import MailboxFull
-from yabot.observability.logging import get_logger
+from yabot.observability.logging import get_logger, update_correlation_id
 from yabot.storage.inbox import Inbox, InboxEntry
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
@@ -82,8 +82,7 @@ class InboxWriter:
                     break
                 batch.append(item)
             entries = [
-                InboxEntry(u.update_id, u.user_id or 0, u.raw, u.received_at)
-                for u, *_ in batch
+                InboxEntry(u.update_id, u.user_id or 0, u.raw, u.received_at) for u, *_ in batch
             ]
             try:
                 results: list[bool | BaseException] = list(self._inbox.append_many(entries))
@@ -168,7 +167,12 @@ class UpdateRouter:
             DELIVERED.inc()
         except MailboxFull:
             ROUTED.labels("mailbox_full_deferred").inc()
-            log.warning("router.mailbox_full", user_id=update.user_id, update_id=update.update_id)
+            log.warning(
+                "router.mailbox_full",
+                user_id=update.user_id,
+                update_id=update.update_id,
+                correlation_id=update_correlation_id(update.update_id),
+            )
             self._redeliver.append(update)
             self._schedule_redelivery()
         REDELIVERY_BACKLOG.set(len(self._redeliver))

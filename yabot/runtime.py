@@ -28,7 +28,7 @@ from yabot.config import Settings
 from yabot.emotion import SignatureParams
 from yabot.events.relay import OutboxRelay
 from yabot.narrative import NarrativeEngine, StoryLibrary
-from yabot.observability.logging import get_logger
+from yabot.observability.logging import get_logger, update_correlation_id
 from yabot.player.actor import (
     Deliver,
     PlayerActor,
@@ -77,6 +77,11 @@ RETRY_UNQUEUED_EVERY_S = 1.0
 def snapshot_key(user_id: int) -> str:
     """The snapshot key of a player."""
     return f"user:{user_id}"
+
+
+def _reply_correlation_id(update_id: int | None, dedupe_key: str) -> str:
+    """The update's correlation id for its replies; the reply's own key for the others."""
+    return dedupe_key if update_id is None else update_correlation_id(int(update_id))
 
 
 @dataclass
@@ -405,6 +410,7 @@ class Runtime:
                 chat_id=reply.chat_id,
                 dedupe_key=dedupe_key,
                 on_result=on_result,
+                correlation_id=_reply_correlation_id(update_id, dedupe_key),
             )
         except SenderError as exc:
             if update_id is not None:
@@ -533,6 +539,7 @@ class Runtime:
                 chat_id=row.chat_id,
                 dedupe_key=row.dedupe_key,
                 on_result=on_result,
+                correlation_id=_reply_correlation_id(row.update_id, row.dedupe_key),
             )
         if waiting:
             RESENT.inc(len(waiting))

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog.testing
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
@@ -163,11 +164,25 @@ async def test_overloaded_sink_is_503_with_retry_after_then_accepted(
 ) -> None:
     sink.overload_once.add(40)
     before = rejected("overloaded")
-    first = await post(webhook, make_text_update(40))
+    with structlog.testing.capture_logs() as events:
+        first = await post(webhook, make_text_update(40))
     assert first.status_code == 503 and first.headers["retry-after"] == "1"
     assert rejected("overloaded") - before == 1
+    [logged] = [e for e in events if e["event"] == "webhook_overloaded"]
+    assert (logged["update_id"], logged["correlation_id"]) == (40, "u40")
     again = await post(webhook, make_text_update(40))
     assert again.status_code == 200 and [u.update_id for u in sink.accepted] == [40]
+
+
+async def test_an_invalid_update_is_logged_with_its_correlation_id(
+    webhook: httpx.AsyncClient, sink: Any
+) -> None:
+    with structlog.testing.capture_logs() as events:
+        response = await post(webhook, {"update_id": 77, "message": "not an object"})
+    assert response.status_code == 400
+    [logged] = [e for e in events if e["event"] == "webhook_rejected"]
+    assert (logged["update_id"], logged["correlation_id"]) == (77, "u77")
+    assert sink.offered == []
 
 
 async def test_failing_sink_is_500_so_telegram_retries(

@@ -9,9 +9,11 @@ import threading
 from typing import Any
 
 import pytest
+import structlog.contextvars
 import structlog.testing
 from prometheus_client import REGISTRY
 
+from yabot.observability.logging import correlation
 from yabot.telegram.sender import (
     Sender,
     SenderClosed,
@@ -313,3 +315,34 @@ async def test_a_cancelled_probe_does_not_wedge_the_breaker(
         await wait_for_calls(sender, timeout=5)
         assert not sender.breaker_open
     assert fake.texts(3) == ["still flows"]
+
+
+async def test_a_refused_call_is_logged_with_its_own_correlation_id(
+    settings_for: Any, fake_api: Any
+) -> None:
+    fake, base = fake_api
+    fake.fail_next(12, 400)  # the first call of chat 12, submitted under u1, is refused
+    fake.fail_next(12, 502)  # the second, under u2, is answered 502 once, then taken
+    settings = settings_for(base, retry_base_s=0.01, retry_max_s=0.05, **FAST)
+    merge = structlog.contextvars.merge_contextvars
+    with structlog.testing.capture_logs(processors=[merge]) as events:
+        async with Sender(settings) as sender:
+            for update_id in (1, 2):
+                with correlation(f"u{update_id}", update_id=update_id):
+                    sender.submit(
+                        "sendMessage",
+                        {"chat_id": 12, "text": str(update_id)},
+                        chat_id=12,
+                        correlation_id=f"u{update_id}",
+                    )
+            await wait_for_calls(sender)
+
+    assert [c.status for c in fake.calls if c.chat_id == 12] == [400, 502, 200]
+    logged = [
+        (e["event"], e.get("correlation_id"), e.get("update_id"))
+        for e in events
+        if e["event"].startswith("send_")
+    ]
+    # One queue serves the chat; its lines name the call they are about, not the first
+    # submitter's context.
+    assert logged == [("send_rejected", "u1", None), ("send_server_error", "u2", None)]

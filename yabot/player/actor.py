@@ -11,7 +11,7 @@ from prometheus_client import Counter, Histogram
 
 from actors.directory import Directory, KeyedActor
 from yabot.emotion import explain
-from yabot.observability.logging import correlation, get_logger
+from yabot.observability.logging import correlation, get_logger, update_correlation_id
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
 from yabot.player.snapshot_policy import SnapshotPolicy
@@ -150,7 +150,9 @@ def apply_update(
     and is applied again on the actor's next activation.
     """
     started = time.perf_counter()
-    with correlation(f"u{update.update_id}", user_id=state.user_id, update_id=update.update_id):
+    with correlation(
+        update_correlation_id(update.update_id), user_id=state.user_id, update_id=update.update_id
+    ):
         try:
             outcome: Outcome = effects.logic.handle(state, update)
         except Exception:

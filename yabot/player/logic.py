@@ -26,6 +26,7 @@ from yabot.narrative import (
     render_stale_notice,
     render_turn,
 )
+from yabot.observability.logging import update_correlation_id
 from yabot.player.feelings import EmotionFeelings
 from yabot.player.outcome import Outcome, Reply, Txn
 from yabot.player.state import PlayerState
@@ -107,9 +108,8 @@ class _Run(Txn):
 
     def __init__(self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate) -> None:
         chat_id = update.chat_id if update.chat_id is not None else state.user_id
-        super().__init__(
-            state, update.received_at, chat_id, f"u{update.update_id}", f"u{update.update_id}"
-        )
+        correlation_id = update_correlation_id(update.update_id)
+        super().__init__(state, update.received_at, chat_id, correlation_id, correlation_id)
         self.logic = logic
         self.update = update
 

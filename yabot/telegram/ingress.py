@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from prometheus_client import Counter
 
-from yabot.observability.logging import get_logger
+from yabot.observability.logging import get_logger, update_correlation_id
 from yabot.telegram.sender import api_root, scrub
 from yabot.telegram.sink import (
     INGRESS_REJECTED,
@@ -210,7 +210,14 @@ class PollingIngress:
                 update = parse_update(raw)
             except InvalidUpdate as exc:
                 INGRESS_REJECTED.labels("polling", "invalid_update").inc()
-                log.warning("polled_update_invalid", reason=exc.reason, update_id=exc.update_id)
+                log.warning(
+                    "polled_update_invalid",
+                    reason=exc.reason,
+                    update_id=exc.update_id,
+                    correlation_id=(
+                        None if exc.update_id is None else update_correlation_id(exc.update_id)
+                    ),
+                )
                 if exc.update_id is not None:
                     self.offset = max(self.offset, exc.update_id + 1)
                 else:
@@ -222,13 +229,21 @@ class PollingIngress:
                 is_new = await self._sink.accept(update)
             except Overloaded as exc:
                 INGRESS_REJECTED.labels("polling", "overloaded").inc()
-                log.warning("polling_overloaded", update_id=update.update_id, reason=exc.reason)
+                log.warning(
+                    "polling_overloaded",
+                    update_id=update.update_id,
+                    correlation_id=update_correlation_id(update.update_id),
+                    reason=exc.reason,
+                )
                 await self._back_off("overloaded", exc.retry_after_s)
                 return
             except Exception as exc:
                 INGRESS_REJECTED.labels("polling", "sink_error").inc()
                 log.error(
-                    "polling_sink_failed", update_id=update.update_id, error=type(exc).__name__
+                    "polling_sink_failed",
+                    update_id=update.update_id,
+                    correlation_id=update_correlation_id(update.update_id),
+                    error=type(exc).__name__,
                 )
                 await self._back_off("sink_error")
                 return

@@ -16,7 +16,7 @@ process had sent but not yet reported goes out twice, as after a crash of a sing
 process, on a local :class:`Sender`.
 
 Frames, each carrying what one event-loop turn produced: ``S`` (bot to webhook process)
-``pickle([(id, method, params, chat_id, want_result), ...])``; ``D`` (back)
+``pickle([(id, method, params, chat_id, want_result, correlation_id), ...])``; ``D`` (back)
 ``pickle([(id, result, error), ...])`` with ``error`` None or ``(kind, method, code, text)``;
 ``B`` (back) ``b"1"`` / ``b"0"`` when the circuit breaker opens / closes.
 """
@@ -76,7 +76,7 @@ def decode_error(encoded: EncodedError) -> SenderError | None:
 
 
 class _RemoteJob:
-    __slots__ = ("chat_id", "id", "method", "on_result", "params", "shipped_to")
+    __slots__ = ("chat_id", "correlation_id", "id", "method", "on_result", "params", "shipped_to")
 
     def __init__(
         self,
@@ -85,8 +85,10 @@ class _RemoteJob:
         params: dict[str, Any],
         chat_id: int | None,
         on_result: ResultCallback | None,
+        correlation_id: str | None,
     ) -> None:
         self.id = job_id
+        self.correlation_id = correlation_id
         self.method = method
         self.params = params
         self.chat_id = chat_id
@@ -142,6 +144,7 @@ class RemoteSender:
         chat_id: int | None,
         dedupe_key: str | None = None,
         on_result: ResultCallback | None = None,
+        correlation_id: str | None = None,
     ) -> bool:
         """Queue a call for the webhook process; as :meth:`Sender.submit`."""
         with self._lock:
@@ -153,7 +156,7 @@ class RemoteSender:
                     loop.call_soon_threadsafe(_report, on_result, None, None)
                 return False
             self._next_id += 1
-            job = _RemoteJob(self._next_id, method, params, chat_id, on_result)
+            job = _RemoteJob(self._next_id, method, params, chat_id, on_result, correlation_id)
             self._jobs[job.id] = job
             self._submitted.append(job)
             if len(self._submitted) == 1:
@@ -245,7 +248,9 @@ class RemoteSender:
             if job.shipped_to != connection and job.id in self._jobs:
                 job.shipped_to = connection
                 wanted = job.on_result is not None
-                batch.append((job.id, job.method, job.params, job.chat_id, wanted))
+                batch.append(
+                    (job.id, job.method, job.params, job.chat_id, wanted, job.correlation_id)
+                )
         if batch:
             out.send(SEND, pickle.dumps(batch, _PROTOCOL))
 
@@ -286,18 +291,26 @@ class SenderHost:
         """Take an ``S`` frame; returns False for a frame of another kind."""
         if kind != SEND:
             return False
-        for job_id, method, params, chat_id, wanted in pickle.loads(payload):
-            self._submit(job_id, method, params, chat_id, wanted)
+        for job_id, method, params, chat_id, wanted, correlation_id in pickle.loads(payload):
+            self._submit(job_id, method, params, chat_id, wanted, correlation_id)
         return True
 
     def _submit(
-        self, job_id: int, method: str, params: dict[str, Any], chat_id: int | None, wanted: bool
+        self,
+        job_id: int,
+        method: str,
+        params: dict[str, Any],
+        chat_id: int | None,
+        wanted: bool,
+        correlation_id: str | None,
     ) -> None:
         def on_result(result: Any, error: Exception | None) -> None:
             self._answer(job_id, result if wanted else None, error)
 
         try:
-            self._sender.submit(method, params, chat_id=chat_id, on_result=on_result)
+            self._sender.submit(
+                method, params, chat_id=chat_id, on_result=on_result, correlation_id=correlation_id
+            )
         except (SenderError, TypeError, ValueError) as exc:
             self._answer(job_id, None, exc if isinstance(exc, SenderError) else SenderError(exc))
 

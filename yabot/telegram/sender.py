@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import random
@@ -92,6 +93,7 @@ class BotSender(Protocol):
         chat_id: int | None,
         dedupe_key: str | None = None,
         on_result: ResultCallback | None = None,
+        correlation_id: str | None = None,
     ) -> bool:
         """Queue a call (any thread); see :meth:`Sender.submit`."""
 
@@ -253,6 +255,7 @@ class _Job:
         "attempts",
         "body",
         "chat_id",
+        "correlation_id",
         "max_attempts",
         "method",
         "on_result",
@@ -266,12 +269,14 @@ class _Job:
         chat_id: int | None,
         on_result: ResultCallback | None,
         max_attempts: int | None,
+        correlation_id: str | None = None,
     ) -> None:
         self.method = method
         self.body = body
         self.chat_id = chat_id
         self.on_result = on_result
         self.max_attempts = max_attempts
+        self.correlation_id = correlation_id
         self.submitted_at = time.monotonic()
         self.attempts = 0
 
@@ -439,6 +444,7 @@ class Sender:
         chat_id: int | None,
         dedupe_key: str | None = None,
         on_result: ResultCallback | None = None,
+        correlation_id: str | None = None,
     ) -> bool:
         """Queue a call; thread-safe and non-blocking (callable from any thread).
 
@@ -453,6 +459,8 @@ class Sender:
             on_result: Called once, on the event loop thread, with ``(result, None)`` on
                 success, ``(None, error)`` when the call was given up, or ``(None, None)`` when
                 it was skipped as a duplicate; it must not block.
+            correlation_id: Carried into the log lines about this call (the update's
+                correlation id, for a reply).
 
         Returns:
             True when queued, False when skipped as a duplicate.
@@ -463,7 +471,7 @@ class Sender:
             TypeError: ``params`` is not JSON-serialisable.
         """
         body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
-        job = _Job(method, body, chat_id, on_result, None)
+        job = _Job(method, body, chat_id, on_result, None, correlation_id)
         with self._lock:
             admitted = self._gate.admit(method, chat_id, dedupe_key, self._pending)
             loop = self._loop
@@ -568,7 +576,8 @@ class Sender:
             # Chat-less calls (answerCallbackQuery ...) need no order and are not messages:
             # each goes out on its own, so none waits behind another (Telegram drops
             # callback answers older than 15 s).
-            task = asyncio.create_task(self._run_alone(job))
+            # A context of its own: not the submitter's, whose correlation id is not this job's.
+            task = asyncio.create_task(self._run_alone(job), context=contextvars.Context())
             self._alone.add(task)
             task.add_done_callback(self._alone.discard)
             return
@@ -577,7 +586,9 @@ class Sender:
             lane = self._lanes[job.chat_id] = _Lane()
         lane.jobs.append(job)
         if lane.task is None:
-            lane.task = asyncio.create_task(self._run_lane(job.chat_id, lane))
+            lane.task = asyncio.create_task(
+                self._run_lane(job.chat_id, lane), context=contextvars.Context()
+            )
 
     async def _run_lane(self, chat_id: int | None, lane: _Lane) -> None:
         while lane.jobs:
@@ -585,7 +596,12 @@ class Sender:
             try:
                 result, error = await self._deliver(job, paced=True)
             except Exception as exc:  # a bug must not wedge the chat's queue
-                log.exception("send_failed_unexpectedly", method=job.method, chat_id=chat_id)
+                log.exception(
+                    "send_failed_unexpectedly",
+                    method=job.method,
+                    chat_id=chat_id,
+                    correlation_id=job.correlation_id,
+                )
                 REJECTED.labels("unexpected").inc()
                 result, error = None, SenderError(f"unexpected {type(exc).__name__}")
             lane.jobs.popleft()
@@ -660,7 +676,7 @@ class Sender:
                     self._breaker.abandoned(probe)
                     return None, SenderClosed("stopped before sending")
                 job.attempts += 1
-                answer = await self._request(job.method, job.body)
+                answer = await self._request(job)
             except asyncio.CancelledError:
                 self._breaker.abandoned(probe)
                 raise
@@ -675,6 +691,7 @@ class Sender:
                         "send_rejected",
                         method=job.method,
                         chat_id=job.chat_id,
+                        correlation_id=job.correlation_id,
                         error_code=answer.error.error_code,
                         description=answer.error.description,
                     )
@@ -685,6 +702,7 @@ class Sender:
                     "send_attempts_exhausted",
                     method=job.method,
                     chat_id=job.chat_id,
+                    correlation_id=job.correlation_id,
                     attempts=job.attempts,
                     last_outcome=answer.outcome,
                 )
@@ -706,25 +724,27 @@ class Sender:
         ceiling = min(self._settings.retry_max_s, self._settings.retry_base_s * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
 
-    async def _request(self, method: str, body: bytes) -> _Answer:
+    async def _request(self, job: _Job) -> _Answer:
         assert self._http is not None
+        method = job.method
         started = time.perf_counter()
         try:
             status, raw = await self._http.post(
-                f"{self._path_root}/{method}", body, timeout_s=self._settings.request_timeout_s
+                f"{self._path_root}/{method}", job.body, timeout_s=self._settings.request_timeout_s
             )
         except HttpError as exc:
             CALLS.labels(method, "network_error").inc()
             log.warning(
                 "send_network_error",
                 method=method,
+                correlation_id=job.correlation_id,
                 error=type(exc.__cause__ or exc).__name__,
                 detail=scrub(str(exc), self._token)[:200],
             )
             return _Answer("network_error")
         finally:
             self._latency_of(method).observe(time.perf_counter() - started)
-        return self._interpret(method, status, raw)
+        return self._interpret(job, status, raw)
 
     def _latency_of(self, method: str) -> Any:
         child = self._latency_children.get(method)
@@ -738,14 +758,17 @@ class Sender:
             child = self._ok_children[method] = CALLS.labels(method, "ok")
         return child
 
-    def _interpret(self, method: str, status: int, raw: bytes) -> _Answer:
+    def _interpret(self, job: _Job, status: int, raw: bytes) -> _Answer:
+        method = job.method
         try:
             payload = json.loads(raw)
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
             CALLS.labels(method, "server_error").inc()
-            log.warning("send_bad_answer", method=method, status=status)
+            log.warning(
+                "send_bad_answer", method=method, status=status, correlation_id=job.correlation_id
+            )
             return _Answer("server_error")
         if status == 200 and payload.get("ok") is True:
             self._ok_of(method).inc()
@@ -760,11 +783,22 @@ class Sender:
             CALLS.labels(method, "rate_limited").inc()
             RATE_LIMITED.inc()
             wait = float(retry_after) if retry_after is not None else self._settings.retry_base_s
-            log.warning("send_rate_limited", method=method, retry_after_s=wait)
+            log.warning(
+                "send_rate_limited",
+                method=method,
+                retry_after_s=wait,
+                correlation_id=job.correlation_id,
+            )
             return _Answer("rate_limited", retry_after=wait)
         if status >= 500:
             CALLS.labels(method, "server_error").inc()
-            log.warning("send_server_error", method=method, status=status, description=description)
+            log.warning(
+                "send_server_error",
+                method=method,
+                status=status,
+                description=description,
+                correlation_id=job.correlation_id,
+            )
             return _Answer("server_error", retry_after=retry_after)
         CALLS.labels(method, "rejected").inc()
         return _Answer("rejected", error=TelegramApiError(method, int(code), description))
