@@ -19,7 +19,7 @@ from collections.abc import Callable
 from prometheus_client import Counter, Gauge, Histogram
 
 from actors import MailboxFull
-from yabot.observability.logging import get_logger, update_correlation_id
+from yabot.observability.logging import get_logger, update_fields
 from yabot.storage.inbox import Inbox, InboxEntry
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
@@ -168,10 +168,7 @@ class UpdateRouter:
         except MailboxFull:
             ROUTED.labels("mailbox_full_deferred").inc()
             log.warning(
-                "router.mailbox_full",
-                user_id=update.user_id,
-                update_id=update.update_id,
-                correlation_id=update_correlation_id(update.update_id),
+                "router.mailbox_full", user_id=update.user_id, **update_fields(update.update_id)
             )
             self._redeliver.append(update)
             self._schedule_redelivery()

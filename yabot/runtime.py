@@ -81,7 +81,7 @@ def snapshot_key(user_id: int) -> str:
 
 def _reply_correlation_id(update_id: int | None, dedupe_key: str) -> str:
     """The update's correlation id for its replies; the reply's own key for the others."""
-    return dedupe_key if update_id is None else update_correlation_id(int(update_id))
+    return dedupe_key if update_id is None else update_correlation_id(update_id)
 
 
 @dataclass

@@ -83,6 +83,13 @@ def update_correlation_id(update_id: int) -> str:
     return f"u{update_id}"
 
 
+def update_fields(update_id: int | None) -> dict[str, Any]:
+    """``update_id`` and its ``correlation_id``, for a log line about an update."""
+    if update_id is None:
+        return {"update_id": None}
+    return {"update_id": update_id, "correlation_id": update_correlation_id(update_id)}
+
+
 def new_correlation_id() -> str:
     """Return a fresh correlation id."""
     return uuid.uuid4().hex[:16]

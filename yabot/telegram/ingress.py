@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from prometheus_client import Counter
 
-from yabot.observability.logging import get_logger, update_correlation_id
+from yabot.observability.logging import get_logger, update_fields
 from yabot.telegram.sender import api_root, scrub
 from yabot.telegram.sink import (
     INGRESS_REJECTED,
@@ -211,12 +211,7 @@ class PollingIngress:
             except InvalidUpdate as exc:
                 INGRESS_REJECTED.labels("polling", "invalid_update").inc()
                 log.warning(
-                    "polled_update_invalid",
-                    reason=exc.reason,
-                    update_id=exc.update_id,
-                    correlation_id=(
-                        None if exc.update_id is None else update_correlation_id(exc.update_id)
-                    ),
+                    "polled_update_invalid", reason=exc.reason, **update_fields(exc.update_id)
                 )
                 if exc.update_id is not None:
                     self.offset = max(self.offset, exc.update_id + 1)
@@ -230,10 +225,7 @@ class PollingIngress:
             except Overloaded as exc:
                 INGRESS_REJECTED.labels("polling", "overloaded").inc()
                 log.warning(
-                    "polling_overloaded",
-                    update_id=update.update_id,
-                    correlation_id=update_correlation_id(update.update_id),
-                    reason=exc.reason,
+                    "polling_overloaded", reason=exc.reason, **update_fields(update.update_id)
                 )
                 await self._back_off("overloaded", exc.retry_after_s)
                 return
@@ -241,9 +233,8 @@ class PollingIngress:
                 INGRESS_REJECTED.labels("polling", "sink_error").inc()
                 log.error(
                     "polling_sink_failed",
-                    update_id=update.update_id,
-                    correlation_id=update_correlation_id(update.update_id),
                     error=type(exc).__name__,
+                    **update_fields(update.update_id),
                 )
                 await self._back_off("sink_error")
                 return

@@ -576,7 +576,7 @@ class Sender:
             # Chat-less calls (answerCallbackQuery ...) need no order and are not messages:
             # each goes out on its own, so none waits behind another (Telegram drops
             # callback answers older than 15 s).
-            # A context of its own: not the submitter's, whose correlation id is not this job's.
+            # Like a chat's queue, a context of its own: the job's lines name its correlation id.
             task = asyncio.create_task(self._run_alone(job), context=contextvars.Context())
             self._alone.add(task)
             task.add_done_callback(self._alone.discard)
@@ -586,6 +586,8 @@ class Sender:
             lane = self._lanes[job.chat_id] = _Lane()
         lane.jobs.append(job)
         if lane.task is None:
+            # Not the context of the thread that submitted first: it would put that update's
+            # ids on the lines about every later reply of the chat.
             lane.task = asyncio.create_task(
                 self._run_lane(job.chat_id, lane), context=contextvars.Context()
             )

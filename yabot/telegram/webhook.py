@@ -12,7 +12,7 @@ import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from yabot.observability.logging import get_logger, update_correlation_id
+from yabot.observability.logging import get_logger, update_fields
 from yabot.telegram.sink import (
     INGRESS_REJECTED,
     Overloaded,
@@ -92,26 +92,18 @@ class WebhookHandler:
         try:
             update = parse_update(body)
         except InvalidUpdate as exc:
-            return _refuse(400, exc.reason, **_update_fields(exc.update_id))
+            return _refuse(400, exc.reason, **update_fields(exc.update_id))
         try:
             is_new = await self._sink.accept(update)
         except Overloaded as exc:
             INGRESS_REJECTED.labels("webhook", "overloaded").inc()
-            log.warning(
-                "webhook_overloaded",
-                update_id=update.update_id,
-                correlation_id=update_correlation_id(update.update_id),
-                reason=exc.reason,
-            )
+            log.warning("webhook_overloaded", reason=exc.reason, **update_fields(update.update_id))
             retry = str(max(1, round(exc.retry_after_s))).encode()
             return 503, {"ok": False, "reason": "overloaded"}, [(b"retry-after", retry)]
         except Exception as exc:
             INGRESS_REJECTED.labels("webhook", "sink_error").inc()
             log.error(
-                "webhook_sink_failed",
-                update_id=update.update_id,
-                correlation_id=update_correlation_id(update.update_id),
-                error=type(exc).__name__,
+                "webhook_sink_failed", error=type(exc).__name__, **update_fields(update.update_id)
             )
             return 500, {"ok": False, "reason": "internal error"}, []
         count_accepted("webhook", update, is_new)
@@ -168,12 +160,6 @@ class WebhookEndpoint:
 def with_webhook(settings: Settings, sink: UpdateSink, app: ASGIApp) -> WebhookEndpoint:
     """Put the webhook endpoint in front of ``app`` (see :class:`WebhookEndpoint`)."""
     return WebhookEndpoint(settings, sink, app)
-
-
-def _update_fields(update_id: int | None) -> dict[str, Any]:
-    if update_id is None:
-        return {"update_id": None}
-    return {"update_id": update_id, "correlation_id": update_correlation_id(update_id)}
 
 
 def _refuse(status: int, reason: str, **log_fields: Any) -> Answer:
