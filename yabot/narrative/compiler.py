@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -27,9 +28,29 @@ class CompileError(Exception):
     """inkjs refused a story (the message holds its output) or could not run."""
 
 
+INCLUDE_LINE = re.compile(r"^\s*INCLUDE\s+(\S.*?)\s*$", re.MULTILINE)
+
+
+def included_files(ink_path: Path) -> list[Path]:
+    """The files ``ink_path`` INCLUDEs (relative to its folder), in order, recursively."""
+    found: list[Path] = []
+    pending = [ink_path]
+    while pending:
+        text = pending.pop(0).read_text(encoding="utf-8-sig")
+        for name in INCLUDE_LINE.findall(text):
+            path = ink_path.parent / name
+            if path not in found:
+                found.append(path)
+                pending.append(path)
+    return found
+
+
 def source_sha256(ink_path: Path) -> str:
-    """The sha256 of an ink source file's bytes."""
-    return hashlib.sha256(ink_path.read_bytes()).hexdigest()
+    """The sha256 of an ink source's bytes, followed by those of every file it INCLUDEs."""
+    digest = hashlib.sha256(ink_path.read_bytes())
+    for path in included_files(ink_path):
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def compiled_json_path(ink_path: Path) -> Path:
@@ -43,8 +64,10 @@ def meta_path(ink_path: Path) -> Path:
 
 
 def ink_sources(stories_dir: Path) -> list[Path]:
-    """Every ``.ink`` file under ``stories_dir``, sorted."""
-    return sorted(p for p in stories_dir.rglob("*.ink") if COMPILED_DIR not in p.parts)
+    """Every ``.ink`` story under ``stories_dir``, sorted (files another one INCLUDEs are parts)."""
+    files = [p for p in stories_dir.rglob("*.ink") if COMPILED_DIR not in p.parts]
+    parts = {inc.resolve() for p in files for inc in included_files(p)}
+    return sorted(p for p in files if p.resolve() not in parts)
 
 
 def stale_reasons(ink_path: Path) -> list[str]:

@@ -1,0 +1,3 @@
+=== chapter_3 ===
+{t("To be continued.", "Continuará.")} #chapter:3 #scene:stub_3
+-> END

@@ -1,0 +1,3 @@
+=== chapter_4 ===
+{t("To be continued.", "Continuará.")} #chapter:4 #scene:stub_4
+-> END

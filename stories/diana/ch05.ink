@@ -1,0 +1,3 @@
+=== chapter_5 ===
+{t("To be continued.", "Continuará.")} #chapter:5 #scene:stub_5
+-> END

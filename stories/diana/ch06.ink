@@ -1,0 +1,3 @@
+=== chapter_6 ===
+{t("To be continued.", "Continuará.")} #chapter:6 #scene:stub_6
+-> END
