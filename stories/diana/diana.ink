@@ -107,3 +107,11 @@ INCLUDE ch10.ink
 - else:
     ~ return n
 }
+
+// A player's own words for recall (the engine fills <id>_quote); "…" when there are none.
+=== function said(quote)
+{ quote == "":
+    ~ return "…"
+- else:
+    ~ return quote
+}
