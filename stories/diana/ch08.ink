@@ -17,7 +17,8 @@
 === c8_02 ===
 {t("Diana is standing by the window, without a mask.", "Diana está junto a la ventana, sin máscara.")} #scene:8_02
 {t("She is younger than the legend and older than her fear. There is paint on her jaw and a pencil through her hair, and her edges, where the candlelight touches them, are not quite solid: they shimmer, very faintly, like a reflection in water that someone has just stopped stirring.", "Es más joven que la leyenda y mayor que su miedo. Tiene pintura en la mandíbula y un lápiz atravesado en el pelo, y sus contornos, donde los toca la luz de las velas, no son del todo sólidos: reverberan, muy levemente, como un reflejo en el agua que alguien acaba de dejar de remover.")}
-{ closeness >= 8:
+{
+- closeness >= 8:
     {t("“You came,” she says, and crosses the room, and takes both your hands as if she had been doing it for years. Her fingers are cool and real. “I knew it would be you. I knew it on the second night, when the bird came back. I did not let myself know it until now.”", "—Has venido —dice, y cruza la sala, y te coge las dos manos como si llevara años haciéndolo. Tiene los dedos frescos y de verdad—. Sabía que serías tú. Lo supe la segunda noche, cuando volvió el pájaro. No me dejé saberlo hasta ahora.")}
 - closeness >= 4:
     {t("“You came,” she says. She does not move from the window, but she smiles, and the smile is the first thing about her that is entirely solid. “I was afraid the door would be wrong about you. Doors so often are.”", "—Has venido —dice. No se aparta de la ventana, pero sonríe, y la sonrisa es lo primero en ella que es completamente sólido—. Tenía miedo de que la puerta se equivocara contigo. Las puertas se equivocan tanto.")}
