@@ -32,14 +32,10 @@ class CompileError(Exception):
 
 
 def source_sha256(ink_path: Path) -> str:
-    """The sha256 of a story's sources: the main file's bytes, or, when it includes others,
-    of every file's name and bytes in include order."""
-    files = included_files(ink_path)
-    if len(files) <= 1:
-        return hashlib.sha256(ink_path.read_bytes()).hexdigest()
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    """The sha256 of an ink source's bytes, followed by those of every file it INCLUDEs."""
+    digest = hashlib.sha256(ink_path.read_bytes())
+    for path in included_files(ink_path)[1:]:
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -54,12 +50,10 @@ def meta_path(ink_path: Path) -> Path:
 
 
 def ink_sources(stories_dir: Path) -> list[Path]:
-    """Every story's main file (``<id>/<id>.ink``) under ``stories_dir``, sorted."""
-    return sorted(
-        p
-        for p in stories_dir.rglob("*.ink")
-        if COMPILED_DIR not in p.parts and p.stem == p.parent.name
-    )
+    """Every ``.ink`` story under ``stories_dir``, sorted (files another one INCLUDEs are parts)."""
+    files = [p for p in stories_dir.rglob("*.ink") if COMPILED_DIR not in p.parts]
+    parts = {inc for p in files for inc in included_files(p)[1:]}
+    return sorted(p for p in files if p.resolve() not in parts)
 
 
 def stale_reasons(ink_path: Path) -> list[str]:
