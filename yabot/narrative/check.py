@@ -66,7 +66,7 @@ _INLINE_ELSE: Final = re.compile(r"\{[^{}\n]*:.*-\s*else\s*:")
 _LETTER: Final = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORDS: Final = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _ANSWER_READ: Final = re.compile(r"\banswer_(?:polarity|emotion|intensity|kind)\b")
-_TAG: Final = re.compile(r"#\s*([a-z_]+)(?::([A-Za-z0-9_.:-]+))?")
+_UNSET: Final = object()
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,7 @@ class _World:
     gate_next: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
     sig_seen: Counter[str] = field(default_factory=Counter)
     probe_cache: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    checked_lines: set[str] = field(default_factory=set)
 
     def fail(self, rule: str, where: str, message: str) -> None:
         self.findings.setdefault((rule, where), Finding(rule, where, message))
@@ -242,6 +243,19 @@ class _Player:
         self.trace = _Trace()
         self.day = 0
         self.picks: dict[str, tuple[int, int]] = {}  # branch id -> (option, turn)
+        self.written: dict[str, Any] = {}
+
+    def prepare(self) -> None:
+        """``_Runner.prepare`` writing only the variables that changed since the last turn (the
+        simulation never reloads another state, so the story still holds the others)."""
+        runner, values = self.runner, self.variables()
+        runner.variables, runner.record, runner.effects = values, True, []
+        written = self.written
+        for name in runner.compiled.variables.intersection(values):
+            value = values[name]
+            if written.get(name, _UNSET) != value and isinstance(value, (bool, int, float, str)):
+                runner.story.set_variable(name, value)
+                written[name] = value
 
     # -- the variables a player's actor writes before every turn
     def variables(self) -> dict[str, Any]:
@@ -279,7 +293,7 @@ class _Player:
         runner, story = self.runner, self.runner.story
         story.reset_state()
         self.interact(0.0)
-        runner.prepare(self.variables(), record=True)
+        self.prepare()
         played = runner.play(0, "", [])
         turn = 0
         last_day = SIM_DAYS
@@ -316,7 +330,7 @@ class _Player:
                 self.now,
                 interaction=False,
             )
-            runner.prepare(self.variables(), record=True)
+            self.prepare()
             reading = read_answer(text, self.persona.lang)
             for name, value in reading.variables(played.ask).items():
                 if name in runner.compiled.variables:
@@ -327,7 +341,7 @@ class _Player:
             if not visible:
                 return played
             choice = self.pick(visible)
-            runner.prepare(self.variables(), record=True)
+            self.prepare()
         ask = played.ask
         for tag in choice.tags:
             key, _, value = tag.strip().partition(":")
@@ -410,6 +424,11 @@ class _Player:
         self._offered(played)
 
     def _check_line(self, where: str, line: str, what: str = "text") -> None:
+        checked = self.world.checked_lines
+        if line in checked:
+            return
+        if len(checked) < 200_000:
+            checked.add(line)
         match = _SYNTAX.search(line)
         if match:
             self.world.fail(
