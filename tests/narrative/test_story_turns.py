@@ -29,7 +29,6 @@ from yabot.narrative import (
     render_turn,
 )
 
-
 # The engine's behaviour is pinned on a frozen compile of the first sample story (the story
 # itself keeps changing; tests/narrative/test_story_check.py checks the committed one).
 FROZEN = Path(__file__).parent / "fixtures" / "frozen"
