@@ -293,9 +293,14 @@ def has_text(key: str) -> bool:
     return key in _TEXTS
 
 
-def keys() -> list[str]:
+def text_keys() -> list[str]:
     """Every key of the table, sorted (for tests that check both languages are present)."""
     return sorted(_TEXTS)
+
+
+def variants(key: str) -> dict[str, str]:
+    """The text ``key`` in every language it has."""
+    return dict(_TEXTS[key])
 
 
 def pick_language(language_code: str | None, default: str) -> str:
