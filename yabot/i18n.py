@@ -272,6 +272,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "Ese capítulo no se puede repetir. Envía /chapters para ver los que terminaste.",
     },
     "menu_chapters": {"en": "Chapters", "es": "Capítulos"},
+    "chapter_word": {"en": "Chapter", "es": "Capítulo"},
     # ---- ledger reasons (/wallet) ----
     "reason_daily": {"en": "daily gift", "es": "regalo diario"},
     "reason_story": {"en": "story reward", "es": "recompensa de la historia"},
