@@ -28,14 +28,18 @@ _TEXTS: dict[str, dict[str, str]] = {
             "/story - continue where you left off\n/menu - the main menu\n"
             "/profile - your emotional signature and progress\n/wallet - your besitos\n"
             "/daily - claim today's besitos\n/store - spend besitos\n/missions - missions and achievements\n/vip - become VIP\n"
-            "/lang - switch between English and Spanish\n/help - this help"
+            "/chapters - replay a chapter you finished\n"
+            "/lang - switch between English and Spanish (and how Spanish addresses you)\n"
+            "/help - this help"
         ),
         "es": (
             "Soy el narrador de la historia de Diana.\n"
             "/story - continúa donde lo dejaste\n/menu - el menú principal\n"
             "/profile - tu firma emocional y tu progreso\n/wallet - tus besitos\n"
             "/daily - reclama los besitos de hoy\n/store - gasta besitos\n/missions - misiones y logros\n/vip - hazte VIP\n"
-            "/lang - cambia entre inglés y español\n/help - esta ayuda"
+            "/chapters - repite un capítulo que ya terminaste\n"
+            "/lang - cambia entre inglés y español (y cómo te trata la historia)\n"
+            "/help - esta ayuda"
         ),
     },
     "menu": {
