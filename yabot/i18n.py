@@ -16,7 +16,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     # ---- the player's commands ----
     "welcome": {
         "en": "Welcome, {name}. Diana's door is closed, but Lucien is watching you. Your story begins.",
-        "es": "Te damos la bienvenida, {name}. La puerta de Diana está cerrada, pero Lucien te observa. Tu historia comienza.",
+        "es": "Te damos la bienvenida, {name}. La puerta de Diana está cerrada, pero Lucien te observa. Tu historia comienza. (La historia te habla en neutro; con /lang puedes pedir femenino o masculino.)",
     },
     "welcome_back": {
         "en": "Welcome back, {name}. Your story continues where you left it.",
