@@ -28,7 +28,7 @@
 + [{t("Go on", "Seguir")}] -> c9_03
 
 === c9_03 ===
-{t("The mirrors clear, one by one, and in each of them the house shows you something it is willing to give back.", "Los espejos se aclaran uno a uno, y en cada uno la casa te muestra algo que está dispuesta a devolver.")} #scene:9_03 #consequence:silk
+{t("The mirrors clear, one by one, and in each of them the house shows you something it is willing to give back.", "Los espejos se aclaran uno a uno, y en cada uno la casa te muestra algo que está dispuesta a devolver.")} #scene:9_03 #consequence:silk #consequence:collector
 {
 - silk == "lifted":
     {t("It speaks to you directly, in the old careful hand, because you lifted the silk yourself: “You uncovered it. You choose.”", "Te habla directamente a ti, con la letra antigua y cuidadosa, porque levantaste la seda con tus propias manos: «Tú lo descubriste. Tú eliges».")}
