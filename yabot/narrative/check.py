@@ -765,7 +765,7 @@ def render_report(story_id: str, report: dict[str, Any], findings: list[Finding]
         out += ["|---|---|---|---|"]
         out += [
             f"| {b['branch']} | {b['options']} | {'yes' if b['differs'] else 'NO'} | "
-            f"{b['turns_later']} |"
+            f"{b['turns_later']:g} |"
             for b in report["branches"]
         ]
     if findings:
