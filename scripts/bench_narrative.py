@@ -178,6 +178,7 @@ def bench_story(story_id: str, warmup: int, turns: int) -> int:
     turn = engine.begin(story_id, variables, seed="bench")
     choose_ms: list[float] = []
     answer_ms: list[float] = []
+    cpu_ms: list[float] = []  # the thread's CPU time per turn: what the turn costs, minus waits
     endings = 0
     for n in range(warmup + turns):
         if turn.ended:
@@ -185,7 +186,7 @@ def bench_story(story_id: str, warmup: int, turns: int) -> int:
             variables["lang"] = "es" if variables["lang"] == "en" else "en"
             turn = engine.begin(story_id, variables, seed=f"bench{n}")
             continue
-        t0 = time.perf_counter_ns()
+        t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
         if turn.ask is not None and rng.random() < 0.8:
             text = ANSWERS[rng.randrange(len(ANSWERS))]
             turn = engine.answer(story_id, turn.state, variables, text)
@@ -196,6 +197,7 @@ def bench_story(story_id: str, warmup: int, turns: int) -> int:
             samples = choose_ms
         if n >= warmup:
             samples.append((time.perf_counter_ns() - t0) / 1e6)
+            cpu_ms.append((time.thread_time_ns() - c0) / 1e6)
     print(
         f"story {story_id}: version {library.get(story_id).version}, {endings} endings reached, "
         f"saved state {len(turn.state) / 1024:.1f} KiB"
@@ -206,6 +208,7 @@ def bench_story(story_id: str, warmup: int, turns: int) -> int:
         ("choose", choose_ms),
         ("answer", answer_ms),
         ("every turn", every),
+        ("turn CPU", cpu_ms),
         ("bare bink", bare),
     )
     for name, samples in named:
