@@ -72,6 +72,35 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     return settings.model_copy(update={"telegram": telegram}), LocalPlay(server, url)
 
 
+def prepare_local_admin(settings: Settings) -> tuple[str, str | None] | None:
+    """For local play only (no bot token, no bootstrap password, not production): make sure
+    an admin account exists, creating it with a random password the first time.
+
+    Returns:
+        None outside local play; else (username, the new password or None when the account
+        existed already). Only the password's hash is stored.
+    """
+    if (
+        settings.telegram.bot_token is not None
+        or settings.security.production
+        or settings.api.bootstrap_admin_password is not None
+    ):
+        return None
+    from yabot.api.admin_store import ensure_local_admin
+    from yabot.security.passwords import hash_password
+
+    username = settings.api.bootstrap_admin_user
+    log2_n = settings.security.password_scrypt_log2_n
+    store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    try:
+        password = ensure_local_admin(store, username, lambda p: hash_password(p, log2_n=log2_n))
+    finally:
+        store.close()
+    if password is not None:
+        log.warning("local_admin_created", username=username)
+    return username, password
+
+
 def build_app(
     settings: Settings, runtime: Runtime, webhook_process: WebhookProcess | None = None
 ) -> FastAPI:
@@ -199,16 +228,32 @@ def _fast_loop_factory() -> Any:
     return uvloop.new_event_loop
 
 
+def _admin_banner(admin: tuple[str, str | None] | None) -> str:
+    if admin is None:
+        return ""
+    username, password = admin
+    if password is None:
+        return f"    sign in as {username!r} (its password was shown when it was created)\n"
+    return (
+        f"    sign in as {username!r} with password {password}\n"
+        "    (shown only this once: only its hash is kept)\n"
+    )
+
+
 def run(settings: Settings) -> int:
     """Entry point of ``yabot run``."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
+    admin = prepare_local_admin(settings)
     settings, local = local_settings(settings)
     if local is not None:
+        api_url = f"http://{settings.api.host}:{settings.api.port}"
         print(
             "\nYABOT is running locally with the Telegram emulator.\n"
             f"  Play in the browser:  {local.url}/chat\n"
             "  Play in a terminal:   .venv/bin/yabot chat\n"
-            f"  Admin API:            http://{settings.api.host}:{settings.api.port}/api/v1/docs\n"
+            f"  Dashboard:            {api_url}/admin\n"
+            f"{_admin_banner(admin)}"
+            f"  Admin API:            {api_url}/api/v1/docs\n"
             "Stop with Ctrl+C.\n",
             flush=True,
         )
