@@ -58,8 +58,8 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     """Without a bot token, start the emulator and point the bot at it."""
     if settings.telegram.bot_token is not None:
         return settings, None
-    from yabot.telegram.emulator.server import EmulatorServer
-    from yabot.telegram.emulator.state import Emulator, EmulatorConfig
+    from yabot.emulator.server import EmulatorServer
+    from yabot.emulator.state import Emulator, EmulatorConfig
 
     emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
     server = EmulatorServer(

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yabot.telegram.emulator.errors import BotApiError
-from yabot.telegram.emulator.formatting import (
+from yabot.emulator.errors import BotApiError
+from yabot.emulator.formatting import (
     MARKDOWN_V2_RESERVED,
     parse_html,
     parse_markdown_v2,
