@@ -51,6 +51,12 @@ LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)
 LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
+# Words spelt alike in both languages with another meaning in the other one ("sin", "ha",
+# "po"): a message in one language never takes them from the other's lexicon.
+_NOT_BORROWED: Final = frozenset(
+    "sin ha hago po once red pie dice come sale son solo fin mar ten van regular real actual "
+    "embarazada molesto molesta sensible largo".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +148,9 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
         two, one = collapse_elongation(word)
         candidates += [(two, ELONGATION_BOOST), (one, ELONGATION_BOOST)]
     for candidate, boost in candidates:
-        entry = primary.get(candidate) or other.get(candidate)
+        entry = primary.get(candidate)
+        if entry is None and len(candidate) > 2 and candidate not in _NOT_BORROWED:
+            entry = other.get(candidate)
         if entry is not None:
             return entry, boost
     for candidate, boost in candidates:

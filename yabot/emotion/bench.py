@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from yabot.emotion.affect import analyze
+from yabot.emotion.evaluation import evaluate_sets
 from yabot.emotion.signals import ARCHETYPES, ChoiceTag, ResponseTime, Signal
 from yabot.emotion.signature import Signature, update
 
@@ -138,9 +139,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--players", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--accuracy", action="store_true", help="print lexicon accuracy only")
+    parser.add_argument(
+        "--eval",
+        nargs="?",
+        const="eval",
+        metavar="PREFIX",
+        help="polarity accuracy per language, polarity, hard-case tag and variety on "
+        "tests/emotion/data/PREFIX_{es,en}.jsonl (default: the untuned evaluation set)",
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="with --eval: also list the missed messages"
+    )
     args = parser.parse_args(argv)
     if args.accuracy:
         print(json.dumps(accuracy()))
+        return 0
+    if args.eval:
+        reports = evaluate_sets(args.eval)
+        print(json.dumps({"bench": f"emotion_{args.eval}_set"} | {
+            language: report.as_dict() for language, report in reports.items()
+        }))
+        if args.misses:
+            for language, report in reports.items():
+                for expected, got, text in report.misses:
+                    print(f"{language}\t{expected}\t{got}\t{text}")
         return 0
 
     messages = load_messages(args.messages, args.seed)
