@@ -47,6 +47,27 @@ SCOPE_BREAKERS: Final = frozenset(".,;:")
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
 SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
 NOT: Final = Modifier("negator")
+# Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
+TRANSPARENT: Final = frozenset(
+    "me te se lo la le les nos os el los las un una unos unas de del a al ha he has han hemos "
+    "habia haber es esta estoy era fue sido ser estar i you it the an to be is am are was were "
+    "been do does did that this my your have has had".split()
+)
+# Sarcasm. A short opening of praise followed by a complaint or a repetition ("Genial, otra
+# vez muerta", "Oh great, another locked door") is the complaint; so is praise with an eye
+# roll, or ending in "... not". An affect verb with a clause of the opposite polarity
+# ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
+OPENING_MAX_WORDS: Final = 4
+REPETITION: Final = frozenset(
+    "otra otro otras otros again another nuevo repite repetir same mismo misma".split()
+)
+SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
+TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
+COMPLEMENT: Final = frozenset("que como cuando lo that how when being".split())
+LOVE_VERBS: Final = frozenset("encanta encantan encantaba love loved loving adoro adore".split())
+HATE_VERBS: Final = frozenset("odio odia hate hated".split())
+# "bien padre", "bien feo" (Latin America): "bien" before a rated word is a degree, not praise.
+DEGREE_BIEN: Final = Modifier("booster", 1.3)
 LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)+l+")
 LAUGH: Final = Entry(2.0, "joy")
 
@@ -188,7 +209,8 @@ class _Scorer:
 
     __slots__ = (
         "after_contrast", "booster", "booster_left", "emoji_count", "exclamations", "magnitude",
-        "negation", "negator", "question", "shout", "total", "weights",
+        "negation", "negator", "question", "shout", "total", "weights", "words_seen",
+        "opening", "opening_closed", "repetition", "verb_mark", "ironic",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -204,6 +226,13 @@ class _Scorer:
         self.emoji_count = 0
         self.question = False
         self.shout = False
+        self.words_seen = 0
+        self.opening = 0.0
+        self.opening_closed = False
+        self.repetition = False
+        # (total before an affect verb, its score) when a complement clause follows it
+        self.verb_mark: tuple[float, float] | None = None
+        self.ironic = False
 
     def modifier(self, modifier: Modifier, word: str) -> None:
         if modifier.kind == "negator":
@@ -234,8 +263,11 @@ class _Scorer:
     def feel(self, emotion: str, weight: float) -> None:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
-    def word_passed(self) -> None:
-        if self.negation:
+    def word_passed(self, word: str) -> None:
+        self.words_seen += 1
+        if self.opening_closed and word in REPETITION:
+            self.repetition = True
+        if self.negation and word not in TRANSPARENT:
             self.negation -= 1
         if self.booster_left:
             self.booster_left -= 1
@@ -247,6 +279,26 @@ class _Scorer:
         self.question = self.question or "?" in value or "¿" in value
         if any(ch in SCOPE_BREAKERS for ch in value):
             self.negation = 0
+        if not self.opening_closed and (self.total or self.words_seen > OPENING_MAX_WORDS):
+            self.opening_closed = True
+            if self.words_seen <= OPENING_MAX_WORDS and self.total > 0:
+                self.opening = self.total
+
+    def sarcastic_total(self) -> float:
+        """The total once the sarcasm cues have had their say."""
+        total = self.total
+        if self.verb_mark is not None:
+            before, verb = self.verb_mark
+            after = total - before - verb
+            if (verb > 0 > after) or (verb < 0 < after):
+                total = before + after - verb * 0.5
+        if self.opening > 0:
+            rest = total - self.opening
+            if rest < 0 or (rest == 0 and self.repetition):
+                total = rest - self.opening
+        if self.ironic and total > 0:
+            total = -total
+        return total
 
 
 def analyze(text: str, hint: Language | None = None) -> Affect:
@@ -283,6 +335,8 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             scorer.punctuation(punct)
             continue
         if emoticon or other:
+            if (emoticon or other) in SARCASM_EMOJI:
+                scorer.ironic = True
             found_emoji = emoji.get((emoticon or other).lower())
             if found_emoji is not None:
                 scorer.emoji_count += 1
@@ -300,11 +354,17 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
         span, phrase = _phrase_at(words, index, table) if word in heads else (0, None)
         if span:
             skip = span - 1
+            if word in table.modifiers and table.modifiers[word].kind == "negator":
+                scorer.negation = 0  # "no me hace NINGUNA GRACIA": negative concord
             meaning: Modifier | tuple[Entry, float] | None = (
                 phrase if isinstance(phrase, Modifier) else (phrase, 1.0) if phrase else None
             )
         else:
             meaning = classify(word, language)
+            if word == "bien" and index + 1 < len(words):
+                following = classify(words[index + 1], language)
+                if isinstance(following, tuple) and following[0].valence:
+                    meaning = DEGREE_BIEN
         if isinstance(meaning, Modifier):
             scorer.modifier(meaning, word)
             continue
@@ -314,13 +374,23 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             if shouting_counts and len(original) >= 3 and original.isupper():
                 boost *= SHOUT_BOOST
                 scorer.shout = True
+            before = scorer.total
             scorer.entry(entry, boost)
-        scorer.word_passed()
+            if (
+                scorer.verb_mark is None
+                and (word in LOVE_VERBS or word in HATE_VERBS)
+                and index + 1 < len(words)
+                and words[index + 1] in COMPLEMENT
+            ):
+                scorer.verb_mark = (before, scorer.total - before)
+        scorer.word_passed(word)
+    if TRAILING_NOT.search(raw):
+        scorer.ironic = True
     return _result(scorer, language, len(words))
 
 
 def _result(scorer: _Scorer, language: Language, word_count: int) -> Affect:
-    total = scorer.total
+    total = scorer.sarcastic_total()
     if total:
         total *= 1.0 + EXCLAMATION_STEP * min(scorer.exclamations, 3)
     polarity = total / math.sqrt(total * total + POLARITY_ALPHA)
