@@ -22,6 +22,8 @@ from yabot.emotion.lexicon import (
     LanguageTables,
     Modifier,
     emoji_table,
+    spanish_stem,
+    spanish_stems,
     tables,
 )
 from yabot.emotion.metrics import TEXT_TRUNCATED
@@ -179,6 +181,12 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
             entry = primary.get(lemma)
             if entry is not None:
                 return entry, boost * extra
+    if language == "es":
+        stems = spanish_stems()
+        for candidate, boost in candidates:
+            entry = stems.get(spanish_stem(candidate))
+            if entry is not None:
+                return entry, boost
     if LAUGHTER.fullmatch(word):
         return LAUGH, 1.0
     return None
@@ -417,6 +425,7 @@ def warm_up() -> None:
     for language in LANGUAGES:
         tables(language)
     emoji_table()
+    spanish_stems()
     trigram_log_ratios()
 
 

@@ -67,7 +67,8 @@ class LanguageTables:
         phrases: Multi-word entries and modifiers, keyed by their words.
         phrase_heads: First words of ``phrases`` (to skip phrase matching for most words).
         stopwords: Function words distinctive of the language.
-        own_words: The words of our own lexicon file only (they train the language model).
+        own_entries: The single words of our own lexicon file only (they train the language
+            model and give the Spanish stems).
     """
 
     words: dict[str, Entry]
@@ -75,7 +76,12 @@ class LanguageTables:
     phrases: dict[tuple[str, ...], Entry | Modifier]
     phrase_heads: frozenset[str]
     stopwords: frozenset[str]
-    own_words: frozenset[str]
+    own_entries: dict[str, Entry]
+
+    @property
+    def own_words(self) -> frozenset[str]:
+        """The words of our own lexicon file."""
+        return frozenset(self.own_entries)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -152,7 +158,7 @@ def tables(language: Language) -> LanguageTables:
         phrases=phrases,
         phrase_heads=frozenset(key[0] for key in phrases),
         stopwords=distinctive_stopwords()[language],
-        own_words=frozenset(own),
+        own_entries=own,
     )
 
 
@@ -206,6 +212,47 @@ def vader_english() -> VaderTables:
         if emoji and description:
             descriptions[clean(emoji).lower()] = description.lower()
     return VaderTables(words, phrases, modifiers, descriptions)
+
+
+# Spanish inflectional and derivational endings, longest first, for :func:`spanish_stem`.
+_ES_SUFFIXES: Final = tuple(
+    sorted(
+        """amientos imientos amiento imiento aciones iciones acion icion adoras adores adora ador
+        isimos isimas isimo isima mente andose iendose ando iendo aron ieron abais aban abas aba
+        ados adas ado ada idos idas ido ida aste iste amos emos imos aremos are aras ara arian
+        aria ian ia io ar er ir an en as es os a e o""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+MIN_STEM: Final = 5
+
+
+def spanish_stem(word: str) -> str:
+    """A light Spanish stem: ``word`` without its longest known ending, keeping 5+ letters.
+
+    "aburridísima", "aburrimiento" and "aburrían" all give "aburr"; short words stay as they are.
+    """
+    for suffix in _ES_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+@cache
+def spanish_stems() -> dict[str, Entry]:
+    """Stems of our Spanish single-word entries; a stem whose words disagree in sign is left out."""
+    found: dict[str, list[Entry]] = {}
+    for word, entry in tables("es").own_entries.items():
+        if entry.valence:
+            found.setdefault(spanish_stem(word), []).append(entry)
+    stems: dict[str, Entry] = {}
+    for stem, entries in found.items():
+        signs = {entry.valence > 0 for entry in entries}
+        if len(signs) == 1:
+            strongest = max(entries, key=lambda entry: abs(entry.valence))
+            stems[stem] = strongest
+    return stems
 
 
 @cache
