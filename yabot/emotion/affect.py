@@ -51,9 +51,66 @@ SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
 NOT: Final = Modifier("negator")
 # Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
 TRANSPARENT: Final = frozenset(
-    "me te se lo la le les nos os el los las un una unos unas de del a al ha he has han hemos "
-    "habia haber es esta estoy era fue sido ser estar i you it the an to be is am are was were "
-    "been do does did that this my your have has had".split()
+    [
+        "me",
+        "te",
+        "se",
+        "lo",
+        "la",
+        "le",
+        "les",
+        "nos",
+        "os",
+        "el",
+        "los",
+        "las",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "de",
+        "del",
+        "a",
+        "al",
+        "ha",
+        "he",
+        "has",
+        "han",
+        "hemos",
+        "habia",
+        "haber",
+        "es",
+        "esta",
+        "estoy",
+        "era",
+        "fue",
+        "sido",
+        "ser",
+        "estar",
+        "i",
+        "you",
+        "it",
+        "the",
+        "an",
+        "to",
+        "be",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "been",
+        "do",
+        "does",
+        "did",
+        "that",
+        "this",
+        "my",
+        "your",
+        "have",
+        "has",
+        "had",
+    ]
 )
 # Sarcasm. A short opening of praise followed by a complaint or a repetition ("Genial, otra
 # vez muerta", "Oh great, another locked door") is the complaint; so is praise with an eye
@@ -61,13 +118,29 @@ TRANSPARENT: Final = frozenset(
 # ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
 OPENING_MAX_WORDS: Final = 4
 REPETITION: Final = frozenset(
-    "otra otro otras otros again another nuevo repite repetir same mismo misma".split()
+    [
+        "otra",
+        "otro",
+        "otras",
+        "otros",
+        "again",
+        "another",
+        "nuevo",
+        "repite",
+        "repetir",
+        "same",
+        "mismo",
+        "misma",
+    ]
 )
 SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
 TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
-COMPLEMENT: Final = frozenset("que como cuando lo that how when being".split())
-LOVE_VERBS: Final = frozenset("encanta encantan encantaba love loved loving adoro adore".split())
-HATE_VERBS: Final = frozenset("odio odia hate hated".split())
+COMPLEMENT: Final = frozenset(["que", "como", "cuando", "lo", "that", "how", "when", "being"])
+OBJECT_PRONOUNS: Final = frozenset({"it", "lo"})
+LOVE_VERBS: Final = frozenset(
+    ["encanta", "encantan", "encantaba", "love", "loved", "loving", "adoro", "adore"]
+)
+HATE_VERBS: Final = frozenset(["odio", "odia", "hate", "hated"])
 # "bien padre", "bien feo" (Latin America): "bien" before a rated word is a degree, not praise.
 DEGREE_BIEN: Final = Modifier("booster", 1.3)
 LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)+l+")
@@ -77,8 +150,32 @@ _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
 # Words spelt alike in both languages with another meaning in the other one ("sin", "ha",
 # "po"): a message in one language never takes them from the other's lexicon.
 _NOT_BORROWED: Final = frozenset(
-    "sin ha hago po once red pie dice come sale son solo fin mar ten van regular real actual "
-    "embarazada molesto molesta sensible largo".split()
+    [
+        "sin",
+        "ha",
+        "hago",
+        "po",
+        "once",
+        "red",
+        "pie",
+        "dice",
+        "come",
+        "sale",
+        "son",
+        "solo",
+        "fin",
+        "mar",
+        "ten",
+        "van",
+        "regular",
+        "real",
+        "actual",
+        "embarazada",
+        "molesto",
+        "molesta",
+        "sensible",
+        "largo",
+    ]
 )
 
 
@@ -216,9 +313,24 @@ class _Scorer:
     """Accumulates one message's affect, token by token."""
 
     __slots__ = (
-        "after_contrast", "booster", "booster_left", "emoji_count", "exclamations", "magnitude",
-        "negation", "negator", "question", "shout", "total", "weights", "words_seen",
-        "opening", "opening_closed", "repetition", "verb_mark", "ironic",
+        "after_contrast",
+        "booster",
+        "booster_left",
+        "emoji_count",
+        "exclamations",
+        "ironic",
+        "magnitude",
+        "negation",
+        "negator",
+        "opening",
+        "opening_closed",
+        "question",
+        "repetition",
+        "shout",
+        "total",
+        "verb_mark",
+        "weights",
+        "words_seen",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -387,14 +499,20 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             if (
                 scorer.verb_mark is None
                 and (word in LOVE_VERBS or word in HATE_VERBS)
-                and index + 1 < len(words)
-                and words[index + 1] in COMPLEMENT
+                and _complement_follows(words, index + 1)
             ):
                 scorer.verb_mark = (before, scorer.total - before)
         scorer.word_passed(word)
     if TRAILING_NOT.search(raw):
         scorer.ironic = True
     return _result(scorer, language, len(words))
+
+
+def _complement_follows(words: list[str], at: int) -> bool:
+    """A clause starts at ``words[at]`` ("que ...", "how ...", "it when ...", "lo mucho que")."""
+    if at < len(words) and words[at] in COMPLEMENT:
+        return True
+    return at + 1 < len(words) and words[at] in OBJECT_PRONOUNS and words[at + 1] in COMPLEMENT
 
 
 def _result(scorer: _Scorer, language: Language, word_count: int) -> Affect:

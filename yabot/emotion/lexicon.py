@@ -31,8 +31,37 @@ _VADER_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)*")
 # VADER entries that are function words, fillers or acknowledgements in a chat, or whose
 # slang sense is the opposite of the dictionary's ("sick", "wicked", "killer", "fire").
 _VADER_SKIP: Final = frozenset(
-    "no yes yeah yea ok okay like well please kind pretty true want god fine sure huh "
-    "sick wicked killer killing bomb fire insane crazy dead dying ha hah".split()
+    [
+        "no",
+        "yes",
+        "yeah",
+        "yea",
+        "ok",
+        "okay",
+        "like",
+        "well",
+        "please",
+        "kind",
+        "pretty",
+        "true",
+        "want",
+        "god",
+        "fine",
+        "sure",
+        "huh",
+        "sick",
+        "wicked",
+        "killer",
+        "killing",
+        "bomb",
+        "fire",
+        "insane",
+        "crazy",
+        "dead",
+        "dying",
+        "ha",
+        "hah",
+    ]
 )
 _VADER_NOT_NEGATORS: Final = frozenset({"despite", "uh-uh", "uhuh"})
 
@@ -137,7 +166,9 @@ def tables(language: Language) -> LanguageTables:
     found: list[tuple[str, Modifier]] = []
     if language == "en":
         vader = vader_english()
-        words.update(vader.words)
+        spanish = _load_lexicon("es")[0]
+        # VADER lists a few Spanish words ("genial", "perfecto"): ours rate them for Spanish.
+        words.update((w, e) for w, e in vader.words.items() if w not in spanish)
         phrases.update(vader.phrases)
         found += vader.modifiers
     words.update(own)
@@ -217,10 +248,68 @@ def vader_english() -> VaderTables:
 # Spanish inflectional and derivational endings, longest first, for :func:`spanish_stem`.
 _ES_SUFFIXES: Final = tuple(
     sorted(
-        """amientos imientos amiento imiento aciones iciones acion icion adoras adores adora ador
-        isimos isimas isimo isima mente andose iendose ando iendo aron ieron abais aban abas aba
-        ados adas ado ada idos idas ido ida aste iste amos emos imos aremos are aras ara arian
-        aria ian ia io ar er ir an en as es os a e o""".split(),
+        [
+            "amientos",
+            "imientos",
+            "amiento",
+            "imiento",
+            "aciones",
+            "iciones",
+            "acion",
+            "icion",
+            "adoras",
+            "adores",
+            "adora",
+            "ador",
+            "isimos",
+            "isimas",
+            "isimo",
+            "isima",
+            "mente",
+            "andose",
+            "iendose",
+            "ando",
+            "iendo",
+            "aron",
+            "ieron",
+            "abais",
+            "aban",
+            "abas",
+            "aba",
+            "ados",
+            "adas",
+            "ado",
+            "ada",
+            "idos",
+            "idas",
+            "ido",
+            "ida",
+            "aste",
+            "iste",
+            "amos",
+            "emos",
+            "imos",
+            "aremos",
+            "are",
+            "aras",
+            "ara",
+            "arian",
+            "aria",
+            "ian",
+            "ia",
+            "io",
+            "ar",
+            "er",
+            "ir",
+            "an",
+            "en",
+            "as",
+            "es",
+            "os",
+            "a",
+            "e",
+            "o",
+        ],
         key=len,
         reverse=True,
     )
