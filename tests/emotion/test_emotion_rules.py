@@ -98,3 +98,14 @@ def test_vader_tables_come_from_the_installed_package() -> None:
 def test_acknowledgements_are_neutral() -> None:
     for text, language in [("ok", "en"), ("Okay", "en"), ("vale", "es"), ("Sí", "es")]:
         assert label(text, language) == "neutral"
+
+
+def test_praise_in_scare_quotes_is_irony_but_contractions_are_not_quotes() -> None:
+    assert label('Muy "divertido" todo esto', "es") == "negative"
+    assert label("So “helpful”, thanks", "en") == "negative"
+    assert label("That's lovely, isn't it", "en") == "positive"
+
+
+def test_a_question_or_exclamation_mark_ends_the_negation() -> None:
+    assert label("It's great, isn't it? I'm happy", "en") == "positive"
+    assert label("¡No! Me encanta", "es") == "positive"

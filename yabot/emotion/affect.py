@@ -44,7 +44,7 @@ SUPERLATIVE_BOOST: Final = 1.4
 EXCLAMATION_STEP: Final = 0.1
 POLARITY_ALPHA: Final = 8.0
 INTENSITY_HALF: Final = 4.0
-SCOPE_BREAKERS: Final = frozenset(".,;:")
+SCOPE_BREAKERS: Final = frozenset(".,;:?!¿¡…")
 # "never so lovely" / "nunca tan hermoso" praise rather than deny: the negation is lifted.
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
 SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
@@ -134,6 +134,8 @@ REPETITION: Final = frozenset(
     ]
 )
 SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
+# Praise in scare quotes ("muy 'divertido'", "so “helpful”") is irony.
+SCARE_QUOTED: Final = re.compile(r"(?<!\w)[\"“«'‘]([^\"”»'’]{2,30})[\"”»'’](?!\w)")
 TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
 COMPLEMENT: Final = frozenset(["que", "como", "cuando", "lo", "that", "how", "when", "being"])
 OBJECT_PRONOUNS: Final = frozenset({"it", "lo"})
@@ -503,9 +505,22 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             ):
                 scorer.verb_mark = (before, scorer.total - before)
         scorer.word_passed(word)
-    if TRAILING_NOT.search(raw):
+    if TRAILING_NOT.search(raw) or _praise_in_quotes(raw, language):
         scorer.ironic = True
     return _result(scorer, language, len(words))
+
+
+def _praise_in_quotes(raw: str, language: Language) -> bool:
+    """True when a short quoted span of up to three words is praise."""
+    if not any(mark in raw for mark in "\"“«'‘"):
+        return False
+    for match in SCARE_QUOTED.finditer(raw):
+        inside = [fold(w) for w in match.group(1).split()]
+        if 1 <= len(inside) <= 3 and not any("'" in w for w in inside):
+            found = [lookup(w.strip(".,!?¡¿"), language) for w in inside]
+            if any(f is not None and f[0].valence > 0 for f in found):
+                return True
+    return False
 
 
 def _complement_follows(words: list[str], at: int) -> bool:
