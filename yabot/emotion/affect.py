@@ -294,9 +294,13 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def classify(word: str, language: Language) -> Modifier | tuple[Entry, float] | None:
     """What a single folded word is: a modifier, a lexicon entry with its boost, or nothing."""
-    modifier = tables(language).modifiers.get(word)
+    table = tables(language)
+    modifier = table.modifiers.get(word)
     if modifier is None and language == "en" and word.endswith("n't"):
         modifier = NOT
+    if modifier is None and len(word) > 2 and word not in table.stopwords:
+        # Code-switching: "muy" in an English message, "never" in a Spanish one.
+        modifier = tables("en" if language == "es" else "es").modifiers.get(word)
     return modifier if modifier is not None else lookup(word, language)
 
 

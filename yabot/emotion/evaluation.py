@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from yabot.emotion.affect import analyze
+from yabot.emotion.language import detect_language
 from yabot.emotion.lexicon import Language
 
 DATA: Final = Path(__file__).resolve().parents[2] / "tests" / "emotion" / "data"
@@ -53,6 +54,8 @@ class Report:
 
     overall: Tally = field(default_factory=Tally)
     groups: dict[str, Tally] = field(default_factory=dict)
+    language: Tally = field(default_factory=Tally)
+    emotion: Tally = field(default_factory=Tally)
     misses: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, groups: Iterable[str], hit: bool) -> None:
@@ -65,6 +68,11 @@ class Report:
         return {
             "messages": self.overall.count,
             "accuracy": round(self.overall.accuracy, 3),
+            "language_accuracy": round(self.language.accuracy, 3),
+            "emotion_accuracy": {
+                "n": self.emotion.count,
+                "accuracy": round(self.emotion.accuracy, 3),
+            },
             **{
                 name: {"n": tally.count, "accuracy": round(tally.accuracy, 3)}
                 for name, tally in sorted(self.groups.items())
@@ -93,11 +101,20 @@ def read_jsonl(path: Path) -> list[Labelled]:
 
 
 def evaluate(rows: Iterable[Labelled]) -> Report:
-    """Score every message with the player's language as the hint and tally the hits."""
+    """Score every message with the player's language as the hint and tally the hits.
+
+    Also tallies the language detector without a hint (emoji-only messages left out) and the
+    dominant emotion where the set names one.
+    """
     report = Report()
     for row in rows:
-        label = analyze(row.text, hint=row.language).label
+        affect = analyze(row.text, hint=row.language)
+        label = affect.label
         hit = label == row.polarity
+        if "emoji_only" not in row.tags:
+            report.language.add(detect_language(row.text) == row.language)
+        if row.emotion:
+            report.emotion.add(affect.emotion == row.emotion)
         groups = [f"polarity:{row.polarity}", "hard" if row.tags else "plain"]
         groups += [f"tag:{tag}" for tag in row.tags]
         if row.variety:
