@@ -107,6 +107,34 @@ def signature_bytes(signature: Signature, copies: int = 1000) -> float:
 
 
 LABELS = {"pos": "positive", "neg": "negative", "neu": "neutral"}
+RESONANCE_ANSWER = "Creo que Diana tiene razón, me quedo con ella"
+RESONANCE_PLANS = ((10, 0), (5, 1), (10, 2), (10, 4), (20, 4))
+
+
+def resonance_by_day(
+    days: int, choices: int, answers: int, answer: str = RESONANCE_ANSWER
+) -> list[float]:
+    """Resonance at the end of each day for a player who plays one session a day.
+
+    Each session: ``choices`` choices one minute apart (every other one carrying an
+    ``#emo:empath+1`` tag), then ``answers`` free-text answers of ``answer``.
+    """
+    affect = analyze(answer, "es")
+    signature = Signature()
+    out: list[float] = []
+    for day in range(days):
+        now = T0 + day * 86_400.0 + 20 * 3600.0
+        for i in range(choices):
+            signals: list[Signal] = [ResponseTime(20.0)]
+            if i % 2 == 0:
+                signals.append(ChoiceTag("empath", 1.0))
+            signature = update(signature, signals, now)
+            now += 60.0
+        for _ in range(answers):
+            signature = update(signature, [affect, ResponseTime(30.0)], now)
+            now += 60.0
+        out.append(round(signature.resonance, 3))
+    return out
 
 
 def accuracy() -> dict[str, Any]:
@@ -151,9 +179,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--misses", action="store_true", help="with --eval: also list the missed messages"
     )
+    parser.add_argument(
+        "--resonance",
+        action="store_true",
+        help="resonance at the end of each of 7 days of daily play, for a few play plans",
+    )
     args = parser.parse_args(argv)
     if args.accuracy:
         print(json.dumps(accuracy()))
+        return 0
+    if args.resonance:
+        plans = {
+            f"{choices} choices + {answers} answers a day": resonance_by_day(7, choices, answers)
+            for choices, answers in RESONANCE_PLANS
+        }
+        print(json.dumps({"bench": "emotion_resonance_by_day", **plans}))
         return 0
     if args.eval:
         reports = evaluate_sets(args.eval)
