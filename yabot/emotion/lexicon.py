@@ -240,10 +240,10 @@ def vader_english() -> VaderTables:
     descriptions: dict[str, str] = {}
     for line in _vader_text("emoji_utf8_lexicon.txt").splitlines():
         emoji, _, description = line.partition("\t")
-        key = clean(emoji).lower()
+        emoji_key = clean(emoji).lower()
         # Skin-tone variants ("victory hand: dark skin tone") clean to their base emoji.
-        if key and description and key not in descriptions:
-            descriptions[key] = description.partition(":")[0].lower()
+        if emoji_key and description and emoji_key not in descriptions:
+            descriptions[emoji_key] = description.partition(":")[0].lower()
     return VaderTables(words, phrases, modifiers, descriptions)
 
 
