@@ -274,7 +274,7 @@ def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
 
 def _failed(effects: PlayerEffects, state: PlayerState, update: IncomingUpdate) -> PlayerState:
     """Skip a poison update: tell the player, record that it was consumed, keep going."""
-    from yabot.player.texts import t
+    from yabot.i18n import t
 
     chat_id = update.chat_id if update.chat_id is not None else state.user_id
     effects.send(
