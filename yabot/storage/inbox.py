@@ -2,10 +2,13 @@
 
 This is the one place where repeats are recognised. An update is appended before it is
 acknowledged and gets the next **arrival sequence number** (``seq``, strictly increasing and
-never reused). An ``update_id`` seen within ``dedup_retention_s`` (48 h or more: Telegram keeps
-an update for 24 h) is a repeat: it is not stored again and the caller learns the ``seq`` of
-the first arrival. An ``update_id`` seen longer ago than that is a new update (Telegram picks
-ids at random after a quiet week, so ids repeat across months and may go down).
+never reused). An update whose ``update_id`` was seen within ``dedup_retention_s`` (48 h or
+more: Telegram keeps an update for 24 h and retries it unchanged) and whose identity matches is
+a repeat: it is not stored again and the caller learns the ``seq`` of the first arrival. The
+identity (:func:`fingerprint`) is a digest of the update's ids and timestamps (message id,
+date, chat, sender, query id; never its text). An ``update_id`` seen longer ago, or reused by a
+different update (Telegram picks ids at random after a quiet week; a restarted emulator counts
+from 1 again), is a new update.
 
 A player's state remembers the ``seq`` of the last entry it applied. Recovery is the newest
 snapshot plus the player's entries with a higher ``seq``, in ``seq`` order; the entries a durable
@@ -27,12 +30,14 @@ from worker threads, or through ``loop.run_in_executor`` from asyncio code.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 
@@ -70,6 +75,10 @@ INBOX_PRUNED = Counter(
 INBOX_EXPIRED = Counter(
     "yabot_inbox_expired_total", "Pruned update_ids forgotten after the dedup retention"
 )
+INBOX_REUSED_IDS = Counter(
+    "yabot_inbox_reused_ids_total",
+    "New updates whose update_id an earlier, different update had within the dedup retention",
+)
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS entries (
@@ -81,7 +90,8 @@ _SCHEMA = (
         received_at REAL NOT NULL,
         covered INTEGER NOT NULL DEFAULT 0,
         legacy INTEGER NOT NULL DEFAULT 0,
-        replied INTEGER NOT NULL DEFAULT 0
+        replied INTEGER NOT NULL DEFAULT 0,
+        fingerprint BLOB
     )""",
     "CREATE INDEX IF NOT EXISTS entries_update ON entries (update_id, received_at)",
     "CREATE INDEX IF NOT EXISTS entries_pending ON entries (user_id, seq) WHERE covered = 0",
@@ -153,6 +163,39 @@ def _check(entry: Arrival) -> None:
 
 def _raw(payload: bytes | str) -> bytes:
     return payload.encode("utf-8") if isinstance(payload, str) else payload
+
+
+def _identity(event: Any) -> list[Any]:
+    if not isinstance(event, dict):
+        return [event if isinstance(event, int | float | bool) else None]
+    ident: list[Any] = []
+    for key in sorted(event):
+        value = event[key]
+        if isinstance(value, bool | int | float) or key == "id":
+            ident.append([key, value])
+        elif key in ("chat", "from", "message") and isinstance(value, dict):
+            ident.append([key, _identity(value)])
+    return ident
+
+
+def fingerprint(payload: bytes | str) -> bytes:
+    """The identity of an update: a digest of its event type and the ids, numbers and dates
+    in it (message id, date, chat and sender ids, a query's id), never its text.
+
+    Telegram retries an update unchanged, so a retry has the fingerprint of the first
+    delivery; a different update that reuses the ``update_id`` has another one.
+    """
+    raw = _raw(payload)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return hashlib.blake2b(raw, digest_size=16).digest()
+    ident = [[key, _identity(value)] for key, value in sorted(data.items()) if key != "update_id"]
+    return hashlib.blake2b(
+        json.dumps(ident, separators=(",", ":")).encode(), digest_size=16
+    ).digest()
 
 
 class Inbox:
@@ -284,27 +327,33 @@ class Inbox:
             raise
         # Encrypted before the transaction: the lock is held for the writes alone.
         sealed = [self._encryptor.encrypt_bytes(_raw(e.payload)) for e in entries]
+        prints = [fingerprint(e.payload) for e in entries]
         results: list[Appended] = []
+        reused = 0
         try:
             with self._db.transaction() as conn:
-                for e, payload in zip(entries, sealed, strict=True):
+                for e, payload, print_ in zip(entries, sealed, prints, strict=True):
                     seen = conn.execute(
-                        "SELECT seq FROM entries WHERE update_id = ? AND received_at >= ? "
-                        "ORDER BY seq DESC LIMIT 1",
+                        "SELECT seq, fingerprint FROM entries WHERE update_id = ? "
+                        "AND received_at >= ? ORDER BY seq DESC",
                         (e.update_id, e.received_at - self._retention_s),
-                    ).fetchone()
-                    if seen is not None:
-                        results.append(Appended(seen[0], False))
+                    ).fetchall()
+                    # Entries moved in from schema 1 have no fingerprint: the id alone decides.
+                    same = [seq for seq, other in seen if other is None or other == print_]
+                    if same:
+                        results.append(Appended(same[0], False))
                         continue
+                    reused += bool(seen)
                     cursor = conn.execute(
-                        "INSERT INTO entries (update_id, user_id, shard, payload, received_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO entries (update_id, user_id, shard, payload, received_at, "
+                        "fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
                         (
                             e.update_id,
                             e.user_id,
                             shard_of(e.user_id, self.shards),
                             payload,
                             e.received_at,
+                            print_,
                         ),
                     )
                     assert cursor.lastrowid is not None
@@ -315,6 +364,9 @@ class Inbox:
             raise InboxError(f"inbox {self.path}: {exc}") from exc
         stored = sum(1 for r in results if r.new)
         INBOX_APPENDS.inc(stored)
+        if reused:
+            INBOX_REUSED_IDS.inc(reused)
+            log.warning("inbox_update_id_reused", updates=reused)
         if stored < len(results):
             INBOX_DUPLICATES.inc(len(results) - stored)
             log.info("inbox_duplicates", duplicates=len(results) - stored)
