@@ -165,22 +165,13 @@ def _raw(payload: bytes | str) -> bytes:
     return payload.encode("utf-8") if isinstance(payload, str) else payload
 
 
-def _identity(event: Any) -> list[Any]:
-    if not isinstance(event, dict):
-        return [event if isinstance(event, int | float | bool) else None]
-    ident: list[Any] = []
-    for key in sorted(event):
-        value = event[key]
-        if isinstance(value, bool | int | float) or key == "id":
-            ident.append([key, value])
-        elif key in ("chat", "from", "message") and isinstance(value, dict):
-            ident.append([key, _identity(value)])
-    return ident
+def _ids(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else None
 
 
 def fingerprint(payload: bytes | str) -> bytes:
-    """The identity of an update: a digest of its event type and the ids, numbers and dates
-    in it (message id, date, chat and sender ids, a query's id), never its text.
+    """The identity of an update: a digest of its event type and the ids and dates in it
+    (message id, date, edit date, chat and sender ids, a query's id), never its text.
 
     Telegram retries an update unchanged, so a retry has the fingerprint of the first
     delivery; a different update that reuses the ``update_id`` has another one.
@@ -192,10 +183,29 @@ def fingerprint(payload: bytes | str) -> bytes:
         data = None
     if not isinstance(data, dict):
         return hashlib.blake2b(raw, digest_size=16).digest()
-    ident = [[key, _identity(value)] for key, value in sorted(data.items()) if key != "update_id"]
-    return hashlib.blake2b(
-        json.dumps(ident, separators=(",", ":")).encode(), digest_size=16
-    ).digest()
+    parts: list[Any] = []
+    for kind in sorted(data):
+        if kind == "update_id":
+            continue
+        event = data[kind]
+        if isinstance(event, dict):
+            message = event.get("message")
+            parts.append(
+                (
+                    kind,
+                    event.get("message_id"),
+                    event.get("date"),
+                    event.get("edit_date"),
+                    event.get("id"),
+                    _ids(event.get("chat")),
+                    _ids(event.get("from")),
+                    _ids(message.get("chat")) if isinstance(message, dict) else None,
+                    message.get("message_id") if isinstance(message, dict) else None,
+                )
+            )
+        else:
+            parts.append((kind, event if isinstance(event, int | float | bool) else None))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
 class Inbox:
