@@ -189,7 +189,12 @@ def test_replacing_the_story_keeps_a_player_mid_story(library: StoryLibrary) -> 
         engine, engine.begin(STORY, variables), variables, lambda t: t.scene == "1_07"
     )
     before = turns[-1]
-    library.replace(STORY, _edited(library, "takes a card from his waistcoat", "takes a silver card from his waistcoat"))
+    library.replace(
+        STORY,
+        _edited(
+            library, "takes a card from his waistcoat", "takes a silver card from his waistcoat"
+        ),
+    )
     assert library.get(STORY).version != before.version
     with pytest.raises(StaleTurnError):
         engine.choose(STORY, before.state, turns[-2].token, 0, variables)
