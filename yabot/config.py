@@ -8,6 +8,7 @@ from the environment (``TELEGRAM_BOT_TOKEN``, ``YABOT_TELEGRAM__WEBHOOK_SECRET``
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -55,7 +56,7 @@ class RuntimeSettings(_Section):
     messages_per_turn: int = Field(32, ge=1, le=10_000)
     idle_timeout_s: float = Field(900.0, gt=0)
     max_resident: int = Field(200_000, ge=1)
-    user_shards: int = Field(8, ge=1, le=1024)
+    shards: int = Field(64, ge=1, le=4096)
     restart_max: int = Field(5, ge=0)
     restart_period_s: float = Field(30.0, gt=0)
     restart_backoff_s: float = Field(0.05, ge=0)
@@ -83,6 +84,7 @@ class StorageSettings(_Section):
     snapshot_batch_size: int = Field(500, ge=1)
     snapshot_linger_s: float = Field(1.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    inbox_dedupe_retention_s: float = Field(172_800.0, ge=172_800.0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)
 
@@ -154,6 +156,20 @@ class ApiSettings(_Section):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     readiness_timeout_s: float = Field(2.0, gt=0)
     min_password_length: int = Field(12, ge=8, le=128)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network"
+                    " (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)"
+                ) from None
+        return value
 
     @field_validator("jwt_keys", mode="before")
     @classmethod
@@ -344,7 +360,8 @@ def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     shown = "<secret>" if tuple(path[:2]) in SECRET_KEYS else repr(value)
     env = ENV_PREFIX + "__".join(p.upper() for p in path[:2]) if len(path) >= 2 else ""
     hint = f" (env {env})" if env else ""
-    return f"config error: {key}{hint} = {shown}: {error.get('msg', 'invalid')}"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"config error: {key}{hint} = {shown}: {message}"
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 from tests.integration.harness import ROOT, free_port
-from tests.telegram.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ async def test_browser_page_talks_to_the_real_bot(
     })()""")
     welcome = await page.wait_for(
         "[...document.querySelectorAll('.msg.bot .text')].map(e => e.textContent)"
-        ".find(t => t.includes('Bienvenido'))"
+        ".find(t => t.includes('Te damos la bienvenida'))"
     )
     assert "Lucía" in welcome
     first_button = await page.wait_for(

@@ -36,7 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from yabot.emotion import Signature, analyze, parse_emo_tag, response_time, to_story_variables
+from yabot.emotion import (
+    DEFAULT_PARAMS,
+    Signature,
+    SignatureParams,
+    analyze,
+    parse_emo_tag,
+    response_time,
+    to_story_variables,
+)
 from yabot.emotion import update as update_signature
 from yabot.narrative.answers import read_answer
 from yabot.narrative.effects import parse_tags
@@ -223,6 +231,7 @@ class _World:
     sig_seen: Counter[str] = field(default_factory=Counter)
     probe_cache: dict[tuple[str, str, str], str] = field(default_factory=dict)
     checked_lines: set[str] = field(default_factory=set)
+    params: SignatureParams = DEFAULT_PARAMS
 
     def fail(self, rule: str, where: str, message: str) -> None:
         self.findings.setdefault((rule, where), Finding(rule, where, message))
@@ -259,7 +268,7 @@ class _Player:
 
     # -- the variables a player's actor writes before every turn
     def variables(self) -> dict[str, Any]:
-        values: dict[str, Any] = dict(to_story_variables(self.signature))
+        values: dict[str, Any] = dict(to_story_variables(self.signature, self.world.params))
         vip_day = self.persona.vip_day
         values.update(
             lang=self.persona.lang,
@@ -276,7 +285,7 @@ class _Player:
         gap = self.now - self.last_seen
         if self.last_seen > 0 and 1.0 <= gap <= SESSION_GAP:
             signals.append(response_time(gap))
-        self.signature = update_signature(self.signature, signals, self.now)
+        self.signature = update_signature(self.signature, signals, self.now, self.world.params)
         self.last_seen = self.now
 
     def apply(self, played: _Played) -> None:
@@ -284,7 +293,11 @@ class _Player:
             if effect.kind == "emo":
                 tag = f"emo:{effect.name}{'+' if effect.amount >= 0 else '-'}{abs(effect.amount)}"
                 self.signature = update_signature(
-                    self.signature, parse_emo_tag(tag), self.now, interaction=False
+                    self.signature,
+                    parse_emo_tag(tag),
+                    self.now,
+                    self.world.params,
+                    interaction=False,
                 )
             elif effect.kind == "reward":
                 self.besitos += effect.amount
@@ -328,6 +341,7 @@ class _Player:
                 self.signature,
                 analyze(text, hint=self.persona.lang),  # type: ignore[arg-type]
                 self.now,
+                self.world.params,
                 interaction=False,
             )
             self.prepare()
@@ -359,7 +373,9 @@ class _Player:
         return nxt
 
     def world_choice_id(self, played: _Played, choice: Any) -> str:
-        return f"{played.scene}|{choice.index}|{choice.text}"
+        """The choice point taken (its target path: the same in both languages)."""
+        key = (played.scene, self.persona.lang, f"{choice.index}|{choice.text}")
+        return self.world.probe_cache.get(key) or f"{played.scene}|{choice.index}"
 
     def pick(self, visible: list[Any]) -> Any:
         arch = self.persona.archetype
@@ -468,14 +484,16 @@ def check_story(
     personas: int = 2000,
     store_items: tuple[str, ...] = (),
     free_chapters: Iterable[int] = (),
+    params: SignatureParams = DEFAULT_PARAMS,
 ) -> CheckResult:
-    """Run every rule on a compiled story (and its source) with ``personas`` simulated players."""
+    """Run every rule on a compiled story (and its source) with ``personas`` simulated players
+    whose signatures follow ``params`` (the bot's ``[emotion]`` settings)."""
     lines = read_sources(ink_path)
     findings = static_findings(lines)
     compiled = CompiledStory.from_json(ink_path.stem, compiled_json)
     data = json.loads(compiled.json_text)
     runner = _Runner(compiled)
-    world = _World()
+    world = _World(params=params)
     people = make_personas(personas, store_items)
     traces = [(p, _Player(runner, p, world).play()) for p in people]
     findings += list(world.findings.values())
@@ -664,32 +682,37 @@ REPORT_END: Final = "<!-- story-check:end -->"
 _CONFIG: Final = Path(__file__).resolve().parents[2] / "config.toml"
 
 
-def story_settings(config: Path = _CONFIG) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Store items (kind ``item``) and VIP chapters from the bot's ``config.toml``."""
+def story_settings(
+    config: Path = _CONFIG,
+) -> tuple[tuple[str, ...], tuple[int, ...], SignatureParams]:
+    """Store items (kind ``item``), VIP chapters and signature parameters from ``config.toml``."""
     import tomllib
 
     try:
         data = tomllib.loads(config.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return (), ()
+        return (), (), DEFAULT_PARAMS
     items = tuple(
         str(item["id"])
         for item in data.get("economy", {}).get("store", [])
         if item.get("kind") == "item"
     )
     vip = tuple(int(c) for c in data.get("subscriptions", {}).get("vip_chapters", []))
-    return items, vip
+    params = SignatureParams(**data.get("emotion", {})) if data.get("emotion") else DEFAULT_PARAMS
+    return items, vip, params
 
 
 def check_compiled(ink: Path, personas: int = DEFAULT_PERSONAS) -> CheckResult:
     """Check the committed compile of story ``ink`` with the bot's store items and VIP chapters."""
     from yabot.narrative.compiler import compiled_json_path
 
-    items, vip = story_settings()
+    items, vip, params = story_settings()
     text = compiled_json_path(ink).read_text(encoding="utf-8-sig")
     source_chapters = {int(c) for c in source_tags(read_sources(ink), "chapter") if c.isdigit()}
     free = tuple(sorted(c for c in source_chapters if c not in vip))
-    return check_story(ink, text, personas=personas, store_items=items, free_chapters=free)
+    return check_story(
+        ink, text, personas=personas, store_items=items, free_chapters=free, params=params
+    )
 
 
 def render_report(story_id: str, report: dict[str, Any], findings: list[Finding]) -> str:
@@ -730,12 +753,19 @@ def render_report(story_id: str, report: dict[str, Any], findings: list[Finding]
             for g in report["gates"]
         ],
     ]
+    if report["reactions"]:
+        out += ["", "| Question (language) | Answer readings seen | Distinct reactions shown |"]
+        out += ["|---|---|---|"]
+        out += [
+            f"| {ask} | {r['classes']} | {r['distinct_reactions']} |"
+            for ask, r in report["reactions"].items()
+        ]
     if report["branches"]:
         out += ["", "| Branch point | Options taken | Consequence differs | Turns later (median) |"]
         out += ["|---|---|---|---|"]
         out += [
             f"| {b['branch']} | {b['options']} | {'yes' if b['differs'] else 'NO'} | "
-            f"{b['turns_later']} |"
+            f"{b['turns_later']:g} |"
             for b in report["branches"]
         ]
     if findings:

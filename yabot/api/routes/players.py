@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from actors import MailboxFull
-from actors.introspection import list_actors
+from actors import MailboxFull, list_actors
 from yabot.api.audit import Auditor
 from yabot.api.auth import Principal, require_role
 from yabot.api.context import auditor_of
@@ -107,7 +106,7 @@ def _actor_infos() -> dict[int, Any]:
 
 async def _ask(runtime: Runtime, user_id: int, message: Any) -> Any:
     try:
-        return await runtime.ask_player(
+        return await runtime.admin.ask_player(
             user_id, message, timeout=runtime.settings.runtime.ask_timeout_s
         )
     except TimeoutError:
