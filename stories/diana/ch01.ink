@@ -159,6 +159,7 @@
 
 === c1_10 ===
 {t("A voice comes out of the glass nearest you. Low, amused, a little hoarse, as if it has not been used much lately.", "Del cristal que tienes más cerca sale una voz. Grave, divertida, algo ronca, como si no se hubiera usado mucho últimamente.")} #scene:1_10 #consequence:riddle
+{t("Every candle in the hall leans the same way at once, towards the glass, as if a door had opened somewhere on the other side of it.", "Todas las velas del vestíbulo se inclinan a la vez hacia el mismo lado, hacia el cristal, como si al otro lado se hubiera abierto una puerta.")}
 {t("“So Lucien let you in. He never lets anyone in on the first night. You must have said something he could not argue with.”", "—Así que Lucien te ha dejado entrar. Nunca deja entrar a nadie la primera noche. Algo le habrás dicho que no ha sabido rebatir.")}
 {
 - riddle == "window":
@@ -199,7 +200,8 @@
 + [{t("Turn to Lucien", "Volverte hacia Lucien")}] -> c1_12
 
 === c1_12 ===
-{t("Lucien walks you back through the hall. At the gate he stops, and for a moment you think he is going to say something kind.", "Lucien te acompaña de vuelta por el vestíbulo. En la verja se detiene, y por un momento crees que va a decir algo amable.")} #scene:1_12
+{t("The mirrors are quieter now. In each of them your reflection walks beside you at the same pace, as if the house had decided, for tonight at least, which version of you it would keep.", "Los espejos están más tranquilos. En todos ellos tu reflejo camina a tu lado al mismo paso, como si la casa hubiera decidido, al menos por esta noche, con qué versión de ti se queda.")} #scene:1_12
+{t("Lucien walks you back through the hall. At the gate he stops, and for a moment you think he is going to say something kind.", "Lucien te acompaña de vuelta por el vestíbulo. En la verja se detiene, y por un momento crees que va a decir algo amable.")}
 { trust >= 3:
     {t("“She laughed tonight,” he says instead. “Twice. I counted. Come back tomorrow; I will leave the gate on the latch.”", "—Esta noche se ha reído —dice en cambio—. Dos veces. Las he contado. Vuelve mañana; dejaré la verja sin cerrar del todo.")}
 - else:
