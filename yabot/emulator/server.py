@@ -404,7 +404,10 @@ def main(settings: Settings, host: str | None = None, port: int | None = None) -
         The process exit code.
     """
     configure_logging(settings.logging.level, settings.logging.json_logs)
-    emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
+    emulator = Emulator(
+        EmulatorConfig(state_dir=settings.storage.data_dir / "emulator"),
+        channels=[settings.subscriptions.vip_channel_id],
+    )
     bind_host = host or settings.telegram.emulator_host
     bind_port = settings.telegram.emulator_port if port is None else port
     print(
