@@ -16,9 +16,7 @@ from yabot.emulator.formatting import (
     utf16_len,
 )
 
-TEXT = st.text(
-    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60
-)
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60)
 
 
 def escape_markdown_v2(text: str) -> str:

@@ -85,8 +85,8 @@ async def overview(
     since: Annotated[
         float | None, Query(ge=0, le=1e11, description="Only samples taken after this epoch.")
     ] = None,
-    sampler: MetricsSampler = Depends(sampler_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
+    sampler: MetricsSampler = Depends(sampler_of),  # noqa: B008
 ) -> OverviewOut:
     """The last hour of samples (one every few seconds): players, updates/s, latencies,
     queues, backlogs, Telegram 429s and retries, GC pauses."""
@@ -133,11 +133,23 @@ async def _read_archetypes(runtime: Runtime) -> ArchetypesOut:
     )
 
 
-@router.get("/archetypes", response_model=ArchetypesOut)
+runtime_router = APIRouter(
+    prefix="/api/v1/dashboard",
+    tags=["dashboard"],
+    responses={
+        **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
+        503: {"model": ErrorResponse, "description": "Not attached to a running bot."},
+    },
+)
+"""Routes that ask the players' actors: included only where a runtime is attached."""
+
+
+@runtime_router.get("/archetypes", response_model=ArchetypesOut)
 async def archetypes(
     request: Request,
-    runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
+    runtime: Runtime = Depends(runtime_of),  # noqa: B008
 ) -> ArchetypesOut:
     """The distribution of dominant archetypes across resident players (each asked of the
     player's actor; at most 500 at random per reading; a reading is kept 30 s)."""
@@ -153,4 +165,4 @@ async def archetypes(
     return reading.value
 
 
-__all__ = ["router", "sampler_of"]
+__all__ = ["router", "runtime_router", "sampler_of"]
