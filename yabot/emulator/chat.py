@@ -145,9 +145,9 @@ class ChatClient:
 
     def _rejoin(self) -> None:
         """The emulator started again and forgot the player: register again, say so."""
+        if not self._register():
+            return
         with self._lock:
-            if not self._register():
-                return
             self._after = 0
             self._buttons, self._batch_open, self._latest_has_buttons = [], False, False
             self._latest_bot_message = 0
