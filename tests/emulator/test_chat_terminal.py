@@ -97,10 +97,14 @@ def test_an_invoice_is_paid_from_the_terminal(emulator: EmulatorServer) -> None:
         terminal.wait_for("1) Pay")
         terminal.type("1\r")
         terminal.wait_for("(you paid 5 XTR)")
+        terminal.type("/link\r")  # a url button to an invoice link (a Stars subscription's)
+        terminal.wait_for("1) Buy")
+        terminal.type("1\r")
+        terminal.wait_for("(you paid 7 XTR)")
     finally:
         terminal.close()
     payments = httpx.get(f"{emulator.url}/_emulator/payments").json()
-    assert [(p["user_id"], p["total_amount"]) for p in payments] == [(79, 5)]
+    assert [(p["user_id"], p["total_amount"]) for p in payments] == [(79, 5), (79, 7)]
 
 
 def test_after_an_emulator_restart_the_player_is_registered_again(tmp_path: Path) -> None:
