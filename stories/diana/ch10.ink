@@ -1,0 +1,3 @@
+=== chapter_10 ===
+{t("To be continued.", "Continuará.")} #chapter:10 #scene:stub_10
+-> END
