@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yabot.config import StorageSettings
-from yabot.storage.breaker import CircuitBreaker
+from yabot.resilience import CircuitBreaker
 from yabot.storage.inbox import open_inbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.base import (
