@@ -15,7 +15,7 @@
 + [{t("Stop and wait for Lucien", "Pararte y esperar a Lucien")}] -> c5_02
 
 === c5_02 ===
-{t("Lucien comes in without his gloves. It is the first time you have seen his hands. They are stained to the wrist with old paint, blue in the creases, ochre under the nails, the colours of years and not of an afternoon.", "Lucien entra sin guantes. Es la primera vez que le ves las manos. Las tiene manchadas hasta la muñeca de pintura vieja, azul en los pliegues, ocre bajo las uñas: colores de años, no de una tarde.")} #scene:5_02 #consequence:initials
+{t("Lucien comes in without his gloves. It is the first time you have seen his hands. They are stained to the wrist with old paint, blue in the creases, ochre under the nails, the colours of years and not of an afternoon.", "Lucien entra sin guantes. Es la primera vez que le ves las manos. Las tiene manchadas hasta la muñeca de pintura vieja, azul en los pliegues, ocre bajo las uñas: colores de años, no de una tarde.")} #scene:5_02 #consequence:initials #consequence:brush
 {
 - initials == "memorised":
     {t("“You memorised my initials the first night you saw them,” he says. “I watched you do it. You moved your lips.”", "—Memorizaste mis iniciales la primera noche que las viste —dice—. Te vi hacerlo. Movías los labios.")}
