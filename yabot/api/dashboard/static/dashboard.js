@@ -204,12 +204,14 @@ function drawChart(canvas, samples, keys, unit, windowS) {
   g.scale(ratio, ratio);
   g.clearRect(0, 0, width, height);
   const left = 52, right = 6, top = 6, bottom = 16;
+  // The x axis spans the samples kept (at least 5 minutes), up to the whole window.
   const now = samples.length ? samples[samples.length - 1].t : Date.now() / 1000;
-  const start = now - windowS;
+  const span = Math.min(windowS, Math.max(300, samples.length ? now - samples[0].t : 0));
+  const start = now - span;
   let max = 0;
   for (const s of samples) for (const k of keys) if (s[k] !== null && s[k] > max) max = s[k];
   max = max > 0 ? max * 1.1 : 1;
-  const x = (t) => left + ((t - start) / windowS) * (width - left - right);
+  const x = (t) => left + ((t - start) / span) * (width - left - right);
   const y = (v) => top + (1 - v / max) * (height - top - bottom);
   g.strokeStyle = "#e3e6ec";
   g.fillStyle = "#667085";
@@ -223,7 +225,8 @@ function drawChart(canvas, samples, keys, unit, windowS) {
     g.stroke();
     g.fillText(fmtNum(v, unit), 2, y(v) + 3);
   }
-  for (const [label, t] of [["-60 min", start], ["-30", start + windowS / 2], ["now", now]]) {
+  const minutes = Math.round(span / 60);
+  for (const [label, t] of [[`-${minutes} min`, start], [`-${minutes / 2}`, start + span / 2], ["now", now]]) {
     g.fillText(label, Math.min(x(t), width - 24), height - 3);
   }
   keys.forEach((key, i) => {
@@ -438,9 +441,9 @@ async function playerPage(root, userId) {
         h("thead", {}, h("tr", {}, h("th", {}, "when"), h("th", { class: "num" }, "amount"),
           h("th", {}, "reason"), h("th", { class: "num" }, "balance"), h("th", {}, "key"))),
         h("tbody", {}, p.ledger.map((m) => h("tr", { "data-key": m.idempotency_key },
-          h("td", {}, fmtTime(m.created_at)), h("td", { class: "num" }, (m.amount > 0 ? "+" : "") + m.amount),
+          h("td", {}, fmtTime(m.created_at).slice(5, 19)), h("td", { class: "num" }, (m.amount > 0 ? "+" : "") + m.amount),
           h("td", {}, m.reason), h("td", { class: "num" }, m.balance_after),
-          h("td", { class: "muted" }, m.idempotency_key))))));
+          h("td", { class: "muted key", title: m.idempotency_key }, m.idempotency_key))))));
     actor.replaceChildren(h("h2", {}, "Actor"), kv([
       ["resident", a.resident_before ? "yes" : "no (activated by this view)"],
       ["mailbox", a.mailbox_depth],
