@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 import pykka
 from pykka.messages import _ActorStop
 
-from actors import metrics
-from actors.pool import PoolShutDown
+from actors import _metrics
+from actors._pool import PoolShutDown
 
 if TYPE_CHECKING:
     from pykka._envelope import Envelope
 
-    from actors.pool import WorkerPool
+    from actors._pool import WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class Mailbox:
                         reason = "pool_shut_down"
                 if not reason:
                     return
-        metrics.REJECTED_MESSAGES.labels(self.actor_name, reason).inc()
+        _metrics.get_metrics().rejected(self.actor_name, reason)
         if reason == "mailbox_full":
             assert self.limit is not None
             logger.warning(

@@ -30,12 +30,12 @@ from typing import Any, Generic, TypeVar
 import pykka
 from pykka._envelope import Envelope
 
-from actors import metrics
-from actors.bridge import wrap_future
-from actors.mailbox import MailboxFull, SystemMessage
-from actors.pooled import PooledActor, PooledFuture, default_pool
-from actors.supervision import Restart, Supervisor, supervise
-from actors.timers import TimerHandle
+from actors import _introspection, _metrics
+from actors._future import PooledFuture, wrap_future
+from actors._mailbox import MailboxFull, SystemMessage
+from actors._pooled import PooledActor, default_pool
+from actors._supervision import Restart, Supervisor, supervise
+from actors._timers import TimerHandle
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class Directory(Generic[K]):
         self._passivating = 0
         self._closed = False
         self._sweeper: TimerHandle | None = None
-        metrics.RESIDENT.labels(name).set_function(self.resident_count)
+        _introspection.register_directory(self)
 
     def use_supervisor(self, supervisor: pykka.ActorRef[Supervisor] | None) -> None:
         """Supervise actors activated from now on with ``supervisor``."""
@@ -306,9 +306,7 @@ class Directory(Generic[K]):
         now = time.monotonic()
         with self._lock:
             if self._closed:
-                metrics.REJECTED_MESSAGES.labels(
-                    self.actor_class.__name__, "directory_closed"
-                ).inc()
+                _metrics.get_metrics().rejected(self.actor_class.__name__, "directory_closed")
                 logger.warning("message refused: directory stopped", extra={"directory": self.name})
                 raise DirectoryClosed(f"directory {self.name} is stopped")
             entry = self._entries.get(key)
@@ -316,7 +314,7 @@ class Directory(Generic[K]):
             if entry is None:
                 entry = _Entry(self._start(key), now)
                 self._entries[key] = entry
-                metrics.ACTIVATIONS.labels(self.name).inc()
+                _metrics.get_metrics().activated(self.name)
             else:
                 self._entries.move_to_end(key)
                 entry.last_used = now
@@ -334,7 +332,7 @@ class Directory(Generic[K]):
             entry.buffer = deque()
         limit = self.actor_class.mailbox_limit
         if limit is not None and len(entry.buffer) >= limit:
-            metrics.REJECTED_MESSAGES.labels(self.actor_class.__name__, "mailbox_full").inc()
+            _metrics.get_metrics().rejected(self.actor_class.__name__, "mailbox_full")
             raise MailboxFull(f"{self.actor_class.__name__} (restarting)", limit)
         entry.buffer.append(envelope)
 
@@ -408,7 +406,7 @@ class Directory(Generic[K]):
             actor.actor_stopped.set()  # dead before the key can be activated again
             self._remove(key, entry)
         actor._retired = True
-        metrics.PASSIVATIONS.labels(self.name, reason).inc()
+        _metrics.get_metrics().passivated(self.name, reason)
         actor._stop()
 
     def _incarnation_ended(self, actor: KeyedActor[K, Any]) -> None:
@@ -465,7 +463,7 @@ class Directory(Generic[K]):
             error = pykka.ActorDeadError(f"actor of {key!r} in {self.name} could not restart")
             envelope.reply_to.set_exception((type(error), error, None))
         if dropped:
-            metrics.DROPPED_MESSAGES.labels(self.actor_class.__name__).inc(dropped)
+            _metrics.get_metrics().dropped(self.actor_class.__name__, dropped)
             logger.error(
                 "messages dropped: actor could not be restarted",
                 extra={"directory": self.name, "dropped": dropped},

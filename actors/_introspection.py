@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from actors import metrics
-
 if TYPE_CHECKING:
-    from actors.pooled import PooledActor
+    import pykka
+
+    from actors._directory import Directory
+    from actors._pooled import PooledActor
 
 _live: dict[str, PooledActor] = {}
+_directories: weakref.WeakSet[Directory[Any]] = weakref.WeakSet()
+_directories_lock = threading.Lock()
 
 
 def register(actor: PooledActor) -> None:
@@ -22,6 +27,12 @@ def register(actor: PooledActor) -> None:
 def unregister(actor: PooledActor) -> None:
     """Forget a terminated actor."""
     _live.pop(actor.actor_urn, None)
+
+
+def register_directory(directory: Directory[Any]) -> None:
+    """Record a Directory for :func:`directory_residents` (held weakly)."""
+    with _directories_lock:
+        _directories.add(directory)
 
 
 def live_count() -> int:
@@ -41,6 +52,7 @@ class ActorInfo:
         processed: messages handled so far.
         idle_seconds: seconds since its last turn ended (or since it started).
         restarts: how many times its supervisor rebuilt it before this incarnation.
+        ref: its ``ActorRef`` (to tell, ask or stop it).
     """
 
     urn: str
@@ -50,6 +62,7 @@ class ActorInfo:
     processed: int
     idle_seconds: float
     restarts: int
+    ref: pykka.ActorRef[Any]
 
 
 def list_actors(limit: int | None = None) -> list[ActorInfo]:
@@ -67,16 +80,23 @@ def list_actors(limit: int | None = None) -> list[ActorInfo]:
                 processed=box.processed,
                 idle_seconds=now - box.last_activity if box.last_activity else 0.0,
                 restarts=box.restarts,
+                ref=actor.actor_ref,
             )
         )
     infos.sort(key=lambda info: info.mailbox_depth, reverse=True)
     return infos if limit is None else infos[:limit]
 
 
-def _depths() -> list[int]:
+def mailbox_depths() -> list[int]:
+    """Messages queued in each live PooledActor's mailbox (one entry per actor)."""
     return [actor.actor_inbox.depth() for actor in list(_live.values())]
 
 
-metrics.LIVE_ACTORS.set_function(live_count)
-metrics.MAILBOX_DEPTH.set_function(lambda: sum(_depths()))
-metrics.MAILBOX_DEPTH_MAX.set_function(lambda: max(_depths(), default=0))
+def directory_residents() -> dict[str, int]:
+    """Resident keyed actors of each live Directory, by name (same names add up)."""
+    with _directories_lock:
+        directories = list(_directories)
+    residents: dict[str, int] = {}
+    for directory in directories:
+        residents[directory.name] = residents.get(directory.name, 0) + directory.resident_count()
+    return residents

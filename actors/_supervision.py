@@ -30,9 +30,10 @@ from typing import Any
 
 import pykka
 
-from actors import metrics
-from actors.mailbox import Mailbox, SystemMessage
-from actors.pooled import PooledActor, PooledFuture, watch
+from actors import _metrics
+from actors._future import PooledFuture
+from actors._mailbox import Mailbox, SystemMessage
+from actors._pooled import PooledActor, watch
 
 logger = logging.getLogger(__name__)
 
@@ -305,11 +306,11 @@ class Supervisor(PooledActor):
             child.restarts += 1
             if isinstance(ref.actor_inbox, Mailbox):
                 ref.actor_inbox.restarts = child.restarts
-            metrics.RESTARTS.labels(self.name).inc()
+            _metrics.get_metrics().restarted(self.name)
             watch(ref, child)
 
     def _give_up(self, child: _Child, failure: BaseException | None) -> None:
-        metrics.ESCALATIONS.labels(self.name).inc()
+        _metrics.get_metrics().escalated(self.name)
         logger.error(
             "supervisor restart intensity exceeded; stopping children and escalating",
             extra={
@@ -436,7 +437,7 @@ def stop_tree(ref: pykka.ActorRef[Any], timeout: float | None = 5.0) -> bool:
     """Blocking ``request_stop_tree``; True if the tree stopped within ``timeout`` seconds.
 
     Do not call it on an asyncio loop thread or from an actor (await
-    ``actors.bridge.wrap_future(request_stop_tree(ref))`` instead).
+    ``actors.wrap_future(request_stop_tree(ref))`` instead).
     """
     try:
         request_stop_tree(ref).get(timeout=timeout)

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import pykka
-from pykka import ThreadingFuture
 
-from actors import introspection, metrics
-from actors.mailbox import EndOfTurn, Mailbox, Watcher
+from actors import _introspection, _metrics
+from actors._future import PooledFuture
+from actors._mailbox import EndOfTurn, Mailbox, Watcher
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from pykka._types import OptExcInfo
-
-    from actors.pool import WorkerPool
+    from actors._pool import WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -55,56 +51,6 @@ def default_pool() -> WorkerPool:
             "or set the actor class's `pool` attribute"
         )
     return _default_pool
-
-
-class PooledFuture(ThreadingFuture[T]):
-    """A ThreadingFuture that can also call back when it completes (used by the asyncio bridge)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._callbacks: list[Callable[[PooledFuture[T]], None]] | None = None
-
-    def add_done_callback(self, callback: Callable[[PooledFuture[T]], None]) -> None:
-        """Call ``callback(self)`` once a value or exception is set (now if already set).
-
-        The callback runs on the thread that completes the future (a pool worker).
-        """
-        with self._condition:
-            if self._result is None:
-                if self._callbacks is None:
-                    self._callbacks = []
-                self._callbacks.append(callback)
-                return
-        callback(self)
-
-    def __await__(self) -> Generator[Any, None, T]:
-        """Await without blocking the event loop (pykka's own ``__await__`` calls ``get()``)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # not in asyncio: keep pykka's behaviour
-            return (yield from super().__await__())
-        from actors.bridge import wrap_future
-
-        return (yield from wrap_future(self).__await__())
-
-    __iter__ = __await__
-
-    def set(self, value: Any | None = None) -> None:
-        super().set(value)
-        self._run_callbacks()
-
-    def set_exception(self, exc_info: OptExcInfo | None = None) -> None:
-        super().set_exception(exc_info)
-        self._run_callbacks()
-
-    def _run_callbacks(self) -> None:
-        with self._condition:
-            callbacks, self._callbacks = self._callbacks, None
-        for callback in callbacks or ():
-            try:
-                callback(self)
-            except Exception:
-                logger.exception("future callback failed")
 
 
 class StoppedFlag:
@@ -157,7 +103,7 @@ class PooledActor(pykka.Actor):
       back of the pool's queue (fairness). One actor never runs two turns at once.
     - The mailbox holds at most ``mailbox_limit`` messages; beyond that ``tell``/``ask``
       raise ``MailboxFull`` (counted in ``actors_rejected_messages_total``).
-    - Actors are not entered in pykka's O(n) ``ActorRegistry``; see ``actors.introspection``.
+    - Actors are not entered in pykka's O(n) ``ActorRegistry``; see ``actors.list_actors``.
 
     The pool is the class attribute ``pool`` if set, else the one given to ``use_pool()``.
     Handlers run on pool threads: they must not block for long, and must never wait on
@@ -202,11 +148,11 @@ class PooledActor(pykka.Actor):
             PoolShutDown: if the actor's pool was shut down.
         """
         obj = cls(*args, **kwargs)
-        introspection.register(obj)
+        _introspection.register(obj)
         try:
             obj._start_actor_loop()
         except BaseException:
-            introspection.unregister(obj)
+            _introspection.unregister(obj)
             raise
         return obj.actor_ref
 
@@ -247,15 +193,15 @@ class PooledActor(pykka.Actor):
         mailbox.close()
         dropped = mailbox.pending_tells()
         if dropped:
-            metrics.DROPPED_MESSAGES.labels(mailbox.actor_name).inc(dropped)
+            _metrics.get_metrics().dropped(mailbox.actor_name, dropped)
             logger.warning(
                 "actor stopped with tell messages unprocessed",
                 extra={"actor": str(self), "dropped": dropped},
             )
         self._actor_loop_teardown()
-        introspection.unregister(self)
+        _introspection.unregister(self)
         if mailbox.failure is not None:
-            metrics.FAILURES.labels(mailbox.actor_name).inc()
+            _metrics.get_metrics().failed(mailbox.actor_name)
         mailbox.last_activity = time.monotonic()
         mailbox.terminated(self.actor_ref)
 

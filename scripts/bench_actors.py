@@ -1,6 +1,6 @@
 """Benchmark: PooledActor vs pykka's ThreadingActor with many resident actors.
 
-``python -m actors.bench [--quick]`` runs each scenario in its own subprocess (clean RSS),
+``scripts/bench-actors [--quick]`` runs each scenario in its own subprocess (clean RSS),
 prints a table, and ends with one JSON line holding every figure. ``--quick`` sends a quarter
 of the messages and skips the Directory scenario.
 """
@@ -21,10 +21,7 @@ from typing import Any, ClassVar
 
 import pykka
 
-from actors.directory import Directory, KeyedActor
-from actors.pool import WorkerPool
-from actors.pooled import PooledActor, use_pool
-from actors.supervision import Supervisor
+from actors import Directory, KeyedActor, PooledActor, Supervisor, WorkerPool, use_pool
 
 STATE_BYTES = 2048
 CALLERS = 16
@@ -198,8 +195,7 @@ def run_scenario(kind: str, actors: int, tells: int, asks: int, workers: int) ->
 def _subprocess(kind: str, actors: int, tells: int, asks: int, workers: int) -> dict[str, Any]:
     command = [
         sys.executable,
-        "-m",
-        "actors.bench",
+        __file__,
         "--scenario",
         kind,
         "--actors",

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from actors.timers import TimerHandle, Timers
+from actors._timers import TimerHandle, Timers
 
 logger = logging.getLogger(__name__)
 
