@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe
+from yabot.api.routes.dashboard import runtime_router as dashboard_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
@@ -121,6 +122,7 @@ def build_app(
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
     app.state.runtime = runtime
     app.include_router(players_router)
+    app.include_router(dashboard_router)
     install_operations(app, runtime)
     return app
 

@@ -69,15 +69,15 @@ def sampler_of(request: Request) -> MetricsSampler:
     return sampler
 
 
-router = APIRouter(
-    prefix="/api/v1/dashboard",
-    tags=["dashboard"],
-    responses={
-        **ERROR_RESPONSES,
-        **AUTH_RESPONSES,
-        503: {"model": ErrorResponse, "description": "Not attached to a running bot."},
-    },
-)
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    **AUTH_RESPONSES,
+    503: {"model": ErrorResponse, "description": "Not attached to a running bot."},
+}
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], responses=_RESPONSES)
+"""Routes any admin API has (``create_api`` includes it)."""
+runtime_router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], responses=_RESPONSES)
+"""Routes over the running bot, included beside the players' routes."""
 
 
 @router.get("/overview", response_model=OverviewOut)
@@ -133,7 +133,7 @@ async def _read_archetypes(runtime: Runtime) -> ArchetypesOut:
     )
 
 
-@router.get("/archetypes", response_model=ArchetypesOut)
+@runtime_router.get("/archetypes", response_model=ArchetypesOut)
 async def archetypes(
     request: Request,
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
@@ -153,4 +153,4 @@ async def archetypes(
     return reading.value
 
 
-__all__ = ["router", "sampler_of"]
+__all__ = ["router", "runtime_router", "sampler_of"]
