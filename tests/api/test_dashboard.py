@@ -5,6 +5,7 @@ and test_no_external_urls.py)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,3 +154,22 @@ def test_local_admin_is_created_once_with_only_its_hash_stored(tmp_path: Path) -
         ("system", "accounts.local_admin", "admin")
     ]
     store.close()
+
+
+def test_a_slow_actor_walk_runs_less_often_than_every_sample() -> None:
+    registry, *_ = _registry()
+    clock = Clock()
+    walks: list[float] = []
+
+    def slow_walk() -> tuple[int, int]:
+        walks.append(clock.now)
+        time.sleep(0.1)  # 0.1 s at 1% of a core: at most one walk per 10 s
+        return len(walks), 0
+
+    sampler = MetricsSampler(registry, interval_s=5, activity=slow_walk, clock=clock)
+    residents = []
+    for _ in range(6):
+        residents.append(sampler.sample()["resident"])
+        clock.now += 5
+    assert len(walks) <= 3, walks
+    assert residents[:2] == [1, 1], "a sample between two walks repeats the last answer"
