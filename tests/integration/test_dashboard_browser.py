@@ -2,7 +2,8 @@
 
 An admin signs in, opens a player who is playing through the emulator, sees the story position
 change as the player presses a button, credits besitos and finds the movement in the ledger
-and in the audit log; a viewer's page offers no actions. Every request the browser makes stays
+and in the audit log, and sends a broadcast that the player receives; a viewer's page offers
+no actions. Every request the browser makes stays
 on loopback. Set ``YABOT_DASHBOARD_SCREENSHOTS=<dir>`` to keep the screenshots (docs/ holds
 the ones taken this way).
 """
@@ -265,6 +266,25 @@ async def test_admin_watches_a_player_play_and_credits_besitos_viewer_cannot_act
         ".map(r => r.textContent).join('\\n')"
     )
     assert key in audit and f"user:{USER_ID}" in audit and "admin" in audit
+
+    # A broadcast from the page, confirmed, with its progress until it is done.
+    await browser.evaluate("location.hash = '#/broadcasts'")
+    await browser.wait_for("!!document.getElementById('broadcast-form')")
+    await browser.evaluate(
+        """(() => {
+            document.getElementById('broadcast-text').value = 'News from the dashboard';
+            document.getElementById('broadcast-form').requestSubmit();
+        })()"""
+    )
+    await browser.wait_for("!document.getElementById('modal').hidden")
+    await browser.evaluate("document.getElementById('modal-confirm').click()")
+    done = await browser.wait_for(
+        "[...document.querySelectorAll('#broadcast-table tbody tr')]"
+        ".map(r => r.textContent).find(t => t.includes('News from the dashboard')"
+        " && t.includes('done'))"
+    )
+    assert "admin" in done
+    player.wait_for(lambda ms: any("News from the dashboard" in m["text"] for m in ms))
 
     # The overview once the sampler has seen the play (a sample every 5 s).
     await browser.evaluate("location.hash = '#/overview'")
