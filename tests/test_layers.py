@@ -134,6 +134,18 @@ def test_no_import_cycle_inside_actors() -> None:
         visit(module, ())
 
 
+def test_the_telegram_edge_does_not_import_the_emulator() -> None:
+    """The emulator is a tool beside the edge (yabot/emulator), not part of it."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "yabot" / "telegram").rglob("*.py")
+        for name in _imports(path)
+        if name == "yabot.emulator" or name.startswith("yabot.emulator.")
+    ]
+    assert not (ROOT / "yabot" / "telegram" / "emulator").exists()
+    assert not offenders, offenders
+
+
 def _check(*command: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=300

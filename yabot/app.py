@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe
-from yabot.api.routes.dashboard import runtime_router as dashboard_router
+from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
@@ -28,6 +28,7 @@ from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
+from yabot.telegram.http_head import limited_http_protocol
 from yabot.telegram.ingress import PollingIngress, set_webhook
 from yabot.telegram.remote_sender import RemoteSender
 from yabot.telegram.webhook import WebhookHandler, with_webhook
@@ -58,8 +59,8 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     """Without a bot token, start the emulator and point the bot at it."""
     if settings.telegram.bot_token is not None:
         return settings, None
-    from yabot.telegram.emulator.server import EmulatorServer
-    from yabot.telegram.emulator.state import Emulator, EmulatorConfig
+    from yabot.emulator.server import EmulatorServer
+    from yabot.emulator.state import Emulator, EmulatorConfig
 
     emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
     server = EmulatorServer(
@@ -122,9 +123,29 @@ def build_app(
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
     app.state.runtime = runtime
     app.include_router(players_router)
-    app.include_router(dashboard_router)
+    app.include_router(dashboard_runtime_router)
     install_operations(app, runtime)
     return app
+
+
+def api_server_config(settings: Settings, app: Any) -> uvicorn.Config:
+    """How uvicorn serves the admin API (and the webhook route on its port).
+
+    Its proxy-header handling is off (it believes ``X-Forwarded-For`` from loopback by
+    default): :class:`~yabot.api.middleware.ClientAddressMiddleware` believes it only from
+    ``api.trusted_proxies``. Its HTTP protocol enforces the 16 KiB request-head limit.
+    """
+    return uvicorn.Config(
+        app,
+        host=settings.api.host,
+        port=settings.api.port,
+        log_level="warning",
+        log_config=None,  # through the root logger: JSON lines
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,
+        http=limited_http_protocol(),
+    )
 
 
 async def serve(
@@ -175,17 +196,7 @@ async def serve(
     app = build_app(settings, runtime, webhook_process)
     own_port = webhook_process is not None or webhook_server is not None
     served = app if own_port else with_webhook(settings, runtime.router, app)
-    server = _Server(
-        uvicorn.Config(
-            served,
-            host=settings.api.host,
-            port=settings.api.port,
-            log_level="warning",
-            log_config=None,  # through the root logger: JSON lines
-            access_log=False,
-            lifespan="on",
-        )
-    )
+    server = _Server(api_server_config(settings, served))
     server_task = asyncio.create_task(server.serve())
     polling: PollingIngress | None = None
     if settings.telegram.mode == "polling":

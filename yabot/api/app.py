@@ -7,7 +7,7 @@ Example::
         "sqlite": HealthCheck(sqlite_probe(records_path)),
         "redis": HealthCheck(redis_probe(redis_client), required=False),
     }))
-    uvicorn.run(api, host=settings.api.host, port=settings.api.port)
+    uvicorn.run(api, host=settings.api.host, port=settings.api.port, proxy_headers=False)
 
 If the app is mounted inside another Starlette app (whose lifespan does not run mounted
 apps' lifespans), call ``await bootstrap_admin(app)`` at start instead.
@@ -29,7 +29,7 @@ from yabot.api.context import ApiContext, context_of
 from yabot.api.dashboard import MetricsSampler, install_dashboard
 from yabot.api.errors import install_error_handlers
 from yabot.api.health import HealthCheck
-from yabot.api.middleware import RequestContextMiddleware
+from yabot.api.middleware import ClientAddressMiddleware, RequestContextMiddleware
 from yabot.api.ratelimit import AttemptLimiter
 from yabot.api.routes import auth as auth_routes
 from yabot.api.routes import dashboard as dashboard_routes
@@ -161,6 +161,8 @@ def create_api(settings: Settings, deps: ApiDeps) -> FastAPI:
         max_body_bytes=api.max_body_bytes,
         limited_prefixes=(f"{API_PREFIX}/", "/healthz", "/readyz", "/metrics"),
     )
+    # Added last, so it runs first: everything after it sees the resolved client address.
+    app.add_middleware(ClientAddressMiddleware, trusted_proxies=api.trusted_proxies)
     app.include_router(health_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(admin_router(api.min_password_length))

@@ -69,15 +69,15 @@ def sampler_of(request: Request) -> MetricsSampler:
     return sampler
 
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES,
-    **AUTH_RESPONSES,
-    503: {"model": ErrorResponse, "description": "Not attached to a running bot."},
-}
-router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], responses=_RESPONSES)
-"""Routes any admin API has (``create_api`` includes it)."""
-runtime_router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], responses=_RESPONSES)
-"""Routes over the running bot, included beside the players' routes."""
+router = APIRouter(
+    prefix="/api/v1/dashboard",
+    tags=["dashboard"],
+    responses={
+        **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
+        503: {"model": ErrorResponse, "description": "Not attached to a running bot."},
+    },
+)
 
 
 @router.get("/overview", response_model=OverviewOut)
@@ -85,8 +85,8 @@ async def overview(
     since: Annotated[
         float | None, Query(ge=0, le=1e11, description="Only samples taken after this epoch.")
     ] = None,
-    sampler: MetricsSampler = Depends(sampler_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
+    sampler: MetricsSampler = Depends(sampler_of),  # noqa: B008
 ) -> OverviewOut:
     """The last hour of samples (one every few seconds): players, updates/s, latencies,
     queues, backlogs, Telegram 429s and retries, GC pauses."""
@@ -133,11 +133,23 @@ async def _read_archetypes(runtime: Runtime) -> ArchetypesOut:
     )
 
 
+runtime_router = APIRouter(
+    prefix="/api/v1/dashboard",
+    tags=["dashboard"],
+    responses={
+        **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
+        503: {"model": ErrorResponse, "description": "Not attached to a running bot."},
+    },
+)
+"""Routes that ask the players' actors: included only where a runtime is attached."""
+
+
 @runtime_router.get("/archetypes", response_model=ArchetypesOut)
 async def archetypes(
     request: Request,
-    runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
+    runtime: Runtime = Depends(runtime_of),  # noqa: B008
 ) -> ArchetypesOut:
     """The distribution of dominant archetypes across resident players (each asked of the
     player's actor; at most 500 at random per reading; a reading is kept 30 s)."""

@@ -8,17 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yabot.telegram.emulator.errors import BotApiError
-from yabot.telegram.emulator.formatting import (
+from yabot.emulator.errors import BotApiError
+from yabot.emulator.formatting import (
     MARKDOWN_V2_RESERVED,
     parse_html,
     parse_markdown_v2,
     utf16_len,
 )
 
-TEXT = st.text(
-    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60
-)
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60)
 
 
 def escape_markdown_v2(text: str) -> str:

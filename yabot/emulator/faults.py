@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from yabot.telegram.emulator.errors import BotApiError, too_many_requests
+from yabot.emulator.errors import BotApiError, too_many_requests
 
 FLOOD_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendInvoice", "sendDocument", "copyMessage", "forwardMessage"}

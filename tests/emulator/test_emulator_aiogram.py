@@ -12,7 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
-from yabot.telegram.emulator.server import EmulatorServer
+from yabot.emulator.server import EmulatorServer
 
 TOKEN = "424242:aiogram-Test_token"
 

@@ -2,7 +2,7 @@
 
 It answers every text with ``echo: <text>`` and two buttons; pressing one edits that message to
 ``pressed: <data>``; ``/invoice`` gets a 5-Star invoice, and it accepts every checkout. Run it with
-``python -m yabot.telegram.emulator.echo http://127.0.0.1:8081 123:abc``.
+``python -m yabot.emulator.echo http://127.0.0.1:8081 123:abc``.
 """
 
 from __future__ import annotations

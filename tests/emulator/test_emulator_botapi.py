@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from yabot.telegram.emulator.server import EmulatorServer
-from yabot.telegram.emulator.state import Emulator, EmulatorConfig
+from yabot.emulator.server import EmulatorServer
+from yabot.emulator.state import Emulator, EmulatorConfig
 
 TOKEN = "123456:test-token"
 CHANNEL = -1001000000001

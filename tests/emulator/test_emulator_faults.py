@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yabot.telegram.emulator.server import EmulatorServer, create_app
-from yabot.telegram.emulator.state import Emulator
+from yabot.emulator.server import EmulatorServer, create_app
+from yabot.emulator.state import Emulator
 
 TOKEN = "777:faults"
 

@@ -27,13 +27,13 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from yabot.config import Settings
+from yabot.emulator.botapi import CANONICAL, METHODS, Params
+from yabot.emulator.errors import REJECTIONS, BotApiError, bad_request
+from yabot.emulator.player import player_error_response, router
+from yabot.emulator.state import Emulator, EmulatorConfig, PlayerError
+from yabot.emulator.webhook import WebhookDelivery
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
-from yabot.telegram.emulator.botapi import CANONICAL, METHODS, Params
-from yabot.telegram.emulator.errors import REJECTIONS, BotApiError, bad_request
-from yabot.telegram.emulator.player import player_error_response, router
-from yabot.telegram.emulator.state import Emulator, EmulatorConfig, PlayerError
-from yabot.telegram.emulator.webhook import WebhookDelivery
 
 log = get_logger(__name__)
 

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from yabot.observability.logging import get_logger
-from yabot.telegram.emulator.errors import REJECTIONS, BotApiError, bad_request, forbidden
-from yabot.telegram.emulator.faults import Faults
-from yabot.telegram.emulator.formatting import command_entities
-from yabot.telegram.emulator.models import (
+from yabot.emulator.errors import REJECTIONS, BotApiError, bad_request, forbidden
+from yabot.emulator.faults import Faults
+from yabot.emulator.formatting import command_entities
+from yabot.emulator.models import (
     CallbackRecord,
     Chat,
     ChatLog,
@@ -28,6 +27,7 @@ from yabot.telegram.emulator.models import (
     User,
     now,
 )
+from yabot.observability.logging import get_logger
 
 log = get_logger(__name__)
 

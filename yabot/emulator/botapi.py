@@ -12,11 +12,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from yabot.telegram.emulator.errors import BotApiError, bad_request
-from yabot.telegram.emulator.formatting import MAX_CAPTION_CHARS, MAX_TEXT_CHARS, parse_text
-from yabot.telegram.emulator.markup import validate_reply_markup
-from yabot.telegram.emulator.models import InviteLink, Invoice, Message, now
-from yabot.telegram.emulator.state import (
+from yabot.emulator.errors import BotApiError, bad_request
+from yabot.emulator.formatting import MAX_CAPTION_CHARS, MAX_TEXT_CHARS, parse_text
+from yabot.emulator.markup import validate_reply_markup
+from yabot.emulator.models import InviteLink, Invoice, Message, now
+from yabot.emulator.state import (
     DEFAULT_ALLOWED,
     UPDATE_TYPES,
     BotState,

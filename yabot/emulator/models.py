@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from yabot.telegram.emulator.markup import inline_buttons
+from yabot.emulator.markup import inline_buttons
 
 
 def now() -> int:

@@ -18,10 +18,10 @@ from typing import Any
 
 import aiohttp
 
+from yabot.emulator.errors import REJECTIONS
+from yabot.emulator.models import now
+from yabot.emulator.state import BotState, Emulator, Webhook
 from yabot.observability.logging import get_logger
-from yabot.telegram.emulator.errors import REJECTIONS
-from yabot.telegram.emulator.models import now
-from yabot.telegram.emulator.state import BotState, Emulator, Webhook
 
 log = get_logger(__name__)
 

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yabot.telegram.emulator import botapi
-from yabot.telegram.emulator.server import create_app
-from yabot.telegram.emulator.state import Emulator
+from yabot.emulator import botapi
+from yabot.emulator.server import create_app
+from yabot.emulator.state import Emulator
 
 TOKEN = "123456:test-token"
 BOT = f"/bot{TOKEN}"

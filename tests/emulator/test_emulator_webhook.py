@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from yabot.telegram.emulator.server import EmulatorServer
-from yabot.telegram.emulator.state import Emulator, EmulatorConfig
+from yabot.emulator.server import EmulatorServer
+from yabot.emulator.state import Emulator, EmulatorConfig
 
 TOKEN = "555:hook"
 SECRET = "s3cr3t_Token-x"

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from yabot.telegram.emulator.faults import FaultConfig
-from yabot.telegram.emulator.models import ChatLog
-from yabot.telegram.emulator.state import BotState, Emulator, PlayerError
+from yabot.emulator.faults import FaultConfig
+from yabot.emulator.models import ChatLog
+from yabot.emulator.state import BotState, Emulator, PlayerError
 
 MAX_WAIT_S = 60.0
 

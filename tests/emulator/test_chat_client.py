@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from yabot.telegram.emulator.echo import EchoBot
-from yabot.telegram.emulator.server import EmulatorServer
+from yabot.emulator.echo import EchoBot
+from yabot.emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_TOKEN = "4242:echo"

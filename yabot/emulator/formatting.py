@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from yabot.telegram.emulator.errors import BotApiError, bad_request
+from yabot.emulator.errors import BotApiError, bad_request
 
 MAX_TEXT_CHARS = 4096
 MAX_CAPTION_CHARS = 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yabot.telegram.emulator.errors import bad_request
+from yabot.emulator.errors import bad_request
 
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_BUTTONS = 100

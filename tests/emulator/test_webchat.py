@@ -16,8 +16,8 @@ import aiohttp
 import httpx
 import pytest
 
-from yabot.telegram.emulator.echo import EchoBot
-from yabot.telegram.emulator.server import EmulatorServer
+from yabot.emulator.echo import EchoBot
+from yabot.emulator.server import EmulatorServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 BOT_TOKEN = "4242:echo"
