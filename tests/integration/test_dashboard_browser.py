@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from tests.integration.harness import Emu, Player, RunningBot, bot_settings
-from tests.telegram.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
+from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 
 PASSWORD = "correct horse battery staple"
 VIEWER_PASSWORD = "viewer horse battery staple"

@@ -24,7 +24,7 @@ import pytest
 
 from tests.integration.harness import Emu, RunningBot, bot_settings
 from tests.integration.test_dashboard_browser import LOOPBACK, Browser
-from tests.telegram.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
+from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 from yabot.api.dashboard import STATIC_DIR
 
 PASSWORD = "correct horse battery staple"
