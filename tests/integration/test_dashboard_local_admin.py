@@ -48,7 +48,7 @@ def _run_once(data_dir: Path, cwd: Path) -> str:
         )
     assert proc.stdout is not None
     try:
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 40
         while not lines or not lines[-1].startswith("Stop with Ctrl+C"):
             assert time.monotonic() < deadline and proc.poll() is None, "no banner"
