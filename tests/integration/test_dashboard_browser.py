@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.integration.harness import Emu, Player, RunningBot, bot_settings
 from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
+from tests.integration.harness import Emu, Player, RunningBot, bot_settings
 
 PASSWORD = "correct horse battery staple"
 VIEWER_PASSWORD = "viewer horse battery staple"
@@ -216,6 +216,8 @@ async def test_admin_watches_a_player_play_and_credits_besitos_viewer_cannot_act
     await browser.wait_for("document.querySelectorAll('#tiles .tile').length > 5")
     await browser.wait_for("document.querySelectorAll('#archetype-table tr').length >= 6")
     assert "Resident players" in await browser.text("#tiles")
+    await browser.wait_for("!!document.querySelector('#readiness [data-dependency=\"sqlite\"]')")
+    assert await browser.text("#readiness [data-dependency='sqlite']") == "sqlite ok"
 
     # The player page, live while the player presses a button in the emulator.
     await browser.evaluate(f"location.hash = '#/player/{USER_ID}'")
@@ -256,6 +258,13 @@ async def test_admin_watches_a_player_play_and_credits_besitos_viewer_cannot_act
     assert "+25" in row and "dashboard test credit" in row
     await browser.wait_for(
         f"document.getElementById('balance').textContent === '{balance_before + 25}'"
+    )
+    # The events the player's turns and the credit wrote, newest first.
+    await browser.wait_for(
+        "!!document.querySelector('#events-table tr[data-type=\"besitos.credited\"]')"
+    )
+    assert await browser.evaluate(
+        "!!document.querySelector('#events-table tr[data-type=\"choice.made\"]')"
     )
     await browser.screenshot("dashboard-player.png")
 

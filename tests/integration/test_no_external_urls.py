@@ -22,9 +22,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
+from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 from tests.integration.harness import Emu, RunningBot, bot_settings
 from tests.integration.test_dashboard_browser import LOOPBACK, Browser
-from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 from yabot.api.dashboard import STATIC_DIR
 
 PASSWORD = "correct horse battery staple"

@@ -284,10 +284,11 @@ async function overviewPage(root) {
   const tiles = h("div", { class: "tiles", id: "tiles" });
   const charts = h("div", { class: "charts", id: "charts" });
   const arche = h("div", { class: "card", id: "archetypes" }, "Loading…");
+  const ready = h("div", { class: "toolbar", id: "readiness" });
   root.append(
     h("h1", {}, "Overview"),
     h("p", { class: "muted", id: "overview-note" }, ""),
-    tiles, charts,
+    ready, tiles, charts,
     h("h2", {}, "Archetypes across players"), arche,
   );
   const canvases = CHARTS.map((chart) => {
@@ -299,6 +300,15 @@ async function overviewPage(root) {
   });
   let samples = [];
   let windowS = 3600;
+  const refreshReadiness = async () => {
+    // /readyz answers 503 with the same body when a required dependency is down.
+    const response = await fetch("/readyz", { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    ready.replaceChildren(h("span", { class: "muted" }, "Dependencies:"),
+      ...body.checks.map((c) => h("span", {
+        class: c.ok ? "pill ok" : "pill bad", title: c.detail || "", "data-dependency": c.name,
+      }, `${c.name} ${c.ok ? "ok" : "down"}${c.required ? "" : " (optional)"}`)));
+  };
   const refresh = async () => {
     const since = samples.length ? samples[samples.length - 1].t : undefined;
     const answer = await api("GET", "/dashboard/overview" + (since ? "?since=" + since : ""));
@@ -332,6 +342,7 @@ async function overviewPage(root) {
   };
   await poll(async () => {
     await refresh();
+    await refreshReadiness();
     await refreshArchetypes();
   }, 5000);
 }
@@ -407,12 +418,20 @@ async function playerPage(root, userId) {
   const sig = h("div", { class: "card", id: "signature-card" });
   const sub = h("div", { class: "card", id: "subscription" });
   const actor = h("div", { class: "card", id: "actor" });
-  live.append(story, sub, sig, wallet, actor);
+  const events = h("div", { class: "card", id: "events" });
+  live.append(story, sub, sig, wallet, actor, events);
   await poll(async () => {
-    const [p, a] = await Promise.all([
+    const [p, a, e] = await Promise.all([
       api("GET", `/players/${userId}?ledger_limit=20`),
       api("GET", `/actors/${userId}`),
+      api("GET", `/events/recent?user_id=${userId}&limit=10`),
     ]);
+    events.replaceChildren(h("h2", {}, "Recent events"), e.items.length ? h("table", { id: "events-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "when"), h("th", {}, "type"), h("th", {}, "payload"))),
+      h("tbody", {}, e.items.map((ev) => h("tr", { "data-type": ev.type },
+        h("td", {}, fmtTime(ev.occurred_at).slice(11, 19)), h("td", {}, ev.type),
+        h("td", { class: "contrib" }, JSON.stringify(ev.payload).slice(0, 120))))))
+      : h("p", { class: "muted" }, "No events in the newest 10,000."));
     const profile = p.profile || {};
     document.getElementById("player-title").textContent =
       `${userId} ${profile.first_name || ""}${profile.username ? " @" + profile.username : ""}`;
