@@ -34,6 +34,7 @@ def _registry() -> tuple[CollectorRegistry, Counter, Histogram, Gauge]:
     updates = Counter("yabot_router_updates_total", "u", ["outcome"], registry=registry)
     wait = Histogram("yabot_update_wait_seconds", "w", buckets=(0.01, 0.1, 1.0), registry=registry)
     queue = Gauge("yabot_telegram_send_queue_depth", "q", registry=registry)
+    Counter("yabot_telegram_retries_total", "r", ["reason"], registry=registry)  # no child yet
     return registry, updates, wait, queue
 
 
@@ -71,6 +72,7 @@ def test_sampler_turns_counters_into_rates_and_histograms_into_interval_quantile
     assert second["wait_p99"] is not None and second["wait_p99"] <= 0.01 + 1e-9
     assert second["send_queue"] == 12
     assert second["snapshot_pending"] is None, "a metric that is not there is null"
+    assert second["retries_per_s"] == 0.0, "a labelled counter without children reads 0"
     assert set(second) == {"t"} | {s.key for s in SERIES}
     assert [p["t"] for p in sampler.samples()] == [first["t"], second["t"]]
     assert sampler.samples(since=first["t"]) == [second]

@@ -37,6 +37,8 @@ def read_registry(registry: CollectorRegistry) -> Snapshot:
     """Every sample of ``registry`` by sample name (``x_total``, ``x_bucket`` ...)."""
     out: Snapshot = defaultdict(list)
     for family in registry.collect():
+        # A labelled metric with no child yet has no sample: it still reads as 0, not absent.
+        out.setdefault(family.name + ("_total" if family.type == "counter" else ""), [])
         for sample in family.samples:
             out[sample.name].append((dict(sample.labels), float(sample.value)))
     return out
@@ -47,9 +49,11 @@ def _matches(labels: Labels, match: Labels) -> bool:
 
 
 def total(snapshot: Snapshot, name: str, **match: str) -> float | None:
-    """Sum of the samples named ``name`` whose labels include ``match`` (None if absent)."""
-    values = [v for labels, v in snapshot.get(name, ()) if _matches(labels, match)]
-    return sum(values) if values else None
+    """Sum of the samples named ``name`` whose labels include ``match`` (None if no such
+    metric is registered)."""
+    if name not in snapshot:
+        return None
+    return sum(v for labels, v in snapshot[name] if _matches(labels, match))
 
 
 def buckets(snapshot: Snapshot, name: str) -> dict[float, float]:
