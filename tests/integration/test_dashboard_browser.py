@@ -259,6 +259,23 @@ async def test_admin_watches_a_player_play_and_credits_besitos_viewer_cannot_act
     await browser.wait_for(
         f"document.getElementById('balance').textContent === '{balance_before + 25}'"
     )
+    # Grant VIP and passivate, each through the confirmation dialog.
+    await browser.evaluate("document.getElementById('vip-form').requestSubmit()")
+    await browser.wait_for("!document.getElementById('modal').hidden")
+    await browser.evaluate("document.getElementById('modal-confirm').click()")
+    await browser.wait_for("document.getElementById('sub-tier')?.textContent === 'vip'")
+    assert await browser.text("#sub-status") == "active"
+    await browser.evaluate("document.getElementById('act-passivate').click()")
+    await browser.wait_for("!document.getElementById('modal').hidden")
+    await browser.evaluate("document.getElementById('modal-cancel').click()")
+    assert await browser.evaluate("document.getElementById('modal').hidden")
+    await browser.evaluate("document.getElementById('act-passivate').click()")
+    await browser.wait_for("!document.getElementById('modal').hidden")
+    await browser.evaluate("document.getElementById('modal-confirm').click()")
+    await browser.wait_for(
+        "document.getElementById('player-status').textContent.includes('Passivation requested')"
+    )
+
     # The events the player's turns and the credit wrote, newest first.
     await browser.wait_for(
         "!!document.querySelector('#events-table tr[data-type=\"besitos.credited\"]')"
@@ -275,6 +292,11 @@ async def test_admin_watches_a_player_play_and_credits_besitos_viewer_cannot_act
         ".map(r => r.textContent).join('\\n')"
     )
     assert key in audit and f"user:{USER_ID}" in audit and "admin" in audit
+    actions = await browser.evaluate(
+        "[...document.querySelectorAll('#audit-table tbody tr')].map(r => r.dataset.action)"
+    )
+    assert actions.count("actor.passivate") == 1, "the cancelled passivation was not sent"
+    assert "subscription.grant" in actions
 
     # A broadcast from the page, confirmed, with its progress until it is done.
     await browser.evaluate("location.hash = '#/broadcasts'")
