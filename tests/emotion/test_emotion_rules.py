@@ -109,3 +109,10 @@ def test_praise_in_scare_quotes_is_irony_but_contractions_are_not_quotes() -> No
 def test_a_question_or_exclamation_mark_ends_the_negation() -> None:
     assert label("It's great, isn't it? I'm happy", "en") == "positive"
     assert label("¡No! Me encanta", "es") == "positive"
+
+
+def test_cant_stop_intensifies_instead_of_negating() -> None:
+    assert label("I couldn't stop crying", "en") == "negative"
+    assert label("I can't stop smiling", "en") == "positive"
+    assert label("No podía dejar de reír", "es") == "positive"
+    assert label("I'm so mad", "en") == "negative"
