@@ -116,3 +116,10 @@ def test_cant_stop_intensifies_instead_of_negating() -> None:
     assert label("I can't stop smiling", "en") == "positive"
     assert label("No podía dejar de reír", "es") == "positive"
     assert label("I'm so mad", "en") == "negative"
+
+
+def test_bare_praise_trailing_off_is_resignation() -> None:
+    assert label("Genial...", "es") == "negative"
+    assert label("Great…", "en") == "negative"
+    assert label("Genial!", "es") == "positive"
+    assert label("Gracias...", "es") == "positive"

@@ -134,6 +134,16 @@ REPETITION: Final = frozenset(
     ]
 )
 SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
+# A bare word of praise trailing off ("Genial...", "Great…") is resignation, not praise.
+TRAILING_OFF: Final = re.compile(r"(?:\.\.+|…)\s*$")
+TRAILING_OFF_MAX_WORDS: Final = 3
+PRAISE: Final = frozenset(
+    {
+        "genial", "perfecto", "perfecta", "estupendo", "fantastico", "maravilloso", "maravilla",
+        "fenomenal", "ideal", "excelente", "bien", "great", "perfect", "wonderful", "lovely",
+        "fantastic", "brilliant", "awesome", "fabulous", "nice", "cool", "super", "amazing",
+    }
+)  # fmt: skip
 # Praise in scare quotes ("muy 'divertido'", "so “helpful”") is irony.
 SCARE_QUOTED: Final = re.compile(r"(?<!\w)[\"“«'‘]([^\"”»'’]{2,30})[\"”»'’](?!\w)")
 TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
@@ -510,6 +520,14 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
                 scorer.verb_mark = (before, scorer.total - before)
         scorer.word_passed(word)
     if TRAILING_NOT.search(raw) or _praise_in_quotes(raw, language):
+        scorer.ironic = True
+    elif (
+        len(words) <= TRAILING_OFF_MAX_WORDS
+        and not scorer.emoji_count
+        and scorer.total > 0
+        and not PRAISE.isdisjoint(words)
+        and TRAILING_OFF.search(raw)
+    ):
         scorer.ironic = True
     return _result(scorer, language, len(words))
 
