@@ -519,17 +519,24 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             ):
                 scorer.verb_mark = (before, scorer.total - before)
         scorer.word_passed(word)
-    if TRAILING_NOT.search(raw) or _praise_in_quotes(raw, language):
+    if (
+        TRAILING_NOT.search(raw)
+        or _praise_in_quotes(raw, language)
+        or _trailing_off(scorer, words, raw)
+    ):
         scorer.ironic = True
-    elif (
+    return _result(scorer, language, len(words))
+
+
+def _trailing_off(scorer: _Scorer, words: list[str], raw: str) -> bool:
+    """A bare word of praise trailing off: "Genial...", "Great…"."""
+    return (
         len(words) <= TRAILING_OFF_MAX_WORDS
         and not scorer.emoji_count
         and scorer.total > 0
         and not PRAISE.isdisjoint(words)
-        and TRAILING_OFF.search(raw)
-    ):
-        scorer.ironic = True
-    return _result(scorer, language, len(words))
+        and TRAILING_OFF.search(raw) is not None
+    )
 
 
 def _praise_in_quotes(raw: str, language: Language) -> bool:
