@@ -123,3 +123,30 @@ def test_bare_praise_trailing_off_is_resignation() -> None:
     assert label("Great…", "en") == "negative"
     assert label("Genial!", "es") == "positive"
     assert label("Gracias...", "es") == "positive"
+
+
+def test_never_so_much_is_praise_not_denial() -> None:
+    assert label("Nunca pensé que me gustaría tanto", "es") == "positive"
+    assert label("I never thought I'd like it this much", "en") == "positive"
+    assert label("Nunca me había decepcionado tanto un libro", "es") == "negative"
+    assert label("I never liked him", "en") == "negative"
+
+
+def test_neutral_words_leave_the_negation_to_the_next_rated_word() -> None:
+    assert label("No hay ni un solo capítulo malo", "es") == "positive"
+
+
+def test_as_if_and_dont_think_negate_what_follows() -> None:
+    assert label("Sí, claro, como si fuera tan fácil", "es") == "negative"
+    assert label("I don't think she is honest", "en") == "negative"
+
+
+def test_a_repetition_after_praise_counts_wherever_it_is() -> None:
+    assert label("Qué maravilla, se ha vuelto a colgar", "es") == "negative"
+    assert label("Wonderful, now it won't load either", "en") == "negative"
+    assert label("So good to see you again, Diana", "en") == "positive"
+
+
+def test_spanish_enclitic_pronouns_are_read_off_the_verb() -> None:
+    assert label("Es fácil odiarlo", "es") == "negative"
+    assert label("Me alegro muchísimo de perderlo todo", "es") == "negative"
