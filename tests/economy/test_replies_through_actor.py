@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.economy.world import T0, World, world_settings
+from yabot.i18n import t
 from yabot.player.actor import apply_update
 from yabot.player.messages import AdjustBesitos
-from yabot.player.texts import t
 from yabot.storage.replies import SYSTEM_REPLY
 from yabot.telegram.types import IncomingUpdate, parse_update
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.integration.harness import TOKEN, Emu, RunningBot, bot_settings
-from yabot.player.texts import t
+from yabot.i18n import t
 from yabot.storage.migrations import migrate
 from yabot.storage.sqlite_util import connect
 

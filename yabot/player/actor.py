@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
-from actors.directory import Directory, KeyedActor
+from actors import Directory, KeyedActor
 from yabot.emotion import explain
 from yabot.observability.logging import correlation, get_logger, update_correlation_id
 from yabot.player.logic import Outcome, PlayerLogic, Reply
@@ -274,7 +274,7 @@ def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
 
 def _failed(effects: PlayerEffects, state: PlayerState, update: IncomingUpdate) -> PlayerState:
     """Skip a poison update: tell the player, record that it was consumed, keep going."""
-    from yabot.player.texts import t
+    from yabot.i18n import t
 
     chat_id = update.chat_id if update.chat_id is not None else state.user_id
     effects.send(

@@ -29,6 +29,8 @@ class StoryPosition:
     scene: str = ""
     scenes_read: int = 0
     ended: bool = False
+    furthest: int = 0  # the furthest chapter reached (chapters before it can be replayed)
+    paid: list[str] = field(default_factory=list)  # "<scene>:<reward|unlock>:<name>" paid once
 
     def ink_json(self) -> str | None:
         """The ink state as JSON text, or None before the story began."""
@@ -81,6 +83,8 @@ class PlayerState:
     user_id: int
     language: str = "en"
     language_locked: bool = False
+    address: str = "n"  # how Spanish addresses the player: "f", "m" or "n" (neutral)
+    address_asked: bool = False
     first_name: str = ""
     role: str = "player"
     last_update_id: int = -1
@@ -98,6 +102,7 @@ class PlayerState:
         it is shared; every list and dict is copied)."""
         story = _shallow(self.story)
         story.choices_tags = _copied(story.choices_tags)
+        story.paid = list(story.paid)
         economy = _shallow(self.economy)
         economy.missions_done = list(economy.missions_done)
         economy.recent = _copied(economy.recent)
