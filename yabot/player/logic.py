@@ -1,8 +1,10 @@
 """The pure transition of a player's state: ``(state, update) -> (state', effects)``.
 
 Nothing here does I/O. The clock is the update's ``received_at`` (recorded in the inbox), and
-every idempotency key derives from the ``update_id``, so replaying the inbox after a crash
-rebuilds the same state and the same records, and the records DB ignores what it already has.
+every idempotency key derives from the update's inbox entry (``yabot.player.keys``), so
+replaying the inbox after a crash rebuilds the same state and the same records, and the
+records DB ignores what it already has. Whether an update was applied already is not decided
+here: the inbox recognises repeats, and the actor skips entries its state already covers.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from yabot.narrative import (
 )
 from yabot.observability.logging import update_correlation_id
 from yabot.player.feelings import EmotionFeelings
+from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.outcome import Outcome, Reply, Txn
 from yabot.player.state import PlayerState
 from yabot.storage.records import ProfileUpsert
@@ -59,15 +62,18 @@ class PlayerLogic:
         self.economy = EconomyRules(settings.economy)
         self.vip = Vip(settings)
 
-    def handle(self, state: PlayerState, update: IncomingUpdate) -> Outcome:
+    def handle(
+        self, state: PlayerState, update: IncomingUpdate, keys: EffectKeys | None = None
+    ) -> Outcome:
         """Apply ``update`` to a copy of ``state``.
 
-        An update at or below ``state.last_update_id`` was applied already: the outcome is
-        marked duplicate and changes nothing.
+        Args:
+            state: The player's state (not changed).
+            update: The update, whatever its ``update_id`` compared with earlier ones.
+            keys: The key bases of the update's inbox entry (``yabot.player.keys``); by
+                default those of entry 0 (tests that bypass the inbox).
         """
-        if update.update_id <= state.last_update_id:
-            return Outcome(state, duplicate=True)
-        run = _Run(self, state.clone(), update)
+        run = _Run(self, state.clone(), update, keys or effect_keys(update.update_id, 0))
         run.dispatch()
         run.finish()
         return run.outcome
@@ -109,10 +115,12 @@ def _first_name(update: IncomingUpdate) -> str:
 class _Run(Txn):
     """One update's transition in progress."""
 
-    def __init__(self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate) -> None:
+    def __init__(
+        self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate, keys: EffectKeys
+    ) -> None:
         chat_id = update.chat_id if update.chat_id is not None else state.user_id
         correlation_id = update_correlation_id(update.update_id)
-        super().__init__(state, update.received_at, chat_id, correlation_id, correlation_id)
+        super().__init__(state, update.received_at, chat_id, keys.records, correlation_id)
         self.logic = logic
         self.update = update
 

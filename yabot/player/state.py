@@ -87,7 +87,7 @@ class PlayerState:
     address_asked: bool = False
     first_name: str = ""
     role: str = "player"
-    last_update_id: int = -1
+    last_update_id: int = -1  # the last applied update's id: shown, never compared
     snapshot_version: int = 0
     transitions: int = 0
     created_at: float = 0.0
@@ -96,6 +96,7 @@ class PlayerState:
     signature: Signature = field(default_factory=Signature)
     economy: Economy = field(default_factory=Economy)
     membership: Membership = field(default_factory=Membership)
+    inbox_seq: int = 0  # the inbox arrival seq of the last applied (or consumed) update
 
     def clone(self) -> PlayerState:
         """A deep copy that a transition may change freely (the signature is immutable, so
