@@ -261,10 +261,10 @@ def test_chapter_8_opens_only_with_enough_resonance(engine: NarrativeEngine) -> 
     vip_low = signature_vars("es", is_vip=True, resonance=0.2)
     turns = play_until(engine, engine.begin(STORY, vip_low), vip_low, lambda t: bool(t.gates))
     gate = turns[-1]
-    assert gate.gates == ("resonance:0.45",) and gate.chapter == 7
+    assert gate.gates == ("resonance:0.55",) and gate.chapter == 7
     assert {4, 5, 6, 7} <= {t.chapter for t in turns}
     still_low = step(engine, gate, vip_low)
-    assert still_low.gates == ("resonance:0.45",)
+    assert still_low.gates == ("resonance:0.55",)
     resonant = signature_vars("es", is_vip=True, resonance=0.6)
     opened = step(engine, still_low, resonant)
     assert opened.chapter == 8 and "Capítulo 8 · Sin máscara" in opened.passages[0]
