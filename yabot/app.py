@@ -19,13 +19,14 @@ from fastapi import FastAPI
 
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.app import ApiDeps, create_api
-from yabot.api.health import HealthCheck, sqlite_probe
+from yabot.api.health import HealthCheck, sqlite_probe, supervision_probe
 from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
+from yabot.preflight import check_startup
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 from yabot.telegram.http_head import limited_http_protocol
@@ -120,6 +121,7 @@ def build_app(
             lambda: runtime.sender is not None and not runtime.sender.breaker_open
         ),
         "scheduler": HealthCheck(runtime.scheduler.healthy),
+        "supervisors": HealthCheck(supervision_probe(lambda: runtime.gave_up)),
     }
     if webhook_process is not None:
         checks["webhook_process"] = HealthCheck(lambda: webhook_process.alive)
@@ -257,8 +259,13 @@ def _admin_banner(admin: tuple[str, str | None] | None) -> str:
 
 
 def run(settings: Settings) -> int:
-    """Entry point of ``yabot run``."""
+    """Entry point of ``yabot run``: 2 after one line per configuration mistake."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
+    try:
+        check_startup(settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr, flush=True)
+        return 2
     admin = prepare_local_admin(settings)
     settings, local = local_settings(settings)
     if local is not None:
@@ -287,7 +294,7 @@ def run(settings: Settings) -> int:
         with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
             return runner.run(main())
     except ConfigError as exc:
-        print(str(exc))
+        print(str(exc), file=sys.stderr, flush=True)
         return 2
     finally:
         if local is not None:

@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -56,7 +57,7 @@ class RuntimeSettings(_Section):
     messages_per_turn: int = Field(32, ge=1, le=10_000)
     idle_timeout_s: float = Field(900.0, gt=0)
     max_resident: int = Field(200_000, ge=1)
-    user_shards: int = Field(8, ge=1, le=1024)
+    shards: int = Field(64, ge=1, le=4096)
     restart_max: int = Field(5, ge=0)
     restart_period_s: float = Field(30.0, gt=0)
     restart_backoff_s: float = Field(0.05, ge=0)
@@ -84,6 +85,7 @@ class StorageSettings(_Section):
     snapshot_batch_size: int = Field(500, ge=1)
     snapshot_linger_s: float = Field(1.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    inbox_dedupe_retention_s: float = Field(172_800.0, ge=172_800.0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)
 
@@ -111,7 +113,7 @@ class TelegramSettings(_Section):
     bot_token: SecretStr | None = None
     mode: Literal["polling", "webhook"] = "polling"
     api_base: str | None = None
-    webhook_url: str | None = None
+    webhook_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+[^\s]*$")
     webhook_secret: SecretStr | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_port: int = Field(0, ge=0, le=65535)
@@ -268,6 +270,17 @@ class EconomySettings(_Section):
     missions: list[MissionSpec] = Field(default_factory=list)
     store: list[StoreItemSpec] = Field(default_factory=list)
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "not a time zone of the IANA database (e.g. UTC, Europe/Madrid)"
+            ) from None
+        return value
+
 
 class TierSpec(_Section):
     """A paid tier besides ``vip``; every paid tier unlocks the VIP chapters and channel."""
@@ -368,6 +381,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
 
     Args:
         path: The TOML file; defaults to ``YABOT_CONFIG`` or the repository's `config.toml`.
+            A named file (``path`` or ``YABOT_CONFIG``) must exist; only the repository's
+            default may be missing (then every key has its default).
         environ: The environment to read; defaults to ``os.environ``.
 
     Returns:
@@ -377,13 +392,26 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         ConfigError: One line per invalid key, naming the key, the value and what is allowed.
     """
     env = os.environ if environ is None else environ
-    config_path = path or Path(env.get("YABOT_CONFIG", str(DEFAULT_CONFIG_PATH)))
+    named = path or (Path(env["YABOT_CONFIG"]) if env.get("YABOT_CONFIG") else None)
+    config_path = named or DEFAULT_CONFIG_PATH
     data: dict[str, Any] = {}
+    if named is not None and not config_path.is_file():
+        source = "--config" if path is not None else "YABOT_CONFIG"
+        problem = "is not a file" if config_path.exists() else "does not exist"
+        raise ConfigError(
+            f"config error: {source} = {str(config_path)!r}: {problem} (name a config.toml,"
+            " or leave it unset for the defaults)"
+        )
     if config_path.exists():
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config error: {config_path} is not valid TOML: {exc}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(f"config error: {config_path} is not valid TOML: {message}") from None
+        except OSError as exc:
+            raise ConfigError(
+                f"config error: {config_path} cannot be read: {exc.strerror or exc}"
+            ) from None
     for section, key in SECRET_KEYS:
         if isinstance(data.get(section), dict) and data[section].get(key) not in (None, ""):
             raise ConfigError(

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Final
 
 from yabot.emotion.language import (
@@ -22,6 +23,8 @@ from yabot.emotion.lexicon import (
     LanguageTables,
     Modifier,
     emoji_table,
+    spanish_stem,
+    spanish_stems,
     tables,
 )
 from yabot.emotion.metrics import TEXT_TRUNCATED
@@ -42,15 +45,170 @@ SUPERLATIVE_BOOST: Final = 1.4
 EXCLAMATION_STEP: Final = 0.1
 POLARITY_ALPHA: Final = 8.0
 INTENSITY_HALF: Final = 4.0
-SCOPE_BREAKERS: Final = frozenset(".,;:")
+SCOPE_BREAKERS: Final = frozenset(".,;:?!¿¡…")
 # "never so lovely" / "nunca tan hermoso" praise rather than deny: the negation is lifted.
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
-SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
+SO_WORDS: Final = frozenset(
+    {"so", "such", "this", "that", "as", "tan", "tanto", "tanta", "tantos", "tantas"}
+)
 NOT: Final = Modifier("negator")
+# Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
+TRANSPARENT: Final = frozenset(
+    [
+        "me",
+        "te",
+        "se",
+        "lo",
+        "la",
+        "le",
+        "les",
+        "nos",
+        "os",
+        "el",
+        "los",
+        "las",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "de",
+        "del",
+        "a",
+        "al",
+        "ha",
+        "he",
+        "has",
+        "han",
+        "hemos",
+        "habia",
+        "haber",
+        "es",
+        "esta",
+        "estoy",
+        "era",
+        "fue",
+        "sido",
+        "ser",
+        "estar",
+        "i",
+        "you",
+        "it",
+        "the",
+        "an",
+        "to",
+        "be",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "been",
+        "do",
+        "does",
+        "did",
+        "that",
+        "this",
+        "my",
+        "your",
+        "have",
+        "has",
+        "had",
+    ]
+)
+# Sarcasm. A short opening of praise followed by a complaint or a repetition ("Genial, otra
+# vez muerta", "Oh great, another locked door") is the complaint; so is praise with an eye
+# roll, or ending in "... not". An affect verb with a clause of the opposite polarity
+# ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
+OPENING_MAX_WORDS: Final = 5
+# "se ha vuelto a colgar", "volvió a pasar": a return verb before "a" is a repetition.
+RETURN_VERBS: Final = frozenset({"vuelto", "volvio", "vuelve", "volver", "volvemos"})
+REPETITION: Final = frozenset(
+    [
+        "tampoco",
+        "either",
+        "otra",
+        "otro",
+        "otras",
+        "otros",
+        "again",
+        "another",
+        "nuevo",
+        "repite",
+        "repetir",
+        "same",
+        "mismo",
+        "misma",
+    ]
+)
+SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
+# A bare word of praise trailing off ("Genial...", "Great…") is resignation, not praise.
+TRAILING_OFF: Final = re.compile(r"(?:\.\.+|…)\s*$")
+TRAILING_OFF_MAX_WORDS: Final = 3
+PRAISE: Final = frozenset(
+    {
+        "genial", "perfecto", "perfecta", "estupendo", "fantastico", "maravilloso", "maravilla",
+        "fenomenal", "ideal", "excelente", "bien", "great", "perfect", "wonderful", "lovely",
+        "fantastic", "brilliant", "awesome", "fabulous", "nice", "cool", "super", "amazing",
+    }
+)  # fmt: skip
+# Praise in scare quotes ("muy 'divertido'", "so “helpful”") is irony.
+SCARE_QUOTED: Final = re.compile(r"(?<!\w)[\"“«'‘]([^\"”»'’]{2,30})[\"”»'’](?!\w)")
+TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
+COMPLEMENT: Final = frozenset(
+    ["que", "como", "cuando", "lo", "de", "that", "how", "when", "being", "to"]
+)
+OBJECT_PRONOUNS: Final = frozenset({"it", "lo"})
+DEGREE: Final = frozenset(
+    {"muy", "mucho", "muchisimo", "tanto", "so", "really", "very", "much", "totally", "super"}
+)
+LOVE_VERBS: Final = frozenset(
+    {
+        "encanta", "encantan", "encantaba", "encantada", "encantado", "adoro", "alegro",
+        "alegra", "love", "loved", "loving", "adore", "glad", "thrilled", "delighted",
+    }
+)  # fmt: skip
+HATE_VERBS: Final = frozenset(["odio", "odia", "hate", "hated"])
+# "bien padre", "bien feo" (Latin America): "bien" before a rated word is a degree, not praise.
+DEGREE_BIEN: Final = Modifier("booster", 1.3)
 LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)+l+")
 LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
+# Pronouns written onto an infinitive or gerund, longest first.
+_ENCLITICS: Final = (
+    "selo", "sela", "melo", "mela", "telo", "tela", "los", "las", "les", "nos",
+    "lo", "la", "le", "me", "te", "se",
+)  # fmt: skip
+# Words spelt alike in both languages with another meaning in the other one ("sin", "ha",
+# "po"): a message in one language never takes them from the other's lexicon.
+_NOT_BORROWED: Final = frozenset(
+    [
+        "sin",
+        "ha",
+        "hago",
+        "po",
+        "once",
+        "red",
+        "pie",
+        "dice",
+        "come",
+        "sale",
+        "son",
+        "solo",
+        "fin",
+        "mar",
+        "ten",
+        "van",
+        "regular",
+        "real",
+        "actual",
+        "embarazada",
+        "molesto",
+        "molesta",
+        "sensible",
+        "largo",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +266,11 @@ def _morphology(word: str, language: Language) -> list[tuple[str, float]]:
             out.append((word[:-1] + "o", 1.0))
         elif word.endswith(("an", "en")) and len(word) > 4:  # they/you-all verb forms
             out.append((word[:-1], 1.0))
+        for clitic in _ENCLITICS:
+            base = word[: -len(clitic)]
+            if word.endswith(clitic) and len(base) > 3 and base.endswith(("r", "ndo")):
+                out.append((base, 1.0))  # "perderlo", "diciendome"
+                break
         for suffix, ending in (("ito", "o"), ("ita", "a"), ("itos", "o"), ("itas", "a")):
             if word.endswith(suffix) and len(word) > len(suffix) + 2:
                 out.append((word[: -len(suffix)] + ending, 1.0))
@@ -142,7 +305,9 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
         two, one = collapse_elongation(word)
         candidates += [(two, ELONGATION_BOOST), (one, ELONGATION_BOOST)]
     for candidate, boost in candidates:
-        entry = primary.get(candidate) or other.get(candidate)
+        entry = primary.get(candidate)
+        if entry is None and len(candidate) > 2 and candidate not in _NOT_BORROWED:
+            entry = other.get(candidate)
         if entry is not None:
             return entry, boost
     for candidate, boost in candidates:
@@ -150,6 +315,12 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
             entry = primary.get(lemma)
             if entry is not None:
                 return entry, boost * extra
+    if language == "es":
+        stems = spanish_stems()
+        for candidate, boost in candidates:
+            entry = stems.get(spanish_stem(candidate))
+            if entry is not None:
+                return entry, boost
     if LAUGHTER.fullmatch(word):
         return LAUGH, 1.0
     return None
@@ -158,9 +329,13 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def classify(word: str, language: Language) -> Modifier | tuple[Entry, float] | None:
     """What a single folded word is: a modifier, a lexicon entry with its boost, or nothing."""
-    modifier = tables(language).modifiers.get(word)
+    table = tables(language)
+    modifier = table.modifiers.get(word)
     if modifier is None and language == "en" and word.endswith("n't"):
         modifier = NOT
+    if modifier is None and len(word) > 2 and word not in table.stopwords:
+        # Code-switching: "muy" in an English message, "never" in a Spanish one.
+        modifier = tables("en" if language == "es" else "es").modifiers.get(word)
     return modifier if modifier is not None else lookup(word, language)
 
 
@@ -179,8 +354,25 @@ class _Scorer:
     """Accumulates one message's affect, token by token."""
 
     __slots__ = (
-        "after_contrast", "booster", "booster_left", "emoji_count", "exclamations", "magnitude",
-        "negation", "negator", "question", "shout", "total", "weights",
+        "after_contrast",
+        "booster",
+        "booster_left",
+        "emoji_count",
+        "exclamations",
+        "ironic",
+        "magnitude",
+        "negation",
+        "negator",
+        "never_flip",
+        "opening",
+        "opening_closed",
+        "opening_words",
+        "question",
+        "repetition",
+        "shout",
+        "total",
+        "verb_mark",
+        "weights",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -196,14 +388,26 @@ class _Scorer:
         self.emoji_count = 0
         self.question = False
         self.shout = False
+        self.opening = 0.0
+        self.opening_closed = False
+        self.opening_words = 0
+        self.repetition = False
+        # What undoing the last "never" would add back ("nunca me había gustado TANTO").
+        self.never_flip: float | None = None
+        # [total before an affect verb, its score, its clause's score once the clause ends]
+        self.verb_mark: list[float | None] | None = None
+        self.ironic = False
 
     def modifier(self, modifier: Modifier, word: str) -> None:
         if modifier.kind == "negator":
             self.negation = NEGATION_SCOPE
             self.negator = word
         elif modifier.kind == "booster":
-            if self.negation and self.negator in NEVER_WORDS and word in SO_WORDS:
+            if word in SO_WORDS and self.negator in NEVER_WORDS:
                 self.negation = 0
+                if self.never_flip is not None:
+                    self.total += self.never_flip
+                    self.never_flip = None
             self.booster *= modifier.factor
             self.booster_left = BOOSTER_REACH
         else:
@@ -213,9 +417,14 @@ class _Scorer:
             self.negation = 0
 
     def entry(self, entry: Entry, boost: float) -> None:
+        if not entry.valence:
+            return  # a neutral word or set phrase leaves negation and degree to the next one
         score = entry.valence * boost * self.booster * self.after_contrast
         if self.negation:
-            score *= NEGATION_FACTOR
+            flipped = score * NEGATION_FACTOR
+            if self.negator in NEVER_WORDS:
+                self.never_flip = score - flipped
+            score = flipped
             self.negation = 0
         elif entry.emotion != "none" and self.booster > 0:
             self.feel(entry.emotion, abs(score))
@@ -226,19 +435,49 @@ class _Scorer:
     def feel(self, emotion: str, weight: float) -> None:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
-    def word_passed(self) -> None:
-        if self.negation:
+    def word_passed(self, word: str) -> None:
+        if self.negation and word not in TRANSPARENT:
             self.negation -= 1
         if self.booster_left:
             self.booster_left -= 1
             if not self.booster_left:
                 self.booster = 1.0
 
-    def punctuation(self, value: str) -> None:
+    def punctuation(self, value: str, position: int) -> None:
+        """A run of punctuation after ``position`` words of the message."""
         self.exclamations += value.count("!") + value.count("¡")
         self.question = self.question or "?" in value or "¿" in value
         if any(ch in SCOPE_BREAKERS for ch in value):
             self.negation = 0
+            self.never_flip = None
+            self.close_verb_clause()
+        if not self.opening_closed and (self.total or position > OPENING_MAX_WORDS):
+            self.opening_closed = True
+            self.opening_words = position
+            if position <= OPENING_MAX_WORDS and self.total > 0:
+                self.opening = self.total
+
+    def close_verb_clause(self) -> None:
+        mark = self.verb_mark
+        if mark is not None and mark[2] is None:
+            before, verb = mark[0] or 0.0, mark[1] or 0.0
+            mark[2] = self.total - before - verb
+
+    def sarcastic_total(self) -> float:
+        """The total once the sarcasm cues have had their say."""
+        self.close_verb_clause()
+        total = self.total
+        if self.verb_mark is not None:
+            verb, after = self.verb_mark[1] or 0.0, self.verb_mark[2] or 0.0
+            if (verb > 0 > after) or (verb < 0 < after):
+                total -= verb * 1.5
+        if self.opening > 0:
+            rest = total - self.opening
+            if rest < 0 or (rest == 0 and self.repetition):
+                total = rest - self.opening
+        if self.ironic and total > 0:
+            total = -total
+        return total
 
 
 def analyze(text: str, hint: Language | None = None) -> Affect:
@@ -272,9 +511,11 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     skip = 0
     for emoticon, _, punct, other in tokens:
         if punct:
-            scorer.punctuation(punct)
+            scorer.punctuation(punct, i)
             continue
         if emoticon or other:
+            if (emoticon or other) in SARCASM_EMOJI:
+                scorer.ironic = True
             found_emoji = emoji.get((emoticon or other).lower())
             if found_emoji is not None:
                 scorer.emoji_count += 1
@@ -292,11 +533,17 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
         span, phrase = _phrase_at(words, index, table) if word in heads else (0, None)
         if span:
             skip = span - 1
+            if word in table.modifiers and table.modifiers[word].kind == "negator":
+                scorer.negation = 0  # "no me hace NINGUNA GRACIA": negative concord
             meaning: Modifier | tuple[Entry, float] | None = (
                 phrase if isinstance(phrase, Modifier) else (phrase, 1.0) if phrase else None
             )
         else:
             meaning = classify(word, language)
+            if word == "bien" and index + 1 < len(words):
+                following = classify(words[index + 1], language)
+                if isinstance(following, tuple) and following[0].valence:
+                    meaning = DEGREE_BIEN
         if isinstance(meaning, Modifier):
             scorer.modifier(meaning, word)
             continue
@@ -306,13 +553,68 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             if shouting_counts and len(original) >= 3 and original.isupper():
                 boost *= SHOUT_BOOST
                 scorer.shout = True
+            before = scorer.total
             scorer.entry(entry, boost)
-        scorer.word_passed()
+            if (
+                scorer.verb_mark is None
+                and (word in LOVE_VERBS or word in HATE_VERBS)
+                and _complement_follows(words, index + 1)
+            ):
+                scorer.verb_mark = [before, scorer.total - before, None]
+        scorer.word_passed(word)
+    scorer.repetition = _repeats(words, scorer.opening_words) if scorer.opening else False
+    if (
+        TRAILING_NOT.search(raw)
+        or _praise_in_quotes(raw, language)
+        or _trailing_off(scorer, words, raw)
+    ):
+        scorer.ironic = True
     return _result(scorer, language, len(words))
 
 
+def _repeats(words: list[str], start: int) -> bool:
+    """Whether ``words[start:]`` tell of a repetition ("otra vez", "again", "vuelto a")."""
+    rest = words[start:]
+    if not REPETITION.isdisjoint(rest):
+        return True
+    return any(a in RETURN_VERBS and b == "a" for a, b in pairwise(rest))
+
+
+def _trailing_off(scorer: _Scorer, words: list[str], raw: str) -> bool:
+    """A bare word of praise trailing off: "Genial...", "Great…"."""
+    return (
+        len(words) <= TRAILING_OFF_MAX_WORDS
+        and not scorer.emoji_count
+        and scorer.total > 0
+        and not PRAISE.isdisjoint(words)
+        and TRAILING_OFF.search(raw) is not None
+    )
+
+
+def _praise_in_quotes(raw: str, language: Language) -> bool:
+    """True when a short quoted span of up to three words is praise."""
+    if not any(mark in raw for mark in "\"“«'‘"):
+        return False
+    for match in SCARE_QUOTED.finditer(raw):
+        inside = [fold(w) for w in match.group(1).split()]
+        if 1 <= len(inside) <= 3 and not any("'" in w for w in inside):
+            found = [lookup(w.strip(".,!?¡¿"), language) for w in inside]
+            if any(f is not None and f[0].valence > 0 for f in found):
+                return True
+    return False
+
+
+def _complement_follows(words: list[str], at: int) -> bool:
+    """A clause starts at ``words[at]`` ("que ...", "how ...", "it when ...", "lo mucho que")."""
+    if at < len(words) and words[at] in DEGREE:
+        at += 1  # "me alegro MUCHÍSIMO de ...", "so GLAD that ..."
+    if at < len(words) and words[at] in COMPLEMENT:
+        return True
+    return at + 1 < len(words) and words[at] in OBJECT_PRONOUNS and words[at + 1] in COMPLEMENT
+
+
 def _result(scorer: _Scorer, language: Language, word_count: int) -> Affect:
-    total = scorer.total
+    total = scorer.sarcastic_total()
     if total:
         total *= 1.0 + EXCLAMATION_STEP * min(scorer.exclamations, 3)
     polarity = total / math.sqrt(total * total + POLARITY_ALPHA)
@@ -339,6 +641,7 @@ def warm_up() -> None:
     for language in LANGUAGES:
         tables(language)
     emoji_table()
+    spanish_stems()
     trigram_log_ratios()
 
 

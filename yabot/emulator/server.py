@@ -276,7 +276,10 @@ def create_app(emulator: Emulator | None = None, gc_policy: GcPolicy | None = No
         if gc_policy is not None:
             await gc_policy.stop()
 
-    app = _EmulatorApp(title="YABOT Telegram Bot API emulator", lifespan=lifespan)
+    # No docs pages: FastAPI's load Swagger UI and ReDoc from a CDN (openapi.json stays).
+    app = _EmulatorApp(
+        title="YABOT Telegram Bot API emulator", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.emulator = state
     app.state.webhooks = webhooks
     app.bot_api = BotApi(state)

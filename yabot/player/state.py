@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from yabot.economy.state import Economy
 from yabot.emotion import Signature
 
 STATE_SCHEMA = 2  # 2: the ink state in base64 (1: base85, ~50x slower to encode in CPython)
@@ -29,6 +30,8 @@ class StoryPosition:
     scene: str = ""
     scenes_read: int = 0
     ended: bool = False
+    furthest: int = 0  # the furthest chapter reached (chapters before it can be replayed)
+    paid: list[str] = field(default_factory=list)  # "<scene>:<reward|unlock>:<name>" paid once
 
     def ink_json(self) -> str | None:
         """The ink state as JSON text, or None before the story began."""
@@ -37,23 +40,6 @@ class StoryPosition:
     def set_ink_json(self, text: str) -> None:
         """Store ``text`` compressed."""
         self.state = zlib.compress(text.encode("utf-8"), 6)
-
-
-@dataclass(slots=True)
-class Economy:
-    """The player's besitos mirror and reward progress (the ledger in SQLite is authoritative)."""
-
-    balance: int = 0
-    daily_day: str | None = None
-    daily_streak: int = 0
-    scenes_counted: int = 0
-    missions_done: list[str] = field(default_factory=list)
-    recent: list[list[Any]] = field(default_factory=list)
-    items: list[str] = field(default_factory=list)
-    # lifetime counters: scenes, choices, daily_claims, purchases
-    counts: dict[str, int] = field(default_factory=dict)
-    week: str = ""  # ISO week of ``week_counts`` (e.g. "2026-W48")
-    week_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -81,9 +67,11 @@ class PlayerState:
     user_id: int
     language: str = "en"
     language_locked: bool = False
+    address: str = "n"  # how Spanish addresses the player: "f", "m" or "n" (neutral)
+    address_asked: bool = False
     first_name: str = ""
     role: str = "player"
-    last_update_id: int = -1
+    last_update_id: int = -1  # the last applied update's id: shown, never compared
     snapshot_version: int = 0
     transitions: int = 0
     created_at: float = 0.0
@@ -92,12 +80,14 @@ class PlayerState:
     signature: Signature = field(default_factory=Signature)
     economy: Economy = field(default_factory=Economy)
     membership: Membership = field(default_factory=Membership)
+    inbox_seq: int = 0  # the inbox arrival seq of the last applied (or consumed) update
 
     def clone(self) -> PlayerState:
         """A deep copy that a transition may change freely (the signature is immutable, so
         it is shared; every list and dict is copied)."""
         story = _shallow(self.story)
         story.choices_tags = _copied(story.choices_tags)
+        story.paid = list(story.paid)
         economy = _shallow(self.economy)
         economy.missions_done = list(economy.missions_done)
         economy.recent = _copied(economy.recent)

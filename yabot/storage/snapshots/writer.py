@@ -28,7 +28,7 @@ from typing import Any
 
 from yabot.config import StorageSettings
 from yabot.observability.logging import get_logger
-from yabot.storage.breaker import BreakerState, CircuitBreaker
+from yabot.resilience import Backoff, BreakerState, CircuitBreaker
 from yabot.storage.snapshots.base import (
     SaveOutcome,
     SaveStatus,
@@ -63,7 +63,7 @@ class _Pending:
 @dataclasses.dataclass(slots=True)
 class _KeyState:
     stored_version: int | None = None
-    durable_update_id: int | None = None
+    durable_seq: int | None = None
     settled_seq: int = 0
     settled_ok: bool = True
 
@@ -202,11 +202,11 @@ class SnapshotWriter:
                 self._cond.wait(remaining)
             return all(self._keys.get(k, _KeyState()).settled_ok for k in targets)
 
-    def durable_update_id(self, key: str) -> int | None:
-        """``last_update_id`` of the newest snapshot of ``key`` this writer made durable."""
+    def durable_seq(self, key: str) -> int | None:
+        """``seq`` of the newest snapshot of ``key`` this writer made durable."""
         with self._cond:
             state = self._keys.get(key)
-            return None if state is None else state.durable_update_id
+            return None if state is None else state.durable_seq
 
     def durable_version(self, key: str) -> int | None:
         """Version of the newest snapshot of ``key`` this writer stored."""
@@ -373,7 +373,9 @@ class SnapshotWriter:
         except Exception as exc:  # a failing store must never kill the writer thread
             self.breaker.record_failure(exc)
             SNAPSHOT_BATCHES.labels("error").inc()
-            delay = min(self._every_s, self._retry_s * 2 ** min(self._failures_in_row, 8))
+            delay = Backoff(self._retry_s, self._every_s, jitter=False).delay(
+                self._failures_in_row + 1
+            )
             log.warning(
                 "snapshot_batch_failed", error=str(exc)[:300], size=len(batch), retry_in_s=delay
             )
@@ -429,7 +431,7 @@ class SnapshotWriter:
                 state.settled_ok = outcome.saved
                 if outcome.saved:
                     state.stored_version = snap.version
-                    state.durable_update_id = snap.last_update_id
+                    state.durable_seq = snap.seq
                 else:
                     state.stored_version = None
             SNAPSHOT_PENDING.set(len(self._pending) + len(self._inflight))
