@@ -141,3 +141,21 @@ def test_the_chat_command_names_the_emulator_unless_it_is_the_default() -> None:
     assert chat_command("http://127.0.0.1:18081/") == (
         ".venv/bin/yabot chat --emulator http://127.0.0.1:18081"
     )
+
+
+def test_chat_reads_the_emulator_port_from_the_same_configuration(
+    emulator: EmulatorServer,
+) -> None:
+    """Without --emulator, `yabot chat` goes where config.toml and YABOT_* put the emulator."""
+    port = emulator.url.rsplit(":", 1)[1]
+    terminal = PtyTerminal(
+        [sys.executable, "-m", "yabot", "chat", "--user", "81", "--name", "Ana"],
+        cwd=str(ROOT),
+        env={"YABOT_TELEGRAM__EMULATOR_PORT": port},
+    )
+    try:
+        terminal.wait_for("Playing as Ana")
+        terminal.type("hi\r")
+        terminal.wait_for("bot: echo: hi")
+    finally:
+        terminal.close()
