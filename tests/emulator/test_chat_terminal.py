@@ -159,3 +159,25 @@ def test_chat_reads_the_emulator_port_from_the_same_configuration(
         terminal.wait_for("bot: echo: hi")
     finally:
         terminal.close()
+
+
+def test_formatting_shows_in_the_terminal(emulator: EmulatorServer) -> None:
+    terminal = chat(emulator.url, user=82)
+    try:
+        terminal.wait_for("Playing as Ana")
+        terminal.type("hi\r")
+        terminal.wait_for("bot: echo: hi")
+        sent = httpx.post(
+            f"{emulator.url}/bot{BOT_TOKEN}/sendMessage",
+            json={
+                "chat_id": 82,
+                "parse_mode": "HTML",
+                "text": "😀 <b>Bold</b>, <i>italic</i> and "
+                "<a href='https://example.org/'>a link</a>",
+            },
+        ).json()
+        assert sent["ok"], sent
+        terminal.wait_for("bot: 😀 Bold, italic and a link (https://example.org/)")
+        assert b"\x1b[1mBold\x1b[22m" in terminal.raw and b"\x1b[3mitalic\x1b[23m" in terminal.raw
+    finally:
+        terminal.close()

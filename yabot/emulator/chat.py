@@ -121,7 +121,7 @@ class ChatClient:
             if event["type"] == "new" and not self._batch_open:
                 self._buttons, self._batch_open = [], True
             head = "bot (edited):" if event["type"] == "edit" else "bot:"
-            self.say(f"{head} {_body(message)}")
+            self.say(f"{head} {_body(message, styled=self.interactive)}")
             buttons = [b for row in message.get("buttons") or [] for b in row]
             first = len(self._buttons) + 1
             self._buttons += [_Button(message_id, b) for b in buttons]
@@ -337,7 +337,34 @@ def _line_buffer() -> str:
     return readline.get_line_buffer()
 
 
-def _body(message: dict[str, Any]) -> str:
+STYLES = {"bold": ("\x1b[1m", "\x1b[22m"), "italic": ("\x1b[3m", "\x1b[23m")}
+
+
+def formatted(text: str, entities: list[dict[str, Any]], styled: bool) -> str:
+    """``text`` as a terminal shows Telegram's formatting: bold and italic with ANSI styles
+    when ``styled``, a text link followed by its address in brackets."""
+    units = text.encode("utf-16-le")  # entity offsets and lengths count UTF-16 code units
+    marks: dict[int, list[str]] = {}
+    for entity in entities:
+        start, end = 2 * entity["offset"], 2 * (entity["offset"] + entity["length"])
+        if entity["type"] in STYLES and styled:
+            on, off = STYLES[entity["type"]]
+            marks.setdefault(start, []).append(on)
+            marks.setdefault(end, []).insert(0, off)
+        elif entity["type"] == "text_link" and entity.get("url"):
+            marks.setdefault(end, []).insert(0, f" ({entity['url']})")
+    if not marks:
+        return text
+    out, position = [], 0
+    for cut in sorted(marks):
+        out.append(units[position:cut].decode("utf-16-le", errors="replace"))
+        out.extend(marks[cut])
+        position = cut
+    out.append(units[position:].decode("utf-16-le", errors="replace"))
+    return "".join(out)
+
+
+def _body(message: dict[str, Any], styled: bool = False) -> str:
     if message.get("invoice"):
         invoice = message["invoice"]
         return (
@@ -345,6 +372,8 @@ def _body(message: dict[str, Any]) -> str:
             f"({invoice['total_amount']} {invoice['currency']})"
         )
     body = message.get("text")
+    if body is not None:
+        body = formatted(body, message.get("entities") or [], styled)
     if body is None and message.get("photo"):
         body = "(photo)" + (f" {message['caption']}" if message.get("caption") else "")
     return str(body or "")
