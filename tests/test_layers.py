@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -146,11 +148,83 @@ def test_the_telegram_edge_does_not_import_the_emulator() -> None:
     assert not offenders, offenders
 
 
+TEST_ONLY_PACKAGES = {
+    "aiogram",
+    "hypothesis",
+    "locust",
+    "matplotlib",
+    "mypy",
+    "numpy",
+    "pytest",
+    "schemathesis",
+    "secantus",
+    "secantusdb",
+    "sqlite_utils",
+}
+
+
+def test_yabot_imports_nothing_from_the_test_and_load_extras() -> None:
+    """``scripts/run`` installs only the runtime dependencies: YABOT must run on them."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for folder in ("yabot", "actors")
+        for path in (ROOT / folder).rglob("*.py")
+        for name in _imports(path)
+        if name.split(".")[0].lower() in TEST_ONLY_PACKAGES
+    ]
+    assert not offenders, offenders
+
+
 def _check(*command: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """``yabot.<package>`` -> the ``yabot.<package>``s it imports (TYPE_CHECKING included:
+    a type-only import still ties the two packages together)."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "yabot").rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        package = ".".join(parts[:2])
+        deps = graph.setdefault(package, set())
+        for name in _imports(path):
+            if name.startswith("yabot."):
+                target = ".".join(name.split(".")[:2])
+                if target != package:
+                    deps.add(target)
+    return graph
+
+
+def _path(graph: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """An import path from ``start`` to ``goal`` (breadth first), or None."""
+    came_from: dict[str, str | None] = {start: None}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        if node == goal:
+            path = [node]
+            while (previous := came_from[path[-1]]) is not None:
+                path.append(previous)
+            return path[::-1]
+        for dep in sorted(graph.get(node, ())):
+            if dep not in came_from:
+                came_from[dep] = node
+                queue.append(dep)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [("yabot.economy", "yabot.player"), ("yabot.events", "yabot.storage")],
+)
+def test_no_import_cycle_between(low: str, high: str) -> None:
+    """``high`` may use ``low``; ``low`` reaches ``high`` through no chain of imports."""
+    graph = _package_graph()
+    assert _path(graph, high, low) is not None, f"{high} no longer uses {low}: drop this pair"
+    assert _path(graph, low, high) is None, " -> ".join(_path(graph, low, high) or [])
 
 
 def test_mypy_strict_actors() -> None:

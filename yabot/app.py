@@ -26,6 +26,7 @@ from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
+from yabot.preflight import check_startup
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
 from yabot.telegram.http_head import limited_http_protocol
@@ -62,7 +63,10 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     from yabot.emulator.server import EmulatorServer
     from yabot.emulator.state import Emulator, EmulatorConfig
 
-    emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
+    emulator = Emulator(
+        EmulatorConfig(state_dir=settings.storage.data_dir / "emulator"),
+        channels=[settings.subscriptions.vip_channel_id],
+    )
     server = EmulatorServer(
         emulator, settings.telegram.emulator_host, settings.telegram.emulator_port
     )
@@ -255,16 +259,23 @@ def _admin_banner(admin: tuple[str, str | None] | None) -> str:
 
 
 def run(settings: Settings) -> int:
-    """Entry point of ``yabot run``."""
+    """Entry point of ``yabot run``: 2 after one line per configuration mistake."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
+    try:
+        check_startup(settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr, flush=True)
+        return 2
     admin = prepare_local_admin(settings)
     settings, local = local_settings(settings)
     if local is not None:
+        from yabot.emulator.chat import chat_command
+
         api_url = f"http://{settings.api.host}:{settings.api.port}"
         print(
             "\nYABOT is running locally with the Telegram emulator.\n"
             f"  Play in the browser:  {local.url}/chat\n"
-            "  Play in a terminal:   .venv/bin/yabot chat\n"
+            f"  Play in a terminal:   {chat_command(local.url)}\n"
             f"  Dashboard:            {api_url}/admin\n"
             f"{_admin_banner(admin)}"
             f"  Admin API:            {api_url}/api/v1/docs\n"
@@ -283,7 +294,7 @@ def run(settings: Settings) -> int:
         with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
             return runner.run(main())
     except ConfigError as exc:
-        print(str(exc))
+        print(str(exc), file=sys.stderr, flush=True)
         return 2
     finally:
         if local is not None:

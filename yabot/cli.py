@@ -25,7 +25,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
+    from yabot.preflight import check_startup
+
     settings = _settings_or_exit(args.config)
+    try:
+        check_startup(settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     print(f"config ok: {len(type(settings).model_fields)} sections")
     return 0
 
@@ -110,7 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result: int = args.func(args)
-    except (BackupError, SchemaTooNew, ConfigError) as exc:
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (BackupError, SchemaTooNew) as exc:
         print(f"yabot {args.command}: {exc}", file=sys.stderr)
         return 1
     return result

@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -112,7 +113,7 @@ class TelegramSettings(_Section):
     bot_token: SecretStr | None = None
     mode: Literal["polling", "webhook"] = "polling"
     api_base: str | None = None
-    webhook_url: str | None = None
+    webhook_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+[^\s]*$")
     webhook_secret: SecretStr | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_port: int = Field(0, ge=0, le=65535)
@@ -269,6 +270,17 @@ class EconomySettings(_Section):
     missions: list[MissionSpec] = Field(default_factory=list)
     store: list[StoreItemSpec] = Field(default_factory=list)
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "not a time zone of the IANA database (e.g. UTC, Europe/Madrid)"
+            ) from None
+        return value
+
 
 class TierSpec(_Section):
     """A paid tier besides ``vip``; every paid tier unlocks the VIP chapters and channel."""
@@ -369,6 +381,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
 
     Args:
         path: The TOML file; defaults to ``YABOT_CONFIG`` or the repository's `config.toml`.
+            A named file (``path`` or ``YABOT_CONFIG``) must exist; only the repository's
+            default may be missing (then every key has its default).
         environ: The environment to read; defaults to ``os.environ``.
 
     Returns:
@@ -378,13 +392,26 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         ConfigError: One line per invalid key, naming the key, the value and what is allowed.
     """
     env = os.environ if environ is None else environ
-    config_path = path or Path(env.get("YABOT_CONFIG", str(DEFAULT_CONFIG_PATH)))
+    named = path or (Path(env["YABOT_CONFIG"]) if env.get("YABOT_CONFIG") else None)
+    config_path = named or DEFAULT_CONFIG_PATH
     data: dict[str, Any] = {}
+    if named is not None and not config_path.is_file():
+        source = "--config" if path is not None else "YABOT_CONFIG"
+        problem = "is not a file" if config_path.exists() else "does not exist"
+        raise ConfigError(
+            f"config error: {source} = {str(config_path)!r}: {problem} (name a config.toml,"
+            " or leave it unset for the defaults)"
+        )
     if config_path.exists():
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config error: {config_path} is not valid TOML: {exc}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(f"config error: {config_path} is not valid TOML: {message}") from None
+        except OSError as exc:
+            raise ConfigError(
+                f"config error: {config_path} cannot be read: {exc.strerror or exc}"
+            ) from None
     for section, key in SECRET_KEYS:
         if isinstance(data.get(section), dict) and data[section].get(key) not in (None, ""):
             raise ConfigError(

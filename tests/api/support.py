@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import MutableMapping
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +35,13 @@ def make_settings(jwt_keys: dict[str, str] | None = None, **api: Any) -> Setting
             "security": {"password_scrypt_log2_n": LOG2_N},
         }
     )
+
+
+def empty_config(tmp_path: Path) -> Path:
+    """An empty config.toml (every key at its default): a named file must exist."""
+    path = tmp_path / "empty.toml"
+    path.touch()
+    return path
 
 
 def build_app(

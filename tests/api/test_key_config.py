@@ -14,7 +14,15 @@ from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.auth import build_token_service
 from yabot.config import ConfigError, Settings, load_settings
 
-from .support import NEW_SECRET, OLD_SECRET, SERVICE_SECRET, bearer, build_app, capture_logs
+from .support import (
+    NEW_SECRET,
+    OLD_SECRET,
+    SERVICE_SECRET,
+    bearer,
+    build_app,
+    capture_logs,
+    empty_config,
+)
 
 
 def test_keys_from_the_environment_first_signs_all_verify(tmp_path: Path) -> None:
@@ -22,7 +30,7 @@ def test_keys_from_the_environment_first_signs_all_verify(tmp_path: Path) -> Non
         "YABOT_API__JWT_KEYS": json.dumps({"k2": NEW_SECRET, "k1": OLD_SECRET}),
         "YABOT_API__SERVICE_TOKEN": SERVICE_SECRET,
     }
-    service = build_token_service(load_settings(tmp_path / "none.toml", environ=env))
+    service = build_token_service(load_settings(empty_config(tmp_path), environ=env))
     assert service.signing_kid == "k2"
     assert service.verification_kids == ["k2", "k1"]
     old = jwt.encode(
@@ -49,7 +57,7 @@ def test_invalid_jwt_keys_are_a_clear_start_error(
     raw: str, expected: str, tmp_path: Path
 ) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings(tmp_path / "none.toml", environ={"YABOT_API__JWT_KEYS": raw})
+        load_settings(empty_config(tmp_path), environ={"YABOT_API__JWT_KEYS": raw})
     assert "YABOT_API__JWT_KEYS" in str(caught.value)
     assert expected in str(caught.value)
     assert "short-secret-abc" not in str(caught.value)
@@ -69,7 +77,7 @@ def test_production_refuses_to_start_without_keys(missing: str) -> None:
 
 def test_short_service_token_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings(tmp_path / "none.toml", environ={"YABOT_API__SERVICE_TOKEN": "tiny-tok"})
+        load_settings(empty_config(tmp_path), environ={"YABOT_API__SERVICE_TOKEN": "tiny-tok"})
     assert "YABOT_API__SERVICE_TOKEN" in str(caught.value) and "32 bytes" in str(caught.value)
     assert "tiny-tok" not in str(caught.value)
 

@@ -13,7 +13,7 @@ from yabot.api.admin_store import AdminRole, SqliteAdminStore
 from yabot.api.app import bootstrap_admin
 from yabot.config import ConfigError, load_settings
 
-from .support import PASSWORD, bearer, build_app, login, make_settings
+from .support import PASSWORD, bearer, build_app, empty_config, login, make_settings
 
 TOKEN = "/api/v1/auth/token"
 
@@ -192,7 +192,7 @@ def test_audit_log_pages_newest_first(
 
 def test_secret_settings_are_not_echoed(tmp_path: Path) -> None:
     try:
-        load_settings(tmp_path / "none.toml",
+        load_settings(empty_config(tmp_path),
                       environ={"YABOT_API__JWT_KEYS": '{"k1": "too-short-secret"}'})
     except ConfigError as exc:
         assert "too-short-secret" not in str(exc)

@@ -15,7 +15,7 @@ from yabot.events.models import BesitosCredited, make_event
 from yabot.events.redis_client import redis_from_url
 from yabot.events.relay import OutboxRelay
 from yabot.observability.logging import configure_logging
-from yabot.storage.breaker import CircuitBreaker
+from yabot.resilience import CircuitBreaker
 from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
 
 STREAM = "crash:events"

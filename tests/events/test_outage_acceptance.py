@@ -16,7 +16,7 @@ from yabot.events.consumer import EventConsumer
 from yabot.events.models import Event, SceneRead, make_event
 from yabot.events.redis_client import redis_from_url
 from yabot.events.relay import OutboxRelay
-from yabot.storage.breaker import CircuitBreaker
+from yabot.resilience import CircuitBreaker
 from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
 
 USERS = 5

@@ -15,7 +15,7 @@ from yabot.config import Settings
 from yabot.events.models import SceneRead, make_event
 from yabot.events.redis_client import redis_from_url
 from yabot.events.relay import OutboxRelay
-from yabot.storage.breaker import CircuitBreaker
+from yabot.resilience import CircuitBreaker
 from yabot.storage.records import LedgerEntry, RecordBatch, RecordsDb
 
 

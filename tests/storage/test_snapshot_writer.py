@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yabot.config import StorageSettings
+from yabot.resilience import CircuitBreaker
 from yabot.security.crypto import Encryptor
-from yabot.storage.breaker import CircuitBreaker
 from yabot.storage.inbox import Inbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.base import (

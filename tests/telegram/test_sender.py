@@ -24,8 +24,8 @@ from yabot.telegram.sender import (
 FAST = {"global_rate_per_s": 100_000.0, "chat_rate_per_s": 100_000.0, "chat_burst": 100}
 
 
-def metric(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+def metric(metric_name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(metric_name, labels) or 0.0
 
 
 async def wait_for_calls(sender: Sender, timeout: float = 20.0) -> None:
@@ -179,6 +179,7 @@ async def test_breaker_opens_then_probes_and_delivers(settings_for: Any, fake_ap
     settings = settings_for(
         base, breaker_failures=3, breaker_reset_s=0.4, retry_base_s=0.01, retry_max_s=0.02, **FAST
     )
+    opened = metric("yabot_circuit_breaker_opened_total", name="telegram")
     async with Sender(settings) as sender:
         for chat in (1, 2, 3):
             sender.submit("sendMessage", {"chat_id": chat, "text": "t"}, chat_id=chat)
@@ -190,7 +191,9 @@ async def test_breaker_opens_then_probes_and_delivers(settings_for: Any, fake_ap
     third_failure = [c for c in fake.calls if c.status == 503][2]
     after_open = [c for c in fake.calls if c.at > third_failure.at]
     assert after_open[0].at - third_failure.at >= 0.4 - 0.02
-    assert metric("yabot_telegram_breaker_state") == 0
+    # opened by the third failure, and again by the failed probe (the fourth)
+    assert metric("yabot_circuit_breaker_opened_total", name="telegram") - opened == 2
+    assert metric("yabot_circuit_breaker_state", name="telegram") == 0
 
 
 async def test_queue_limit_rejects_loudly(settings_for: Any, fake_api: Any) -> None:

@@ -59,7 +59,8 @@ class AttemptLimiter:
             while stamps and stamps[0] <= now - self._window_s:
                 stamps.popleft()
             if len(stamps) >= self._limit:
-                return max(stamps[0] + self._window_s - now, 0.001)
+                # clamped: float rounding may put the sum a hair past the window
+                return min(max(stamps[0] + self._window_s - now, 0.001), self._window_s)
             stamps.append(now)
             return 0.0
 

@@ -17,10 +17,10 @@ from prometheus_client import Counter
 
 from yabot.config import MissionSpec
 from yabot.economy.daily import DailyRule
+from yabot.economy.ports import PlayerView, Transition
+from yabot.economy.state import Economy
 from yabot.events.models import MissionCompleted
 from yabot.i18n import t as tx
-from yabot.player.outcome import Txn
-from yabot.player.state import Economy, PlayerState
 
 MISSIONS_COMPLETED = Counter(
     "yabot_missions_completed_total", "Missions and achievements completed", ["mission"]
@@ -67,7 +67,7 @@ class Missions:
         eco.counts[counter] = eco.counts.get(counter, 0) + by
         eco.week_counts[counter] = eco.week_counts.get(counter, 0) + by
 
-    def progress(self, state: PlayerState, mission: MissionSpec) -> tuple[int, int]:
+    def progress(self, state: PlayerView, mission: MissionSpec) -> tuple[int, int]:
         """``(value, target)`` of a mission for ``state`` (archetype: 1 when reached)."""
         eco = state.economy
         if mission.kind == "archetype":
@@ -79,7 +79,7 @@ class Missions:
         counts = eco.week_counts if mission.weekly else eco.counts
         return counts.get(mission.kind, 0), mission.target
 
-    def evaluate(self, txn: Txn) -> None:
+    def evaluate(self, txn: Transition) -> None:
         """Credit every mission that is complete now and was not before; tell the player."""
         state = txn.state
         eco = state.economy
@@ -107,7 +107,7 @@ class Missions:
             )
             MISSIONS_COMPLETED.labels(mission.id).inc()
 
-    def describe(self, state: PlayerState, at: float) -> str:
+    def describe(self, state: PlayerView, at: float) -> str:
         """The ``/missions`` text: achievements and this week's missions with progress."""
         lang = state.language
         week = week_of(self.rule, at)
@@ -124,7 +124,7 @@ class Missions:
         return "\n".join(lines)
 
     def _line(
-        self, state: PlayerState, mission: MissionSpec, done_key: str, week: str | None = None
+        self, state: PlayerView, mission: MissionSpec, done_key: str, week: str | None = None
     ) -> str:
         title = mission.title_es if state.language == "es" else mission.title_en
         if done_key in state.economy.missions_done:

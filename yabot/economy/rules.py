@@ -6,10 +6,10 @@ from __future__ import annotations
 from yabot.config import EconomySettings
 from yabot.economy.daily import DailyRule, claim, streak_alive
 from yabot.economy.missions import Missions
+from yabot.economy.ports import Transition
 from yabot.economy.store import Store
 from yabot.events.models import DailyClaimed
 from yabot.i18n import format_duration, t
-from yabot.player.outcome import Txn
 
 
 class EconomyRules:
@@ -27,7 +27,7 @@ class EconomyRules:
         self.store = Store(eco.store)
         self.wallet_movements = eco.wallet_movements
 
-    def wallet(self, txn: Txn) -> None:
+    def wallet(self, txn: Transition) -> None:
         """``/wallet``: the balance and the last movements."""
         eco = txn.state.economy
         lines = [t("wallet", txn.lang, balance=eco.balance)]
@@ -59,7 +59,7 @@ class EconomyRules:
             return t("reason_store", lang, title=self.store.title(item, lang) if item else ref)
         return reason
 
-    def daily(self, txn: Txn) -> None:
+    def daily(self, txn: Transition) -> None:
         """``/daily``: claim today's reward, or be told how long until the next one."""
         eco = txn.state.economy
         result = claim(self.daily_rule, eco.daily_day, eco.daily_streak, txn.now)
@@ -82,30 +82,30 @@ class EconomyRules:
             )
         )
 
-    def rollover(self, txn: Txn) -> None:
+    def rollover(self, txn: Transition) -> None:
         """A new reward day: a streak that can no longer continue drops to 0; weeks roll."""
         eco = txn.state.economy
         if eco.daily_streak and not streak_alive(self.daily_rule, eco.daily_day, txn.now):
             eco.daily_streak = 0
         self.missions.roll_week(eco, txn.now)
 
-    def show_missions(self, txn: Txn) -> None:
+    def show_missions(self, txn: Transition) -> None:
         """``/missions``: achievements and this week's missions with progress."""
         txn.say(self.missions.describe(txn.state, txn.now))
 
-    def show_store(self, txn: Txn) -> None:
+    def show_store(self, txn: Transition) -> None:
         """``/store``: the catalogue."""
         self.store.show(txn)
 
-    def buy(self, txn: Txn, item_id: str) -> None:
+    def buy(self, txn: Transition, item_id: str) -> None:
         """A store button was pressed."""
         if self.store.buy(txn, item_id):
             self.missions.bump(txn.state.economy, "purchases", txn.now)
 
-    def count(self, txn: Txn, counter: str) -> None:
+    def count(self, txn: Transition, counter: str) -> None:
         """Count one scene read, choice made ... toward missions."""
         self.missions.bump(txn.state.economy, counter, txn.now)
 
-    def settle(self, txn: Txn) -> None:
+    def settle(self, txn: Transition) -> None:
         """At the end of every transition: credit what was completed."""
         self.missions.evaluate(txn)

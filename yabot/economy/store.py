@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from prometheus_client import Counter
 
 from yabot.config import StoreItemSpec
+from yabot.economy.ports import Transition
 from yabot.i18n import t as tx
 from yabot.observability.logging import get_logger
-from yabot.player.outcome import Txn
 
 log = get_logger(__name__)
 
@@ -35,7 +35,7 @@ class Store:
         """The article's name in ``lang``."""
         return item.title_es if lang == "es" else item.title_en
 
-    def show(self, txn: Txn) -> None:
+    def show(self, txn: Transition) -> None:
         """Send the catalogue with a buy button per article."""
         if not self.items:
             txn.say(tx("store_empty", txn.lang))
@@ -51,7 +51,7 @@ class Store:
             {"inline_keyboard": rows},
         )
 
-    def buy(self, txn: Txn, item_id: str) -> bool:
+    def buy(self, txn: Transition, item_id: str) -> bool:
         """Buy ``item_id``; every refusal tells the player why and charges nothing.
 
         Returns:

@@ -7,9 +7,9 @@ for a retention period because no Redis is configured (embedded mode publishes n
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from yabot.events.models import Event
 
@@ -120,3 +120,33 @@ def oldest_pending_at(conn: sqlite3.Connection) -> float | None:
         "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1"
     ).fetchone()
     return None if row is None else float(row[0])
+
+
+class OutboxStore(Protocol):
+    """The outbox as the relay sees it (`yabot.storage.records.RecordsDb` is one): events
+    depend on this protocol, never on the storage package that implements it."""
+
+    @property
+    def outbox_budget_bytes(self) -> int:
+        """The configured disk budget of the unsent backlog."""
+        ...
+
+    def add_events_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each commit that wrote events."""
+        ...
+
+    def outbox_pending(self, limit: int) -> list[OutboxRow]:
+        """Up to ``limit`` unsent events, oldest first."""
+        ...
+
+    def outbox_mark_sent(self, seqs: Sequence[int]) -> None:
+        """Mark published events sent."""
+        ...
+
+    def outbox_prune(self, older_than_s: float, chunk: int = 5000) -> int:
+        """Delete sent and local events older than ``older_than_s``; returns how many."""
+        ...
+
+    def outbox_backlog_fast(self) -> Backlog:
+        """The unsent backlog (events, bytes, oldest)."""
+        ...

@@ -21,11 +21,10 @@ import redis
 
 from yabot.config import Settings
 from yabot.events import metrics
-from yabot.events.outbox import OutboxRow
+from yabot.events.outbox import OutboxRow, OutboxStore
 from yabot.events.redis_client import redis_from_url
 from yabot.observability.logging import get_logger
-from yabot.storage.breaker import BreakerState, CircuitBreaker
-from yabot.storage.records import RecordsDb
+from yabot.resilience import BreakerState, CircuitBreaker
 
 log = get_logger(__name__)
 
@@ -105,7 +104,7 @@ class OutboxRelay:
 
     def __init__(
         self,
-        records: RecordsDb,
+        records: OutboxStore,
         *,
         client_factory: Callable[[], Any] | None,
         stream: str = "yabot:events",
@@ -141,7 +140,7 @@ class OutboxRelay:
         records.add_events_listener(self._wake.set)
 
     @classmethod
-    def from_settings(cls, settings: Settings, records: RecordsDb) -> OutboxRelay:
+    def from_settings(cls, settings: Settings, records: OutboxStore) -> OutboxRelay:
         """Build the relay from ``[events]`` settings."""
         events = settings.events
         url = events.redis_url

@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from yabot.economy.state import Economy
 from yabot.emotion import Signature
 
 STATE_SCHEMA = 2  # 2: the ink state in base64 (1: base85, ~50x slower to encode in CPython)
@@ -39,23 +40,6 @@ class StoryPosition:
     def set_ink_json(self, text: str) -> None:
         """Store ``text`` compressed."""
         self.state = zlib.compress(text.encode("utf-8"), 6)
-
-
-@dataclass(slots=True)
-class Economy:
-    """The player's besitos mirror and reward progress (the ledger in SQLite is authoritative)."""
-
-    balance: int = 0
-    daily_day: str | None = None
-    daily_streak: int = 0
-    scenes_counted: int = 0
-    missions_done: list[str] = field(default_factory=list)
-    recent: list[list[Any]] = field(default_factory=list)
-    items: list[str] = field(default_factory=list)
-    # lifetime counters: scenes, choices, daily_claims, purchases
-    counts: dict[str, int] = field(default_factory=dict)
-    week: str = ""  # ISO week of ``week_counts`` (e.g. "2026-W48")
-    week_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +17,7 @@ import httpx
 from prometheus_client import Counter
 
 from yabot.observability.logging import get_logger, update_fields
+from yabot.resilience import Backoff
 from yabot.telegram.sender import api_root, scrub
 from yabot.telegram.sink import (
     INGRESS_REJECTED,
@@ -79,8 +79,7 @@ class PollingIngress:
         self._sink = sink
         self._http = http
         self._limit = limit
-        self._backoff_base_s = backoff_base_s
-        self._backoff_max_s = backoff_max_s
+        self._backoff = Backoff(backoff_base_s, backoff_max_s)
         self._failures = 0
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -128,8 +127,7 @@ class PollingIngress:
         POLLING_ERRORS.labels(reason).inc()
         self._failures += 1
         if retry_after_s is None:
-            ceiling = min(self._backoff_max_s, self._backoff_base_s * 2 ** (self._failures - 1))
-            retry_after_s = random.uniform(ceiling / 2, ceiling)
+            retry_after_s = self._backoff.delay(self._failures)
         log.warning(
             "polling_backoff",
             reason=reason,

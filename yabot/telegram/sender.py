@@ -15,7 +15,6 @@ import contextlib
 import contextvars
 import json
 import logging
-import random
 import threading
 import time
 from collections import OrderedDict, deque
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 from prometheus_client import Counter, Gauge, Histogram
 
 from yabot.observability.logging import get_logger
+from yabot.resilience import Backoff, BreakerState, CircuitBreaker
 from yabot.telegram.http import HttpClient, HttpError
 
 if TYPE_CHECKING:
@@ -64,9 +64,6 @@ REJECTED = Counter(
 )
 DUPLICATES = Counter(
     "yabot_telegram_sender_duplicates_total", "Submissions skipped: dedupe_key already sent."
-)
-BREAKER_STATE = Gauge(
-    "yabot_telegram_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open."
 )
 
 
@@ -181,73 +178,6 @@ class _Pacer:
 
     def rested(self, now: float) -> bool:
         return self.tat <= now and self.not_before <= now
-
-
-_CLOSED, _OPEN, _HALF_OPEN = 0, 1, 2
-
-
-class _Breaker:
-    """Opens after ``failures`` consecutive failures; one probe is let through after ``reset_s``."""
-
-    def __init__(self, failures: int, reset_s: float) -> None:
-        self._threshold = failures
-        self._reset_s = reset_s
-        self._state = _CLOSED
-        self._consecutive = 0
-        self._open_until = 0.0
-        self._probe_busy = False
-        self._changed = asyncio.Event()
-        BREAKER_STATE.set(_CLOSED)
-
-    @property
-    def state(self) -> int:
-        return self._state
-
-    def _set(self, state: int) -> None:
-        if state != self._state:
-            log.warning("sender_breaker", state=("closed", "open", "half_open")[state])
-        self._state = state
-        BREAKER_STATE.set(state)
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def acquire(self) -> bool:
-        """Wait until a call may go out; True when the caller is the half-open probe."""
-        while True:
-            if self._state == _CLOSED:
-                return False
-            now = time.monotonic()
-            if self._state == _OPEN and now < self._open_until:
-                timeout: float | None = self._open_until - now
-            elif not self._probe_busy:
-                self._probe_busy = True
-                self._set(_HALF_OPEN)
-                return True
-            else:
-                timeout = None
-            changed = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout)
-
-    def succeeded(self, probe: bool) -> None:
-        self._consecutive = 0
-        if probe or self._state != _CLOSED:
-            self._probe_busy = False
-            self._set(_CLOSED)
-
-    def abandoned(self, probe: bool) -> None:
-        """The probe was cancelled before an answer: let another call probe."""
-        if probe and self._probe_busy:
-            self._probe_busy = False
-            self._changed.set()
-            self._changed = asyncio.Event()
-
-    def failed(self, probe: bool) -> None:
-        self._consecutive += 1
-        if probe or self._consecutive >= self._threshold:
-            self._probe_busy = False
-            self._open_until = time.monotonic() + self._reset_s
-            self._set(_OPEN)
 
 
 class _Job:
@@ -398,7 +328,9 @@ class Sender:
         self._unsent_alone = 0
         self._pacers: dict[int, _Pacer] = {}
         self._global = _Pacer(telegram.global_rate_per_s, 1)
-        self._breaker: _Breaker | None = None
+        self._breaker: CircuitBreaker | None = None
+        self._breaker_changed: asyncio.Event | None = None
+        self._retry = Backoff(self._settings.retry_base_s, self._settings.retry_max_s)
         self._latency_children: dict[str, Any] = {}  # label lookups cost per call
         self._ok_children: dict[str, Any] = {}
         self._sweeper: asyncio.Task[None] | None = None
@@ -412,7 +344,13 @@ class Sender:
                 max_connections=self._max_in_flight,
                 connect_timeout_s=self._settings.request_timeout_s,
             )
-        self._breaker = _Breaker(self._settings.breaker_failures, self._settings.breaker_reset_s)
+        self._breaker_changed = asyncio.Event()
+        self._breaker = CircuitBreaker(
+            "telegram",
+            failure_threshold=self._settings.breaker_failures,
+            reset_s=self._settings.breaker_reset_s,
+            on_change=self._breaker_moved,
+        )
         self._sweeper = asyncio.create_task(self._sweep_pacers(), name="sender-sweeper")
         self._running = True
         with self._lock:
@@ -434,7 +372,26 @@ class Sender:
     @property
     def breaker_open(self) -> bool:
         """True while the circuit breaker holds calls back."""
-        return self._breaker is not None and self._breaker.state != _CLOSED
+        return self._breaker is not None and self._breaker.state is not BreakerState.CLOSED
+
+    def _breaker_moved(self, state: BreakerState) -> None:
+        # Called on the loop's thread (every record_* is): wake the calls waiting to go out.
+        changed, self._breaker_changed = self._breaker_changed, asyncio.Event()
+        if changed is not None:
+            changed.set()
+
+    async def _admit(self) -> bool:
+        """Wait until the breaker lets a call go out; True when it is the half-open probe."""
+        breaker = self._breaker
+        assert breaker is not None
+        while True:
+            wait = breaker.seconds_until_probe()
+            if wait <= 0 and breaker.allow():
+                return breaker.state is BreakerState.HALF_OPEN
+            changed = self._breaker_changed
+            assert changed is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), wait if wait > 0 else None)
 
     def submit(
         self,
@@ -668,24 +625,27 @@ class Sender:
                 return
 
     async def _deliver(self, job: _Job, *, paced: bool) -> tuple[Any, SenderError | None]:
-        assert self._breaker is not None
+        breaker = self._breaker
+        assert breaker is not None
         while True:
-            probe = await self._breaker.acquire()
+            probe = await self._admit()
             try:
                 if paced:
                     await self._pace(job.chat_id)
                 if not self._running:
-                    self._breaker.abandoned(probe)
+                    if probe:
+                        breaker.abandon_probe()
                     return None, SenderClosed("stopped before sending")
                 job.attempts += 1
                 answer = await self._request(job)
             except asyncio.CancelledError:
-                self._breaker.abandoned(probe)
+                if probe:
+                    breaker.abandon_probe()
                 raise
             if answer.outcome in ("server_error", "network_error"):
-                self._breaker.failed(probe)
+                breaker.record_failure(answer.outcome)
             else:
-                self._breaker.succeeded(probe)
+                breaker.record_success()
             if answer.final:
                 if answer.error is not None:
                     REJECTED.labels("api_error").inc()
@@ -712,7 +672,7 @@ class Sender:
             RETRIES.labels(answer.outcome).inc()
             wait = answer.retry_after
             if wait is None:
-                wait = self._backoff(job.attempts)
+                wait = self._retry.delay(job.attempts)
             if answer.outcome == "rate_limited":
                 until = time.monotonic() + wait
                 if job.chat_id is not None:
@@ -721,10 +681,6 @@ class Sender:
                     self._global.pause(until)
             if not paced or answer.outcome != "rate_limited":
                 await asyncio.sleep(wait)
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self._settings.retry_max_s, self._settings.retry_base_s * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
 
     async def _request(self, job: _Job) -> _Answer:
         assert self._http is not None

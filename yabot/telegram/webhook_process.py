@@ -42,6 +42,7 @@ from pydantic import SecretStr
 
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
+from yabot.resilience import Backoff
 from yabot.telegram.frames import FrameReader, FrameWriter
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_stored_update
@@ -157,7 +158,8 @@ class WebhookProcess:
         ALIVE.set(0)
 
     async def _supervise(self) -> None:
-        delay = 1.0
+        restart = Backoff(1.0, self._backoff_max_s, jitter=False)
+        quick_in_row = 0  # deaths within a minute of their start, right before this one
         while not self._stopping:
             started_at = time.time()
             ran_for = await self._run_once()
@@ -167,10 +169,11 @@ class WebhookProcess:
             RESTARTS.inc()
             self.restarts += 1
             code = self._proc.returncode if self._proc is not None else None
+            delay = restart.delay(quick_in_row + 1)
             log.error("webhook_process.died", exit_code=code, restart_in_s=delay)
             await self._hand_over_stored_since(started_at)
             await asyncio.sleep(delay)
-            delay = 1.0 if ran_for > 60 else min(self._backoff_max_s, delay * 2)
+            quick_in_row = 0 if ran_for > 60 else quick_in_row + 1
 
     async def _run_once(self) -> float:
         began = time.monotonic()

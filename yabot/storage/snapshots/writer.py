@@ -28,7 +28,7 @@ from typing import Any
 
 from yabot.config import StorageSettings
 from yabot.observability.logging import get_logger
-from yabot.storage.breaker import BreakerState, CircuitBreaker
+from yabot.resilience import Backoff, BreakerState, CircuitBreaker
 from yabot.storage.snapshots.base import (
     SaveOutcome,
     SaveStatus,
@@ -373,7 +373,9 @@ class SnapshotWriter:
         except Exception as exc:  # a failing store must never kill the writer thread
             self.breaker.record_failure(exc)
             SNAPSHOT_BATCHES.labels("error").inc()
-            delay = min(self._every_s, self._retry_s * 2 ** min(self._failures_in_row, 8))
+            delay = Backoff(self._retry_s, self._every_s, jitter=False).delay(
+                self._failures_in_row + 1
+            )
             log.warning(
                 "snapshot_batch_failed", error=str(exc)[:300], size=len(batch), retry_in_s=delay
             )

@@ -1,9 +1,11 @@
+"""The shared retry tools: exponential backoff with jitter, and the circuit breaker."""
+
 from __future__ import annotations
 
 import pytest
 from prometheus_client import REGISTRY
 
-from yabot.storage.breaker import BreakerState, CircuitBreaker, CircuitOpenError
+from yabot.resilience import Backoff, BreakerState, CircuitBreaker, CircuitOpenError
 
 
 class FakeClock:
@@ -81,3 +83,43 @@ def test_bad_parameters_are_refused() -> None:
         CircuitBreaker("x", failure_threshold=0, reset_s=1)
     with pytest.raises(ValueError, match="reset_s"):
         CircuitBreaker("x", failure_threshold=1, reset_s=0)
+
+
+def test_an_abandoned_probe_lets_the_next_call_probe_at_once() -> None:
+    clock = FakeClock()
+    changes: list[BreakerState] = []
+    breaker = CircuitBreaker(
+        "t-abandon", failure_threshold=1, reset_s=5, clock=clock, on_change=changes.append
+    )
+    breaker.record_failure()
+    clock.now += 5
+    assert breaker.allow() and breaker.state is BreakerState.HALF_OPEN
+    assert not breaker.allow()  # one probe at a time
+    breaker.abandon_probe()
+    assert breaker.seconds_until_probe() == 0 and breaker.allow()
+    breaker.record_success()
+    assert changes == [
+        BreakerState.OPEN,
+        BreakerState.HALF_OPEN,
+        BreakerState.HALF_OPEN,  # abandoned: waiters are woken
+        BreakerState.HALF_OPEN,
+        BreakerState.CLOSED,
+    ]
+    breaker.abandon_probe()  # closed: nothing to abandon
+    assert breaker.state is BreakerState.CLOSED and len(changes) == 5
+
+
+@pytest.mark.parametrize("attempt", range(1, 12))
+def test_backoff_doubles_to_its_cap_with_equal_jitter(attempt: int) -> None:
+    backoff = Backoff(base_s=0.5, max_s=30.0)
+    ceiling = min(30.0, 0.5 * 2 ** (attempt - 1))
+    delays = [backoff.delay(attempt) for _ in range(200)]
+    assert all(ceiling / 2 <= d <= ceiling for d in delays)
+    assert max(delays) - min(delays) > ceiling / 4  # it really is spread
+    assert Backoff(0.5, 30.0, jitter=False).delay(attempt) == ceiling
+
+
+def test_backoff_edges() -> None:
+    assert Backoff(0.5, 30.0).delay(0) == 0.0
+    assert Backoff(0.0, 30.0).delay(3) == 0.0
+    assert Backoff(1.0, 60.0, jitter=False).delay(10_000) == 60.0  # no overflow

@@ -1,6 +1,11 @@
-"""A small thread-safe circuit breaker: closed -> open after N failures -> half-open probe.
+"""The two retry tools every part of YABOT shares: exponential backoff and a circuit breaker.
 
-Usage::
+Backoff::
+
+    retry = Backoff(base_s=0.5, max_s=30.0)
+    await asyncio.sleep(retry.delay(attempt))   # 0.25-0.5 s, 0.5-1 s, 1-2 s ... up to 15-30 s
+
+Circuit breaker::
 
     breaker = CircuitBreaker("mongodb", failure_threshold=3, reset_s=5.0)
     if breaker.allow():
@@ -16,9 +21,11 @@ or ``breaker.call(do_io)``, which raises :class:`CircuitOpenError` while the cir
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -36,6 +43,32 @@ BREAKER_REJECTED = Counter(
     "yabot_circuit_breaker_rejected_total", "Calls refused while a circuit was open", ["name"]
 )
 BREAKER_OPENED = Counter("yabot_circuit_breaker_opened_total", "Times a circuit opened", ["name"])
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with "equal jitter": attempt ``n`` waits between half and all of
+    ``min(max_s, base_s * 2 ** (n - 1))`` (all of it with ``jitter=False``).
+
+    Jitter keeps many callers that failed together from retrying together; the lower half
+    bound keeps a retry from coming back at once.
+
+    Args:
+        base_s: The first delay's ceiling.
+        max_s: The largest delay.
+        jitter: Draw the delay at random in its upper half.
+    """
+
+    base_s: float
+    max_s: float
+    jitter: bool = True
+
+    def delay(self, attempt: int) -> float:
+        """The wait before retry number ``attempt`` (1 for the first retry; 0 below 1)."""
+        if attempt < 1 or self.base_s <= 0:
+            return 0.0
+        ceiling = min(self.max_s, self.base_s * 2.0 ** min(attempt - 1, 64))
+        return random.uniform(ceiling / 2, ceiling) if self.jitter else ceiling
 
 
 class BreakerState(IntEnum):
@@ -56,7 +89,18 @@ class CircuitBreaker:
     Closed: calls pass; ``failure_threshold`` consecutive failures open the circuit.
     Open: calls are refused until ``reset_s`` has passed, then one probe is let through
     (half-open). A successful probe closes the circuit, a failed one opens it again. A probe
-    that never reports back is replaced by a new one after another ``reset_s``.
+    that never reports back is replaced by a new one after another ``reset_s``, or at once
+    after :meth:`abandon_probe`.
+
+    Its state is ``yabot_circuit_breaker_state{name}``; each opening and refusal is counted.
+
+    Args:
+        name: The dependency (metric label and log field).
+        failure_threshold: Consecutive failures that open the circuit.
+        reset_s: How long the circuit stays open before a probe.
+        clock: Monotonic time source.
+        on_change: Called with the new state after each change (under the breaker's lock:
+            it must not call the breaker), e.g. to wake callers waiting for a probe.
     """
 
     def __init__(
@@ -66,6 +110,7 @@ class CircuitBreaker:
         failure_threshold: int,
         reset_s: float,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[BreakerState], None] | None = None,
     ) -> None:
         if failure_threshold < 1:
             raise ValueError(f"failure_threshold must be >= 1, got {failure_threshold}")
@@ -80,6 +125,7 @@ class CircuitBreaker:
         self._failures = 0
         self._changed_at = clock()
         self._last_error: str | None = None
+        self._on_change = on_change
         BREAKER_STATE.labels(name).set(BreakerState.CLOSED)
 
     @property
@@ -124,6 +170,15 @@ class CircuitBreaker:
                 BREAKER_OPENED.labels(self.name).inc()
                 self._set(BreakerState.OPEN)
 
+    def abandon_probe(self) -> None:
+        """The half-open probe ended without an answer (e.g. cancelled): let the next call
+        probe now instead of after another ``reset_s``."""
+        with self._lock:
+            if self._state is BreakerState.HALF_OPEN:
+                self._changed_at = self._clock() - self._reset_s
+                if self._on_change is not None:
+                    self._on_change(self._state)
+
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` through the breaker; any exception it raises counts as a failure.
 
@@ -163,3 +218,5 @@ class CircuitBreaker:
         )
         level = log.info if state is not BreakerState.OPEN else log.warning
         level(event, breaker=self.name, previous=previous.name.lower(), failures=self._failures)
+        if self._on_change is not None:
+            self._on_change(state)
