@@ -160,7 +160,7 @@ def test_settings_read_keys_from_the_environment(tmp_path: Path) -> None:
 
     key = Fernet.generate_key().decode()
     settings = load_settings(
-        tmp_path / "none.toml",
+        None,
         environ={"YABOT_SECURITY__ENCRYPTION_KEYS": key,
                  "YABOT_STORAGE__DATA_DIR": str(tmp_path / "var")},
     )
