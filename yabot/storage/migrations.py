@@ -152,11 +152,11 @@ def _v4_replies(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v5_reply_marks(db: sqlite_utils.Database) -> None:
+def _v5_reply_marks(conn: sqlite3.Connection) -> None:
     # Confirmed replies of updates are marked sent (kept until a snapshot covers their
     # update, so a replay stores nothing again) instead of deleted by a poller.
     _run(
-        db,
+        conn,
         "ALTER TABLE replies ADD COLUMN user_id INTEGER",
         "ALTER TABLE replies ADD COLUMN seq INTEGER",
         "ALTER TABLE replies ADD COLUMN sent_at REAL",
