@@ -95,7 +95,11 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS entries_update ON entries (update_id, received_at)",
     "CREATE INDEX IF NOT EXISTS entries_pending ON entries (user_id, seq) WHERE covered = 0",
-    "CREATE INDEX IF NOT EXISTS entries_shard ON entries (shard, seq) WHERE covered = 0",
+    # No index leads with the shard: one doubled (to tripled) the cost of every append
+    # (tests/storage/bench_inbox.py). A shard's consumer reads forward from its cursor in
+    # arrival order, which the primary key (seq) serves: uncovered entries are the recent ones.
+    "DROP INDEX IF EXISTS entries_shard",
+    "DROP INDEX IF EXISTS entries_shard_user",
     "CREATE INDEX IF NOT EXISTS entries_covered_age ON entries (received_at) WHERE covered = 1",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 )
@@ -474,7 +478,8 @@ class Inbox:
         return self._entries("covered = 0 AND received_at >= ?", (received_at,))
 
     def shard_entries(self, shard: int, after_seq: int = 0, limit: int = 1000) -> list[InboxEntry]:
-        """A shard's entries not covered yet, after ``after_seq``, in arrival order."""
+        """A shard's entries not covered yet, after ``after_seq``, in arrival order (a range
+        of the primary key from the caller's cursor, filtered by shard)."""
         return self._entries("shard = ? AND seq > ? AND covered = 0", (shard, after_seq), limit)
 
     def pending_users(self) -> list[int]:
