@@ -229,4 +229,7 @@ class Runtime:
             except DirectoryClosed:
                 pass  # stopping: the held updates are in the inbox for the next start
 
-        self.pool.call_later(delay, due)
+        try:
+            self.pool.call_later(delay, due)
+        except RuntimeError:  # the pool's timers are closed: stopping, as above
+            log.info("runtime.retry_not_scheduled", user_id=user_id)

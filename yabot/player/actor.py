@@ -25,6 +25,7 @@ from yabot.player.messages import SystemMessage
 from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState
 from yabot.player.system import SystemLogic
+from yabot.resilience import Backoff
 from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
 from yabot.telegram.types import IncomingUpdate
 
@@ -136,12 +137,11 @@ class PlayerEffects:
         self.settle = settle
         self.retry_after = retry_after
         self.leftovers = leftovers
-        self.retry_backoff_s = retry_backoff_s
-        self.retry_backoff_max_s = retry_backoff_max_s
+        self.retry_backoff = Backoff(retry_backoff_s, retry_backoff_max_s)
 
     def retry_delay(self, attempt: int) -> float:
-        """The delay before retry ``attempt`` (1-based): doubling from the base, capped."""
-        return min(self.retry_backoff_max_s, self.retry_backoff_s * 2.0 ** min(attempt - 1, 30))
+        """The delay before retry ``attempt`` (1-based): the project's backoff, with jitter."""
+        return self.retry_backoff.delay(attempt)
 
 
 class PlayerActor(KeyedActor[int, PlayerState]):
