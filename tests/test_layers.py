@@ -148,6 +148,33 @@ def test_the_telegram_edge_does_not_import_the_emulator() -> None:
     assert not offenders, offenders
 
 
+TEST_ONLY_PACKAGES = {
+    "aiogram",
+    "hypothesis",
+    "locust",
+    "matplotlib",
+    "mypy",
+    "numpy",
+    "pytest",
+    "schemathesis",
+    "secantus",
+    "secantusdb",
+    "sqlite_utils",
+}
+
+
+def test_yabot_imports_nothing_from_the_test_and_load_extras() -> None:
+    """``scripts/run`` installs only the runtime dependencies: YABOT must run on them."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for folder in ("yabot", "actors")
+        for path in (ROOT / folder).rglob("*.py")
+        for name in _imports(path)
+        if name.split(".")[0].lower() in TEST_ONLY_PACKAGES
+    ]
+    assert not offenders, offenders
+
+
 def _check(*command: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=300

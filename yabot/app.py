@@ -63,7 +63,10 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     from yabot.emulator.server import EmulatorServer
     from yabot.emulator.state import Emulator, EmulatorConfig
 
-    emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
+    emulator = Emulator(
+        EmulatorConfig(state_dir=settings.storage.data_dir / "emulator"),
+        channels=[settings.subscriptions.vip_channel_id],
+    )
     server = EmulatorServer(
         emulator, settings.telegram.emulator_host, settings.telegram.emulator_port
     )
@@ -266,11 +269,13 @@ def run(settings: Settings) -> int:
     admin = prepare_local_admin(settings)
     settings, local = local_settings(settings)
     if local is not None:
+        from yabot.emulator.chat import chat_command
+
         api_url = f"http://{settings.api.host}:{settings.api.port}"
         print(
             "\nYABOT is running locally with the Telegram emulator.\n"
             f"  Play in the browser:  {local.url}/chat\n"
-            "  Play in a terminal:   .venv/bin/yabot chat\n"
+            f"  Play in a terminal:   {chat_command(local.url)}\n"
             f"  Dashboard:            {api_url}/admin\n"
             f"{_admin_banner(admin)}"
             f"  Admin API:            {api_url}/api/v1/docs\n"

@@ -16,7 +16,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     # ---- the player's commands ----
     "welcome": {
         "en": "Welcome, {name}. Diana's door is closed, but Lucien is watching you. Your story begins.",
-        "es": "Te damos la bienvenida, {name}. La puerta de Diana está cerrada, pero Lucien te observa. Tu historia comienza.",
+        "es": "Te damos la bienvenida, {name}. La puerta de Diana está cerrada, pero Lucien te observa. Tu historia comienza. (La historia te habla en neutro; con /lang puedes pedir femenino o masculino.)",
     },
     "welcome_back": {
         "en": "Welcome back, {name}. Your story continues where you left it.",
@@ -28,14 +28,18 @@ _TEXTS: dict[str, dict[str, str]] = {
             "/story - continue where you left off\n/menu - the main menu\n"
             "/profile - your emotional signature and progress\n/wallet - your besitos\n"
             "/daily - claim today's besitos\n/store - spend besitos\n/missions - missions and achievements\n/vip - become VIP\n"
-            "/lang - switch between English and Spanish\n/help - this help"
+            "/chapters - replay a chapter you finished\n"
+            "/lang - switch between English and Spanish (and how Spanish addresses you)\n"
+            "/help - this help"
         ),
         "es": (
             "Soy el narrador de la historia de Diana.\n"
             "/story - continúa donde lo dejaste\n/menu - el menú principal\n"
             "/profile - tu firma emocional y tu progreso\n/wallet - tus besitos\n"
             "/daily - reclama los besitos de hoy\n/store - gasta besitos\n/missions - misiones y logros\n/vip - hazte VIP\n"
-            "/lang - cambia entre inglés y español\n/help - esta ayuda"
+            "/chapters - repite un capítulo que ya terminaste\n"
+            "/lang - cambia entre inglés y español (y cómo te trata la historia)\n"
+            "/help - esta ayuda"
         ),
     },
     "menu": {

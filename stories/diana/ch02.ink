@@ -11,6 +11,7 @@
     {t("Lucien takes a long time to answer. When he does, he looks at the street behind you before he looks at you, as if checking that you have come alone.", "Lucien tarda mucho en abrir. Cuando lo hace, mira la calle a tu espalda antes de mirarte a ti, como para comprobar que vienes sin compañía.")}
 }
 {t("He leads you past the mirror hall, down three steps, into a long gallery where every portrait on the walls has its face covered with a square of grey silk. The effect is of a room full of people who have all turned away at the same moment.", "Te lleva más allá del vestíbulo de los espejos, tres escalones abajo, hasta una galería alargada donde cada retrato tiene la cara cubierta por un cuadrado de seda gris. Parece una sala llena de gente que se ha dado la vuelta en el mismo instante.")}
+{t("The frames are all the same size and the same heavy gilt, as though they had been ordered together from one careful workshop. Under each one a small brass plate has been unscrewed and taken away, leaving four neat holes. Whoever the sitters were, the house has decided that their names are nobody else's business.", "Los marcos son todos del mismo tamaño y del mismo dorado pesado, como si los hubieran encargado juntos a un taller muy meticuloso. Debajo de cada uno han desatornillado y retirado una placa de latón, y solo quedan cuatro agujeros limpios. Fueran quienes fueran los retratados, la casa ha decidido que sus nombres no le importan a nadie más.")}
 + [{t("“Why are the faces hidden?”", "—¿Por qué están tapadas las caras?")} #emo:explorer+1] -> c2_02
 + [{t("Walk the gallery in silence", "Recorrer la galería en silencio")} #emo:poet+1] -> c2_01_silence
 
@@ -23,6 +24,7 @@
 {t("“There are rules in this house,” Lucien says. He counts them on his gloved fingers, as he must have done many times.", "—En esta casa hay normas —dice Lucien. Las cuenta con los dedos enguantados, como debe de haber hecho muchas veces.")} #scene:2_02
 {t("“One: never lift the silk. Two: never ask Diana her age. Three: if you hear music, do not follow it.”", "—Una: nunca levantes la seda. Dos: nunca le preguntes a Diana su edad. Tres: si oyes música, no la sigas.")}
 {t("“They sound arbitrary. They are not. Each one was paid for.”", "—Parecen caprichosas. No lo son. Cada una se pagó cara.")}
+{t("“The silk, because the faces under it did not ask to be looked at by strangers. Her age, because the city has made her a legend, and legends are not allowed to grow older; every question about it is a small knife. And the music,” he hesitates, “because the music is hers, and when she plays, she is not playing for anyone. Following it is like reading a diary over somebody's shoulder.”", "—La seda, porque las caras que hay debajo no pidieron que las mirara gente extraña. La edad, porque la ciudad la ha convertido en leyenda, y a las leyendas no se les permite envejecer: cada pregunta sobre eso es un cuchillo pequeño. Y la música —duda—, porque la música es suya, y cuando toca no toca para nadie. Seguirla es como leer un diario por encima del hombro de alguien.")}
 + [{t("“I will keep them.”", "—Las cumpliré.")} #emo:persistent+1]
     ~ trust += 1
     -> c2_03
@@ -35,6 +37,7 @@
 
 === c2_03 ===
 {t("You count the portraits while he talks. Twelve frames, all heavy, all gilded. Eleven silks. The twelfth frame, at the far end, is empty, and the wallpaper behind it is paler than the rest, the colour of a place where something hung for a long time and then did not.", "Mientras él habla, cuentas los retratos. Doce marcos, todos pesados, todos dorados. Once sedas. El duodécimo marco, al fondo, está vacío, y el papel pintado de detrás es más claro que el resto, del color de un sitio donde algo estuvo colgado mucho tiempo y luego ya no.")} #scene:2_03
+{t("The silks are not dusty. Someone brushes them, often and carefully; you can see the fine parallel marks of a soft brush in the nap of the fabric, the way you can see the marks of a comb in well-kept hair.", "Las sedas no tienen polvo. Alguien las cepilla, a menudo y con cuidado; se ven en el tejido las finas marcas paralelas de un cepillo suave, igual que se ven las marcas del peine en un pelo bien cuidado.")}
 + [{t("Examine the empty frame", "Examinar el marco vacío")} #emo:explorer+2] -> c2_04
 + [{t("Ask Lucien what used to hang there", "Preguntar a Lucien qué colgaba ahí")} #emo:direct+1] -> c2_04
 + {arch_explorer >= 0.3 || dominant == "explorer"} [{t("Because you always look twice: run a finger along the back of the frame", "Como siempre miras dos veces: pasar un dedo por la parte de atrás del marco")} #sig:explorer #emo:explorer+1] -> c2_03_back
@@ -47,6 +50,7 @@
 === c2_04 ===
 {t("“A portrait of Diana hung there,” Lucien says. “It was taken down a year ago. Too quickly; you can see where the nail tore the paper. It was the night she stopped leaving the house.”", "—Ahí colgaba un retrato de Diana —dice Lucien—. Lo descolgaron hace un año. Demasiado deprisa: se ve dónde el clavo rasgó el papel. Fue la noche en que dejó de salir de casa.")} #scene:2_04
 {t("“The city thinks it was stolen. It is the only thing the city knows about this house that is almost true.”", "—La ciudad cree que lo robaron. Es lo único que la ciudad sabe de esta casa que es casi verdad.")}
+{t("He stands in front of the empty frame with his hands behind his back, the way people stand at gravesides when they did not know the deceased well but feel they ought to stay until the end.", "Se queda delante del marco vacío con las manos a la espalda, como se queda la gente junto a una tumba cuando no conocía bien al difunto pero cree que debe aguantar hasta el final.")}
 + [{t("“Let me find it.”", "—Déjame encontrarlo.")} #emo:persistent+2] -> c2_04_find
 + [{t("“That must have hurt her.”", "—Eso debió de dolerle.")} #emo:empath+2]
     ~ trust += 1
@@ -112,6 +116,7 @@
 {t("Something white comes drifting down the stairwell, turning slowly, like a leaf that has all the time in the world. It lands at your feet: a sheet of paper folded into a narrow bird.", "Algo blanco baja flotando por el hueco de la escalera, girando despacio, como una hoja que tiene todo el tiempo del mundo. Se posa a tus pies: una hoja de papel doblada en forma de pájaro estrecho.")} #scene:2_07
 {t("Unfolded, it says, in the forward-leaning hand: “Write me one sentence. Anything at all. I read everything, and nobody writes to me any more except the bank. — D.”", "Desplegada, dice, con la letra inclinada: «Escríbeme una frase. La que quieras. Lo leo todo, y ya nadie me escribe salvo el banco. D.»")}
 {t("Lucien hands you a pencil without being asked. He looks away while you write, which is more courtesy than you expected.", "Lucien te tiende un lápiz sin que se lo pidas. Mira hacia otro lado mientras escribes, lo cual es más cortesía de la que esperabas.")} #ask:note_to_diana
+{t("The paper is thick and soft and smells faintly of oranges. There is paint on one corner, a smudge of blue, and the print of a thumb in it, smaller than Lucien's. You hold it for a moment, this small square of someone else's evening, before you decide what to put on it.", "El papel es grueso y suave y huele un poco a naranja. Tiene una mancha de pintura azul en una esquina, con la huella de un pulgar más pequeño que el de Lucien. Lo sostienes un momento, este cuadradito de la noche de otra persona, antes de decidir qué escribir.")}
 + [{t("(answer)", "(respuesta)")} #answer] -> c2_08
 + [{t("Fold the paper back without writing anything", "Volver a doblar el papel sin escribir nada")}]
     ~ note_to_diana_kind = "silent"
@@ -146,7 +151,9 @@
 + {has_item("rose_pin")} [{t("Pin the silver rose from the store to your collar", "Prenderte en el cuello la rosa de plata de la tienda")} #emo:poet+1]
     ~ rose_worn = true
     -> c2_08_rose
-+ [{t("Wait", "Esperar")}] -> c2_09
++ [{t("Wait", "Esperar")}]
+    ~ rose_worn = false
+    -> c2_09
 
 === c2_08_rose ===
 {t("Lucien notices the rose at once. “She drew that pin years ago, for the guests of this house,” he says. “The jeweller on the corner still casts them; anyone with the coins can buy one, and many do. Almost nobody wears it inside these walls.”", "Lucien se fija en la rosa enseguida. —Ella dibujó ese broche hace años, para las visitas de esta casa —dice—. El joyero de la esquina todavía los funde; cualquiera que tenga las monedas puede comprarlo, y mucha gente lo hace. Casi nadie se lo pone entre estas paredes.")} #scene:2_08b
@@ -157,8 +164,11 @@
 === c2_09 ===
 {t("A small sound, metal on wood. Something slides down the banister from the floor above, gathering speed, and stops exactly where your hand rests on the rail: a brass key, old, warm as if it had been held for a long time.", "Un ruido pequeño, de metal sobre madera. Algo baja deslizándose por la barandilla desde el piso de arriba, cada vez más deprisa, y se detiene justo donde tienes la mano apoyada: una llave de latón, antigua, tibia, como si alguien la hubiera sostenido mucho rato.")} #scene:2_09
 {t("Lucien looks at the key as though it had betrayed him.", "Lucien mira la llave como si lo hubiera traicionado.")}
+{t("On the bow of the key, worn almost smooth, someone has engraved a tiny door, half open. You turn it to the candle and the little door seems, for an instant, to open a fraction wider.", "En el ojo de la llave, casi liso de tanto uso, alguien ha grabado una puerta diminuta, entreabierta. La giras hacia la vela y la puertecita parece, durante un instante, abrirse un poco más.")}
 ~ unlock("gallery_key")
-+ [{t("Keep the key", "Quedarte con la llave")} #emo:direct+1 #branch:key] -> c2_10
++ [{t("Keep the key", "Quedarte con la llave")} #emo:direct+1 #branch:key]
+    ~ key_offered = false
+    -> c2_10
 + [{t("Offer it to Lucien", "Ofrecérsela a Lucien")} #emo:empath+2 #branch:key]
     ~ key_offered = true
     ~ trust += 2
@@ -171,6 +181,7 @@
 
 === c2_10 ===
 {t("“It opens the door at the top of the stairs,” Lucien says. “Her door. Not tonight. Tomorrow she will speak to you through it, but you will not see her. Do not ask to.”", "—Abre la puerta de lo alto de la escalera —dice Lucien—. Su puerta. Esta noche no. Mañana te hablará a través de ella, pero no la verás. No se lo pidas.")} #scene:2_10
+{t("As you pass through the mirror hall on the way out, the oval mirror by the stairs clears for a moment and Diana's voice comes from it, sleepy now. “Goodnight, whoever you are. I have decided to call you my correspondent, since you will not tell me your name and I refuse to ask Lucien. He would make me fill in a form.”", "Al cruzar el vestíbulo de los espejos camino de la salida, el espejo ovalado junto a la escalera se aclara un momento y de él sale la voz de Diana, ya con sueño. —Buenas noches, seas quien seas. He decidido llamarte «mi corresponsal», ya que no me dices tu nombre y me niego a preguntárselo a Lucien. Me haría rellenar un formulario.")}
 { music == "followed":
     {t("He gives you a long look. “And if you hear music on the way up, you will walk, not run. I am too old to chase guests up staircases.”", "Te lanza una mirada larga. —Y si oyes música al subir, irás andando, no corriendo. Ya no tengo edad para perseguir a nadie por las escaleras.")}
 - else:

@@ -5,6 +5,7 @@
 
 === c3_01 ===
 {t("Lucien leaves you at the foot of the stairs with a candle and no advice. The stairs are longer than the house is tall; you stop counting at ninety. At the top there is a single door, painted the dark green of deep water, with a brass lock that matches your key.", "Lucien te deja al pie de la escalera con una vela y ningún consejo. La escalera es más larga de lo que la casa es alta; dejas de contar en noventa. Arriba hay una sola puerta, pintada del verde oscuro del agua honda, con una cerradura de latón que encaja con tu llave.")} #scene:3_01
+{t("On the way up you pass landings you do not remember from the outside of the house: one with a rocking horse under a dust sheet, one with a window that looks out on a sea the city does not have, one that is nothing but a chair, a lamp and a book left open face down, as if its reader had gone to answer the door a year ago and not come back.", "Por el camino pasas por rellanos que no recuerdas haber visto desde fuera: uno con un caballito de balancín bajo una sábana, otro con una ventana que da a un mar que la ciudad no tiene, otro que no es más que una silla, una lámpara y un libro abierto boca abajo, como si quien lo leía hubiera ido a abrir la puerta hace un año y no hubiera vuelto.")}
 {t("The key turns easily, as though it has been waiting. But the door opens only the width of a hand and then stops against a chain. Beyond it: candlelight, the smell of turpentine and oranges, and a rustle, as of someone sitting down very close to the other side.", "La llave gira sin esfuerzo, como si llevara tiempo esperando. Pero la puerta solo se abre un palmo y se detiene contra una cadena. Al otro lado: luz de velas, olor a trementina y a naranjas, y un roce, como de alguien que se sienta muy cerca, justo detrás.")}
 + [{t("Say good evening", "Dar las buenas noches")} #emo:empath+1] -> c3_02
 + [{t("Wait for her to speak first", "Esperar a que ella hable primero")} #emo:persistent+2] -> c3_02
@@ -61,6 +62,7 @@
 === c3_03 ===
 {t("“I invited you because the mirrors showed you to me,” she says, “and because I need someone who will not run. Everyone runs from this house eventually. The maids ran. My brother ran. The man with the good coat ran, though he keeps coming back to the gate to shout at Lucien about money.”", "—Te invité porque los espejos me enseñaron cómo eres —dice—, y porque necesito a alguien que no huya. Todo el mundo acaba huyendo de esta casa. Huyeron las criadas. Huyó mi hermano. Huyó el señor del abrigo bueno, aunque sigue volviendo a la verja a gritarle a Lucien por dinero.")} #scene:3_03
 {t("“I paint people as they are when nobody is watching. That was my gift, and it was also the trouble. People paid a great deal to be painted by me, and then they did not like what they saw. One of them did not like it so much that he has been trying to buy the house ever since, to own the walls the portraits hang on.”", "—Pinto a la gente tal como es cuando nadie la mira. Ese era mi don, y también el problema. La gente pagaba muchísimo para que la pintara, y luego no le gustaba lo que veía. A uno le gustó tan poco que lleva desde entonces intentando comprar la casa, para ser dueño de las paredes donde cuelgan los retratos.")}
+{t("“The painting is the easy part, you know. The hard part is the looking. You have to look at someone for hours as if they were a landscape, without wanting anything from them, without deciding what they are. Most people cannot bear to be looked at like that. Most painters cannot bear to look like that. I could. It is the only thing I was ever truly good at, and it is the thing that shut me in here.”", "—Pintar es lo fácil, ¿sabes? Lo difícil es mirar. Tienes que mirar a alguien durante horas como si fuera un paisaje, sin querer nada de esa persona, sin decidir qué es. Casi nadie soporta que lo miren así. Casi ningún pintor soporta mirar así. Yo sí. Es lo único que he sabido hacer bien de verdad, y es lo que me ha encerrado aquí.")}
 + [{t("“Is that why the faces are covered?”", "—¿Por eso están tapadas las caras?")} #emo:explorer+1] -> c3_03_silk
 + [{t("“Nobody should own a house to own a picture.”", "—Nadie debería comprar una casa para quedarse con un cuadro.")} #emo:direct+1] -> c3_04
 
@@ -74,6 +76,7 @@
     ~ secret_shared = true
     -> c3_05
 + [{t("Keep your secret", "Guardar tu secreto")} #emo:persistent+1 #branch:secret]
+    ~ secret_shared = false
     ~ a_true_thing_kind = "silent"
     -> c3_05
 
@@ -112,6 +115,7 @@
 === c3_06 ===
 {t("“I did not say who,” she says, which is an answer. “Because it showed too much. Some paintings are portraits. Some are maps. That one was a map, and it leads to the only thing I am afraid of.”", "—No he dicho quién —responde, y eso ya es una respuesta—. Porque mostraba demasiado. Algunos cuadros son retratos. Otros son mapas. Ese era un mapa, y lleva a lo único que me da miedo.")} #scene:3_06
 {t("“I painted it the night before I stopped going out. I did not know what I had painted until it was finished. Then I looked at it and I could not go through a door for a year. Not even this one, and it is my own.”", "—Lo pinté la noche antes de dejar de salir. No supe lo que había pintado hasta que estuvo terminado. Entonces lo miré y no fui capaz de cruzar una puerta en un año. Ni siquiera esta, y es la mía.")}
+{t("The brush starts moving again on the other side of the door, slow, in long strokes, the sound of someone painting not to make anything but to keep their hands from shaking.", "Al otro lado de la puerta el pincel vuelve a moverse, despacio, con trazos largos: el sonido de alguien que no pinta para hacer nada, sino para que no le tiemblen las manos.")}
 + [{t("“What did you paint?”", "—¿Qué pintaste?")} #emo:explorer+1] -> c3_06_what
 + [{t("Put your hand flat against the door", "Apoyar la mano abierta en la puerta")} #emo:empath+1]
     ~ closeness += 1
@@ -128,6 +132,7 @@
 === c3_07 ===
 {t("Footsteps on the stairs, measured, unhurried: the footsteps of someone who has climbed them a thousand times with a tray. Lucien appears at the top, carrying tea for two. He sees the door open the width of a hand, and you sitting beside it, and he goes very still.", "Pasos en la escalera, medidos, sin prisa: los pasos de alguien que la ha subido mil veces con una bandeja. Lucien aparece arriba con té para dos. Ve la puerta abierta un palmo, y a ti en el suelo junto a ella, y se queda inmóvil.")} #scene:3_07
 {t("“Tea for two,” Diana says from inside, very innocently. “How did you know, Lucien?”", "—Té para dos —dice Diana desde dentro, con mucha inocencia—. ¿Cómo lo has sabido, Lucien?")}
+{t("Lucien looks from the door to you and back again, and you can watch him decide, in the space of a breath, between a dozen things to say, each more cutting than the last. What he finally says is: “The pot is hot. Mind your hands.”", "Lucien mira de la puerta a ti y de ti a la puerta, y puedes ver cómo elige, en lo que dura una respiración, entre una docena de frases, a cuál más cortante. Al final lo que dice es: —La tetera quema. Cuidado con las manos.")}
 + [{t("Explain yourself calmly", "Explicarte con calma")} #emo:empath+1] -> c3_08
 + [{t("“It was her choice to open it.”", "—Abrirla fue decisión suya.")} #emo:direct+1] -> c3_08
 + {arch_persistent >= 0.3 || dominant == "persistent"} [{t("Because you never leave halfway: stay seated and wait him out", "Como nunca dejas nada a medias: no moverte del suelo y aguantar su mirada")} #sig:persistent #emo:persistent+2]
@@ -150,10 +155,12 @@
     {t("He slides the second cup through the crack in the door without looking, and a hand that is not his takes it. Their fingers must touch. Neither of them says anything about it.", "Pasa la segunda taza por la rendija sin mirar, y una mano que no es la suya la recoge. Los dedos de los dos tienen que rozarse. Ninguno dice nada.")}
 }
 {t("The tea tastes of smoke and bergamot. Diana drinks hers on the other side of the door, and for a few minutes the three of you are simply three people having tea, which none of you, you suspect, has been in a long time.", "El té sabe a humo y a bergamota. Diana se toma el suyo al otro lado de la puerta, y durante unos minutos los tres sois sencillamente tres personas tomando el té, cosa que ninguno, sospechas, había sido en mucho tiempo.")}
+{t("“He puts too much milk in mine,” Diana remarks through the crack. “He has done it for eleven years. I have never told him. It would break his heart, and there is so little of it left unbroken.” Lucien, pouring, does not pause at all, which is how you know he heard every word and has known for eleven years.", "—A la mía le echa demasiada leche —comenta Diana por la rendija—. Lleva once años haciéndolo. Nunca se lo he dicho. Le rompería el corazón, y le queda muy poco sin romper. Lucien, que está sirviendo, no se detiene en absoluto, y así sabes que lo ha oído todo y que lo sabe desde hace once años.")}
 + [{t("Drink the tea", "Beber el té")}] -> c3_09
 
 === c3_09 ===
 {t("When the cups are empty, something slides under the door: an envelope, sealed in the same silver wax as your invitation, with the little mirror in it.", "Cuando las tazas quedan vacías, algo se desliza bajo la puerta: un sobre, sellado con el mismo lacre plateado de tu invitación, con el espejito incrustado.")} #scene:3_09 #consequence:secret
+{t("Your name is written on the front. You did not tell her your name. You did not tell Lucien either. The ink is not quite dry.", "En el anverso está escrito tu nombre. No le has dicho tu nombre. A Lucien tampoco. La tinta no está del todo seca.")}
 { secret_shared:
     {t("“You gave me something true,” Diana says, “so here is the next true thing, in writing. Open it only when you are ready to see me. Not before. You will know when.”", "—Me has dado algo verdadero —dice Diana—, así que aquí va la siguiente verdad, por escrito. Ábrela solo cuando sientas que puedes verme. No antes. Sabrás cuándo.")}
 - else:
@@ -181,6 +188,7 @@
 
 === c3_10 ===
 {t("On the way down, Lucien speaks without turning his head. “There is a garden behind the house. She used to paint in it at night. It opens only to her circle, the few she chooses, and I am the one who decides who is ready to walk there.”", "Al bajar, Lucien habla sin volver la cabeza. —Detrás de la casa hay un jardín. Ella pintaba allí por las noches. Solo se abre a su círculo, a las pocas personas que elige, y yo soy quien decide quién puede pasear por él.")} #scene:3_10
+{t("The stairs are shorter going down. They always are in this house, he tells you, as though the house were in more of a hurry to let people go than to let them in. Halfway, he stops on a landing and looks out of a window at a garden you have not seen, silver lawns and dark hedges and, in the middle, the glint of water.", "La escalera es más corta de bajada. En esta casa siempre lo es, te dice, como si la casa tuviera más prisa por dejar salir a la gente que por dejarla entrar. A mitad de camino se detiene en un rellano y mira por una ventana hacia un jardín que no has visto: praderas plateadas, setos oscuros y, en el centro, un brillo de agua.")}
 {
 - trust >= 5:
     {t("“I have decided about you,” he says at the gate. “I decided on the stairs, if you want to know. Do not make me regret it.”", "—Ya he decidido sobre ti —dice en la verja—. Lo decidí en la escalera, por si quieres saberlo. No hagas que me arrepienta.")}
@@ -198,4 +206,5 @@
 { vip(): -> chapter_4 }
 {t("The garden gate is at the back of the house, behind the kitchen, and it is locked with a silver chain. Lucien shakes his head. “Only Diana's circle walks the night garden. That is her rule, not mine, and it is the only one she has never broken. Join the circle, and the chain will fall.”", "La verja del jardín está en la parte de atrás, detrás de la cocina, cerrada con una cadena de plata. Lucien niega con la cabeza. —Solo el círculo de Diana pasea por el jardín nocturno. Esa norma es suya, no mía, y es la única que nunca se ha saltado. Únete al círculo y la cadena caerá.")} #scene:gate_vip #gate:vip
 {t("Above you, a window on the top floor is lit. A shadow stands in it, watching the garden gate, and does not move away.", "Arriba, una ventana del último piso está encendida. Una sombra se asoma a ella, mira la verja del jardín y no se aparta.")}
+{t("Through the bars you can see a little of the garden: a path of pale stones, a hedge taller than a person, and white flowers, closed tight, hundreds of them, all turned towards the house as though they were waiting for someone to walk among them.", "Entre los barrotes se ve un poco del jardín: un sendero de piedras claras, un seto más alto que una persona y flores blancas, cerradas, cientos, todas vueltas hacia la casa como si esperaran a que alguien pasara entre ellas.")}
 + [{t("Try the gate again", "Probar la verja otra vez")}] -> vip_gate

@@ -103,7 +103,7 @@
 
 // ───────────────────────── Resonance gate ─────────────────────────
 === resonance_gate ===
-{ resonance >= 0.45: -> chapter_8 }
-{t("The door stays cool under your hand, like a window on a winter morning. Not cold; cool. It is listening.", "La puerta sigue fresca bajo tu mano, como una ventana una mañana de invierno. No fría: fresca. Está escuchando.")} #scene:gate_resonance #gate:resonance:0.45
+{ resonance >= 0.55: -> chapter_8 }
+{t("The door stays cool under your hand, like a window on a winter morning. Not cold; cool. It is listening.", "La puerta sigue fresca bajo tu mano, como una ventana una mañana de invierno. No fría: fresca. Está escuchando.")} #scene:gate_resonance #gate:resonance:0.55
 {t("“It does not know you well enough yet,” Lucien says gently. “It learns from what you give it: your own words when someone asks you something, the choices you make as yourself, the nights you come back. It is not a test you can cram for. Come back tomorrow, and the night after. It warms.”", "—Todavía no te conoce lo bastante —dice Lucien con suavidad—. Aprende de lo que le das: tus propias palabras cuando alguien te pregunta algo, las decisiones que tomas siendo tú, las noches que vuelves. No es un examen que se pueda preparar de un tirón. Vuelve mañana, y pasado. Se va templando.")}
 + [{t("Try the door again", "Probar la puerta otra vez")}] -> resonance_gate

@@ -109,3 +109,44 @@ def test_praise_in_scare_quotes_is_irony_but_contractions_are_not_quotes() -> No
 def test_a_question_or_exclamation_mark_ends_the_negation() -> None:
     assert label("It's great, isn't it? I'm happy", "en") == "positive"
     assert label("¡No! Me encanta", "es") == "positive"
+
+
+def test_cant_stop_intensifies_instead_of_negating() -> None:
+    assert label("I couldn't stop crying", "en") == "negative"
+    assert label("I can't stop smiling", "en") == "positive"
+    assert label("No podía dejar de reír", "es") == "positive"
+    assert label("I'm so mad", "en") == "negative"
+
+
+def test_bare_praise_trailing_off_is_resignation() -> None:
+    assert label("Genial...", "es") == "negative"
+    assert label("Great…", "en") == "negative"
+    assert label("Genial!", "es") == "positive"
+    assert label("Gracias...", "es") == "positive"
+
+
+def test_never_so_much_is_praise_not_denial() -> None:
+    assert label("Nunca pensé que me gustaría tanto", "es") == "positive"
+    assert label("I never thought I'd like it this much", "en") == "positive"
+    assert label("Nunca me había decepcionado tanto un libro", "es") == "negative"
+    assert label("I never liked him", "en") == "negative"
+
+
+def test_neutral_words_leave_the_negation_to_the_next_rated_word() -> None:
+    assert label("No hay ni un solo capítulo malo", "es") == "positive"
+
+
+def test_as_if_and_dont_think_negate_what_follows() -> None:
+    assert label("Sí, claro, como si fuera tan fácil", "es") == "negative"
+    assert label("I don't think she is honest", "en") == "negative"
+
+
+def test_a_repetition_after_praise_counts_wherever_it_is() -> None:
+    assert label("Qué maravilla, se ha vuelto a colgar", "es") == "negative"
+    assert label("Wonderful, now it won't load either", "en") == "negative"
+    assert label("So good to see you again, Diana", "en") == "positive"
+
+
+def test_spanish_enclitic_pronouns_are_read_off_the_verb() -> None:
+    assert label("Es fácil odiarlo", "es") == "negative"
+    assert label("Me alegro muchísimo de perderlo todo", "es") == "negative"

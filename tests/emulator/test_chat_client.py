@@ -88,19 +88,19 @@ def test_chat_shows_messages_numbered_buttons_and_edits(emulator: EmulatorServer
     try:
         terminal.expect("Playing as Ana (id 77, es)")
         terminal.type("hola bot")
-        terminal.expect("[bot #2] echo: hola bot")
+        terminal.expect("bot: echo: hola bot")
         assert "1) Again   2) Other" in terminal.expect("1) Again")
         terminal.type("2")
-        terminal.expect_all("(bot) you pressed other", "[bot #2 edited] pressed: other")
-        terminal.type("9")
+        terminal.expect_all("bot (notice): you pressed other", "bot (edited): pressed: other")
+        terminal.type("#9")
         terminal.expect("! there is no button 9")
         terminal.type("/start")
-        terminal.expect("[bot #4] echo: /start")
+        terminal.expect("bot: echo: /start")
         terminal.type("/invoice")
-        terminal.expect("[bot #6] Invoice: Echo VIP - A test purchase (5 XTR)")
+        terminal.expect("bot: Invoice: Echo VIP - A test purchase (5 XTR)")
         terminal.expect("1) Pay")
         terminal.type("1")
-        terminal.expect("[you paid 5 XTR]")
+        terminal.expect("(you paid 5 XTR)")
         terminal.type("/quit")
         terminal.expect("bye")
         assert terminal.process.wait(timeout=10) == 0
@@ -131,4 +131,5 @@ def test_chat_without_an_emulator_says_so(tmp_path: Path) -> None:
         input="",
     )
     assert result.returncode == 1
-    assert "is `yabot emulator` running?" in result.stdout
+    assert "no emulator answers at http://127.0.0.1:9" in result.stdout
+    assert "--emulator URL" in result.stdout

@@ -21,9 +21,13 @@ def free_port() -> int:
         return port
 
 
-def test_yabot_emulator_command_serves_api_and_page() -> None:
+def test_yabot_emulator_command_serves_api_and_page(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "YABOT_LOGGING__LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "YABOT_LOGGING__LEVEL": "WARNING",
+        "YABOT_STORAGE__DATA_DIR": str(tmp_path / "var"),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "yabot", "emulator", "--port", str(port)],
         cwd=ROOT,
@@ -55,3 +59,5 @@ def test_yabot_emulator_command_serves_api_and_page() -> None:
         process.terminate()
         output, _ = process.communicate(timeout=15)
     assert f"Telegram emulator on http://127.0.0.1:{port}" in output
+    assert f".venv/bin/yabot chat --emulator http://127.0.0.1:{port}" in output
+    assert (tmp_path / "var" / "emulator" / "update_ids.json").is_file()

@@ -172,3 +172,62 @@ async def test_chat_page_plays_with_the_bot(emulator: EmulatorServer, page: DevT
 
     user = httpx.get(f"{emulator.url}/_emulator/users/501").json()
     assert user["first_name"] == "Lucía" and user["language_code"] == "es"
+
+
+async def test_chat_page_explains_how_to_begin_renders_formatting_and_hides_ids(
+    emulator: EmulatorServer, page: DevTools
+) -> None:
+    await page.send("Page.enable")
+    await page.send("Page.navigate", url=f"{emulator.url}/chat")
+    await page.wait_for("document.readyState === 'complete' && !!document.getElementById('player')")
+    landing = await page.evaluate("document.getElementById('log').innerText")
+    assert "Press Play" in landing and "/start" in landing  # not an empty grey area
+    fonts = await page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Noto Color Emoji" in fonts and "emoji" in fonts
+
+    await page.evaluate("""(() => {
+        const form = document.getElementById('player');
+        form.user.value = '502'; form.name.value = 'Ana'; form.requestSubmit();
+    })()""")
+    await page.wait_for("document.getElementById('status').textContent === 'playing as 502'")
+    assert "Send /start" in await page.evaluate("document.getElementById('log').innerText")
+    await page.evaluate("""(() => {
+        document.getElementById('text').value = '/start';
+        document.getElementById('send').click();
+    })()""")
+    await page.wait_for("!!document.querySelector('.msg.bot')")
+    sent = httpx.post(
+        f"{emulator.url}/bot{BOT_TOKEN}/sendMessage",
+        json={
+            "chat_id": 502,
+            "parse_mode": "HTML",
+            "text": "<b>Bold</b> and <i>italic</i>, <a href='https://example.org/x'>a link</a>"
+            " and https://example.com/y.",
+        },
+    ).json()
+    assert sent["ok"], sent
+    message = f"document.getElementById('msg-{sent['result']['message_id']}')"
+    await page.wait_for(f"!!{message}")
+    shown = await page.evaluate(f"""(() => {{
+        const m = {message};
+        return {{
+            bold: m.querySelector('b')?.textContent,
+            weight: getComputedStyle(m.querySelector('b')).fontWeight,
+            italic: m.querySelector('i')?.textContent,
+            links: [...m.querySelectorAll('a')].map(a => [a.textContent, a.href]),
+            meta: m.querySelector('.meta').textContent,
+        }};
+    }})()""")
+    assert shown["bold"] == "Bold" and int(shown["weight"]) >= 700
+    assert shown["italic"] == "italic"
+    assert shown["links"] == [
+        ["a link", "https://example.org/x"],
+        ["https://example.com/y", "https://example.com/y"],
+    ]
+    assert shown["meta"] == ""  # no debug id unless asked
+    assert "#" not in await page.evaluate("document.getElementById('log').innerText")
+
+    await page.send("Page.navigate", url=f"{emulator.url}/chat?user=502&name=Ana&debug=1")
+    await page.wait_for(f"!!{message}")
+    meta = await page.evaluate(f"{message}.querySelector('.meta').textContent")
+    assert meta == f"#{sent['result']['message_id']}"

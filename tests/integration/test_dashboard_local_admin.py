@@ -40,11 +40,15 @@ def _run_once(data_dir: Path, cwd: Path) -> str:
     with (cwd / "yabot.log").open("a") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "yabot", "run"],
-            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
         )
     assert proc.stdout is not None
     try:
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 40
         while not lines or not lines[-1].startswith("Stop with Ctrl+C"):
             assert time.monotonic() < deadline and proc.poll() is None, "no banner"
@@ -81,9 +85,11 @@ def test_first_local_run_prints_a_working_admin_password_once(tmp_path: Path) ->
     assert password is not None and len(password) >= 20, first
     assert "shown only this once" in first
 
-    stored = sqlite3.connect(data / "admin.db").execute(
-        "SELECT username, role, password_hash FROM api_admins"
-    ).fetchall()
+    stored = (
+        sqlite3.connect(data / "admin.db")
+        .execute("SELECT username, role, password_hash FROM api_admins")
+        .fetchall()
+    )
     assert [(u, r) for u, r, _ in stored] == [("admin", "admin")]
     assert password not in stored[0][2], "only the hash is stored"
     assert password not in (tmp_path / "yabot.log").read_text(), "never logged"
@@ -114,8 +120,11 @@ def test_first_local_run_prints_a_working_admin_password_once(tmp_path: Path) ->
 def test_no_local_admin_outside_local_play(tmp_path: Path, env: dict[str, str]) -> None:
     settings = load_settings(
         ROOT / "config.toml",
-        {"YABOT_STORAGE__DATA_DIR": str(tmp_path), "YABOT_SECURITY__PASSWORD_SCRYPT_LOG2_N": "12",
-         **env},
+        {
+            "YABOT_STORAGE__DATA_DIR": str(tmp_path),
+            "YABOT_SECURITY__PASSWORD_SCRYPT_LOG2_N": "12",
+            **env,
+        },
     )
     assert prepare_local_admin(settings) is None
     assert not (tmp_path / "admin.db").exists()

@@ -89,7 +89,7 @@ async def test_browser_page_talks_to_the_real_bot(
     })()""")
     welcome = await page.wait_for(
         "[...document.querySelectorAll('.msg.bot .text')].map(e => e.textContent)"
-        ".find(t => t.includes('Bienvenido'))"
+        ".find(t => t.includes('Te damos la bienvenida'))"
     )
     assert "Lucía" in welcome
     first_button = await page.wait_for(

@@ -38,6 +38,6 @@ def test_spanish_player_and_lang_switch(bot: RunningBot, emu: Emu) -> None:
     player = emu.player(502, "Luis", "es")
     player.send("/start")
     got = player.wait_buttons()
-    assert got[0]["text"].startswith("Bienvenido")
+    assert got[0]["text"].startswith("Te damos la bienvenida"), "neutral Spanish"
     switched = player.say("/lang en")
     assert "English" in switched[0]["text"]

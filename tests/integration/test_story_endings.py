@@ -131,7 +131,9 @@ def test_a_playthrough_from_start_to_an_ending(
     started = time.monotonic()
     player = emu.player(901 if lang == "en" else 902, "Lucía", lang)
     result = play(emu, player, clock, lang, pick=1, mood="warm")
-    print(f"{lang}: ended in chapter {result.chapter}, {result.days} days at gates, vip={result.vip}")
+    print(
+        f"{lang}: ended in chapter {result.chapter}, {result.days} days at gates, vip={result.vip}"
+    )
     assert result.ended
     assert result.chapter >= 3 and all(n in result.chapters for n in range(1, result.chapter + 1))
     shown = [text for texts in result.chapters.values() for text in texts]

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Final
 
 from yabot.emotion.language import (
@@ -47,7 +48,9 @@ INTENSITY_HALF: Final = 4.0
 SCOPE_BREAKERS: Final = frozenset(".,;:?!¿¡…")
 # "never so lovely" / "nunca tan hermoso" praise rather than deny: the negation is lifted.
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
-SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
+SO_WORDS: Final = frozenset(
+    {"so", "such", "this", "that", "as", "tan", "tanto", "tanta", "tantos", "tantas"}
+)
 NOT: Final = Modifier("negator")
 # Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
 TRANSPARENT: Final = frozenset(
@@ -116,9 +119,13 @@ TRANSPARENT: Final = frozenset(
 # vez muerta", "Oh great, another locked door") is the complaint; so is praise with an eye
 # roll, or ending in "... not". An affect verb with a clause of the opposite polarity
 # ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
-OPENING_MAX_WORDS: Final = 4
+OPENING_MAX_WORDS: Final = 5
+# "se ha vuelto a colgar", "volvió a pasar": a return verb before "a" is a repetition.
+RETURN_VERBS: Final = frozenset({"vuelto", "volvio", "vuelve", "volver", "volvemos"})
 REPETITION: Final = frozenset(
     [
+        "tampoco",
+        "either",
         "otra",
         "otro",
         "otras",
@@ -134,14 +141,32 @@ REPETITION: Final = frozenset(
     ]
 )
 SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
+# A bare word of praise trailing off ("Genial...", "Great…") is resignation, not praise.
+TRAILING_OFF: Final = re.compile(r"(?:\.\.+|…)\s*$")
+TRAILING_OFF_MAX_WORDS: Final = 3
+PRAISE: Final = frozenset(
+    {
+        "genial", "perfecto", "perfecta", "estupendo", "fantastico", "maravilloso", "maravilla",
+        "fenomenal", "ideal", "excelente", "bien", "great", "perfect", "wonderful", "lovely",
+        "fantastic", "brilliant", "awesome", "fabulous", "nice", "cool", "super", "amazing",
+    }
+)  # fmt: skip
 # Praise in scare quotes ("muy 'divertido'", "so “helpful”") is irony.
 SCARE_QUOTED: Final = re.compile(r"(?<!\w)[\"“«'‘]([^\"”»'’]{2,30})[\"”»'’](?!\w)")
 TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
-COMPLEMENT: Final = frozenset(["que", "como", "cuando", "lo", "that", "how", "when", "being"])
-OBJECT_PRONOUNS: Final = frozenset({"it", "lo"})
-LOVE_VERBS: Final = frozenset(
-    ["encanta", "encantan", "encantaba", "love", "loved", "loving", "adoro", "adore"]
+COMPLEMENT: Final = frozenset(
+    ["que", "como", "cuando", "lo", "de", "that", "how", "when", "being", "to"]
 )
+OBJECT_PRONOUNS: Final = frozenset({"it", "lo"})
+DEGREE: Final = frozenset(
+    {"muy", "mucho", "muchisimo", "tanto", "so", "really", "very", "much", "totally", "super"}
+)
+LOVE_VERBS: Final = frozenset(
+    {
+        "encanta", "encantan", "encantaba", "encantada", "encantado", "adoro", "alegro",
+        "alegra", "love", "loved", "loving", "adore", "glad", "thrilled", "delighted",
+    }
+)  # fmt: skip
 HATE_VERBS: Final = frozenset(["odio", "odia", "hate", "hated"])
 # "bien padre", "bien feo" (Latin America): "bien" before a rated word is a degree, not praise.
 DEGREE_BIEN: Final = Modifier("booster", 1.3)
@@ -149,6 +174,11 @@ LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)
 LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
+# Pronouns written onto an infinitive or gerund, longest first.
+_ENCLITICS: Final = (
+    "selo", "sela", "melo", "mela", "telo", "tela", "los", "las", "les", "nos",
+    "lo", "la", "le", "me", "te", "se",
+)  # fmt: skip
 # Words spelt alike in both languages with another meaning in the other one ("sin", "ha",
 # "po"): a message in one language never takes them from the other's lexicon.
 _NOT_BORROWED: Final = frozenset(
@@ -236,6 +266,11 @@ def _morphology(word: str, language: Language) -> list[tuple[str, float]]:
             out.append((word[:-1] + "o", 1.0))
         elif word.endswith(("an", "en")) and len(word) > 4:  # they/you-all verb forms
             out.append((word[:-1], 1.0))
+        for clitic in _ENCLITICS:
+            base = word[: -len(clitic)]
+            if word.endswith(clitic) and len(base) > 3 and base.endswith(("r", "ndo")):
+                out.append((base, 1.0))  # "perderlo", "diciendome"
+                break
         for suffix, ending in (("ito", "o"), ("ita", "a"), ("itos", "o"), ("itas", "a")):
             if word.endswith(suffix) and len(word) > len(suffix) + 2:
                 out.append((word[: -len(suffix)] + ending, 1.0))
@@ -328,15 +363,16 @@ class _Scorer:
         "magnitude",
         "negation",
         "negator",
+        "never_flip",
         "opening",
         "opening_closed",
+        "opening_words",
         "question",
         "repetition",
         "shout",
         "total",
         "verb_mark",
         "weights",
-        "words_seen",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -352,12 +388,14 @@ class _Scorer:
         self.emoji_count = 0
         self.question = False
         self.shout = False
-        self.words_seen = 0
         self.opening = 0.0
         self.opening_closed = False
+        self.opening_words = 0
         self.repetition = False
-        # (total before an affect verb, its score) when a complement clause follows it
-        self.verb_mark: tuple[float, float] | None = None
+        # What undoing the last "never" would add back ("nunca me había gustado TANTO").
+        self.never_flip: float | None = None
+        # [total before an affect verb, its score, its clause's score once the clause ends]
+        self.verb_mark: list[float | None] | None = None
         self.ironic = False
 
     def modifier(self, modifier: Modifier, word: str) -> None:
@@ -365,8 +403,11 @@ class _Scorer:
             self.negation = NEGATION_SCOPE
             self.negator = word
         elif modifier.kind == "booster":
-            if self.negation and self.negator in NEVER_WORDS and word in SO_WORDS:
+            if word in SO_WORDS and self.negator in NEVER_WORDS:
                 self.negation = 0
+                if self.never_flip is not None:
+                    self.total += self.never_flip
+                    self.never_flip = None
             self.booster *= modifier.factor
             self.booster_left = BOOSTER_REACH
         else:
@@ -376,9 +417,14 @@ class _Scorer:
             self.negation = 0
 
     def entry(self, entry: Entry, boost: float) -> None:
+        if not entry.valence:
+            return  # a neutral word or set phrase leaves negation and degree to the next one
         score = entry.valence * boost * self.booster * self.after_contrast
         if self.negation:
-            score *= NEGATION_FACTOR
+            flipped = score * NEGATION_FACTOR
+            if self.negator in NEVER_WORDS:
+                self.never_flip = score - flipped
+            score = flipped
             self.negation = 0
         elif entry.emotion != "none" and self.booster > 0:
             self.feel(entry.emotion, abs(score))
@@ -390,9 +436,6 @@ class _Scorer:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
     def word_passed(self, word: str) -> None:
-        self.words_seen += 1
-        if self.opening_closed and word in REPETITION:
-            self.repetition = True
         if self.negation and word not in TRANSPARENT:
             self.negation -= 1
         if self.booster_left:
@@ -400,24 +443,34 @@ class _Scorer:
             if not self.booster_left:
                 self.booster = 1.0
 
-    def punctuation(self, value: str) -> None:
+    def punctuation(self, value: str, position: int) -> None:
+        """A run of punctuation after ``position`` words of the message."""
         self.exclamations += value.count("!") + value.count("¡")
         self.question = self.question or "?" in value or "¿" in value
         if any(ch in SCOPE_BREAKERS for ch in value):
             self.negation = 0
-        if not self.opening_closed and (self.total or self.words_seen > OPENING_MAX_WORDS):
+            self.never_flip = None
+            self.close_verb_clause()
+        if not self.opening_closed and (self.total or position > OPENING_MAX_WORDS):
             self.opening_closed = True
-            if self.words_seen <= OPENING_MAX_WORDS and self.total > 0:
+            self.opening_words = position
+            if position <= OPENING_MAX_WORDS and self.total > 0:
                 self.opening = self.total
+
+    def close_verb_clause(self) -> None:
+        mark = self.verb_mark
+        if mark is not None and mark[2] is None:
+            before, verb = mark[0] or 0.0, mark[1] or 0.0
+            mark[2] = self.total - before - verb
 
     def sarcastic_total(self) -> float:
         """The total once the sarcasm cues have had their say."""
+        self.close_verb_clause()
         total = self.total
         if self.verb_mark is not None:
-            before, verb = self.verb_mark
-            after = total - before - verb
+            verb, after = self.verb_mark[1] or 0.0, self.verb_mark[2] or 0.0
             if (verb > 0 > after) or (verb < 0 < after):
-                total = before + after - verb * 0.5
+                total -= verb * 1.5
         if self.opening > 0:
             rest = total - self.opening
             if rest < 0 or (rest == 0 and self.repetition):
@@ -458,7 +511,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     skip = 0
     for emoticon, _, punct, other in tokens:
         if punct:
-            scorer.punctuation(punct)
+            scorer.punctuation(punct, i)
             continue
         if emoticon or other:
             if (emoticon or other) in SARCASM_EMOJI:
@@ -507,11 +560,35 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
                 and (word in LOVE_VERBS or word in HATE_VERBS)
                 and _complement_follows(words, index + 1)
             ):
-                scorer.verb_mark = (before, scorer.total - before)
+                scorer.verb_mark = [before, scorer.total - before, None]
         scorer.word_passed(word)
-    if TRAILING_NOT.search(raw) or _praise_in_quotes(raw, language):
+    scorer.repetition = _repeats(words, scorer.opening_words) if scorer.opening else False
+    if (
+        TRAILING_NOT.search(raw)
+        or _praise_in_quotes(raw, language)
+        or _trailing_off(scorer, words, raw)
+    ):
         scorer.ironic = True
     return _result(scorer, language, len(words))
+
+
+def _repeats(words: list[str], start: int) -> bool:
+    """Whether ``words[start:]`` tell of a repetition ("otra vez", "again", "vuelto a")."""
+    rest = words[start:]
+    if not REPETITION.isdisjoint(rest):
+        return True
+    return any(a in RETURN_VERBS and b == "a" for a, b in pairwise(rest))
+
+
+def _trailing_off(scorer: _Scorer, words: list[str], raw: str) -> bool:
+    """A bare word of praise trailing off: "Genial...", "Great…"."""
+    return (
+        len(words) <= TRAILING_OFF_MAX_WORDS
+        and not scorer.emoji_count
+        and scorer.total > 0
+        and not PRAISE.isdisjoint(words)
+        and TRAILING_OFF.search(raw) is not None
+    )
 
 
 def _praise_in_quotes(raw: str, language: Language) -> bool:
@@ -529,6 +606,8 @@ def _praise_in_quotes(raw: str, language: Language) -> bool:
 
 def _complement_follows(words: list[str], at: int) -> bool:
     """A clause starts at ``words[at]`` ("que ...", "how ...", "it when ...", "lo mucho que")."""
+    if at < len(words) and words[at] in DEGREE:
+        at += 1  # "me alegro MUCHÍSIMO de ...", "so GLAD that ..."
     if at < len(words) and words[at] in COMPLEMENT:
         return True
     return at + 1 < len(words) and words[at] in OBJECT_PRONOUNS and words[at + 1] in COMPLEMENT

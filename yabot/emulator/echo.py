@@ -1,7 +1,8 @@
 """A tiny polling echo bot over the plain Bot API, to try the emulator's clients without YABOT.
 
 It answers every text with ``echo: <text>`` and two buttons; pressing one edits that message to
-``pressed: <data>``; ``/invoice`` gets a 5-Star invoice, and it accepts every checkout. Run it with
+``pressed: <data>``; ``/ask`` gets a question without buttons, ``/invoice`` a 5-Star invoice,
+``/link`` a button to a 7-Star invoice link, and it accepts every checkout. Run it with
 ``python -m yabot.emulator.echo http://127.0.0.1:8081 123:abc``.
 """
 
@@ -52,6 +53,27 @@ class EchoBot:
                 payload="echo-vip",
                 currency="XTR",
                 prices=[{"label": "VIP", "amount": 5}],
+            )
+        elif update.get("message", {}).get("text") == "/link":
+            link = self.call(
+                client,
+                "createInvoiceLink",
+                title="Echo link",
+                description="A purchase through a link",
+                payload="echo-link",
+                currency="XTR",
+                prices=[{"label": "VIP", "amount": 7}],
+            )
+            self.call(
+                client,
+                "sendMessage",
+                chat_id=update["message"]["chat"]["id"],
+                text="Buy through the link",
+                reply_markup={"inline_keyboard": [[{"text": "Buy", "url": link}]]},
+            )
+        elif update.get("message", {}).get("text") == "/ask":
+            self.call(
+                client, "sendMessage", chat_id=update["message"]["chat"]["id"], text="How old?"
             )
         elif "message" in update and "text" in update["message"]:
             message = update["message"]

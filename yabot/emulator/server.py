@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from yabot.config import Settings
 from yabot.emulator.botapi import CANONICAL, METHODS, Params
+from yabot.emulator.chat import chat_command
 from yabot.emulator.errors import REJECTIONS, BotApiError, bad_request
 from yabot.emulator.player import player_error_response, router
 from yabot.emulator.state import Emulator, EmulatorConfig, PlayerError
@@ -275,7 +276,10 @@ def create_app(emulator: Emulator | None = None, gc_policy: GcPolicy | None = No
         if gc_policy is not None:
             await gc_policy.stop()
 
-    app = _EmulatorApp(title="YABOT Telegram Bot API emulator", lifespan=lifespan)
+    # No docs pages: FastAPI's load Swagger UI and ReDoc from a CDN (openapi.json stays).
+    app = _EmulatorApp(
+        title="YABOT Telegram Bot API emulator", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.emulator = state
     app.state.webhooks = webhooks
     app.bot_api = BotApi(state)
@@ -404,12 +408,16 @@ def main(settings: Settings, host: str | None = None, port: int | None = None) -
         The process exit code.
     """
     configure_logging(settings.logging.level, settings.logging.json_logs)
-    emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
+    emulator = Emulator(
+        EmulatorConfig(state_dir=settings.storage.data_dir / "emulator"),
+        channels=[settings.subscriptions.vip_channel_id],
+    )
     bind_host = host or settings.telegram.emulator_host
     bind_port = settings.telegram.emulator_port if port is None else port
+    url = f"http://{bind_host}:{bind_port}"
     print(
-        f"Telegram emulator on http://{bind_host}:{bind_port}  "
-        f"(Bot API: /bot<token>/<method>, chat page: /chat)",
+        f"Telegram emulator on {url}  (Bot API: /bot<token>/<method>, chat page: {url}/chat; "
+        f"in a terminal: {chat_command(url)})",
         flush=True,
     )
     collector = GcPolicy.from_settings(settings.runtime)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
+import os
 import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from yabot.emulator.errors import REJECTIONS, BotApiError, bad_request, forbidden
@@ -74,6 +77,8 @@ class EmulatorConfig:
     max_long_poll_s: float = 50.0
     wait_for_bot_s: float = 5.0
     auto_register_tokens: bool = True
+    state_dir: Path | None = None
+    """Where the update id counters survive a restart (None: in memory only)."""
 
 
 @dataclass
@@ -136,6 +141,52 @@ class BotState:
         }
 
 
+class UpdateIdCounters:
+    """Update ids that keep growing across restarts, like Telegram's.
+
+    A bot that remembers the update ids it handled (YABOT does) or polls with the offset it
+    had would drop the updates of an emulator that started again at 1. Ids are reserved in
+    blocks of ``block``: the file (``update_ids.json`` in ``state_dir``) is written once per
+    block, and a restart continues after the last block reserved (skipping at most a block).
+    """
+
+    FILE = "update_ids.json"
+
+    def __init__(self, state_dir: Path, block: int = 1000) -> None:
+        self.path = state_dir / self.FILE
+        self.block = block
+        state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            stored = {}
+        except (OSError, ValueError) as exc:
+            log.warning("emulator_update_ids_unreadable", path=str(self.path), error=str(exc))
+            stored = {}
+        self._reserved: dict[str, int] = {
+            str(key): int(value)
+            for key, value in (stored.items() if isinstance(stored, dict) else ())
+            if isinstance(value, int) and value > 0
+        }
+
+    def first(self, bot_id: int) -> int:
+        """The first update id of ``bot_id`` in this life (1 for a new bot)."""
+        start = self._reserved.get(str(bot_id), 1)
+        self._reserve(bot_id, start + self.block)
+        return start
+
+    def issued(self, bot_id: int, next_id: int) -> None:
+        """Note that ids below ``next_id`` were given; reserve the next block when needed."""
+        if next_id >= self._reserved.get(str(bot_id), 0):
+            self._reserve(bot_id, next_id + self.block)
+
+    def _reserve(self, bot_id: int, upto: int) -> None:
+        self._reserved[str(bot_id)] = upto
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self._reserved), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
 class Emulator:
     """The state of the emulated Telegram, shared by the Bot API and the player side.
 
@@ -162,6 +213,8 @@ class Emulator:
         self.faults = Faults()
         self.closing = False
         self.on_update: list[Callable[[BotState, dict[str, Any] | None], None]] = []
+        state_dir = self.config.state_dir
+        self._update_ids = UpdateIdCounters(state_dir) if state_dir is not None else None
         for token in tokens:
             self.register_bot(token)
         for channel_id in channels:
@@ -186,6 +239,8 @@ class Emulator:
         if not self.config.auto_register_tokens and self.bots:
             raise BotApiError(401, "Unauthorized", reason="unknown_token")
         bot = BotState(token=token, id=bot_id, username=f"yabot_{bot_id}_bot", first_name="YABOT")
+        if self._update_ids is not None:
+            bot.next_update_id = self._update_ids.first(bot_id)
         self.bots[bot_id] = bot
         log.info("emulator_bot_registered", bot_id=bot_id)
         return bot
@@ -311,6 +366,8 @@ class Emulator:
             return None
         update_id = bot.next_update_id
         bot.next_update_id += 1
+        if self._update_ids is not None:
+            self._update_ids.issued(bot.id, bot.next_update_id)
         update = {"update_id": update_id, kind: payload}
         bot.updates[update_id] = update
         async with bot.new_updates:

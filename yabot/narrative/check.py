@@ -373,7 +373,9 @@ class _Player:
         return nxt
 
     def world_choice_id(self, played: _Played, choice: Any) -> str:
-        return f"{played.scene}|{choice.index}|{choice.text}"
+        """The choice point taken (its target path: the same in both languages)."""
+        key = (played.scene, self.persona.lang, f"{choice.index}|{choice.text}")
+        return self.world.probe_cache.get(key) or f"{played.scene}|{choice.index}"
 
     def pick(self, visible: list[Any]) -> Any:
         arch = self.persona.archetype
@@ -751,12 +753,19 @@ def render_report(story_id: str, report: dict[str, Any], findings: list[Finding]
             for g in report["gates"]
         ],
     ]
+    if report["reactions"]:
+        out += ["", "| Question (language) | Answer readings seen | Distinct reactions shown |"]
+        out += ["|---|---|---|"]
+        out += [
+            f"| {ask} | {r['classes']} | {r['distinct_reactions']} |"
+            for ask, r in report["reactions"].items()
+        ]
     if report["branches"]:
         out += ["", "| Branch point | Options taken | Consequence differs | Turns later (median) |"]
         out += ["|---|---|---|---|"]
         out += [
             f"| {b['branch']} | {b['options']} | {'yes' if b['differs'] else 'NO'} | "
-            f"{b['turns_later']} |"
+            f"{b['turns_later']:g} |"
             for b in report["branches"]
         ]
     if findings:

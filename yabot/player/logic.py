@@ -219,8 +219,6 @@ class _Run(Txn):
                 name=name,
             )
         )
-        if self.lang == "es" and not state.address_asked:
-            self.ask_address()
         if first_visit or state.story.ended:
             self.show(
                 self.logic.engine.begin(

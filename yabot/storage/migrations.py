@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
-
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
 from yabot.storage.sqlite_util import connect
@@ -34,17 +32,17 @@ class Migration:
 
     version: int
     name: str
-    apply: Callable[[sqlite_utils.Database], None]
+    apply: Callable[[sqlite3.Connection], None]
 
 
-def _run(db: sqlite_utils.Database, *statements: str) -> None:
+def _run(conn: sqlite3.Connection, *statements: str) -> None:
     for statement in statements:
-        db.conn.execute(statement)
+        conn.execute(statement)
 
 
-def _v1_core_tables(db: sqlite_utils.Database) -> None:
+def _v1_core_tables(conn: sqlite3.Connection) -> None:
     _run(
-        db,
+        conn,
         """CREATE TABLE profiles (
             user_id INTEGER PRIMARY KEY,
             first_name TEXT NOT NULL DEFAULT '',
@@ -106,9 +104,9 @@ def _v1_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v2_outbox_and_job_runs(db: sqlite_utils.Database) -> None:
+def _v2_outbox_and_job_runs(conn: sqlite3.Connection) -> None:
     _run(
-        db,
+        conn,
         """CREATE TABLE outbox (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             event_id TEXT NOT NULL UNIQUE,
@@ -126,9 +124,9 @@ def _v2_outbox_and_job_runs(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v3_wallets(db: sqlite_utils.Database) -> None:
+def _v3_wallets(conn: sqlite3.Connection) -> None:
     _run(
-        db,
+        conn,
         """CREATE TABLE wallets (
             user_id INTEGER PRIMARY KEY,
             balance INTEGER NOT NULL CHECK (balance >= 0),
@@ -139,11 +137,11 @@ def _v3_wallets(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v4_replies(db: sqlite_utils.Database) -> None:
+def _v4_replies(conn: sqlite3.Connection) -> None:
     # Until v4 the reply outbox had its own file (replies.db); RecordsDb.open copies what is
     # still pending there (see yabot.storage.records.replies.import_legacy_replies).
     _run(
-        db,
+        conn,
         """CREATE TABLE replies (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             dedupe_key TEXT NOT NULL UNIQUE,
@@ -154,11 +152,11 @@ def _v4_replies(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v5_reply_marks(db: sqlite_utils.Database) -> None:
+def _v5_reply_marks(conn: sqlite3.Connection) -> None:
     # Confirmed replies of updates are marked sent (kept until a snapshot covers their
     # update, so a replay stores nothing again) instead of deleted by a poller.
     _run(
-        db,
+        conn,
         "ALTER TABLE replies ADD COLUMN user_id INTEGER",
         "ALTER TABLE replies ADD COLUMN seq INTEGER",
         "ALTER TABLE replies ADD COLUMN sent_at REAL",
@@ -213,7 +211,6 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
     goal = HEAD_VERSION if target is None else target
     if not 0 <= goal <= HEAD_VERSION:
         raise ValueError(f"target version must be 0..{HEAD_VERSION}, got {goal}")
-    db = sqlite_utils.Database(conn, execute_plugins=False)
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
@@ -235,7 +232,7 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
             if migration.version <= version:
                 conn.rollback()
                 continue
-            migration.apply(db)
+            migration.apply(conn)
             conn.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, time.time()),

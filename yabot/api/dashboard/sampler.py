@@ -24,6 +24,10 @@ log = get_logger(__name__)
 
 ACTIVE_WINDOW_S = 300.0
 """A resident player whose last turn ended less than this ago counts as active."""
+ACTIVITY_CPU_SHARE = 0.01
+"""The walk over live actors may take this share of one core: with many resident players it
+runs less often than every sample (measured: 14 ms at 10k actors, 137 ms at 50k), and the
+samples in between repeat its last answer."""
 
 Labels = Mapping[str, str]
 Snapshot = dict[str, list[tuple[dict[str, str], float]]]
@@ -33,6 +37,8 @@ def read_registry(registry: CollectorRegistry) -> Snapshot:
     """Every sample of ``registry`` by sample name (``x_total``, ``x_bucket`` ...)."""
     out: Snapshot = defaultdict(list)
     for family in registry.collect():
+        # A labelled metric with no child yet has no sample: it still reads as 0, not absent.
+        out.setdefault(family.name + ("_total" if family.type == "counter" else ""), [])
         for sample in family.samples:
             out[sample.name].append((dict(sample.labels), float(sample.value)))
     return out
@@ -43,9 +49,11 @@ def _matches(labels: Labels, match: Labels) -> bool:
 
 
 def total(snapshot: Snapshot, name: str, **match: str) -> float | None:
-    """Sum of the samples named ``name`` whose labels include ``match`` (None if absent)."""
-    values = [v for labels, v in snapshot.get(name, ()) if _matches(labels, match)]
-    return sum(values) if values else None
+    """Sum of the samples named ``name`` whose labels include ``match`` (None if no such
+    metric is registered)."""
+    if name not in snapshot:
+        return None
+    return sum(v for labels, v in snapshot[name] if _matches(labels, match))
 
 
 def buckets(snapshot: Snapshot, name: str) -> dict[float, float]:
@@ -160,6 +168,8 @@ class MetricsSampler:
         self._clock = clock
         self._samples: deque[dict[str, Any]] = deque(maxlen=int(window_s // interval_s))
         self._previous: tuple[float, Snapshot] | None = None
+        self._activity_answer: tuple[int | None, int | None] = (None, None)
+        self._next_activity = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -203,11 +213,7 @@ class MetricsSampler:
         gc = interval_hist("yabot_gc_pause_seconds")
         gc_sum = total(snap, "yabot_gc_pause_seconds_sum")
         gc_before = total(before, "yabot_gc_pause_seconds_sum") if before is not None else None
-        try:
-            resident, active = self._activity()
-        except Exception:  # a live-actor walk racing a stop: skip this field, keep sampling
-            log.warning("dashboard_activity_failed", exc_info=True)
-            resident, active = None, None
+        resident, active = self._players(now)
         return {
             "t": round(now, 3),
             "resident": resident,
@@ -238,6 +244,18 @@ class MetricsSampler:
             "api_requests_per_s": rate("yabot_api_requests_total"),
             "rss_bytes": total(snap, "process_resident_memory_bytes"),
         }
+
+    def _players(self, now: float) -> tuple[int | None, int | None]:
+        if now < self._next_activity:
+            return self._activity_answer
+        started = time.perf_counter()
+        try:
+            self._activity_answer = self._activity()
+        except Exception:  # a live-actor walk racing a stop: skip this field, keep sampling
+            log.warning("dashboard_activity_failed", exc_info=True)
+            self._activity_answer = (None, None)
+        self._next_activity = now + (time.perf_counter() - started) / ACTIVITY_CPU_SHARE
+        return self._activity_answer
 
     def samples(self, since: float | None = None) -> list[dict[str, Any]]:
         """The kept samples, oldest first (only those taken after ``since`` when given)."""

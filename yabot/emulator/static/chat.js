@@ -1,6 +1,6 @@
 // The emulator's chat page: act as a player, see what the bot shows, press its buttons.
 // Talks only to the player side (/_emulator/...). URL parameters user, name, lang prefill the
-// player and start the chat; send=TEXT also sends TEXT once connected.
+// player and start the chat; send=TEXT also sends TEXT once connected; debug=1 shows message ids.
 "use strict";
 
 const api = "/_emulator";
@@ -10,6 +10,33 @@ const input = document.getElementById("text");
 const sendButton = document.getElementById("send");
 const statusLine = document.getElementById("status");
 const form = document.getElementById("player");
+const debug = new URLSearchParams(location.search).get("debug") === "1";
+const URL_PATTERN = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+
+// Plain text with its http(s) addresses made links, as Telegram's apps show them.
+function linkify(text) {
+  const frag = document.createDocumentFragment();
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    frag.appendChild(document.createTextNode(text.slice(last, match.index)));
+    frag.appendChild(link(match[0], match[0]));
+    last = match.index + match[0].length;
+  }
+  frag.appendChild(document.createTextNode(text.slice(last)));
+  return frag;
+}
+
+function link(href, content) {
+  const a = document.createElement("a");
+  if (/^https?:\/\//.test(href)) {
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener";
+  }
+  if (typeof content === "string") a.textContent = content;
+  else a.appendChild(content);
+  return a;
+}
 
 async function call(method, path, body) {
   const response = await fetch(api + path, {
@@ -51,18 +78,21 @@ function renderText(text, entities) {
   let start = 0;
   for (let i = 1; i <= text.length; i++) {
     if (i < text.length && marks[i].join() === marks[start].join()) continue;
-    let node = document.createTextNode(text.slice(start, i));
+    const segment = text.slice(start, i);
+    const kinds = marks[start].map((index) => entities[index].type);
+    const linked = kinds.some((kind) => ["text_link", "url", "code", "pre"].includes(kind));
+    let node = linked ? document.createTextNode(segment) : linkify(segment);
     for (const index of marks[start]) {
       const entity = entities[index];
+      if (entity.type === "text_link" || entity.type === "url") {
+        node = link(entity.type === "url" ? text.slice(entity.offset, entity.offset + entity.length)
+                                          : entity.url || "", node);
+        continue;
+      }
       const tag = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code",
-                    pre: "pre", text_link: "a", spoiler: "span", blockquote: "blockquote" }[entity.type];
+                    pre: "pre", spoiler: "span", blockquote: "blockquote" }[entity.type];
       if (!tag) continue;
       const wrap = document.createElement(tag);
-      if (tag === "a" && /^https?:\/\//.test(entity.url || "")) {
-        wrap.href = entity.url;
-        wrap.target = "_blank";
-        wrap.rel = "noopener";
-      }
       if (entity.type === "spoiler") wrap.className = "spoiler";
       wrap.appendChild(node);
       node = wrap;
@@ -124,13 +154,17 @@ function renderMessage(message) {
   }
   const meta = document.createElement("div");
   meta.className = "meta";
-  meta.textContent = "#" + message.message_id + (message.edited ? " · edited" : "") +
-    (message.deleted ? " · deleted" : "");
+  const notes = [];
+  if (debug) notes.push("#" + message.message_id);
+  if (message.edited) notes.push("edited");
+  if (message.deleted) notes.push("deleted");
+  meta.textContent = notes.join(" · ");
   el.appendChild(meta);
   return el;
 }
 
 function apply(event) {
+  document.getElementById("hint")?.remove();
   const el = renderMessage(event.message);
   const existing = document.getElementById(el.id);
   if (existing) existing.replaceWith(el);
@@ -199,7 +233,11 @@ async function connect(user, name, lang) {
   state.user = user;
   state.after = 0;
   state.generation += 1;
-  log.replaceChildren();
+  const hint = document.createElement("div");
+  hint.id = "hint";
+  hint.className = "hint";
+  hint.textContent = "Send /start to begin the story.";
+  log.replaceChildren(hint);
   input.disabled = false;
   sendButton.disabled = false;
   setStatus("playing as " + user);

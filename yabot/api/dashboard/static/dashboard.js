@@ -204,12 +204,14 @@ function drawChart(canvas, samples, keys, unit, windowS) {
   g.scale(ratio, ratio);
   g.clearRect(0, 0, width, height);
   const left = 52, right = 6, top = 6, bottom = 16;
+  // The x axis spans the samples kept (at least 5 minutes), up to the whole window.
   const now = samples.length ? samples[samples.length - 1].t : Date.now() / 1000;
-  const start = now - windowS;
+  const span = Math.min(windowS, Math.max(300, samples.length ? now - samples[0].t : 0));
+  const start = now - span;
   let max = 0;
   for (const s of samples) for (const k of keys) if (s[k] !== null && s[k] > max) max = s[k];
   max = max > 0 ? max * 1.1 : 1;
-  const x = (t) => left + ((t - start) / windowS) * (width - left - right);
+  const x = (t) => left + ((t - start) / span) * (width - left - right);
   const y = (v) => top + (1 - v / max) * (height - top - bottom);
   g.strokeStyle = "#e3e6ec";
   g.fillStyle = "#667085";
@@ -223,7 +225,8 @@ function drawChart(canvas, samples, keys, unit, windowS) {
     g.stroke();
     g.fillText(fmtNum(v, unit), 2, y(v) + 3);
   }
-  for (const [label, t] of [["-60 min", start], ["-30", start + windowS / 2], ["now", now]]) {
+  const minutes = Math.round(span / 60);
+  for (const [label, t] of [[`-${minutes} min`, start], [`-${minutes / 2}`, start + span / 2], ["now", now]]) {
     g.fillText(label, Math.min(x(t), width - 24), height - 3);
   }
   keys.forEach((key, i) => {
@@ -281,10 +284,11 @@ async function overviewPage(root) {
   const tiles = h("div", { class: "tiles", id: "tiles" });
   const charts = h("div", { class: "charts", id: "charts" });
   const arche = h("div", { class: "card", id: "archetypes" }, "Loading…");
+  const ready = h("div", { class: "toolbar", id: "readiness" });
   root.append(
     h("h1", {}, "Overview"),
     h("p", { class: "muted", id: "overview-note" }, ""),
-    tiles, charts,
+    ready, tiles, charts,
     h("h2", {}, "Archetypes across players"), arche,
   );
   const canvases = CHARTS.map((chart) => {
@@ -296,6 +300,15 @@ async function overviewPage(root) {
   });
   let samples = [];
   let windowS = 3600;
+  const refreshReadiness = async () => {
+    // /readyz answers 503 with the same body when a required dependency is down.
+    const response = await fetch("/readyz", { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    ready.replaceChildren(h("span", { class: "muted" }, "Dependencies:"),
+      ...body.checks.map((c) => h("span", {
+        class: c.ok ? "pill ok" : "pill bad", title: c.detail || "", "data-dependency": c.name,
+      }, `${c.name} ${c.ok ? "ok" : "down"}${c.required ? "" : " (optional)"}`)));
+  };
   const refresh = async () => {
     const since = samples.length ? samples[samples.length - 1].t : undefined;
     const answer = await api("GET", "/dashboard/overview" + (since ? "?since=" + since : ""));
@@ -329,6 +342,7 @@ async function overviewPage(root) {
   };
   await poll(async () => {
     await refresh();
+    await refreshReadiness();
     await refreshArchetypes();
   }, 5000);
 }
@@ -404,12 +418,20 @@ async function playerPage(root, userId) {
   const sig = h("div", { class: "card", id: "signature-card" });
   const sub = h("div", { class: "card", id: "subscription" });
   const actor = h("div", { class: "card", id: "actor" });
-  live.append(story, sub, sig, wallet, actor);
+  const events = h("div", { class: "card", id: "events" });
+  live.append(story, sub, sig, wallet, actor, events);
   await poll(async () => {
-    const [p, a] = await Promise.all([
+    const [p, a, e] = await Promise.all([
       api("GET", `/players/${userId}?ledger_limit=20`),
       api("GET", `/actors/${userId}`),
+      api("GET", `/events/recent?user_id=${userId}&limit=10`),
     ]);
+    events.replaceChildren(h("h2", {}, "Recent events"), e.items.length ? h("table", { id: "events-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "when"), h("th", {}, "type"), h("th", {}, "payload"))),
+      h("tbody", {}, e.items.map((ev) => h("tr", { "data-type": ev.type },
+        h("td", {}, fmtTime(ev.occurred_at).slice(11, 19)), h("td", {}, ev.type),
+        h("td", { class: "contrib" }, JSON.stringify(ev.payload).slice(0, 120))))))
+      : h("p", { class: "muted" }, "No events in the newest 10,000."));
     const profile = p.profile || {};
     document.getElementById("player-title").textContent =
       `${userId} ${profile.first_name || ""}${profile.username ? " @" + profile.username : ""}`;
@@ -438,9 +460,9 @@ async function playerPage(root, userId) {
         h("thead", {}, h("tr", {}, h("th", {}, "when"), h("th", { class: "num" }, "amount"),
           h("th", {}, "reason"), h("th", { class: "num" }, "balance"), h("th", {}, "key"))),
         h("tbody", {}, p.ledger.map((m) => h("tr", { "data-key": m.idempotency_key },
-          h("td", {}, fmtTime(m.created_at)), h("td", { class: "num" }, (m.amount > 0 ? "+" : "") + m.amount),
+          h("td", {}, fmtTime(m.created_at).slice(5, 19)), h("td", { class: "num" }, (m.amount > 0 ? "+" : "") + m.amount),
           h("td", {}, m.reason), h("td", { class: "num" }, m.balance_after),
-          h("td", { class: "muted" }, m.idempotency_key))))));
+          h("td", { class: "muted key", title: m.idempotency_key }, m.idempotency_key))))));
     actor.replaceChildren(h("h2", {}, "Actor"), kv([
       ["resident", a.resident_before ? "yes" : "no (activated by this view)"],
       ["mailbox", a.mailbox_depth],
