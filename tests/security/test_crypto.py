@@ -159,6 +159,7 @@ def test_settings_read_keys_from_the_environment(tmp_path: Path) -> None:
     from yabot.config import load_settings
 
     key = Fernet.generate_key().decode()
+    (tmp_path / "none.toml").touch()  # a named config file must exist
     settings = load_settings(
         None,
         environ={"YABOT_SECURITY__ENCRYPTION_KEYS": key,
