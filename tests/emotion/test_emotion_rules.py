@@ -150,3 +150,11 @@ def test_a_repetition_after_praise_counts_wherever_it_is() -> None:
 def test_spanish_enclitic_pronouns_are_read_off_the_verb() -> None:
     assert label("Es fácil odiarlo", "es") == "negative"
     assert label("Me alegro muchísimo de perderlo todo", "es") == "negative"
+
+
+def test_negating_prefixes_and_less_turn_a_rated_stem_around() -> None:
+    assert label("So uninspiring", "en") == "negative"
+    assert label("A flawless ending", "en") == "positive"
+    assert label("Lucien is heartless", "en") == "negative"
+    assert label("Me pareció deshonesto", "es") == "negative"
+    assert label("It's invaluable", "en") == "positive"

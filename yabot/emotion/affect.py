@@ -174,6 +174,11 @@ LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)
 LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
+NEGATING_PREFIXES: Final[dict[Language, tuple[str, ...]]] = {
+    "es": ("des", "in", "im"),
+    "en": ("un", "dis", "in", "im", "non"),
+}
+MIN_NEGATED_STEM: Final = 5
 # Pronouns written onto an infinitive or gerund, longest first.
 _ENCLITICS: Final = (
     "selo", "sela", "melo", "mela", "telo", "tela", "los", "las", "les", "nos",
@@ -323,7 +328,39 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
                 return entry, boost
     if LAUGHTER.fullmatch(word):
         return LAUGH, 1.0
+    return _negated_form(word, language)
+
+
+def _negated_form(word: str, language: Language) -> tuple[Entry, float] | None:
+    """A word built by negating a rated one: "unconvincing", "deshonesto", "heartless".
+
+    Only a positive stem after a negative prefix counts ("unhappy" -> -, but "undead" is not
+    "dead" made good); "-less" negates either way ("flawless" +, "soulless" -).
+    """
+    for prefix in NEGATING_PREFIXES[language]:
+        stem = word[len(prefix) :]
+        if word.startswith(prefix) and len(stem) >= MIN_NEGATED_STEM:
+            found = _stem_entry(stem, language)
+            if found is not None and found.valence > 0:
+                return Entry(found.valence * NEGATION_FACTOR, "none"), 1.0
+    if language == "en" and word.endswith("less") and len(word) - 4 >= MIN_NEGATED_STEM - 1:
+        found = _stem_entry(word[:-4], language)
+        if found is not None:
+            return Entry(found.valence * NEGATION_FACTOR, "none"), 1.0
     return None
+
+
+def _stem_entry(stem: str, language: Language) -> Entry | None:
+    words = tables(language).words
+    entry = words.get(stem)
+    if entry is None:
+        for lemma, _ in _morphology(stem, language):
+            entry = words.get(lemma)
+            if entry is not None:
+                break
+    if entry is None and language == "es":
+        entry = spanish_stems().get(spanish_stem(stem))
+    return entry
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
