@@ -158,3 +158,16 @@ def test_negating_prefixes_and_less_turn_a_rated_stem_around() -> None:
     assert label("Lucien is heartless", "en") == "negative"
     assert label("Me pareció deshonesto", "es") == "negative"
     assert label("It's invaluable", "en") == "positive"
+
+
+def test_praise_closing_a_complaint_is_irony() -> None:
+    assert label("Pues nada, a seguir esperando, qué divertido", "es") == "negative"
+    assert label("The app crashed again. Great.", "en") == "negative"
+    assert label("Lloré mucho. Precioso", "es") == "positive"
+    assert label("I was scared. Loved it!", "en") == "positive"
+    assert label("Fue duro, pero gracias", "es") == "positive"
+
+
+def test_didnt_expect_and_you_have_no_idea_are_not_negations() -> None:
+    assert label("I didn't expect so much cruelty", "en") == "negative"
+    assert label("No sabes lo bien que me ha sentado", "es") == "positive"

@@ -120,6 +120,8 @@ TRANSPARENT: Final = frozenset(
 # roll, or ending in "... not". An affect verb with a clause of the opposite polarity
 # ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
 OPENING_MAX_WORDS: Final = 5
+CLOSING_MAX_WORDS: Final = 3
+CONTRAST_WORDS: Final = frozenset({"pero", "but", "aunque", "though", "although", "yet"})
 # "se ha vuelto a colgar", "volvió a pasar": a return verb before "a" is a repetition.
 RETURN_VERBS: Final = frozenset({"vuelto", "volvio", "vuelve", "volver", "volvemos"})
 REPETITION: Final = frozenset(
@@ -288,7 +290,8 @@ def _morphology(word: str, language: Language) -> list[tuple[str, float]]:
         if word.endswith("iest"):
             out.append((word[:-4] + "y", SUPERLATIVE_BOOST))
         for suffix in ("ness", "ly", "ed", "ing", "es", "s", "d", "er"):
-            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            # "-er" only on stems of 5+ letters: "sweeter", not "number" from "numb".
+            if word.endswith(suffix) and len(word) > len(suffix) + (4 if suffix == "er" else 2):
                 stem = word[: -len(suffix)]
                 out.append((stem, 1.0))
                 if suffix in ("ing", "ed"):
@@ -396,6 +399,7 @@ class _Scorer:
         "booster_left",
         "emoji_count",
         "exclamations",
+        "grievance",
         "ironic",
         "magnitude",
         "negation",
@@ -407,9 +411,12 @@ class _Scorer:
         "question",
         "repetition",
         "shout",
+        "tail_from",
+        "tail_total",
         "total",
         "verb_mark",
         "weights",
+        "words_total",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -434,6 +441,12 @@ class _Scorer:
         # [total before an affect verb, its score, its clause's score once the clause ends]
         self.verb_mark: list[float | None] | None = None
         self.ironic = False
+        # Where the last clause starts (words) and the total before it ("..., qué divertido").
+        # A complaint was made: a negative word that is not sadness, or a repetition.
+        self.grievance = False
+        self.tail_from = 0
+        self.tail_total = 0.0
+        self.words_total = 0
 
     def modifier(self, modifier: Modifier, word: str) -> None:
         if modifier.kind == "negator":
@@ -465,6 +478,8 @@ class _Scorer:
             self.negation = 0
         elif entry.emotion != "none" and self.booster > 0:
             self.feel(entry.emotion, abs(score))
+        if score < 0 and entry.emotion not in ("sadness", "fear"):
+            self.grievance = True
         self.total += score
         self.magnitude += abs(score)
         self.booster, self.booster_left = 1.0, 0
@@ -473,6 +488,8 @@ class _Scorer:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
     def word_passed(self, word: str) -> None:
+        if word in REPETITION:
+            self.grievance = True
         if self.negation and word not in TRANSPARENT:
             self.negation -= 1
         if self.booster_left:
@@ -484,6 +501,8 @@ class _Scorer:
         """A run of punctuation after ``position`` words of the message."""
         self.exclamations += value.count("!") + value.count("¡")
         self.question = self.question or "?" in value or "¿" in value
+        if position < self.words_total:
+            self.tail_from, self.tail_total = position, self.total
         if any(ch in SCOPE_BREAKERS for ch in value):
             self.negation = 0
             self.never_flip = None
@@ -544,6 +563,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     heads = table.phrase_heads
     shouting_counts = not raw.isupper()
     scorer = _Scorer()
+    scorer.words_total = len(words)
     i = 0
     skip = 0
     for emoticon, _, punct, other in tokens:
@@ -600,6 +620,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
                 scorer.verb_mark = [before, scorer.total - before, None]
         scorer.word_passed(word)
     scorer.repetition = _repeats(words, scorer.opening_words) if scorer.opening else False
+    _closing_praise(scorer, words)
     if (
         TRAILING_NOT.search(raw)
         or _praise_in_quotes(raw, language)
@@ -607,6 +628,19 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     ):
         scorer.ironic = True
     return _result(scorer, language, len(words))
+
+
+def _closing_praise(scorer: _Scorer, words: list[str]) -> None:
+    """Praise closing a complaint ("Pues nada, a seguir esperando, qué divertido") is irony."""
+    tail_words = len(words) - scorer.tail_from
+    # The complaint takes two words or more: "Dammit, that's beautiful" is praise.
+    if scorer.tail_from < 2 or not 1 <= tail_words <= CLOSING_MAX_WORDS:
+        return
+    if words[scorer.tail_from] in CONTRAST_WORDS:
+        return  # "..., pero gracias": a contrast, not irony
+    tail = scorer.total - scorer.tail_total
+    if tail > 0 and scorer.tail_total < 0 and scorer.grievance:
+        scorer.ironic = True
 
 
 def _repeats(words: list[str], start: int) -> bool:
