@@ -171,3 +171,13 @@ def test_praise_closing_a_complaint_is_irony() -> None:
 def test_didnt_expect_and_you_have_no_idea_are_not_negations() -> None:
     assert label("I didn't expect so much cruelty", "en") == "negative"
     assert label("No sabes lo bien que me ha sentado", "es") == "positive"
+
+
+def test_idioms_match_in_other_tenses_and_persons() -> None:
+    # listed as "la gota que colmó el vaso", "llegó al alma", "en su salsa"
+    assert label("Esto es la gota que colma el vaso", "es") == "negative"
+    assert label("Me ha llegado al alma", "es") == "positive"
+    assert label("Estoy en mi salsa", "es") == "positive"
+    assert label("It warms my heart", "en") == "positive"
+    # an exact phrase running past a loose match wins: "una sonrisa tonta" is praise
+    assert label("Me ha sacado una sonrisa tonta", "es") == "positive"

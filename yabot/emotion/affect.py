@@ -18,11 +18,13 @@ from yabot.emotion.language import (
 from yabot.emotion.lexicon import (
     LANGUAGES,
     MAX_PHRASE_WORDS,
+    MIN_VARIANT_WORDS,
     Entry,
     Language,
     LanguageTables,
     Modifier,
     emoji_table,
+    phrase_form,
     spanish_stem,
     spanish_stems,
     tables,
@@ -390,6 +392,25 @@ def _phrase_at(
     return 0, None
 
 
+def _exact_phrase_overlaps(words: list[str], i: int, span: int, table: LanguageTables) -> bool:
+    """An exact phrase starts inside ``words[i : i + span]`` and runs past it: it wins."""
+    for j in range(i + 1, i + span):
+        if words[j] in table.phrase_heads:
+            length, _ = _phrase_at(words, j, table)
+            if j + length > i + span:
+                return True
+    return False
+
+
+def _variant_at(forms: list[str], i: int, table: LanguageTables) -> tuple[int, Entry | None]:
+    """The longest phrase whose loose form starts at ``forms[i]``: (its length, entry)."""
+    for length in range(min(MAX_PHRASE_WORDS, len(forms) - i), MIN_VARIANT_WORDS - 1, -1):
+        found = table.variants.get(tuple(forms[i : i + length]))
+        if found is not None:
+            return length, found
+    return 0, None
+
+
 class _Scorer:
     """Accumulates one message's affect, token by token."""
 
@@ -561,6 +582,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     table = tables(language)
     emoji = emoji_table()
     heads = table.phrase_heads
+    forms: list[str] | None = None
     shouting_counts = not raw.isupper()
     scorer = _Scorer()
     scorer.words_total = len(words)
@@ -588,6 +610,13 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             continue
         word = words[index]
         span, phrase = _phrase_at(words, index, table) if word in heads else (0, None)
+        if not span:
+            if forms is None:
+                forms = [phrase_form(w, language) for w in words]
+            if forms[index] in table.variant_heads:
+                span, phrase = _variant_at(forms, index, table)
+                if span and _exact_phrase_overlaps(words, index, span, table):
+                    span, phrase = 0, None
         if span:
             skip = span - 1
             if word in table.modifiers and table.modifiers[word].kind == "negator":
