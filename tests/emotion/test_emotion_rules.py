@@ -181,3 +181,12 @@ def test_idioms_match_in_other_tenses_and_persons() -> None:
     assert label("It warms my heart", "en") == "positive"
     # an exact phrase running past a loose match wins: "una sonrisa tonta" is praise
     assert label("Me ha sacado una sonrisa tonta", "es") == "positive"
+
+
+def test_two_negations_cancel_and_a_modal_praises_the_comparative() -> None:
+    assert label("There's nothing I don't love about this story", "en") == "positive"
+    assert label("No hay nada que no me encante de esta historia", "es") == "positive"
+    assert label("No me gustó nada", "es") == "negative"  # concord: one negation
+    assert label("It couldn't have turned out better", "en") == "positive"
+    assert label("No podría haber salido mejor", "es") == "positive"
+    assert label("No es mejor que el anterior", "es") == "negative"

@@ -54,6 +54,14 @@ SO_WORDS: Final = frozenset(
     {"so", "such", "this", "that", "as", "tan", "tanto", "tanta", "tantos", "tantas"}
 )
 NOT: Final = Modifier("negator")
+# A second negation after "que" / "that" (Spanish) or anywhere (English) cancels the first.
+RELATIVES: Final = frozenset({"que", "that"})
+# A modal before a negated comparative praises: "couldn't be better", "no podría ser mejor".
+MODALS: Final = frozenset(
+    {"could", "couldn't", "can't", "cannot", "can", "podria", "puede", "podia", "pudo", "podra"}
+)
+COMPARATIVES: Final = frozenset({"better", "mejor", "happier", "feliz"})
+CANT_BE_BETTER: Final = 1.5
 # Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
 TRANSPARENT: Final = frozenset(
     [
@@ -422,7 +430,9 @@ class _Scorer:
         "exclamations",
         "grievance",
         "ironic",
+        "language",
         "magnitude",
+        "modal_seen",
         "negation",
         "negator",
         "never_flip",
@@ -430,6 +440,7 @@ class _Scorer:
         "opening_closed",
         "opening_words",
         "question",
+        "relative_seen",
         "repetition",
         "shout",
         "tail_from",
@@ -440,7 +451,10 @@ class _Scorer:
         "words_total",
     )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, language: Language = "en") -> None:
+        self.language = language
+        self.relative_seen = False
+        self.modal_seen = False
         self.total = 0.0
         self.magnitude = 0.0
         self.weights: dict[str, float] = {}
@@ -471,8 +485,15 @@ class _Scorer:
 
     def modifier(self, modifier: Modifier, word: str) -> None:
         if modifier.kind == "negator":
+            if self.negation and (self.language == "en" or self.relative_seen):
+                # "nothing I DON'T love", "no hay nada que NO me encante": two negations
+                self.negation = 0
+                self.negator = ""
+                return
             self.negation = NEGATION_SCOPE
             self.negator = word
+            self.relative_seen = False
+            self.modal_seen = word in MODALS
         elif modifier.kind == "booster":
             if word in SO_WORDS and self.negator in NEVER_WORDS:
                 self.negation = 0
@@ -487,11 +508,14 @@ class _Scorer:
             self.after_contrast = CONTRAST_AFTER
             self.negation = 0
 
-    def entry(self, entry: Entry, boost: float) -> None:
+    def entry(self, entry: Entry, boost: float, word: str = "") -> None:
         if not entry.valence:
             return  # a neutral word or set phrase leaves negation and degree to the next one
         score = entry.valence * boost * self.booster * self.after_contrast
-        if self.negation:
+        if self.negation and self.modal_seen and word in COMPARATIVES:
+            score *= CANT_BE_BETTER  # "couldn't be better", "no podría haber salido mejor"
+            self.negation = 0
+        elif self.negation:
             flipped = score * NEGATION_FACTOR
             if self.negator in NEVER_WORDS:
                 self.never_flip = score - flipped
@@ -509,6 +533,11 @@ class _Scorer:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
     def word_passed(self, word: str) -> None:
+        if self.negation:
+            if word in RELATIVES:
+                self.relative_seen = True
+            elif word in MODALS:
+                self.modal_seen = True
         if word in REPETITION:
             self.grievance = True
         if self.negation and word not in TRANSPARENT:
@@ -584,7 +613,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     heads = table.phrase_heads
     forms: list[str] | None = None
     shouting_counts = not raw.isupper()
-    scorer = _Scorer()
+    scorer = _Scorer(language)
     scorer.words_total = len(words)
     i = 0
     skip = 0
@@ -640,7 +669,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
                 boost *= SHOUT_BOOST
                 scorer.shout = True
             before = scorer.total
-            scorer.entry(entry, boost)
+            scorer.entry(entry, boost, word)
             if (
                 scorer.verb_mark is None
                 and (word in LOVE_VERBS or word in HATE_VERBS)
