@@ -55,6 +55,7 @@ from yabot.storage.records import RecordsDb
 from yabot.storage.replies import RESENT, SYSTEM_REPLY, PendingReply, open_reply_outbox
 from yabot.storage.snapshots import Snapshot, open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
+from yabot.storage.sqlite_util import private_dir
 from yabot.telegram.sender import (
     BotSender,
     Sender,
@@ -153,7 +154,7 @@ class Runtime:
         self.settings = settings
         self._clock = clock
         storage = settings.storage
-        storage.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(storage.data_dir)  # 0700: the data files are the players' progress
         self.records = RecordsDb.open(settings)
         self.inbox = open_inbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
         self.store = open_snapshot_store(storage)
