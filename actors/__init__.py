@@ -1,16 +1,24 @@
 """A pooled actor runtime on pykka: shared worker threads, bounded mailboxes, supervision,
 a keyed directory with activation and passivation, and an asyncio bridge.
 
-Imports nothing from ``yabot``. See ``actors/README.md``.
+Everything public is imported from here (``from actors import Directory``); the ``_``
+modules are private. Imports nothing from ``yabot``; see ``actors/README.md``.
 """
 
-from actors.bridge import ask_async, wrap_future
-from actors.directory import Directory, DirectoryClosed, KeyedActor
-from actors.introspection import ActorInfo, list_actors
-from actors.mailbox import MailboxFull, SystemMessage
-from actors.pool import PoolShutDown, WorkerPool
-from actors.pooled import PooledActor, PooledFuture, default_pool, use_pool, watch
-from actors.supervision import (
+from actors._directory import Directory, DirectoryClosed, KeyedActor
+from actors._future import PooledFuture, ask_async, wrap_future
+from actors._introspection import (
+    ActorInfo,
+    directory_residents,
+    list_actors,
+    live_count,
+    mailbox_depths,
+)
+from actors._mailbox import MailboxFull, SystemMessage
+from actors._metrics import ActorMetrics, get_metrics, set_metrics
+from actors._pool import PoolShutDown, WorkerPool
+from actors._pooled import PooledActor, default_pool, use_pool, watch
+from actors._supervision import (
     Intensity,
     Restart,
     Strategy,
@@ -20,9 +28,11 @@ from actors.supervision import (
     stop_tree,
     supervise,
 )
+from actors._timers import TimerHandle
 
 __all__ = [
     "ActorInfo",
+    "ActorMetrics",
     "Directory",
     "DirectoryClosed",
     "Intensity",
@@ -36,11 +46,17 @@ __all__ = [
     "Supervisor",
     "SupervisorGaveUp",
     "SystemMessage",
+    "TimerHandle",
     "WorkerPool",
     "ask_async",
     "default_pool",
+    "directory_residents",
+    "get_metrics",
     "list_actors",
+    "live_count",
+    "mailbox_depths",
     "request_stop_tree",
+    "set_metrics",
     "stop_tree",
     "supervise",
     "use_pool",

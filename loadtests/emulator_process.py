@@ -28,12 +28,12 @@ import uvloop
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from yabot.emulator import botapi
+from yabot.emulator.faults import FaultConfig
+from yabot.emulator.server import create_app
+from yabot.emulator.state import BotState, Emulator, EmulatorConfig
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging
-from yabot.telegram.emulator import botapi
-from yabot.telegram.emulator.faults import FaultConfig
-from yabot.telegram.emulator.server import create_app
-from yabot.telegram.emulator.state import BotState, Emulator, EmulatorConfig
 
 VIP_CHANNEL = -1001000000001
 

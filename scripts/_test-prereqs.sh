@@ -22,4 +22,16 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "chromium is missing and cannot be installed here; the browser test will be skipped" >&2
   fi
 fi
+# cluster: Debian's postgresql server binaries; tests start a throwaway server on a free port.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing postgresql for the cluster tests..." >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { apt-get update -qq && apt-get install -y -qq postgresql; } >/tmp/yabot-postgresql-install.log 2>&1; then
+      echo "could not install postgresql (see /tmp/yabot-postgresql-install.log); cluster tests will be skipped" >&2
+    fi
+  else
+    echo "postgresql is missing and cannot be installed here; cluster tests will be skipped" >&2
+  fi
+fi
 exit 0

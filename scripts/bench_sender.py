@@ -31,7 +31,7 @@ from yabot.telegram.sender import Sender  # noqa: E402
 TOKEN = "424242:bench-token"
 EMULATOR = (
     "import sys, uvicorn\n"
-    "from yabot.telegram.emulator.server import create_app\n"
+    "from yabot.emulator.server import create_app\n"
     "uvicorn.run(create_app(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning',"
     " access_log=False)\n"
 )

@@ -26,6 +26,126 @@ def test_actors_imports_nothing_from_yabot() -> None:
     assert not offenders
 
 
+def _imports(path: Path, *, runtime_only: bool = False) -> list[str]:
+    """Modules imported by ``path`` (``from a import b`` gives ``a`` and ``a.b``).
+
+    With ``runtime_only``, imports under ``if TYPE_CHECKING:`` are left out.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                skipped |= {id(n) for child in node.body for n in ast.walk(child)}
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def _private_actors_names(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hits = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] == "actors" and len(parts) > 1:
+                hits.append(node.module)  # ``from actors.x import``: past __init__
+            elif node.module == "actors":
+                hits += [f"actors.{a.name}" for a in node.names if a.name.startswith("_")]
+        elif isinstance(node, ast.Import):
+            hits += [a.name for a in node.names if a.name.startswith("actors.")]
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.endswith("__")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "actors"
+        ):
+            hits.append(f"actors.{node.attr}")
+    return hits
+
+
+def test_yabot_and_tests_use_only_public_names_of_actors() -> None:
+    """YABOT (and every caller) imports ``actors`` through its ``__init__`` only."""
+    import actors
+
+    offenders = []
+    for folder in ("yabot", "tests", "scripts", "loadtests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            offenders += [f"{rel}: {name}" for name in _private_actors_names(path)]
+            offenders += [
+                f"{rel}: actors.{name} is not in actors.__all__"
+                for name in _imported_from_actors(path)
+                if name not in actors.__all__
+            ]
+    assert not offenders, offenders
+
+
+def _imported_from_actors(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "actors"
+        for alias in node.names
+    ]
+
+
+def test_actors_public_names_are_exported_and_its_modules_private() -> None:
+    import actors
+
+    modules = [p.stem for p in (ROOT / "actors").glob("*.py") if p.stem != "__init__"]
+    assert modules and all(m.startswith("_") for m in modules), modules
+    assert (ROOT / "actors" / "py.typed").is_file()
+    assert sorted(actors.__all__) == sorted(set(actors.__all__))
+    for name in actors.__all__:
+        assert getattr(actors, name).__doc__, f"actors.{name} has no docstring"
+
+
+def test_no_import_cycle_inside_actors() -> None:
+    """Private modules import each other without a cycle (TYPE_CHECKING imports aside)."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "actors").glob("_*.py"):
+        graph[f"actors.{path.stem}"] = {
+            name
+            for name in _imports(path, runtime_only=True)
+            if name.startswith("actors._") and name != f"actors.{path.stem}"
+        }
+    graph = {module: {d for d in deps if d in graph} for module, deps in graph.items()}
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join((*path, module))
+        if module in done:
+            return
+        for dep in graph[module]:
+            visit(dep, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_the_telegram_edge_does_not_import_the_emulator() -> None:
+    """The emulator is a tool beside the edge (yabot/emulator), not part of it."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "yabot" / "telegram").rglob("*.py")
+        for name in _imports(path)
+        if name == "yabot.emulator" or name.startswith("yabot.emulator.")
+    ]
+    assert not (ROOT / "yabot" / "telegram" / "emulator").exists()
+    assert not offenders, offenders
+
+
 def _check(*command: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=300

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe
+from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
 from yabot.config import ConfigError, Settings
@@ -27,6 +28,7 @@ from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.runtime import Runtime
 from yabot.storage.migrations import records_path
+from yabot.telegram.http_head import limited_http_protocol
 from yabot.telegram.ingress import PollingIngress, set_webhook
 from yabot.telegram.remote_sender import RemoteSender
 from yabot.telegram.webhook import WebhookHandler, with_webhook
@@ -57,8 +59,8 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
     """Without a bot token, start the emulator and point the bot at it."""
     if settings.telegram.bot_token is not None:
         return settings, None
-    from yabot.telegram.emulator.server import EmulatorServer
-    from yabot.telegram.emulator.state import Emulator, EmulatorConfig
+    from yabot.emulator.server import EmulatorServer
+    from yabot.emulator.state import Emulator, EmulatorConfig
 
     emulator = Emulator(EmulatorConfig(), channels=[settings.subscriptions.vip_channel_id])
     server = EmulatorServer(
@@ -70,6 +72,35 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
         telegram.model_dump() | {"bot_token": LOCAL_TOKEN}
     )
     return settings.model_copy(update={"telegram": telegram}), LocalPlay(server, url)
+
+
+def prepare_local_admin(settings: Settings) -> tuple[str, str | None] | None:
+    """For local play only (no bot token, no bootstrap password, not production): make sure
+    an admin account exists, creating it with a random password the first time.
+
+    Returns:
+        None outside local play; else (username, the new password or None when the account
+        existed already). Only the password's hash is stored.
+    """
+    if (
+        settings.telegram.bot_token is not None
+        or settings.security.production
+        or settings.api.bootstrap_admin_password is not None
+    ):
+        return None
+    from yabot.api.admin_store import ensure_local_admin
+    from yabot.security.passwords import hash_password
+
+    username = settings.api.bootstrap_admin_user
+    log2_n = settings.security.password_scrypt_log2_n
+    store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    try:
+        password = ensure_local_admin(store, username, lambda p: hash_password(p, log2_n=log2_n))
+    finally:
+        store.close()
+    if password is not None:
+        log.warning("local_admin_created", username=username)
+    return username, password
 
 
 def build_app(
@@ -92,8 +123,29 @@ def build_app(
     app = create_api(settings, ApiDeps(admin_store=store, health_checks=checks))
     app.state.runtime = runtime
     app.include_router(players_router)
+    app.include_router(dashboard_runtime_router)
     install_operations(app, runtime)
     return app
+
+
+def api_server_config(settings: Settings, app: Any) -> uvicorn.Config:
+    """How uvicorn serves the admin API (and the webhook route on its port).
+
+    Its proxy-header handling is off (it believes ``X-Forwarded-For`` from loopback by
+    default): :class:`~yabot.api.middleware.ClientAddressMiddleware` believes it only from
+    ``api.trusted_proxies``. Its HTTP protocol enforces the 16 KiB request-head limit.
+    """
+    return uvicorn.Config(
+        app,
+        host=settings.api.host,
+        port=settings.api.port,
+        log_level="warning",
+        log_config=None,  # through the root logger: JSON lines
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,
+        http=limited_http_protocol(),
+    )
 
 
 async def serve(
@@ -144,17 +196,7 @@ async def serve(
     app = build_app(settings, runtime, webhook_process)
     own_port = webhook_process is not None or webhook_server is not None
     served = app if own_port else with_webhook(settings, runtime.router, app)
-    server = _Server(
-        uvicorn.Config(
-            served,
-            host=settings.api.host,
-            port=settings.api.port,
-            log_level="warning",
-            log_config=None,  # through the root logger: JSON lines
-            access_log=False,
-            lifespan="on",
-        )
-    )
+    server = _Server(api_server_config(settings, served))
     server_task = asyncio.create_task(server.serve())
     polling: PollingIngress | None = None
     if settings.telegram.mode == "polling":
@@ -199,16 +241,32 @@ def _fast_loop_factory() -> Any:
     return uvloop.new_event_loop
 
 
+def _admin_banner(admin: tuple[str, str | None] | None) -> str:
+    if admin is None:
+        return ""
+    username, password = admin
+    if password is None:
+        return f"    sign in as {username!r} (its password was shown when it was created)\n"
+    return (
+        f"    sign in as {username!r} with password {password}\n"
+        "    (shown only this once: only its hash is kept)\n"
+    )
+
+
 def run(settings: Settings) -> int:
     """Entry point of ``yabot run``."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
+    admin = prepare_local_admin(settings)
     settings, local = local_settings(settings)
     if local is not None:
+        api_url = f"http://{settings.api.host}:{settings.api.port}"
         print(
             "\nYABOT is running locally with the Telegram emulator.\n"
             f"  Play in the browser:  {local.url}/chat\n"
             "  Play in a terminal:   .venv/bin/yabot chat\n"
-            f"  Admin API:            http://{settings.api.host}:{settings.api.port}/api/v1/docs\n"
+            f"  Dashboard:            {api_url}/admin\n"
+            f"{_admin_banner(admin)}"
+            f"  Admin API:            {api_url}/api/v1/docs\n"
             "Stop with Ctrl+C.\n",
             flush=True,
         )

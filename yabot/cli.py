@@ -31,13 +31,13 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    from yabot.telegram.emulator.server import main as emulator_main
+    from yabot.emulator.server import main as emulator_main
 
     return emulator_main(_settings_or_exit(args.config), host=args.host, port=args.port)
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    from yabot.telegram.chat import main as chat_main
+    from yabot.emulator.chat import main as chat_main
 
     return chat_main(
         _settings_or_exit(args.config),

@@ -8,6 +8,7 @@ from the environment (``TELEGRAM_BOT_TOKEN``, ``YABOT_TELEGRAM__WEBHOOK_SECRET``
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -154,6 +155,20 @@ class ApiSettings(_Section):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     readiness_timeout_s: float = Field(2.0, gt=0)
     min_password_length: int = Field(12, ge=8, le=128)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network"
+                    " (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)"
+                ) from None
+        return value
 
     @field_validator("jwt_keys", mode="before")
     @classmethod
@@ -344,7 +359,8 @@ def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     shown = "<secret>" if tuple(path[:2]) in SECRET_KEYS else repr(value)
     env = ENV_PREFIX + "__".join(p.upper() for p in path[:2]) if len(path) >= 2 else ""
     hint = f" (env {env})" if env else ""
-    return f"config error: {key}{hint} = {shown}: {error.get('msg', 'invalid')}"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"config error: {key}{hint} = {shown}: {message}"
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

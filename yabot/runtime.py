@@ -20,14 +20,21 @@ from typing import Any
 import pykka
 from prometheus_client import Gauge
 
-from actors import WorkerPool, use_pool
-from actors.bridge import wrap_future
-from actors.directory import Directory
-from actors.supervision import Intensity, Supervisor, request_stop_tree, supervise
+from actors import (
+    Directory,
+    Intensity,
+    Supervisor,
+    WorkerPool,
+    request_stop_tree,
+    supervise,
+    use_pool,
+    wrap_future,
+)
 from yabot.config import Settings
 from yabot.emotion import SignatureParams
 from yabot.events.relay import OutboxRelay
 from yabot.narrative import NarrativeEngine, StoryLibrary
+from yabot.observability.actor_metrics import install_actor_metrics
 from yabot.observability.logging import get_logger, update_correlation_id
 from yabot.player.actor import (
     Deliver,
@@ -170,6 +177,7 @@ class Runtime:
         self.logic = PlayerLogic(settings, self.engine, feelings)
         self.relay = OutboxRelay.from_settings(settings, self.records)
         runtime = settings.runtime
+        install_actor_metrics()
         self.pool = WorkerPool(runtime.pool_size, name="actors")
         use_pool(self.pool)
         self.sender: BotSender | None = None

@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("kind", ["pooled", "threading", "directory"])
 def test_bench_scenario_reports_its_figures(kind: str) -> None:
-    command = [sys.executable, "-m", "actors.bench", "--scenario", kind, "--actors", "50"]
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "bench_actors.py"),
+        "--scenario",
+        kind,
+        "--actors",
+        "50",
+    ]
     command += ["--tells", "500", "--asks", "160", "--workers", "2"]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=120, check=False, cwd=ROOT

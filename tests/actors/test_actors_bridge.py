@@ -10,8 +10,7 @@ from typing import Any
 import pykka
 import pytest
 
-from actors import MailboxFull, PooledActor, WorkerPool
-from actors.bridge import ask_async, wrap_future
+from actors import MailboxFull, PooledActor, WorkerPool, ask_async, wrap_future
 
 
 class Slow(PooledActor):

@@ -6,11 +6,9 @@ import threading
 from typing import Any
 
 import pytest
-from actor_helpers import wait_until
-from prometheus_client import REGISTRY
+from actor_helpers import RECORDER, wait_until
 
-from actors import WorkerPool, introspection
-from actors.directory import Directory, DirectoryClosed, KeyedActor
+from actors import Directory, DirectoryClosed, KeyedActor, WorkerPool, list_actors
 
 
 class Store:
@@ -79,12 +77,7 @@ def test_tell_returns_while_the_loader_is_still_running(pool: WorkerPool) -> Non
 def test_idle_actors_are_saved_and_stopped_then_reactivated(pool: WorkerPool) -> None:
     store = Store()
     directory = make(store, idle_timeout=60)
-    before = (
-        REGISTRY.get_sample_value(
-            "actors_passivations_total", {"directory": "test-dir", "reason": "idle"}
-        )
-        or 0.0
-    )
+    before = RECORDER.count("passivated", "test-dir", "idle")
     assert directory.ask("carol", 7).get(timeout=5) == 7
     assert directory.sweep() == 0  # not idle yet
     import time
@@ -92,9 +85,7 @@ def test_idle_actors_are_saved_and_stopped_then_reactivated(pool: WorkerPool) ->
     assert directory.sweep(now=time.monotonic() + 61) == 1
     wait_until(lambda: directory.resident_count() == 0)
     assert store.data == {"carol": 7}
-    after = REGISTRY.get_sample_value(
-        "actors_passivations_total", {"directory": "test-dir", "reason": "idle"}
-    )
+    after = RECORDER.count("passivated", "test-dir", "idle")
     assert after == before + 1
     assert directory.ask("carol", 1).get(timeout=5) == 8
     assert len(store.loads) == 2
@@ -163,7 +154,7 @@ def test_stop_all_saves_everything_and_refuses_new_mail(pool: WorkerPool) -> Non
     assert directory.resident_count() == 0
     with pytest.raises(DirectoryClosed):
         directory.tell("u1", 1)
-    assert not [a for a in introspection.list_actors() if a.actor_class == "Tally"]
+    assert not [a for a in list_actors() if a.actor_class == "Tally"]
 
 
 def test_crash_without_supervisor_retires_and_next_message_reloads(pool: WorkerPool) -> None:

@@ -8,17 +8,26 @@ from typing import Any
 
 import pykka
 import pytest
-from actor_helpers import wait_until
-from prometheus_client import REGISTRY
+from actor_helpers import RECORDER, wait_until
 
-from actors import PooledActor, PoolShutDown, WorkerPool, introspection, watch
-from actors.directory import Directory, DirectoryClosed, KeyedActor
-from actors.supervision import Intensity, Strategy, Supervisor, stop_tree
-from actors.timers import Timers
+from actors import (
+    Directory,
+    DirectoryClosed,
+    Intensity,
+    KeyedActor,
+    PooledActor,
+    PoolShutDown,
+    Strategy,
+    Supervisor,
+    WorkerPool,
+    live_count,
+    stop_tree,
+    watch,
+)
 
 
 def test_timers_run_in_order_and_cancel() -> None:
-    timers = Timers("test-timers")
+    timers = WorkerPool(1, name="test-timers")
     fired: list[str] = []
     done = threading.Event()
     timers.call_later(0.03, lambda: (fired.append("late"), done.set()))
@@ -27,7 +36,7 @@ def test_timers_run_in_order_and_cancel() -> None:
     timers.call_later(0.0, lambda: 1 / 0)  # a failing callback does not stop the others
     assert done.wait(5)
     assert fired == ["early", "late"]
-    timers.close()
+    assert timers.shutdown(timeout=5)
     with pytest.raises(RuntimeError, match="closed"):
         timers.call_later(0, lambda: None)
 
@@ -46,11 +55,10 @@ def test_tell_after_pool_shutdown_fails_loudly() -> None:
     assert own.shutdown(timeout=5)
     with pytest.raises(PoolShutDown):
         ref.tell("y")
-    live = introspection.live_count()
+    live = live_count()
     with pytest.raises(PoolShutDown):
         Echo.start()
-    assert introspection.live_count() == live
-    introspection.unregister(ref._actor_weakref())  # type: ignore[arg-type]
+    assert live_count() == live
 
 
 def test_invalid_pool_size_is_refused() -> None:
@@ -122,7 +130,7 @@ def test_held_mail_fails_loudly_when_the_supervisor_gives_up(pool: WorkerPool) -
         "hopeless", Strategy.ONE_FOR_ONE, Intensity(2, 60.0, 0.0), gave_up.append
     )
     directory = Directory(Flaky, load, lambda k, s: None, name="hopeless", supervisor=sup)
-    before = REGISTRY.get_sample_value("actors_dropped_messages_total", {"actor_class": "Flaky"})
+    before = RECORDER.count("dropped", "Flaky")
     pykka_log = logging.getLogger("pykka")
     level = pykka_log.level
     pykka_log.setLevel(logging.CRITICAL)
@@ -135,8 +143,8 @@ def test_held_mail_fails_loudly_when_the_supervisor_gives_up(pool: WorkerPool) -
         pykka_log.setLevel(level)
     wait_until(lambda: bool(gave_up))
     wait_until(lambda: not directory.is_resident("k"))
-    after = REGISTRY.get_sample_value("actors_dropped_messages_total", {"actor_class": "Flaky"})
-    assert (after or 0) - (before or 0) == 1  # the tell: counted, not silent
+    after = RECORDER.count("dropped", "Flaky")
+    assert after - before == 1  # the tell: counted, not silent
     assert directory.stop_all(timeout=5)
     with pytest.raises(DirectoryClosed):
         directory.ask("k", "inc")

@@ -1,14 +1,24 @@
-"""Operators can see actors and the runtime's counters."""
+"""Operators can see actors, mailbox depths and residents; the metrics hook is optional."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from typing import Any
 
-from prometheus_client import REGISTRY, generate_latest
+from actor_helpers import RECORDER
 
-from actors import PooledActor, WorkerPool, introspection
-from actors.directory import Directory, KeyedActor
+from actors import (
+    Directory,
+    KeyedActor,
+    PooledActor,
+    WorkerPool,
+    directory_residents,
+    list_actors,
+    live_count,
+    mailbox_depths,
+)
 
 
 class Gated(KeyedActor[str, int]):
@@ -30,37 +40,44 @@ def test_list_actors_shows_key_depth_processed_and_idle_time(pool: WorkerPool) -
     first = directory.ask("k", 1)
     for _ in range(3):
         directory.tell("k", 1)
-    infos = [i for i in introspection.list_actors() if i.actor_class == "Gated"]
+    infos = [i for i in list_actors() if i.actor_class == "Gated"]
     assert len(infos) == 1
     assert infos[0].key == "k"
     assert infos[0].mailbox_depth >= 3
-    assert REGISTRY.get_sample_value("actors_mailbox_depth") >= 3
-    assert REGISTRY.get_sample_value("actors_directory_resident", {"directory": "intro"}) == 1
+    assert sum(mailbox_depths()) >= 3
+    assert directory_residents()["intro"] == 1
+    assert RECORDER.count("activated", "intro") >= 1
     gate.set()
     assert first.get(timeout=5) == 1
     assert directory.ask("k", 1).get(timeout=5) == 5
-    info = next(i for i in introspection.list_actors() if i.actor_class == "Gated")
+    info = next(i for i in list_actors() if i.actor_class == "Gated")
     assert info.processed == 5 and info.mailbox_depth == 0 and info.restarts == 0
     assert info.idle_seconds >= 0
     assert directory.stop_all(timeout=5)
 
 
-def test_metrics_are_exported_with_the_actors_prefix(pool: WorkerPool) -> None:
+def test_live_count_follows_starts_and_stops(pool: WorkerPool) -> None:
     class Plain(PooledActor):
         pass
 
+    before = live_count()
     ref = Plain.start()
-    assert REGISTRY.get_sample_value("actors_live") >= 1
+    assert live_count() == before + 1
     ref.stop()
-    exported = generate_latest(REGISTRY).decode()
-    for name in [
-        "actors_rejected_messages_total",
-        "actors_dropped_messages_total",
-        "actors_activations_total",
-        "actors_passivations_total",
-        "actors_restarts_total",
-        "actors_escalations_total",
-        "actors_live",
-        "actors_mailbox_depth",
-    ]:
-        assert f"# TYPE {name.removesuffix('_total')}" in exported
+    assert live_count() == before
+
+
+def test_importing_actors_needs_no_metrics_library() -> None:
+    """No prometheus registry at import time: actors imports without prometheus_client."""
+    code = (
+        "import sys; sys.modules['prometheus_client'] = None\n"
+        "import actors\n"
+        "pool = actors.WorkerPool(1)\n"
+        "actors.use_pool(pool)\n"
+        "class A(actors.PooledActor):\n"
+        "    def on_receive(self, m): return m\n"
+        "assert A.start().ask(7, timeout=5) == 7\n"
+        "assert pool.shutdown(timeout=5)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

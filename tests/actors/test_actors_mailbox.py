@@ -6,16 +6,13 @@ import threading
 from typing import Any
 
 import pytest
-from prometheus_client import REGISTRY
+from actor_helpers import RECORDER
 
 from actors import MailboxFull, PooledActor, WorkerPool
 
 
-def rejected(actor_class: str, reason: str = "mailbox_full") -> float:
-    value = REGISTRY.get_sample_value(
-        "actors_rejected_messages_total", {"actor_class": actor_class, "reason": reason}
-    )
-    return value or 0.0
+def rejected(actor_class: str, reason: str = "mailbox_full") -> int:
+    return RECORDER.count("rejected", actor_class, reason)
 
 
 class Tiny(PooledActor):

@@ -13,7 +13,7 @@ import pykka
 import pytest
 from actor_helpers import wait_until
 
-from actors import PooledActor, WorkerPool, introspection, use_pool
+from actors import PooledActor, WorkerPool, list_actors, use_pool
 
 # Hashes of the pykka 4.5.0 private methods PooledActor runs as they are. If pykka changes
 # them, re-read them and re-check PooledActor._run_turn / Mailbox.get before updating.
@@ -233,10 +233,10 @@ def test_pooled_actors_skip_pykkas_registry_but_are_listed(pool: WorkerPool) -> 
     ref = Counter.start()
     ref.ask("x", timeout=2)
     assert ref not in pykka.ActorRegistry.get_all()
-    urns = [info.urn for info in introspection.list_actors()]
+    urns = [info.urn for info in list_actors()]
     assert ref.actor_urn in urns
     ref.stop()
-    assert ref.actor_urn not in [info.urn for info in introspection.list_actors()]
+    assert ref.actor_urn not in [info.urn for info in list_actors()]
 
 
 def test_pool_shutdown_refuses_new_work(pool: WorkerPool) -> None:

@@ -15,9 +15,20 @@ from actor_helpers import wait_until
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from actors import PooledActor, WorkerPool, introspection, use_pool
-from actors.directory import Directory, KeyedActor
-from actors.supervision import Intensity, Strategy, Supervisor, stop_tree, supervise
+from actors import (
+    Directory,
+    Intensity,
+    KeyedActor,
+    PooledActor,
+    Strategy,
+    Supervisor,
+    WorkerPool,
+    list_actors,
+    live_count,
+    stop_tree,
+    supervise,
+    use_pool,
+)
 
 PROPERTY = settings(
     max_examples=40,
@@ -186,7 +197,7 @@ def test_no_loss_no_double_activation_racing_passivation(
 
 def test_ten_thousand_crash_restart_cycles_leak_nothing(shared_pool: WorkerPool) -> None:
     threads_before = threading.active_count()
-    live_before = introspection.live_count()
+    live_before = live_count()
     loads: list[int] = []
 
     class Crashy(KeyedActor[int, int]):
@@ -219,15 +230,15 @@ def test_ten_thousand_crash_restart_cycles_leak_nothing(shared_pool: WorkerPool)
     wait_until(lambda: sup.proxy().child_count().get(timeout=5) == 100)
     assert directory.stop_all(timeout=10)
     assert stop_tree(sup, timeout=10)
-    wait_until(lambda: introspection.live_count() == live_before)
+    wait_until(lambda: live_count() == live_before)
     assert threading.active_count() == threads_before
 
 
 class Member(PooledActor):
     def __init__(self, group: str, name: str) -> None:
         super().__init__()
-        self.group = group
         self.name = name
+        self.actor_key = (group, name)  # shown by list_actors()
 
     def on_receive(self, message: Any) -> Any:
         if message == "crash":
@@ -251,9 +262,9 @@ def test_supervisor_restores_exactly_one_child_per_id(
     supervisor = sup._actor_weakref()
     assert supervisor is not None
 
-    def live_members() -> list[Member]:
-        actors = list(introspection._live.values())
-        return [a for a in actors if isinstance(a, Member) and a.group == group]
+    def live_members() -> list[str]:
+        infos = list_actors()
+        return [i.key[1] for i in infos if i.actor_class == "Member" and i.key[0] == group]
 
     quiet = logging.getLogger("pykka")
     level = quiet.level
@@ -278,7 +289,7 @@ def test_supervisor_restores_exactly_one_child_per_id(
     finally:
         quiet.setLevel(level)
     members = live_members()
-    assert sorted(m.name for m in members) == names  # one live actor per child id
+    assert sorted(members) == names  # one live actor per child id
     for name in names:
         assert sup.ask("ping", timeout=5) is None  # supervisor still responsive
         assert supervisor._children[name].ref.ask("who", timeout=5) == name  # type: ignore[union-attr]

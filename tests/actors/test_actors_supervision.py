@@ -7,16 +7,18 @@ from typing import Any
 
 import pykka
 import pytest
-from actor_helpers import wait_until
-from prometheus_client import REGISTRY
+from actor_helpers import RECORDER, wait_until
 
-from actors import PooledActor, WorkerPool, introspection
-from actors.directory import Directory, KeyedActor
-from actors.supervision import (
+from actors import (
+    Directory,
     Intensity,
+    KeyedActor,
+    PooledActor,
     Restart,
     Strategy,
     Supervisor,
+    WorkerPool,
+    list_actors,
     stop_tree,
     supervise,
 )
@@ -146,7 +148,7 @@ def test_intensity_exceeded_stops_children_and_escalates_to_parent(pool: WorkerP
         return shard
 
     supervise(root, "shard", make_shard)
-    before = REGISTRY.get_sample_value("actors_escalations_total", {"supervisor": "shard"}) or 0
+    before = RECORDER.count("escalated", "shard")
     for _ in range(3):  # the third restart within the period is one too many
         shard = builds[-1]
         old = current_ref(shard, "w")
@@ -154,9 +156,7 @@ def test_intensity_exceeded_stops_children_and_escalates_to_parent(pool: WorkerP
         wait_until(lambda s=shard, o=old: restarted(s, "w", o) or not s.is_alive())
     wait_until(lambda: len(builds) == 2)  # the root rebuilt the shard through its factory
     assert not builds[0].is_alive()
-    assert REGISTRY.get_sample_value("actors_escalations_total", {"supervisor": "shard"}) == (
-        before + 1
-    )
+    assert RECORDER.count("escalated", "shard") == before + 1
     assert builds[1].is_alive() and not gave_up
     assert stop_tree(root, timeout=5)
 
@@ -229,7 +229,7 @@ def test_directory_actor_restarts_through_its_loader_with_its_mail(pool: WorkerP
     assert [r.get(timeout=5) for r in replies] == [101, 102, 103]
     assert loads == [1, 1]
     assert directory.resident_count() == 1
-    infos = [i for i in introspection.list_actors() if i.actor_class == "Account"]
+    infos = [i for i in list_actors() if i.actor_class == "Account"]
     assert infos[0].key == 1 and infos[0].restarts == 1
     assert directory.stop_all(timeout=5)
     assert saved[1] == 103

@@ -13,10 +13,10 @@ import httpx
 
 from yabot.app import serve
 from yabot.config import Settings, load_settings
+from yabot.emulator.server import EmulatorServer
+from yabot.emulator.state import Emulator, EmulatorConfig
 from yabot.observability.logging import configure_logging
 from yabot.runtime import Runtime
-from yabot.telegram.emulator.server import EmulatorServer
-from yabot.telegram.emulator.state import Emulator, EmulatorConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000002:integration-test-token"

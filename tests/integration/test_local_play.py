@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.emulator.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 from tests.integration.harness import ROOT, free_port
-from tests.telegram.test_webchat import CHROMIUM, DevTools, page  # noqa: F401 (fixture)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import time
 from collections import defaultdict, deque
@@ -19,9 +20,10 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from yabot.config import Settings
+from yabot.telegram.http_head import limited_http_protocol
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
 
@@ -49,7 +51,7 @@ class FakeBotApi:
     )
     blocked_until: dict[Any, float] = field(default_factory=dict)
     violations: list[Call] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[Any] = field(default_factory=list)
     latency_s: float = 0.0
     next_message_id: int = 1
     new_update: asyncio.Event = field(default_factory=asyncio.Event)
@@ -77,7 +79,7 @@ class FakeBotApi:
     def texts(self, chat_id: int) -> list[str]:
         return [c.params["text"] for c in self.sent(chat_id)]
 
-    def push_update(self, update: dict[str, Any]) -> None:
+    def push_update(self, update: dict[str, Any] | RawUpdate) -> None:
         self.updates.append(update)
         self.new_update.set()
 
@@ -130,7 +132,7 @@ class FakeBotApi:
             }
         return {"ok": True, "result": True}
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _get_updates(self, params: dict[str, Any]) -> list[Any]:
         offset = int(params.get("offset", 0))
         self.updates = [u for u in self.updates if _update_id(u) >= offset]
         if not self.updates and params.get("timeout") and not self.closed:
@@ -140,9 +142,29 @@ class FakeBotApi:
         return self.updates[: int(params.get("limit", 100))]
 
 
-def _update_id(update: dict[str, Any]) -> int:
+@dataclass(frozen=True)
+class RawUpdate:
+    """An update the fake sends as these exact bytes (e.g. JSON nested past any parser)."""
+
+    update_id: int
+    raw: bytes
+
+    def get(self, key: str) -> Any:
+        return self.update_id if key == "update_id" else None
+
+
+def _update_id(update: dict[str, Any] | RawUpdate) -> int:
     value = update.get("update_id")
     return value if isinstance(value, int) else 0
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    """``body`` as JSON, with any `RawUpdate` in its result spliced in as its bytes."""
+    result = body.get("result")
+    if not isinstance(result, list) or not any(isinstance(u, RawUpdate) for u in result):
+        return json.dumps(body).encode()
+    items = [u.raw if isinstance(u, RawUpdate) else json.dumps(u).encode() for u in result]
+    return b'{"ok": true, "result": [' + b", ".join(items) + b"]}"
 
 
 def fake_app(fake: FakeBotApi) -> FastAPI:
@@ -150,14 +172,14 @@ def fake_app(fake: FakeBotApi) -> FastAPI:
     app = FastAPI()
 
     @app.post("/bot{token}/{method}")
-    async def bot_api(token: str, method: str, request: Request) -> JSONResponse:
+    async def bot_api(token: str, method: str, request: Request) -> Response:
         if token != TOKEN:
             return JSONResponse(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
             )
         params = await request.json() if await request.body() else {}
         status, body = await fake.handle(method, params)
-        return JSONResponse(body, status_code=status)
+        return Response(_encode(body), status_code=status, media_type="application/json")
 
     return app
 
@@ -169,7 +191,8 @@ async def serve(app: Any) -> AsyncIterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", http=limited_http_protocol())
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
@@ -260,6 +283,12 @@ def sink() -> RecordingSink:
 def make_text_update() -> Any:
     """`text_update`, for tests."""
     return text_update
+
+
+@pytest.fixture
+def raw_update() -> Any:
+    """`RawUpdate`, for tests."""
+    return RawUpdate
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from yabot.telegram.emulator.server import EmulatorServer
+from yabot.emulator.server import EmulatorServer
 from yabot.telegram.ingress import PollingIngress, set_webhook
 from yabot.telegram.sender import Sender
 from yabot.telegram.webhook import with_webhook

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yabot.telegram.types import MAX_SAFE_INT, InvalidUpdate, parse_update
+from yabot.telegram.types import (
+    MAX_SAFE_INT,
+    InvalidUpdate,
+    parse_stored_update,
+    parse_update,
+    split_json,
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -117,12 +123,27 @@ def test_payments_are_normalised() -> None:
     assert second.subscription_expiration_date == 1_800_000_000
 
 
+USER = {"id": 5, "is_bot": False, "first_name": "P"}
+CHAT = {"id": 5, "type": "private"}
+MEMBER = {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "Y"}}
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        {"update_id": 1, "my_chat_member": {"chat": {"id": 5}, "from": {"id": 5}, "date": 1}},
-        {"update_id": 1, "edited_message": {"message_id": 1, "chat": {"id": 5}, "date": 1}},
+        {
+            "update_id": 1,
+            "my_chat_member": {
+                "chat": CHAT,
+                "from": USER,
+                "date": 1,
+                "old_chat_member": MEMBER,
+                "new_chat_member": {**MEMBER, "status": "kicked"},
+            },
+        },
+        {"update_id": 1, "edited_message": {"message_id": 1, "chat": CHAT, "date": 1}},
         {"update_id": 1},
+        {"update_id": 1, "chat_boost": {"boost": {"nested": [[[{}]]]}}},
     ],
 )
 def test_types_yabot_ignores_are_unhandled_not_errors(body: dict[str, Any]) -> None:
@@ -132,6 +153,57 @@ def test_types_yabot_ignores_are_unhandled_not_errors(body: dict[str, Any]) -> N
 def test_private_text_is_not_in_the_repr() -> None:
     body = {
         "update_id": 1,
-        "message": {"message_id": 1, "chat": {"id": 5}, "date": 1, "text": "my secret diary"},
+        "message": {"message_id": 1, "chat": CHAT, "date": 1, "text": "my secret diary"},
     }
     assert "secret diary" not in repr(parse_update(json.dumps(body).encode()))
+
+
+@pytest.mark.parametrize("depth", [150, 250, 10_000, 100_000])
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_nesting_at_any_depth_is_a_reason_never_an_exception(depth: int, shape: str) -> None:
+    opened, closed = (b"[", b"]") if shape == "array" else (b'{"a":', b"}")
+    inner = b"1" if shape == "object" else b""
+    raw = b'{"update_id": 8, "poll": ' + opened * depth + inner + closed * depth + b"}"
+    try:
+        update = parse_update(raw)
+    except InvalidUpdate as exc:
+        assert (exc.reason, exc.update_id) == ("body is nested too deeply", 8)
+        assert depth > 150
+    else:
+        assert (update.kind, update.update_type, depth) == ("unhandled", "poll", 150)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'{"update_id": 12, "x": "]}\\"[{"}', [("update_id", b"12"), ("x", b'"]}\\"[{"')]),
+        (b' [1, {"a": []}, "s"] ', [(None, b"1"), (None, b'{"a": []}'), (None, b'"s"')]),
+        (b"{}", []),
+        (b'{"a": [1]]}', None),
+        (b'{"a" 1}', None),
+        (b'{"a": 1 "b": 2}', None),
+        (b'{"a": }', None),
+        (b"nope", None),
+        (b'{"a": "unterminated}', None),
+    ],
+)
+def test_split_json_reads_the_top_level_only(
+    raw: bytes, expected: list[tuple[str | None, bytes]] | None
+) -> None:
+    assert split_json(raw) == expected
+
+
+def test_a_stored_update_that_breaks_a_newer_rule_replays_as_unhandled() -> None:
+    old = {"update_id": 9, "message": {"message_id": 1, "chat": {"id": 5}, "date": 1, "text": "hi"}}
+    raw = json.dumps(old).encode()
+    with pytest.raises(InvalidUpdate):
+        parse_update(raw)
+    update = parse_stored_update(raw, 2.0)
+    assert (update.update_id, update.kind, update.update_type, update.received_at) == (
+        9,
+        "unhandled",
+        "invalid",
+        2.0,
+    )
+    with pytest.raises(InvalidUpdate):
+        parse_stored_update(b"{not json", 2.0)

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog.testing
+from prometheus_client import REGISTRY
 
 from yabot.telegram.ingress import PollingIngress, set_webhook
 from yabot.telegram.sender import Sender
@@ -73,6 +75,56 @@ async def test_invalid_updates_are_skipped_without_wedging(
 
     assert [u.update_id for u in sink.accepted] == [200, 203]
     assert ingress.offset == 204
+
+
+async def test_deeply_nested_and_schema_breaking_updates_are_skipped_with_a_record(
+    fake_api: Any,
+    settings_for: Any,
+    sink: Any,
+    http: httpx.AsyncClient,
+    make_text_update: Any,
+    raw_update: Any,
+) -> None:
+    RawUpdate = raw_update
+    fake, base = fake_api
+    depth = 10_000
+    fake.push_update(make_text_update(400))
+    fake.push_update(
+        RawUpdate(401, b'{"update_id": 401, "x": ' + b"[" * depth + b"]" * depth + b"}")
+    )
+    fake.push_update(
+        RawUpdate(402, b'{"update_id": 402, "x": ' + b'{"a":' * depth + b"1" + b"}" * depth + b"}")
+    )
+    fake.push_update({"update_id": 403, "message": {"message_id": 1, "chat": {"id": 7}, "date": 1}})
+    fake.push_update(make_text_update(404, text="after"))
+    before = (
+        REGISTRY.get_sample_value(
+            "yabot_telegram_ingress_rejected_total",
+            {"source": "polling", "reason": "invalid_update"},
+        )
+        or 0.0
+    )
+    ingress = polling(settings_for, base, sink, http)
+    with structlog.testing.capture_logs() as events:
+        ingress.start()
+        await until(lambda: len(sink.accepted) == 2)
+        await asyncio.wait_for(ingress.stop(), 5)
+
+    assert [u.update_id for u in sink.accepted] == [400, 404]
+    assert ingress.offset == 405
+    after = REGISTRY.get_sample_value(
+        "yabot_telegram_ingress_rejected_total", {"source": "polling", "reason": "invalid_update"}
+    )
+    assert after - before == 3
+    skipped = [
+        (e["update_id"], e["reason"]) for e in events if e["event"] == "polled_update_invalid"
+    ]
+    assert skipped == [
+        (401, "body is nested too deeply"),
+        (402, "body is nested too deeply"),
+        (403, "message.chat.type: Field required"),
+    ]
+    assert "after" not in str(events)
 
 
 async def test_errors_back_off_and_conflict_deletes_the_webhook(

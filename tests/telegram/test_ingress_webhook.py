@@ -105,6 +105,123 @@ async def test_bad_bodies_are_400_with_a_reason(
     await still_serving(webhook, sink, make_text_update(13))
 
 
+def _message(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "message_id": 1,
+        "from": {"id": 5, "is_bot": False, "first_name": "P"},
+        "chat": {"id": 5, "type": "private"},
+        "date": 1_700_000_000,
+        "text": "hello",
+    }
+    body.update(changes)
+    return body
+
+
+def _member_update(status: str) -> bytes:
+    user = {"id": 5, "is_bot": False, "first_name": "P"}
+    bot = {"id": 1, "is_bot": True, "first_name": "YABOT"}
+    return json.dumps(
+        {
+            "update_id": 61,
+            "my_chat_member": {
+                "chat": {"id": 5, "type": "private"},
+                "from": user,
+                "date": 1_700_000_000,
+                "old_chat_member": {"status": "member", "user": bot},
+                "new_chat_member": {"status": status, "user": bot},
+            },
+        }
+    ).encode()
+
+
+def _update(message: dict[str, Any], update_id: int = 60) -> bytes:
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+NESTING = 10_000
+SCHEMA_BREAKS = {
+    "chat without type": (_update(_message(chat={"id": 5})), "message.chat.type: Field required"),
+    "entities not a list": (
+        _update(_message(entities={"type": "bold", "offset": 0, "length": 1})),
+        "message.entities: Input should be a valid array",
+    ),
+    "user without is_bot": (
+        _update(_message(**{"from": {"id": 5, "first_name": "P"}})),
+        "message.from.is_bot: Field required",
+    ),
+    "unknown member status": (
+        _member_update("overlord"),
+        "my_chat_member.new_chat_member.status: Input should be",
+    ),
+    "date 10**400": (
+        _update(_message()).replace(b"1700000000", b"1" + b"0" * 400),
+        "message.date: Input should be less than or equal to",
+    ),
+    "update_id 2**63": (
+        json.dumps({"update_id": 2**63, "message": _message()}).encode(),
+        "update_id: Input should be less than or equal to",
+    ),
+    "update_id 10**400": (
+        b'{"update_id": 1' + b"0" * 400 + b"}",
+        "update_id: Input should be less than or equal to",
+    ),
+    "two events": (
+        json.dumps({"update_id": 62, "message": _message(), "edited_message": _message()}).encode(),
+        "body: an update carries one event, got message and edited_message",
+    ),
+    "nested arrays": (
+        b'{"update_id": 63, "x": ' + b"[" * NESTING + b"]" * NESTING + b"}",
+        "body is nested too deeply",
+    ),
+    "nested objects": (
+        b'{"update_id": 64, "x": ' + b'{"a":' * NESTING + b"1" + b"}" * NESTING + b"}",
+        "body is nested too deeply",
+    ),
+    "nested inside a message": (
+        _update(_message(reply_markup=0)).replace(
+            b'"reply_markup": 0', b'"reply_markup": ' + b"[" * NESTING + b"]" * NESTING
+        ),
+        "body is nested too deeply",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHEMA_BREAKS))
+async def test_bodies_that_break_the_bot_api_schema_are_400_with_the_reason(
+    webhook: httpx.AsyncClient, sink: Any, make_text_update: Any, case: str
+) -> None:
+    body, reason = SCHEMA_BREAKS[case]
+    before = rejected("invalid_update")
+    with structlog.testing.capture_logs() as events:
+        response = await post(webhook, body)
+    assert response.status_code == 400, response.text
+    assert response.json() == {"ok": False, "reason": response.json()["reason"]}
+    assert response.json()["reason"].startswith(reason), response.json()["reason"]
+    assert rejected("invalid_update") - before == 1
+    [logged] = [e for e in events if e["event"] == "webhook_rejected"]
+    assert logged["status"] == 400 and "hello" not in json.dumps(logged)
+    assert sink.offered == []
+    await still_serving(webhook, sink, make_text_update(65))
+
+
+async def test_a_deeply_nested_body_logs_its_update_id(
+    webhook: httpx.AsyncClient, sink: Any
+) -> None:
+    body, _ = SCHEMA_BREAKS["nested objects"]
+    with structlog.testing.capture_logs() as events:
+        assert (await post(webhook, body)).status_code == 400
+    [logged] = [e for e in events if e["event"] == "webhook_rejected"]
+    assert logged["update_id"] == 64
+
+
+async def test_an_unknown_update_type_with_a_valid_body_stays_200(
+    webhook: httpx.AsyncClient, sink: Any
+) -> None:
+    body = {"update_id": 66, "business_message": {"anything": [1, {"goes": True}]}}
+    assert (await post(webhook, body)).status_code == 200
+    assert [(u.kind, u.update_type) for u in sink.accepted] == [("unhandled", "business_message")]
+
+
 async def test_one_megabyte_body_is_413(
     webhook: httpx.AsyncClient, sink: Any, make_text_update: Any
 ) -> None:
@@ -149,7 +266,12 @@ async def test_unhandled_update_types_are_200_and_recorded(
     poll = {"update_id": 30, "poll": {"id": "p", "question": "?"}}
     sticker = {
         "update_id": 31,
-        "message": {"message_id": 1, "chat": {"id": 5}, "date": 1, "sticker": {"file_id": "f"}},
+        "message": {
+            "message_id": 1,
+            "chat": {"id": 5, "type": "private"},
+            "date": 1,
+            "sticker": {"file_id": "f"},
+        },
     }
     for body in (poll, sticker):
         assert (await post(webhook, body)).status_code == 200

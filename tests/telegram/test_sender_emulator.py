@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from yabot.telegram.emulator.server import EmulatorServer
+from yabot.emulator.server import EmulatorServer
 from yabot.telegram.sender import Sender
 
 

@@ -7,9 +7,10 @@ in any SQLite file; the records database may implement the same protocol later.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -159,3 +160,35 @@ class SqliteAdminStore:
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
+
+
+LOCAL_ADMIN_PASSWORD_BYTES = 15
+"""A local admin's random password: 15 random bytes, 20 URL-safe characters."""
+
+
+def ensure_local_admin(
+    store: AdminStore, username: str, hash_password: Callable[[str], str]
+) -> str | None:
+    """Create the local-play admin ``username`` with a random password unless it exists.
+
+    Only the password's hash is stored; the password itself is returned once, to be shown
+    to the person who started the bot, and is never logged.
+
+    Args:
+        store: The admin store.
+        username: The account to create (role admin).
+        hash_password: Encodes a password for storage (e.g. scrypt with the configured cost).
+
+    Returns:
+        The new password, or None when the account already existed (its password was shown
+        when it was created).
+    """
+    if store.get_admin(username) is not None:
+        return None
+    password = secrets.token_urlsafe(LOCAL_ADMIN_PASSWORD_BYTES)
+    try:
+        store.create_admin(username, hash_password(password), "admin")
+    except AdminExistsError:  # another process created it first
+        return None
+    store.record_audit("system", "accounts.local_admin", username, {"role": "admin"})
+    return password

@@ -7,7 +7,7 @@ Example::
         "sqlite": HealthCheck(sqlite_probe(records_path)),
         "redis": HealthCheck(redis_probe(redis_client), required=False),
     }))
-    uvicorn.run(api, host=settings.api.host, port=settings.api.port)
+    uvicorn.run(api, host=settings.api.host, port=settings.api.port, proxy_headers=False)
 
 If the app is mounted inside another Starlette app (whose lifespan does not run mounted
 apps' lifespans), call ``await bootstrap_admin(app)`` at start instead.
@@ -26,11 +26,13 @@ from yabot.api.admin_store import AdminExistsError, AdminStore
 from yabot.api.audit import Auditor
 from yabot.api.auth import TokenService, build_token_service
 from yabot.api.context import ApiContext, context_of
+from yabot.api.dashboard import MetricsSampler, install_dashboard
 from yabot.api.errors import install_error_handlers
 from yabot.api.health import HealthCheck
-from yabot.api.middleware import RequestContextMiddleware
+from yabot.api.middleware import ClientAddressMiddleware, RequestContextMiddleware
 from yabot.api.ratelimit import AttemptLimiter
 from yabot.api.routes import auth as auth_routes
+from yabot.api.routes import dashboard as dashboard_routes
 from yabot.api.routes import health as health_routes
 from yabot.api.routes.admin import admin_router
 from yabot.config import ConfigError, Settings
@@ -112,8 +114,9 @@ def create_api(settings: Settings, deps: ApiDeps) -> FastAPI:
 
     Returns:
         The FastAPI app: ``/healthz``, ``/readyz``, ``/metrics`` and ``/api/v1/...`` with
-        OpenAPI at ``/api/v1/openapi.json`` and docs at ``/api/v1/docs``. Its lifespan
-        creates the bootstrap admin.
+        OpenAPI at ``/api/v1/openapi.json``, Swagger UI at ``/api/v1/docs``, ReDoc at
+        ``/api/v1/redoc`` and the dashboard at ``/admin`` (all assets local). Its lifespan
+        creates the bootstrap admin and runs the dashboard's metrics sampler.
 
     Raises:
         ConfigError: Invalid JWT or service keys, keys missing in production, or a
@@ -126,16 +129,22 @@ def create_api(settings: Settings, deps: ApiDeps) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bootstrap_admin(app)
-        yield
+        await run_in_threadpool(sampler.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(sampler.stop)
 
     app = FastAPI(
         title="YABOT admin API",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from local assets by install_dashboard
         redoc_url=None,
         lifespan=lifespan,
     )
+    sampler = MetricsSampler()
+    app.state.dashboard_sampler = sampler
     app.state.token_service = tokens
     app.state.yabot = ApiContext(
         settings=settings,
@@ -152,9 +161,15 @@ def create_api(settings: Settings, deps: ApiDeps) -> FastAPI:
         max_body_bytes=api.max_body_bytes,
         limited_prefixes=(f"{API_PREFIX}/", "/healthz", "/readyz", "/metrics"),
     )
+    # Added last, so it runs first: everything after it sees the resolved client address.
+    app.add_middleware(ClientAddressMiddleware, trusted_proxies=api.trusted_proxies)
     app.include_router(health_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(admin_router(api.min_password_length))
+    app.include_router(dashboard_routes.router)
+    install_dashboard(
+        app, f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/redoc"
+    )
     return app
 
 

@@ -1,19 +1,23 @@
-"""Request context for every API call: request id, body limit, metrics, last-resort 500.
+"""Request context for every API call: request id, body limit, metrics, last-resort 500,
+and the client's address (``X-Forwarded-For`` only from ``api.trusted_proxies``).
 
-A pure ASGI middleware so that it sees every request, including unmatched routes and
-exceptions no handler caught, and never buffers a response.
+Pure ASGI middlewares so that they see every request, including unmatched routes and
+exceptions no handler caught, and never buffer a response.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yabot.api.errors import ErrorDetail, error_response
@@ -191,3 +195,79 @@ class RequestContextMiddleware:
             status=status,
             duration_ms=round(seconds * 1000, 3),
         )
+
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+class ClientAddressMiddleware:
+    """Sets the request's client address: the TCP peer, or, when the peer is one of
+    ``trusted_proxies``, the address that proxy chain reports in ``X-Forwarded-For``.
+
+    The chain is read from the right: every address that is itself a trusted proxy is
+    skipped, and the first one that is not is the client (the leftmost entries are whatever
+    the caller wrote and prove nothing). From any other peer the header is ignored, so a
+    caller cannot pick the address that the per-IP login limit and the audit log see. The
+    TCP peer is kept as ``scope["state"]["peer_ip"]`` (see :func:`peer_ip`).
+
+    Run uvicorn with ``proxy_headers=False``: its own handling trusts loopback by default and
+    would overwrite the peer before this middleware sees it.
+
+    Args:
+        app: The wrapped ASGI app.
+        trusted_proxies: IP addresses or CIDR networks of the reverse proxies in front.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted_proxies: Iterable[str] = ()) -> None:
+        self.app = app
+        self.networks: tuple[IpNetwork, ...] = tuple(
+            ipaddress.ip_network(entry, strict=False) for entry in trusted_proxies
+        )
+
+    def _trusted(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        return address is not None and any(address in network for network in self.networks)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            peer = str(client[0]) if client else "unknown"
+            scope.setdefault("state", {})["peer_ip"] = peer
+            if self.networks and self._trusted(_address(peer)):
+                forwarded = self._forwarded_client(scope)
+                if forwarded is not None:
+                    scope["client"] = (forwarded, 0)
+        await self.app(scope, receive, send)
+
+    def _forwarded_client(self, scope: Scope) -> str | None:
+        chain: list[str] = []
+        for name, value in scope.get("headers", ()):
+            if name == b"x-forwarded-for":
+                chain.extend(value.decode("latin-1").split(","))
+        for entry in reversed(chain):
+            address = _address(entry)
+            if address is None:
+                return None  # a malformed hop: believe nothing beyond it
+            if not self._trusted(address):
+                return str(address)
+        return None
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as :class:`ClientAddressMiddleware` resolved it."""
+    return request.client.host if request.client else "unknown"
+
+
+def peer_ip(request: Request) -> str:
+    """The TCP peer's address (the proxy's, behind a trusted proxy)."""
+    peer = getattr(request.state, "peer_ip", None)
+    return str(peer) if peer is not None else client_ip(request)

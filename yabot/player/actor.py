@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
-from actors.directory import Directory, KeyedActor
+from actors import Directory, KeyedActor
 from yabot.emotion import explain
 from yabot.observability.logging import correlation, get_logger, update_correlation_id
 from yabot.player.logic import Outcome, PlayerLogic, Reply

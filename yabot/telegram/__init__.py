@@ -1,1 +1,1 @@
-"""Telegram edge: Update types, ingress (webhook, polling), the paced sender and the emulator."""
+"""Telegram edge: Update types, ingress (webhook, polling) and the paced sender."""

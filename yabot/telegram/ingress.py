@@ -11,6 +11,7 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -24,7 +25,7 @@ from yabot.telegram.sink import (
     UpdateSink,
     count_accepted,
 )
-from yabot.telegram.types import InvalidUpdate, parse_update
+from yabot.telegram.types import InvalidUpdate, parse_update, split_json
 
 if TYPE_CHECKING:
     from yabot.config import Settings
@@ -180,6 +181,10 @@ class PollingIngress:
     async def _items(self, response: httpx.Response) -> list[Any] | None:
         try:
             payload = response.json()
+        except RecursionError:
+            # An update nested past the JSON parser's depth: split the answer without
+            # parsing it, so that the bad update is skipped on its own (parse_update says why).
+            payload = _split_answer(response.content)
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
@@ -205,7 +210,11 @@ class PollingIngress:
     async def _hand_over(self, items: list[Any]) -> None:
         stuck_on_invalid = False
         for item in items:
-            raw = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+            raw = (
+                item.raw
+                if isinstance(item, _RawItem)
+                else json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+            )
             try:
                 update = parse_update(raw)
             except InvalidUpdate as exc:
@@ -243,6 +252,30 @@ class PollingIngress:
             stuck_on_invalid = False
         if stuck_on_invalid:
             await self._back_off("invalid_update_without_id")
+
+
+@dataclass(frozen=True)
+class _RawItem:
+    """An update of a getUpdates answer that was split, not parsed (see `_split_answer`)."""
+
+    raw: bytes
+
+
+def _split_answer(body: bytes) -> dict[str, Any] | None:
+    """A getUpdates answer whose updates are kept as raw bytes, or None if it is malformed."""
+    members = split_json(body)
+    if members is None:
+        return None
+    answer: dict[str, Any] = {}
+    for key, value in members:
+        if key == "result":
+            items = split_json(value)
+            if items is None or value[:1] != b"[":
+                return None
+            answer["result"] = [_RawItem(raw) for _, raw in items]
+        elif key == "ok":
+            answer["ok"] = value == b"true"
+    return answer
 
 
 async def set_webhook(sender: BotSender, settings: Settings) -> Any:

@@ -1,23 +1,41 @@
 """Lean Bot API models for what YABOT reads, and the normalised `IncomingUpdate`.
 
 aiogram's models cost 165 MB of RSS on import, so the hot path uses these instead. They are
-strict where aiogram is lenient: ``update_id`` and ids must be JSON integers within 2**53,
-strings are not coerced to numbers, and a body must be a JSON object. Unknown fields are
-ignored, as Telegram adds fields over time.
+strict where aiogram is lenient: the fields the Bot API marks required are required, ids,
+dates and amounts must be JSON integers within 2**53 (``update_id`` within 0..2**53),
+strings are not coerced to numbers, a chat's type and a member's status must be one the Bot
+API names, and a body must be a JSON object nested no deeper than the JSON parser's limit.
+Unknown fields and unknown update types are accepted, as Telegram adds them over time.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from yabot.observability.logging import get_logger, update_fields
+
+log = get_logger(__name__)
 
 MAX_SAFE_INT = 2**53
 UpdateId = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
 Id = Annotated[StrictInt, Field(ge=-MAX_SAFE_INT, le=MAX_SAFE_INT)]
+UnixTime = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
+Amount = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
 
 UpdateKind = Literal[
     "message", "command", "callback_query", "pre_checkout_query", "successful_payment", "unhandled"
@@ -32,8 +50,8 @@ class User(_Model):
     """A Telegram user or bot."""
 
     id: Id
-    is_bot: StrictBool = False
-    first_name: StrictStr = ""
+    is_bot: StrictBool
+    first_name: StrictStr
     username: StrictStr | None = None
     language_code: StrictStr | None = None
 
@@ -42,18 +60,26 @@ class Chat(_Model):
     """A private chat, group, supergroup or channel."""
 
     id: Id
-    type: StrictStr = "private"
+    type: Literal["private", "group", "supergroup", "channel"]
+
+
+class MessageEntity(_Model):
+    """A special entity in a text (command, mention, URL ...): read to check its shape only."""
+
+    type: StrictStr
+    offset: Amount
+    length: Amount
 
 
 class SuccessfulPayment(_Model):
     """A completed payment (Telegram Stars use currency ``XTR``)."""
 
     currency: StrictStr
-    total_amount: StrictInt
+    total_amount: Amount
     invoice_payload: StrictStr
     telegram_payment_charge_id: StrictStr
     provider_payment_charge_id: StrictStr = ""
-    subscription_expiration_date: StrictInt | None = None
+    subscription_expiration_date: UnixTime | None = None
     is_recurring: StrictBool = False
     is_first_recurring: StrictBool = False
 
@@ -64,8 +90,9 @@ class Message(_Model):
     message_id: Id
     from_user: User | None = Field(None, alias="from")
     chat: Chat
-    date: StrictInt
+    date: UnixTime
     text: StrictStr | None = None
+    entities: list[MessageEntity] | None = None
     successful_payment: SuccessfulPayment | None = None
 
 
@@ -75,7 +102,7 @@ class CallbackQuery(_Model):
     id: StrictStr
     from_user: User = Field(alias="from")
     message: Message | None = None
-    chat_instance: StrictStr = ""
+    chat_instance: StrictStr
     data: StrictStr | None = None
 
 
@@ -85,8 +112,15 @@ class PreCheckoutQuery(_Model):
     id: StrictStr
     from_user: User = Field(alias="from")
     currency: StrictStr
-    total_amount: StrictInt
+    total_amount: Amount
     invoice_payload: StrictStr
+
+
+class ChatMember(_Model):
+    """A member of a chat: its user and status (the Bot API's six kinds of ChatMember)."""
+
+    status: Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
+    user: User
 
 
 class ChatMemberUpdated(_Model):
@@ -94,7 +128,18 @@ class ChatMemberUpdated(_Model):
 
     chat: Chat
     from_user: User = Field(alias="from")
-    date: StrictInt
+    date: UnixTime
+    old_chat_member: ChatMember
+    new_chat_member: ChatMember
+
+
+EVENT_FIELDS = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "pre_checkout_query",
+    "my_chat_member",
+)
 
 
 class Update(_Model):
@@ -106,6 +151,13 @@ class Update(_Model):
     callback_query: CallbackQuery | None = None
     pre_checkout_query: PreCheckoutQuery | None = None
     my_chat_member: ChatMemberUpdated | None = None
+
+    @model_validator(mode="after")
+    def _one_event(self) -> Update:
+        present = [name for name in EVENT_FIELDS if getattr(self, name) is not None]
+        if len(present) > 1:
+            raise ValueError(f"an update carries one event, got {' and '.join(present)}")
+        return self
 
 
 class InvalidUpdate(ValueError):
@@ -148,23 +200,110 @@ class IncomingUpdate:
 def _short_reason(exc: ValidationError) -> str:
     error = exc.errors(include_url=False, include_input=False)[0]
     location = ".".join(str(part) for part in error["loc"]) or "body"
+    if error["type"] == "json_invalid" and "recursion limit" in error["msg"]:
+        return "body is nested too deeply"
     if error["type"] in ("json_invalid", "json_type"):
         return "body is not valid JSON"
     if error["type"] == "model_type" and location == "body":
         return "body is not a JSON object"
-    return f"{location}: {error['msg']}"[:200]
+    return f"{location}: {error['msg'].removeprefix('Value error, ')}"[:200]
+
+
+# A JSON string, or one bracket: enough to find where a nested value ends without parsing it.
+_STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_WHITESPACE = b" \t\r\n"
+
+
+def _value_end(raw: bytes, start: int) -> int:
+    """Index just past the JSON value starting at ``start`` (no recursion, no parsing)."""
+    first = raw[start : start + 1]
+    if first == b'"':
+        match = _STRING_OR_BRACKET.match(raw, start)
+        if match is None:
+            raise ValueError("unterminated string")
+        return match.end()
+    if first not in (b"{", b"["):
+        end = start
+        while end < len(raw) and raw[end : end + 1] not in b",}]" + _WHITESPACE:
+            end += 1
+        return end
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(raw, start):
+        token = match.group()
+        if token in (b"{", b"["):
+            depth += 1
+        elif token in (b"}", b"]"):
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    raise ValueError("unterminated container")
+
+
+def _skip_space(text: bytes, at: int) -> int:
+    while text[at : at + 1] in (b" ", b"\t", b"\r", b"\n"):
+        at += 1
+    return at
+
+
+def split_json(raw: bytes) -> list[tuple[str | None, bytes]] | None:
+    """The members of a top-level JSON object or array, each value as its raw bytes.
+
+    Finds where each value ends without parsing it, so a value nested past any parser's
+    depth limit can still be skipped. Keys come back decoded (``None`` for array items).
+
+    Returns:
+        ``[(key, raw_value), ...]``, or None when ``raw`` is not a well-formed container at
+        its top level (its values are not checked).
+    """
+    text = raw.strip(_WHITESPACE)
+    if text[:1] == b"{" and text[-1:] == b"}":
+        is_object = True
+    elif text[:1] == b"[" and text[-1:] == b"]":
+        is_object = False
+    else:
+        return None
+    last = len(text) - 1
+    members: list[tuple[str | None, bytes]] = []
+    at = _skip_space(text, 1)
+    try:
+        while at < last:
+            key: str | None = None
+            if is_object:
+                key_end = _value_end(text, at)
+                key = json.loads(text[at:key_end])
+                if not isinstance(key, str):
+                    return None
+                at = _skip_space(text, key_end)
+                if text[at : at + 1] != b":":
+                    return None
+                at = _skip_space(text, at + 1)
+            end = _value_end(text, at)
+            if end <= at or end > last:
+                return None
+            members.append((key, text[at:end]))
+            at = _skip_space(text, end)
+            if text[at : at + 1] == b",":
+                at = _skip_space(text, at + 1)
+            elif at != last:
+                return None
+    except ValueError:
+        return None
+    return members
 
 
 def _loose_update_id(raw: bytes) -> int | None:
-    """The update_id of an invalid body, when it has a usable one (to skip it while polling)."""
-    try:
-        value = json.loads(raw)
-    except ValueError:
+    """The update_id of an invalid body, when it has a usable one (to skip it while polling).
+
+    Reads only the top level of the body, so any nesting below it is harmless.
+    """
+    members = split_json(raw)
+    if not members or members[0][0] is None:
         return None
-    update_id = value.get("update_id") if isinstance(value, dict) else None
-    if isinstance(update_id, bool) or not isinstance(update_id, int):
-        return None
-    return update_id if 0 <= update_id <= MAX_SAFE_INT else None
+    for key, value in members:
+        if key == "update_id" and value.isdigit() and len(value) <= 16:
+            update_id = int(value)
+            return update_id if update_id <= MAX_SAFE_INT else None
+    return None
 
 
 def _split_command(text: str) -> tuple[str, str] | None:
@@ -299,3 +438,28 @@ def parse_update(raw: bytes, received_at: float | None = None) -> IncomingUpdate
     except ValidationError as exc:
         raise InvalidUpdate(_short_reason(exc), _loose_update_id(raw)) from None
     return normalise(update, raw, time.time() if received_at is None else received_at)
+
+
+def parse_stored_update(raw: bytes, received_at: float) -> IncomingUpdate:
+    """Parse an update that ingress accepted earlier (inbox replay), never raising.
+
+    An update stored by an earlier version may break a rule added since (ingress got
+    stricter): it is replayed as ``unhandled`` (``update_type`` ``"invalid"``), so that the
+    player's other updates still apply, and logged with its reason.
+
+    Raises:
+        InvalidUpdate: Only when not even an ``update_id`` can be read (nothing to replay).
+    """
+    try:
+        return parse_update(raw, received_at)
+    except InvalidUpdate as exc:
+        if exc.update_id is None:
+            raise
+        log.warning("stored_update_invalid", reason=exc.reason, **update_fields(exc.update_id))
+        return IncomingUpdate(
+            update_id=exc.update_id,
+            kind="unhandled",
+            raw=raw,
+            received_at=received_at,
+            update_type="invalid",
+        )

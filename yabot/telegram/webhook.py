@@ -92,7 +92,7 @@ class WebhookHandler:
         try:
             update = parse_update(body)
         except InvalidUpdate as exc:
-            return _refuse(400, exc.reason, **update_fields(exc.update_id))
+            return _refuse(400, exc.reason, "invalid_update", **update_fields(exc.update_id))
         try:
             is_new = await self._sink.accept(update)
         except Overloaded as exc:
@@ -162,8 +162,9 @@ def with_webhook(settings: Settings, sink: UpdateSink, app: ASGIApp) -> WebhookE
     return WebhookEndpoint(settings, sink, app)
 
 
-def _refuse(status: int, reason: str, **log_fields: Any) -> Answer:
-    INGRESS_REJECTED.labels("webhook", reason).inc()
+def _refuse(status: int, reason: str, label: str | None = None, **log_fields: Any) -> Answer:
+    # ``label`` is the metric's reason when ``reason`` is free text (unbounded label values).
+    INGRESS_REJECTED.labels("webhook", label or reason).inc()
     log.warning("webhook_rejected", status=status, reason=reason, **log_fields)
     return status, {"ok": False, "reason": reason}, []
 

@@ -44,7 +44,7 @@ from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.telegram.frames import FrameReader, FrameWriter
 from yabot.telegram.sink import Overloaded
-from yabot.telegram.types import IncomingUpdate, parse_update
+from yabot.telegram.types import IncomingUpdate, parse_stored_update
 
 if TYPE_CHECKING:
     from yabot.config import Settings
@@ -247,7 +247,7 @@ class WebhookProcess:
         entries = await asyncio.to_thread(self._inbox.entries_received_since, started_at - 1.0)
         for entry in entries:
             raw = entry.payload.encode() if isinstance(entry.payload, str) else entry.payload
-            self._router.hand_over(parse_update(raw, entry.received_at))
+            self._router.hand_over(parse_stored_update(raw, entry.received_at))
         log.info("webhook_process.handed_over_again", updates=len(entries))
 
 

@@ -9,10 +9,11 @@ webhook path, ``GET`` on the extra routes it is given (``/metrics``), and answer
 else with a JSON 404 or 405.
 
 Limits, each answered and then the connection closed: a request head above
-``MAX_HEAD_BYTES`` (431), a body above the handler's limit (413, from Content-Length before
-the body is read, or while a chunked body arrives), a request that is not HTTP/1.x (400), a
-head that does not complete within ``HEAD_TIMEOUT_S`` (408). Idle keep-alive connections are
-closed after ``IDLE_TIMEOUT_S``. Requests on one connection are answered in order.
+``MAX_HEAD_BYTES`` however it arrives (431, see :mod:`yabot.telegram.http_head`), a body
+above the handler's limit (413, from Content-Length before the body is read, or while a
+chunked body arrives), a request that is not HTTP/1.x (400), a head that does not complete
+within ``HEAD_TIMEOUT_S`` (408). Idle keep-alive connections are closed after
+``IDLE_TIMEOUT_S``. Requests on one connection are answered in order.
 """
 
 from __future__ import annotations
@@ -30,11 +31,16 @@ import httptools
 from prometheus_client import Counter
 
 from yabot.observability.logging import get_logger
+from yabot.telegram.http_head import (
+    HTTP_HEAD_TOO_LARGE,
+    MAX_HEAD_BYTES,
+    HeadLimit,
+    close_gently,
+)
 from yabot.telegram.webhook import Answer, WebhookHandler, encode_answer
 
 log = get_logger(__name__)
 
-MAX_HEAD_BYTES = 16 * 1024
 HEAD_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 75.0
 MAX_PIPELINED = 16
@@ -88,9 +94,7 @@ class _WebhookConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._pending: deque[_Request] = deque()
         self._current: _Request | None = None
-        self._header_name = b""
-        self._head_bytes = 0
-        self._in_body = False
+        self._head = HeadLimit(MAX_HEAD_BYTES)
         self._busy = False
         self._paused = False
         self._closing = False
@@ -103,19 +107,20 @@ class _WebhookConnection(asyncio.Protocol):
         self._arm(IDLE_TIMEOUT_S, "idle")
 
     def data_received(self, data: bytes) -> None:
-        if self._closing:
-            return
+        head = self._head
         try:
-            self._parser.feed_data(data)
+            for piece in head.pieces(data):
+                if self._closing:
+                    return
+                self._parser.feed_data(piece)
         except httptools.HttpParserUpgrade:
-            self._refuse_connection(400, "upgrade_refused")
+            self._refuse_in_turn(400, "upgrade_refused")
         except httptools.HttpParserError:
-            self._refuse_connection(400, "bad_request")
-        if self._current is not None and not self._in_body:
-            # httptools reports a header only once it is complete: count what is still open.
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
-                self._refuse_connection(431, "head_too_large")
+            if not head.exceeded:
+                self._refuse_in_turn(400, "bad_request")
+        if head.exceeded and not self._closing:
+            HTTP_HEAD_TOO_LARGE.labels("webhook").inc()
+            self._refuse_in_turn(431, "head_too_large")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closing = True
@@ -125,16 +130,17 @@ class _WebhookConnection(asyncio.Protocol):
 
     # httptools callbacks
     def on_message_begin(self) -> None:
+        self._head.message_begin()
         self._current = _Request(b"", b"")
-        self._head_bytes = 0
-        self._in_body = False
         self._arm(HEAD_TIMEOUT_S, "head_timeout")
 
     def on_url(self, url: bytes) -> None:
+        self._head.url(url)
         if self._current is not None:
             self._current.path += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._head.header(name, value)
         request = self._current
         if request is None:
             return
@@ -147,8 +153,8 @@ class _WebhookConnection(asyncio.Protocol):
             request.expect_continue = True
 
     def on_headers_complete(self) -> None:
+        self._head.headers_complete()
         request = self._current
-        self._in_body = True
         if request is None:
             return
         request.method = self._parser.get_method()
@@ -186,6 +192,7 @@ class _WebhookConnection(asyncio.Protocol):
         request.body.append(body)
 
     def on_message_complete(self) -> None:
+        self._head.message_complete()
         request, self._current = self._current, None
         if request is not None:
             self._queue(request)
@@ -252,7 +259,16 @@ class _WebhookConnection(asyncio.Protocol):
             extra = [*extra, (b"connection", b"close")]
         transport.write(_head(status, content_type, len(body), extra) + body)
         if not request.keep_alive:
-            transport.close()
+            close_gently(transport)
+
+    def _refuse_in_turn(self, status: int, reason: str) -> None:
+        """Answer ``status`` after the requests already read, then close; read no more."""
+        WEBHOOK_HTTP_REFUSED.labels(reason).inc()
+        log.warning("webhook_http_refused", status=status, reason=reason)
+        self._current = None
+        refusal = _Request(b"", b"", keep_alive=False)
+        refusal.refused = (status, {"ok": False, "reason": reason}, [])
+        self._queue(refusal)
 
     def _refuse_connection(self, status: int, reason: str) -> None:
         WEBHOOK_HTTP_REFUSED.labels(reason).inc()
@@ -263,7 +279,7 @@ class _WebhookConnection(asyncio.Protocol):
         if transport is not None and not transport.is_closing():
             body = json.dumps({"ok": False, "reason": reason}).encode()
             transport.write(_head(status, _JSON, len(body), [(b"connection", b"close")]) + body)
-            transport.close()
+            close_gently(transport)
 
     def _arm(self, delay: float, reason: str) -> None:
         self._disarm()

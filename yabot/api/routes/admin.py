@@ -78,8 +78,10 @@ def admin_router(min_password_length: int) -> APIRouter:
     async def list_audit(
         limit: Annotated[int, Query(ge=1, le=200), IntegerText] = 50,
         before: Annotated[
-            int | None, Query(ge=1, le=MAX_ID, description="Entries below this id."), IntegerText
-        ] = None,
+            int,
+            Query(ge=1, le=MAX_ID, description="Entries below this id (all by default)."),
+            IntegerText,
+        ] = MAX_ID,
         _: Principal = Depends(require_role("admin")),  # noqa: B008
         context: ApiContext = Depends(context_of),  # noqa: B008
     ) -> AuditPage:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from yabot.api import middleware
 from yabot.api.admin_store import AdminAccount, AdminRole
 from yabot.api.auth import Principal, PrincipalRole, require_role
 from yabot.api.context import ApiContext, context_of
@@ -90,7 +91,7 @@ async def issue_token(
     context: ApiContext = Depends(context_of),  # noqa: B008
 ) -> TokenResponse:
     """Exchange admin credentials for a short-lived access token."""
-    client_ip = request.client.host if request.client else "unknown"
+    client_ip, peer = middleware.client_ip(request), middleware.peer_ip(request)
     _rate_limit(context, body.username, client_ip)
     account = await run_in_threadpool(context.store.get_admin, body.username)
     log2_n = context.settings.security.password_scrypt_log2_n
@@ -102,7 +103,8 @@ async def issue_token(
     context.user_limiter.reset(body.username)
     issued = context.tokens.issue_access_token(account.username, account.role)
     await context.auditor.record(issued.principal, "auth.login", account.username,
-                                 {"client_ip": client_ip, "token_id": issued.principal.token_id})
+                                 {"client_ip": client_ip, "peer_ip": peer,
+                                  "token_id": issued.principal.token_id})
     return TokenResponse(
         access_token=issued.token,
         expires_in=context.settings.api.access_token_ttl_s,

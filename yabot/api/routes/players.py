@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from actors import MailboxFull
-from actors.introspection import list_actors
+from actors import MailboxFull, list_actors
 from yabot.api.audit import Auditor
 from yabot.api.auth import Principal, require_role
 from yabot.api.context import auditor_of

@@ -1,0 +1,1 @@
+"""Cluster mode: several YABOT instances share the players' shards through PostgreSQL."""
