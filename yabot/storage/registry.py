@@ -11,7 +11,8 @@ A store is one of:
 - a MongoDB collection (the snapshot store when ``storage.mongodb_uri`` is set), dumped
   document by document (each document is one player's whole snapshot, written atomically);
 - a key file under ``data_dir`` (the local encryption key when no keys come from the
-  environment), copied byte for byte.
+  environment), copied byte for byte;
+- PostgreSQL tables of cluster coordination (leases), which are rebuilt, not backed up.
 
 The order of :data:`STORES` is the backup order, and it matters: the inbox is read first and
 the snapshots after it, so every snapshot in a backup covers at least what the inbox copy no
@@ -52,6 +53,7 @@ class Kind(Enum):
     SQLITE = "sqlite"
     MONGO = "mongo"
     KEY = "key"
+    POSTGRES = "postgres"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,12 @@ class Store:
     @property
     def is_file(self) -> bool:
         """True when the store is a file under ``data_dir``."""
-        return self.kind is not Kind.MONGO
+        return self.kind in (Kind.SQLITE, Kind.KEY)
+
+    @property
+    def backed_up(self) -> bool:
+        """False for coordination state that is rebuilt, not restored."""
+        return self.kind is not Kind.POSTGRES
 
 
 _SQLITE_BACKUP = (
@@ -179,13 +186,27 @@ STORES: tuple[Store, ...] = (
         "in the backup and the manifest says so with a warning",
         "none (it is what makes the snapshots readable: keep backups as private as the data)",
     ),
+    Store(
+        "cluster_leases",
+        Kind.POSTGRES,
+        "cluster_members, shard_leases, shard_handoffs",
+        "cluster mode: live members, shard leases with epochs, handoffs",
+        "yabot/cluster/leases.py (every member)",
+        "not backed up: coordination state, rebuilt by the members when they start (epochs only "
+        "grow, so a restored cluster fences nothing it should not)",
+        "none",
+    ),
 )
 
 
 def active_stores(settings: StorageSettings) -> list[Store]:
     """The stores this configuration writes, in backup order (the snapshot store by config)."""
     mongo = bool(settings.mongodb_uri)
-    return [s for s in STORES if not (s.name == "snapshots" and (s.kind is Kind.MONGO) != mongo)]
+    return [
+        s
+        for s in STORES
+        if s.backed_up and not (s.name == "snapshots" and (s.kind is Kind.MONGO) != mongo)
+    ]
 
 
 def file_stores() -> list[Store]:
