@@ -17,6 +17,7 @@ from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, Player, free_por
 
 PASSWORD = "black box admin password 1"
 FIRST_UPDATE_ID = 900_000_000
+ASK_PROMPTS = ("Write your answer", "Escribe tu respuesta")  # yabot/narrative/render.py
 
 
 def bot_env(data_dir: Path, emulator_url: str, **extra: str) -> dict[str, str]:
@@ -135,7 +136,7 @@ def play(player: Player, turns: int, answer: str = "I remember the rain on the w
     got = player.wait_buttons(timeout=30)
     answered = 0
     for _ in range(turns):
-        if any("Write your answer" in m["text"] for m in got):
+        if any(p in m["text"] for m in got for p in ASK_PROMPTS):
             player.send(answer)
             answered += 1
         else:
