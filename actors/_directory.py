@@ -136,6 +136,8 @@ class Directory(Generic[K]):
             least recently used idle ones (None: no cap).
         supervisor: a Supervisor ref that restarts crashed actors through the loader (with
             its backoff and intensity); settable later with ``use_supervisor``.
+        supervisor_for: ``supervisor_for(key)`` picks the Supervisor of each key (e.g. one
+            per shard); it overrides ``supervisor``.
         actor_kwargs: extra keyword arguments for ``actor_class``.
     """
 
@@ -149,6 +151,7 @@ class Directory(Generic[K]):
         idle_timeout: float | None = 300.0,
         max_resident: int | None = None,
         supervisor: pykka.ActorRef[Supervisor] | None = None,
+        supervisor_for: Callable[[K], pykka.ActorRef[Supervisor] | None] | None = None,
         actor_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
         if idle_timeout is not None and idle_timeout <= 0:
@@ -162,6 +165,7 @@ class Directory(Generic[K]):
         self.idle_timeout = idle_timeout
         self.max_resident = max_resident
         self.supervisor = supervisor
+        self.supervisor_for = supervisor_for
         self._actor_kwargs = dict(actor_kwargs or {})
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -336,10 +340,15 @@ class Directory(Generic[K]):
             raise MailboxFull(f"{self.actor_class.__name__} (restarting)", limit)
         entry.buffer.append(envelope)
 
+    def _supervisor_of(self, key: K) -> pykka.ActorRef[Supervisor] | None:
+        if self.supervisor_for is not None:
+            return self.supervisor_for(key)
+        return self.supervisor
+
     def _start(self, key: K) -> pykka.ActorRef[Any]:
         """Start an incarnation for ``key`` (lock held; cheap, no I/O)."""
         ref = self.actor_class.start(key, self, **self._actor_kwargs)
-        supervisor = self.supervisor
+        supervisor = self._supervisor_of(key)
         if supervisor is not None:
             try:
                 restarter = _Restarter(self, key)
@@ -417,7 +426,8 @@ class Directory(Generic[K]):
             entry = self._entries.get(key)
             if entry is None or entry.ref is not ref:
                 return
-            supervised = self.supervisor is not None and self.supervisor.is_alive()
+            supervisor = self._supervisor_of(key)
+            supervised = supervisor is not None and supervisor.is_alive()
             if mailbox.failure is not None and supervised and not self._closed:
                 if entry.passivating:
                     entry.passivating = False

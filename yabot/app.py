@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from yabot.api.admin_store import SqliteAdminStore
 from yabot.api.app import ApiDeps, create_api
-from yabot.api.health import HealthCheck, sqlite_probe
+from yabot.api.health import HealthCheck, sqlite_probe, supervision_probe
 from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
@@ -117,6 +117,7 @@ def build_app(
             lambda: runtime.sender is not None and not runtime.sender.breaker_open
         ),
         "scheduler": HealthCheck(runtime.scheduler.healthy),
+        "supervisors": HealthCheck(supervision_probe(lambda: runtime.gave_up)),
     }
     if webhook_process is not None:
         checks["webhook_process"] = HealthCheck(lambda: webhook_process.alive)

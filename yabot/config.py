@@ -56,7 +56,7 @@ class RuntimeSettings(_Section):
     messages_per_turn: int = Field(32, ge=1, le=10_000)
     idle_timeout_s: float = Field(900.0, gt=0)
     max_resident: int = Field(200_000, ge=1)
-    user_shards: int = Field(8, ge=1, le=1024)
+    shards: int = Field(64, ge=1, le=4096)
     restart_max: int = Field(5, ge=0)
     restart_period_s: float = Field(30.0, gt=0)
     restart_backoff_s: float = Field(0.05, ge=0)
@@ -84,6 +84,7 @@ class StorageSettings(_Section):
     snapshot_batch_size: int = Field(500, ge=1)
     snapshot_linger_s: float = Field(1.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    inbox_dedupe_retention_s: float = Field(172_800.0, ge=172_800.0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)
 

@@ -2,8 +2,10 @@
 
 ``accept`` is what the webhook and the polling loop call. Updates are appended to the inbox
 in group commits by one writer thread (many concurrent requests per SQLite transaction); only
-when an update is durable is it acknowledged and told to its player's actor. A message the
-actor's mailbox refuses is kept and redelivered, never dropped.
+when an update is durable is it acknowledged and told to its player's actor, with its inbox
+arrival ``seq``. An update the actor's mailbox refuses waits in that player's own queue (the
+player's later updates wait behind it, in order) and is offered again; other players' updates
+flow on. Nothing is dropped.
 """
 
 from __future__ import annotations
@@ -13,21 +15,27 @@ import dataclasses
 import queue
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from actors import MailboxFull
 from yabot.observability.logging import get_logger, update_fields
-from yabot.storage.inbox import Inbox, InboxEntry
+from yabot.storage.inbox import Appended, Arrival, Inbox
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
 
 ROUTED = Counter("yabot_router_updates_total", "Updates seen by the router", ["outcome"])
-REDELIVERY_BACKLOG = Gauge("yabot_router_redelivery_backlog", "Updates waiting for a full mailbox")
+REDELIVERY_BACKLOG = Gauge(
+    "yabot_router_redelivery_backlog", "Updates waiting for their player's full mailbox"
+)
+DEFERRED_PLAYERS = Gauge(
+    "yabot_router_deferred_players", "Players whose mailbox is full (their updates wait)"
+)
+REDELIVER_EVERY_S = 0.05
 DELIVERED = ROUTED.labels("delivered")  # every update: the label lookup is not free
 INBOX_WRITE_SECONDS = Histogram(
     "yabot_inbox_write_seconds",
@@ -50,19 +58,20 @@ class InboxWriter:
     def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
         self._queue: queue.SimpleQueue[
-            tuple[IncomingUpdate, asyncio.Future[bool], asyncio.AbstractEventLoop, float] | None
+            tuple[IncomingUpdate, asyncio.Future[Appended], asyncio.AbstractEventLoop, float] | None
         ] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write_loop, name="inbox-writer", daemon=True)
         self._thread.start()
 
-    async def append(self, update: IncomingUpdate) -> bool:
-        """Store ``update`` durably; True if new, False for a repeated ``update_id``.
+    async def append(self, update: IncomingUpdate) -> Appended:
+        """Store ``update`` durably; its inbox ``seq``, and whether it is new (False for an
+        ``update_id`` seen within the dedupe retention).
 
         Raises:
             Overloaded: The inbox could not store it (the caller asks Telegram to retry).
         """
         loop = asyncio.get_running_loop()
-        done: asyncio.Future[bool] = loop.create_future()
+        done: asyncio.Future[Appended] = loop.create_future()
         self._queue.put((update, done, loop, time.monotonic()))
         return await done
 
@@ -82,10 +91,10 @@ class InboxWriter:
                     break
                 batch.append(item)
             entries = [
-                InboxEntry(u.update_id, u.user_id or 0, u.raw, u.received_at) for u, *_ in batch
+                Arrival(u.update_id, u.user_id or 0, u.raw, u.received_at) for u, *_ in batch
             ]
             try:
-                results: list[bool | BaseException] = list(self._inbox.append_many(entries))
+                results: list[Appended | BaseException] = list(self._inbox.append_many(entries))
             except Exception as exc:
                 log.error("router.inbox_write_failed", error=type(exc).__name__, count=len(batch))
                 results = [Overloaded("the inbox could not store the update", 2.0)] * len(batch)
@@ -104,14 +113,14 @@ class UpdateRouter:
 
     Args:
         inbox: The durable inbox.
-        deliver: ``deliver(user_id, update)``; O(1), may raise ``MailboxFull``.
+        deliver: ``deliver(user_id, update, seq)``; O(1), may raise ``MailboxFull``.
         admit: Raises ``Overloaded`` when new work must be refused (e.g. outbox over budget).
     """
 
     def __init__(
         self,
         inbox: Inbox,
-        deliver: Callable[[int, IncomingUpdate], None],
+        deliver: Callable[[int, IncomingUpdate, int], None],
         admit: Callable[[], None] = lambda: None,
     ) -> None:
         self._writer = InboxWriter(inbox)
@@ -119,7 +128,9 @@ class UpdateRouter:
         self._admit = admit
         # When set (tests that move time), it stamps every accepted update's received_at.
         self.clock: Callable[[], float] | None = None
-        self._redeliver: deque[IncomingUpdate] = deque()
+        # Players whose mailbox was full, oldest first, each with its waiting updates.
+        self._deferred: OrderedDict[int, deque[tuple[IncomingUpdate, int]]] = OrderedDict()
+        self._backlog = 0
         self._redeliver_task: asyncio.Task[None] | None = None
 
     async def accept(self, update: IncomingUpdate) -> bool:
@@ -140,63 +151,84 @@ class UpdateRouter:
         self._admit()
         if self.clock is not None:
             update = dataclasses.replace(update, received_at=self.clock())
-        is_new = await self._writer.append(update)
-        if not is_new:
+        stored = await self._writer.append(update)
+        if not stored.new:
             ROUTED.labels("duplicate").inc()
             return False
-        self.hand_over(update)
+        self.hand_over(update, stored.seq)
         return True
 
     def admit(self) -> None:
         """Raise ``Overloaded`` when new work must be refused now."""
         self._admit()
 
-    def hand_over(self, update: IncomingUpdate) -> None:
-        """Tell an update that is already durable in the inbox to its player's actor.
+    def hand_over(self, update: IncomingUpdate, seq: int) -> None:
+        """Tell an update that is already durable in the inbox (entry ``seq``) to its player's
+        actor.
 
-        Must run on the event loop. A full mailbox defers it (redelivered in order).
+        Must run on the event loop. A full mailbox defers it, and the player's later updates
+        behind it, in order; other players are not held up.
         """
-        if update.user_id is None:
+        user_id = update.user_id
+        if user_id is None:
             return
-        if self._redeliver:
-            self._redeliver.append(update)
-            self._schedule_redelivery()
+        waiting = self._deferred.get(user_id)
+        if waiting is not None:
+            waiting.append((update, seq))
+            self._backlog += 1
+            REDELIVERY_BACKLOG.set(self._backlog)
             return
         try:
-            self._deliver(update.user_id, update)
+            self._deliver(user_id, update, seq)
             DELIVERED.inc()
         except MailboxFull:
             ROUTED.labels("mailbox_full_deferred").inc()
-            log.warning(
-                "router.mailbox_full", user_id=update.user_id, **update_fields(update.update_id)
-            )
-            self._redeliver.append(update)
+            log.warning("router.mailbox_full", user_id=user_id, **update_fields(update.update_id))
+            self._deferred[user_id] = deque([(update, seq)])
+            self._backlog += 1
+            REDELIVERY_BACKLOG.set(self._backlog)
+            DEFERRED_PLAYERS.set(len(self._deferred))
             self._schedule_redelivery()
-        REDELIVERY_BACKLOG.set(len(self._redeliver))
+
+    def deferred(self, user_id: int) -> int:
+        """How many of the player's updates wait for room in its mailbox."""
+        waiting = self._deferred.get(user_id)
+        return 0 if waiting is None else len(waiting)
 
     def _schedule_redelivery(self) -> None:
         if self._redeliver_task is None or self._redeliver_task.done():
             self._redeliver_task = asyncio.get_running_loop().create_task(self._redeliver_loop())
 
     async def _redeliver_loop(self) -> None:
-        while self._redeliver:
-            update = self._redeliver[0]
-            assert update.user_id is not None
-            try:
-                self._deliver(update.user_id, update)
-            except MailboxFull:
-                await asyncio.sleep(0.05)
-                continue
-            self._redeliver.popleft()
-            ROUTED.labels("redelivered").inc()
-            REDELIVERY_BACKLOG.set(len(self._redeliver))
+        while self._deferred:
+            await asyncio.sleep(REDELIVER_EVERY_S)
+            self.redeliver()
+
+    def redeliver(self) -> None:
+        """Offer every deferred player's waiting updates again, in order, until its mailbox
+        refuses; a player whose queue empties flows normally again."""
+        for user_id in list(self._deferred):
+            waiting = self._deferred[user_id]
+            while waiting:
+                update, seq = waiting[0]
+                try:
+                    self._deliver(user_id, update, seq)
+                except MailboxFull:
+                    break
+                waiting.popleft()
+                self._backlog -= 1
+                ROUTED.labels("redelivered").inc()
+            if not waiting:
+                del self._deferred[user_id]
+        REDELIVERY_BACKLOG.set(self._backlog)
+        DEFERRED_PLAYERS.set(len(self._deferred))
 
     def close(self) -> None:
         """Stop the inbox writer thread after what is queued."""
         self._writer.close()
 
 
-def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
+def _settle(future: asyncio.Future[Appended], result: Appended | BaseException) -> None:
     if future.done():
         return
     if isinstance(result, BaseException):

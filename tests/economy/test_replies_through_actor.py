@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.economy.world import T0, World, world_settings
+from yabot.i18n import t
 from yabot.player.actor import apply_update
 from yabot.player.messages import AdjustBesitos
-from yabot.player.texts import t
 from yabot.storage.replies import SYSTEM_REPLY
 from yabot.telegram.types import IncomingUpdate, parse_update
 
@@ -41,7 +41,7 @@ def _update(update_id: int, text: str) -> IncomingUpdate:
 
 
 def _stored(world: World, update_id: int) -> list[str]:
-    prefix = f"{update_id}:"
+    prefix = f"u{update_id}.{update_id}:"  # seq = update_id in these tests
     return [r.dedupe_key for r in world.replies.pending() if r.dedupe_key.startswith(prefix)]
 
 
@@ -50,7 +50,7 @@ def test_a_replayed_update_sends_its_replies_once(world: World) -> None:
     before = world.state(USER)  # the state of the last snapshot, say
     daily = _update(90_001, "/daily")
     sent_before = len(world.sent[USER])
-    after = apply_update(world.effects, before, daily, replied=False)
+    after = apply_update(world.effects, before, daily, seq=90_001).state
     sent = list(world.sent[USER])
     stored = _stored(world, 90_001)
     assert stored, "the /daily replies are durable"
@@ -58,7 +58,7 @@ def test_a_replayed_update_sends_its_replies_once(world: World) -> None:
 
     # The process died before a snapshot covered the update: the next life replays it from
     # the earlier state, with its replies still pending in the outbox.
-    again = apply_update(world.effects, before, daily, replied=False)
+    again = apply_update(world.effects, before, daily, seq=90_001).state
     assert world.sent[USER] == sent, "the replayed update sent nothing again"
     assert _stored(world, 90_001) == stored, "and stored nothing again"
     assert again.economy.balance == after.economy.balance == world.records.balance(USER)
@@ -75,7 +75,7 @@ def test_a_refused_batch_stores_none_of_its_replies_only_the_apology(world: Worl
     update_id = world.press(USER, "s:hint", T0 + 1)
 
     assert world.records.balance(USER) == balance, "the debit was refused"
-    assert _stored(world, update_id) == [f"{update_id}:error"]
+    assert _stored(world, update_id) == [f"u{update_id}.{update_id}:error"]
     new = world.sent[USER][sent_before:]
     assert [r.params.get("text") for r in new] == [t("error", "en")]
     assert world.state(USER).economy.balance == balance, "the mirror was re-read"

@@ -53,10 +53,20 @@ def test_wallet_lists_the_last_movements(world: World) -> None:
     wallet = world.texts(3)[-1]
     assert "You have 45 besitos" in wallet
     assert (
-        "-5 · store: hint" in wallet
+        "-5 · store: A hint from Lucien" in wallet
         and "+40 · welcome gift" in wallet
-        and "+10 · daily reward" in wallet
+        and "+10 · daily gift" in wallet
     )
+
+
+def test_wallet_reasons_are_in_the_players_language(world: World) -> None:
+    world.message(4, "/lang es", T0)
+    world.message(4, "/daily", T0 + 1)
+    world.press(4, "s:hint", T0 + 2)
+    world.message(4, "/wallet", T0 + 3)
+    wallet = world.texts(4)[-1]
+    assert "+10 · regalo diario" in wallet and "-5 · tienda: " in wallet, wallet
+    assert "daily" not in wallet and "store:" not in wallet
 
 
 def test_store_refuses_without_enough_besitos_then_sells_an_item_the_story_sees(

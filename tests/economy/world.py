@@ -63,9 +63,18 @@ class World:
     def close(self) -> None:
         self.records.close()
 
-    def _send(self, reply: Reply, dedupe: str, update_id: int | None) -> None:
+    def _send(
+        self,
+        reply: Reply,
+        dedupe: str,
+        update_id: int | None,
+        user_id: int | None = None,
+        seq: int | None = None,
+    ) -> None:
         owner = SYSTEM_REPLY if update_id is None else update_id
-        stored = self.replies.put(dedupe, owner, reply.chat_id, reply.method, reply.params)
+        stored = self.replies.put(
+            dedupe, owner, reply.chat_id, reply.method, reply.params, user_id=user_id, seq=seq
+        )
         if stored is not None:
             self._submit(reply, dedupe, update_id, stored)
 
@@ -92,8 +101,8 @@ class World:
         raw = json.dumps({"update_id": self._update_id, **body}).encode()
         update = parse_update(raw, at)
         self.states[user_id] = apply_update(
-            self.effects, self.state(user_id), update, replied=False
-        )
+            self.effects, self.state(user_id), update, seq=self._update_id
+        ).state
         return self._update_id
 
     def _user(self, user_id: int, lang: str = "en") -> dict[str, Any]:

@@ -80,7 +80,7 @@ def test_200_players_50_updates_in_order_and_duplicates_ignored(emu: Emu, tmp_pa
         runtime = bot.runtime()
         for user_id in users[:20]:
             view = asyncio.run_coroutine_threadsafe(
-                runtime.ask_player(user_id, Inspect()), bot._loop
+                runtime.admin.ask_player(user_id, Inspect()), bot._loop
             ).result(10)
             assert view["transitions"] == UPDATES_EACH
     finally:

@@ -196,7 +196,7 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
         runtime.effects.send = lambda *_: None
         runtime.effects.submit = lambda *_: None
         for user_id in users:
-            state = runtime._load(user_id)
+            state = runtime.players.load(user_id)
             ids = players.accepted[user_id]
             assert state.transitions == len(ids), (user_id, state.transitions, len(ids))
             assert state.last_update_id == (max(ids) if ids else -1)

@@ -17,10 +17,6 @@ from tests.integration.harness import Emu
 from yabot.storage.registry import is_restore_leftover, store_of_file
 
 ANSWER = "Quokka-7319 mi abuela bailaba bajo la lluvia de Valparaiso"
-INBOX_ENCRYPTION = (
-    "inbox payloads are stored in clear in inbox.sqlite3 (and its -wal) until core's inbox "
-    "encryption (issue 19, item 4) lands on main"
-)
 
 
 def _files(data_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -85,7 +81,6 @@ def test_no_store_but_the_inbox_holds_a_free_text_answer_in_clear(
         assert [n for n, s in stores.items() if s is None or s.name != "inbox"] == []
 
 
-@pytest.mark.xfail(strict=True, reason=INBOX_ENCRYPTION)
 def test_no_file_holds_a_free_text_answer_in_clear(
     played: tuple[Path, list[list[str]]],
 ) -> None:

@@ -65,7 +65,7 @@ class ClockedBot(RunningBot):
     def inspect(self, user_id: int) -> dict[str, Any]:
         runtime = self.runtime()
         future = asyncio.run_coroutine_threadsafe(
-            runtime.ask_player(user_id, Inspect()), self._loop
+            runtime.admin.ask_player(user_id, Inspect()), self._loop
         )
         return dict(future.result(10))
 
@@ -285,7 +285,7 @@ def test_admin_grants_by_command_and_refunds_a_stars_payment_through_the_runtime
 
         runtime = bot.runtime()
         refund = asyncio.run_coroutine_threadsafe(
-            runtime.refund(604, charge, "api:alice"), bot._loop
+            runtime.admin.refund(604, charge, "api:alice"), bot._loop
         )
         assert refund.result(10) == {"status": "refund_requested"}
         player.wait_for(has("was refunded"))
@@ -293,13 +293,13 @@ def test_admin_grants_by_command_and_refunds_a_stars_payment_through_the_runtime
         assert [p["refunded"] for p in payments] == [True]
         assert bot.inspect(604)["membership"]["tier"] != "vip"
         again = asyncio.run_coroutine_threadsafe(
-            runtime.refund(604, charge, "api:alice"), bot._loop
+            runtime.admin.refund(604, charge, "api:alice"), bot._loop
         )
         assert again.result(10) == {"status": "already_refunded"}
 
-        credit = runtime.adjust_besitos(604, 50, "apology", "api:alice", "idem-1")
+        credit = runtime.admin.adjust_besitos(604, 50, "apology", "api:alice", "idem-1")
         assert asyncio.run_coroutine_threadsafe(credit, bot._loop).result(10)["balance"] == 50
-        repeat = runtime.adjust_besitos(604, 50, "apology", "api:alice", "idem-1")
+        repeat = runtime.admin.adjust_besitos(604, 50, "apology", "api:alice", "idem-1")
         assert asyncio.run_coroutine_threadsafe(repeat, bot._loop).result(10) == {
             "status": "duplicate"
         }

@@ -28,7 +28,8 @@ def test_an_idle_players_state_is_packed_and_the_story_goes_on(emu: Emu, tmp_pat
         while PACKS._value.get() == packs and time.monotonic() < deadline:
             time.sleep(0.05)
         assert PACKS._value.get() > packs, "the idle player's state was packed"
-        again = _buttons(player.say("/story"))
+        player.send("/story")
+        again = _buttons(player.wait_buttons())
         assert again["text"] == before["text"], "the same moment after unpacking"
         assert UNPACKS._value.get() > unpacks
         player.press(again["message_id"], again["buttons"][0][0]["callback_data"])
@@ -39,7 +40,8 @@ def test_an_idle_players_state_is_packed_and_the_story_goes_on(emu: Emu, tmp_pat
         bot.stop()
     bot = RunningBot(bot_settings(tmp_path / "data", emu.url, "polling")).start()
     try:
-        resumed = _buttons(player.say("/story"))
+        player.send("/story")
+        resumed = _buttons(player.wait_buttons())
         assert resumed["text"] == after["text"], "shutdown saved the packed state"
     finally:
         bot.stop()

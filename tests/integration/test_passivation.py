@@ -53,7 +53,7 @@ def test_passivation_writes_a_snapshot_only_when_the_state_changed(
         _passivate(runtime, 611)
         changed = _stored_version(runtime, 611)
         assert changed is not None and changed > played, "a transition is saved on passivation"
-        state = runtime._load(611)
+        state = runtime.players.load(611)
         assert state.last_update_id == update_id
     finally:
         bot.stop()

@@ -14,7 +14,8 @@ def test_entries_a_lost_prune_left_uncovered_are_covered_at_the_next_start(
     emu: Emu, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    bot = RunningBot(bot_settings(data, emu.url, "polling")).start()
+    settings = bot_settings(data, emu.url, "polling")
+    bot = RunningBot(settings).start()
     try:
         player = emu.player(631, "Ana", "en")
         player.send("/start")
@@ -26,9 +27,9 @@ def test_entries_a_lost_prune_left_uncovered_are_covered_at_the_next_start(
 
     # As if the process had died between the snapshot's commit and the prune's.
     with sqlite3.connect(data / INBOX_FILE_NAME) as conn:
-        lost = conn.execute("UPDATE inbox SET covered = 0 WHERE user_id = 631").rowcount
+        lost = conn.execute("UPDATE entries SET covered = 0 WHERE user_id = 631").rowcount
     assert lost >= 2
-    inbox = open_inbox(data)
+    inbox = open_inbox(settings)
     try:
         assert inbox.pending_users() == [631]
 

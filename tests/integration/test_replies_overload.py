@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.integration.harness import Emu, Player, RunningBot, bot_settings
-from yabot.player.texts import t
+from yabot.i18n import t
 
 HELP = t("help", "en")
 

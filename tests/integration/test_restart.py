@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.integration.harness import TOKEN, Emu, RunningBot, bot_settings
-from yabot.player.texts import t
+from yabot.i18n import t
 from yabot.storage.migrations import migrate
 from yabot.storage.sqlite_util import connect
 
@@ -100,7 +100,7 @@ def test_a_reply_the_bot_could_not_send_before_stopping_is_sent_by_the_next_star
         update_id = player.send("/help")
         runtime = bot.runtime()
         deadline = time.monotonic() + 15
-        while not any(r.update_id == update_id for r in runtime.replies.pending()):
+        while not any(r.update_id == update_id for r in runtime.replies.outbox.pending()):
             assert time.monotonic() < deadline, "the /help reply was never stored"
             time.sleep(0.05)
     finally:

@@ -102,9 +102,9 @@ def test_an_update_stored_but_not_announced_by_a_dead_process_is_applied(
             "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
         },
     }
-    inbox = open_inbox(split_bot.settings.storage.data_dir)
+    inbox = open_inbox(split_bot.settings)
     try:
-        assert inbox.append(900_000_001, 702, json.dumps(update).encode(), time.time())
+        assert inbox.append(900_000_001, 702, json.dumps(update).encode(), time.time()).new
     finally:
         inbox.close()
     child = webhook_child()

@@ -65,9 +65,9 @@ def test_backup_under_writes_is_consistent_and_restores(tmp_path: Path) -> None:
     data = tmp_path / "data"
     settings = _settings(data)
     records = RecordsDb.open(settings)
-    inbox = open_inbox(data, busy_timeout_ms=2000)
-    snapshots = SqliteSnapshotStore(data / SNAPSHOTS_FILE, busy_timeout_ms=2000)
     encryptor = load_encryptor(settings)  # writes the local secret.key
+    inbox = open_inbox(settings, encryptor)
+    snapshots = SqliteSnapshotStore(data / SNAPSHOTS_FILE, busy_timeout_ms=2000)
     admin = SqliteAdminStore(data / ADMIN_FILE)
     stop = threading.Event()
     written = [0]
@@ -128,7 +128,7 @@ def test_backup_under_writes_is_consistent_and_restores(tmp_path: Path) -> None:
         assert {r.dedupe_key for r in restored.replies_pending()} == keys
     finally:
         restored.close()
-    inbox = open_inbox(data, busy_timeout_ms=2000)
+    inbox = open_inbox(settings)  # with the restored secret.key
     try:
         in_inbox = inbox.count()
     finally:
@@ -145,8 +145,8 @@ def test_backup_under_writes_is_consistent_and_restores(tmp_path: Path) -> None:
     # Snapshots are copied after the inbox: each covers at least what the inbox copy lost.
     for snap in latest:
         assert snap is not None
-        assert key.decrypt_bytes(snap.state) == f"state {snap.last_update_id}".encode()
-        assert snap.last_update_id >= in_inbox - 5
+        assert key.decrypt_bytes(snap.state) == f"state {snap.seq}".encode()
+        assert snap.seq >= in_inbox - 5
     safety = list(data.glob("pre-restore-*"))
     assert len(safety) == 1 and (safety[0] / "records.db").exists()
     assert (safety[0] / INBOX_FILE_NAME).exists() and (safety[0] / SNAPSHOTS_FILE).exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -7,16 +8,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 
-from yabot.storage.inbox import Inbox, InboxEntry, InboxError, open_inbox
+from yabot.security.crypto import DecryptionError, Encryptor
+from yabot.shards import shard_of
+from yabot.storage.inbox import Appended, Arrival, Inbox, InboxError, fingerprint
+
+DAY = 86_400.0
+KEY = Fernet.generate_key()
+
+
+def _open(path: Path, **kw: object) -> Inbox:
+    return Inbox(path / "inbox.sqlite3", encryptor=Encryptor([KEY]), **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def inbox(tmp_path: Path) -> Iterator[Inbox]:
-    box = open_inbox(tmp_path, busy_timeout_ms=100)
+    box = _open(tmp_path, busy_timeout_ms=100)
     yield box
     box.close()
 
@@ -25,20 +36,77 @@ def metric(name: str) -> float:
     return REGISTRY.get_sample_value(name) or 0.0
 
 
-def test_append_stores_once_and_a_repeat_changes_nothing(inbox: Inbox) -> None:
+def test_append_stores_once_and_a_repeat_gets_the_first_arrivals_seq(inbox: Inbox) -> None:
     duplicates = metric("yabot_inbox_duplicates_total")
-    assert inbox.append(10, 7, b'{"update_id": 10}', 1.0) is True
-    assert inbox.append(10, 8, b"other", 2.0) is False
+    first = inbox.append(10, 7, b'{"update_id": 10}', 1.0)
+    assert first.new
+    assert inbox.append(10, 7, b'{"update_id":10}', 2.0) == Appended(first.seq, False)
     assert inbox.count() == 1
-    assert inbox.entries_after(7, 0) == [InboxEntry(10, 7, b'{"update_id": 10}', 1.0)]
+    [entry] = inbox.entries_after(7, 0)
+    assert (entry.seq, entry.update_id, entry.payload, entry.received_at) == (
+        first.seq,
+        10,
+        b'{"update_id": 10}',
+        1.0,
+    )
     assert inbox.entries_after(8, 0) == []
     assert metric("yabot_inbox_duplicates_total") == duplicates + 1
 
 
-def test_payload_keeps_its_type(inbox: Inbox) -> None:
+def _message(update_id: int, message_id: int, date: int, text: str) -> str:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": message_id,
+                "date": date,
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "Ana"},
+                "text": text,
+            },
+        }
+    )
+
+
+def test_a_different_update_reusing_a_recent_id_is_new(inbox: Inbox) -> None:
+    # A restarted emulator (or Telegram after a quiet week) counts ids again: same id, other
+    # update. A retry is the same update again: same id, same message.
+    reused = metric("yabot_inbox_reused_ids_total")
+    first = inbox.append(1, 5, _message(1, 40, 1_000, "hola"), 1.0)
+    retry = inbox.append(1, 5, _message(1, 40, 1_000, "hola"), 2.0)
+    other = inbox.append(1, 5, _message(1, 41, 1_060, "hola"), 3.0)
+    assert first.new and not retry.new and retry.seq == first.seq
+    assert other.new and other.seq > first.seq
+    assert metric("yabot_inbox_reused_ids_total") == reused + 1
+    assert not inbox.append(1, 5, _message(1, 41, 1_060, "hola"), 4.0).new  # its retry
+
+
+def test_the_fingerprint_ignores_text_and_formatting() -> None:
+    assert fingerprint(_message(1, 40, 1_000, "a")) == fingerprint(_message(1, 40, 1_000, "b"))
+    assert fingerprint(_message(1, 40, 1_000, "a")) != fingerprint(_message(1, 40, 1_001, "a"))
+    assert fingerprint(_message(1, 40, 1_000, "a")) == fingerprint(
+        json.dumps(json.loads(_message(1, 40, 1_000, "a")), indent=2)
+    )
+
+
+def test_payloads_come_back_as_bytes(inbox: Inbox) -> None:
     inbox.append(1, 5, "texto ñ 🎲", 1.0)
     inbox.append(2, 5, b"\x00\xff", 1.0)
-    assert [e.payload for e in inbox.entries_after(5, 0)] == ["texto ñ 🎲", b"\x00\xff"]
+    assert [e.payload for e in inbox.entries_after(5, 0)] == ["texto ñ 🎲".encode(), b"\x00\xff"]
+
+
+def test_no_payload_rests_in_plaintext(tmp_path: Path) -> None:
+    box = _open(tmp_path)
+    secret = "mi respuesta secreta: echo de menos a mi abuela"
+    for update_id in range(50):
+        box.append(update_id, 1, f'{{"text": "{secret} {update_id}"}}', 1.0)
+    box.close()  # (WAL files included: read every file before and after the checkpoint)
+    for path in tmp_path.iterdir():
+        assert b"mi respuesta secreta" not in path.read_bytes(), path.name
+    other_keys = Inbox(tmp_path / "inbox.sqlite3", encryptor=Encryptor([Fernet.generate_key()]))
+    with pytest.raises(DecryptionError):
+        other_keys.entries_after(1, 0)
+    other_keys.close()
 
 
 @pytest.mark.parametrize(
@@ -63,74 +131,125 @@ def test_out_of_range_ids_are_refused_clearly_and_nothing_is_stored(
 
 
 def test_largest_update_id_fits(inbox: Inbox) -> None:
-    assert inbox.append(2**63 - 1, 1, b"x", 1.0)
-    assert inbox.entries_after(1, 2**63 - 2)[0].update_id == 2**63 - 1
+    assert inbox.append(2**63 - 1, 1, b"x", 1.0).new
+    assert inbox.entries_after(1, 0)[0].update_id == 2**63 - 1
 
 
 def test_append_many_is_all_or_nothing_on_bad_input(inbox: Inbox) -> None:
-    good = InboxEntry(1, 1, b"a", 1.0)
+    good = Arrival(1, 1, b"a", 1.0)
     with pytest.raises(ValueError):
-        inbox.append_many([good, InboxEntry(-5, 1, b"b", 1.0)])
+        inbox.append_many([good, Arrival(-5, 1, b"b", 1.0)])
     assert inbox.count() == 0
-    assert inbox.append_many([good, InboxEntry(2, 1, b"b", 1.0), good]) == [True, True, False]
+    results = inbox.append_many([good, Arrival(2, 1, b"b", 1.0), good])
+    assert [r.new for r in results] == [True, True, False]
+    assert results[2].seq == results[0].seq < results[1].seq
 
 
-def test_entries_after_replays_one_users_entries_in_update_id_order(inbox: Inbox) -> None:
-    for update_id, user in [(5, 1), (3, 1), (4, 2), (9, 1), (7, 1)]:
-        inbox.append(update_id, user, f"u{update_id}", float(update_id))
-    assert [e.update_id for e in inbox.entries_after(1, 3)] == [5, 7, 9]
-    assert [e.update_id for e in inbox.entries_after(1, -1)] == [3, 5, 7, 9]
+def test_entries_replay_in_arrival_order_whatever_their_update_ids(inbox: Inbox) -> None:
+    # Telegram picks ids at random after a quiet week: a later update may have a lower id.
+    for update_id, user in [(900_000_005, 1), (3, 1), (4, 2), (900_000_009, 1), (7, 1)]:
+        inbox.append(update_id, user, f"u{update_id}", 1.0)
+    replay = inbox.entries_after(1, 0)
+    assert [e.update_id for e in replay] == [900_000_005, 3, 900_000_009, 7]
+    assert [e.seq for e in replay] == sorted(e.seq for e in replay)
+    assert [e.update_id for e in inbox.entries_after(1, replay[1].seq)] == [900_000_009, 7]
+
+
+def test_entries_carry_their_shard(tmp_path: Path) -> None:
+    box = _open(tmp_path, shards=16)
+    for user in range(40):
+        box.append(user + 1, user, b"x", 1.0)
+    for shard in range(16):
+        users = {e.user_id for e in box.shard_entries(shard)}
+        assert all(shard_of(u, 16) == shard for u in users)
+    box.close()
+    box = _open(tmp_path, shards=4)  # a new shard count restamps the entries
+    assert {e.user_id for e in box.shard_entries(shard_of(7, 4))} >= {7}
+    assert all(e.shard == shard_of(e.user_id, 4) for e in box.entries_received_since(0.0))
+    box.close()
 
 
 def test_prune_removes_only_covered_entries_of_that_user(inbox: Inbox) -> None:
     pruned = metric("yabot_inbox_pruned_total")
+    seqs = {}
     for update_id, user in [(1, 1), (2, 2), (3, 1), (4, 1)]:
-        inbox.append(update_id, user, b"", time.time())
+        seqs[update_id] = inbox.append(update_id, user, b"", time.time()).seq
     assert inbox.pending_users() == [1, 2]
-    assert inbox.prune(1, 3) == 2
+    assert inbox.prune(1, seqs[3]) == 2
     assert [e.update_id for e in inbox.entries_after(1, 0)] == [4]
-    assert inbox.prune(1, 4) == 1
+    assert inbox.prune(1, seqs[4]) == 1
     assert inbox.pending_users() == [2]
     assert metric("yabot_inbox_pruned_total") == pruned + 3
-    assert inbox.append(1, 1, b"late redelivery", 0.0) is False  # covered, still a repeat
-    assert inbox.entries_after(1, -1) == []
+    assert not inbox.append(1, 1, b"", time.time()).new  # covered, a late redelivery
+    assert inbox.entries_after(1, 0) == []
 
 
-def test_pruned_ids_are_forgotten_after_the_dedup_retention(tmp_path: Path) -> None:
-    now = [1000.0]
-    box = Inbox(tmp_path / "inbox.sqlite3", dedup_retention_s=100, clock=lambda: now[0])
-    box.append(1, 1, b"old", 950.0)
-    box.append(2, 1, b"recent", 990.0)
-    box.append(3, 1, b"not covered", 800.0)
-    box.prune(1, 2)
-    now[0] = 1060.0
-    assert box.expire() == 1  # update 1 received at 950 < 1060 - 100
-    assert box.append(1, 1, b"new life", 1060.0) is True
-    assert box.append(2, 1, b"repeat", 1060.0) is False
-    assert [e.update_id for e in box.entries_after(1, -1)] == [1, 3]  # uncovered never expire
+def test_an_id_is_remembered_48_hours_then_a_reuse_is_a_new_update(tmp_path: Path) -> None:
+    now = [10 * DAY]
+    box = _open(tmp_path, clock=lambda: now[0])
+    old = box.append(1, 1, b"old", now[0] - 3 * DAY)
+    box.append(2, 1, b"recent", now[0] - DAY)
+    box.append(3, 1, b"not covered", now[0] - 5 * DAY)
+    expired = metric("yabot_inbox_expired_total")
+    box.prune(1, old.seq + 1)  # (also forgets expired ids)
+    assert metric("yabot_inbox_expired_total") == expired + 1  # update 1, 3 days ago
+    again = box.append(1, 1, b"new life", now[0])
+    assert again.new and again.seq > old.seq
+    assert not box.append(2, 1, b"recent", now[0]).new  # a retry
+    assert [e.payload for e in box.entries_after(1, 0)] == [b"not covered", b"new life"]
+    # Even an uncovered entry does not make a reuse long after it a repeat.
+    assert box.append(3, 1, b"id 3 again, 5 days later", now[0]).new
     box.close()
 
 
+def test_the_retention_is_at_least_48_hours(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="48 h"):
+        _open(tmp_path, dedup_retention_s=3600)
+
+
 def test_prune_many_prunes_several_users_at_once(inbox: Inbox) -> None:
+    seqs = {}
     for update_id, user in [(1, 1), (2, 2), (3, 1), (4, 2), (5, 3)]:
-        inbox.append(update_id, user, b"", 0.0)
-    assert inbox.prune_many([(1, 3), (2, 2)]) == 3
+        seqs[update_id] = inbox.append(update_id, user, b"", 0.0).seq
+    assert inbox.prune_many([(1, seqs[3]), (2, seqs[2])]) == 3
     assert inbox.pending_users() == [2, 3]
     assert [e.update_id for e in inbox.entries_after(2, 0)] == [4]
 
 
-def test_replied_marks_survive_a_reopen(tmp_path: Path) -> None:
-    box = open_inbox(tmp_path)
-    box.append(1, 1, b"", 0.0)
-    box.append(2, 1, b"", 0.0)
-    box.append(3, 1, b"", 0.0)
-    box.mark_replied(1)
-    box.mark_replied_many([3])
+def test_schema_1_entries_are_moved_in_encrypted_in_their_old_order(tmp_path: Path) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,
+        payload BLOB NOT NULL, received_at REAL NOT NULL, replied INTEGER NOT NULL DEFAULT 0,
+        covered INTEGER NOT NULL DEFAULT 0);"""
+    )
+    old.executemany(
+        "INSERT INTO inbox VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (30, 1, b"thirty", 3.0, 1, 0),
+            (10, 1, b"", 1.0, 1, 1),
+            (20, 2, "twenty: plaintext answer", 2.0, 0, 0),
+        ],
+    )
+    old.commit()
+    old.close()
+    box = _open(tmp_path)
+    [thirty] = box.entries_after(1, 0)
+    assert (thirty.update_id, thirty.payload, thirty.legacy, thirty.replied) == (
+        30,
+        b"thirty",
+        True,
+        True,
+    )
+    [twenty] = box.entries_after(2, 0)
+    assert twenty.seq < thirty.seq and twenty.payload == b"twenty: plaintext answer"
+    assert not box.append(10, 1, b"repeat of a covered one", 4.0).new
+    new = box.append(40, 1, b"new", 5.0)
+    assert new.seq > thirty.seq
+    assert not box.entries_after(1, thirty.seq)[0].legacy
     box.close()
-    box = open_inbox(tmp_path)
-    assert [box.is_replied(u) for u in (1, 2, 3, 99)] == [True, False, True, False]
-    assert [e.replied for e in box.entries_after(1, 0)] == [True, False, True]
-    box.close()
+    assert b"plaintext answer" not in path.read_bytes()
 
 
 def test_concurrent_appenders_store_each_update_once(inbox: Inbox) -> None:
@@ -139,7 +258,7 @@ def test_concurrent_appenders_store_each_update_once(inbox: Inbox) -> None:
 
     def deliver() -> None:
         for update_id in range(300):  # every thread delivers the same updates (retries)
-            if inbox.append(update_id, update_id % 7, b"x", 0.0):
+            if inbox.append(update_id, update_id % 7, b"x", 0.0).new:
                 with lock:
                     accepted.append(update_id)
 
@@ -160,7 +279,7 @@ def test_a_locked_database_fails_loudly_and_loses_nothing(tmp_path: Path, inbox:
         inbox.append(2, 1, b"refused", 0.0)
     blocker.execute("ROLLBACK")
     blocker.close()
-    assert inbox.append(2, 1, b"accepted on retry", 0.0) is True
+    assert inbox.append(2, 1, b"accepted on retry", 0.0).new
     assert [e.payload for e in inbox.entries_after(1, 0)] == [b"kept", b"accepted on retry"]
 
 
@@ -172,27 +291,32 @@ def test_a_locked_database_fails_loudly_and_loses_nothing(tmp_path: Path, inbox:
         st.tuples(st.integers(0, 40), st.integers(1, 3), st.booleans()), max_size=80
     )
 )
-def test_property_repeats_store_each_update_once_and_replay_in_order(
+def test_property_repeats_store_each_update_once_and_replay_in_arrival_order(
     tmp_path_factory: pytest.TempPathFactory, deliveries: list[tuple[int, int, bool]]
 ) -> None:
-    box = open_inbox(tmp_path_factory.mktemp("inbox"))
-    first_seen: dict[int, tuple[int, str]] = {}
+    box = _open(tmp_path_factory.mktemp("inbox"))
+    first_seen: dict[int, tuple[int, bytes, int]] = {}
     try:
         for index, (update_id, user, batched) in enumerate(deliveries):
-            payload = f"delivery {index}"
-            entry = InboxEntry(update_id, user, payload, float(index))
-            stored = box.append_many([entry])[0] if batched else box.append(*_fields(entry))
-            assert stored is (update_id not in first_seen)
-            first_seen.setdefault(update_id, (user, payload))
+            payload = f"update {update_id}".encode()  # a retry is the same update
+            entry = Arrival(update_id, user, payload, float(index))
+            stored = (
+                box.append_many([entry])[0]
+                if batched
+                else box.append(update_id, user, payload, float(index))
+            )
+            assert stored.new is (update_id not in first_seen)
+            if stored.new:
+                first_seen[update_id] = (user, payload, stored.seq)
+            else:
+                assert stored.seq == first_seen[update_id][2]
         assert box.count() == len(first_seen)
         for user in (1, 2, 3):
-            replay = box.entries_after(user, -1)
-            expected = sorted(u for u, (owner, _) in first_seen.items() if owner == user)
-            assert [e.update_id for e in replay] == expected
+            replay = box.entries_after(user, 0)
+            expected = sorted(
+                (seq, u) for u, (owner, _, seq) in first_seen.items() if owner == user
+            )
+            assert [(e.seq, e.update_id) for e in replay] == expected
             assert all(e.payload == first_seen[e.update_id][1] for e in replay)
     finally:
         box.close()
-
-
-def _fields(entry: InboxEntry) -> tuple[int, int, bytes | str, float]:
-    return entry.update_id, entry.user_id, entry.payload, entry.received_at

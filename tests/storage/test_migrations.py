@@ -61,7 +61,20 @@ def _seed_v3(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO wallets (user_id, balance, updated_at) VALUES (3, 12, 10.0)")
 
 
-SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
+def _seed_v4(conn: sqlite3.Connection) -> None:
+    # A reply stored before v5 (no player, no seq, no sent mark): still pending after it.
+    conn.execute(
+        "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params) "
+        "VALUES ('77:0', 77, 1, 'sendMessage', '{\"chat_id\":1,\"text\":\"hi\"}')"
+    )
+
+
+SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _seed_v1,
+    2: _seed_v2,
+    3: _seed_v3,
+    4: _seed_v4,
+}
 
 
 def test_every_version_has_a_seed_so_no_migration_goes_untested() -> None:
@@ -102,7 +115,14 @@ def test_from_every_earlier_version_data_survives(tmp_path: Path, start: int) ->
             assert records.job_ran_at("expire:1") == 5.0
         if start >= 3:
             assert records.balance(3) == 12
-        assert records.replies_pending() == []  # v4: the reply outbox, empty
+        pending = records.replies_pending()
+        if start >= 4:  # a reply stored by v4 is still sent after v5, then deleted once sent
+            assert [(r.dedupe_key, r.update_id) for r in pending] == [("77:0", 77)]
+            records.replies_done([pending[0].id])
+            assert records.replies_pending() == []
+            assert records.replies_forget_covered([], sent_before=1e12) == 0  # deleted at once
+        else:
+            assert pending == []
     finally:
         records.close()
 

@@ -34,7 +34,7 @@ def _settings(data: Path) -> Settings:
 # How each SQLite store of the registry is opened by its owner (the legacy replies.db is only
 # ever read). A store added to the registry must be added here, or the first test fails.
 OPENERS: dict[str, Callable[[Path], Any]] = {
-    "inbox": lambda d: open_inbox(d, busy_timeout_ms=1000),
+    "inbox": lambda d: open_inbox(_settings(d)),
     "snapshots": lambda d: SqliteSnapshotStore(d / "snapshots.sqlite3", busy_timeout_ms=1000),
     "records": lambda d: RecordsDb.open(_settings(d)),
     "admin": lambda d: SqliteAdminStore(d / "admin.db"),

@@ -52,7 +52,7 @@ def test_versions_chain_forward(store: SnapshotStore) -> None:
     for version in range(1, 6):
         assert save(store, snap("user:1", version, update=version * 10)) is SaveStatus.SAVED
     loaded = store.load("user:1")
-    assert loaded is not None and loaded.version == 5 and loaded.last_update_id == 50
+    assert loaded is not None and loaded.version == 5 and loaded.seq == 50
 
 
 def test_stale_writer_is_refused_and_changes_nothing(store: SnapshotStore) -> None:
@@ -153,7 +153,7 @@ def test_ping_answers(store: SnapshotStore) -> None:
 def test_invalid_snapshots_cannot_be_built() -> None:
     with pytest.raises(ValueError, match="version"):
         Snapshot("k", 0, 0, b"", 0.0)
-    with pytest.raises(ValueError, match="last_update_id"):
+    with pytest.raises(ValueError, match="seq"):
         Snapshot("k", 1, 2**63, b"", 0.0)
     with pytest.raises(ValueError, match="key"):
         Snapshot("", 1, 0, b"", 0.0)

@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yabot.config import StorageSettings
+from yabot.security.crypto import Encryptor
 from yabot.storage.breaker import CircuitBreaker
-from yabot.storage.inbox import open_inbox
+from yabot.storage.inbox import Inbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.base import (
     SaveOutcome,
@@ -84,7 +86,7 @@ def test_group_commit_writes_many_keys_per_call(
     assert store.batches == [100, 100, 50]
     loaded = store.load("user:249")
     assert loaded is not None and loaded.state == b"state 249"
-    assert writer.durable_update_id("user:249") == 249
+    assert writer.durable_seq("user:249") == 249
     assert writer.pending_count() == 0
 
 
@@ -136,7 +138,7 @@ def test_submissions_from_many_threads_land_newest_per_key(
         for slot in range(25):
             loaded = store.load(f"user:{thread}:{slot}")
             assert loaded is not None and loaded.state == f"{275 + slot}".encode()
-            assert writer.durable_update_id(f"user:{thread}:{slot}") == 275 + slot
+            assert writer.durable_seq(f"user:{thread}:{slot}") == 275 + slot
 
 
 def test_settings_build_the_writer_and_its_breaker(store: RecordingStore) -> None:
@@ -225,19 +227,18 @@ def test_an_observer_that_flushes_gets_an_error_not_a_deadlock(
 def test_durable_snapshots_prune_the_inbox(
     tmp_path: Path, store: RecordingStore, make_writer: Callable[..., SnapshotWriter]
 ) -> None:
-    inbox = open_inbox(tmp_path)
-    for update_id in (10, 11, 12):
-        inbox.append(update_id, 7, b"{}", 0.0)
+    inbox = Inbox(tmp_path / "inbox.sqlite3", encryptor=Encryptor([Fernet.generate_key()]))
+    seqs = [inbox.append(update_id, 7, b"{}", 0.0).seq for update_id in (10, 11, 12)]
     writer = make_writer(store, every_s=60)
 
     def prune(durable: Sequence[Snapshot]) -> None:
-        inbox.prune_many((int(s.key.split(":")[1]), s.last_update_id) for s in durable)
+        inbox.prune_many((int(s.key.split(":")[1]), s.seq) for s in durable)
 
     writer.on_durable(prune)
     writer.start()
-    writer.submit(snap("user:7", b"after 11", update=11))
+    writer.submit(snap("user:7", b"after 11", update=seqs[1]))
     assert writer.flush(timeout=10)
-    assert [e.update_id for e in inbox.entries_after(7, -1)] == [12]
+    assert [e.update_id for e in inbox.entries_after(7, 0)] == [12]
     inbox.close()
 
 

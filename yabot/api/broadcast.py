@@ -21,8 +21,8 @@ from typing import Any, Literal
 from prometheus_client import Counter, Gauge
 
 from yabot.api.broadcast_store import Broadcast, BroadcastStore, Outcomes
+from yabot.i18n import pick_language
 from yabot.observability.logging import get_logger
-from yabot.player.texts import pick_language
 from yabot.telegram.sender import BotSender, SenderClosed, SenderOverloaded
 
 log = get_logger(__name__)

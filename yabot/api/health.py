@@ -58,8 +58,12 @@ async def _check(name: str, check: HealthCheck, timeout_s: float) -> CheckResult
         ok, detail = False, f"no answer within {timeout_s:g}s"
     except Exception as exc:
         ok, detail = False, type(exc).__name__
-        log.warning("dependency_check_failed", dependency=name, error=type(exc).__name__,
-                    message=str(exc)[:200])
+        log.warning(
+            "dependency_check_failed",
+            dependency=name,
+            error=type(exc).__name__,
+            message=str(exc)[:200],
+        )
     DEPENDENCY_UP.labels(dependency=name).set(1 if ok else 0)
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     return CheckResult(name, check.required, ok, detail, latency_ms)
@@ -67,9 +71,7 @@ async def _check(name: str, check: HealthCheck, timeout_s: float) -> CheckResult
 
 async def run_checks(checks: Mapping[str, HealthCheck], timeout_s: float) -> list[CheckResult]:
     """Run every check concurrently; each gets at most ``timeout_s`` seconds."""
-    return list(
-        await asyncio.gather(*(_check(name, c, timeout_s) for name, c in checks.items()))
-    )
+    return list(await asyncio.gather(*(_check(name, c, timeout_s) for name, c in checks.items())))
 
 
 def sqlite_probe(path: str | Path) -> Callable[[], None]:
@@ -83,6 +85,22 @@ def sqlite_probe(path: str | Path) -> Callable[[], None]:
             conn.close()
 
     return probe
+
+
+def supervision_probe(gave_up: Callable[[], BaseException | None]) -> Callable[[], None]:
+    """A probe that fails once ``gave_up()`` names why the root supervisor gave up: the
+    player actors are no longer restarted, so the bot must not be considered ready."""
+
+    def probe() -> None:
+        error = gave_up()
+        if error is not None:
+            raise SupervisorGaveUp(f"the root supervisor gave up after {type(error).__name__}")
+
+    return probe
+
+
+class SupervisorGaveUp(RuntimeError):
+    """The supervisor tree stopped restarting its children."""
 
 
 def mongo_probe(client: Any) -> Callable[[], None]:

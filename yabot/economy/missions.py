@@ -17,8 +17,8 @@ from prometheus_client import Counter
 
 from yabot.config import MissionSpec
 from yabot.economy.daily import DailyRule
-from yabot.economy.texts import tx
 from yabot.events.models import MissionCompleted
+from yabot.i18n import t as tx
 from yabot.player.outcome import Txn
 from yabot.player.state import Economy, PlayerState
 

@@ -8,8 +8,8 @@ from yabot.economy.daily import DailyRule, claim, streak_alive
 from yabot.economy.missions import Missions
 from yabot.economy.store import Store
 from yabot.events.models import DailyClaimed
+from yabot.i18n import format_duration, t
 from yabot.player.outcome import Txn
-from yabot.player.texts import format_duration, t
 
 
 class EconomyRules:
@@ -34,12 +34,30 @@ class EconomyRules:
         if eco.recent:
             lines.append(t("wallet_movements", txn.lang))
             lines += [
-                f"{amount:+d} · {reason}"
+                f"{amount:+d} · {self.reason_text(str(reason), txn.lang)}"
                 for amount, reason, _ in eco.recent[: self.wallet_movements]
             ]
         else:
             lines.append(t("wallet_empty", txn.lang))
         txn.say("\n".join(lines))
+
+    def reason_text(self, reason: str, lang: str) -> str:
+        """A ledger reason (``daily reward``, ``mission: <id>`` ...) in the player's language."""
+        kind, sep, ref = reason.partition(": ")
+        if reason == "daily reward":
+            return t("reason_daily", lang)
+        if reason == "story reward":
+            return t("reason_story", lang)
+        if sep and kind == "mission":
+            spec = next(
+                (m for m in self.missions.achievements + self.missions.pool if m.id == ref), None
+            )
+            title = (spec.title_es if lang == "es" else spec.title_en) if spec else ref
+            return t("reason_mission", lang, title=title)
+        if sep and kind == "store":
+            item = self.store.items.get(ref)
+            return t("reason_store", lang, title=self.store.title(item, lang) if item else ref)
+        return reason
 
     def daily(self, txn: Txn) -> None:
         """``/daily``: claim today's reward, or be told how long until the next one."""

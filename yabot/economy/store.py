@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from prometheus_client import Counter
 
 from yabot.config import StoreItemSpec
-from yabot.economy.texts import tx
+from yabot.i18n import t as tx
 from yabot.observability.logging import get_logger
 from yabot.player.outcome import Txn
 

@@ -22,6 +22,8 @@ from yabot.emotion.lexicon import (
     LanguageTables,
     Modifier,
     emoji_table,
+    spanish_stem,
+    spanish_stems,
     tables,
 )
 from yabot.emotion.metrics import TEXT_TRUNCATED
@@ -42,15 +44,141 @@ SUPERLATIVE_BOOST: Final = 1.4
 EXCLAMATION_STEP: Final = 0.1
 POLARITY_ALPHA: Final = 8.0
 INTENSITY_HALF: Final = 4.0
-SCOPE_BREAKERS: Final = frozenset(".,;:")
+SCOPE_BREAKERS: Final = frozenset(".,;:?!¿¡…")
 # "never so lovely" / "nunca tan hermoso" praise rather than deny: the negation is lifted.
 NEVER_WORDS: Final = frozenset({"never", "nunca", "jamas"})
 SO_WORDS: Final = frozenset({"so", "such", "tan", "tanto", "tanta"})
 NOT: Final = Modifier("negator")
+# Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
+TRANSPARENT: Final = frozenset(
+    [
+        "me",
+        "te",
+        "se",
+        "lo",
+        "la",
+        "le",
+        "les",
+        "nos",
+        "os",
+        "el",
+        "los",
+        "las",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "de",
+        "del",
+        "a",
+        "al",
+        "ha",
+        "he",
+        "has",
+        "han",
+        "hemos",
+        "habia",
+        "haber",
+        "es",
+        "esta",
+        "estoy",
+        "era",
+        "fue",
+        "sido",
+        "ser",
+        "estar",
+        "i",
+        "you",
+        "it",
+        "the",
+        "an",
+        "to",
+        "be",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "been",
+        "do",
+        "does",
+        "did",
+        "that",
+        "this",
+        "my",
+        "your",
+        "have",
+        "has",
+        "had",
+    ]
+)
+# Sarcasm. A short opening of praise followed by a complaint or a repetition ("Genial, otra
+# vez muerta", "Oh great, another locked door") is the complaint; so is praise with an eye
+# roll, or ending in "... not". An affect verb with a clause of the opposite polarity
+# ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
+OPENING_MAX_WORDS: Final = 4
+REPETITION: Final = frozenset(
+    [
+        "otra",
+        "otro",
+        "otras",
+        "otros",
+        "again",
+        "another",
+        "nuevo",
+        "repite",
+        "repetir",
+        "same",
+        "mismo",
+        "misma",
+    ]
+)
+SARCASM_EMOJI: Final = frozenset({"🙄", "😒", "😑", "🥱", "🙃", "-_-", "¬¬", "¬_¬"})
+# Praise in scare quotes ("muy 'divertido'", "so “helpful”") is irony.
+SCARE_QUOTED: Final = re.compile(r"(?<!\w)[\"“«'‘]([^\"”»'’]{2,30})[\"”»'’](?!\w)")
+TRAILING_NOT: Final = re.compile(r"(?:\.\.+|…|,)\s*(?:not|no)\W*$", re.IGNORECASE)
+COMPLEMENT: Final = frozenset(["que", "como", "cuando", "lo", "that", "how", "when", "being"])
+OBJECT_PRONOUNS: Final = frozenset({"it", "lo"})
+LOVE_VERBS: Final = frozenset(
+    ["encanta", "encantan", "encantaba", "love", "loved", "loving", "adoro", "adore"]
+)
+HATE_VERBS: Final = frozenset(["odio", "odia", "hate", "hated"])
+# "bien padre", "bien feo" (Latin America): "bien" before a rated word is a degree, not praise.
+DEGREE_BIEN: Final = Modifier("booster", 1.3)
 LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)+l+")
 LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
+# Words spelt alike in both languages with another meaning in the other one ("sin", "ha",
+# "po"): a message in one language never takes them from the other's lexicon.
+_NOT_BORROWED: Final = frozenset(
+    [
+        "sin",
+        "ha",
+        "hago",
+        "po",
+        "once",
+        "red",
+        "pie",
+        "dice",
+        "come",
+        "sale",
+        "son",
+        "solo",
+        "fin",
+        "mar",
+        "ten",
+        "van",
+        "regular",
+        "real",
+        "actual",
+        "embarazada",
+        "molesto",
+        "molesta",
+        "sensible",
+        "largo",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +270,9 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
         two, one = collapse_elongation(word)
         candidates += [(two, ELONGATION_BOOST), (one, ELONGATION_BOOST)]
     for candidate, boost in candidates:
-        entry = primary.get(candidate) or other.get(candidate)
+        entry = primary.get(candidate)
+        if entry is None and len(candidate) > 2 and candidate not in _NOT_BORROWED:
+            entry = other.get(candidate)
         if entry is not None:
             return entry, boost
     for candidate, boost in candidates:
@@ -150,6 +280,12 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
             entry = primary.get(lemma)
             if entry is not None:
                 return entry, boost * extra
+    if language == "es":
+        stems = spanish_stems()
+        for candidate, boost in candidates:
+            entry = stems.get(spanish_stem(candidate))
+            if entry is not None:
+                return entry, boost
     if LAUGHTER.fullmatch(word):
         return LAUGH, 1.0
     return None
@@ -158,9 +294,13 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def classify(word: str, language: Language) -> Modifier | tuple[Entry, float] | None:
     """What a single folded word is: a modifier, a lexicon entry with its boost, or nothing."""
-    modifier = tables(language).modifiers.get(word)
+    table = tables(language)
+    modifier = table.modifiers.get(word)
     if modifier is None and language == "en" and word.endswith("n't"):
         modifier = NOT
+    if modifier is None and len(word) > 2 and word not in table.stopwords:
+        # Code-switching: "muy" in an English message, "never" in a Spanish one.
+        modifier = tables("en" if language == "es" else "es").modifiers.get(word)
     return modifier if modifier is not None else lookup(word, language)
 
 
@@ -179,8 +319,24 @@ class _Scorer:
     """Accumulates one message's affect, token by token."""
 
     __slots__ = (
-        "after_contrast", "booster", "booster_left", "emoji_count", "exclamations", "magnitude",
-        "negation", "negator", "question", "shout", "total", "weights",
+        "after_contrast",
+        "booster",
+        "booster_left",
+        "emoji_count",
+        "exclamations",
+        "ironic",
+        "magnitude",
+        "negation",
+        "negator",
+        "opening",
+        "opening_closed",
+        "question",
+        "repetition",
+        "shout",
+        "total",
+        "verb_mark",
+        "weights",
+        "words_seen",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -196,6 +352,13 @@ class _Scorer:
         self.emoji_count = 0
         self.question = False
         self.shout = False
+        self.words_seen = 0
+        self.opening = 0.0
+        self.opening_closed = False
+        self.repetition = False
+        # (total before an affect verb, its score) when a complement clause follows it
+        self.verb_mark: tuple[float, float] | None = None
+        self.ironic = False
 
     def modifier(self, modifier: Modifier, word: str) -> None:
         if modifier.kind == "negator":
@@ -226,8 +389,11 @@ class _Scorer:
     def feel(self, emotion: str, weight: float) -> None:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
-    def word_passed(self) -> None:
-        if self.negation:
+    def word_passed(self, word: str) -> None:
+        self.words_seen += 1
+        if self.opening_closed and word in REPETITION:
+            self.repetition = True
+        if self.negation and word not in TRANSPARENT:
             self.negation -= 1
         if self.booster_left:
             self.booster_left -= 1
@@ -239,6 +405,26 @@ class _Scorer:
         self.question = self.question or "?" in value or "¿" in value
         if any(ch in SCOPE_BREAKERS for ch in value):
             self.negation = 0
+        if not self.opening_closed and (self.total or self.words_seen > OPENING_MAX_WORDS):
+            self.opening_closed = True
+            if self.words_seen <= OPENING_MAX_WORDS and self.total > 0:
+                self.opening = self.total
+
+    def sarcastic_total(self) -> float:
+        """The total once the sarcasm cues have had their say."""
+        total = self.total
+        if self.verb_mark is not None:
+            before, verb = self.verb_mark
+            after = total - before - verb
+            if (verb > 0 > after) or (verb < 0 < after):
+                total = before + after - verb * 0.5
+        if self.opening > 0:
+            rest = total - self.opening
+            if rest < 0 or (rest == 0 and self.repetition):
+                total = rest - self.opening
+        if self.ironic and total > 0:
+            total = -total
+        return total
 
 
 def analyze(text: str, hint: Language | None = None) -> Affect:
@@ -275,6 +461,8 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             scorer.punctuation(punct)
             continue
         if emoticon or other:
+            if (emoticon or other) in SARCASM_EMOJI:
+                scorer.ironic = True
             found_emoji = emoji.get((emoticon or other).lower())
             if found_emoji is not None:
                 scorer.emoji_count += 1
@@ -292,11 +480,17 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
         span, phrase = _phrase_at(words, index, table) if word in heads else (0, None)
         if span:
             skip = span - 1
+            if word in table.modifiers and table.modifiers[word].kind == "negator":
+                scorer.negation = 0  # "no me hace NINGUNA GRACIA": negative concord
             meaning: Modifier | tuple[Entry, float] | None = (
                 phrase if isinstance(phrase, Modifier) else (phrase, 1.0) if phrase else None
             )
         else:
             meaning = classify(word, language)
+            if word == "bien" and index + 1 < len(words):
+                following = classify(words[index + 1], language)
+                if isinstance(following, tuple) and following[0].valence:
+                    meaning = DEGREE_BIEN
         if isinstance(meaning, Modifier):
             scorer.modifier(meaning, word)
             continue
@@ -306,13 +500,42 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             if shouting_counts and len(original) >= 3 and original.isupper():
                 boost *= SHOUT_BOOST
                 scorer.shout = True
+            before = scorer.total
             scorer.entry(entry, boost)
-        scorer.word_passed()
+            if (
+                scorer.verb_mark is None
+                and (word in LOVE_VERBS or word in HATE_VERBS)
+                and _complement_follows(words, index + 1)
+            ):
+                scorer.verb_mark = (before, scorer.total - before)
+        scorer.word_passed(word)
+    if TRAILING_NOT.search(raw) or _praise_in_quotes(raw, language):
+        scorer.ironic = True
     return _result(scorer, language, len(words))
 
 
+def _praise_in_quotes(raw: str, language: Language) -> bool:
+    """True when a short quoted span of up to three words is praise."""
+    if not any(mark in raw for mark in "\"“«'‘"):
+        return False
+    for match in SCARE_QUOTED.finditer(raw):
+        inside = [fold(w) for w in match.group(1).split()]
+        if 1 <= len(inside) <= 3 and not any("'" in w for w in inside):
+            found = [lookup(w.strip(".,!?¡¿"), language) for w in inside]
+            if any(f is not None and f[0].valence > 0 for f in found):
+                return True
+    return False
+
+
+def _complement_follows(words: list[str], at: int) -> bool:
+    """A clause starts at ``words[at]`` ("que ...", "how ...", "it when ...", "lo mucho que")."""
+    if at < len(words) and words[at] in COMPLEMENT:
+        return True
+    return at + 1 < len(words) and words[at] in OBJECT_PRONOUNS and words[at + 1] in COMPLEMENT
+
+
 def _result(scorer: _Scorer, language: Language, word_count: int) -> Affect:
-    total = scorer.total
+    total = scorer.sarcastic_total()
     if total:
         total *= 1.0 + EXCLAMATION_STEP * min(scorer.exclamations, 3)
     polarity = total / math.sqrt(total * total + POLARITY_ALPHA)
@@ -339,6 +562,7 @@ def warm_up() -> None:
     for language in LANGUAGES:
         tables(language)
     emoji_table()
+    spanish_stems()
     trigram_log_ratios()
 
 

@@ -30,7 +30,7 @@ def trigram_log_ratios() -> dict[str, float]:
     """log P(trigram | es) - log P(trigram | en), learned from our own word lists at start."""
     counts: dict[Language, Counter[str]] = {}
     for language in ("es", "en"):
-        words = [*tables(language).words, *distinctive_stopwords()[language]]
+        words = [*tables(language).own_words, *distinctive_stopwords()[language]]
         counts[language] = Counter(t for word in words for t in _trigrams(word))
     vocabulary = set(counts["es"]) | set(counts["en"])
     es_total = sum(counts["es"].values()) + len(vocabulary)

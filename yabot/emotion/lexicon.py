@@ -1,8 +1,13 @@
-"""The affect lexicon, modifiers and emoji tables, loaded once from ``yabot/emotion/data``."""
+"""The affect lexicon, modifiers and emoji tables, loaded once from ``yabot/emotion/data``.
+
+English also takes vaderSentiment's lexicon, negators, boosters and idioms (MIT, read from the
+installed package, offline) under our own entries: ours win where both have a word.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,7 +20,50 @@ LANGUAGES: Final[tuple[Language, Language]] = ("es", "en")
 EMOTIONS: Final = (
     "joy", "trust", "curiosity", "surprise", "sadness", "fear", "anger", "disgust", "none"
 )  # fmt: skip
-MAX_PHRASE_WORDS: Final = 4
+MAX_PHRASE_WORDS: Final = 7
+# VADER rates -4..4; ours -3..3.
+VADER_SCALE: Final = 0.75
+# VADER's mildest words (|rating| under this) move a neutral answer off neutral for nothing.
+VADER_MIN_RATING: Final = 0.8
+VADER_BOOST_UP: Final = 1.3
+VADER_BOOST_DOWN: Final = 0.7
+_VADER_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)*")
+# VADER entries that are function words, fillers or acknowledgements in a chat, or whose
+# slang sense is the opposite of the dictionary's ("sick", "wicked", "killer", "fire").
+_VADER_SKIP: Final = frozenset(
+    [
+        "no",
+        "yes",
+        "yeah",
+        "yea",
+        "ok",
+        "okay",
+        "like",
+        "well",
+        "please",
+        "kind",
+        "pretty",
+        "true",
+        "want",
+        "god",
+        "fine",
+        "sure",
+        "huh",
+        "sick",
+        "wicked",
+        "killer",
+        "killing",
+        "bomb",
+        "fire",
+        "insane",
+        "crazy",
+        "dead",
+        "dying",
+        "ha",
+        "hah",
+    ]
+)
+_VADER_NOT_NEGATORS: Final = frozenset({"despite", "uh-uh", "uhuh"})
 
 
 class LexiconError(ValueError):
@@ -48,6 +96,8 @@ class LanguageTables:
         phrases: Multi-word entries and modifiers, keyed by their words.
         phrase_heads: First words of ``phrases`` (to skip phrase matching for most words).
         stopwords: Function words distinctive of the language.
+        own_entries: The single words of our own lexicon file only (they train the language
+            model and give the Spanish stems).
     """
 
     words: dict[str, Entry]
@@ -55,6 +105,12 @@ class LanguageTables:
     phrases: dict[tuple[str, ...], Entry | Modifier]
     phrase_heads: frozenset[str]
     stopwords: frozenset[str]
+    own_entries: dict[str, Entry]
+
+    @property
+    def own_words(self) -> frozenset[str]:
+        """The words of our own lexicon file."""
+        return frozenset(self.own_entries)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -83,7 +139,9 @@ def _load_lexicon(language: Language) -> tuple[dict[str, Entry], dict[tuple[str,
                     f"lexicon_{language}.json: {raw!r} valence {valence!r} not in -3..3"
                 )
             if not 1 <= len(key) <= MAX_PHRASE_WORDS:
-                raise LexiconError(f"lexicon_{language}.json: {raw!r} must have 1-4 words")
+                raise LexiconError(
+                    f"lexicon_{language}.json: {raw!r} must have 1-{MAX_PHRASE_WORDS} words"
+                )
             if key in phrases or (len(key) == 1 and key[0] in words):
                 raise LexiconError(f"lexicon_{language}.json: {raw!r} is listed twice")
             if len(key) == 1:
@@ -100,17 +158,29 @@ def tables(language: Language) -> LanguageTables:
     Raises:
         LexiconError: When a data file is malformed.
     """
-    words, lexicon_phrases = _load_lexicon(language)
+    own, lexicon_phrases = _load_lexicon(language)
     data = _read("modifiers.json")[language]
     modifiers: dict[str, Modifier] = {}
-    phrases: dict[tuple[str, ...], Entry | Modifier] = dict(lexicon_phrases)
-    found: list[tuple[str, Modifier]] = [(raw, Modifier("negator")) for raw in data["negators"]]
+    phrases: dict[tuple[str, ...], Entry | Modifier] = {}
+    words: dict[str, Entry] = {}
+    found: list[tuple[str, Modifier]] = []
+    if language == "en":
+        vader = vader_english()
+        spanish = _load_lexicon("es")[0]
+        # VADER lists a few Spanish words ("genial", "perfecto"): ours rate them for Spanish.
+        words.update((w, e) for w, e in vader.words.items() if w not in spanish)
+        phrases.update(vader.phrases)
+        found += vader.modifiers
+    words.update(own)
+    phrases.update(lexicon_phrases)
+    found += [(raw, Modifier("negator")) for raw in data["negators"]]
     found += [(raw, Modifier("contrast")) for raw in data["contrasts"]]
     found += [(raw, Modifier("booster", float(f))) for raw, f in data["boosters"].items()]
     for raw, modifier in found:
         key = _key(raw)
         if len(key) == 1:
             modifiers[key[0]] = modifier
+            words.pop(key[0], None)
         else:
             phrases[key] = modifier
     return LanguageTables(
@@ -119,7 +189,161 @@ def tables(language: Language) -> LanguageTables:
         phrases=phrases,
         phrase_heads=frozenset(key[0] for key in phrases),
         stopwords=distinctive_stopwords()[language],
+        own_entries=own,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class VaderTables:
+    """What we take from vaderSentiment: words, multi-word entries and modifiers."""
+
+    words: dict[str, Entry]
+    phrases: dict[tuple[str, ...], Entry]
+    modifiers: list[tuple[str, Modifier]]
+    emoji_descriptions: dict[str, str]
+
+
+def _vader_text(name: str) -> str:
+    return resources.files("vaderSentiment").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def vader_english() -> VaderTables:
+    """vaderSentiment's English lexicon, rules' word lists and emoji descriptions, rescaled.
+
+    Read from the installed package's own files (no network): ``vader_lexicon.txt`` and
+    ``emoji_utf8_lexicon.txt``, plus the module's ``NEGATE``, ``BOOSTER_DICT``,
+    ``SENTIMENT_LADEN_IDIOMS`` and ``SPECIAL_CASES``.
+    """
+    from vaderSentiment import vaderSentiment as vader  # a heavy import: only when needed
+
+    words: dict[str, Entry] = {}
+    for line in _vader_text("vader_lexicon.txt").splitlines():
+        token, _, rest = line.partition("\t")
+        if not _VADER_WORD.fullmatch(token) or token in _VADER_SKIP:
+            continue
+        rating = float(rest.split("\t", 1)[0])
+        if abs(rating) >= VADER_MIN_RATING:
+            words[token] = Entry(max(-3.0, min(3.0, rating * VADER_SCALE)), "none")
+    phrases: dict[tuple[str, ...], Entry] = {}
+    for raw, rating in (*vader.SENTIMENT_LADEN_IDIOMS.items(), *vader.SPECIAL_CASES.items()):
+        key = _key(raw)
+        if 1 < len(key) <= MAX_PHRASE_WORDS:
+            phrases[key] = Entry(max(-3.0, min(3.0, rating * VADER_SCALE)), "none")
+    modifiers = [
+        (raw, Modifier("negator")) for raw in vader.NEGATE if raw not in _VADER_NOT_NEGATORS
+    ]
+    modifiers += [
+        (raw.replace("-", " "), Modifier("booster", VADER_BOOST_UP if f > 0 else VADER_BOOST_DOWN))
+        for raw, f in vader.BOOSTER_DICT.items()
+    ]
+    descriptions: dict[str, str] = {}
+    for line in _vader_text("emoji_utf8_lexicon.txt").splitlines():
+        emoji, _, description = line.partition("\t")
+        emoji_key = clean(emoji).lower()
+        # Skin-tone variants ("victory hand: dark skin tone") clean to their base emoji.
+        if emoji_key and description and emoji_key not in descriptions:
+            descriptions[emoji_key] = description.partition(":")[0].lower()
+    return VaderTables(words, phrases, modifiers, descriptions)
+
+
+# Spanish inflectional and derivational endings, longest first, for :func:`spanish_stem`.
+_ES_SUFFIXES: Final = tuple(
+    sorted(
+        [
+            "amientos",
+            "imientos",
+            "amiento",
+            "imiento",
+            "aciones",
+            "iciones",
+            "acion",
+            "icion",
+            "adoras",
+            "adores",
+            "adora",
+            "ador",
+            "isimos",
+            "isimas",
+            "isimo",
+            "isima",
+            "mente",
+            "andose",
+            "iendose",
+            "ando",
+            "iendo",
+            "aron",
+            "ieron",
+            "abais",
+            "aban",
+            "abas",
+            "aba",
+            "ados",
+            "adas",
+            "ado",
+            "ada",
+            "idos",
+            "idas",
+            "ido",
+            "ida",
+            "aste",
+            "iste",
+            "amos",
+            "emos",
+            "imos",
+            "aremos",
+            "are",
+            "aras",
+            "ara",
+            "arian",
+            "aria",
+            "ian",
+            "ia",
+            "io",
+            "ar",
+            "er",
+            "ir",
+            "an",
+            "en",
+            "as",
+            "es",
+            "os",
+            "a",
+            "e",
+            "o",
+        ],
+        key=len,
+        reverse=True,
+    )
+)
+MIN_STEM: Final = 5
+
+
+def spanish_stem(word: str) -> str:
+    """A light Spanish stem: ``word`` without its longest known ending, keeping 5+ letters.
+
+    "aburridísima", "aburrimiento" and "aburrían" all give "aburr"; short words stay as they are.
+    """
+    for suffix in _ES_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+@cache
+def spanish_stems() -> dict[str, Entry]:
+    """Stems of our Spanish single-word entries; a stem whose words disagree in sign is left out."""
+    found: dict[str, list[Entry]] = {}
+    for word, entry in tables("es").own_entries.items():
+        if entry.valence:
+            found.setdefault(spanish_stem(word), []).append(entry)
+    stems: dict[str, Entry] = {}
+    for stem, entries in found.items():
+        signs = {entry.valence > 0 for entry in entries}
+        if len(signs) == 1:
+            strongest = max(entries, key=lambda entry: abs(entry.valence))
+            stems[stem] = strongest
+    return stems
 
 
 @cache
@@ -135,6 +359,12 @@ def distinctive_stopwords() -> dict[Language, frozenset[str]]:
 def emoji_table() -> dict[str, Entry]:
     """Emoji (presentation marks stripped) and lowercased emoticons mapped to entries."""
     table: dict[str, Entry] = {}
+    english = tables("en").words
+    for emoji, description in vader_english().emoji_descriptions.items():
+        # An emoji we do not list is read from its name ("loudly crying face").
+        valence = sum(english[w].valence for w in description.split() if w in english)
+        if valence:
+            table[emoji] = Entry(max(-3.0, min(3.0, valence)), "none")
     for raw, (valence, emotion) in _read("emoji.json").items():
         if emotion not in EMOTIONS:
             raise LexiconError(f"emoji.json: {raw!r} has unknown emotion {emotion!r}")

@@ -1,7 +1,10 @@
-"""Compile ``stories/**/*.ink`` with npm inkjs and tell when a committed compile is stale.
+"""Compile ``stories/<id>/<id>.ink`` with npm inkjs, run the story check, tell stale compiles.
 
-Each ``<dir>/<name>.ink`` compiles to ``<dir>/compiled/<name>.json`` (UTF-8, no BOM) with
-``<dir>/compiled/<name>.meta.json`` recording the source's sha256 and the compiler.
+Each ``<id>/<id>.ink`` (and the files it ``INCLUDE``s) compiles to ``<id>/compiled/<id>.json``
+(UTF-8, no BOM) with ``<id>/compiled/<id>.meta.json`` recording the sources' sha256 and the
+compiler. inkjs warnings and author notes (``TODO:``) are errors. After compiling, the story
+check (:mod:`yabot.narrative.check`) plays every story with simulated players and writes its
+report into ``stories/README.md``; any finding fails the run.
 Run it as ``scripts/compile-stories`` (``--check`` only reports stale compiles).
 """
 
@@ -16,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from yabot.narrative.inkscan import included_files
 from yabot.narrative.library import COMPILED_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -28,8 +32,11 @@ class CompileError(Exception):
 
 
 def source_sha256(ink_path: Path) -> str:
-    """The sha256 of an ink source file's bytes."""
-    return hashlib.sha256(ink_path.read_bytes()).hexdigest()
+    """The sha256 of an ink source's bytes, followed by those of every file it INCLUDEs."""
+    digest = hashlib.sha256(ink_path.read_bytes())
+    for path in included_files(ink_path)[1:]:
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def compiled_json_path(ink_path: Path) -> Path:
@@ -43,8 +50,10 @@ def meta_path(ink_path: Path) -> Path:
 
 
 def ink_sources(stories_dir: Path) -> list[Path]:
-    """Every ``.ink`` file under ``stories_dir``, sorted."""
-    return sorted(p for p in stories_dir.rglob("*.ink") if COMPILED_DIR not in p.parts)
+    """Every ``.ink`` story under ``stories_dir``, sorted (files another one INCLUDEs are parts)."""
+    files = [p for p in stories_dir.rglob("*.ink") if COMPILED_DIR not in p.parts]
+    parts = {inc for p in files for inc in included_files(p)[1:]}
+    return sorted(p for p in files if p.resolve() not in parts)
 
 
 def stale_reasons(ink_path: Path) -> list[str]:
@@ -82,6 +91,8 @@ def compile_ink(ink_path: Path, out_path: Path, repo_root: Path = REPO_ROOT) -> 
         )
         if result.returncode != 0 or not raw_out.exists():
             raise CompileError(f"{ink_path}: {(result.stdout + result.stderr).strip()}")
+        if result.stderr.strip():  # warnings and author notes (TODO:) are errors too
+            raise CompileError(f"{ink_path}: {result.stderr.strip()}")
         text = raw_out.read_text(encoding="utf-8-sig")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(text, encoding="utf-8")
@@ -94,6 +105,7 @@ def compile_story(ink_path: Path, repo_root: Path = REPO_ROOT) -> Path:
     compile_ink(ink_path, out, repo_root)
     meta = {
         "source": ink_path.name,
+        "includes": [p.name for p in included_files(ink_path)[1:]],
         "source_sha256": source_sha256(ink_path),
         "compiler": f"inkjs {INKJS_VERSION}",
     }
@@ -102,12 +114,18 @@ def compile_story(ink_path: Path, repo_root: Path = REPO_ROOT) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Compile every story (or with ``--check``, list stale compiles); returns the exit code."""
+    """Compile and check every story (or with ``--check``, list stale compiles); returns the
+    exit code."""
+    from yabot.narrative.check import DEFAULT_PERSONAS, run_checks
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stories-dir", type=Path, default=REPO_ROOT / "stories")
     parser.add_argument("--check", action="store_true", help="only report stale compiles")
+    parser.add_argument("--no-story-check", action="store_true", help="compile only")
+    parser.add_argument("--personas", type=int, default=DEFAULT_PERSONAS)
     args = parser.parse_args(argv)
     failures = 0
+    compiled = []
     for ink in ink_sources(args.stories_dir):
         if args.check:
             for reason in stale_reasons(ink):
@@ -116,9 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             print(f"compiled {ink} -> {compile_story(ink)}")
+            compiled.append(ink)
         except CompileError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failures += 1
+    if compiled and not args.no_story_check:
+        failures += run_checks(compiled, args.stories_dir / "README.md", args.personas)
     return 1 if failures else 0
 
 

@@ -12,6 +12,7 @@ log = get_logger(__name__)
 
 _EMO = re.compile(r"^([a-z_]+)\s*([+-])\s*(\d{1,3})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_GATE = re.compile(r"^(vip|resonance)(?::(0(?:\.\d{1,4})?|1(?:\.0{1,4})?))?$")
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class Effect:
         kind: ``"emo"`` (name = trait, amount = signed weight), ``"reward"`` (name
             ``"besitos"``, amount), ``"unlock"`` (name = item, amount 1), ``"chapter"``
             (amount = chapter number), ``"scene"`` (name = scene id), ``"ask"`` (name = question
-            id) or ``"gate"`` (name = ``"vip"``, ``"resonance"`` ...).
+            id), ``"ending"`` (name = ending id) or ``"gate"`` (name = ``"vip"`` or
+            ``"resonance:<threshold>"``, e.g. ``"resonance:0.45"``).
         name: See ``kind``.
         amount: See ``kind``; 0 when meaningless.
     """
@@ -50,12 +52,25 @@ def parse_tag(tag: str) -> Effect | None:
             _bad(key, tag)
             return None
         return Effect("chapter", "", int(value))
-    if key in ("scene", "ask", "gate"):
+    if key == "gate":
+        if _GATE.match(value) is None:
+            _bad(key, tag)
+            return None
+        return Effect(key, value, 0)
+    if key in ("scene", "ask", "ending"):
         if _NAME.match(value) is None:
             _bad(key, tag)
             return None
         return Effect(key, value, 0)
     return None
+
+
+def gate_threshold(gate: str) -> float | None:
+    """The resonance a ``resonance:<t>`` gate needs (None for other gates or no threshold)."""
+    kind, _, value = gate.partition(":")
+    if kind != "resonance" or not value:
+        return None
+    return float(value)
 
 
 def parse_tags(tags: list[str] | tuple[str, ...]) -> list[Effect]:

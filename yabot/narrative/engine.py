@@ -26,6 +26,7 @@ from typing import Any, Literal
 from bink.story import Story
 
 from yabot.config import StorySettings
+from yabot.narrative.answers import read_answer
 from yabot.narrative.effects import Effect, parse_tags
 from yabot.narrative.errors import InvalidChoiceError, NarrativeError, StoryLoadError
 from yabot.narrative.library import CompiledStory, StoryLibrary
@@ -38,6 +39,8 @@ log = get_logger(__name__)
 
 SAVE_FORMAT = 1
 ANSWER_TAG = "answer"
+TITLE_TAG = "title"
+SIG_PREFIX = "sig:"
 MAX_LINES_PER_TURN = 2000
 _INK_SCALARS = (bool, int, float, str)
 
@@ -70,6 +73,15 @@ class Choice:
     tags: tuple[str, ...]
     is_answer: bool = False
 
+    @property
+    def sig(self) -> str | None:
+        """The trait of a signature-gated choice (tag ``#sig:<trait>``), else None."""
+        for tag in self.tags:
+            tag = tag.strip()
+            if tag.startswith(SIG_PREFIX):
+                return tag[len(SIG_PREFIX) :].strip() or None
+        return None
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -89,8 +101,10 @@ class Turn:
         chapter: The chapter the player is in (0 before any ``#chapter:`` marker).
         scene: The latest ``#scene:`` id ("" before any).
         ask: The question id when the story waits for a free-text answer, else None.
-        gates: Gates met in this passage (``#gate:vip``, ``#gate:resonance``).
+        gates: Gates met in this passage (``"vip"``, ``"resonance:0.45"``).
         ended: True when the story has no more choices.
+        titles: Lines tagged ``#title`` (rendered bold).
+        ending: The ``#ending:<id>`` met in this passage, else None.
         replayed: True for ``resume`` and migrations: the moment was re-shown, not re-applied.
         migrated: True when the state was moved to a newer story version.
     """
@@ -111,6 +125,8 @@ class Turn:
     ended: bool
     replayed: bool = False
     migrated: bool = False
+    titles: tuple[str, ...] = ()
+    ending: str | None = None
 
     @property
     def visible_choices(self) -> tuple[Choice, ...]:
@@ -215,6 +231,8 @@ class _Played:
     gates: list[str] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     ended: bool = False
+    titles: list[str] = field(default_factory=list)
+    ending: str | None = None
 
 
 class _Runner:
@@ -278,6 +296,8 @@ class _Runner:
             tags = list(self.story.get_current_tags())
             if line:
                 out.lines.append(line)
+                if any(tag.strip() == TITLE_TAG for tag in tags):
+                    out.titles.append(line)
             out.tags.extend(tags)
             for effect in parse_tags(tags):
                 _apply_marker(out, effect)
@@ -298,6 +318,8 @@ def _apply_marker(out: _Played, effect: Effect) -> None:
         out.ask = effect.name
     elif effect.kind == "gate":
         out.gates.append(effect.name)
+    elif effect.kind == "ending":
+        out.ending = effect.name
 
 
 class NarrativeEngine:
@@ -374,6 +396,51 @@ class NarrativeEngine:
         TURNS.labels(story_id, "begin").inc()
         return self._turn(save, played)
 
+    def begin_chapter(
+        self,
+        story_id: str,
+        state: str,
+        chapter: int,
+        variables: Mapping[str, Any],
+        seed: str = "",
+    ) -> Turn:
+        """Replay chapter ``chapter`` from its knot ``chapter_<N>``, keeping the story's variables
+        (trust, closeness, answers ...) of ``state``.
+
+        The returned Turn's effects are those of a first play: the caller pays rewards once per
+        scene (replay-safe), the engine does not know what was paid.
+
+        Raises:
+            InvalidChoiceError: The story has no knot ``chapter_<N>``.
+            NarrativeError: ``state`` is not a state of ``story_id``.
+            StoryRuntimeError: The story failed to run.
+        """
+        save = self._load(story_id, state)
+        runner = self._runner(story_id)
+        knot = f"chapter_{chapter}"
+        if knot not in runner.compiled.knots:
+            REJECTED.labels(story_id, "invalid_chapter").inc()
+            raise InvalidChoiceError(f"no chapter {chapter} to replay")
+        with self._guard(story_id):
+            story = runner.story
+            try:
+                story.load_state(save.ink)
+            except RuntimeError:
+                story.reset_state()
+                _restore_variables(runner, save.ink)
+            story.choose_path_string(knot)
+            base = story.save_state()
+            runner.prepare(variables, record=True)
+            played = runner.play(chapter, "", [])
+            number = save.number + 1
+            new = _Save(
+                story_id, runner.compiled.version, number,
+                next_token(save.token, number, f"{knot}|{seed}"), story.save_state(),
+                base, None, played.chapter, played.scene, chapter, "", played.ask, played.ended,
+            )  # fmt: skip
+        TURNS.labels(story_id, "chapter").inc()
+        return self._turn(new, played)
+
     def choose(
         self,
         story_id: str,
@@ -407,11 +474,16 @@ class NarrativeEngine:
                 raise InvalidChoiceError(f"no choice {choice_index} in this moment")
             return self._advance(runner, save, choices[choice_index], f"c{choice_index}")
 
-    def answer(self, story_id: str, state: str, variables: Mapping[str, Any]) -> Turn:
-        """Go on after the player typed an answer to the pending ``#ask:`` question.
+    def answer(
+        self, story_id: str, state: str, variables: Mapping[str, Any], text: str = ""
+    ) -> Turn:
+        """Go on after the player typed ``text`` to the pending ``#ask:<id>`` question.
 
-        The answer text itself stays with the caller (it feeds the signature, which comes back
-        here through ``variables``); the story takes its ``#answer`` choice.
+        Before the story takes its ``#answer`` choice, how the answer reads is written into the
+        ink variables the story declares: ``answer_polarity``, ``answer_emotion``,
+        ``answer_intensity``, ``answer_kind`` and ``<id>_polarity``, ``<id>_emotion``,
+        ``<id>_kind``, ``<id>_quote`` (see :mod:`yabot.narrative.answers`). They live in the
+        story state only (the player's snapshot); nothing logs them.
 
         Raises:
             NotAskingError: The story is not waiting for an answer.
@@ -433,6 +505,14 @@ class NarrativeEngine:
             answer = next((c for c in runner.choices() if c.is_answer), None)
             if answer is None:
                 raise StoryRuntimeError(f"question {save.ask!r} has no #answer choice")
+            reading = read_answer(text, str(variables.get("lang") or "") or None)
+            declared = runner.compiled.variables
+            for name, value in reading.variables(save.ask).items():
+                if name in declared:
+                    runner.story.set_variable(name, value)
+            # The moment after the answer is replayed (``resume``) from this save: it must hold
+            # the reading, or a /lang would show the reaction to an empty answer.
+            save.ink = runner.story.save_state()
             return self._advance(runner, save, answer, "answer")
 
     def resume(self, story_id: str, state: str, variables: Mapping[str, Any]) -> Turn:
@@ -569,6 +649,8 @@ class NarrativeEngine:
             ended=played.ended,
             replayed=replayed,
             migrated=migrated,
+            titles=tuple(played.titles),
+            ending=played.ending,
         )
 
     def _load(self, story_id: str, state: str) -> _Save:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from actors import Directory, KeyedActor, TimerHandle, default_pool
 from yabot.emotion import explain
-from yabot.observability.logging import correlation, get_logger, update_correlation_id
+from yabot.observability.logging import (
+    correlation,
+    get_logger,
+    update_correlation_id,
+    update_fields,
+)
+from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
 from yabot.player.snapshot_policy import SnapshotPolicy
@@ -44,13 +52,32 @@ PACKS, UNPACKS = PACKED.labels("packed"), PACKED.labels("unpacked")
 PACK_IDLE_S = 30.0
 """A resident player's state is packed after this long without a message (a few hundred
 bytes instead of ~4 KB of objects mid-story; unpacking for the next turn takes ~0.1 ms)."""
+SKIPPED = TRANSITIONS.labels("already_applied")
+CONSUMED = Counter(
+    "yabot_updates_apologised_total",
+    "Updates that could not be applied: the player got an apology and the update was consumed",
+)
+WAITING = Gauge(
+    "yabot_updates_waiting",
+    "Updates held in players' actors behind an update whose records were refused for now",
+)
+RETRIED = Counter(
+    "yabot_updates_retried_total", "Updates applied on a retry after their records were refused"
+)
 
 
 @dataclass(frozen=True)
 class Deliver:
-    """An update for the player's actor (already in the durable inbox)."""
+    """An update for the player's actor, already durable in the inbox as entry ``seq``.
+
+    ``legacy`` and ``replied`` describe entries stored by inbox schema 1 (see
+    :mod:`yabot.player.keys`); new entries have both False.
+    """
 
     update: IncomingUpdate
+    seq: int
+    legacy: bool = False
+    replied: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,20 @@ class Wake:
 
 
 @dataclass(frozen=True)
+class RetryWaiting:
+    """Try again the update a refusal holds back (scheduled by the actor, with backoff)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What applying one update did: the new state, or ``refused`` (state unchanged, the
+    update must be tried again later, and the player's later updates wait behind it)."""
+
+    state: PlayerState
+    refused: bool = False
+
+
+@dataclass(frozen=True)
 class Pack:
     """The actor's own reminder to pack its state if it has been idle for ``PACK_IDLE_S``."""
 
@@ -73,16 +114,18 @@ class PlayerEffects:
 
     A transition's replies are stored by its records transaction, then each newly stored one
     goes to ``submit(reply, dedupe_key, update_id, reply_id)``. ``send(reply, dedupe_key,
-    update_id)`` stores and submits a reply no records transaction carries (the apology for a
-    poison update). ``update_id`` is None for calls not caused by an update;
-    ``tell(user_id, message)`` reaches another player's actor.
+    update_id, user_id, seq)`` stores and submits a reply no records transaction carries (the
+    apology for a poison update). ``update_id`` is None for calls not caused by an update;
+    ``tell(user_id, message)`` reaches another player's actor. ``retry_after(user_id, delay)``
+    tells the player's actor :class:`RetryWaiting` after ``delay`` seconds, and
+    ``leftovers(user_id)`` hands a newly started actor the entries its loader could not apply.
     """
 
     def __init__(
         self,
         logic: PlayerLogic,
         records: RecordsDb,
-        send: Callable[[Reply, str, int | None], None],
+        send: Callable[[Reply, str, int | None, int | None, int | None], None],
         snapshot: Callable[[PlayerState, int], None],
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
@@ -90,6 +133,10 @@ class PlayerEffects:
         *,
         submit: Callable[[Reply, str, int | None, int], object],
         settle: Callable[[int], None] | None = None,
+        retry_after: Callable[[int, float], None] | None = None,
+        leftovers: Callable[[int], list[Deliver]] | None = None,
+        retry_backoff_s: float = 0.05,
+        retry_backoff_max_s: float = 5.0,
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
@@ -101,12 +148,27 @@ class PlayerEffects:
         self.snapshot_every_s = snapshot_every_s
         self.tell = tell
         self.settle = settle
+        self.retry_after = retry_after
+        self.leftovers = leftovers
+        self.retry_backoff_s = retry_backoff_s
+        self.retry_backoff_max_s = retry_backoff_max_s
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
 
+    def retry_delay(self, attempt: int) -> float:
+        """The delay before retry ``attempt`` (1-based): doubling from the base, capped."""
+        return min(self.retry_backoff_max_s, self.retry_backoff_s * 2.0 ** min(attempt - 1, 30))
+
 
 class PlayerActor(KeyedActor[int, PlayerState]):
-    """One player's actor. Its state changes only here, one update at a time.
+    """One player's actor. Its state changes only here, one update at a time, in the order
+    the inbox accepted them.
+
+    An update whose records transaction is refused for a passing reason (the events outbox
+    over its disk budget, the records file busy) is kept at the head of ``_waiting`` and tried
+    again with backoff; the player's later updates wait behind it, so none is skipped and the
+    order holds. Entries the state already covers (``seq <= state.inbox_seq``: a hand-over
+    repeated after a crash or a restart) are recognised and ignored.
 
     While the player is idle the state is kept packed (:class:`StatePacker`): after
     ``effects.pack_idle_s`` without a message, and at once after a ``Wake`` that nothing
@@ -125,6 +187,8 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         super().__init__(key, directory, **kw)
         self.effects = effects
         self._policy = SnapshotPolicy.for_key(key, effects.snapshot_every, effects.snapshot_every_s)
+        self._waiting: deque[Deliver] = deque()
+        self._attempts = 0
 
     @property
     def state(self) -> PlayerState:
@@ -145,6 +209,10 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     def on_start(self) -> None:
         super().on_start()
         self._snapshotted_at = self._changes  # what the store holds, or the writer was given
+        if self.effects.leftovers is not None:
+            self._waiting.extend(self.effects.leftovers(self.actor_key))
+            if self._waiting:
+                self._hold()
 
     def save(self) -> None:
         """Save the state on passivation, unless the writer already has it (no transition
@@ -155,11 +223,6 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             settle(self.actor_key)
         else:
             super().save()
-
-    def on_stop(self) -> None:
-        if self._pack_timer is not None:
-            self._pack_timer.cancel()
-        super().on_stop()
 
     def _snapshot(self, transitions: int) -> None:
         self.effects.snapshot(self.state, transitions)
@@ -180,7 +243,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
                 self._arm_pack()
 
     def _pack(self) -> None:
-        if self._packed is None and self._state is not None:
+        if self._packed is None and self._state is not None and not self._waiting:
             self._packed = self.effects.packer.pack(self._state)
             self._state = None
             PACKS.inc()
@@ -212,67 +275,143 @@ class PlayerActor(KeyedActor[int, PlayerState]):
 
     def _receive(self, message: Any) -> Any:
         if isinstance(message, Deliver):
-            self.apply(message.update)
+            self.deliver(message)
+            return None
+        if isinstance(message, RetryWaiting):
+            self._drain()
             return None
         if isinstance(message, Inspect):
             return inspect_state(self.state)
         if isinstance(message, Wake):
-            return self.state.last_update_id
+            return self.state.inbox_seq
         if isinstance(message, SystemMessage):
             self.state, result = apply_system(self.effects, self.state, message)
             self._snapshot(self._policy.taken() + 1)
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
 
-    def apply(self, update: IncomingUpdate) -> None:
-        """Apply one update: transition, records in one transaction, replies, snapshot."""
+    def deliver(self, message: Deliver) -> None:
+        """Apply one inbox entry, or queue it behind a refused one; ignore one already had."""
+        newest = self._waiting[-1].seq if self._waiting else self.state.inbox_seq
+        if message.seq <= newest:
+            SKIPPED.inc()
+            return
+        if self._waiting:
+            self._waiting.append(message)
+            WAITING.inc()
+            return
+        if not self._apply(message):
+            self._waiting.append(message)
+            WAITING.inc()
+            self._hold()
+
+    def apply(self, update: IncomingUpdate, seq: int) -> None:
+        """Apply ``update`` (inbox entry ``seq``) now (see :meth:`deliver`)."""
+        self.deliver(Deliver(update, seq))
+
+    def _apply(self, message: Deliver) -> bool:
+        update = message.update
         UPDATE_WAIT_SECONDS.observe(max(0.0, time.time() - update.received_at))
-        self.state = apply_update(self.effects, self.state, update, replied=False)
+        step = apply_update(
+            self.effects,
+            self.state,
+            update,
+            seq=message.seq,
+            legacy=message.legacy,
+            replied=message.replied,
+        )
+        if step.refused:
+            return False
+        self.state = step.state
         if self._policy.transition(time.monotonic()):
             self._snapshot(self._policy.taken())
+        return True
+
+    def _drain(self) -> None:
+        while self._waiting:
+            if not self._apply(self._waiting[0]):
+                self._hold()
+                return
+            self._waiting.popleft()
+            WAITING.dec()
+            if self._attempts:
+                RETRIED.inc()
+            self._attempts = 0
+
+    def _hold(self) -> None:
+        """Schedule the next try of the update at the head of ``_waiting``."""
+        self._attempts += 1
+        delay = self.effects.retry_delay(self._attempts)
+        if self.effects.retry_after is not None:
+            self.effects.retry_after(self.actor_key, delay)
+        log.warning(
+            "player.update_held",
+            user_id=self.actor_key,
+            waiting=len(self._waiting),
+            attempt=self._attempts,
+            retry_in_s=round(delay, 3),
+            **update_fields(self._waiting[0].update.update_id),
+        )
+
+    def on_stop(self) -> None:
+        if self._pack_timer is not None:
+            self._pack_timer.cancel()
+        WAITING.dec(len(self._waiting))  # still in the inbox: the next activation replays them
+        super().on_stop()
 
 
 def apply_update(
-    effects: PlayerEffects, state: PlayerState, update: IncomingUpdate, *, replied: bool
-) -> PlayerState:
-    """Run one transition and its effects; return the new state (the old one on failure).
+    effects: PlayerEffects,
+    state: PlayerState,
+    update: IncomingUpdate,
+    *,
+    seq: int,
+    legacy: bool = False,
+    replied: bool = False,
+) -> Step:
+    """Run one transition and its effects; return the new state, or a refusal.
 
-    Records and replies are stored in one SQLite transaction (idempotent by key), then the
-    replies are submitted. A failure leaves ``state`` unchanged; the update stays in the inbox
-    and is applied again on the actor's next activation.
+    Records and replies are stored in one SQLite transaction (idempotent by the keys of inbox
+    entry ``seq``), then the replies are submitted. A transition that raises, or records
+    refused for good (a debit beyond the balance, an unknown payment), consume the update with
+    an apology to the player. Records refused for now (the events outbox over its budget, the
+    records file unavailable) leave ``state`` unchanged and return ``refused``: the caller
+    tries again later.
     """
     started = time.perf_counter()
+    keys = effect_keys(update.update_id, seq, legacy=legacy)
     with correlation(
         update_correlation_id(update.update_id), user_id=state.user_id, update_id=update.update_id
     ):
         try:
-            outcome: Outcome = effects.logic.handle(state, update)
+            outcome: Outcome = effects.logic.handle(state, update, keys)
         except Exception:
             TRANSITIONS.labels("error").inc()
             log.exception("player.transition_failed", kind=update.kind)
-            return _failed(effects, state, update)
-        if outcome.duplicate:
-            TRANSITIONS.labels("duplicate").inc()
-            return state
+            return Step(_failed(effects, state, update, seq, keys))
+        outcome.state.inbox_seq = seq
         try:
             new_state = _record(
                 effects,
                 outcome,
                 replied=replied,
-                dedupe=str(update.update_id),
+                dedupe=keys.replies,
                 update_id=update.update_id,
+                seq=seq,
             )
-        except OutboxFull:
-            TRANSITIONS.labels("rejected_outbox_full").inc()
-            log.error("player.outbox_full", kind=update.kind)
-            return state
+        except (OutboxFull, sqlite3.OperationalError) as exc:
+            TRANSITIONS.labels(
+                "rejected_outbox_full" if isinstance(exc, OutboxFull) else "rejected_unavailable"
+            ).inc()
+            log.error("player.records_refused_for_now", kind=update.kind, error=type(exc).__name__)
+            return Step(state, refused=True)
         except RecordsError as exc:
             TRANSITIONS.labels("rejected_records").inc()
             log.error("player.records_refused", kind=update.kind, error=type(exc).__name__)
-            return _failed(effects, _refreshed(effects, state), update)
+            return Step(_failed(effects, _refreshed(effects, state), update, seq, keys))
         APPLIED.inc()
         TRANSITION_SECONDS.observe(time.perf_counter() - started)
-        return new_state
+        return Step(new_state)
 
 
 def apply_system(
@@ -289,7 +428,7 @@ def apply_system(
         try:
             outcome = effects.system.handle(state, message)
             new_state = _record(
-                effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None
+                effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None, seq=None
             )
         except RecordsError as exc:
             TRANSITIONS.labels("rejected_records").inc()
@@ -304,7 +443,13 @@ def apply_system(
 
 
 def _record(
-    effects: PlayerEffects, outcome: Outcome, *, replied: bool, dedupe: str, update_id: int | None
+    effects: PlayerEffects,
+    outcome: Outcome,
+    *,
+    replied: bool,
+    dedupe: str,
+    update_id: int | None,
+    seq: int | None,
 ) -> PlayerState:
     """Apply the outcome's records and store its replies in one transaction, then submit the
     replies and send its tells.
@@ -323,8 +468,17 @@ def _record(
         outcome.result = {"status": "duplicate"}
         return _refreshed(effects, outcome.state)
     if not replied:
+        user_id = outcome.state.user_id if seq is not None else None
         outcome.batch.replies = [
-            OutgoingReply(f"{dedupe}:{index}", update_id, reply.chat_id, reply.method, reply.params)
+            OutgoingReply(
+                f"{dedupe}:{index}",
+                update_id,
+                reply.chat_id,
+                reply.method,
+                reply.params,
+                user_id,
+                seq,
+            )
             for index, reply in enumerate(outcome.replies)
         ]
     result: BatchResult = effects.records.apply(outcome.batch)
@@ -364,18 +518,29 @@ def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
         m.ends_at = sub.ends_at or 0.0
 
 
-def _failed(effects: PlayerEffects, state: PlayerState, update: IncomingUpdate) -> PlayerState:
-    """Skip a poison update: tell the player, record that it was consumed, keep going."""
-    from yabot.player.texts import t
+def _failed(
+    effects: PlayerEffects,
+    state: PlayerState,
+    update: IncomingUpdate,
+    seq: int,
+    keys: EffectKeys,
+) -> PlayerState:
+    """Consume an update that cannot be applied: apologise to the player (a durable reply)
+    and record in the state that its inbox entry was consumed; keep going."""
+    from yabot.i18n import t
 
     chat_id = update.chat_id if update.chat_id is not None else state.user_id
     effects.send(
         Reply("sendMessage", {"chat_id": chat_id, "text": t("error", state.language)}, chat_id),
-        f"{update.update_id}:error",
+        f"{keys.replies}:error",
         update.update_id,
+        state.user_id,
+        seq,
     )
+    CONSUMED.inc()
     new_state = PlayerState.from_bytes(state.to_bytes())
     new_state.last_update_id = update.update_id
+    new_state.inbox_seq = seq
     return new_state
 
 
@@ -386,6 +551,7 @@ def inspect_state(state: PlayerState) -> dict[str, Any]:
         "user_id": state.user_id,
         "language": state.language,
         "last_update_id": state.last_update_id,
+        "inbox_seq": state.inbox_seq,
         "transitions": state.transitions,
         "story": {
             "story_id": story.story_id,
@@ -414,3 +580,18 @@ def inspect_state(state: PlayerState) -> dict[str, Any]:
             "charges": [list(c) for c in state.membership.charges],
         },
     }
+
+
+def player_actor_class(mailbox_limit: int, messages_per_turn: int) -> type[PlayerActor]:
+    """``PlayerActor`` with the configured mailbox bound and turn size
+    (``runtime.mailbox_limit``, ``runtime.messages_per_turn``)."""
+    return type(
+        "PlayerActor",
+        (PlayerActor,),
+        {
+            "mailbox_limit": mailbox_limit,
+            "turn_size": messages_per_turn,
+            "__module__": __name__,
+            "__doc__": PlayerActor.__doc__,
+        },
+    )

@@ -1,8 +1,10 @@
 """The pure transition of a player's state: ``(state, update) -> (state', effects)``.
 
 Nothing here does I/O. The clock is the update's ``received_at`` (recorded in the inbox), and
-every idempotency key derives from the ``update_id``, so replaying the inbox after a crash
-rebuilds the same state and the same records, and the records DB ignores what it already has.
+every idempotency key derives from the update's inbox entry (``yabot.player.keys``), so
+replaying the inbox after a crash rebuilds the same state and the same records, and the
+records DB ignores what it already has. Whether an update was applied already is not decided
+here: the inbox recognises repeats, and the actor skips entries its state already covers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from yabot.economy.daily import DailyRule
 from yabot.economy.rules import EconomyRules
 from yabot.economy.store import BUY_PREFIX
 from yabot.events.models import ChoiceMade, SceneRead, UpdateProcessed
+from yabot.i18n import ADDRESSES, pick_language, t
 from yabot.narrative import (
+    Effect,
     InvalidChoiceError,
     NarrativeEngine,
     NotAskingError,
@@ -28,9 +32,9 @@ from yabot.narrative import (
 )
 from yabot.observability.logging import update_correlation_id
 from yabot.player.feelings import EmotionFeelings
+from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.outcome import Outcome, Reply, Txn
 from yabot.player.state import PlayerState
-from yabot.player.texts import pick_language, t
 from yabot.storage.records import ProfileUpsert
 from yabot.subscriptions.admin import COMMANDS as ADMIN_COMMANDS
 from yabot.subscriptions.admin import admin_command
@@ -40,7 +44,9 @@ from yabot.telegram.types import IncomingUpdate
 
 __all__ = ["Outcome", "PlayerLogic", "Reply"]
 
-MENU_BUTTONS = ("story", "profile", "wallet", "daily", "missions", "store", "vip")
+MENU_BUTTONS = ("story", "chapters", "profile", "wallet", "daily", "missions", "store", "vip")
+ADDRESS_CALLBACK = "m:addr:"
+CHAPTER_CALLBACK = "m:ch:"
 
 
 class PlayerLogic:
@@ -56,15 +62,18 @@ class PlayerLogic:
         self.economy = EconomyRules(settings.economy)
         self.vip = Vip(settings)
 
-    def handle(self, state: PlayerState, update: IncomingUpdate) -> Outcome:
+    def handle(
+        self, state: PlayerState, update: IncomingUpdate, keys: EffectKeys | None = None
+    ) -> Outcome:
         """Apply ``update`` to a copy of ``state``.
 
-        An update at or below ``state.last_update_id`` was applied already: the outcome is
-        marked duplicate and changes nothing.
+        Args:
+            state: The player's state (not changed).
+            update: The update, whatever its ``update_id`` compared with earlier ones.
+            keys: The key bases of the update's inbox entry (``yabot.player.keys``); by
+                default those of entry 0 (tests that bypass the inbox).
         """
-        if update.update_id <= state.last_update_id:
-            return Outcome(state, duplicate=True)
-        run = _Run(self, state.clone(), update)
+        run = _Run(self, state.clone(), update, keys or effect_keys(update.update_id, 0))
         run.dispatch()
         run.finish()
         return run.outcome
@@ -106,10 +115,12 @@ def _first_name(update: IncomingUpdate) -> str:
 class _Run(Txn):
     """One update's transition in progress."""
 
-    def __init__(self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate) -> None:
+    def __init__(
+        self, logic: PlayerLogic, state: PlayerState, update: IncomingUpdate, keys: EffectKeys
+    ) -> None:
         chat_id = update.chat_id if update.chat_id is not None else state.user_id
         correlation_id = update_correlation_id(update.update_id)
-        super().__init__(state, update.received_at, chat_id, correlation_id, correlation_id)
+        super().__init__(state, update.received_at, chat_id, keys.records, correlation_id)
         self.logic = logic
         self.update = update
 
@@ -119,6 +130,7 @@ class _Run(Txn):
         role = role_of(state, self.now, self.logic.vip.admin_ids)
         values.update(
             lang=state.language,
+            address=state.address,
             is_vip=role != "player",
             besitos=state.economy.balance,
             inventory=list(state.economy.items),
@@ -167,6 +179,7 @@ class _Run(Txn):
             "menu": self.cmd_menu,
             "profile": self.cmd_profile,
             "lang": self.cmd_lang,
+            "chapters": self.cmd_chapters,
             "help": lambda: self.say(t("help", self.lang)),
             "wallet": lambda: self.logic.economy.wallet(self),
             "daily": lambda: self.logic.economy.daily(self),
@@ -193,7 +206,7 @@ class _Run(Txn):
     def cmd_start(self) -> None:
         state = self.state
         first_visit = not state.story.state
-        name = state.first_name or "friend"
+        name = state.first_name or t("friend", self.lang)
         self.outcome.batch.profiles.append(
             ProfileUpsert(
                 state.user_id, first_name=state.first_name, language_code=self.update.language_code
@@ -206,6 +219,8 @@ class _Run(Txn):
                 name=name,
             )
         )
+        if self.lang == "es" and not state.address_asked:
+            self.ask_address()
         if first_visit or state.story.ended:
             self.show(
                 self.logic.engine.begin(
@@ -244,32 +259,104 @@ class _Run(Txn):
     def cmd_profile(self) -> None:
         state = self.state
         lines = [self.logic.feelings.describe(state.signature, self.lang)]
-        progress = {
-            "en": "Chapter {c} · {s} scenes read · {b} besitos · {tier}",
-            "es": "Capítulo {c} · {s} escenas leídas · {b} besitos · {tier}",
-        }[self.lang if self.lang in ("en", "es") else "en"]
-        tier = (
-            "VIP"
-            if state.membership.is_vip(self.now)
-            else ("free" if self.lang == "en" else "gratis")
-        )
+        tier = t("tier_vip" if state.membership.is_vip(self.now) else "tier_free", self.lang)
+        story, balance = state.story, state.economy.balance
         lines.append(
-            progress.format(
-                c=state.story.chapter, s=state.story.scenes_read, b=state.economy.balance, tier=tier
+            t(
+                "profile_progress",
+                self.lang,
+                c=story.chapter,
+                s=story.scenes_read,
+                b=balance,
+                tier=tier,
             )
         )
         self.say("\n\n".join(lines))
 
     def cmd_lang(self) -> None:
-        wanted = (self.update.args or "").strip().lower()[:2]
+        """``/lang [en|es] [f|m|n]``: switch (or toggle) the language; in Spanish, offer how the
+        story addresses the player."""
+        args = (self.update.args or "").strip().lower().split()
         state = self.state
+        wanted = args[0][:2] if args else ""
+        if wanted in ADDRESSES and len(args) == 1:
+            self.set_address(wanted)
+            return
         state.language = (
             wanted if wanted in ("en", "es") else ("es" if state.language == "en" else "en")
         )
         state.language_locked = True
         self.say(t("lang_switched", self.lang))
+        if len(args) > 1 and args[1] in ADDRESSES:
+            state.address, state.address_asked = args[1], True
+        elif self.lang == "es":
+            self.ask_address()
         if state.story.state:
             self.resume()
+
+    def ask_address(self) -> None:
+        """Offer the three ways Spanish can address the player (neutral is the default)."""
+        self.state.address_asked = True
+        rows = [
+            [{"text": t(f"address_{a}", self.lang), "callback_data": ADDRESS_CALLBACK + a}]
+            for a in ("f", "m", "n")
+        ]
+        self.say(t("address_ask", self.lang), {"inline_keyboard": rows})
+
+    def set_address(self, address: str) -> None:
+        """Keep ``address`` and re-show the current moment in it."""
+        state = self.state
+        state.address, state.address_asked = address, True
+        self.say(t(f"address_set_{address}", self.lang))
+        if state.story.state and not state.story.ended:
+            self.resume()
+
+    # ---- chapters -------------------------------------------------------------------------
+    def finished_chapters(self) -> list[int]:
+        """Chapters the player has finished (before the furthest reached; all at an ending)."""
+        story = self.state.story
+        last = story.furthest if story.ended else story.furthest - 1
+        return list(range(1, last + 1))
+
+    def cmd_chapters(self) -> None:
+        """``/chapters``: a button per finished chapter, to replay it."""
+        done = self.finished_chapters()
+        if not done:
+            self.say(t("chapters_none", self.lang))
+            return
+        rows = [
+            [
+                {
+                    "text": t("chapters_button", self.lang, n=n),
+                    "callback_data": f"{CHAPTER_CALLBACK}{n}",
+                }
+            ]
+            for n in done
+        ]
+        self.say(t("chapters_title", self.lang), {"inline_keyboard": rows})
+
+    def replay_chapter(self, raw: str) -> None:
+        story = self.state.story
+        chapter = int(raw) if raw.isdigit() and len(raw) <= 3 else 0
+        if chapter not in self.finished_chapters() or not story.state:
+            self.say(t("chapters_unknown", self.lang))
+            return
+        vip = self.logic.vip
+        if chapter in vip.vip_chapters and role_of(self.state, self.now, vip.admin_ids) == "player":
+            vip.locked(self)
+            return
+        try:
+            turn = self.logic.engine.begin_chapter(
+                story.story_id,
+                story.ink_json() or "",
+                chapter,
+                self.variables(),
+                seed=str(self.update.update_id),
+            )
+        except InvalidChoiceError:
+            self.say(t("chapters_unknown", self.lang))
+            return
+        self.show(turn)
 
     # ---- story ----------------------------------------------------------------------------
     def on_text(self) -> None:
@@ -281,13 +368,12 @@ class _Run(Txn):
             )
             try:
                 turn = self.logic.engine.answer(
-                    story.story_id, story.ink_json() or "", self.variables()
+                    story.story_id, story.ink_json() or "", self.variables(), text
                 )
             except NotAskingError:
                 story.question = None
                 self.say(t("unknown", self.lang))
                 return
-            self.say(t("answer_thanks", self.lang))
             self.show(turn)
             return
         self.say(t("unknown", self.lang))
@@ -301,6 +387,7 @@ class _Run(Txn):
             economy, vip = self.logic.economy, self.logic.vip
             menu: dict[str, Callable[[], None]] = {
                 "story": self.cmd_story,
+                "chapters": self.cmd_chapters,
                 "profile": self.cmd_profile,
                 "menu": self.cmd_menu,
                 "wallet": lambda: economy.wallet(self),
@@ -312,6 +399,10 @@ class _Run(Txn):
             action = menu.get(name)
             if action is not None:
                 action()
+            elif data.startswith(ADDRESS_CALLBACK) and data[len(ADDRESS_CALLBACK) :] in ADDRESSES:
+                self.set_address(data[len(ADDRESS_CALLBACK) :])
+            elif data.startswith(CHAPTER_CALLBACK):
+                self.replay_chapter(data[len(CHAPTER_CALLBACK) :])
             else:
                 self.say(t("unknown", self.lang))
         elif data.startswith(BUY_PREFIX):
@@ -360,12 +451,27 @@ class _Run(Txn):
         story.ended = turn.ended
         story.choices_tags = [[c.index, list(c.tags)] for c in turn.choices]
         if not turn.replayed:
-            for effect in turn.effects:
-                self.apply_effect(effect.kind, effect.name, effect.amount)
+            self.apply_effects(story.scene, turn.effects)
         story.chapter = turn.chapter
         story.scene = turn.scene
-        for params in render_turn(turn, self.chat_id, self._lang_literal()):
+        story.furthest = max(story.furthest, turn.chapter)
+        resonance = self.state.signature.resonance if turn.gates else None
+        for params in render_turn(turn, self.chat_id, self._lang_literal(), resonance):
             self.outcome.replies.append(Reply("sendMessage", params, self.chat_id))
+
+    def apply_effects(self, scene: str, effects: tuple[Effect, ...]) -> None:
+        """Apply a turn's effects; a reward or unlock is paid once per scene, ever (a replayed
+        chapter pays nothing twice)."""
+        paid = self.state.story.paid
+        for effect in effects:
+            if effect.kind == "scene":
+                scene = effect.name
+            elif effect.kind in ("reward", "unlock"):
+                key = f"{scene}:{effect.kind}:{effect.name}"
+                if key in paid:
+                    continue
+                paid.append(key)
+            self.apply_effect(effect.kind, effect.name, effect.amount)
 
     def apply_effect(self, kind: str, name: str, amount: int) -> None:
         state = self.state

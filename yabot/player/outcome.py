@@ -46,7 +46,6 @@ class Outcome:
     state: PlayerState
     replies: list[Reply] = field(default_factory=list)
     batch: RecordBatch = field(default_factory=RecordBatch)
-    duplicate: bool = False
     tells: list[tuple[int, Any]] = field(default_factory=list)
     guard: str | None = None
     result: dict[str, Any] = field(default_factory=dict)

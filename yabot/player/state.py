@@ -30,6 +30,8 @@ class StoryPosition:
     scene: str = ""
     scenes_read: int = 0
     ended: bool = False
+    furthest: int = 0  # the furthest chapter reached (chapters before it can be replayed)
+    paid: list[str] = field(default_factory=list)  # "<scene>:<reward|unlock>:<name>" paid once
 
     def ink_json(self) -> str | None:
         """The ink state as JSON text, or None before the story began."""
@@ -82,9 +84,11 @@ class PlayerState:
     user_id: int
     language: str = "en"
     language_locked: bool = False
+    address: str = "n"  # how Spanish addresses the player: "f", "m" or "n" (neutral)
+    address_asked: bool = False
     first_name: str = ""
     role: str = "player"
-    last_update_id: int = -1
+    last_update_id: int = -1  # the last applied update's id: shown, never compared
     snapshot_version: int = 0
     transitions: int = 0
     created_at: float = 0.0
@@ -93,12 +97,14 @@ class PlayerState:
     signature: Signature = field(default_factory=Signature)
     economy: Economy = field(default_factory=Economy)
     membership: Membership = field(default_factory=Membership)
+    inbox_seq: int = 0  # the inbox arrival seq of the last applied (or consumed) update
 
     def clone(self) -> PlayerState:
         """A deep copy that a transition may change freely (the signature is immutable, so
         it is shared; every list and dict is copied)."""
         story = _shallow(self.story)
         story.choices_tags = _copied(story.choices_tags)
+        story.paid = list(story.paid)
         economy = _shallow(self.economy)
         economy.missions_done = list(economy.missions_done)
         economy.recent = _copied(economy.recent)

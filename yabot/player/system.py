@@ -12,7 +12,7 @@ import hashlib
 from prometheus_client import Counter
 
 from yabot.economy.rules import EconomyRules
-from yabot.economy.texts import tx
+from yabot.i18n import t as tx
 from yabot.observability.logging import get_logger
 from yabot.player.messages import (
     AdjustBesitos,

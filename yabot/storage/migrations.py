@@ -154,6 +154,20 @@ def _v4_replies(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_reply_marks(db: sqlite_utils.Database) -> None:
+    # Confirmed replies of updates are marked sent (kept until a snapshot covers their
+    # update, so a replay stores nothing again) instead of deleted by a poller.
+    _run(
+        db,
+        "ALTER TABLE replies ADD COLUMN user_id INTEGER",
+        "ALTER TABLE replies ADD COLUMN seq INTEGER",
+        "ALTER TABLE replies ADD COLUMN sent_at REAL",
+        "CREATE INDEX replies_unsent ON replies (id) WHERE sent_at IS NULL",
+        "CREATE INDEX replies_sent_by_player ON replies (user_id, seq) WHERE sent_at IS NOT NULL",
+        "CREATE INDEX replies_sent_age ON replies (sent_at) WHERE sent_at IS NOT NULL",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -163,6 +177,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "events outbox and scheduler job runs", _v2_outbox_and_job_runs),
     Migration(3, "wallets: one balance row per user, backfilled from the ledger", _v3_wallets),
     Migration(4, "reply outbox, written in the records' transactions", _v4_replies),
+    Migration(
+        5,
+        "reply outbox: durable sent marks, the player and inbox seq of each reply",
+        _v5_reply_marks,
+    ),
 )
 HEAD_VERSION = MIGRATIONS[-1].version
 

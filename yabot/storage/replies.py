@@ -3,16 +3,26 @@
 Replies live in the ``replies`` table of the records database. A transition's replies are
 stored by the same transaction as its records (:attr:`RecordBatch.replies`), so one update
 costs one transaction; :class:`ReplyOutbox` stores the few replies no records transaction
-carries (the apology for a poison update), deletes replies once Telegram took them and lists
-what is left for start-up to send again, in order. A reply can therefore be sent twice (sent,
-then the process died before its row was deleted), never lost.
+carries (the apology for a poison update), marks replies sent once Telegram took them and
+lists what is left for start-up to send again, in order.
+
+Marks are group-committed by :class:`SentMarks`: one writer thread commits whatever marks are
+queued as soon as there are any, so a confirmed reply is durably marked within milliseconds.
+Only a reply whose Bot API call was in flight at a crash (or confirmed in the last
+milliseconds before it) is sent again; those are counted in ``yabot_replies_resent_total``.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from prometheus_client import Histogram
+
+from yabot.observability.logging import get_logger
 from yabot.storage.records import OutgoingReply, RecordBatch, RecordsDb
 from yabot.storage.records.replies import (
     LEGACY_FILE_NAME,
@@ -24,6 +34,15 @@ from yabot.storage.records.replies import (
 )
 
 FILE_NAME = LEGACY_FILE_NAME  # where replies lived before records schema v4
+MAX_MARKS_PER_COMMIT = 5000
+
+log = get_logger(__name__)
+
+MARK_SECONDS = Histogram(
+    "yabot_replies_mark_seconds",
+    "From Telegram's confirmation of a reply to the commit of its sent mark (batch's oldest)",
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
 
 __all__ = [
     "FILE_NAME",
@@ -33,6 +52,7 @@ __all__ = [
     "SYSTEM_REPLY",
     "PendingReply",
     "ReplyOutbox",
+    "SentMarks",
     "open_reply_outbox",
 ]
 
@@ -54,15 +74,24 @@ class ReplyOutbox:
         chat_id: int | None,
         method: str,
         params: dict[str, Any],
+        *,
+        user_id: int | None = None,
+        seq: int | None = None,
     ) -> int | None:
         """Store a reply in its own transaction; returns its id, or None when that dedupe
-        key is already stored."""
-        reply = OutgoingReply(dedupe_key, update_id, chat_id, method, params)
+        key is already stored. ``user_id`` and ``seq`` name the inbox entry that caused it."""
+        reply = OutgoingReply(dedupe_key, update_id, chat_id, method, params, user_id, seq)
         return self._records.apply(RecordBatch(replies=[reply])).reply_ids[0]
 
     def done(self, ids: Iterable[int]) -> None:
-        """Forget replies Telegram took (or refused for good)."""
+        """Mark replies Telegram took (or refused for good), in one transaction."""
         self._records.replies_done(ids)
+
+    def forget_covered(
+        self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
+    ) -> int:
+        """Delete sent replies of entries durable snapshots cover (``(user_id, up_to_seq)``)."""
+        return self._records.replies_forget_covered(covered, sent_before=sent_before)
 
     def pending(self) -> list[PendingReply]:
         """Every stored reply, oldest first."""
@@ -75,3 +104,65 @@ class ReplyOutbox:
 def open_reply_outbox(records: RecordsDb) -> ReplyOutbox:
     """The reply outbox of ``records``."""
     return ReplyOutbox(records)
+
+
+class SentMarks:
+    """Group-commits the sent marks of confirmed replies on one writer thread.
+
+    ``mark(reply_id)`` never blocks; the thread wakes at the first queued mark and commits it
+    together with every mark queued meanwhile (one transaction), then waits for the next.
+
+    Args:
+        outbox: Where the marks are committed.
+    """
+
+    def __init__(self, outbox: ReplyOutbox) -> None:
+        self._outbox = outbox
+        self._queue: queue.SimpleQueue[tuple[int, float] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="reply-marks", daemon=True)
+        self._idle = threading.Condition()
+        self._queued = 0
+        self._thread.start()
+
+    def mark(self, reply_id: int) -> None:
+        """Queue the sent mark of ``reply_id`` (thread-safe, O(1))."""
+        with self._idle:
+            self._queued += 1
+        self._queue.put((reply_id, time.monotonic()))
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every mark queued so far is committed; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._queued == 0, timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Commit what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < MAX_MARKS_PER_COMMIT:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                self._outbox.done([reply_id for reply_id, _ in batch])
+            except Exception as exc:  # the rows stay unmarked: sent again after a restart
+                log.error("replies.mark_failed", error=type(exc).__name__, count=len(batch))
+            MARK_SECONDS.observe(time.monotonic() - batch[0][1])
+            with self._idle:
+                self._queued -= len(batch)
+                self._idle.notify_all()
+            if stop:
+                return

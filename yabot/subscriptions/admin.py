@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yabot.economy.texts import tx
+from yabot.i18n import t as tx
 from yabot.observability.logging import get_logger
 from yabot.player.messages import (
     AdjustBesitos,

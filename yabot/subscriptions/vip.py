@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from prometheus_client import Counter
 
 from yabot.config import Settings
-from yabot.economy.texts import tx
 from yabot.events.models import (
     PaymentReceived,
     PaymentRefunded,
     SubscriptionActivated,
     SubscriptionExpired,
 )
+from yabot.i18n import t as tx
 from yabot.observability.logging import get_logger
 from yabot.player.outcome import Txn
 from yabot.storage.records import (

@@ -220,7 +220,8 @@ class WebhookProcess:
                 return
             for kind, payload in frames:
                 if kind == b"U":
-                    hand_over(pickle.loads(payload))
+                    update, seq = pickle.loads(payload)
+                    hand_over(update, seq)
                 elif sender is not None and sender.on_frame(kind, payload):
                     pass
                 elif kind == b"R":
@@ -246,8 +247,7 @@ class WebhookProcess:
     async def _hand_over_stored_since(self, started_at: float) -> None:
         entries = await asyncio.to_thread(self._inbox.entries_received_since, started_at - 1.0)
         for entry in entries:
-            raw = entry.payload.encode() if isinstance(entry.payload, str) else entry.payload
-            self._router.hand_over(parse_stored_update(raw, entry.received_at))
+            self._router.hand_over(parse_stored_update(entry.payload, entry.received_at), entry.seq)
         log.info("webhook_process.handed_over_again", updates=len(entries))
 
 
@@ -269,12 +269,12 @@ class _Forwarder:
             return True
         if self.refusing is not None:
             raise Overloaded("the bot is refusing new work for now", self.refusing)
-        is_new = await self._inbox_writer.append(update)
-        # Repeats are forwarded too: a repeat may be the retry of an update whose frame a
-        # crash lost; actors skip what they already applied.
-        self._out.send(b"U", pickle.dumps(update, pickle.HIGHEST_PROTOCOL))
+        stored = await self._inbox_writer.append(update)
+        # Repeats are forwarded too, with the first arrival's seq: a repeat may be the retry
+        # of an update whose frame a crash lost; actors skip the entries they already applied.
+        self._out.send(b"U", pickle.dumps((update, stored.seq), pickle.HIGHEST_PROTOCOL))
         await self._out.drain()
-        return is_new
+        return stored.new
 
     def close(self) -> None:
         self._inbox_writer.close()
@@ -320,8 +320,7 @@ async def _child_main(fd: int, settings: Settings) -> int:
     from yabot.telegram.webhook import WebhookHandler
     from yabot.telegram.webhook_server import WebhookServer
 
-    storage = settings.storage
-    inbox = open_inbox(storage.data_dir, busy_timeout_ms=storage.sqlite_busy_timeout_ms)
+    inbox = open_inbox(settings)  # the bot's keys: payloads are encrypted before they rest
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
     out = FrameWriter(writer)
     sink = _Forwarder(inbox, out)

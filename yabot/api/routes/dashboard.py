@@ -117,7 +117,7 @@ async def _read_archetypes(runtime: Runtime) -> ArchetypesOut:
             return  # passivated meanwhile: asking would activate it again
         async with gate:
             try:
-                view: dict[str, Any] = await runtime.ask_player(
+                view: dict[str, Any] = await runtime.admin.ask_player(
                     user_id, Inspect(), timeout=ARCHETYPE_ASK_TIMEOUT_S
                 )
             except Exception:  # busy, restarting or stopping: counted, not fatal

@@ -259,7 +259,7 @@ async def adjust_besitos(
         return earlier
     await _require_player(runtime, user_id)
     result = await ask_actor(
-        runtime.adjust_besitos(user_id, body.amount, body.reason, who.subject, key)
+        runtime.admin.adjust_besitos(user_id, body.amount, body.reason, who.subject, key)
     )
     status = result.get("status")
     if status == "insufficient_funds":
@@ -323,7 +323,7 @@ async def grant_subscription(
     if (earlier := await keyed.replay(response)) is not None:
         return earlier
     await _require_player(runtime, user_id)
-    result = await ask_actor(runtime.grant(user_id, body.tier, body.days, who.subject, key))
+    result = await ask_actor(runtime.admin.grant(user_id, body.tier, body.days, who.subject, key))
     if result.get("status") == "invalid":
         raise _refused("grant", 404, "unknown_tier", f"no tier named {body.tier!r}")
     if result.get("status") not in ("active", "duplicate"):
@@ -360,7 +360,7 @@ async def revoke_subscription(
     if (earlier := await keyed.replay(response)) is not None:
         return earlier
     await _require_player(runtime, user_id)
-    result = await ask_actor(runtime.revoke(user_id, who.subject, key))
+    result = await ask_actor(runtime.admin.revoke(user_id, who.subject, key))
     if result.get("status") == "not_subscribed":
         raise _refused("revoke", 409, "not_subscribed", "the player has no active paid tier")
     if result.get("status") not in ("revoked", "duplicate"):
@@ -392,7 +392,7 @@ async def refund_payment(
         raise _refused("refund", 404, "not_found", "no such payment")
     if payment.status == "refunded":
         raise _refused("refund", 409, "already_refunded", "the payment was refunded already")
-    result = await ask_actor(runtime.refund(payment.user_id, charge_id, who.subject))
+    result = await ask_actor(runtime.admin.refund(payment.user_id, charge_id, who.subject))
     status = result.get("status")
     if status == "already_refunded":
         raise _refused("refund", 409, "already_refunded", "the payment was refunded already")

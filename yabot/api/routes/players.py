@@ -106,7 +106,7 @@ def _actor_infos() -> dict[int, Any]:
 
 async def _ask(runtime: Runtime, user_id: int, message: Any) -> Any:
     try:
-        return await runtime.ask_player(
+        return await runtime.admin.ask_player(
             user_id, message, timeout=runtime.settings.runtime.ask_timeout_s
         )
     except TimeoutError:

@@ -304,18 +304,34 @@ class RecordsDb:
     # Reply outbox.
 
     def replies_pending(self) -> list[PendingReply]:
-        """Every stored reply, oldest first."""
+        """Every reply not yet marked sent, oldest first."""
         with self._db.use() as conn:
             return replies_sql.pending(conn)
 
     def replies_done(self, ids: Iterable[int]) -> None:
-        """Delete replies Telegram took (or refused for good)."""
+        """Mark replies Telegram took (or refused for good) in one transaction.
+
+        A reply of an inbox entry stays, marked sent, until :meth:`replies_forget_covered`;
+        the others are deleted.
+        """
         chosen = list(ids)
         if not chosen:
             return
         with self._db.transaction() as conn:
-            deleted = replies_sql.delete(conn, chosen)
-        PENDING.dec(deleted)
+            done = replies_sql.mark_sent(conn, chosen, time.time())
+        PENDING.dec(done)
+
+    def replies_forget_covered(
+        self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
+    ) -> int:
+        """Delete the sent replies of the ``(user_id, up_to_seq)`` entries snapshots cover,
+        and (when given) every reply marked sent before ``sent_before``; returns how many."""
+        pairs = list(covered)
+        with self._db.transaction() as conn:
+            forgotten = replies_sql.forget_covered(conn, pairs) if pairs else 0
+            if sent_before is not None:
+                forgotten += replies_sql.forget_sent_before(conn, sent_before)
+        return forgotten
 
     # Reads.
 

@@ -157,7 +157,9 @@ class OutgoingReply:
 
     ``dedupe_key`` is unique: storing a key that is already stored stores nothing (the reply
     of a replayed update is not sent again). ``update_id`` is the update that caused it, None
-    for replies no update caused (stored as ``SYSTEM_REPLY``).
+    for replies no update caused (stored as ``SYSTEM_REPLY``). ``user_id`` and ``seq`` (the
+    update's inbox entry) say when a sent reply may be forgotten: once a durable snapshot of
+    that player covers that entry, no replay can ask for it again.
     """
 
     dedupe_key: str
@@ -165,6 +167,8 @@ class OutgoingReply:
     chat_id: int | None
     method: str
     params: dict[str, Any]
+    user_id: int | None = None
+    seq: int | None = None
 
 
 @dataclass(slots=True)

@@ -1,8 +1,11 @@
 """SQL of the reply outbox (the ``replies`` table of ``records.db``) and its metrics.
 
 A transition's replies are inserted in the same transaction as its records, so a reply is
-durable before it is sent and exists if and only if the work it reports does. Rows are
-deleted once Telegram took them; start-up sends what is left, in order of ``id``.
+durable before it is sent and exists if and only if the work it reports does. Once Telegram
+took a reply it is marked sent (``sent_at``, group-committed within milliseconds); start-up
+sends again only the replies never marked, in order of ``id``. A sent reply of an update is
+kept until a durable snapshot covers its update's inbox entry (a replay before that finds its
+dedupe key and sends nothing); a sent reply no update caused is deleted at once.
 
 Before schema version 4 the replies lived in their own file, ``replies.db``. At open,
 :func:`import_legacy_replies` copies any rows still pending there into ``records.db``, then
@@ -30,14 +33,21 @@ MIGRATED_SUFFIX = ".migrated"
 SYSTEM_REPLY = -1  # the update id stored for replies no update caused
 
 STORED = Counter("yabot_replies_stored_total", "Replies made durable before sending")
-RESENT = Counter("yabot_replies_resent_total", "Replies sent again at start-up")
+RESENT = Counter(
+    "yabot_replies_resent_total",
+    "Replies sent again at start-up: stored, handed to Telegram perhaps, never confirmed",
+)
 PENDING = Gauge("yabot_replies_pending", "Durable replies not yet taken by Telegram")
 
 _INSERT = (
+    "INSERT OR IGNORE INTO replies (dedupe_key, update_id, chat_id, method, params, user_id, seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_COLUMNS = "dedupe_key, update_id, chat_id, method, params"
+_LEGACY_INSERT = (
     "INSERT OR IGNORE INTO replies (dedupe_key, update_id, chat_id, method, params) "
     "VALUES (?, ?, ?, ?, ?)"
 )
-_COLUMNS = "dedupe_key, update_id, chat_id, method, params"
 
 log = get_logger(__name__)
 
@@ -64,6 +74,8 @@ def insert(conn: sqlite3.Connection, reply: OutgoingReply) -> int | None:
             reply.chat_id,
             reply.method,
             json.dumps(reply.params, separators=(",", ":")),
+            reply.user_id,
+            reply.seq,
         ),
     )
     return cursor.lastrowid if cursor.rowcount else None
@@ -75,15 +87,52 @@ def delete(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     return max(cursor.rowcount, 0)
 
 
+def mark_sent(conn: sqlite3.Connection, ids: Sequence[int], at: float) -> int:
+    """Mark replies Telegram took (or refused for good); returns how many were unsent.
+
+    Replies of an inbox entry are kept, marked, until a snapshot covers the entry; the others
+    are deleted.
+    """
+    params = [(i,) for i in ids]
+    marked = conn.executemany(
+        "UPDATE replies SET sent_at = ? WHERE id = ? AND sent_at IS NULL AND seq IS NOT NULL",
+        [(at, i) for i in ids],
+    ).rowcount
+    deleted = conn.executemany(
+        "DELETE FROM replies WHERE id = ? AND sent_at IS NULL AND seq IS NULL", params
+    ).rowcount
+    return max(marked, 0) + max(deleted, 0)
+
+
+def forget_covered(conn: sqlite3.Connection, covered: Sequence[tuple[int, int]]) -> int:
+    """Delete the sent replies of ``(user_id, up_to_seq)``: entries a snapshot covers."""
+    cursor = conn.executemany(
+        "DELETE FROM replies WHERE user_id = ? AND seq <= ? AND sent_at IS NOT NULL", covered
+    )
+    return max(cursor.rowcount, 0)
+
+
+def forget_sent_before(conn: sqlite3.Connection, at: float, chunk: int = 5000) -> int:
+    """Delete up to ``chunk`` replies marked sent before ``at``; returns how many."""
+    cursor = conn.execute(
+        "DELETE FROM replies WHERE id IN (SELECT id FROM replies "
+        "WHERE sent_at IS NOT NULL AND sent_at < ? LIMIT ?)",
+        (at, chunk),
+    )
+    return max(cursor.rowcount, 0)
+
+
 def pending(conn: sqlite3.Connection) -> list[PendingReply]:
-    """Every stored reply, oldest first."""
-    rows = conn.execute(f"SELECT id, {_COLUMNS} FROM replies ORDER BY id").fetchall()
+    """Every reply not yet marked sent, oldest first."""
+    rows = conn.execute(
+        f"SELECT id, {_COLUMNS} FROM replies WHERE sent_at IS NULL ORDER BY id"
+    ).fetchall()
     return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
 
 def count(conn: sqlite3.Connection) -> int:
-    """How many replies are stored."""
-    return int(conn.execute("SELECT COUNT(*) FROM replies").fetchone()[0])
+    """How many replies are not yet marked sent."""
+    return int(conn.execute("SELECT COUNT(*) FROM replies WHERE sent_at IS NULL").fetchone()[0])
 
 
 def import_legacy_replies(
@@ -120,7 +169,7 @@ def import_legacy_replies(
         old.close()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        copied = conn.executemany(_INSERT, rows).rowcount if rows else 0
+        copied = conn.executemany(_LEGACY_INSERT, rows).rowcount if rows else 0
     except BaseException:
         conn.rollback()
         raise

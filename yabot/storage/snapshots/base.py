@@ -10,7 +10,7 @@ from typing import Protocol, runtime_checkable
 from yabot.storage.sqlite_util import MAX_SQLITE_INTEGER
 
 NO_UPDATE = -1
-"""``last_update_id`` of a snapshot taken before any update was applied."""
+"""``seq`` of a snapshot taken before any update was applied."""
 
 MAX_KEY_CHARS = 512
 MAX_STATE_BYTES = 8 * 1024 * 1024
@@ -24,26 +24,28 @@ class Snapshot:
     Attributes:
         key: The actor's key, e.g. ``"user:42"``.
         version: 1 for the first stored snapshot of a key, then +1 per stored snapshot.
-        last_update_id: The last update applied to ``state`` (``NO_UPDATE`` if none).
+        seq: The inbox arrival sequence number of the last update applied to ``state``
+            (``NO_UPDATE`` if none): the inbox entries it covers.
         state: The serialized state.
         updated_at: Wall-clock time (epoch seconds) the state was taken.
+        shard: The actor's shard (``yabot.shards``), the unit of ownership.
     """
 
     key: str
     version: int
-    last_update_id: int
+    seq: int
     state: bytes
     updated_at: float
+    shard: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not 0 < len(self.key) <= MAX_KEY_CHARS:
             raise ValueError(f"snapshot key must be 1-{MAX_KEY_CHARS} characters: {self.key!r:.80}")
         if not 1 <= self.version <= MAX_SQLITE_INTEGER:
             raise ValueError(f"snapshot {self.key!r}: version must be >= 1, got {self.version}")
-        if not NO_UPDATE <= self.last_update_id <= MAX_SQLITE_INTEGER:
+        if not NO_UPDATE <= self.seq <= MAX_SQLITE_INTEGER:
             raise ValueError(
-                f"snapshot {self.key!r}: last_update_id must be in "
-                f"[{NO_UPDATE}, 2**63-1], got {self.last_update_id}"
+                f"snapshot {self.key!r}: seq must be in [{NO_UPDATE}, 2**63-1], got {self.seq}"
             )
         if not isinstance(self.state, bytes):
             raise TypeError(f"snapshot {self.key!r}: state must be bytes, not {type(self.state)}")

@@ -1,6 +1,6 @@
 """Snapshots in MongoDB (pymongo): the production store, one ``bulk_write`` per group commit.
 
-A document is ``{_id: key, v: version, u: last_update_id, s: state, t: updated_at, w: tag}``.
+A document is ``{_id: key, v: version, u: seq, s: state, t: updated_at, h: shard, w: tag}``.
 Compare-and-set is in the filter: version ``v`` replaces ``{_id: key, v: v - 1}`` with an
 upsert, so a stale version collides with the existing ``_id`` (duplicate key) and changes
 nothing; version 1 is a plain insert. ``w`` fingerprints the snapshot so that retrying a batch
@@ -35,15 +35,16 @@ DUPLICATE_KEY = 11000
 
 def _tag(snap: Snapshot) -> str:
     digest = hashlib.blake2b(snap.state, digest_size=8).hexdigest()
-    return f"{snap.version}:{snap.last_update_id}:{snap.updated_at!r}:{digest}"
+    return f"{snap.version}:{snap.seq}:{snap.updated_at!r}:{digest}"
 
 
 def _document(snap: Snapshot) -> dict[str, Any]:
     return {
         "v": snap.version,
-        "u": snap.last_update_id,
+        "u": snap.seq,
         "s": Binary(snap.state),
         "t": snap.updated_at,
+        "h": snap.shard,
         "w": _tag(snap),
     }
 
@@ -102,7 +103,7 @@ class MongoSnapshotStore:
             raise SnapshotStoreError(f"MongoDB snapshot load failed: {exc}") from exc
         if doc is None:
             return None
-        return Snapshot(key, doc["v"], doc["u"], bytes(doc["s"]), doc["t"])
+        return Snapshot(key, doc["v"], doc["u"], bytes(doc["s"]), doc["t"], doc.get("h", 0))
 
     def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
         """Store the snapshots with one unordered ``bulk_write``, each with compare-and-set."""

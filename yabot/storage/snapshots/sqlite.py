@@ -21,11 +21,21 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
     key TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
-    last_update_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
     state BLOB NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    shard INTEGER NOT NULL DEFAULT 0
 )
 """
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a table made before shards (``last_update_id``, no ``shard``) up to date."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(snapshots)")}
+    if "last_update_id" in columns:
+        conn.execute("ALTER TABLE snapshots RENAME COLUMN last_update_id TO seq")
+    if "shard" not in columns:
+        conn.execute("ALTER TABLE snapshots ADD COLUMN shard INTEGER NOT NULL DEFAULT 0")
 
 
 class SqliteSnapshotStore:
@@ -40,6 +50,7 @@ class SqliteSnapshotStore:
             self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
             with self._db.transaction() as conn:
                 conn.execute(_SCHEMA)
+                _upgrade(conn)
         except sqlite3.Error as exc:
             raise SnapshotStoreError(f"cannot open snapshot store {path}: {exc}") from exc
 
@@ -48,13 +59,15 @@ class SqliteSnapshotStore:
         try:
             with self._db.use() as conn:
                 row = conn.execute(
-                    "SELECT key, version, last_update_id, state, updated_at "
+                    "SELECT key, version, seq, state, updated_at, shard "
                     "FROM snapshots WHERE key = ?",
                     (key,),
                 ).fetchone()
         except sqlite3.Error as exc:
             raise SnapshotStoreError(f"snapshot store {self.path}: {exc}") from exc
-        return None if row is None else Snapshot(row[0], row[1], row[2], bytes(row[3]), row[4])
+        if row is None:
+            return None
+        return Snapshot(row[0], row[1], row[2], bytes(row[3]), row[4], row[5])
 
     def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
         """Store the snapshots in one transaction, each with compare-and-set on its version."""
@@ -70,26 +83,26 @@ class SqliteSnapshotStore:
 
     @staticmethod
     def _save_one(conn: sqlite3.Connection, snap: Snapshot) -> SaveOutcome:
-        values = (snap.version, snap.last_update_id, snap.state, snap.updated_at, snap.key)
+        values = (snap.version, snap.seq, snap.state, snap.updated_at, snap.shard, snap.key)
         if snap.version == 1:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO snapshots "
-                "(version, last_update_id, state, updated_at, key) VALUES (?, ?, ?, ?, ?)",
+                "(version, seq, state, updated_at, shard, key) VALUES (?, ?, ?, ?, ?, ?)",
                 values,
             )
         else:
             cursor = conn.execute(
-                "UPDATE snapshots SET version = ?, last_update_id = ?, state = ?, updated_at = ? "
+                "UPDATE snapshots SET version = ?, seq = ?, state = ?, updated_at = ?, shard = ? "
                 "WHERE key = ? AND version = ?",
                 (*values, snap.version - 1),
             )
         if cursor.rowcount == 1:
             return SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
         row = conn.execute(
-            "SELECT version, last_update_id, state, updated_at FROM snapshots WHERE key = ?",
+            "SELECT version, seq, state, updated_at, shard FROM snapshots WHERE key = ?",
             (snap.key,),
         ).fetchone()
-        if row is not None and tuple(row) == values[:4]:  # a retry of a stored snapshot
+        if row is not None and tuple(row) == values[:5]:  # a retry of a stored snapshot
             return SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
         conflict = SnapshotConflict(snap.key, snap.version, None if row is None else row[0])
         return SaveOutcome(snap.key, snap.version, SaveStatus.CONFLICT, conflict=conflict)

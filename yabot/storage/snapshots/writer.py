@@ -63,7 +63,7 @@ class _Pending:
 @dataclasses.dataclass(slots=True)
 class _KeyState:
     stored_version: int | None = None
-    durable_update_id: int | None = None
+    durable_seq: int | None = None
     settled_seq: int = 0
     settled_ok: bool = True
 
@@ -202,11 +202,11 @@ class SnapshotWriter:
                 self._cond.wait(remaining)
             return all(self._keys.get(k, _KeyState()).settled_ok for k in targets)
 
-    def durable_update_id(self, key: str) -> int | None:
-        """``last_update_id`` of the newest snapshot of ``key`` this writer made durable."""
+    def durable_seq(self, key: str) -> int | None:
+        """``seq`` of the newest snapshot of ``key`` this writer made durable."""
         with self._cond:
             state = self._keys.get(key)
-            return None if state is None else state.durable_update_id
+            return None if state is None else state.durable_seq
 
     def durable_version(self, key: str) -> int | None:
         """Version of the newest snapshot of ``key`` this writer stored."""
@@ -429,7 +429,7 @@ class SnapshotWriter:
                 state.settled_ok = outcome.saved
                 if outcome.saved:
                     state.stored_version = snap.version
-                    state.durable_update_id = snap.last_update_id
+                    state.durable_seq = snap.seq
                 else:
                     state.stored_version = None
             SNAPSHOT_PENDING.set(len(self._pending) + len(self._inflight))

@@ -1,0 +1,206 @@
+"""PlayerRepository: load = newest snapshot + the player's uncovered inbox entries, replayed in
+arrival order; durable snapshots prune the inbox and the sent replies they cover."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.economy.world import T0, World, world_settings
+from yabot.player.actor import apply_update
+from yabot.player.repository import PlayerRepository, snapshot_key
+from yabot.player.state import PlayerState
+from yabot.security.crypto import Encryptor
+from yabot.shards import shard_of
+from yabot.storage.inbox import Inbox
+from yabot.storage.records import OutboxFull, RecordBatch
+from yabot.storage.snapshots import Snapshot
+from yabot.storage.snapshots.sqlite import SqliteSnapshotStore
+from yabot.storage.snapshots.writer import SnapshotWriter
+from yabot.telegram.types import parse_update
+
+USER = 6_601
+DAY = 86_400.0
+
+
+def _message(update_id: int, text: str, at: float, user: int = USER) -> bytes:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(at),
+                "chat": {"id": user, "type": "private"},
+                "from": {"id": user, "is_bot": False, "first_name": "Ana", "language_code": "en"},
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+            },
+        }
+    ).encode()
+
+
+class Parts:
+    def __init__(self, tmp_path: Path) -> None:
+        self.world = World(world_settings(tmp_path / "data"))
+        self.encryptor = Encryptor([Fernet.generate_key()])
+        self.inbox = Inbox(tmp_path / "inbox.sqlite3", encryptor=self.encryptor, shards=8)
+        self.store = SqliteSnapshotStore(tmp_path / "snapshots.sqlite3")
+        self.writer = SnapshotWriter(self.store, batch_size=50, every_transitions=1, every_s=0.01)
+        self.repo = PlayerRepository(
+            self.store,
+            self.writer,
+            self.inbox,
+            self.encryptor,
+            self.world.records,
+            self.world.replies,
+            shards=8,
+        )
+        self.repo.bind(self.world.effects)
+        self.writer.start()
+
+    def close(self) -> None:
+        self.writer.stop(5)
+        self.inbox.close()
+        self.store.close()
+        self.world.close()
+
+
+@pytest.fixture
+def parts(tmp_path: Path) -> Iterator[Parts]:
+    p = Parts(tmp_path)
+    yield p
+    p.close()
+
+
+def test_load_replays_entries_in_arrival_order_whatever_their_ids(parts: Parts) -> None:
+    ids = [899_999_998, 899_999_999, 1_000, 1_001]  # Telegram restarted its ids after #2
+    for n, update_id in enumerate(ids):
+        parts.inbox.append(update_id, USER, _message(update_id, f"/c{n}", T0 + n), T0 + n)
+    state = parts.repo.load(USER)
+    assert state.transitions == 4
+    assert state.last_update_id == 1_001
+    texts = parts.world.texts(USER)
+    assert [t.split("/c")[1][0] for t in texts] == ["0", "1", "2", "3"], texts
+    # The replay's snapshot becomes durable and covers (prunes) the entries.
+    assert parts.writer.flush(timeout=10)
+    assert parts.inbox.count() == 0
+    stored = parts.store.load(snapshot_key(USER))
+    assert stored is not None and stored.seq == state.inbox_seq
+    assert stored.shard == shard_of(USER, 8)
+    again = parts.repo.load(USER)
+    assert again.transitions == 4, "a new load replays nothing twice"
+
+
+def test_a_reused_update_id_is_a_new_update_with_new_effect_keys(parts: Parts) -> None:
+    # Months apart, Telegram sends two different updates with id 5; both are /daily.
+    first = parts.inbox.append(5, USER, _message(5, "/daily", T0), T0)
+    state = parts.repo.load(USER)
+    later = T0 + 30 * DAY
+    second = parts.inbox.append(5, USER, _message(5, "/daily", later), later)
+    assert second.new and second.seq > first.seq
+    update = parse_update(_message(5, "/daily", later), later)
+    state = apply_update(parts.world.effects, state, update, seq=second.seq).state
+    rewards = [m for m in parts.world.records.movements(USER, 10) if m.reason == "daily reward"]
+    assert len(rewards) == 2, "the second daily is not mistaken for the first"
+    # A replay of the same entry (a crash before its snapshot) changes nothing.
+    apply_update(parts.world.effects, state, update, seq=second.seq)
+    rewards = [m for m in parts.world.records.movements(USER, 10) if m.reason == "daily reward"]
+    assert len(rewards) == 2
+
+
+def test_a_refused_replay_stops_there_and_hands_the_rest_to_the_actor(parts: Parts) -> None:
+    for n in range(3):
+        parts.inbox.append(10 + n, USER, _message(10 + n, f"/c{n}", T0 + n), T0 + n)
+    real = parts.world.records
+    calls = {"n": 0}
+
+    class Refusing:
+        def apply(self, batch: RecordBatch) -> object:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OutboxFull(1, 1)
+            return real.apply(batch)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    parts.world.effects.records = Refusing()  # type: ignore[assignment]
+    state = parts.repo.load(USER)
+    assert state.transitions == 1
+    held = parts.repo.take_leftovers(USER)
+    assert [m.update.update_id for m in held] == [11, 12]
+    assert parts.repo.take_leftovers(USER) == []
+    assert [e.update_id for e in parts.inbox.entries_after(USER, state.inbox_seq)] == [11, 12]
+
+
+def test_schema_1_data_replays_under_its_own_rule_then_the_new_one(
+    tmp_path: Path, parts: Parts
+) -> None:
+    """An inbox and a snapshot written before the upgrade: entries up to the snapshot's
+    update id were applied; the others are applied once, with their old keys."""
+    parts.close()
+    data = tmp_path / "v1"
+    data.mkdir()
+    old = sqlite3.connect(data / "inbox.sqlite3")
+    old.execute(
+        "CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
+        "payload BLOB NOT NULL, received_at REAL NOT NULL, replied INTEGER NOT NULL DEFAULT 0, "
+        "covered INTEGER NOT NULL DEFAULT 0)"
+    )
+    for update_id in (20, 21, 22):
+        old.execute(
+            "INSERT INTO inbox VALUES (?, ?, ?, ?, 0, 0)",
+            (update_id, USER, _message(update_id, "/daily", T0), T0),
+        )
+    old.commit()
+    old.close()
+    world = World(world_settings(data / "data"))
+    encryptor = Encryptor([Fernet.generate_key()])
+    applied = PlayerState(user_id=USER, last_update_id=21, transitions=2)
+    store = SqliteSnapshotStore(data / "snapshots.sqlite3")
+    store.save_many(
+        [Snapshot(snapshot_key(USER), 1, 21, encryptor.encrypt_bytes(applied.to_bytes()), T0)]
+    )
+    inbox = Inbox(data / "inbox.sqlite3", encryptor=encryptor)
+    writer = SnapshotWriter(store, batch_size=50, every_transitions=1, every_s=0.01)
+    repo = PlayerRepository(
+        store, writer, inbox, encryptor, world.records, world.replies, shards=64
+    )
+    repo.bind(world.effects)
+    writer.start()
+    try:
+        state = repo.load(USER)
+        assert state.transitions == 3, "20 and 21 were applied before the upgrade; 22 now"
+        keys = [m.idempotency_key for m in world.records.movements(USER, 10)]
+        assert keys and all(k.startswith("u22:") for k in keys), keys
+        assert writer.flush(timeout=10)
+        assert inbox.count() == 0, "the skipped schema-1 entries are covered too"
+    finally:
+        writer.stop(5)
+        inbox.close()
+        store.close()
+        world.close()
+
+
+def test_sent_replies_are_forgotten_once_a_snapshot_covers_their_update(parts: Parts) -> None:
+    records_db = parts.world.settings.storage.data_dir / "records.db"
+
+    def rows() -> list[tuple[int, float | None]]:
+        with sqlite3.connect(records_db) as conn:
+            return conn.execute("SELECT seq, sent_at FROM replies WHERE update_id = 30").fetchall()
+
+    stored = parts.inbox.append(30, USER, _message(30, "/help", T0), T0)
+    state = parts.repo.load(USER)  # applies it, stores its reply, submits a snapshot
+    assert parts.writer.flush(timeout=10)
+    assert [seq for seq, sent in rows()] == [stored.seq], "not sent yet: kept, whatever covers it"
+    parts.world.replies.done([r.id for r in parts.world.replies.pending()])
+    assert [sent is not None for _, sent in rows()] == [True], "confirmed: marked, still kept"
+    assert parts.world.replies.pending() == []
+    parts.repo.submit(state, 1)  # a snapshot covering the update: no replay can need it
+    assert parts.writer.flush(timeout=10)
+    assert rows() == []

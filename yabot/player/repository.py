@@ -1,0 +1,203 @@
+"""Players' durable state: load, replay, recovery, snapshots and pruning.
+
+``PlayerRepository`` is the Directory's loader and saver for player actors. A player's state
+is its newest snapshot (decrypted) plus the player's inbox entries the snapshot does not cover
+(``seq`` above ``state.inbox_seq``), replayed in arrival order. Once a snapshot is durable,
+the inbox entries and the sent replies it covers are pruned.
+
+The rule for whether an update was applied is the inbox's arrival order, never the Telegram
+``update_id``: an update whose id is lower than any before (Telegram's ids after a quiet week)
+is applied like any other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from yabot.observability.logging import get_logger
+from yabot.player.actor import Deliver, PlayerEffects, apply_update, refresh_mirror
+from yabot.player.state import PlayerState
+from yabot.security.crypto import Encryptor
+from yabot.shards import shard_of
+from yabot.storage.inbox import Inbox, InboxEntry
+from yabot.storage.records import RecordsDb
+from yabot.storage.replies import ReplyOutbox
+from yabot.storage.snapshots import Snapshot, SnapshotStore
+from yabot.storage.snapshots.writer import SnapshotWriter
+from yabot.telegram.types import parse_stored_update
+
+log = get_logger(__name__)
+
+FORGET_SENT_EVERY_S = 60.0
+
+
+def snapshot_key(user_id: int) -> str:
+    """The snapshot key of a player."""
+    return f"user:{user_id}"
+
+
+def _user_of(key: str) -> int:
+    return int(key.split(":", 1)[1])
+
+
+def _deliver(entry: InboxEntry) -> Deliver:
+    update = parse_stored_update(entry.payload, entry.received_at)
+    return Deliver(update, entry.seq, entry.legacy, entry.replied)
+
+
+class PlayerRepository:
+    """Loads, replays, snapshots and prunes players' state.
+
+    Args:
+        store: Where snapshots live.
+        writer: The snapshot writer (group commits) over ``store``.
+        inbox: The durable inbox.
+        encryptor: Encrypts snapshot states.
+        records: The records database (mirrors are refreshed from it at load).
+        replies: The reply outbox (sent replies a snapshot covers are forgotten).
+        shards: ``runtime.shards``.
+        shutdown_timeout_s: How long a passivation waits for its snapshot to be durable.
+        sent_retention_s: Sent replies older than this are forgotten even when no snapshot
+            covered their update (the inbox's dedupe retention).
+    """
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        writer: SnapshotWriter,
+        inbox: Inbox,
+        encryptor: Encryptor,
+        records: RecordsDb,
+        replies: ReplyOutbox,
+        *,
+        shards: int,
+        shutdown_timeout_s: float = 5.0,
+        sent_retention_s: float = 172_800.0,
+    ) -> None:
+        self.store = store
+        self.writer = writer
+        self.inbox = inbox
+        self.encryptor = encryptor
+        self.records = records
+        self.replies = replies
+        self.shards = shards
+        self._shutdown_timeout_s = shutdown_timeout_s
+        self._sent_retention_s = sent_retention_s
+        self._next_forget = 0.0
+        self._effects: PlayerEffects | None = None
+        self._recovering: set[int] = set()
+        self._leftovers: dict[int, list[Deliver]] = {}
+        self._lock = threading.Lock()
+        writer.on_durable(self._on_durable)
+
+    def bind(self, effects: PlayerEffects) -> None:
+        """Set the effects replays run with (they need this repository's ``submit``)."""
+        self._effects = effects
+
+    # ---- recovery -------------------------------------------------------------------------
+    def players_to_recover(self) -> list[int]:
+        """Players with inbox entries no durable snapshot covers (wake them at start-up)."""
+        pending = self.inbox.pending_users()
+        with self._lock:
+            self._recovering = set(pending)
+        return pending
+
+    # ---- the Directory's loader and saver -------------------------------------------------
+    def load(self, user_id: int) -> PlayerState:
+        """The player's state: newest snapshot plus the inbox entries it does not cover.
+
+        Entries are replayed in arrival order. If one is refused for now (its records could
+        not be written), it and the later ones are kept for the actor
+        (:meth:`take_leftovers`), which tries them again with backoff.
+        """
+        effects = self._effects
+        assert effects is not None, "bind() the effects first"
+        key = snapshot_key(user_id)
+        waiting = self.writer.pending_snapshot(key)
+        stored = waiting or self.store.load(key)
+        if stored is None:
+            state = PlayerState(user_id=user_id)
+        else:
+            state = PlayerState.from_bytes(self.encryptor.decrypt_bytes(stored.state))
+            state.snapshot_version = stored.version - 1 if waiting else stored.version
+        with self._lock:
+            recovering = user_id in self._recovering
+            self._recovering.discard(user_id)
+        if recovering and stored is not None and not waiting:
+            # The process died after this snapshot was durable but before the inbox prune
+            # behind it committed: cover those entries now, or the player is woken again at
+            # every start-up and their payloads are kept until the player's next snapshot.
+            self.inbox.prune(user_id, state.inbox_seq)
+        replayed = 0
+        entries = self.inbox.entries_after(user_id, state.inbox_seq)
+        for index, entry in enumerate(entries):
+            if entry.legacy and entry.update_id <= state.last_update_id:
+                # Stored by inbox schema 1 and applied under its rule (update_id order).
+                state.inbox_seq = entry.seq
+                replayed += 1
+                continue
+            message = _deliver(entry)
+            step = apply_update(
+                effects,
+                state,
+                message.update,
+                seq=entry.seq,
+                legacy=entry.legacy,
+                replied=entry.replied,
+            )
+            if step.refused:
+                held = [message, *(_deliver(e) for e in entries[index + 1 :])]
+                with self._lock:
+                    self._leftovers[user_id] = held
+                log.warning("player.replay_held", user_id=user_id, waiting=len(held))
+                break
+            state = step.state
+            replayed += 1
+        refresh_mirror(self.records, state)
+        if replayed:
+            self.writer.submit(self.snapshot_of(state), transitions=replayed)
+        return state
+
+    def take_leftovers(self, user_id: int) -> list[Deliver]:
+        """The entries the last :meth:`load` of ``user_id`` could not apply (once)."""
+        with self._lock:
+            return self._leftovers.pop(user_id, [])
+
+    def save(self, user_id: int, state: PlayerState) -> None:
+        """Snapshot ``state`` and wait until it is durable (passivation, shutdown)."""
+        self.writer.submit(self.snapshot_of(state))
+        self.settle(user_id)
+
+    def settle(self, user_id: int) -> None:
+        """Wait until the player's submitted snapshots are durable, then forget the key."""
+        key = snapshot_key(user_id)
+        self.writer.flush([key], timeout=self._shutdown_timeout_s)
+        self.writer.forget(key)
+
+    # ---- snapshots ------------------------------------------------------------------------
+    def submit(self, state: PlayerState, transitions: int) -> None:
+        """Hand a snapshot of ``state`` to the writer (it covers ``transitions`` updates)."""
+        self.writer.submit(self.snapshot_of(state), transitions=transitions)
+
+    def snapshot_of(self, state: PlayerState) -> Snapshot:
+        """The encrypted snapshot of ``state`` (the next version of the player's key)."""
+        return Snapshot(
+            key=snapshot_key(state.user_id),
+            version=state.snapshot_version + 1,
+            seq=state.inbox_seq,
+            state=self.encryptor.encrypt_bytes(state.to_bytes()),
+            updated_at=time.time(),
+            shard=shard_of(state.user_id, self.shards),
+        )
+
+    def _on_durable(self, snapshots: Sequence[Snapshot]) -> None:
+        covered = [(_user_of(s.key), s.seq) for s in snapshots]
+        self.inbox.prune_many(covered)
+        now = time.time()
+        sent_before = None
+        if now >= self._next_forget:
+            self._next_forget = now + FORGET_SENT_EVERY_S
+            sent_before = now - self._sent_retention_s
+        self.replies.forget_covered(covered, sent_before=sent_before)
