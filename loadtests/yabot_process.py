@@ -30,6 +30,7 @@ from yabot.config import Settings, load_settings
 from yabot.player.actor import Wake
 from yabot.player.state import PlayerState
 from yabot.runtime import Runtime, snapshot_key
+from yabot.shards import shard_of
 from yabot.storage.snapshots import Snapshot
 from yabot.telegram.webhook_process import WebhookProcess
 
@@ -75,7 +76,15 @@ def _seed(runtime: Runtime, body: SeedIn) -> dict[str, Any]:
             state = PlayerState.from_bytes(states[user_id % len(states)])
             state.user_id, state.snapshot_version = user_id, 0
             raw = runtime.encryptor.encrypt_bytes(state.to_bytes())
-            batch.append(Snapshot(snapshot_key(user_id), 1, state.last_update_id, raw, time.time()))
+            snapshot = Snapshot(
+                key=snapshot_key(user_id),
+                version=1,
+                seq=state.inbox_seq,
+                state=raw,
+                updated_at=time.time(),
+                shard=shard_of(user_id, runtime.settings.runtime.shards),
+            )
+            batch.append(snapshot)
         saved += sum(o.saved for o in runtime.store.save_many(batch))
     turns = sorted(PlayerState.from_bytes(s).story.turn for s in states)
     return {
