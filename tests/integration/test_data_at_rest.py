@@ -31,6 +31,9 @@ def _holding(data_dir: Path, needle: str) -> list[str]:
     return [name for name, path in _files(data_dir) if raw in path.read_bytes()]
 
 
+SERVING: dict[str, int] = {}  # every file under the data dir while the bot served, and its mode
+
+
 @pytest.fixture(scope="module")
 def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[list[str]]]]:
     """A bot that served two players (free-text answers included); the files holding the
@@ -47,6 +50,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, lis
         assert answered >= 2, "the story asked for free text and both players answered"
         bot.player_view(5401)  # the admin API wrote its stores too
         holding.append(_holding(data, ANSWER))
+        SERVING.update({n: stat.S_IMODE(p.stat().st_mode) for n, p in _files(data)})
     finally:
         stopped = bot.stop()
         emu.stop()
@@ -59,16 +63,14 @@ def test_every_file_under_the_data_dir_is_a_declared_private_store(
     played: tuple[Path, list[list[str]]],
 ) -> None:
     data, _ = played
-    names = [name for name, _ in _files(data)]
+    names = sorted({name for name, _ in _files(data)} | set(SERVING))
     assert {"inbox.sqlite3", "snapshots.sqlite3", "records.db", "secret.key"} <= set(names)
+    assert {"inbox.sqlite3-wal", "records.db-wal"} <= set(SERVING), "WAL files were seen too"
     undeclared = [n for n in names if store_of_file(n) is None and not is_restore_leftover(n)]
     assert not undeclared, f"files no store of yabot/storage/registry.py declares: {undeclared}"
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    loose = {
-        name: oct(stat.S_IMODE(path.stat().st_mode))
-        for name, path in _files(data)
-        if stat.S_IMODE(path.stat().st_mode) != 0o600
-    }
+    modes = {**SERVING, **{n: stat.S_IMODE(p.stat().st_mode) for n, p in _files(data)}}
+    loose = {name: oct(mode) for name, mode in modes.items() if mode != 0o600}
     assert not loose, f"data files readable by others: {loose}"
 
 
