@@ -93,6 +93,16 @@ class PeakRss:
             except psutil.Error:
                 return
 
+    def parts(self) -> dict[str, float]:
+        """RSS in MB of the process and of each child, by command (``-m module`` or name)."""
+        out: dict[str, float] = {}
+        for proc in (self.process, *self.process.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                cmd = proc.cmdline()
+                name = cmd[cmd.index("-m") + 1] if "-m" in cmd else proc.name()
+                out[f"{name} ({proc.pid})"] = mb(int(proc.memory_info().rss))
+        return out
+
     def cpu_seconds(self) -> float:
         """User + system CPU time of the process and its children so far."""
         total = 0.0
@@ -405,6 +415,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             report["load"] = levels
 
             print(f"== resident: activating players up to {args.resident}", flush=True)
+            resident_before = httpx.get(stack.yabot_url + "/_bench/resident", timeout=30).json()[
+                "resident"
+            ]
+            rss_before = rss.now()
             activated = httpx.post(
                 stack.yabot_url + "/_bench/activate",
                 json={"first": 1, "count": args.resident},
@@ -416,8 +430,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             at_rest = rss.now()
             acting = players[: max(1, int(args.players * args.resident_share))]
             result = await open_loop(y, acting, args.interval, args.duration)
+            added = max(1, resident - resident_before)
             report["resident"] = {
                 "resident": resident,
+                "resident_before": resident_before,
+                "rss_before_mb": mb(rss_before),
+                "kb_per_added_player": round((at_rest - rss_before) / 1024 / added, 2),
+                "rss_by_process_mb": rss.parts(),
                 "activate_s": round(activated["seconds"], 1),
                 "rss_mb": mb(at_rest),
                 "active_players": len(acting),
@@ -425,7 +444,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 "rss_after_load_mb": mb(rss.now()),
             }
             print(
-                f"  {resident} resident: RSS {mb(at_rest)} MB; {len(acting)} players acting: p50 "
+                f"  {resident} resident, all mid-story: RSS {mb(rss_before)} MB with "
+                f"{resident_before} -> {mb(at_rest)} MB "
+                f"({report['resident']['kb_per_added_player']} KB per added player); "
+                f"{len(acting)} players acting: p50 "
                 f"{result.percentile(50):.1f} p99 {result.percentile(99):.1f} ms, failures "
                 f"{result.failures}; RSS {mb(rss.now())} MB",
                 flush=True,
