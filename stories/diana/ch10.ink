@@ -26,16 +26,16 @@
 - kept == "portrait":
     -> c10_painters
 - kept == "key":
-    { closeness >= 7:
+    { closeness >= 10:
         -> c10_gate
     - else:
         -> c10_road
     }
 - else:
-    { closeness >= 6:
+    { closeness >= 10:
         -> c10_gate
     - else:
-        -> c10_painters
+        -> c10_road
     }
 }
 
@@ -113,7 +113,11 @@
 // ── Ending: her own road ──
 === c10_road ===
 {t("The light comes, and the front gate swings open and stays open. The house lets go of everything, and Diana, at the top of the stairs, is entirely solid, and entirely herself, and looking past you.", "Llega la luz, y la verja principal se abre y se queda abierta. La casa lo suelta todo, y Diana, en lo alto de la escalera, está entera, y es del todo ella, y mira más allá de ti.")} #scene:10_03r
-{t("“Thank you,” she says, and she means it with her whole face. “You opened the gate. I am going to walk through it. But I think I have to do this part alone: the first street, the first morning. If someone holds my hand, I will only be brave for them.”", "—Gracias —dice, y lo dice con toda la cara—. Abriste la verja. Voy a cruzarla. Pero creo que esta parte tengo que hacerla a solas: la primera calle, la primera mañana. Si alguien me da la mano, solo seré valiente por esa persona.")}
+{ kept == "nothing":
+    {t("“You gave the choice back to me,” she says, and her face is one whole thank-you. “So I chose. I chose the gate, and I am going to walk through it. But I think I have to do this part alone: the first street, the first morning. If someone holds my hand, I will only be brave for them.”", "—Me devolviste la elección —dice, y toda su cara es un gracias—. Así que he elegido. He elegido la verja, y voy a cruzarla. Pero creo que esta parte tengo que hacerla a solas: la primera calle, la primera mañana. Si alguien me da la mano, solo seré valiente por esa persona.")}
+- else:
+    {t("“Thank you,” she says, and she means it with her whole face. “You opened the gate. I am going to walk through it. But I think I have to do this part alone: the first street, the first morning. If someone holds my hand, I will only be brave for them.”", "—Gracias —dice, y lo dice con toda la cara—. Abriste la verja. Voy a cruzarla. Pero creo que esta parte tengo que hacerla a solas: la primera calle, la primera mañana. Si alguien me da la mano, solo seré valiente por esa persona.")}
+}
 + [{t("Let her go", "Dejarla marchar")} #emo:empath+1] -> c10_road_end
 + [{t("“Write to me.”", "—Escríbeme.")} #emo:persistent+1] -> c10_road_end
 

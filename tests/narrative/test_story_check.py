@@ -138,3 +138,25 @@ def test_committed_story_passes_the_check(ink: Path) -> None:
     assert result.ok, f"{len(result.findings)} findings:\n" + "\n".join(
         map(str, result.findings[:40])
     )
+
+
+def test_compile_stories_fails_on_findings_and_writes_the_report(
+    tmp_path: Path, inkjs: Compile
+) -> None:
+    from yabot.narrative.compiler import main
+
+    stories = tmp_path / "stories"
+    (stories / "good").mkdir(parents=True)
+    readme = stories / "README.md"
+    readme.write_text("# Stories\n\nHand-written part.\n", encoding="utf-8")
+    ink = stories / "good" / "good.ink"
+    ink.write_text(GOOD, encoding="utf-8")
+    assert main(["--stories-dir", str(stories), "--personas", "200"]) == 0
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Stories\n\nHand-written part.\n")
+    assert "### good" in text and "- Check: passes" in text
+    ink.write_text(GOOD.replace(" #scene:end_leave #ending:leave", " #scene:end_leave"), "utf-8")
+    assert main(["--stories-dir", str(stories), "--personas", "200"]) == 1
+    text = readme.read_text(encoding="utf-8")
+    assert text.count("### good") == 1, "the generated section is replaced, not appended"
+    assert "[dead_end] end_leave" in text

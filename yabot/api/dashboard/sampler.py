@@ -124,6 +124,27 @@ SERIES: tuple[Series, ...] = (
 )
 
 
+METRICS_READ: tuple[str, ...] = (
+    "yabot_router_updates_total",
+    "yabot_update_wait_seconds",
+    "yabot_transition_seconds",
+    "yabot_telegram_send_latency_seconds",
+    "yabot_inbox_write_seconds",
+    "yabot_gc_pause_seconds",
+    "yabot_telegram_send_queue_depth",
+    "yabot_telegram_429_total",
+    "yabot_telegram_retries_total",
+    "yabot_router_redelivery_backlog",
+    "actors_mailbox_depth",
+    "yabot_snapshot_pending",
+    "yabot_outbox_backlog_events",
+    "yabot_replies_pending",
+    "yabot_api_requests_total",
+    "process_resident_memory_bytes",
+)
+"""Every metric a sample reads (a test checks that the running bot registers each one)."""
+
+
 def _player_activity() -> tuple[int, int]:
     """(resident player actors, those with a turn in the last ``ACTIVE_WINDOW_S``)."""
     from actors import list_actors
