@@ -109,6 +109,23 @@ def test_a_number_presses_a_button_when_a_notice_follows_the_buttons(
         terminal.close()
 
 
+def test_a_number_beyond_the_buttons_at_a_question_is_an_answer(
+    emulator: EmulatorServer,
+) -> None:
+    """Every question of the story has a skip button: typing "1985" there said "! there is no
+    button 1985" instead of answering."""
+    terminal = chat(emulator.url, user=82)
+    try:
+        terminal.wait_for("Playing as Ana")
+        terminal.type("/askskip\r")
+        terminal.wait_for("1) Skip")
+        terminal.type("1985\r")
+        terminal.wait_for("bot: echo: 1985")
+        assert "there is no button" not in terminal.text()
+    finally:
+        terminal.close()
+
+
 def test_an_invoice_is_paid_from_the_terminal(emulator: EmulatorServer) -> None:
     terminal = chat(emulator.url, user=79)
     try:

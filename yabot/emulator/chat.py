@@ -3,10 +3,10 @@
 The bot's messages are printed as they arrive (edits and deletions too), above the prompt.
 Buttons are numbered across the bot's messages since your last action. Type text or a
 /command to send it. When the bot's messages since your last action have buttons (a notice
-after them, such as a mission done, does not hide them), a number presses one; when it asks a
-question (no buttons), a number is your answer. ``#N`` always presses button N, and a
-leading ``'`` sends the rest as text. Pay buttons (invoices, Stars subscription links) pay.
-``/quit`` (or end of input) leaves.
+after them, such as a mission done, does not hide them), a number presses one; a number beyond
+them, or any number when there are none (a question), is your answer. ``#N`` always presses
+button N, and a leading ``'`` sends the rest as text. Pay buttons (invoices, Stars
+subscription links) pay. ``/quit`` (or end of input) leaves.
 
 If the emulator starts again (``yabot run`` restarted), it has forgotten the player: the
 client registers the player again and says so.
@@ -266,11 +266,11 @@ class ChatClient:
             self._press(int(text[1:]))
         elif text.isdigit():
             with self._lock:  # buttons shown since the player's last action, notices after them too
-                press = bool(self._buttons)
+                press = 0 < int(text) <= len(self._buttons)
             if press:
                 self._press(int(text))
             else:
-                self._send(text)  # an answer to a question, not a button
+                self._send(text)  # an answer (a question, or a number beyond the buttons)
         else:
             self._send(text)
 
