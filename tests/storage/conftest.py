@@ -3,15 +3,54 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import MongoClient
 
+from yabot.storage.records import RecordsDb
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.snapshots.base import SnapshotStore
 from yabot.storage.snapshots.mongo import MongoSnapshotStore
 from yabot.storage.snapshots.sqlite import SqliteSnapshotStore
 
 StoreFactory = Callable[[], SnapshotStore]
+RecordsFactory = Callable[..., RecordsStore]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordsFactory]:
+    """Opens records stores of one adapter that all see the same data (one file or one
+    database); keyword arguments go to the adapter (``outbox_mode``, ``leases`` ...)."""
+    opened: list[RecordsStore] = []
+    pools: list[Any] = []
+
+    def open_store(**options: Any) -> RecordsStore:
+        store: RecordsStore
+        if request.param == "sqlite":
+            options.pop("leases", None)
+            store = RecordsDb(tmp_path / "records.db", busy_timeout_ms=2000, **options)
+        else:
+            from yabot.storage.postgres.pool import open_pool
+            from yabot.storage.postgres.records import PgRecords
+
+            pool = open_pool(request.getfixturevalue("pg_dsn"), max_size=10)
+            pools.append(pool)
+            store = PgRecords(pool, **options)
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+    for pool in pools:
+        pool.close()
+
+
+@pytest.fixture
+def records(open_records: RecordsFactory) -> RecordsStore:
+    """A records store of each adapter (the contract suite runs against every one)."""
+    return open_records()
 
 
 @pytest.fixture(params=["sqlite", "mongo"])
