@@ -53,16 +53,24 @@ def records(open_records: RecordsFactory) -> RecordsStore:
     return open_records()
 
 
-@pytest.fixture(params=["sqlite", "mongo"])
+@pytest.fixture(params=["sqlite", "mongo", "postgres"])
 def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """Opens stores of one kind that all see the same data (one file or one database)."""
     opened: list[SnapshotStore] = []
+    pools: list[Any] = []
     database = f"yabot_test_{uuid.uuid4().hex[:12]}"
 
     def open_store() -> SnapshotStore:
         store: SnapshotStore
         if request.param == "sqlite":
             store = SqliteSnapshotStore(tmp_path / "snapshots.sqlite3", busy_timeout_ms=2000)
+        elif request.param == "postgres":
+            from yabot.storage.postgres.pool import open_pool
+            from yabot.storage.snapshots.postgres import PgSnapshotStore
+
+            pool = open_pool(request.getfixturevalue("pg_dsn"), max_size=10)
+            pools.append(pool)
+            store = PgSnapshotStore(pool)
         else:
             uri = request.getfixturevalue("mongodb_uri")
             store = MongoSnapshotStore(uri, database=database, timeout_ms=5000)
@@ -72,6 +80,8 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[St
     yield open_store
     for store in opened:
         store.close()
+    for pool in pools:
+        pool.close()
     if request.param == "mongo":
         client: MongoClient[dict[str, object]]
         with MongoClient(request.getfixturevalue("mongodb_uri")) as client:
@@ -80,5 +90,5 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[St
 
 @pytest.fixture
 def store(store_factory: StoreFactory) -> SnapshotStore:
-    """A snapshot store of each kind (the contract suite runs against both)."""
+    """A snapshot store of each kind (the contract suite runs against every one)."""
     return store_factory()

@@ -40,7 +40,7 @@ class HeldLeases:
 def pool(pg_dsn: str) -> Iterator[ConnectionPool]:
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         for statement in SCHEMA:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
         conn.execute(
             "INSERT INTO shard_leases (shard, owner, epoch, expires_at, acquired_at)"
             " SELECT s, %s, 1, now() + interval '1 hour', now() FROM generate_series(0, %s) s",

@@ -10,27 +10,18 @@ whose lease was taken over (its epoch is stale) or has expired writes nothing. W
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 import psycopg
 
 from yabot.cluster.leases import FENCED, Fenced, Lease, check_fence
 from yabot.observability.logging import get_logger
 from yabot.shards import shard_of
+from yabot.storage.lease_source import LeaseSource
 
 log = get_logger(__name__)
 
-__all__ = ["Fenced", "LeaseSource", "fence", "fence_shards"]
-
-
-class LeaseSource(Protocol):
-    """Who tells a store which shards this instance owns (``ShardCoordinator`` is one)."""
-
-    shards: int
-
-    def lease(self, shard: int) -> Lease | None:
-        """The lease this instance holds on ``shard``, if any."""
-        ...
+__all__ = ["Fenced", "LeaseSource", "fence", "fence_shard", "fence_shards"]
 
 
 def fence_shards(
@@ -47,7 +38,16 @@ def fence_shards(
             FENCED.labels(store).inc()
             log.warning("cluster.write_fenced", shard=shard, epoch=None, store=store)
             raise Fenced(f"shard {shard} is not ours")
-        check_fence(cursor, lease, store)
+        check_fence(cursor, Lease(lease.shard, lease.epoch, lease.member_id), store)
+
+
+def fence_shard(cursor: psycopg.Cursor[Any], leases: LeaseSource, shard: int, store: str) -> bool:
+    """Like :func:`fence_shards` for one shard, answering False instead of raising."""
+    try:
+        fence_shards(cursor, leases, (shard,), store)
+    except Fenced:
+        return False
+    return True
 
 
 def fence(

@@ -69,7 +69,7 @@ def migrate(pool: ConnectionPool, store: str, migrations: Sequence[PgMigration])
             )
         for migration in migrations[current:]:
             for statement in migration.statements:
-                conn.execute(statement)  # type: ignore[arg-type]  # our own literal SQL
+                conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (store, version, name) VALUES (%s, %s, %s)",
                 (store, migration.version, migration.name),

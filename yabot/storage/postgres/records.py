@@ -238,7 +238,7 @@ class PgRecords(OutboxAccounting):
             )
             cur.execute(
                 "INSERT INTO admins (username, password_hash, role, created_at, disabled)"
-                f" VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) {conflict}",  # type: ignore[arg-type]
+                f" VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) {conflict}",
                 (admin.username, admin.password_hash, admin.role, now, admin.disabled),
             )
             _count(result, f"admin:{admin.username}", cur)
@@ -304,7 +304,7 @@ class PgRecords(OutboxAccounting):
                 for status, column in (("sent", "sent_at"), ("local", "created_at")):
                     cur.execute(
                         "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
-                        f" WHERE status = %s AND {column} < %s ORDER BY seq LIMIT %s)",  # type: ignore[arg-type]
+                        f" WHERE status = %s AND {column} < %s ORDER BY seq LIMIT %s)",
                         (status, cutoff, chunk - deleted),
                     )
                     deleted += max(cur.rowcount, 0)
@@ -344,7 +344,7 @@ class PgRecords(OutboxAccounting):
         with self._pool.connection() as conn:
             rows = conn.execute(
                 "SELECT id, dedupe_key, update_id, chat_id, method, params FROM replies"
-                f" WHERE {where} ORDER BY id",  # type: ignore[arg-type]
+                f" WHERE {where} ORDER BY id",
                 params,
             ).fetchall()
         return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
@@ -410,7 +410,7 @@ class PgRecords(OutboxAccounting):
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql, params).fetchall()
 
     def balance(self, user_id: int) -> int:
         """Return a player's besitos balance (0 when none)."""
