@@ -4,6 +4,7 @@ transaction, nothing of it is stored, and ``yabot_cluster_fenced_writes_total`` 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
+from pymongo import MongoClient
 
 from yabot.cluster.leases import SCHEMA, Fenced, Lease
 from yabot.events.models import BesitosCredited, make_event
@@ -18,6 +20,9 @@ from yabot.shards import shard_of
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import LedgerEntry, OutgoingReply, RecordBatch
+from yabot.storage.snapshots.base import SaveStatus, Snapshot
+from yabot.storage.snapshots.mongo import MongoSnapshotStore
+from yabot.storage.snapshots.postgres import PgSnapshotStore
 
 SHARDS = 4
 ME = "member-a"
@@ -151,3 +156,52 @@ def test_without_a_lease_source_nothing_is_checked(pool: ConnectionPool) -> None
     take_over(pool, shard_of(USER, SHARDS))
     records.apply(credit(USER, "single-instance"))
     assert records.balance(USER) == 5
+
+
+def snapshot(user: int, version: int, state: bytes) -> Snapshot:
+    return Snapshot(f"user:{user}", version, version, state, 1.0, shard_of(user, SHARDS))
+
+
+def test_snapshots_of_a_taken_over_shard_are_fenced_in_the_same_transaction(
+    pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    store = PgSnapshotStore(pool, leases=leases)
+    assert all(o.saved for o in store.save_many([snapshot(USER, 1, b"a")]))
+    take_over(pool, shard_of(USER, SHARDS))
+    before = fenced("snapshots")
+    outcomes = store.save_many([snapshot(USER, 2, b"stale"), snapshot(OTHER_USER, 1, b"ok")])
+    assert [o.status for o in outcomes] == [SaveStatus.FENCED, SaveStatus.SAVED]
+    assert fenced("snapshots") == before + 1
+    stored = store.load(f"user:{USER}")
+    assert stored is not None and stored.state == b"a"
+
+
+def test_mongo_snapshots_carry_the_epoch_and_a_stale_owner_is_fenced(
+    mongodb_uri: str, leases: HeldLeases
+) -> None:
+    database = f"yabot_test_{uuid.uuid4().hex[:12]}"
+    shard = shard_of(USER, SHARDS)
+    old = MongoSnapshotStore(mongodb_uri, database=database, timeout_ms=5000, leases=leases)
+    new_leases = HeldLeases(SHARDS, {shard: Lease(shard, 2, "member-b")})
+    new = MongoSnapshotStore(mongodb_uri, database=database, timeout_ms=5000, leases=new_leases)
+    try:
+        assert old.save_many([snapshot(USER, 1, b"a")])[0].saved
+        # The shard moves: the new owner (epoch 2) restores version 1 and writes version 2.
+        assert new.save_many([snapshot(USER, 2, b"new owner")])[0].saved
+        before = fenced("snapshots")
+        # The paused old owner (epoch 1) wakes up and writes what it had: refused.
+        [outcome] = old.save_many([snapshot(USER, 3, b"stale")])
+        assert outcome.status is SaveStatus.FENCED
+        assert fenced("snapshots") == before + 1
+        stored = new.load(f"user:{USER}")
+        assert stored is not None and stored.state == b"new owner"
+        # A shard we hold no lease on is fenced before anything is sent.
+        [outcome] = new.save_many([snapshot(OTHER_USER, 1, b"not ours")])
+        assert outcome.status is SaveStatus.FENCED
+        assert new.load(f"user:{OTHER_USER}") is None
+    finally:
+        old.close()
+        new.close()
+        client: MongoClient[dict[str, object]]
+        with MongoClient(mongodb_uri) as client:
+            client.drop_database(database)
