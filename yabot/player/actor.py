@@ -25,7 +25,7 @@ from yabot.player.messages import SystemMessage
 from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState
 from yabot.player.system import SystemLogic
-from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
+from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsError, RecordsStore
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -110,7 +110,7 @@ class PlayerEffects:
     def __init__(
         self,
         logic: PlayerLogic,
-        records: RecordsDb,
+        records: RecordsStore,
         send: Callable[[Reply, str, int | None, int | None, int | None], None],
         snapshot: Callable[[PlayerState, int], None],
         snapshot_every: int,
@@ -413,7 +413,7 @@ def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:
     return fresh
 
 
-def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
+def refresh_mirror(records: RecordsStore, state: PlayerState) -> None:
     """Overwrite the balance, items and membership mirrors with what the records DB holds."""
     state.economy.balance = records.balance(state.user_id)
     for item in records.items(state.user_id):
