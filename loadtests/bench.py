@@ -9,12 +9,15 @@ drives both bots through the same harness (``loadtests.drive``):
    the first post to the last reply; latency = update posted -> reply accepted by the emulator.
 2. **load**: open-loop players (each acting every ``--interval`` s on average) at growing
    player counts up to ``--players`` (10,000), on both bots: latency against load.
-   Before it, ``--story-players`` players send /start (the story begins: several replies each)
-   to measure what a player who began the story adds to RSS; the other players are
-   activated through ``/_bench/activate`` (a fresh player state each).
-3. **resident**: YABOT with ``--resident`` (100,000) player actors resident (activated through
-   ``/_bench/activate``); RSS, then one more open-loop period with ``--resident-share`` of
-   ``--players`` acting (a load YABOT sustains, to see what residency alone costs).
+   Before it, ``--story-players`` players send /start and play ``--story-turns`` (5) story
+   moments through the webhook (a button of the bot's last message, as the emulator shows it,
+   or a typed answer when the story asks), to measure what a mid-story player adds to RSS once
+   idle; then every other player up to ``--resident`` gets, as its snapshot, the saved state of
+   one of them (``/_bench/seed_story``), so that all players are mid-story when activated.
+3. **resident**: YABOT with ``--resident`` (100,000) player actors resident, all mid-story
+   (activated through ``/_bench/activate``: the product's load path); RSS, then one more
+   open-loop period with ``--resident-share`` of ``--players`` acting (a load YABOT sustains,
+   to see what residency alone costs).
 
 Prints a table per step; the last line is one JSON object with every figure.
 Run: ``scripts/bench`` (full, ~10 min) or ``scripts/bench --quick`` (< 2 min).
@@ -23,6 +26,7 @@ Run: ``scripts/bench`` (full, ~10 min) or ``scripts/bench --quick`` (< 2 min).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import statistics
@@ -42,6 +46,7 @@ from loadtests.host_cpu import HostCpu
 from loadtests.stack import BARE_TOKEN, YABOT_TOKEN, Stack
 from loadtests.stages import scrape, stage_quantiles
 from yabot.observability.gc_policy import GcPolicy
+from yabot.player.actor import PACK_IDLE_S
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -87,6 +92,16 @@ class PeakRss:
                 self.now()
             except psutil.Error:
                 return
+
+    def parts(self) -> dict[str, float]:
+        """RSS in MB of the process and of each child, by command (``-m module`` or name)."""
+        out: dict[str, float] = {}
+        for proc in (self.process, *self.process.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                cmd = proc.cmdline()
+                name = cmd[cmd.index("-m") + 1] if "-m" in cmd else proc.name()
+                out[f"{name} ({proc.pid})"] = mb(int(proc.memory_info().rss))
+        return out
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the process and its children so far."""
@@ -176,13 +191,40 @@ def print_compare(c: dict[str, Any], peak_rss: int) -> None:
     )
 
 
-async def start_players(driver: Driver, users: list[int], batch: int = 2000) -> float:
-    """Every user sends /start (the story begins; several replies each); returns seconds."""
+ANSWER = "I came back because the mirrors still remember me"
+
+
+async def play_story(
+    driver: Driver, users: list[int], turns: int, batch: int = 2000
+) -> tuple[float, int]:
+    """Every user sends /start, then plays ``turns`` story moments: a choice button of the
+    bot's last message (a different one per user where there are several), or a typed
+    answer when the moment asks for one. Returns seconds and how many turns were refused."""
     began = time.monotonic()
     for i in range(0, len(users), batch):
         await driver.closed_loop(users[i : i + batch], 1, lambda n: "/start")
     await driver.settle(quiet_s=1.5)
-    return time.monotonic() - began
+    refused = 0
+    for turn in range(turns):
+        for i in range(0, len(users), batch):
+            group = users[i : i + batch]
+            moments = await driver.moments(group)
+
+            async def act(
+                user_id: int, turn: int = turn, moments: dict[int, Any] = moments
+            ) -> bool:
+                moment = moments.get(user_id)
+                if moment is None:
+                    return False
+                choices = moment["choices"]
+                if not choices:
+                    return await driver.post(user_id, ANSWER)
+                data = choices[(user_id + turn) % len(choices)]
+                return await driver.press(user_id, moment["message_id"], data)
+
+            refused += sum(not ok for ok in await asyncio.gather(*(act(u) for u in group)))
+        await driver.settle(quiet_s=1.5)
+    return time.monotonic() - began, refused
 
 
 async def open_loop(driver: Driver, users: list[int], interval: float, duration: float) -> Result:
@@ -255,21 +297,41 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
             storied = everyone[: args.story_players]
             before = rss.now()
-            seconds = await start_players(y, storied)
+            seconds, refused = await play_story(y, storied, args.story_turns)
+            playing = rss.now()
+            # Idle players' states are packed after PACK_IDLE_S: RSS of the idle mid-story
+            # players is read after that.
+            await asyncio.sleep(PACK_IDLE_S + 5)
             after = rss.now()
             report["story_players"] = {
                 "players": len(storied),
+                "story_turns": args.story_turns,
+                "refused_posts": refused,
                 "seconds": round(seconds, 1),
                 "rss_before_mb": mb(before),
+                "rss_after_play_mb": mb(playing),
                 "rss_after_mb": mb(after),
                 "kb_per_player": round((after - before) / 1024 / len(storied), 1),
             }
             print(
-                f"== {len(storied)} players sent /start in {seconds:.1f} s; "
-                f"YABOT RSS {mb(before)} -> "
-                f"{mb(after)} MB ({report['story_players']['kb_per_player']} KB per player)",
+                f"== {len(storied)} players sent /start and played {args.story_turns} story "
+                f"moments in {seconds:.1f} s ({refused} posts refused); YABOT RSS {mb(before)} "
+                f"-> {mb(playing)} MB playing -> {mb(after)} MB idle "
+                f"({report['story_players']['kb_per_player']} KB per player)",
                 flush=True,
             )
+            seeded = httpx.post(
+                stack.yabot_url + "/_bench/seed_story",
+                json={
+                    "sources": storied,
+                    "first": len(storied) + 1,
+                    "count": args.resident - len(storied),
+                },
+                timeout=1800,
+            )
+            seeded.raise_for_status()
+            report["seeded"] = seeded.json()
+            print(f"== the other players seeded mid-story: {report['seeded']}", flush=True)
             players = everyone[: args.players]
             httpx.post(
                 stack.yabot_url + "/_bench/activate",
@@ -353,6 +415,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             report["load"] = levels
 
             print(f"== resident: activating players up to {args.resident}", flush=True)
+            resident_before = httpx.get(stack.yabot_url + "/_bench/resident", timeout=30).json()[
+                "resident"
+            ]
+            rss_before = rss.now()
             activated = httpx.post(
                 stack.yabot_url + "/_bench/activate",
                 json={"first": 1, "count": args.resident},
@@ -364,8 +430,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             at_rest = rss.now()
             acting = players[: max(1, int(args.players * args.resident_share))]
             result = await open_loop(y, acting, args.interval, args.duration)
+            added = max(1, resident - resident_before)
             report["resident"] = {
                 "resident": resident,
+                "resident_before": resident_before,
+                "rss_before_mb": mb(rss_before),
+                "kb_per_added_player": round((at_rest - rss_before) / 1024 / added, 2),
+                "rss_by_process_mb": rss.parts(),
                 "activate_s": round(activated["seconds"], 1),
                 "rss_mb": mb(at_rest),
                 "active_players": len(acting),
@@ -373,7 +444,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 "rss_after_load_mb": mb(rss.now()),
             }
             print(
-                f"  {resident} resident: RSS {mb(at_rest)} MB; {len(acting)} players acting: p50 "
+                f"  {resident} resident, all mid-story: RSS {mb(rss_before)} MB with "
+                f"{resident_before} -> {mb(at_rest)} MB "
+                f"({report['resident']['kb_per_added_player']} KB per added player); "
+                f"{len(acting)} players acting: p50 "
                 f"{result.percentile(50):.1f} p99 {result.percentile(99):.1f} ms, failures "
                 f"{result.failures}; RSS {mb(rss.now())} MB",
                 flush=True,
@@ -408,7 +482,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--resident-share", type=float, default=0.1, help="share of --players acting at --resident"
     )
-    parser.add_argument("--story-players", type=int, default=2000, help="players who send /start")
+    parser.add_argument(
+        "--story-players", type=int, default=2000, help="players who play through the webhook"
+    )
+    parser.add_argument(
+        "--story-turns", type=int, default=5, help="story moments each of them plays"
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -442,6 +521,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.players, args.duration, args.levels = 2000, 6.0, [0.25, 1.0]
     if args.story_players < 1 or args.players < 1:
         parser.error("--players and --story-players must be at least 1")
+    if args.resident <= args.story_players:
+        parser.error("--resident must be above --story-players (the others are seeded from them)")
     if args.resident < args.players:
         parser.error(
             f"--resident ({args.resident}) is also the pool of players: it must be at least "

@@ -45,6 +45,28 @@ def make_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     return {"update_id": update_id, "message": message}
 
 
+def make_press(update_id: int, user_id: int, message_id: int, data: str) -> dict[str, Any]:
+    """A press on an inline button of the bot's message ``message_id`` (a callback query)."""
+    user = {"id": user_id, "is_bot": False, "first_name": f"P{user_id}", "language_code": "en"}
+    message = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": f"P{user_id}"},
+        "from": {"id": 1, "is_bot": True, "first_name": "YABOT"},
+        "text": ".",
+    }
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"q{update_id}",
+            "from": user,
+            "message": message,
+            "chat_instance": f"ci{user_id}",
+            "data": data,
+        },
+    }
+
+
 @dataclass
 class Timings:
     """Post times per chat (to be matched with the emulator's reply times)."""
@@ -162,8 +184,17 @@ class Driver:
 
     async def post(self, user_id: int, text: str) -> bool:
         """POST one update until the webhook accepts it (at most 5 tries); True if accepted."""
+        update = make_update(self.next_update_id, user_id, text)
+        return await self.post_update(update)
+
+    async def press(self, user_id: int, message_id: int, data: str) -> bool:
+        """POST a press on a button of the bot's message; True if accepted."""
+        return await self.post_update(make_press(self.next_update_id, user_id, message_id, data))
+
+    async def post_update(self, update: dict[str, Any]) -> bool:
+        """POST ``update`` (its id the next of this driver) until accepted (at most 5 tries)."""
         assert self._webhook is not None, "use the driver as an async context manager"
-        body = json.dumps(make_update(self.next_update_id, user_id, text)).encode()
+        body = json.dumps(update).encode()
         self.next_update_id += 1
         for attempt in range(5):
             try:
@@ -183,6 +214,16 @@ class Driver:
                 json={"token": token, "users": list(users[start : start + 20000])},
             ) as r:
                 r.raise_for_status()
+
+    async def moments(self, users: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Each chat's current story moment, as the emulator shows it (``/_bench/moments``)."""
+        async with self.http.post(
+            self.emulator_url + "/_bench/moments",
+            json={"bot_id": self.bot_id, "users": list(users)},
+            timeout=aiohttp.ClientTimeout(total=120),
+        ) as r:
+            r.raise_for_status()
+            return {int(k): v for k, v in (await r.json()).items()}
 
     async def replies(self) -> dict[int, list[float]]:
         """Reply times per chat recorded by the emulator for this bot."""

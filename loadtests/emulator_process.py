@@ -10,6 +10,9 @@ benchmark-only router is added under ``/_bench`` (never part of the product's em
   ``sendMessage``. CLOCK_MONOTONIC is system-wide on Linux, so the harness process can subtract
   its own post times from these.
 - ``DELETE /_bench/replies``: forget the recorded times.
+- ``POST /_bench/moments`` ``{"bot_id", "users": [...]}``: per chat, the bot's last message
+  with buttons: its ``message_id`` and the ``callback_data`` of its story choices (``c:...``);
+  no choices means the story waits for a typed answer. What a player looks at before acting.
 
 Run: ``python -m loadtests.emulator_process --port 0 --port-file PATH``.
 """
@@ -64,6 +67,13 @@ class StartedIn(BaseModel):
     language_code: str = "en"
 
 
+class MomentsIn(BaseModel):
+    """Chats of the bot ``bot_id`` whose current story moment to read."""
+
+    bot_id: int
+    users: list[int]
+
+
 def bench_router(emulator: Emulator, clock: ReplyClock) -> APIRouter:
     """The ``/_bench`` routes described in the module docstring."""
     router = APIRouter(prefix="/_bench")
@@ -85,6 +95,26 @@ def bench_router(emulator: Emulator, clock: ReplyClock) -> APIRouter:
     async def forget() -> dict[str, bool]:
         clock.times.clear()
         return {"cleared": True}
+
+    @router.post("/moments")
+    async def moments(body: MomentsIn) -> dict[str, dict[str, Any]]:
+        bot = emulator.bots[body.bot_id]
+        out: dict[str, dict[str, Any]] = {}
+        for user_id in body.users:
+            chat = bot.logs.get(user_id)
+            if chat is None:
+                continue
+            for message in reversed(chat.messages.values()):
+                markup = message.reply_markup or {}
+                rows = markup.get("inline_keyboard") if message.from_bot else None
+                if rows:
+                    data = [b.get("callback_data", "") for row in rows for b in row]
+                    out[str(user_id)] = {
+                        "message_id": message.message_id,
+                        "choices": [d for d in data if d.startswith("c:")],
+                    }
+                    break
+        return out
 
     return router
 

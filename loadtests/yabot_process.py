@@ -6,6 +6,11 @@
   every one of them has loaded its state and replied. It changes no player state and is not
   part of the product.
 - ``GET /_bench/resident``: how many player actors are resident.
+- ``POST /_bench/seed_story`` ``{"sources": [...], "first", "count"}``: passivate the source
+  players (their states are saved), then store for each user ``first .. first+count-1`` a
+  first snapshot holding the saved state of one source player (round robin), under that
+  user's id. The users are then mid-story exactly like the sources when activated through the
+  product's load path. Writes snapshots of users that have none; changes no other state.
 
 Everything else is the product's own ``yabot.app.run`` with settings from config.toml and
 ``YABOT_*`` variables. Run: ``python -m loadtests.yabot_process``.
@@ -17,13 +22,16 @@ import asyncio
 import time
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 import yabot.app
 from yabot.config import Settings, load_settings
 from yabot.player.actor import Wake
-from yabot.runtime import Runtime
+from yabot.player.state import PlayerState
+from yabot.runtime import Runtime, snapshot_key
+from yabot.shards import shard_of
+from yabot.storage.snapshots import Snapshot
 from yabot.telegram.webhook_process import WebhookProcess
 
 product_build_app = yabot.app.build_app
@@ -35,6 +43,55 @@ class ActivateIn(BaseModel):
 
     first: int = Field(ge=1)
     count: int = Field(ge=1, le=1_000_000)
+
+
+class SeedIn(BaseModel):
+    """Players whose saved states to copy, and the range of users that get them."""
+
+    sources: list[int] = Field(min_length=1)
+    first: int = Field(ge=1)
+    count: int = Field(ge=1, le=1_000_000)
+
+
+def _seed(runtime: Runtime, body: SeedIn) -> dict[str, Any]:
+    directory = runtime.directory
+    for user_id in body.sources:
+        directory.passivate(user_id)
+    deadline = time.monotonic() + 300
+    while any(directory.is_resident(u) for u in body.sources):
+        if time.monotonic() > deadline:
+            raise HTTPException(504, "the source players were not passivated in time")
+        time.sleep(0.05)
+    states = []
+    for user_id in body.sources:
+        stored = runtime.store.load(snapshot_key(user_id))
+        if stored is None:
+            raise HTTPException(409, f"player {user_id} has no snapshot")
+        states.append(runtime.encryptor.decrypt_bytes(stored.state))
+    saved = 0
+    targets = range(body.first, body.first + body.count)
+    for start in range(0, len(targets), 1000):
+        batch = []
+        for user_id in targets[start : start + 1000]:
+            state = PlayerState.from_bytes(states[user_id % len(states)])
+            state.user_id, state.snapshot_version = user_id, 0
+            raw = runtime.encryptor.encrypt_bytes(state.to_bytes())
+            snapshot = Snapshot(
+                key=snapshot_key(user_id),
+                version=1,
+                seq=state.inbox_seq,
+                state=raw,
+                updated_at=time.time(),
+                shard=shard_of(user_id, runtime.settings.runtime.shards),
+            )
+            batch.append(snapshot)
+        saved += sum(o.saved for o in runtime.store.save_many(batch))
+    turns = sorted(PlayerState.from_bytes(s).story.turn for s in states)
+    return {
+        "seeded": saved,
+        "source_turns_min": turns[0],
+        "source_turns_median": turns[len(turns) // 2],
+    }
 
 
 def _wait_all(replies: list[Any]) -> None:
@@ -62,6 +119,12 @@ def bench_router(runtime: Runtime) -> APIRouter:
     @router.get("/resident")
     async def resident() -> dict[str, int]:
         return {"resident": runtime.directory.resident_count()}
+
+    @router.post("/seed_story")
+    async def seed_story(body: SeedIn) -> dict[str, Any]:
+        started = time.monotonic()
+        result = await asyncio.to_thread(_seed, runtime, body)
+        return {**result, "seconds": time.monotonic() - started}
 
     return router
 

@@ -56,10 +56,12 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from yabot.storage.backup import backup
+    from yabot.storage.backup import backup, manifest_warnings
 
-    backup(_settings_or_exit(args.config), Path(args.path))
-    print(f"backup written to {args.path}")
+    written = backup(_settings_or_exit(args.config), Path(args.path))
+    print(f"backup written to {written}")
+    for warning in manifest_warnings(written):
+        print(f"WARNING: {warning}", file=sys.stderr)
     return 0
 
 
@@ -89,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check-config": ("validate config.toml and YABOT_* variables", _cmd_check_config),
         "emulator": ("run the local Telegram Bot API emulator", _cmd_emulator),
         "chat": ("play with the bot in the terminal through the emulator", _cmd_chat),
-        "backup": ("take an online, consistent backup of the SQLite databases", _cmd_backup),
-        "restore": ("restore the SQLite databases from a backup (bot stopped)", _cmd_restore),
+        "backup": ("take an online, consistent backup of every durable store", _cmd_backup),
+        "restore": ("restore every durable store from a backup (bot stopped)", _cmd_restore),
         "migrate": ("apply pending schema migrations", _cmd_migrate),
     }
     subparsers = {}

@@ -128,8 +128,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "Compraste {title} por {price} besitos. Saldo: {balance}.",
     },
     "vip_offer": {
-        "en": "VIP opens the Night Garden and the Mirror Room (chapters {chapters}) and Diana's private channel.",
-        "es": "VIP abre el Jardín nocturno y la Sala de los espejos (capítulos {chapters}) y el canal privado de Diana.",
+        "en": "VIP opens chapters {chapters} (the Night Garden, the Mirror Room and everything after them, to the endings) and Diana's private channel.",
+        "es": "VIP abre los capítulos {chapters} (el Jardín nocturno, la Sala de los espejos y todo lo que viene después, hasta los finales) y el canal privado de Diana.",
     },
     "vip_active": {
         "en": "You are VIP until {until}. You can extend it below.",

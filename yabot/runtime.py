@@ -47,6 +47,7 @@ from yabot.storage.records import open_records_store
 from yabot.storage.replies import open_reply_outbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
+from yabot.storage.sqlite_util import private_dir
 from yabot.telegram.sender import BotSender, Sender
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
@@ -66,7 +67,7 @@ class Runtime:
         self.settings = settings
         self._clock = clock
         storage, runtime = settings.storage, settings.runtime
-        storage.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(storage.data_dir)  # 0700: the data files are the players' progress
         self.encryptor = load_encryptor(settings)
         # storage.backend = "postgres": the records, snapshot (without Mongo), admin,
         # operations and broadcast stores share one pool; the inbox stays local for now.
@@ -241,4 +242,7 @@ class Runtime:
             except DirectoryClosed:
                 pass  # stopping: the held updates are in the inbox for the next start
 
-        self.pool.call_later(delay, due)
+        try:
+            self.pool.call_later(delay, due)
+        except RuntimeError:  # the pool's timers are closed: stopping, as above
+            log.info("runtime.retry_not_scheduled", user_id=user_id)

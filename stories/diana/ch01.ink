@@ -29,7 +29,7 @@
 + [{t("Go out into the night", "Salir a la noche")}] -> c1_02
 
 === c1_02 ===
-{t("The address on the back of the card leads you across the old quarter, past the shuttered bakeries and the fountain that has not run in years, to a street you are sure did not exist yesterday. The cobbles are dry although it rained all afternoon.", "La dirección del reverso te lleva por el barrio viejo, más allá de las panaderías cerradas y de la fuente que lleva años sin agua, hasta una calle que juraría que ayer no existía. Los adoquines están secos, aunque ha llovido toda la tarde.")} #scene:1_02
+{t("The address on the back of the card leads you across the old quarter, past the shuttered bakeries and the fountain that has not run in years, to a street you are sure did not exist yesterday. The cobbles are dry although it rained all afternoon.", "La dirección del reverso te lleva por el barrio viejo, más allá de las panaderías cerradas y de la fuente que lleva años sin agua, hasta una calle que jurarías que ayer no existía. Los adoquines están secos, aunque ha llovido toda la tarde.")} #scene:1_02
 {t("The city changes as you walk. The streetlamps grow older, their glass greener; the shop signs lose their neon and gain gold leaf, then lose even that and become painted boards. A cat watches you from a windowsill with the expression of a doorman who has been warned you were coming. Nobody else is out. Your footsteps come back to you from the walls a fraction late, as if the street were listening before it answered.", "La ciudad cambia a medida que avanzas. Las farolas envejecen, con el cristal cada vez más verde; los rótulos de las tiendas pierden el neón y ganan pan de oro, y luego pierden también eso y se quedan en tablas pintadas. Un gato te observa desde un alféizar con cara de portero al que han avisado de tu llegada. No hay nadie más en la calle. Tus pasos te vuelven desde las paredes con un instante de retraso, como si la calle escuchara antes de contestar.")}
 {t("At the end of it stands the house: tall, narrow, with more windows than a house should need. Every one of them reflects the moon, though the moon is behind you.", "Al fondo se alza la casa: alta, estrecha, con más ventanas de las que una casa necesita. Todas reflejan la luna, aunque la luna queda a tu espalda.")}
 + [{t("Walk straight to the gate", "Ir directamente a la verja")} #emo:direct+1] -> c1_03
@@ -159,6 +159,7 @@
 
 === c1_10 ===
 {t("A voice comes out of the glass nearest you. Low, amused, a little hoarse, as if it has not been used much lately.", "Del cristal que tienes más cerca sale una voz. Grave, divertida, algo ronca, como si no se hubiera usado mucho últimamente.")} #scene:1_10 #consequence:riddle
+{t("Every candle in the hall leans the same way at once, towards the glass, as if a door had opened somewhere on the other side of it.", "Todas las velas del vestíbulo se inclinan a la vez hacia el mismo lado, hacia el cristal, como si al otro lado se hubiera abierto una puerta.")}
 {t("“So Lucien let you in. He never lets anyone in on the first night. You must have said something he could not argue with.”", "—Así que Lucien te ha dejado entrar. Nunca deja entrar a nadie la primera noche. Algo le habrás dicho que no ha sabido rebatir.")}
 {
 - riddle == "window":
@@ -199,7 +200,8 @@
 + [{t("Turn to Lucien", "Volverte hacia Lucien")}] -> c1_12
 
 === c1_12 ===
-{t("Lucien walks you back through the hall. At the gate he stops, and for a moment you think he is going to say something kind.", "Lucien te acompaña de vuelta por el vestíbulo. En la verja se detiene, y por un momento crees que va a decir algo amable.")} #scene:1_12
+{t("The mirrors are quieter now. In each of them your reflection walks beside you at the same pace, as if the house had decided, for tonight at least, which version of you it would keep.", "Los espejos están más tranquilos. En todos ellos tu reflejo camina a tu lado al mismo paso, como si la casa hubiera decidido, al menos por esta noche, con qué versión de ti se queda.")} #scene:1_12
+{t("Lucien walks you back through the hall. At the gate he stops, and for a moment you think he is going to say something kind.", "Lucien te acompaña de vuelta por el vestíbulo. En la verja se detiene, y por un momento crees que va a decir algo amable.")}
 { trust >= 3:
     {t("“She laughed tonight,” he says instead. “Twice. I counted. Come back tomorrow; I will leave the gate on the latch.”", "—Esta noche se ha reído —dice en cambio—. Dos veces. Las he contado. Vuelve mañana; dejaré la verja sin cerrar del todo.")}
 - else:

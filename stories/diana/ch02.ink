@@ -84,6 +84,7 @@
 
 === c2_06 ===
 {t("Far above you, a piano plays four notes and stops, like a question left hanging in the middle of a sentence. The silks on the portraits tremble. Lucien goes still, and you remember the third rule.", "Muy por encima de ti, un piano toca cuatro notas y se detiene, como una pregunta que se queda a medias. Las sedas de los retratos tiemblan. Lucien se queda inmóvil, y recuerdas la tercera norma.")} #scene:2_06
+{t("They are not quite a tune. They are the beginning of one, played carefully, the way you might repeat the first words of a sentence you have forgotten the end of, hoping the rest will come back if you say them often enough.", "No llegan a ser una melodía. Son el principio de una, tocado con cuidado, como quien repite las primeras palabras de una frase cuyo final ha olvidado, con la esperanza de que el resto vuelva si las dice suficientes veces.")}
 + [{t("Respect the third rule and stay where you are", "Respetar la tercera norma y quedarte donde estás")} #emo:persistent+1 #branch:music]
     ~ music = "respected"
     ~ trust += 1
@@ -132,9 +133,9 @@
     {t("This one says: “You sent me nothing. That is the most honest letter I have had all year. I drew you something in return.” Underneath is a small, quick sketch of a door, open the width of a hand.", "Este dice: «No me has mandado nada. Es la carta más sincera que he recibido en todo el año. Te he dibujado algo a cambio». Debajo hay un boceto pequeño y rápido de una puerta entreabierta, abierta apenas un palmo.")}
 - note_to_diana_kind == "question":
     ~ closeness += 1
-    {t("This one says: “You wrote me a question: “{said(note_to_diana_quote)}” Nobody asks me anything but whether I am eating. I will answer you tomorrow, face to door. — D.”", "Este dice: «Me has escrito una pregunta: “{said(note_to_diana_quote)}”. Nadie me pregunta nada salvo si estoy comiendo. Te contestaré mañana, cara a puerta. D.»")}
+    {t("This one says: “You wrote me a question: ‘{said(note_to_diana_quote)}’ Nobody asks me anything but whether I am eating. I will answer you tomorrow, face to door. — D.”", "Este dice: «Me has escrito una pregunta: “{said(note_to_diana_quote)}”. Nadie me pregunta nada salvo si estoy comiendo. Te contestaré mañana, cara a puerta. D.»")}
 - note_to_diana_kind == "short" || note_to_diana_kind == "offtopic":
-    {t("This one says: “{said(note_to_diana_quote)}? I asked for a sentence and you sent me a password. Very well: I will keep it like one, and you will tell me what it opens. — D.”", "Este dice: «¿“{said(note_to_diana_quote)}”? Te pedí una frase y me mandas una contraseña. De acuerdo: la guardaré como tal, y ya me dirás qué abre. D.»")}
+    {t("This one says: “‘{said(note_to_diana_quote)}’? I asked for a sentence and you sent me a password. Very well: I will keep it like one, and you will tell me what it opens. — D.”", "Este dice: «¿“{said(note_to_diana_quote)}”? Te pedí una frase y me mandas una contraseña. De acuerdo: la guardaré como tal, y ya me dirás qué abre. D.»")}
 - answer_emotion == "anger" || (answer_polarity == "negative" && answer_intensity == "high"):
     ~ closeness += 1
     {t("This one says: “That had teeth. Good. Everyone in this house is so careful with me that I have forgotten what it is to be answered back. Bring the teeth tomorrow. — D.”", "Este dice: «Eso tenía colmillos. Bien. En esta casa todo el mundo me trata con tanto cuidado que he olvidado lo que es que me contesten. Mañana tráete los colmillos. D.»")}
@@ -181,6 +182,7 @@
 
 === c2_10 ===
 {t("“It opens the door at the top of the stairs,” Lucien says. “Her door. Not tonight. Tomorrow she will speak to you through it, but you will not see her. Do not ask to.”", "—Abre la puerta de lo alto de la escalera —dice Lucien—. Su puerta. Esta noche no. Mañana te hablará a través de ella, pero no la verás. No se lo pidas.")} #scene:2_10
+{t("He does not take the key from you. He looks at it a moment longer, and then at the stairs, and you have the impression that he is counting them, as he must have counted them every night for a year.", "No te quita la llave. La mira un momento más, y luego mira la escalera, y te da la impresión de que cuenta los escalones, como debe de haberlos contado cada noche durante un año.")}
 {t("As you pass through the mirror hall on the way out, the oval mirror by the stairs clears for a moment and Diana's voice comes from it, sleepy now. “Goodnight, whoever you are. I have decided to call you my correspondent, since you will not tell me your name and I refuse to ask Lucien. He would make me fill in a form.”", "Al cruzar el vestíbulo de los espejos camino de la salida, el espejo ovalado junto a la escalera se aclara un momento y de él sale la voz de Diana, ya con sueño. —Buenas noches, seas quien seas. He decidido llamarte «mi corresponsal», ya que no me dices tu nombre y me niego a preguntárselo a Lucien. Me haría rellenar un formulario.")}
 { music == "followed":
     {t("He gives you a long look. “And if you hear music on the way up, you will walk, not run. I am too old to chase guests up staircases.”", "Te lanza una mirada larga. —Y si oyes música al subir, irás andando, no corriendo. Ya no tengo edad para perseguir a nadie por las escaleras.")}

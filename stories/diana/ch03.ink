@@ -34,7 +34,7 @@
     ~ closeness += 1
 }
 { note_to_diana_kind == "question":
-    {t("“And I owe you an answer. You asked me: “{said(note_to_diana_quote)}” Here is the honest one: not yet. Ask me again when I can see your face.”", "—Y te debo una respuesta. Me preguntaste: «{said(note_to_diana_quote)}». Esta es la sincera: todavía no. Vuelve a preguntármelo cuando pueda verte la cara.")}
+    {t("“And I owe you an answer. You asked me: ‘{said(note_to_diana_quote)}’ Here is the honest one: not yet. Ask me again when I can see your face.”", "—Y te debo una respuesta. Me preguntaste: «{said(note_to_diana_quote)}». Esta es la sincera: todavía no. Vuelve a preguntármelo cuando pueda verte la cara.")}
 }
 { mood == "tense":
     {t("She pauses. “You sound on edge. Good. This house rewards people who stay alert.”", "Hace una pausa. —Se te nota en tensión. Bien. Esta casa premia a quien está alerta.")}
@@ -72,6 +72,7 @@
 
 === c3_04 ===
 {t("“Let us make a trade,” Diana says. Her voice is very close to the crack now; you could touch the door and feel her shoulder on the other side. “Tell me something true that you have never told anyone. Not a confession, nothing dreadful. Just true. And I will tell you one in return.”", "—Hagamos un trato —dice Diana. Ahora su voz está pegada a la rendija; si tocaras la puerta notarías su hombro al otro lado—. Cuéntame algo verdadero que nunca le hayas contado a nadie. No una confesión, nada terrible. Solo verdadero. Y yo te cuento otra cosa a cambio.")} #scene:3_04 #ask:a_true_thing
+{t("“It is how I used to begin a sitting,” she adds. “Before I picked up a brush. A true thing for a true thing. People are much easier to paint once they have told you something they did not mean to.”", "—Así empezaba antes cada sesión —añade—. Antes de coger el pincel. Una verdad por otra. La gente es mucho más fácil de pintar cuando te ha contado algo que no pensaba contar.")}
 + [{t("(answer)", "(respuesta)")} #answer #branch:secret]
     ~ secret_shared = true
     -> c3_05
@@ -109,6 +110,7 @@
     {t("“And you meant every word. I could hear it in how fast you wrote.”", "—Y lo decías con toda el alma. Se notaba en lo deprisa que escribías.")}
 }
 {t("“Here is mine. The missing portrait was not stolen. It was hidden, by someone who loves me.”", "—Ahí va el mío. El retrato que falta no lo robaron. Lo escondió alguien que me quiere.")}
+{t("She says it quickly, the way people pull out a splinter, and then she is quiet, and you can hear her breathing on the other side of the wood, a little too fast.", "Lo dice deprisa, como quien se saca una astilla, y luego se calla, y se la oye respirar al otro lado de la madera, un poco demasiado rápido.")}
 + [{t("“Lucien?”", "—¿Lucien?")} #emo:direct+1] -> c3_06
 + [{t("“Why would anyone hide a portrait?”", "—¿Por qué iba alguien a esconder un retrato?")} #emo:explorer+1] -> c3_06
 
@@ -155,7 +157,8 @@
     {t("He slides the second cup through the crack in the door without looking, and a hand that is not his takes it. Their fingers must touch. Neither of them says anything about it.", "Pasa la segunda taza por la rendija sin mirar, y una mano que no es la suya la recoge. Los dedos de los dos tienen que rozarse. Ninguno dice nada.")}
 }
 {t("The tea tastes of smoke and bergamot. Diana drinks hers on the other side of the door, and for a few minutes the three of you are simply three people having tea, which none of you, you suspect, has been in a long time.", "El té sabe a humo y a bergamota. Diana se toma el suyo al otro lado de la puerta, y durante unos minutos los tres sois sencillamente tres personas tomando el té, cosa que ninguno, sospechas, había sido en mucho tiempo.")}
-{t("“He puts too much milk in mine,” Diana remarks through the crack. “He has done it for eleven years. I have never told him. It would break his heart, and there is so little of it left unbroken.” Lucien, pouring, does not pause at all, which is how you know he heard every word and has known for eleven years.", "—A la mía le echa demasiada leche —comenta Diana por la rendija—. Lleva once años haciéndolo. Nunca se lo he dicho. Le rompería el corazón, y le queda muy poco sin romper. Lucien, que está sirviendo, no se detiene en absoluto, y así sabes que lo ha oído todo y que lo sabe desde hace once años.")}
+{t("“He puts too much milk in mine,” Diana remarks through the crack. “He has done it for eleven years. I have never told him. It would break his heart, and there is so little of it left unbroken.”", "—A la mía le echa demasiada leche —comenta Diana por la rendija—. Lleva once años haciéndolo. Nunca se lo he dicho. Le rompería el corazón, y le queda muy poco sin romper.")}
+{t("Lucien, pouring, does not pause at all, which is how you know he heard every word and has known for eleven years.", "Lucien, que está sirviendo, no se detiene en absoluto, y así sabes que lo ha oído todo y que lo sabe desde hace once años.")}
 + [{t("Drink the tea", "Beber el té")}] -> c3_09
 
 === c3_09 ===

@@ -8,7 +8,7 @@
 {t("The last hour of the night is the quietest. Lucien makes tea, because there is nothing else to do and because he has always made tea when there was nothing else to do. The three of you drink it in the studio, under the skylight, watching the stars go pale.", "La última hora de la noche es la más callada. Lucien prepara té, porque no hay nada más que hacer y porque siempre ha hecho té cuando no había nada más que hacer. Os lo tomáis los tres en el estudio, bajo la claraboya, viendo cómo palidecen las estrellas.")} #scene:10_01
 {
 - why_here_kind == "normal" && why_here_quote != "":
-    {t("“The first night, at the gate,” Lucien says, “I asked you what brought you here. You said: “{why_here_quote}” I wrote it down, afterwards. I write everything down. I wanted to tell you that I believed you.”", "—La primera noche, en la verja —dice Lucien—, te pregunté qué te había traído aquí. Dijiste: «{why_here_quote}». Lo apunté, después. Lo apunto todo. Quería decirte que te creí.")}
+    {t("“The first night, at the gate,” Lucien says, “I asked you what brought you here. You said: ‘{why_here_quote}’ I wrote it down, afterwards. I write everything down. I wanted to tell you that I believed you.”", "—La primera noche, en la verja —dice Lucien—, te pregunté qué te había traído aquí. Dijiste: «{why_here_quote}». Lo apunté, después. Lo apunto todo. Quería decirte que te creí.")}
 - why_here_kind == "silent":
     {t("“The first night, at the gate,” Lucien says, “I asked you what brought you here and you said nothing at all. I think I understand the answer now. It took me a week.”", "—La primera noche, en la verja —dice Lucien—, te pregunté qué te había traído aquí y no dijiste nada. Creo que ahora entiendo la respuesta. Me ha costado una semana.")}
 - else:
@@ -26,16 +26,16 @@
 - kept == "portrait":
     -> c10_painters
 - kept == "key":
-    { closeness >= 7:
+    { closeness >= 10:
         -> c10_gate
     - else:
         -> c10_road
     }
 - else:
-    { closeness >= 6:
+    { closeness >= 10:
         -> c10_gate
     - else:
-        -> c10_painters
+        -> c10_road
     }
 }
 
@@ -49,7 +49,7 @@
 === c10_glass_end ===
 {t("The glass is warm, as it was on the first night, and a fingertip meets yours from the other side, and stays. “Come and visit,” Diana says. “The street will still be here. I will see to that; it is the one thing I can still do. Bring me the city, a piece at a time. Tell me about the fountain when it runs again.”", "El cristal está tibio, como la primera noche, y una yema de dedo se encuentra con la tuya desde el otro lado, y se queda. —Ven a verme —dice Diana—. La calle seguirá aquí. De eso me encargo yo; es lo único que todavía puedo hacer. Tráeme la ciudad, a trocitos. Cuéntame lo de la fuente cuando vuelva a correr.")} #scene:10_04g #ending:kept_in_glass
 { seen_unwatched_kind == "normal" && seen_unwatched_quote != "":
-    {t("“And I will keep what you told me in the studio. “{seen_unwatched_quote}”. I can see it from here. I will always be able to see it from here.”", "—Y guardaré lo que me dijiste en el estudio: «{seen_unwatched_quote}». Lo veo desde aquí. Siempre podré verlo desde aquí.")}
+    {t("“And I will keep what you told me in the studio: ‘{seen_unwatched_quote}’. I can see it from here. I will always be able to see it from here.”", "—Y guardaré lo que me dijiste en el estudio: «{seen_unwatched_quote}». Lo veo desde aquí. Siempre podré verlo desde aquí.")}
 }
 {t("You walk home in the morning with the street solid under your feet and the house at your back, every window reflecting the sun, though the sun is behind you. In one of them, if you turn at the corner, someone is waving.", "Vuelves a casa por la mañana con la calle firme bajo los pies y la casa a tu espalda, con todas las ventanas reflejando el sol, aunque el sol queda detrás. En una de ellas, si te vuelves en la esquina, alguien te dice adiós con la mano.")}
 ~ reward(50)
@@ -60,7 +60,7 @@
 {t("The light comes, and the house begins, very gently, to let go. The mirrors first: one by one they empty, no candles, no reflections, only clear glass showing the wall behind. Then the canvases, which do not vanish but grow faint, like paintings seen through rain. Lucien takes Diana's hand. She is solid, completely, for the first time since you met her.", "Llega la luz, y la casa empieza, con mucha suavidad, a soltar. Primero los espejos: uno a uno se vacían, sin velas, sin reflejos, solo cristal limpio que deja ver la pared de detrás. Luego los lienzos, que no desaparecen pero se desvaídan, como cuadros vistos a través de la lluvia. Lucien coge la mano de Diana. Ella está entera, del todo, por primera vez desde que la conoces.")} #scene:10_03l
 {t("“You chose the memory,” she says. “So the house will be only that now. A memory. Everything it was keeping goes back where it belongs: the portraits to the people in them, the street to the city, Lucien to himself. And me to the world, which I suppose I had better go and look at.”", "—Elegiste el recuerdo —dice—. Así que la casa ya solo será eso. Un recuerdo. Todo lo que guardaba vuelve a su sitio: los retratos a quienes salen en ellos, la calle a la ciudad, Lucien a sí mismo. Y yo al mundo, al que supongo que más vale que vaya a echar un vistazo.")}
 { what_you_miss_kind == "normal" && what_you_miss_quote != "":
-    {t("Lucien, at the door, says: “You told me what you would miss if the street were gone. “{what_you_miss_quote}”. Now you will find out if you were right. I hope you were.”", "Lucien, en la puerta, dice: —Me dijiste qué echarías de menos si la calle desapareciera: «{what_you_miss_quote}». Ahora vas a saber si acertabas. Ojalá que sí.")}
+    {t("Lucien, at the door, says: “You told me what you would miss if the street were gone: ‘{what_you_miss_quote}’. Now you will find out if you were right. I hope you were.”", "Lucien, en la puerta, dice: —Me dijiste qué echarías de menos si la calle desapareciera: «{what_you_miss_quote}». Ahora vas a saber si acertabas. Ojalá que sí.")}
 - else:
     {t("Lucien, at the door, says: “I asked you once what you would miss if the street were gone. Now you will find out. So will I.”", "Lucien, en la puerta, dice: —Una vez te pregunté qué echarías de menos si la calle desapareciera. Ahora lo vas a saber. Y yo también.")}
 }
@@ -103,7 +103,7 @@
 {t("She takes your hand exactly the way the painted hand was waiting to be taken. Lucien watches you both go down the stairs, through the hall of mirrors, where for once every reflection is the same, and out through the open gate.", "Te coge la mano exactamente como la mano pintada esperaba que la cogieran. Lucien os ve bajar la escalera, cruzar el vestíbulo de los espejos, donde por una vez todos los reflejos son iguales, y salir por la verja abierta.")} #scene:10_04o #ending:open_gate
 {t("At the gate Diana stops, and turns, and calls up to him: “Lucien! The kettle. Come on.” And Lucien, who has not left the house in a year either, you realise, puts down the tray, and takes off his gloves, and comes.", "En la verja Diana se detiene, se vuelve y le grita: —¡Lucien! El agua. Vamos. Y Lucien, que tampoco ha salido de la casa en un año, te das cuenta, deja la bandeja, se quita los guantes y baja.")}
 { seen_unwatched_kind == "normal" && seen_unwatched_quote != "":
-    {t("At the corner, in the first sun, Diana squeezes your hand. “You told me what you hope someone sees in you,” she says. ““{seen_unwatched_quote}”. I see it. Out here, in daylight, I see it better.”", "En la esquina, con el primer sol, Diana te aprieta la mano. —Me dijiste qué esperas que alguien vea en ti —dice—: «{seen_unwatched_quote}». Lo veo. Aquí fuera, a la luz del día, lo veo mejor.")}
+    {t("At the corner, in the first sun, Diana squeezes your hand. “You told me what you hope someone sees in you,” she says. “‘{seen_unwatched_quote}’. I see it. Out here, in daylight, I see it better.”", "En la esquina, con el primer sol, Diana te aprieta la mano. —Me dijiste qué esperas que alguien vea en ti —dice—: «{seen_unwatched_quote}». Lo veo. Aquí fuera, a la luz del día, lo veo mejor.")}
 }
 {t("The street that was not there yesterday is still there. So is the house, with its gate open. So are you, a little braver in every mirror.", "La calle que ayer no existía sigue ahí. También la casa, con la verja abierta. También tú, con un poco más de valor en cada espejo.")}
 ~ unlock("front_gate_key")
@@ -113,7 +113,11 @@
 // ── Ending: her own road ──
 === c10_road ===
 {t("The light comes, and the front gate swings open and stays open. The house lets go of everything, and Diana, at the top of the stairs, is entirely solid, and entirely herself, and looking past you.", "Llega la luz, y la verja principal se abre y se queda abierta. La casa lo suelta todo, y Diana, en lo alto de la escalera, está entera, y es del todo ella, y mira más allá de ti.")} #scene:10_03r
-{t("“Thank you,” she says, and she means it with her whole face. “You opened the gate. I am going to walk through it. But I think I have to do this part alone: the first street, the first morning. If someone holds my hand, I will only be brave for them.”", "—Gracias —dice, y lo dice con toda la cara—. Abriste la verja. Voy a cruzarla. Pero creo que esta parte tengo que hacerla a solas: la primera calle, la primera mañana. Si alguien me da la mano, solo seré valiente por esa persona.")}
+{ kept == "nothing":
+    {t("“You gave the choice back to me,” she says, and her face is one whole thank-you. “So I chose. I chose the gate, and I am going to walk through it. But I think I have to do this part alone: the first street, the first morning. If someone holds my hand, I will only be brave for them.”", "—Me devolviste la elección —dice, y toda su cara es un gracias—. Así que he elegido. He elegido la verja, y voy a cruzarla. Pero creo que esta parte tengo que hacerla a solas: la primera calle, la primera mañana. Si alguien me da la mano, solo seré valiente por esa persona.")}
+- else:
+    {t("“Thank you,” she says, and she means it with her whole face. “You opened the gate. I am going to walk through it. But I think I have to do this part alone: the first street, the first morning. If someone holds my hand, I will only be brave for them.”", "—Gracias —dice, y lo dice con toda la cara—. Abriste la verja. Voy a cruzarla. Pero creo que esta parte tengo que hacerla a solas: la primera calle, la primera mañana. Si alguien me da la mano, solo seré valiente por esa persona.")}
+}
 + [{t("Let her go", "Dejarla marchar")} #emo:empath+1] -> c10_road_end
 + [{t("“Write to me.”", "—Escríbeme.")} #emo:persistent+1] -> c10_road_end
 

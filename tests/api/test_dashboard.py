@@ -175,3 +175,14 @@ def test_a_slow_actor_walk_runs_less_often_than_every_sample() -> None:
         clock.now += 5
     assert len(walks) <= 3, walks
     assert residents[:2] == [1, 1], "a sample between two walks repeats the last answer"
+
+
+def test_metrics_read_lists_every_metric_the_sampler_reads() -> None:
+    from yabot.api.dashboard import sampler
+
+    source = Path(sampler.__file__).read_text()
+    named = {
+        re.sub(r"_(sum|bucket|count)$", "", name)
+        for name in re.findall(r'"((?:yabot|actors|process)_[a-z0-9_]+)"', source)
+    }
+    assert named == set(sampler.METRICS_READ)

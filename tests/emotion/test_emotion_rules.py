@@ -150,3 +150,43 @@ def test_a_repetition_after_praise_counts_wherever_it_is() -> None:
 def test_spanish_enclitic_pronouns_are_read_off_the_verb() -> None:
     assert label("Es fácil odiarlo", "es") == "negative"
     assert label("Me alegro muchísimo de perderlo todo", "es") == "negative"
+
+
+def test_negating_prefixes_and_less_turn_a_rated_stem_around() -> None:
+    assert label("So uninspiring", "en") == "negative"
+    assert label("A flawless ending", "en") == "positive"
+    assert label("Lucien is heartless", "en") == "negative"
+    assert label("Me pareció deshonesto", "es") == "negative"
+    assert label("It's invaluable", "en") == "positive"
+
+
+def test_praise_closing_a_complaint_is_irony() -> None:
+    assert label("Pues nada, a seguir esperando, qué divertido", "es") == "negative"
+    assert label("The app crashed again. Great.", "en") == "negative"
+    assert label("Lloré mucho. Precioso", "es") == "positive"
+    assert label("I was scared. Loved it!", "en") == "positive"
+    assert label("Fue duro, pero gracias", "es") == "positive"
+
+
+def test_didnt_expect_and_you_have_no_idea_are_not_negations() -> None:
+    assert label("I didn't expect so much cruelty", "en") == "negative"
+    assert label("No sabes lo bien que me ha sentado", "es") == "positive"
+
+
+def test_idioms_match_in_other_tenses_and_persons() -> None:
+    # listed as "la gota que colmó el vaso", "llegó al alma", "en su salsa"
+    assert label("Esto es la gota que colma el vaso", "es") == "negative"
+    assert label("Me ha llegado al alma", "es") == "positive"
+    assert label("Estoy en mi salsa", "es") == "positive"
+    assert label("It warms my heart", "en") == "positive"
+    # an exact phrase running past a loose match wins: "una sonrisa tonta" is praise
+    assert label("Me ha sacado una sonrisa tonta", "es") == "positive"
+
+
+def test_two_negations_cancel_and_a_modal_praises_the_comparative() -> None:
+    assert label("There's nothing I don't love about this story", "en") == "positive"
+    assert label("No hay nada que no me encante de esta historia", "es") == "positive"
+    assert label("No me gustó nada", "es") == "negative"  # concord: one negation
+    assert label("It couldn't have turned out better", "en") == "positive"
+    assert label("No podría haber salido mejor", "es") == "positive"
+    assert label("No es mejor que el anterior", "es") == "negative"

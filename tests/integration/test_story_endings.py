@@ -79,7 +79,8 @@ def play(
     stop_at_chapter: int | None = None,
 ) -> Playthrough:
     """Play from /start: take choice ``pick`` (modulo the choices on offer; -1 is the last),
-    answer questions in ``mood``; buy VIP at a VIP gate; come back the next day at a gate."""
+    answer questions in ``mood``; buy VIP at a VIP gate; come back the next day at a gate.
+    With ``stop_at_chapter``, stop there or at the VIP gate, whichever comes first."""
     out = Playthrough(lang)
     ask = t("story_ask", lang)
     end = t("story_end", lang)
@@ -98,8 +99,11 @@ def play(
             continue
         last = playable[-1]
         data = [b.get("callback_data", "") for b in buttons(last)]
+        if "m:vip" in data and stop_at_chapter is not None:
+            return out  # the free chapters are behind us
         if "m:vip" in data and not out.vip:
-            player.say("/vip")
+            player.send("/vip")
+            player.wait_for(lambda ms: any(m.get("invoice") for m in ms))
             buy_vip(emu, player)
             player.wait_for(lambda ms: any("VIP" in (m.get("text") or "") for m in ms))
             out.vip = True

@@ -118,9 +118,11 @@ def test_an_update_stored_but_not_announced_by_a_dead_process_is_applied(
 
 
 def test_the_webhook_port_must_not_be_the_api_port(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"  # (a config path that does not exist is refused now)
+    empty.write_text("")
     with pytest.raises(ConfigError, match=r"webhook_port .* is also api\.port"):
         load_settings(
-            tmp_path / "none.toml",
+            empty,
             {"YABOT_TELEGRAM__WEBHOOK_PORT": "8080", "YABOT_API__PORT": "8080"},
         )
 

@@ -7,8 +7,10 @@ import copy
 import dataclasses
 import json
 
+import pytest
+
 from yabot.emotion import Signature
-from yabot.player.state import Economy, Membership, PlayerState, StoryPosition
+from yabot.player.state import Economy, Membership, PlayerState, StatePacker, StoryPosition
 
 
 def rich_state() -> PlayerState:
@@ -90,3 +92,48 @@ def test_a_state_and_its_parts_carry_no_per_instance_dict() -> None:
     state = rich_state().clone()
     for part in (state, state.story, state.economy, state.membership):
         assert not hasattr(part, "__dict__"), type(part).__name__
+
+
+def _mid_story(user_id: int, turns: int) -> PlayerState:
+    """A state whose ink save comes from the real engine after ``turns`` story moments."""
+    from pathlib import Path
+
+    from yabot.narrative import NarrativeEngine, StoryLibrary
+
+    engine = NarrativeEngine(StoryLibrary(Path(__file__).resolve().parents[2] / "stories"))
+    engine.library.load_all()
+    variables = {"lang": "en"}
+    turn = engine.begin("diana", variables, seed=str(user_id))
+    for _ in range(turns):
+        if turn.ask:
+            turn = engine.answer("diana", turn.state, variables)
+        else:
+            choice = turn.visible_choices[user_id % len(turn.visible_choices)]
+            turn = engine.choose("diana", turn.state, turn.token, choice.index, variables)
+    state = rich_state()
+    state.user_id = user_id
+    state.story.set_ink_json(turn.state)
+    state.story.turn, state.story.token = turn.number, turn.token
+    return state
+
+
+def test_a_packed_state_unpacks_equal_and_is_a_fraction_of_its_snapshot() -> None:
+    packer = StatePacker()
+    fresh = PlayerState(user_id=1)
+    assert packer.unpack(packer.pack(fresh)) == fresh  # before any dictionary exists
+    states = [_mid_story(user_id, 6) for user_id in range(2, 8)]
+    sizes = []
+    for state in states:
+        packed = packer.pack(state)
+        assert packer.unpack(packed) == state
+        assert packer.unpack(packed).to_bytes() == state.to_bytes()
+        sizes.append(len(packed))
+    snapshot = len(states[-1].to_bytes())
+    assert max(sizes[1:]) < snapshot / 3, (sizes, snapshot)
+    assert packer.unpack(packer.pack(fresh)) == fresh  # with the dictionary
+
+
+def test_a_packed_state_from_another_packer_is_refused() -> None:
+    packed = StatePacker().pack(_mid_story(3, 2))
+    with pytest.raises(ValueError, match="not a state packed"):
+        StatePacker().unpack(packed)

@@ -159,8 +159,9 @@ def test_settings_read_keys_from_the_environment(tmp_path: Path) -> None:
     from yabot.config import load_settings
 
     key = Fernet.generate_key().decode()
+    (tmp_path / "none.toml").touch()  # a named config file must exist
     settings = load_settings(
-        tmp_path / "none.toml",
+        None,
         environ={"YABOT_SECURITY__ENCRYPTION_KEYS": key,
                  "YABOT_STORAGE__DATA_DIR": str(tmp_path / "var")},
     )

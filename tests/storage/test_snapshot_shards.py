@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from yabot.storage.snapshots import Snapshot
+from yabot.storage.snapshots import Snapshot, SnapshotStore
 from yabot.storage.snapshots.sqlite import SqliteSnapshotStore
 
 
@@ -28,3 +28,12 @@ def test_an_old_snapshot_table_is_upgraded_and_keeps_its_snapshots(tmp_path: Pat
     finally:
         store.close()
     SqliteSnapshotStore(path).close()  # opening an upgraded table again changes nothing
+
+
+def test_every_adapter_keeps_the_shard(store: SnapshotStore) -> None:
+    first = Snapshot("user:77", 1, 5, b"a", 1.0, shard=42)
+    assert store.save_many([first])[0].saved
+    assert store.load("user:77") == first
+    second = Snapshot("user:77", 2, 9, b"b", 2.0, shard=42)
+    assert store.save_many([second])[0].saved
+    assert store.load("user:77") == second

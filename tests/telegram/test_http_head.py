@@ -174,8 +174,7 @@ def feed(data: bytes, chunk: int, limit: int = 1024) -> tuple[HeadLimit, int]:
     parser = httptools.HttpRequestParser(callbacks)
     try:
         for at in range(0, len(data), chunk):
-            for piece in meter.pieces(data[at : at + chunk]):
-                parser.feed_data(piece)
+            meter.feed(parser.feed_data, data[at : at + chunk])
     except httptools.HttpParserError as exc:
         assert isinstance(exc.__cause__, HeadTooLarge)
     return meter, callbacks.completed

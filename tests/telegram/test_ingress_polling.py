@@ -127,6 +127,29 @@ async def test_deeply_nested_and_schema_breaking_updates_are_skipped_with_a_reco
     assert "after" not in str(events)
 
 
+async def test_an_update_without_a_usable_id_is_passed_by_the_next_valid_one(
+    fake_api: Any, settings_for: Any, sink: Any, http: httpx.AsyncClient, make_text_update: Any
+) -> None:
+    """Without a usable id the offset cannot confirm it alone: polling backs off (counted,
+    logged) until a valid update arrives after it, and the offset then passes both."""
+    fake, base = fake_api
+    fake.push_update(make_text_update(500))
+    fake.push_update({"update_id": 2**63, "message": {"message_id": 1}})
+    ingress = polling(settings_for, base, sink, http)
+    with structlog.testing.capture_logs() as events:
+        ingress.start()
+        await until(lambda: sum(e["event"] == "polling_backoff" for e in events) >= 2)
+        assert ingress.offset == 501
+        fake.push_update(make_text_update(501, text="later"))
+        await until(lambda: len(sink.accepted) == 2)
+        await asyncio.wait_for(ingress.stop(), 5)
+    assert [u.update_id for u in sink.accepted] == [500, 501]
+    assert ingress.offset == 502
+    refusals = [e for e in events if e["event"] == "polled_update_invalid"]
+    assert refusals and all("update_id: Input should be" in e["reason"] for e in refusals)
+    assert "later" not in str(events)
+
+
 async def test_errors_back_off_and_conflict_deletes_the_webhook(
     fake_api: Any, settings_for: Any, sink: Any, http: httpx.AsyncClient, make_text_update: Any
 ) -> None:

@@ -18,11 +18,13 @@ from yabot.emotion.language import (
 from yabot.emotion.lexicon import (
     LANGUAGES,
     MAX_PHRASE_WORDS,
+    MIN_VARIANT_WORDS,
     Entry,
     Language,
     LanguageTables,
     Modifier,
     emoji_table,
+    phrase_form,
     spanish_stem,
     spanish_stems,
     tables,
@@ -52,6 +54,14 @@ SO_WORDS: Final = frozenset(
     {"so", "such", "this", "that", "as", "tan", "tanto", "tanta", "tantos", "tantas"}
 )
 NOT: Final = Modifier("negator")
+# A second negation after "que" / "that" (Spanish) or anywhere (English) cancels the first.
+RELATIVES: Final = frozenset({"que", "that"})
+# A modal before a negated comparative praises: "couldn't be better", "no podría ser mejor".
+MODALS: Final = frozenset(
+    {"could", "couldn't", "can't", "cannot", "can", "podria", "puede", "podia", "pudo", "podra"}
+)
+COMPARATIVES: Final = frozenset({"better", "mejor", "happier", "feliz"})
+CANT_BE_BETTER: Final = 1.5
 # Words a negation reaches over without using up its scope ("no ME lo HA dicho", "not TO BE").
 TRANSPARENT: Final = frozenset(
     [
@@ -120,6 +130,8 @@ TRANSPARENT: Final = frozenset(
 # roll, or ending in "... not". An affect verb with a clause of the opposite polarity
 # ("me encanta que me ignores", "I hate how much I love him") takes the clause's side.
 OPENING_MAX_WORDS: Final = 5
+CLOSING_MAX_WORDS: Final = 3
+CONTRAST_WORDS: Final = frozenset({"pero", "but", "aunque", "though", "although", "yet"})
 # "se ha vuelto a colgar", "volvió a pasar": a return verb before "a" is a repetition.
 RETURN_VERBS: Final = frozenset({"vuelto", "volvio", "vuelve", "volver", "volvemos"})
 REPETITION: Final = frozenset(
@@ -174,6 +186,11 @@ LAUGHTER: Final = re.compile(r"(?:j+[aeiou]+){2,}j*|(?:h+[aeiu]+){2,}h*|(?:l+o+)
 LAUGH: Final = Entry(2.0, "joy")
 
 _SPANISH_SUPERLATIVES: Final = ("isimos", "isimas", "isimo", "isima")
+NEGATING_PREFIXES: Final[dict[Language, tuple[str, ...]]] = {
+    "es": ("des", "in", "im"),
+    "en": ("un", "dis", "in", "im", "non"),
+}
+MIN_NEGATED_STEM: Final = 5
 # Pronouns written onto an infinitive or gerund, longest first.
 _ENCLITICS: Final = (
     "selo", "sela", "melo", "mela", "telo", "tela", "los", "las", "les", "nos",
@@ -283,7 +300,8 @@ def _morphology(word: str, language: Language) -> list[tuple[str, float]]:
         if word.endswith("iest"):
             out.append((word[:-4] + "y", SUPERLATIVE_BOOST))
         for suffix in ("ness", "ly", "ed", "ing", "es", "s", "d", "er"):
-            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            # "-er" only on stems of 5+ letters: "sweeter", not "number" from "numb".
+            if word.endswith(suffix) and len(word) > len(suffix) + (4 if suffix == "er" else 2):
                 stem = word[: -len(suffix)]
                 out.append((stem, 1.0))
                 if suffix in ("ing", "ed"):
@@ -323,7 +341,39 @@ def lookup(word: str, language: Language) -> tuple[Entry, float] | None:
                 return entry, boost
     if LAUGHTER.fullmatch(word):
         return LAUGH, 1.0
+    return _negated_form(word, language)
+
+
+def _negated_form(word: str, language: Language) -> tuple[Entry, float] | None:
+    """A word built by negating a rated one: "unconvincing", "deshonesto", "heartless".
+
+    Only a positive stem after a negative prefix counts ("unhappy" -> -, but "undead" is not
+    "dead" made good); "-less" negates either way ("flawless" +, "soulless" -).
+    """
+    for prefix in NEGATING_PREFIXES[language]:
+        stem = word[len(prefix) :]
+        if word.startswith(prefix) and len(stem) >= MIN_NEGATED_STEM:
+            found = _stem_entry(stem, language)
+            if found is not None and found.valence > 0:
+                return Entry(found.valence * NEGATION_FACTOR, "none"), 1.0
+    if language == "en" and word.endswith("less") and len(word) - 4 >= MIN_NEGATED_STEM - 1:
+        found = _stem_entry(word[:-4], language)
+        if found is not None:
+            return Entry(found.valence * NEGATION_FACTOR, "none"), 1.0
     return None
+
+
+def _stem_entry(stem: str, language: Language) -> Entry | None:
+    words = tables(language).words
+    entry = words.get(stem)
+    if entry is None:
+        for lemma, _ in _morphology(stem, language):
+            entry = words.get(lemma)
+            if entry is not None:
+                break
+    if entry is None and language == "es":
+        entry = spanish_stems().get(spanish_stem(stem))
+    return entry
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -350,6 +400,25 @@ def _phrase_at(
     return 0, None
 
 
+def _exact_phrase_overlaps(words: list[str], i: int, span: int, table: LanguageTables) -> bool:
+    """An exact phrase starts inside ``words[i : i + span]`` and runs past it: it wins."""
+    for j in range(i + 1, i + span):
+        if words[j] in table.phrase_heads:
+            length, _ = _phrase_at(words, j, table)
+            if j + length > i + span:
+                return True
+    return False
+
+
+def _variant_at(forms: list[str], i: int, table: LanguageTables) -> tuple[int, Entry | None]:
+    """The longest phrase whose loose form starts at ``forms[i]``: (its length, entry)."""
+    for length in range(min(MAX_PHRASE_WORDS, len(forms) - i), MIN_VARIANT_WORDS - 1, -1):
+        found = table.variants.get(tuple(forms[i : i + length]))
+        if found is not None:
+            return length, found
+    return 0, None
+
+
 class _Scorer:
     """Accumulates one message's affect, token by token."""
 
@@ -359,8 +428,11 @@ class _Scorer:
         "booster_left",
         "emoji_count",
         "exclamations",
+        "grievance",
         "ironic",
+        "language",
         "magnitude",
+        "modal_seen",
         "negation",
         "negator",
         "never_flip",
@@ -368,14 +440,21 @@ class _Scorer:
         "opening_closed",
         "opening_words",
         "question",
+        "relative_seen",
         "repetition",
         "shout",
+        "tail_from",
+        "tail_total",
         "total",
         "verb_mark",
         "weights",
+        "words_total",
     )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, language: Language = "en") -> None:
+        self.language = language
+        self.relative_seen = False
+        self.modal_seen = False
         self.total = 0.0
         self.magnitude = 0.0
         self.weights: dict[str, float] = {}
@@ -397,11 +476,24 @@ class _Scorer:
         # [total before an affect verb, its score, its clause's score once the clause ends]
         self.verb_mark: list[float | None] | None = None
         self.ironic = False
+        # Where the last clause starts (words) and the total before it ("..., qué divertido").
+        # A complaint was made: a negative word that is not sadness, or a repetition.
+        self.grievance = False
+        self.tail_from = 0
+        self.tail_total = 0.0
+        self.words_total = 0
 
     def modifier(self, modifier: Modifier, word: str) -> None:
         if modifier.kind == "negator":
+            if self.negation and (self.language == "en" or self.relative_seen):
+                # "nothing I DON'T love", "no hay nada que NO me encante": two negations
+                self.negation = 0
+                self.negator = ""
+                return
             self.negation = NEGATION_SCOPE
             self.negator = word
+            self.relative_seen = False
+            self.modal_seen = word in MODALS
         elif modifier.kind == "booster":
             if word in SO_WORDS and self.negator in NEVER_WORDS:
                 self.negation = 0
@@ -416,11 +508,14 @@ class _Scorer:
             self.after_contrast = CONTRAST_AFTER
             self.negation = 0
 
-    def entry(self, entry: Entry, boost: float) -> None:
+    def entry(self, entry: Entry, boost: float, word: str = "") -> None:
         if not entry.valence:
             return  # a neutral word or set phrase leaves negation and degree to the next one
         score = entry.valence * boost * self.booster * self.after_contrast
-        if self.negation:
+        if self.negation and self.modal_seen and word in COMPARATIVES:
+            score *= CANT_BE_BETTER  # "couldn't be better", "no podría haber salido mejor"
+            self.negation = 0
+        elif self.negation:
             flipped = score * NEGATION_FACTOR
             if self.negator in NEVER_WORDS:
                 self.never_flip = score - flipped
@@ -428,6 +523,8 @@ class _Scorer:
             self.negation = 0
         elif entry.emotion != "none" and self.booster > 0:
             self.feel(entry.emotion, abs(score))
+        if score < 0 and entry.emotion not in ("sadness", "fear"):
+            self.grievance = True
         self.total += score
         self.magnitude += abs(score)
         self.booster, self.booster_left = 1.0, 0
@@ -436,6 +533,13 @@ class _Scorer:
         self.weights[emotion] = self.weights.get(emotion, 0.0) + max(weight, 0.5)
 
     def word_passed(self, word: str) -> None:
+        if self.negation:
+            if word in RELATIVES:
+                self.relative_seen = True
+            elif word in MODALS:
+                self.modal_seen = True
+        if word in REPETITION:
+            self.grievance = True
         if self.negation and word not in TRANSPARENT:
             self.negation -= 1
         if self.booster_left:
@@ -447,6 +551,8 @@ class _Scorer:
         """A run of punctuation after ``position`` words of the message."""
         self.exclamations += value.count("!") + value.count("¡")
         self.question = self.question or "?" in value or "¿" in value
+        if position < self.words_total:
+            self.tail_from, self.tail_total = position, self.total
         if any(ch in SCOPE_BREAKERS for ch in value):
             self.negation = 0
             self.never_flip = None
@@ -505,8 +611,10 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     table = tables(language)
     emoji = emoji_table()
     heads = table.phrase_heads
+    forms: list[str] | None = None
     shouting_counts = not raw.isupper()
-    scorer = _Scorer()
+    scorer = _Scorer(language)
+    scorer.words_total = len(words)
     i = 0
     skip = 0
     for emoticon, _, punct, other in tokens:
@@ -531,6 +639,13 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
             continue
         word = words[index]
         span, phrase = _phrase_at(words, index, table) if word in heads else (0, None)
+        if not span:
+            if forms is None:
+                forms = [phrase_form(w, language) for w in words]
+            if forms[index] in table.variant_heads:
+                span, phrase = _variant_at(forms, index, table)
+                if span and _exact_phrase_overlaps(words, index, span, table):
+                    span, phrase = 0, None
         if span:
             skip = span - 1
             if word in table.modifiers and table.modifiers[word].kind == "negator":
@@ -554,7 +669,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
                 boost *= SHOUT_BOOST
                 scorer.shout = True
             before = scorer.total
-            scorer.entry(entry, boost)
+            scorer.entry(entry, boost, word)
             if (
                 scorer.verb_mark is None
                 and (word in LOVE_VERBS or word in HATE_VERBS)
@@ -563,6 +678,7 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
                 scorer.verb_mark = [before, scorer.total - before, None]
         scorer.word_passed(word)
     scorer.repetition = _repeats(words, scorer.opening_words) if scorer.opening else False
+    _closing_praise(scorer, words)
     if (
         TRAILING_NOT.search(raw)
         or _praise_in_quotes(raw, language)
@@ -570,6 +686,19 @@ def analyze(text: str, hint: Language | None = None) -> Affect:
     ):
         scorer.ironic = True
     return _result(scorer, language, len(words))
+
+
+def _closing_praise(scorer: _Scorer, words: list[str]) -> None:
+    """Praise closing a complaint ("Pues nada, a seguir esperando, qué divertido") is irony."""
+    tail_words = len(words) - scorer.tail_from
+    # The complaint takes two words or more: "Dammit, that's beautiful" is praise.
+    if scorer.tail_from < 2 or not 1 <= tail_words <= CLOSING_MAX_WORDS:
+        return
+    if words[scorer.tail_from] in CONTRAST_WORDS:
+        return  # "..., pero gracias": a contrast, not irony
+    tail = scorer.total - scorer.tail_total
+    if tail > 0 and scorer.tail_total < 0 and scorer.grievance:
+        scorer.ironic = True
 
 
 def _repeats(words: list[str], start: int) -> bool:

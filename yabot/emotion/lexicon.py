@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Final, Literal
 
@@ -98,6 +98,10 @@ class LanguageTables:
         stopwords: Function words distinctive of the language.
         own_entries: The single words of our own lexicon file only (they train the language
             model and give the Spanish stems).
+        variants: Multi-word entries keyed by their words' :func:`phrase_form` ("la gota que
+            colma el vaso" finds "la gota que colmó el vaso"); forms whose phrases disagree in
+            sign are left out.
+        variant_heads: First forms of ``variants``.
     """
 
     words: dict[str, Entry]
@@ -106,6 +110,8 @@ class LanguageTables:
     phrase_heads: frozenset[str]
     stopwords: frozenset[str]
     own_entries: dict[str, Entry]
+    variants: dict[tuple[str, ...], Entry]
+    variant_heads: frozenset[str]
 
     @property
     def own_words(self) -> frozenset[str]:
@@ -183,6 +189,7 @@ def tables(language: Language) -> LanguageTables:
             words.pop(key[0], None)
         else:
             phrases[key] = modifier
+    variants = _variants(phrases, language)
     return LanguageTables(
         words=words,
         modifiers=modifiers,
@@ -190,7 +197,68 @@ def tables(language: Language) -> LanguageTables:
         phrase_heads=frozenset(key[0] for key in phrases),
         stopwords=distinctive_stopwords()[language],
         own_entries=own,
+        variants=variants,
+        variant_heads=frozenset(key[0] for key in variants),
     )
+
+
+def _variants(
+    phrases: dict[tuple[str, ...], Entry | Modifier], language: Language
+) -> dict[tuple[str, ...], Entry]:
+    found: dict[tuple[str, ...], list[Entry]] = {}
+    for key, value in phrases.items():
+        if isinstance(value, Entry) and value.valence and len(key) >= MIN_VARIANT_WORDS:
+            form = tuple(phrase_form(word, language) for word in key)
+            if not form[0].startswith("~"):
+                found.setdefault(form, []).append(value)
+    return {
+        form: max(entries, key=lambda entry: abs(entry.valence))
+        for form, entries in found.items()
+        if len({entry.valence > 0 for entry in entries}) == 1
+    }
+
+
+_POSSESSIVES: Final[dict[Language, frozenset[str]]] = {
+    "es": frozenset({"mi", "tu", "su", "mis", "tus", "sus", "nuestro", "nuestra", "vuestro"}),
+    "en": frozenset({"my", "your", "his", "her", "their", "our", "its"}),
+}
+# Loose matching is for idioms: two-word phrases and clitic-led forms would match too much.
+MIN_VARIANT_WORDS: Final = 3
+_CLITICS: Final = frozenset({"me", "te", "se", "le", "les", "nos", "os"})
+_LOOSE_ES: Final = tuple(
+    sorted(
+        (
+            "aremos", "arian", "aria", "aron", "ieron", "ando", "iendo", "ados", "adas", "idos",
+            "idas", "ado", "ada", "ido", "ida", "aba", "aban", "aste", "iste", "amos", "emos",
+            "imos", "an", "en", "as", "es", "os", "a", "e", "o", "io",
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+_LOOSE_EN: Final = ("ing", "ied", "ies", "ed", "es", "s")
+
+
+@lru_cache(maxsize=16_384)
+def phrase_form(word: str, language: Language) -> str:
+    """The form a word takes when phrases are matched loosely: possessives and clitics merge,
+    tenses and numbers drop ("colmó" / "colma" -> "colm", "dropped" / "drops" -> "drop")."""
+    if word in _POSSESSIVES[language]:
+        return "~pos"
+    if language == "es":
+        if word in _CLITICS:
+            return "~cl"
+        for suffix in _LOOSE_ES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)]
+        return word
+    for suffix in _LOOSE_EN:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stem = stem[:-1]  # "dropped" -> "drop"
+            return stem
+    return word
 
 
 @dataclass(frozen=True, slots=True)

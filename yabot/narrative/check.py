@@ -57,7 +57,7 @@ from yabot.narrative.inkscan import (
     t_calls,
 )
 from yabot.narrative.library import CompiledStory
-from yabot.narrative.personas import Persona, answer_text, make_personas
+from yabot.narrative.personas import ANSWERS, Persona, answer_text, make_personas
 
 DAY: Final = 86400.0
 T0: Final = 1_780_000_000.0  # a fixed start: the simulation is deterministic
@@ -335,6 +335,8 @@ class _Player:
         visible = [c for c in played.choices if not c.is_answer]
         answer = next((c for c in played.choices if c.is_answer), None)
         text = answer_text(self.persona, self.rng) if played.ask and answer else None
+        if text is None and played.ask and answer and not visible:  # typing is the only way on
+            text = self.rng.choice(ANSWERS["short"][self.persona.lang])
         reading_key = None
         if text is not None and answer is not None and played.ask:
             self.signature = update_signature(

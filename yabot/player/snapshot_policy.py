@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)  # one per resident player: no per-instance dict
 class SnapshotPolicy:
     """One actor's count of transitions not yet snapshotted.
 

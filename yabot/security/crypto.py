@@ -124,7 +124,7 @@ def parse_keys(raw: str) -> list[str]:
 
 def _local_key(data_dir: Path) -> bytes:
     path = data_dir / LOCAL_KEY_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the data files
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

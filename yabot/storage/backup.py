@@ -1,13 +1,18 @@
-"""Online, consistent backups of the SQLite databases under ``data_dir``, and restore.
+"""Online, consistent backups of every durable store (:mod:`yabot.storage.registry`), and restore.
 
-``backup`` copies every ``*.db`` with SQLite's backup API in a single step, which reads one
-consistent snapshot while other connections keep writing (WAL lets them). The copies are
-checked with ``PRAGMA integrity_check`` and written with a ``manifest.json`` into a new
-directory, renamed into place only when complete.
+``backup`` goes through the registry's stores in order: each SQLite file is copied with
+SQLite's backup API in one step (one consistent read while the bot keeps writing; WAL lets
+it), checked with ``PRAGMA integrity_check``; the MongoDB snapshot collection is dumped as BSON
+(``snapshots.bson``); the local encryption key is copied. When the keys come from the
+environment the backup cannot hold them: the manifest says so and a warning is logged and
+returned. Everything goes into a new directory (0700, files 0600) with a ``manifest.json``,
+renamed into place only when complete.
 
-``restore`` needs the bot stopped: it refuses when any database under ``data_dir`` is open
-by another connection. The current databases are first backed up to
-``data_dir/pre-restore-<time>`` so a restore never loses data either.
+``restore`` needs the bot stopped: it refuses when any database under ``data_dir`` is open by
+another connection. Before changing anything it checks that the keys the bot will run with
+(the environment's, else the backup's ``secret.key``) decrypt every snapshot in the backup,
+and refuses with one line if not. The data it replaces is first backed up to
+``data_dir/pre-restore-<time>``, so a restore never loses data either.
 
 Pending replies live in ``records.db`` (schema v4 on), so they are copied in the same
 snapshot as the records they report. A backup taken before v4 also holds ``replies.db``:
@@ -22,26 +27,47 @@ import json
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import bson
 
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
+from yabot.security.crypto import (
+    ENV_NAME,
+    LOCAL_KEY_FILE,
+    DecryptionError,
+    Encryptor,
+    parse_keys,
+)
 from yabot.storage.migrations import RECORDS_DB_NAME, current_version
 from yabot.storage.records.replies import LEGACY_FILE_NAME as LEGACY_REPLIES
-from yabot.storage.sqlite_util import connect
+from yabot.storage.registry import (
+    STORES,
+    Kind,
+    Store,
+    active_stores,
+    is_restore_leftover,
+    store_of_file,
+)
+from yabot.storage.snapshots import SQLITE_FILE_NAME as SNAPSHOTS_FILE
+from yabot.storage.sqlite_util import connect, private_dir, private_file
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2
+MONGO_DUMP = "snapshots.bson"
+KEY_NOT_INCLUDED = (
+    f"the encryption keys come from the environment ({ENV_NAME}) and are NOT in this "
+    "backup: keep them safe apart from it, or the backup's snapshots are unreadable"
+)
 
 log = get_logger(__name__)
 
 
 class BackupError(RuntimeError):
     """A backup or restore could not be done; nothing was changed."""
-
-
-def _databases(data_dir: Path) -> list[Path]:
-    return sorted(p for p in data_dir.glob("*.db") if p.is_file())
 
 
 def _integrity(path: Path) -> str:
@@ -63,6 +89,7 @@ def _sha256(path: Path) -> str:
 
 def _copy_online(source: Path, target: Path, busy_timeout_ms: int) -> None:
     src = sqlite3.connect(source, timeout=busy_timeout_ms / 1000)
+    private_file(target)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -72,40 +99,76 @@ def _copy_online(source: Path, target: Path, busy_timeout_ms: int) -> None:
         src.close()
 
 
-def backup(settings: Settings, path: Path) -> Path:
-    """Write a consistent copy of every ``*.db`` under ``data_dir`` to the directory ``path``.
+def _mongo_store(settings: Settings) -> Any:
+    from yabot.storage.snapshots.mongo import MongoSnapshotStore
 
-    Safe while the bot runs and writes. ``path`` must not exist yet.
+    return MongoSnapshotStore.from_settings(settings.storage)
+
+
+def _dump_mongo(settings: Settings, target: Path) -> dict[str, Any]:
+    from yabot.storage.snapshots import SnapshotStoreError
+
+    store = _mongo_store(settings)
+    count = 0
+    try:
+        documents, one_session = store.export_documents()
+        private_file(target)
+        with target.open("wb") as handle:
+            for doc in documents:
+                handle.write(bson.encode(doc))
+                count += 1
+    except SnapshotStoreError as exc:
+        raise BackupError(f"cannot back up the MongoDB snapshots: {exc}") from None
+    finally:
+        store.close()
+    return {"documents": count, "snapshot_session": one_session}
+
+
+def _read_bson(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as handle:
+        yield from bson.decode_file_iter(handle)
+
+
+def _copy_key(source: Path, target: Path) -> None:
+    private_file(target)
+    target.write_bytes(source.read_bytes())
+
+
+def _env_keys(settings: Settings) -> list[str]:
+    secret = settings.security.encryption_keys
+    return parse_keys(secret.get_secret_value()) if secret is not None else []
+
+
+def backup(settings: Settings, path: Path) -> Path:
+    """Write a consistent copy of every store of :mod:`yabot.storage.registry` to ``path``.
+
+    Safe while the bot runs and writes. ``path`` must not exist yet. The manifest lists each
+    store's files with checksums, the records schema and where the encryption key is.
 
     Returns:
         ``path``.
 
     Raises:
-        BackupError: ``path`` exists, there is no database, or a copy fails its check.
+        BackupError: ``path`` exists, there is nothing to back up, or a copy fails its check.
     """
     data_dir = Path(settings.storage.data_dir)
     target = Path(path)
     if target.exists():
         raise BackupError(f"backup target {target} already exists; choose a new path")
-    sources = _databases(data_dir)
-    if not sources:
-        raise BackupError(f"no SQLite databases (*.db) under {data_dir}")
+    stores = active_stores(settings.storage)
+    if not any((data_dir / s.location).is_file() for s in stores if s.kind is Kind.SQLITE):
+        raise BackupError(f"no YABOT data under {data_dir}")
+    target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.partial-{time.time_ns()}")
-    staging.mkdir(parents=True)
+    staging.mkdir(mode=0o700)
+    warnings = [
+        f"{name} under {data_dir} belongs to no store of yabot/storage/registry.py: not backed up"
+        for name in undeclared_files(data_dir)
+    ]
     try:
-        files = []
-        for source in sources:
-            copy = staging / source.name
-            try:
-                _copy_online(source, copy, settings.storage.sqlite_busy_timeout_ms)
-            except sqlite3.Error as exc:
-                raise BackupError(f"cannot back up {source.name}: {exc}") from exc
-            check = _integrity(copy)
-            if check != "ok":
-                raise BackupError(f"backup copy of {source.name} failed integrity_check: {check}")
-            files.append(
-                {"name": source.name, "bytes": copy.stat().st_size, "sha256": _sha256(copy)}
-            )
+        files: list[dict[str, Any]] = []
+        for store in stores:
+            files.extend(_back_up_store(settings, store, staging, warnings))
         records = staging / RECORDS_DB_NAME
         schema = None
         if records.exists():
@@ -114,29 +177,96 @@ def backup(settings: Settings, path: Path) -> Path:
                 schema = current_version(conn)
             finally:
                 conn.close()
+        env_keys = bool(_env_keys(settings))
         manifest = {
             "format": FORMAT,
             "created_at": time.time(),
             "files": files,
+            "stores": [
+                {"name": s.name, "kind": s.kind.value, "location": s.location, "backup": s.backup}
+                for s in stores
+            ],
+            "snapshot_store": "mongo" if settings.storage.mongodb_uri else "sqlite",
             "records_schema_version": schema,
+            "encryption_key": {
+                "source": "environment" if env_keys else "secret.key",
+                "included": any(f["store"] == "secret_key" for f in files),
+            },
+            "warnings": warnings,
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        manifest_path = private_file(staging / MANIFEST)
+        manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log.info("backup_written", path=str(target), databases=[f["name"] for f in files])
+    for warning in warnings:
+        log.warning("BACKUP_WARNING", path=str(target), detail=warning)
+    log.info("backup_written", path=str(target), files=[f["name"] for f in files])
     return target
 
 
-def _read_manifest(path: Path) -> list[str]:
+def undeclared_files(data_dir: Path) -> list[str]:
+    """Paths under ``data_dir`` (relative, POSIX) that no store of the registry explains."""
+    found = []
+    for path in sorted(Path(data_dir).rglob("*")):
+        relative = path.relative_to(data_dir).as_posix()
+        if path.is_file() and not is_restore_leftover(relative) and store_of_file(relative) is None:
+            found.append(relative)
+    return found
+
+
+def _back_up_store(
+    settings: Settings, store: Store, staging: Path, warnings: list[str]
+) -> list[dict[str, Any]]:
+    data_dir = Path(settings.storage.data_dir)
+    copy = staging / store.location
+    extra: dict[str, Any] = {}
+    if store.kind is Kind.SQLITE:
+        source = data_dir / store.location
+        if not source.is_file():
+            return []
+        try:
+            _copy_online(source, copy, settings.storage.sqlite_busy_timeout_ms)
+        except sqlite3.Error as exc:
+            raise BackupError(f"cannot back up {source.name}: {exc}") from exc
+        check = _integrity(copy)
+        if check != "ok":
+            raise BackupError(f"backup copy of {source.name} failed integrity_check: {check}")
+    elif store.kind is Kind.MONGO:
+        copy = staging / MONGO_DUMP
+        extra = _dump_mongo(settings, copy)
+    else:
+        source = data_dir / store.location
+        if _env_keys(settings):
+            warnings.append(KEY_NOT_INCLUDED)
+            return []
+        if not source.is_file():
+            warnings.append(f"no {store.location} under {data_dir}: the backup holds no key")
+            return []
+        _copy_key(source, copy)
+    entry = {
+        "name": copy.name,
+        "store": store.name,
+        "kind": store.kind.value,
+        "bytes": copy.stat().st_size,
+        "sha256": _sha256(copy),
+    }
+    return [entry | extra]
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Read and verify a backup: every listed file present, checksums and SQLite integrity.
+
+    Raises:
+        BackupError: Not a YABOT backup, an unknown format, or a file missing or damaged.
+    """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise BackupError(f"{path} is not a YABOT backup (no {MANIFEST})")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT:
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("format") not in (1, FORMAT):
         raise BackupError(f"unsupported backup format {manifest.get('format')!r}")
-    names: list[str] = []
     for entry in manifest["files"]:
         name = entry["name"]
         copy = path / name
@@ -144,11 +274,11 @@ def _read_manifest(path: Path) -> list[str]:
             raise BackupError(f"backup is missing {name}")
         if _sha256(copy) != entry["sha256"]:
             raise BackupError(f"backup file {name} does not match its checksum")
-        check = _integrity(copy)
-        if check != "ok":
-            raise BackupError(f"backup file {name} failed integrity_check: {check}")
-        names.append(name)
-    return names
+        if entry.get("kind", "sqlite") == "sqlite":
+            check = _integrity(copy)
+            if check != "ok":
+                raise BackupError(f"backup file {name} failed integrity_check: {check}")
+    return manifest
 
 
 def _refuse_if_in_use(database: Path) -> None:
@@ -172,47 +302,165 @@ def _refuse_if_in_use(database: Path) -> None:
         conn.close()
 
 
-def restore(settings: Settings, path: Path) -> list[str]:
-    """Replace the databases under ``data_dir`` with those of the backup at ``path``.
+def _snapshot_states(source: Path, names: set[str]) -> Iterator[tuple[str, bytes]]:
+    if SNAPSHOTS_FILE in names:
+        conn = sqlite3.connect(f"file:{source / SNAPSHOTS_FILE}?mode=ro", uri=True)
+        try:
+            for key, state in conn.execute("SELECT key, state FROM snapshots"):
+                yield str(key), bytes(state)
+        finally:
+            conn.close()
+    if MONGO_DUMP in names:
+        for doc in _read_bson(source / MONGO_DUMP):
+            yield str(doc["_id"]), bytes(doc["s"])
 
-    The bot must be stopped. The current databases are backed up first to
-    ``data_dir/pre-restore-<unix time>``.
+
+def _check_keys(settings: Settings, source: Path, names: set[str]) -> str:
+    """Check that the keys the restored bot will use decrypt every snapshot in the backup.
 
     Returns:
-        The names of the restored databases.
+        Which keys those are (for the log).
 
     Raises:
-        BackupError: The backup is invalid, or a database under ``data_dir`` is in use.
+        BackupError: One line naming the keys and the first snapshot they cannot read.
     """
-    source = Path(path)
-    names = _read_manifest(source)
+    env = _env_keys(settings)
+    key_file = LOCAL_KEY_FILE
+    if env:
+        label = f"the keys in {ENV_NAME}"
+        keys: list[str | bytes] = list(env)
+    elif key_file in names:
+        label = f"the backup's {key_file}"
+        keys = [(source / key_file).read_bytes().strip()]
+    elif (Path(settings.storage.data_dir) / key_file).is_file():
+        label = f"the {key_file} already in {settings.storage.data_dir}"
+        keys = [(Path(settings.storage.data_dir) / key_file).read_bytes().strip()]
+    else:
+        label, keys = "no key (none in the backup or the environment)", []
+    try:
+        encryptor = Encryptor(keys) if keys else None
+    except ValueError as exc:
+        raise BackupError(f"restore refused: {label}: {exc}") from None
+    checked = 0
+    for key, state in _snapshot_states(source, names):
+        try:
+            if encryptor is None:
+                raise DecryptionError("no key")
+            encryptor.decrypt_bytes(state)
+        except DecryptionError:
+            raise BackupError(
+                f"restore refused: {label} cannot decrypt the backup's snapshot {key!r}; "
+                "nothing was changed"
+            ) from None
+        checked += 1
+    return f"{label} ({checked} snapshots decrypted)"
+
+
+def _existing_data(settings: Settings) -> bool:
     data_dir = Path(settings.storage.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    current = _databases(data_dir)
-    for database in current:
-        _refuse_if_in_use(database)
-    if current:
+    if any((data_dir / s.location).is_file() for s in STORES if s.is_file):
+        return True
+    if settings.storage.mongodb_uri:
+        store = _mongo_store(settings)
+        try:
+            return bool(store.count())
+        finally:
+            store.close()
+    return False
+
+
+def restore(settings: Settings, path: Path) -> list[str]:
+    """Replace the stores of this configuration with those of the backup at ``path``.
+
+    The bot must be stopped. The keys it will run with must decrypt every snapshot of the
+    backup. The current data is backed up first to ``data_dir/pre-restore-<unix time>``.
+
+    Returns:
+        The names of the restored files.
+
+    Raises:
+        BackupError: The backup is invalid, its snapshots do not fit this configuration or
+            cannot be decrypted, or a database under ``data_dir`` is in use.
+    """
+    from yabot.storage.snapshots import SnapshotStoreError
+
+    source = Path(path)
+    manifest = read_manifest(source)
+    names = [str(entry["name"]) for entry in manifest["files"]]
+    present = set(names)
+    if MONGO_DUMP in present and not settings.storage.mongodb_uri:
+        raise BackupError(
+            "the backup's snapshots come from MongoDB but storage.mongodb_uri is not set: "
+            "configure it to restore them"
+        )
+    if SNAPSHOTS_FILE in present and settings.storage.mongodb_uri:
+        raise BackupError(
+            f"the backup's snapshots are in {SNAPSHOTS_FILE} but storage.mongodb_uri is set: "
+            "unset it to restore them"
+        )
+    keys = _check_keys(settings, source, present)
+    data_dir = private_dir(settings.storage.data_dir)
+    for store in STORES:
+        database = data_dir / store.location
+        if store.kind is Kind.SQLITE and database.is_file():
+            _refuse_if_in_use(database)
+    if _existing_data(settings):
         safety = backup(settings, data_dir / f"pre-restore-{int(time.time())}")
         log.info("restore_safety_backup", path=str(safety))
     for name in names:
-        dst = connect(data_dir / name, busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)
-        src = sqlite3.connect(f"file:{source / name}?mode=ro", uri=True)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            src.close()
-            dst.close()
-        check = _integrity(data_dir / name)
-        if check != "ok":
-            raise BackupError(f"restored {name} failed integrity_check: {check}")
+        if name == MONGO_DUMP:
+            store = _mongo_store(settings)
+            try:
+                count = store.replace_documents(_read_bson(source / name))
+            except SnapshotStoreError as exc:
+                raise BackupError(f"cannot restore the MongoDB snapshots: {exc}") from None
+            finally:
+                store.close()
+            log.info("restore_mongo_snapshots", documents=count)
+        elif name == LOCAL_KEY_FILE:
+            _copy_key(source / name, data_dir / name)
+        else:
+            _restore_sqlite(settings, source / name, data_dir / name)
     legacy = data_dir / LEGACY_REPLIES
-    if LEGACY_REPLIES not in names and legacy.exists():
+    if LEGACY_REPLIES not in present and legacy.exists():
         replaced = f"{LEGACY_REPLIES}.replaced-{int(time.time())}"
         for suffix in ("", "-wal", "-shm"):
             part = data_dir / (LEGACY_REPLIES + suffix)
             if part.exists():
                 part.rename(data_dir / (replaced + suffix))
         log.info("restore_moved_stale_replies", path=str(data_dir / replaced))
-    log.info("restore_done", path=str(source), databases=names)
+    log.info("restore_done", path=str(source), files=names, keys=keys)
     return names
+
+
+def _restore_sqlite(settings: Settings, copy: Path, target: Path) -> None:
+    dst = connect(target, busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)
+    src = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        src.close()
+        dst.close()
+    check = _integrity(target)
+    if check != "ok":
+        raise BackupError(f"restored {target.name} failed integrity_check: {check}")
+
+
+def manifest_warnings(path: Path) -> list[str]:
+    """The warnings a backup's manifest carries (for the CLI to print)."""
+    try:
+        data = json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(w) for w in data.get("warnings", [])]
+
+
+__all__ = [
+    "BackupError",
+    "backup",
+    "manifest_warnings",
+    "read_manifest",
+    "restore",
+    "undeclared_files",
+]

@@ -95,7 +95,11 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS entries_update ON entries (update_id, received_at)",
     "CREATE INDEX IF NOT EXISTS entries_pending ON entries (user_id, seq) WHERE covered = 0",
-    "CREATE INDEX IF NOT EXISTS entries_shard ON entries (shard, seq) WHERE covered = 0",
+    # No index leads with the shard: one doubled (to tripled) the cost of every append
+    # (tests/storage/bench_inbox.py). A shard's consumer reads forward from its cursor in
+    # arrival order, which the primary key (seq) serves: uncovered entries are the recent ones.
+    "DROP INDEX IF EXISTS entries_shard",
+    "DROP INDEX IF EXISTS entries_shard_user",
     "CREATE INDEX IF NOT EXISTS entries_covered_age ON entries (received_at) WHERE covered = 1",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 )
@@ -342,32 +346,40 @@ class Inbox:
         reused = 0
         try:
             with self._db.transaction() as conn:
+                seen = self._seen(conn, entries)
+                # The write lock is held (BEGIN IMMEDIATE): the next seqs are ours to give.
+                row = conn.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'entries'"
+                ).fetchone()
+                next_seq = (row[0] if row is not None else 0) + 1
+                rows: list[tuple[object, ...]] = []
                 for e, payload, print_ in zip(entries, sealed, prints, strict=True):
-                    seen = conn.execute(
-                        "SELECT seq, fingerprint FROM entries WHERE update_id = ? "
-                        "AND received_at >= ? ORDER BY seq DESC",
-                        (e.update_id, e.received_at - self._retention_s),
-                    ).fetchall()
+                    earlier = seen.get(e.update_id, [])
+                    cutoff = e.received_at - self._retention_s
                     # Entries moved in from schema 1 have no fingerprint: the id alone decides.
-                    same = [seq for seq, other in seen if other is None or other == print_]
+                    same = [
+                        seq
+                        for seq, other, at in earlier
+                        if at >= cutoff and (other is None or other == print_)
+                    ]
                     if same:
-                        results.append(Appended(same[0], False))
+                        results.append(Appended(max(same), False))
                         continue
-                    reused += bool(seen)
-                    cursor = conn.execute(
-                        "INSERT INTO entries (update_id, user_id, shard, payload, received_at, "
-                        "fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            e.update_id,
-                            e.user_id,
-                            shard_of(e.user_id, self.shards),
-                            payload,
-                            e.received_at,
-                            print_,
-                        ),
+                    reused += any(at >= cutoff for _, _, at in earlier)
+                    seq = next_seq
+                    next_seq += 1
+                    shard = shard_of(e.user_id, self.shards)
+                    rows.append(
+                        (seq, e.update_id, e.user_id, shard, payload, e.received_at, print_)
                     )
-                    assert cursor.lastrowid is not None
-                    results.append(Appended(cursor.lastrowid, True))
+                    seen.setdefault(e.update_id, []).append((seq, print_, e.received_at))
+                    results.append(Appended(seq, True))
+                if rows:
+                    conn.executemany(
+                        "INSERT INTO entries (seq, update_id, user_id, shard, payload, "
+                        "received_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
         except sqlite3.Error as exc:
             INBOX_ERRORS.inc()
             log.error("inbox_append_failed", error=str(exc), entries=len(entries))
@@ -381,6 +393,24 @@ class Inbox:
             INBOX_DUPLICATES.inc(len(results) - stored)
             log.info("inbox_duplicates", duplicates=len(results) - stored)
         return results
+
+    def _seen(
+        self, conn: sqlite3.Connection, entries: Sequence[Arrival]
+    ) -> dict[int, list[tuple[int, bytes | None, float]]]:
+        """The stored entries with the arrivals' update ids, young enough to be repeated."""
+        oldest = min(e.received_at for e in entries) - self._retention_s
+        ids = sorted({e.update_id for e in entries})
+        seen: dict[int, list[tuple[int, bytes | None, float]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for update_id, seq, print_, at in conn.execute(
+                f"SELECT update_id, seq, fingerprint, received_at FROM entries "
+                f"WHERE update_id IN ({marks}) AND received_at >= ?",
+                (*chunk, oldest),
+            ):
+                seen.setdefault(update_id, []).append((seq, print_, at))
+        return seen
 
     def prune(self, user_id: int, up_to_seq: int) -> int:
         """Drop the payloads of the user's entries with ``seq <= up_to_seq``; return how many.
@@ -448,7 +478,8 @@ class Inbox:
         return self._entries("covered = 0 AND received_at >= ?", (received_at,))
 
     def shard_entries(self, shard: int, after_seq: int = 0, limit: int = 1000) -> list[InboxEntry]:
-        """A shard's entries not covered yet, after ``after_seq``, in arrival order."""
+        """A shard's entries not covered yet, after ``after_seq``, in arrival order (a range
+        of the primary key from the caller's cursor, filtered by shard)."""
         return self._entries("shard = ? AND seq > ? AND covered = 0", (shard, after_seq), limit)
 
     def pending_users(self) -> list[int]:

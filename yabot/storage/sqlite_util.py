@@ -1,4 +1,8 @@
-"""One way to open SQLite files: WAL, synchronous=NORMAL, foreign keys, a busy timeout.
+"""One way to open SQLite files: WAL, synchronous=NORMAL, foreign keys, a busy timeout,
+``secure_delete`` on, and private files (0600) in a private directory (0700).
+
+SQLite creates a database's ``-wal`` and ``-shm`` files with the database file's mode, so
+creating the database 0600 makes its companions 0600 too.
 
 Threading model: a connection from :func:`connect` is opened with ``check_same_thread=False``
 so it may be handed between threads, but SQLite connections must never be used by two threads
@@ -9,13 +13,56 @@ simplest, and SQLite serialises writers anyway) or keep one connection per threa
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from yabot.observability.logging import get_logger
+
 MAX_SQLITE_INTEGER = 2**63 - 1
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+log = get_logger(__name__)
+
+
+def private_dir(path: str | Path) -> Path:
+    """Create ``path`` (and missing parents) as a directory only its owner can enter (0700);
+    tighten an existing one that is looser, with a warning.
+
+    Returns:
+        ``path`` as a Path.
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(directory, DIR_MODE)
+        log.warning("data_dir_permissions_tightened", path=str(directory), old_mode=oct(mode))
+    return directory
+
+
+def private_file(path: str | Path) -> Path:
+    """Make sure ``path`` exists and only its owner can read or write it (0600): create it
+    empty with that mode, or tighten an existing file that is looser (with a warning).
+
+    Returns:
+        ``path`` as a Path.
+    """
+    target = Path(path)
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        mode = stat.S_IMODE(target.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(target, FILE_MODE)
+            log.warning("data_file_permissions_tightened", path=str(target), old_mode=oct(mode))
+    return target
 
 
 def connect(path: str | Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -26,16 +73,22 @@ def connect(path: str | Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
         busy_timeout_ms: How long a writer waits for a lock before ``database is locked``.
 
     Returns:
-        A connection in WAL mode with ``synchronous=NORMAL``, foreign keys on and Python's
-        default (deferred) transaction handling; usable from any thread, one at a time.
+        A connection in WAL mode with ``synchronous=NORMAL``, foreign keys on,
+        ``secure_delete`` on (deleted content is overwritten, not left in free pages) and
+        Python's default (deferred) transaction handling; usable from any thread, one at a
+        time. The file is 0600 (see :func:`private_file`); a missing directory is created 0700.
     """
     if busy_timeout_ms < 0:
         raise ValueError(f"busy_timeout_ms must be >= 0, got {busy_timeout_ms}")
     target = str(path)
     if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        parent = Path(target).parent
+        if not parent.is_dir():  # an existing directory is tightened by its owner, not here
+            private_dir(parent)
+        private_file(target)
     conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -17,7 +17,7 @@ The lean webhook server uses it directly; :func:`limited_http_protocol` puts it 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter
@@ -39,8 +39,8 @@ class HeadLimit:
     """Counts one connection's request-head bytes; see the module's docstring.
 
     Call :meth:`message_begin`, :meth:`url`, :meth:`header`, :meth:`headers_complete` and
-    :meth:`message_complete` from the parser's callbacks, and feed the parser the pieces of
-    :meth:`pieces`. ``exceeded`` turns True (and ``pieces`` stops) when a head passed
+    :meth:`message_complete` from the parser's callbacks, and feed the parser through
+    :meth:`feed`. ``exceeded`` turns True (and ``feed`` stops) when a head passed
     ``limit``; the callbacks then raise :class:`HeadTooLarge`, which stops the parser before
     it completes that head (httptools raises it as an ``HttpParserError``).
 
@@ -56,8 +56,17 @@ class HeadLimit:
         self._in_head = True
         self._completed = 0
 
-    def pieces(self, data: bytes) -> Iterator[bytes]:
-        """The pieces to feed the parser, one at a time (stop when the caller stops)."""
+    def feed(self, parse: Callable[[bytes], object], data: bytes) -> None:
+        """Give ``data`` to ``parse`` (the parser's ``feed_data``, or a wrapper that ignores
+        what comes after a refusal) in pieces; stops when the head passed the limit
+        (``exceeded``). What ``parse`` raises propagates."""
+        room = self.limit - self._raw if self._in_head else self.limit
+        if len(data) <= room:  # the usual case: one piece
+            was_in_head, completed = self._in_head, self._completed
+            parse(data)
+            if self._in_head and was_in_head and completed == self._completed:
+                self._raw += len(data)
+            return
         at = 0
         while at < len(data) and not self.exceeded:
             room = self.limit - self._raw if self._in_head else self.limit
@@ -67,7 +76,7 @@ class HeadLimit:
             piece = data[at : at + room]
             at += len(piece)
             was_in_head, completed = self._in_head, self._completed
-            yield piece
+            parse(piece)
             if self._in_head and was_in_head and completed == self._completed:
                 self._raw += len(piece)
 
@@ -77,11 +86,15 @@ class HeadLimit:
 
     def url(self, url: bytes) -> None:
         """The parser reported (part of) the request target."""
-        self._count_fields(len(url))
+        self._fields += len(url)
+        if self._fields > self.limit:
+            self._exceed()
 
     def header(self, name: bytes, value: bytes) -> None:
         """The parser reported a header field."""
-        self._count_fields(len(name) + len(value) + 3)  # at least ":" and CRLF
+        self._fields += len(name) + len(value) + 3  # at least ":" and CRLF
+        if self._fields > self.limit:
+            self._exceed()
 
     def headers_complete(self) -> None:
         """The head ended; the body (if any) follows."""
@@ -93,11 +106,9 @@ class HeadLimit:
         self._raw = 0
         self._completed += 1
 
-    def _count_fields(self, size: int) -> None:
-        self._fields += size
-        if self._fields > self.limit:
-            self.exceeded = True
-            raise HeadTooLarge
+    def _exceed(self) -> None:
+        self.exceeded = True
+        raise HeadTooLarge
 
 
 LINGER_S = 2.0
@@ -150,10 +161,7 @@ def limited_http_protocol() -> type[asyncio.Protocol]:
                 return  # refused: what follows is dropped
             self._unset_keepalive_if_required()
             try:
-                for piece in head.pieces(data):
-                    self.parser.feed_data(piece)
-                    if self.transport.is_closing():
-                        return
+                head.feed(self._parse, data)
             except httptools.HttpParserUpgrade:
                 if self._should_upgrade():
                     self.handle_websocket_upgrade()
@@ -169,6 +177,10 @@ def limited_http_protocol() -> type[asyncio.Protocol]:
                 HTTP_HEAD_TOO_LARGE.labels("api").inc()
                 self.logger.warning("request head over %d bytes refused", head.limit)
                 self._refuse_when_idle()
+
+        def _parse(self, piece: bytes) -> None:
+            if not self.transport.is_closing():
+                self.parser.feed_data(piece)
 
         def _refuse_when_idle(self) -> None:
             # Requests read before the large head are answered first, in order.

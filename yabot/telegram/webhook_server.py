@@ -109,10 +109,7 @@ class _WebhookConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         head = self._head
         try:
-            for piece in head.pieces(data):
-                if self._closing:
-                    return
-                self._parser.feed_data(piece)
+            head.feed(self._parse, data)
         except httptools.HttpParserUpgrade:
             self._refuse_in_turn(400, "upgrade_refused")
         except httptools.HttpParserError:
@@ -121,6 +118,10 @@ class _WebhookConnection(asyncio.Protocol):
         if head.exceeded and not self._closing:
             HTTP_HEAD_TOO_LARGE.labels("webhook").inc()
             self._refuse_in_turn(431, "head_too_large")
+
+    def _parse(self, piece: bytes) -> None:
+        if not self._closing:  # nothing after a refusal is parsed
+            self._parser.feed_data(piece)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closing = True

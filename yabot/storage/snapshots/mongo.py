@@ -16,14 +16,14 @@ snapshot of a shard this instance holds no lease on is FENCED before anything is
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from bson import Binary
 from pymongo import InsertOne, MongoClient, UpdateOne, WriteConcern
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, ConfigurationError, OperationFailure, PyMongoError
 
 from yabot.config import StorageSettings
 from yabot.storage.lease_source import LeaseSource
@@ -244,6 +244,62 @@ class MongoSnapshotStore:
         _count_fenced(fenced)
         return resolved
 
+    def export_documents(self) -> tuple[Iterator[dict[str, Any]], bool]:
+        """Every stored document, in ``_id`` order, for a backup.
+
+        Read in a snapshot session (one point in time) when the server offers one; else by a
+        plain scan, where each document is still one whole snapshot written atomically.
+
+        Returns:
+            The documents, and whether they come from one snapshot session.
+
+        Raises:
+            SnapshotStoreError: The server cannot be read.
+        """
+        try:
+            session = self._client.start_session(snapshot=True)
+            try:
+                cursor = self._col.find({}, session=session, sort=[("_id", 1)], batch_size=1000)
+                first = next(cursor, None)
+            except (OperationFailure, ConfigurationError):
+                session.end_session()
+            else:
+                return _with_session(first, cursor, session), True
+            cursor = self._col.find({}, sort=[("_id", 1)], batch_size=1000)
+            return _guarded(cursor), False
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot export failed: {exc}") from exc
+
+    def replace_documents(self, documents: Iterable[dict[str, Any]], batch: int = 1000) -> int:
+        """Replace the whole collection with ``documents`` (a restore); returns how many.
+
+        Raises:
+            SnapshotStoreError: The server failed; the collection may be partly written.
+        """
+        written = 0
+        try:
+            self._col.delete_many({})
+            chunk: list[dict[str, Any]] = []
+            for doc in documents:
+                chunk.append(doc)
+                if len(chunk) >= batch:
+                    self._col.insert_many(chunk, ordered=False)
+                    written += len(chunk)
+                    chunk = []
+            if chunk:
+                self._col.insert_many(chunk, ordered=False)
+                written += len(chunk)
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot restore failed: {exc}") from exc
+        return written
+
+    def count(self) -> int:
+        """How many snapshots are stored."""
+        try:
+            return int(self._col.count_documents({}))
+        except PyMongoError as exc:
+            raise SnapshotStoreError(f"MongoDB snapshot count failed: {exc}") from exc
+
     def delete(self, key: str) -> None:
         """Remove the snapshot of ``key`` if any."""
         try:
@@ -262,3 +318,21 @@ class MongoSnapshotStore:
     def close(self) -> None:
         """Close the client and its pool."""
         self._client.close()
+
+
+def _with_session(
+    first: dict[str, Any] | None, cursor: Iterator[dict[str, Any]], session: Any
+) -> Iterator[dict[str, Any]]:
+    try:
+        if first is not None:
+            yield first
+        yield from _guarded(cursor)
+    finally:
+        session.end_session()
+
+
+def _guarded(cursor: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    try:
+        yield from cursor
+    except PyMongoError as exc:
+        raise SnapshotStoreError(f"MongoDB snapshot export failed: {exc}") from exc
