@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from yabot.events import metrics
 from yabot.events import outbox as outbox_sql
@@ -45,6 +45,7 @@ from yabot.storage.records.models import (
     Profile,
     RecordBatch,
     RecordsError,
+    RecordsUnavailable,
     Subscription,
     UnknownPayment,
 )
@@ -96,14 +97,24 @@ class PgRecords(OutboxAccounting):
     # Transactions.
 
     def _transaction(self, work: Callable[[Cursor], T]) -> T:
+        """Run ``work`` in one transaction, again after a lost deadlock or serialization race.
+
+        Raises:
+            RecordsUnavailable: The server cannot be reached (or a race was lost every time).
+        """
         for attempt in range(1, RETRIES + 1):
             try:
                 with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                     return work(cur)
             except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
                 if attempt == RETRIES:
-                    raise
+                    raise RecordsUnavailable(f"records transaction lost {RETRIES} races") from exc
                 log.warning("pg_records_retry", attempt=attempt, error=type(exc).__name__)
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                log.error("pg_records_unavailable", error=type(exc).__name__)
+                raise RecordsUnavailable(
+                    f"records database unavailable: {type(exc).__name__}"
+                ) from exc
         raise AssertionError("unreachable")
 
     def _fence(self, cur: Cursor, batch: RecordBatch) -> None:
@@ -119,6 +130,7 @@ class PgRecords(OutboxAccounting):
         Raises:
             InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
             Fenced: A player's shard is no longer ours; nothing is written.
+            RecordsUnavailable: The server cannot be reached; nothing is written.
         """
         encoded = [outbox_sql.encode(event) for event in batch.events]
 
