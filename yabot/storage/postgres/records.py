@@ -550,12 +550,12 @@ def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResu
     user_id, amount, key = entry.user_id, entry.amount, entry.idempotency_key
     # Lock the player's wallet first: a concurrent writer of the same key has committed by
     # the time the lock is ours, so the key lookup below sees it.
+    # (One round trip: the upsert locks the row, new or not, and returns its balance.)
     cur.execute(
-        "INSERT INTO wallets (user_id, balance, updated_at) VALUES (%s, 0, %s)"
-        " ON CONFLICT (user_id) DO NOTHING",
+        "INSERT INTO wallets AS w (user_id, balance, updated_at) VALUES (%s, 0, %s)"
+        " ON CONFLICT (user_id) DO UPDATE SET balance = w.balance RETURNING balance",
         (user_id, now),
     )
-    cur.execute("SELECT balance FROM wallets WHERE user_id = %s FOR UPDATE", (user_id,))
     balance = _scalar(cur)
     cur.execute(
         "SELECT user_id, amount, balance_after FROM ledger WHERE idempotency_key = %s", (key,)
@@ -579,13 +579,10 @@ def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResu
     if after < 0:
         raise InsufficientFunds(user_id, balance, -amount)
     cur.execute(
-        "INSERT INTO ledger (user_id, amount, reason, idempotency_key, balance_after,"
-        " created_at, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (user_id, amount, entry.reason, key, after, now, entry.correlation_id),
-    )
-    cur.execute(
-        "UPDATE wallets SET balance = %s, updated_at = %s WHERE user_id = %s",
-        (after, now, user_id),
+        "WITH entry AS (INSERT INTO ledger (user_id, amount, reason, idempotency_key,"
+        " balance_after, created_at, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s))"
+        " UPDATE wallets SET balance = %s, updated_at = %s WHERE user_id = %s",
+        (user_id, amount, entry.reason, key, after, now, entry.correlation_id, after, now, user_id),
     )
     result.written += 1
     result.balances[user_id] = after
