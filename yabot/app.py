@@ -17,7 +17,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from yabot.api.admin_store import SqliteAdminStore
+from yabot.api.admin_store import SqliteAdminStore, open_admin_store
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe, supervision_probe
 from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
@@ -112,7 +112,7 @@ def build_app(
 ) -> FastAPI:
     """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``,
     or served by ``webhook_process``, which ``/readyz`` then checks)."""
-    store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    store = open_admin_store(settings, settings.storage.data_dir / "admin.db", runtime.pg_pool)
     checks = {
         "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
         "snapshots": HealthCheck(runtime.store.ping),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pykka
 
@@ -43,7 +43,7 @@ from yabot.routing import UpdateRouter
 from yabot.scheduling import Scheduler
 from yabot.security.crypto import load_encryptor
 from yabot.storage.inbox import open_inbox
-from yabot.storage.records import RecordsDb
+from yabot.storage.records import open_records_store
 from yabot.storage.replies import open_reply_outbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
@@ -53,6 +53,9 @@ from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
 
 __all__ = ["Runtime", "snapshot_key"]
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
 
 log = get_logger(__name__)
 
@@ -66,9 +69,16 @@ class Runtime:
         storage, runtime = settings.storage, settings.runtime
         private_dir(storage.data_dir)  # 0700: the data files are the players' progress
         self.encryptor = load_encryptor(settings)
-        self.records = RecordsDb.open(settings)
+        # storage.backend = "postgres": the records, snapshot (without Mongo), admin,
+        # operations and broadcast stores share one pool; the inbox stays local for now.
+        self.pg_pool: ConnectionPool | None = None
+        if storage.backend == "postgres":
+            from yabot.storage.postgres.pool import open_settings_pool
+
+            self.pg_pool = open_settings_pool(settings)
+        self.records = open_records_store(settings, self.pg_pool)
         self.inbox = open_inbox(settings, self.encryptor)
-        self.store = open_snapshot_store(storage)
+        self.store = open_snapshot_store(storage, self.pg_pool)
         self.writer = SnapshotWriter.from_settings(self.store, storage)
         self.library = StoryLibrary(settings.story.stories_dir)
         self.library.load_all()
@@ -199,6 +209,8 @@ class Runtime:
         self.inbox.close()
         self.replies.outbox.close()
         self.store.close()
+        if self.pg_pool is not None:
+            self.pg_pool.close()
         log.info("runtime.stopped")
 
     # ---- clock ----------------------------------------------------------------------------

@@ -25,7 +25,14 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
-from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
+from yabot.storage.records import (
+    BatchResult,
+    OutboxFull,
+    OutgoingReply,
+    RecordsError,
+    RecordsStore,
+    RecordsUnavailable,
+)
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -126,7 +133,7 @@ class PlayerEffects:
     def __init__(
         self,
         logic: PlayerLogic,
-        records: RecordsDb,
+        records: RecordsStore,
         send: Callable[[Reply, str, int | None, int | None, int | None], None],
         snapshot: Callable[[PlayerState, int], None],
         snapshot_every: int,
@@ -404,7 +411,7 @@ def apply_update(
                 seq=seq,
                 received_at=update.received_at,
             )
-        except (OutboxFull, sqlite3.OperationalError) as exc:
+        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError) as exc:
             TRANSITIONS.labels(
                 "rejected_outbox_full" if isinstance(exc, OutboxFull) else "rejected_unavailable"
             ).inc()
@@ -509,7 +516,7 @@ def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:
     return fresh
 
 
-def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
+def refresh_mirror(records: RecordsStore, state: PlayerState) -> None:
     """Overwrite the balance, items and membership mirrors with what the records DB holds."""
     state.economy.balance = records.balance(state.user_id)
     for item in records.items(state.user_id):
