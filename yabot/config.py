@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -38,6 +39,7 @@ SECRET_KEYS = {
     ("api", "bootstrap_admin_password"),
     ("api", "service_token"),
     ("security", "encryption_keys"),
+    ("storage", "postgres_dsn"),
 }
 
 
@@ -71,8 +73,12 @@ class RuntimeSettings(_Section):
 
 
 class StorageSettings(_Section):
-    """SQLite files, MongoDB and the snapshot writer."""
+    """SQLite files or PostgreSQL, MongoDB and the snapshot writer."""
 
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_dsn: SecretStr | None = None
+    postgres_pool_size: int = Field(8, ge=1, le=512)
+    postgres_timeout_s: float = Field(10.0, gt=0)
     data_dir: Path = Path("var")
     mongodb_uri: str | None = None
     mongodb_database: str = "yabot"
@@ -88,6 +94,19 @@ class StorageSettings(_Section):
     inbox_dedupe_retention_s: float = Field(172_800.0, ge=172_800.0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)
+
+    @field_validator("postgres_dsn")
+    @classmethod
+    def _postgres_has_a_dsn(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        dsn = value.get_secret_value() if value else ""
+        if info.data.get("backend") == "postgres" and not dsn:
+            raise ValueError(
+                'storage.backend = "postgres" needs the DSN in YABOT_STORAGE__POSTGRES_DSN'
+                " (environment only: it may hold a password)"
+            )
+        if dsn and not dsn.startswith(("postgresql://", "postgres://")) and "=" not in dsn:
+            raise ValueError("neither a postgresql:// URI nor key=value pairs")
+        return value
 
 
 class EventsSettings(_Section):

@@ -23,7 +23,8 @@ from typing import Any
 from prometheus_client import Histogram
 
 from yabot.observability.logging import get_logger
-from yabot.storage.records import OutgoingReply, RecordBatch, RecordsDb
+from yabot.storage.records import OutgoingReply, RecordBatch
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.records.replies import (
     LEGACY_FILE_NAME,
     PENDING,
@@ -64,7 +65,7 @@ class ReplyOutbox:
         records: The records database that holds the ``replies`` table.
     """
 
-    def __init__(self, records: RecordsDb) -> None:
+    def __init__(self, records: RecordsStore) -> None:
         self._records = records
 
     def put(
@@ -101,7 +102,7 @@ class ReplyOutbox:
         """Nothing to release: the records database owns the connection and closes it."""
 
 
-def open_reply_outbox(records: RecordsDb) -> ReplyOutbox:
+def open_reply_outbox(records: RecordsStore) -> ReplyOutbox:
     """The reply outbox of ``records``."""
     return ReplyOutbox(records)
 
