@@ -91,7 +91,10 @@ def test_updates_apply_once_and_in_order_across_a_kill_a_join_and_a_leave(
         players.play([a.webhook, b.webhook], 2.0)
         a.signal(signal.SIGKILL)  # its shards are free at once (its session lock is gone)
         a.proc.wait(10)  # type: ignore[union-attr]
-        players.play([a.webhook, b.webhook], 3.0)
+        # No update comes now: b must take a's shards over and consume their backlog (and
+        # resend a's unconfirmed replies) on its own.
+        _wait_for_replies(emu, players.accepted)
+        players.play([a.webhook, b.webhook], 2.0)
         c = Member("c", pg_dsn, emu.url, tmp_path).start()
         members.append(c)
         players.play([b.webhook, c.webhook], 2.0)
