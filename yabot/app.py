@@ -17,7 +17,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from yabot.api.admin_store import SqliteAdminStore
+from yabot.api.admin_store import SqliteAdminStore, open_admin_store
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe, supervision_probe
 from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
@@ -125,7 +125,7 @@ def build_app(
 ) -> FastAPI:
     """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``,
     or served by ``webhook_process``, which ``/readyz`` then checks)."""
-    store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    store = open_admin_store(settings, settings.storage.data_dir / "admin.db", runtime.pg_pool)
     records_probe = (
         HealthCheck(_postgres_probe(runtime))
         if runtime.pg_pool is not None

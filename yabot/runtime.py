@@ -43,7 +43,7 @@ from yabot.routing import UpdateRouter
 from yabot.scheduling import Scheduler
 from yabot.security.crypto import load_encryptor
 from yabot.storage.inbox import InboxStore, open_inbox
-from yabot.storage.records import RecordsDb
+from yabot.storage.records import open_records_store
 from yabot.storage.records.base import RecordsStore
 from yabot.storage.replies import open_reply_outbox
 from yabot.storage.snapshots import open_snapshot_store
@@ -81,7 +81,7 @@ class Runtime:
         if storage.backend == "postgres":
             self._open_shared_stores(settings)
         else:
-            self.records = RecordsDb.open(settings)
+            self.records = open_records_store(settings)
             self.inbox = open_inbox(settings, self.encryptor)
             self.store = open_snapshot_store(storage)
         self.writer = SnapshotWriter.from_settings(self.store, storage)
@@ -175,8 +175,6 @@ class Runtime:
         from yabot.cluster.leases import ShardCoordinator
         from yabot.storage.postgres.inbox import PgInbox
         from yabot.storage.postgres.pool import open_settings_pool, postgres_dsn
-        from yabot.storage.postgres.records import PgRecords
-        from yabot.storage.snapshots.postgres import PgSnapshotStore
 
         storage, cluster = settings.storage, settings.cluster
         dsn = postgres_dsn(settings)
@@ -193,13 +191,8 @@ class Runtime:
                 url=cluster.member_url,
             )
         leases = self.coordinator
-        self.records = PgRecords(
-            pool,
-            leases=leases,
-            shards=settings.runtime.shards,
-            outbox_mode="relay" if settings.events.redis_url else "local",
-            outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
-        )
+        # Records, snapshots (without Mongo), admin, operations and broadcasts share the pool.
+        self.records = open_records_store(settings, pool, leases)
         self.inbox = PgInbox(
             pool,
             encryptor=self.encryptor,
@@ -207,20 +200,7 @@ class Runtime:
             leases=leases,
             dedup_retention_s=storage.inbox_dedupe_retention_s,
         )
-        if storage.mongodb_uri:
-            from yabot.storage.snapshots.mongo import MongoSnapshotStore
-
-            self.store = MongoSnapshotStore(
-                storage.mongodb_uri,
-                database=storage.mongodb_database,
-                pool_size=storage.mongodb_pool_size,
-                timeout_ms=storage.mongodb_timeout_ms,
-                tls=storage.mongodb_tls,
-                tls_ca_file=storage.mongodb_tls_ca_file,
-                leases=leases,
-            )
-        else:
-            self.store = PgSnapshotStore(pool, leases=leases)
+        self.store = open_snapshot_store(storage, pool, leases)
 
     # The coordinator's callbacks (it is built before the consumers it drives).
     async def _on_acquired(self, lease: Lease) -> None:
