@@ -123,3 +123,44 @@ def test_one_member_serves_the_admin_api_and_owns_every_shard(
         assert httpx.get(member.url + "/readyz", timeout=5).status_code == 200
     finally:
         member.stop()
+
+
+@pytest.mark.slow
+def test_a_member_paused_past_its_lease_writes_nothing_after_losing_its_shards(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    users = [900_000 + i for i in range(PLAYERS)]
+    bot = emu.emulator.register_bot(TOKEN)
+    for user_id in users:
+        emu.player(user_id, "P", "en")
+        bot.started.add(user_id)
+    players = Players(users)
+    # Snapshots wait a while in the paused member's writer: it tries them when it wakes up.
+    slow = {
+        "YABOT_STORAGE__SNAPSHOT_EVERY_S": "2",
+        "YABOT_STORAGE__SNAPSHOT_EVERY_TRANSITIONS": "1000",
+    }
+    a = Member("a", pg_dsn, emu.url, tmp_path, **slow).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path).start()
+    members = [a, b]
+    try:
+        players.play([a.webhook, b.webhook], 2.0)
+        a.signal(signal.SIGSTOP)
+        players.play([b.webhook], 8.0)  # > 2 x the lease: b owns every shard by now
+        assert _owned(b) == 8
+        a.signal(signal.SIGCONT)
+        deadline = time.monotonic() + 15
+        while a.metric("yabot_cluster_fenced_writes_total") < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        fenced = a.metric("yabot_cluster_fenced_writes_total")
+        assert fenced >= 1, "the woken member's writes were refused"
+        players.play([a.webhook, b.webhook], 2.0)  # it rejoins and takes its share again
+        _wait_for_replies(emu, players.accepted)
+        assert a.stop() == 0
+        assert b.stop() == 0
+    finally:
+        for member in members:
+            if member.alive:
+                member.signal(signal.SIGCONT)
+            member.kill()
+    _check_applied_once(pg_dsn, tmp_path, players)
