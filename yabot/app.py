@@ -20,6 +20,8 @@ from fastapi import FastAPI
 from yabot.api.admin_store import SqliteAdminStore, open_admin_store
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe, supervision_probe
+from yabot.api.routes.cluster import install_forwarding
+from yabot.api.routes.cluster import router as cluster_router
 from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
@@ -147,7 +149,9 @@ def build_app(
     app.state.runtime = runtime
     app.include_router(players_router)
     app.include_router(dashboard_runtime_router)
+    app.include_router(cluster_router)
     install_operations(app, runtime)
+    install_forwarding(app, runtime)
     return app
 
 

@@ -164,3 +164,47 @@ def test_a_member_paused_past_its_lease_writes_nothing_after_losing_its_shards(
                 member.signal(signal.SIGCONT)
             member.kill()
     _check_applied_once(pg_dsn, tmp_path, players)
+
+
+def test_admin_requests_reach_the_owner_and_the_cluster_view_shows_every_shard(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    users = [600_000 + i for i in range(12)]
+    bot = emu.emulator.register_bot(TOKEN)
+    for user_id in users:
+        emu.player(user_id, "P", "en")
+        bot.started.add(user_id)
+    a = Member("a", pg_dsn, emu.url, tmp_path).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path).start()
+    try:
+        deadline = time.monotonic() + 15
+        while (_owned(a), _owned(b)) != (4, 4) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (_owned(a), _owned(b)) == (4, 4)
+        players = Players(users, per_player=3)
+        players.play([a.webhook, b.webhook], 3.0)
+        _wait_for_replies(emu, players.accepted)
+        headers = a.admin()
+        view = httpx.get(a.url + "/api/v1/cluster", headers=headers, timeout=10).json()
+        assert {m["member_id"] for m in view["members"] if m["alive"]} == {
+            m["member_id"] for m in view["members"] if m["shards"]
+        }
+        assert sorted(s for m in view["members"] for s in m["shards"]) == list(range(8))
+        assert all(s["epoch"] >= 1 and s["owner"] for s in view["shards"])
+        assert {h["kind"] for h in view["handoffs"]} >= {"acquire"}
+        served = set()
+        for user_id in users:
+            by = set()
+            for member in (a, b):  # asked on either member, answered by the owner
+                r = httpx.get(f"{member.url}/api/v1/players/{user_id}", headers=headers, timeout=30)
+                assert r.status_code == 200, r.text
+                assert r.json()["story"], r.json()
+                by.add(r.headers["X-Yabot-Served-By"])
+            assert len(by) == 1, (user_id, by)
+            served |= by
+        assert len(served) == 2, "both members own players"
+        unauthorised = httpx.get(f"{b.url}/api/v1/players/{users[0]}", timeout=10)
+        assert unauthorised.status_code == 401
+    finally:
+        a.stop()
+        b.stop()
