@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 import uvicorn
@@ -38,6 +38,9 @@ from yabot.telegram.remote_sender import RemoteSender
 from yabot.telegram.webhook import WebhookHandler, with_webhook
 from yabot.telegram.webhook_process import WebhookProcess
 from yabot.telegram.webhook_server import WebhookServer
+
+if TYPE_CHECKING:
+    from yabot.cluster.leader import Leadership
 
 log = get_logger(__name__)
 LOCAL_TOKEN = "7000001:yabot-local-emulator-token"
@@ -175,6 +178,27 @@ def api_server_config(settings: Settings, app: Any) -> uvicorn.Config:
     )
 
 
+def _polling_leadership(
+    settings: Settings, runtime: Runtime, http: httpx.AsyncClient
+) -> Leadership:
+    """Cluster mode, polling: poll ``getUpdates`` only while this member leads."""
+    from yabot.cluster.leader import Leadership  # psycopg: the cluster extra
+
+    assert runtime.coordinator is not None
+    current: list[PollingIngress] = []
+
+    async def lead() -> None:
+        ingress = PollingIngress(settings, runtime.router, http)
+        current.append(ingress)
+        ingress.start()
+
+    async def step_down() -> None:
+        while current:
+            await current.pop().stop()
+
+    return Leadership(runtime.coordinator.dsn, "polling", lead, step_down)
+
+
 async def serve(
     settings: Settings,
     stop: asyncio.Event,
@@ -231,7 +255,13 @@ async def serve(
     server = _Server(api_server_config(settings, served))
     server_task = asyncio.create_task(server.serve())
     polling: PollingIngress | None = None
-    if settings.telegram.mode == "polling":
+    leadership: Leadership | None = None
+    if settings.telegram.mode == "polling" and runtime.coordinator is not None:
+        # One member polls at a time (a PostgreSQL session lock); it appends to the shared
+        # inbox and the shards' owners consume it.
+        leadership = _polling_leadership(settings, runtime, http)
+        leadership.start()
+    elif settings.telegram.mode == "polling":
         polling = PollingIngress(settings, runtime.router, http)
         polling.start()
     else:
@@ -248,6 +278,8 @@ async def serve(
     log.info("yabot.stopping")
     if polling is not None:
         await polling.stop()
+    if leadership is not None:
+        await leadership.stop()
     if webhook_process is not None:
         # It stops taking updates but keeps making the calls the players' last turns submit.
         await webhook_process.stop_ingress(settings.runtime.shutdown_timeout_s * 0.3)

@@ -163,8 +163,14 @@ class Runtime:
             )
         if clock is not time.time:
             self.router.clock = clock
+        # Cluster mode: each member's jobs reach only the players of the shards it owns (every
+        # shard has an owner that sweeps it; the effects are keyed by JobRun and fenced).
         self.scheduler = Scheduler(
-            settings, self.records, self._tell, self.directory.keys, self.now
+            settings,
+            self.records,
+            self._tell if self.consumers is None else self._tell_owned,
+            self.directory.keys,
+            self.now,
         )
         self.admin = PlayerOperations(self.directory, self.records, self.now, runtime.ask_timeout_s)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -317,6 +323,10 @@ class Runtime:
 
     def _tell(self, user_id: int, message: Any) -> None:
         self.directory.tell(user_id, message)
+
+    def _tell_owned(self, user_id: int, message: Any) -> None:
+        if self.consumers is not None and self.consumers.owns(user_id):
+            self.directory.tell(user_id, message)
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:

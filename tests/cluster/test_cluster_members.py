@@ -208,3 +208,47 @@ def test_admin_requests_reach_the_owner_and_the_cluster_view_shows_every_shard(
     finally:
         a.stop()
         b.stop()
+
+
+def _leader(members: list[Member]) -> list[Member]:
+    return [m for m in members if m.alive and m.metric("yabot_cluster_leader") == 1]
+
+
+@pytest.mark.slow
+def test_in_polling_mode_one_member_polls_and_another_takes_over_when_it_dies(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    polling = {"YABOT_TELEGRAM__MODE": "polling", "YABOT_TELEGRAM__POLLING_TIMEOUT_S": "1"}
+    a = Member("a", pg_dsn, emu.url, tmp_path, **polling).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path, **polling).start()
+    members = [a, b]
+    try:
+        deadline = time.monotonic() + 10
+        while len(_leader(members)) != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [leader] = _leader(members)
+        users = [500_000 + i for i in range(8)]
+        chats = [emu.player(u, "P", "en") for u in users]
+        sent: dict[int, list[int]] = {u: [] for u in users}
+        for chat in chats:
+            sent[chat.user_id].append(chat.send("/start"))
+        _wait_for_replies(emu, sent)
+        seen = {
+            u: len(emu.http.get(f"{emu.url}/_emulator/chats/{u}/messages").json()["messages"])
+            for u in users
+        }
+        leader.signal(signal.SIGKILL)
+        leader.proc.wait(10)  # type: ignore[union-attr]
+        [follower] = [m for m in members if m is not leader]
+        for chat in chats:
+            sent[chat.user_id].append(chat.send("/help"))
+        deadline = time.monotonic() + 15
+        while not _leader([follower]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _leader([follower]), "the survivor polls now"
+        # Each chat gets an answer to /help beyond what it had after /start.
+        _wait_for_replies(emu, {u: ids * 0 + [0] * (seen[u] + 1) for u, ids in sent.items()})
+        assert follower.stop() == 0
+    finally:
+        for member in members:
+            member.kill()
