@@ -51,7 +51,7 @@ from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.storage.sqlite_util import private_dir
 from yabot.telegram.sender import BotSender, Sender
 from yabot.telegram.sink import Overloaded
-from yabot.telegram.types import IncomingUpdate
+from yabot.telegram.types import IncomingUpdate, parse_stored_update
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -159,6 +159,7 @@ class Runtime:
                 self.directory,
                 self.replies,
                 shards=runtime.shards,
+                parse=parse_stored_update,
                 passivate_timeout_s=runtime.shutdown_timeout_s,
             )
         if clock is not time.time:
@@ -223,7 +224,7 @@ class Runtime:
 
     def _stored(self, update: IncomingUpdate, seq: int) -> None:
         assert self.consumers is not None
-        self.consumers.poke(update, seq)
+        self.consumers.poke(update.user_id)
 
     @property
     def sender(self) -> BotSender | None:
