@@ -331,6 +331,15 @@ class LoggingSettings(_Section):
     json_logs: bool = True
 
 
+class ClusterSettings(_Section):
+    """Cluster mode: several instances share the players' shards on PostgreSQL."""
+
+    enabled: bool = False
+    lease_timeout_s: float = Field(10.0, ge=1.0, le=600.0)
+    member_url: str = ""  # where the other instances reach this one's admin API
+    member_id: str = ""  # unique per instance; host:pid:random when empty
+
+
 class Settings(_Section):
     """All of YABOT's settings."""
 
@@ -345,6 +354,16 @@ class Settings(_Section):
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)  # type: ignore[arg-type]
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _cluster_needs_postgres(self) -> Settings:
+        if self.cluster.enabled and self.storage.backend != "postgres":
+            raise ValueError(
+                'cluster.enabled needs storage.backend = "postgres" (the shared stores) and'
+                " YABOT_STORAGE__POSTGRES_DSN"
+            )
+        return self
 
     @model_validator(mode="after")
     def _ports_differ(self) -> Settings:

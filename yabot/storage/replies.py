@@ -94,9 +94,13 @@ class ReplyOutbox:
         """Delete sent replies of entries durable snapshots cover (``(user_id, up_to_seq)``)."""
         return self._records.replies_forget_covered(covered, sent_before=sent_before)
 
-    def pending(self) -> list[PendingReply]:
-        """Every stored reply, oldest first."""
-        return self._records.replies_pending()
+    def pending(self, shards: Iterable[int] | None = None) -> list[PendingReply]:
+        """Every stored reply, oldest first (of ``shards`` and the system's when given)."""
+        if shards is None:
+            return self._records.replies_pending()
+        # Only the PostgreSQL adapter is shared by members (and filters by shard).
+        records: Any = self._records
+        return list(records.replies_pending(shards))
 
     def close(self) -> None:
         """Nothing to release: the records database owns the connection and closes it."""
