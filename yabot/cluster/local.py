@@ -361,6 +361,19 @@ class LocalCluster:
         urls = [m.url for m in self.members]
         httpx.put(self.front_url + "/_front/backends", json=urls, timeout=5).raise_for_status()
 
+    def stop_instances(self) -> None:
+        """Stop every instance (SIGTERM: they flush to the stores; SIGKILL after 30 s)."""
+        for member in self.members:
+            with contextlib.suppress(ProcessLookupError):
+                member.process.send_signal(signal.SIGCONT)
+                member.process.send_signal(signal.SIGTERM)
+        for member in self.members:
+            try:
+                member.process.wait(30)
+            except subprocess.TimeoutExpired:
+                member.process.kill()
+                member.process.wait(5)
+
     def stop(self) -> None:
         """Stop the instances (SIGTERM, SIGKILL after 20 s), the front, the emulator, stores."""
         for member in self.members:
