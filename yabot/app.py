@@ -28,6 +28,7 @@ from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.preflight import check_startup
 from yabot.runtime import Runtime
+from yabot.storage.inbox import Inbox
 from yabot.storage.migrations import records_path
 from yabot.telegram.http_head import limited_http_protocol
 from yabot.telegram.ingress import PollingIngress, set_webhook
@@ -107,14 +108,31 @@ def prepare_local_admin(settings: Settings) -> tuple[str, str | None] | None:
     return username, password
 
 
+def _postgres_probe(runtime: Runtime) -> Callable[[], None]:
+    """A probe that runs ``SELECT 1`` on the shared stores' pool."""
+    pool = runtime.pg_pool
+    assert pool is not None
+
+    def probe() -> None:
+        with pool.connection(timeout=2.0) as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    return probe
+
+
 def build_app(
     settings: Settings, runtime: Runtime, webhook_process: WebhookProcess | None = None
 ) -> FastAPI:
     """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``,
     or served by ``webhook_process``, which ``/readyz`` then checks)."""
     store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    records_probe = (
+        HealthCheck(_postgres_probe(runtime))
+        if runtime.pg_pool is not None
+        else HealthCheck(sqlite_probe(records_path(settings)))
+    )
     checks = {
-        "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
+        ("postgres" if runtime.pg_pool is not None else "sqlite"): records_probe,
         "snapshots": HealthCheck(runtime.store.ping),
         "redis": HealthCheck(lambda: runtime.relay.health().healthy, required=False),
         "telegram_sender": HealthCheck(
@@ -179,6 +197,11 @@ async def serve(
     remote_sender: RemoteSender | None = None
     telegram = settings.telegram
     if telegram.mode == "webhook" and telegram.webhook_port and telegram.webhook_process:
+        if not isinstance(runtime.inbox, Inbox):  # it shares the SQLite inbox file
+            raise ConfigError(
+                'telegram.webhook_process needs storage.backend = "sqlite" (cluster members'
+                " serve the webhook in their own process)"
+            )
         if telegram.sender_in_webhook_process:
             remote_sender = RemoteSender(settings)
         webhook_process = WebhookProcess(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pykka
 
@@ -42,8 +42,9 @@ from yabot.reply_pipeline import ReplyPipeline
 from yabot.routing import UpdateRouter
 from yabot.scheduling import Scheduler
 from yabot.security.crypto import load_encryptor
-from yabot.storage.inbox import open_inbox
+from yabot.storage.inbox import InboxStore, open_inbox
 from yabot.storage.records import RecordsDb
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.replies import open_reply_outbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
@@ -51,6 +52,12 @@ from yabot.storage.sqlite_util import private_dir
 from yabot.telegram.sender import BotSender, Sender
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+    from yabot.cluster.leases import Lease, ShardCoordinator
+    from yabot.cluster.node import ShardConsumers
 
 __all__ = ["Runtime", "snapshot_key"]
 
@@ -66,9 +73,17 @@ class Runtime:
         storage, runtime = settings.storage, settings.runtime
         private_dir(storage.data_dir)  # 0700: the data files are the players' progress
         self.encryptor = load_encryptor(settings)
-        self.records = RecordsDb.open(settings)
-        self.inbox = open_inbox(settings, self.encryptor)
-        self.store = open_snapshot_store(storage)
+        self.coordinator: ShardCoordinator | None = None
+        self.consumers: ShardConsumers | None = None
+        self.pg_pool: ConnectionPool | None = None
+        self.records: RecordsStore
+        self.inbox: InboxStore
+        if storage.backend == "postgres":
+            self._open_shared_stores(settings)
+        else:
+            self.records = RecordsDb.open(settings)
+            self.inbox = open_inbox(settings, self.encryptor)
+            self.store = open_snapshot_store(storage)
         self.writer = SnapshotWriter.from_settings(self.store, storage)
         self.library = StoryLibrary(settings.story.stories_dir)
         self.library.load_all()
@@ -126,7 +141,26 @@ class Runtime:
             supervisor_for=self.tree.supervisor_for,
             actor_kwargs={"effects": self.effects},
         )
-        self.router = UpdateRouter(self.inbox, self._deliver, self._admit)
+        self.router = UpdateRouter(
+            self.inbox,
+            self._deliver,
+            self._admit,
+            stored=self._stored if self.coordinator is not None else None,
+        )
+        if self.coordinator is not None:
+            from yabot.cluster.node import ShardConsumers
+            from yabot.storage.postgres.inbox import PgInbox
+
+            assert isinstance(self.inbox, PgInbox)
+            self.consumers = ShardConsumers(
+                self.coordinator.dsn,
+                self.inbox,
+                self.router,
+                self.directory,
+                self.replies,
+                shards=runtime.shards,
+                passivate_timeout_s=runtime.shutdown_timeout_s,
+            )
         if clock is not time.time:
             self.router.clock = clock
         self.scheduler = Scheduler(
@@ -134,6 +168,76 @@ class Runtime:
         )
         self.admin = PlayerOperations(self.directory, self.records, self.now, runtime.ask_timeout_s)
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _open_shared_stores(self, settings: Settings) -> None:
+        """``storage.backend = "postgres"``: the shared stores; in cluster mode fenced by the
+        shard leases of a :class:`ShardCoordinator`."""
+        from yabot.cluster.leases import ShardCoordinator
+        from yabot.storage.postgres.inbox import PgInbox
+        from yabot.storage.postgres.pool import open_settings_pool, postgres_dsn
+        from yabot.storage.postgres.records import PgRecords
+        from yabot.storage.snapshots.postgres import PgSnapshotStore
+
+        storage, cluster = settings.storage, settings.cluster
+        dsn = postgres_dsn(settings)
+        self.pg_pool = pool = open_settings_pool(settings)
+        if cluster.enabled:
+            self.coordinator = ShardCoordinator(
+                dsn,
+                shards=settings.runtime.shards,
+                lease_timeout_s=cluster.lease_timeout_s,
+                on_acquired=self._on_acquired,
+                on_releasing=self._on_releasing,
+                on_lost=self._on_lost,
+                member_id=cluster.member_id or None,
+                url=cluster.member_url,
+            )
+        leases = self.coordinator
+        self.records = PgRecords(
+            pool,
+            leases=leases,
+            shards=settings.runtime.shards,
+            outbox_mode="relay" if settings.events.redis_url else "local",
+            outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
+        )
+        self.inbox = PgInbox(
+            pool,
+            encryptor=self.encryptor,
+            shards=settings.runtime.shards,
+            leases=leases,
+            dedup_retention_s=storage.inbox_dedupe_retention_s,
+        )
+        if storage.mongodb_uri:
+            from yabot.storage.snapshots.mongo import MongoSnapshotStore
+
+            self.store = MongoSnapshotStore(
+                storage.mongodb_uri,
+                database=storage.mongodb_database,
+                pool_size=storage.mongodb_pool_size,
+                timeout_ms=storage.mongodb_timeout_ms,
+                tls=storage.mongodb_tls,
+                tls_ca_file=storage.mongodb_tls_ca_file,
+                leases=leases,
+            )
+        else:
+            self.store = PgSnapshotStore(pool, leases=leases)
+
+    # The coordinator's callbacks (it is built before the consumers it drives).
+    async def _on_acquired(self, lease: Lease) -> None:
+        assert self.consumers is not None
+        await self.consumers.on_acquired(lease)
+
+    async def _on_releasing(self, lease: Lease) -> None:
+        assert self.consumers is not None
+        await self.consumers.on_releasing(lease)
+
+    async def _on_lost(self, lease: Lease) -> None:
+        assert self.consumers is not None
+        await self.consumers.on_lost(lease)
+
+    def _stored(self, update: IncomingUpdate, seq: int) -> None:
+        assert self.consumers is not None
+        self.consumers.poke(update, seq)
 
     @property
     def sender(self) -> BotSender | None:
@@ -158,8 +262,15 @@ class Runtime:
         self.writer.start()
         self.relay.start()
         self.directory.start_sweeper(max(1.0, min(60.0, self.settings.runtime.idle_timeout_s / 4)))
-        await self.replies.start(sender)
-        pending = await asyncio.to_thread(self.players.players_to_recover)
+        pending: list[int] = []
+        if self.coordinator is not None and self.consumers is not None:
+            # A member resends a shard's replies and recovers its players when it acquires it.
+            await self.replies.start(sender, resend=False)
+            self.consumers.start()
+            await self.coordinator.start()
+        else:
+            await self.replies.start(sender)
+            pending = await asyncio.to_thread(self.players.players_to_recover)
         for user_id in pending:
             self.directory.tell(user_id, Wake())
         await self.scheduler.start()
@@ -169,6 +280,10 @@ class Runtime:
         """Stop children first: players (saved), then writer, relay, sender."""
         timeout = self.settings.runtime.shutdown_timeout_s
         await self.scheduler.stop()
+        if self.coordinator is not None and self.consumers is not None:
+            # Hand every shard off (each one's actors save first), then leave.
+            await self.coordinator.stop()
+            await self.consumers.stop()
         players_stopped = await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
         if players_stopped:
             try:
@@ -198,6 +313,8 @@ class Runtime:
         self.inbox.close()
         self.replies.outbox.close()
         self.store.close()
+        if self.pg_pool is not None:
+            self.pg_pool.close()
         log.info("runtime.stopped")
 
     # ---- clock ----------------------------------------------------------------------------
