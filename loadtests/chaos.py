@@ -233,14 +233,22 @@ def store_states(cluster: LocalCluster, users: list[int]) -> dict[int, dict[str,
     repository and records store (one Runtime per store set, sends disabled)."""
     from yabot.config import load_settings
     from yabot.observability.logging import configure_logging
-    from yabot.runtime import Runtime
+    from yabot.player.state import PlayerState
+    from yabot.runtime import Runtime, snapshot_key
 
     configure_logging("WARNING", json_logs=True)
 
     root = Path(__file__).resolve().parents[1]
     members = cluster.members[:1] if cluster.cluster else cluster.members
     out: dict[int, dict[str, Any]] = {
-        u: {"transitions": 0, "last_update_id": -1, "dailies": 0, "keys": [], "balanced": True}
+        u: {
+            "transitions": 0,
+            "snapshot_transitions": 0,
+            "last_update_id": -1,
+            "dailies": 0,
+            "keys": [],
+            "balanced": True,
+        }
         for u in users
     }
     for member in members:
@@ -253,6 +261,12 @@ def store_states(cluster: LocalCluster, users: list[int]) -> dict[int, dict[str,
             runtime.effects.send = lambda *_: None
             runtime.effects.submit = lambda *_: None
             for user in users:
+                # The snapshot alone is what the instances applied and made durable; the
+                # repository's load adds the inbox entries no instance has applied yet.
+                stored = runtime.store.load(snapshot_key(user))
+                if stored is not None:
+                    saved = PlayerState.from_bytes(runtime.encryptor.decrypt_bytes(stored.state))
+                    out[user]["snapshot_transitions"] += saved.transitions
                 state = runtime.players.load(user)
                 movements = runtime.records.movements(user, 10_000)
                 row = out[user]
@@ -274,6 +288,7 @@ def count(
     replies: dict[int, list[tuple[float, str]]],
     events: dict[int, list[tuple[int, str]]],
     states: dict[int, dict[str, Any]],
+    t0: float = 0.0,
 ) -> dict[str, Any]:
     """The figures of the module docstring, from what the stores and the emulator hold."""
     accepted = lost = applied_once = 0
@@ -282,6 +297,8 @@ def count(
     resent = 0
     lost_kinds = {"state": 0, "event": 0, "reply": 0}
     failover = 0.0
+    not_in_snapshot = 0
+    examples: list[dict[str, Any]] = []
     for user in users:
         acc = load.accepted(user)
         accepted += len(acc)
@@ -322,14 +339,31 @@ def count(
                     lost_kinds["reply"] += 1
                 else:
                     failover = max(failover, first_reply[post.n] - post.first_try)
+        # The state is the snapshot plus the inbox entries after it (the repository's load):
+        # an entry no instance applied shows as a missing event and reply, not here.
         deficit = max(0, len(acc) - state["transitions"])
         lost_kinds["state"] += deficit
+        not_in_snapshot += state["transitions"] - state["snapshot_transitions"]
         excess = max(0, state["transitions"] - posted)
         doubled["transitions"] += excess
         doubled["ledger"] += max(0, state["dailies"] - 1) + (
             len(state["keys"]) - len(set(state["keys"]))
         )
         user_lost = max(len(missing), deficit)
+        if user_lost and len(examples) < 10:
+            examples.append(
+                {
+                    "user": user,
+                    "accepted": len(acc),
+                    "snapshot_transitions": state["snapshot_transitions"],
+                    "with_inbox": state["transitions"],
+                    "missing": [
+                        {"update_id": p.update_id, "n": p.n, "posted_s": round(p.first_try - t0, 1)}
+                        for p in acc
+                        if p.update_id in missing
+                    ][:5],
+                }
+            )
         lost += user_lost
         applied_once += max(0, len(acc) - user_lost - excess)
     return {
@@ -345,6 +379,8 @@ def count(
             "doubled": doubled,
             "order": order,
             "posts_retried": load.retries,
+            "updates_not_in_a_snapshot_at_stop": not_in_snapshot,
+            "lost_examples": examples,
             "unbalanced_players": sum(1 for u in users if not states[u]["balanced"]),
             "posted": sum(len(v) for v in load.posts.values()),
         },
@@ -392,7 +428,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.to_thread(wait_events, cluster.redis.url, 1.0)
         events = processed_events(cluster.redis.url)
         states = await asyncio.to_thread(store_states, cluster, users)
-        report = count(load, users, replies, events, states)
+        report = count(load, users, replies, events, states, marks["killed_at"])
         report["fenced_writes"] = fenced
         lease = args.lease_timeout
         report["acceptance"] = {

@@ -42,6 +42,7 @@ from yabot.cluster.local_postgres import LocalPostgres, free_port
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000005:yabot-local-cluster-token"
 SECRET = "local-cluster-secret_1"
+SERVICE_TOKEN = "local-cluster-service-token-0123456789"
 ENCRYPTION_KEY = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
 EVENTS_STREAM = "yabot:events"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -322,6 +323,8 @@ class LocalCluster:
                     "YABOT_CLUSTER__ENABLED": "true",
                     "YABOT_CLUSTER__MEMBER_URL": f"http://127.0.0.1:{api_port}",
                     "YABOT_CLUSTER__LEASE_TIMEOUT_S": str(self.lease_timeout_s),
+                    # Admin requests are forwarded to a shard's owner with the service token.
+                    "YABOT_API__SERVICE_TOKEN": SERVICE_TOKEN,
                 }
             )
         env.update(self.extra_env)
