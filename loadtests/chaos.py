@@ -50,6 +50,7 @@ import redis
 
 from loadtests.drive import make_update
 from yabot.cluster.local import ENCRYPTION_KEY, EVENTS_STREAM, SECRET, TOKEN, LocalCluster
+from yabot.shards import shard_of
 from yabot.telegram.http import HttpClient, HttpError
 
 FIRST_USER = 900_000
@@ -282,6 +283,17 @@ def store_states(cluster: LocalCluster, users: list[int]) -> dict[int, dict[str,
     return out
 
 
+def _quantiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "p999": at(0.999), "max": at(1.0)}
+
+
 def count(
     load: Load,
     users: list[int],
@@ -289,6 +301,7 @@ def count(
     events: dict[int, list[tuple[int, str]]],
     states: dict[int, dict[str, Any]],
     t0: float = 0.0,
+    shards: int = 64,
 ) -> dict[str, Any]:
     """The figures of the module docstring, from what the stores and the emulator hold."""
     accepted = lost = applied_once = 0
@@ -298,6 +311,7 @@ def count(
     lost_kinds = {"state": 0, "event": 0, "reply": 0}
     failover = 0.0
     not_in_snapshot = 0
+    waits: list[tuple[float, int, int, float]] = []
     examples: list[dict[str, Any]] = []
     for user in users:
         acc = load.accepted(user)
@@ -338,7 +352,9 @@ def count(
                     missing.add(post.update_id)
                     lost_kinds["reply"] += 1
                 else:
-                    failover = max(failover, first_reply[post.n] - post.first_try)
+                    waited = first_reply[post.n] - post.first_try
+                    failover = max(failover, waited)
+                    waits.append((waited, user, post.n, post.first_try - t0))
         # The state is the snapshot plus the inbox entries after it (the repository's load):
         # an entry no instance applied shows as a missing event and reply, not here.
         deficit = max(0, len(acc) - state["transitions"])
@@ -380,6 +396,17 @@ def count(
             "order": order,
             "posts_retried": load.retries,
             "updates_not_in_a_snapshot_at_stop": not_in_snapshot,
+            "wait_s": _quantiles([w[0] for w in waits]),
+            "slowest": [
+                {
+                    "user": u,
+                    "n": n,
+                    "shard": shard_of(u, shards),
+                    "posted_s": round(at, 1),
+                    "waited_s": round(w, 2),
+                }
+                for w, u, n, at in sorted(waits, reverse=True)[:10]
+            ],
             "lost_examples": examples,
             "unbalanced_players": sum(1 for u in users if not states[u]["balanced"]),
             "posted": sum(len(v) for v in load.posts.values()),
@@ -422,6 +449,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         assert cluster.redis is not None
         await asyncio.to_thread(wait_events, cluster.redis.url)
         fenced = cluster.metric("yabot_cluster_fenced_writes_total")
+        fenced_by = {
+            m.name: cluster.metric("yabot_cluster_fenced_writes_total", [m])
+            for m in cluster.members
+            if m.alive()
+        }
         front = httpx.get(cluster.front_url + "/_front/backends", timeout=10).json()
         replies = reply_log(cluster)
         await asyncio.to_thread(cluster.stop_instances)
@@ -441,6 +473,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         report["details"].update(
             {
                 "cluster_mode": bool(cluster.cluster),
+                "fenced_writes_by_instance": fenced_by,
                 "players": args.players,
                 "lease_timeout_s": lease,
                 "front": front,

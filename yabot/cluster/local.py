@@ -459,10 +459,10 @@ class LocalCluster:
             "front": tree_cpu_seconds([front.pid] if front else []),
         }
 
-    def metric(self, name: str) -> float:
-        """Sum of a metric over every live instance's ``/metrics`` (all label sets)."""
+    def metric(self, name: str, members: list[Instance] | None = None) -> float:
+        """Sum of a metric over the live instances' ``/metrics`` (all label sets)."""
         total = 0.0
-        for member in self.members:
+        for member in self.members if members is None else members:
             if not member.alive():
                 continue
             with contextlib.suppress(httpx.HTTPError):
