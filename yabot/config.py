@@ -318,7 +318,7 @@ class SubscriptionSettings(_Section):
     vip_channel_id: int = -1001000000001
     reminder_days_before: list[int] = Field(default_factory=lambda: [3, 1])
     extra_tiers: list[TierSpec] = Field(default_factory=list)
-    vip_chapters: list[int] = Field(default_factory=lambda: [4, 5])
+    vip_chapters: list[int] = Field(default_factory=lambda: [4, 5, 6, 7, 8, 9, 10])
     admin_user_ids: list[int] = Field(default_factory=list)
     sweep_interval_s: float = Field(30.0, gt=0)
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import Gauge
+from prometheus_client import Gauge, Histogram
 
 from yabot.observability.logging import get_logger, update_correlation_id
 from yabot.player.logic import Reply
@@ -26,6 +27,12 @@ from yabot.telegram.sender import BotSender, SenderClosed, SenderError, SenderOv
 
 log = get_logger(__name__)
 
+UPDATE_TO_REPLY = Histogram(
+    "yabot_update_to_reply_seconds",
+    "From an update's arrival at the webhook or poller to Telegram's confirmation of a reply "
+    "it caused",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
 UNQUEUED = Gauge(
     "yabot_replies_unqueued",
     "Stored replies the sender refused (send queue full); offered to it again every second",
@@ -143,10 +150,14 @@ class ReplyPipeline:
         dedupe_key: str,
         update_id: int | None,
         stored: int,
+        received_at: float | None = None,
         *,
         retry: bool = False,
     ) -> bool:
         """Hand a reply already durable in the reply outbox (row ``stored``) to the sender.
+
+        ``received_at`` (when the update that caused it arrived) times the update to Telegram's
+        confirmation of the reply in ``yabot_update_to_reply_seconds``.
 
         A reply the sender refuses for a full queue is held and offered again every second,
         and so is every later reply of its chat (its row also survives a restart); one refused
@@ -166,6 +177,8 @@ class ReplyPipeline:
 
         def on_result(result: Any, error: Exception | None) -> None:
             self._settle(stored, error)
+            if error is None and received_at is not None:
+                UPDATE_TO_REPLY.observe(max(0.0, time.time() - received_at))
             if reply.result_to is not None and (result is not None or error is not None):
                 user_id, tag = reply.result_to
                 failure = None if error is None else f"{type(error).__name__}: {error}"[:300]

@@ -43,7 +43,7 @@ from yabot.routing import UpdateRouter
 from yabot.scheduling import Scheduler
 from yabot.security.crypto import load_encryptor
 from yabot.storage.inbox import InboxStore, open_inbox
-from yabot.storage.records import RecordsDb
+from yabot.storage.records import open_records_store
 from yabot.storage.records.base import RecordsStore
 from yabot.storage.replies import open_reply_outbox
 from yabot.storage.snapshots import open_snapshot_store
@@ -81,7 +81,7 @@ class Runtime:
         if storage.backend == "postgres":
             self._open_shared_stores(settings)
         else:
-            self.records = RecordsDb.open(settings)
+            self.records = open_records_store(settings)
             self.inbox = open_inbox(settings, self.encryptor)
             self.store = open_snapshot_store(storage)
         self.writer = SnapshotWriter.from_settings(self.store, storage)
@@ -163,8 +163,14 @@ class Runtime:
             )
         if clock is not time.time:
             self.router.clock = clock
+        # Cluster mode: each member's jobs reach only the players of the shards it owns (every
+        # shard has an owner that sweeps it; the effects are keyed by JobRun and fenced).
         self.scheduler = Scheduler(
-            settings, self.records, self._tell, self.directory.keys, self.now
+            settings,
+            self.records,
+            self._tell if self.consumers is None else self._tell_owned,
+            self.directory.keys,
+            self.now,
         )
         self.admin = PlayerOperations(self.directory, self.records, self.now, runtime.ask_timeout_s)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -175,8 +181,6 @@ class Runtime:
         from yabot.cluster.leases import ShardCoordinator
         from yabot.storage.postgres.inbox import PgInbox
         from yabot.storage.postgres.pool import open_settings_pool, postgres_dsn
-        from yabot.storage.postgres.records import PgRecords
-        from yabot.storage.snapshots.postgres import PgSnapshotStore
 
         storage, cluster = settings.storage, settings.cluster
         dsn = postgres_dsn(settings)
@@ -193,13 +197,8 @@ class Runtime:
                 url=cluster.member_url,
             )
         leases = self.coordinator
-        self.records = PgRecords(
-            pool,
-            leases=leases,
-            shards=settings.runtime.shards,
-            outbox_mode="relay" if settings.events.redis_url else "local",
-            outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
-        )
+        # Records, snapshots (without Mongo), admin, operations and broadcasts share the pool.
+        self.records = open_records_store(settings, pool, leases)
         self.inbox = PgInbox(
             pool,
             encryptor=self.encryptor,
@@ -207,20 +206,7 @@ class Runtime:
             leases=leases,
             dedup_retention_s=storage.inbox_dedupe_retention_s,
         )
-        if storage.mongodb_uri:
-            from yabot.storage.snapshots.mongo import MongoSnapshotStore
-
-            self.store = MongoSnapshotStore(
-                storage.mongodb_uri,
-                database=storage.mongodb_database,
-                pool_size=storage.mongodb_pool_size,
-                timeout_ms=storage.mongodb_timeout_ms,
-                tls=storage.mongodb_tls,
-                tls_ca_file=storage.mongodb_tls_ca_file,
-                leases=leases,
-            )
-        else:
-            self.store = PgSnapshotStore(pool, leases=leases)
+        self.store = open_snapshot_store(storage, pool, leases)
 
     # The coordinator's callbacks (it is built before the consumers it drives).
     async def _on_acquired(self, lease: Lease) -> None:
@@ -337,6 +323,10 @@ class Runtime:
 
     def _tell(self, user_id: int, message: Any) -> None:
         self.directory.tell(user_id, message)
+
+    def _tell_owned(self, user_id: int, message: Any) -> None:
+        if self.consumers is not None and self.consumers.owns(user_id):
+            self.directory.tell(user_id, message)
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:

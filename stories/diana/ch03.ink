@@ -34,7 +34,7 @@
     ~ closeness += 1
 }
 { note_to_diana_kind == "question":
-    {t("“And I owe you an answer. You asked me: “{said(note_to_diana_quote)}” Here is the honest one: not yet. Ask me again when I can see your face.”", "—Y te debo una respuesta. Me preguntaste: «{said(note_to_diana_quote)}». Esta es la sincera: todavía no. Vuelve a preguntármelo cuando pueda verte la cara.")}
+    {t("“And I owe you an answer. You asked me: ‘{said(note_to_diana_quote)}’ Here is the honest one: not yet. Ask me again when I can see your face.”", "—Y te debo una respuesta. Me preguntaste: «{said(note_to_diana_quote)}». Esta es la sincera: todavía no. Vuelve a preguntármelo cuando pueda verte la cara.")}
 }
 { mood == "tense":
     {t("She pauses. “You sound on edge. Good. This house rewards people who stay alert.”", "Hace una pausa. —Se te nota en tensión. Bien. Esta casa premia a quien está alerta.")}

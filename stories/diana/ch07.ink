@@ -24,7 +24,7 @@
 - protective_lie_kind == "short" || protective_lie_kind == "offtopic" || protective_lie_kind == "question" || protective_lie_kind == "":
     {t("“In the garden I asked what you would do with a lie told out of love,” he adds. “You never really answered. Tonight, perhaps, you will.”", "—En el jardín te pregunté qué harías con una mentira dicha por amor —añade—. En realidad nunca me contestaste. Quizá esta noche lo hagas.")}
 - else:
-    {t("“In the garden I asked what you would do with a lie told out of love,” he adds. “You said: “{said(protective_lie_quote)}” I have thought about those words every night since. Tonight we find out if you meant them.”", "—En el jardín te pregunté qué harías con una mentira dicha por amor —añade—. Me dijiste: «{said(protective_lie_quote)}». He pensado en esas palabras todas las noches desde entonces. Esta noche veremos si iban en serio.")}
+    {t("“In the garden I asked what you would do with a lie told out of love,” he adds. “You said: ‘{said(protective_lie_quote)}’ I have thought about those words every night since. Tonight we find out if you meant them.”", "—En el jardín te pregunté qué harías con una mentira dicha por amor —añade—. Me dijiste: «{said(protective_lie_quote)}». He pensado en esas palabras todas las noches desde entonces. Esta noche veremos si iban en serio.")}
 }
 {t("From the oval mirror, Diana says: “Or we could tell him the truth, Lucien. It has been a year. I should like to try it.”", "Desde el espejo ovalado, Diana dice: —O podríamos decirle la verdad, Lucien. Ha pasado un año. Me gustaría probarlo.")}
 + [{t("Say nothing yet", "No decir nada todavía")} #emo:persistent+1] -> c7_03

@@ -75,7 +75,7 @@
     {t("“Then that is what I will paint,” she says simply, and mixes a colour you have never seen before, somewhere between ochre and dawn.", "—Entonces eso es lo que pintaré —dice sin más, y mezcla un color que no has visto nunca, entre el ocre y el amanecer.")} #scene:8_05
 }
 { a_true_thing_kind == "normal" && a_true_thing_quote != "":
-    {t("“And the true thing you told me through the door,” she adds, ““{a_true_thing_quote}”: that is in here too. In the blue, underneath. Nobody will know it is there but us.”", "—Y lo verdadero que me contaste a través de la puerta —añade—, «{a_true_thing_quote}», también está aquí. En el azul, debajo. Nadie sabrá que está salvo tú y yo.")}
+    {t("“And the true thing you told me through the door,” she adds, “‘{a_true_thing_quote}’: that is in here too. In the blue, underneath. Nobody will know it is there but us.”", "—Y lo verdadero que me contaste a través de la puerta —añade—, «{a_true_thing_quote}», también está aquí. En el azul, debajo. Nadie sabrá que está salvo tú y yo.")}
 }
 + [{t("Wait for her to finish", "Esperar a que termine")}] -> c8_06
 

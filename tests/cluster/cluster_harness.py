@@ -20,6 +20,8 @@ from tests.integration.harness import ROOT, SECRET, TOKEN, free_port
 
 KEY = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
 SERVICE_TOKEN = "cluster-service-token-0123456789abcdef"
+ADMIN_PASSWORD = "cluster admin password 1"
+JWT_KEYS = '{"k1": "cluster-test-jwt-signing-secret-0123456789"}'
 
 
 def member_env(
@@ -43,6 +45,8 @@ def member_env(
             "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
             "YABOT_API__PORT": str(api_port),
             "YABOT_API__SERVICE_TOKEN": SERVICE_TOKEN,
+            "YABOT_API__JWT_KEYS": JWT_KEYS,  # the same on every member: a token works on any
+            "YABOT_API__BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "YABOT_LOGGING__LEVEL": "WARNING",
             "YABOT_SECURITY__ENCRYPTION_KEYS": KEY,
             "YABOT_RUNTIME__SHARDS": "8",
@@ -111,6 +115,15 @@ class Member:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+
+    def admin(self) -> dict[str, str]:
+        r = httpx.post(
+            self.url + "/api/v1/auth/token",
+            json={"username": "admin", "password": ADMIN_PASSWORD},
+            timeout=30,
+        )
+        r.raise_for_status()
+        return {"Authorization": "Bearer " + str(r.json()["access_token"])}
 
     def metric(self, name: str, labels: str = "") -> float:
         text = httpx.get(self.url + "/metrics", timeout=5).text

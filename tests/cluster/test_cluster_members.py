@@ -91,7 +91,10 @@ def test_updates_apply_once_and_in_order_across_a_kill_a_join_and_a_leave(
         players.play([a.webhook, b.webhook], 2.0)
         a.signal(signal.SIGKILL)  # its shards are free at once (its session lock is gone)
         a.proc.wait(10)  # type: ignore[union-attr]
-        players.play([a.webhook, b.webhook], 3.0)
+        # No update comes now: b must take a's shards over and consume their backlog (and
+        # resend a's unconfirmed replies) on its own.
+        _wait_for_replies(emu, players.accepted)
+        players.play([a.webhook, b.webhook], 2.0)
         c = Member("c", pg_dsn, emu.url, tmp_path).start()
         members.append(c)
         players.play([b.webhook, c.webhook], 2.0)
@@ -120,3 +123,132 @@ def test_one_member_serves_the_admin_api_and_owns_every_shard(
         assert httpx.get(member.url + "/readyz", timeout=5).status_code == 200
     finally:
         member.stop()
+
+
+@pytest.mark.slow
+def test_a_member_paused_past_its_lease_writes_nothing_after_losing_its_shards(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    users = [900_000 + i for i in range(PLAYERS)]
+    bot = emu.emulator.register_bot(TOKEN)
+    for user_id in users:
+        emu.player(user_id, "P", "en")
+        bot.started.add(user_id)
+    players = Players(users)
+    # Snapshots wait a while in the paused member's writer: it tries them when it wakes up.
+    slow = {
+        "YABOT_STORAGE__SNAPSHOT_EVERY_S": "2",
+        "YABOT_STORAGE__SNAPSHOT_EVERY_TRANSITIONS": "1000",
+    }
+    a = Member("a", pg_dsn, emu.url, tmp_path, **slow).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path).start()
+    members = [a, b]
+    try:
+        players.play([a.webhook, b.webhook], 2.0)
+        a.signal(signal.SIGSTOP)
+        players.play([b.webhook], 8.0)  # > 2 x the lease: b owns every shard by now
+        assert _owned(b) == 8
+        a.signal(signal.SIGCONT)
+        deadline = time.monotonic() + 15
+        while a.metric("yabot_cluster_fenced_writes_total") < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        fenced = a.metric("yabot_cluster_fenced_writes_total")
+        assert fenced >= 1, "the woken member's writes were refused"
+        players.play([a.webhook, b.webhook], 2.0)  # it rejoins and takes its share again
+        _wait_for_replies(emu, players.accepted)
+        assert a.stop() == 0
+        assert b.stop() == 0
+    finally:
+        for member in members:
+            if member.alive:
+                member.signal(signal.SIGCONT)
+            member.kill()
+    _check_applied_once(pg_dsn, tmp_path, players)
+
+
+def test_admin_requests_reach_the_owner_and_the_cluster_view_shows_every_shard(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    users = [600_000 + i for i in range(12)]
+    bot = emu.emulator.register_bot(TOKEN)
+    for user_id in users:
+        emu.player(user_id, "P", "en")
+        bot.started.add(user_id)
+    a = Member("a", pg_dsn, emu.url, tmp_path).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path).start()
+    try:
+        deadline = time.monotonic() + 15
+        while (_owned(a), _owned(b)) != (4, 4) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (_owned(a), _owned(b)) == (4, 4)
+        players = Players(users, per_player=3)
+        players.play([a.webhook, b.webhook], 3.0)
+        _wait_for_replies(emu, players.accepted)
+        headers = a.admin()
+        view = httpx.get(a.url + "/api/v1/cluster", headers=headers, timeout=10).json()
+        assert {m["member_id"] for m in view["members"] if m["alive"]} == {
+            m["member_id"] for m in view["members"] if m["shards"]
+        }
+        assert sorted(s for m in view["members"] for s in m["shards"]) == list(range(8))
+        assert all(s["epoch"] >= 1 and s["owner"] for s in view["shards"])
+        assert {h["kind"] for h in view["handoffs"]} >= {"acquire"}
+        served = set()
+        for user_id in users:
+            by = set()
+            for member in (a, b):  # asked on either member, answered by the owner
+                r = httpx.get(f"{member.url}/api/v1/players/{user_id}", headers=headers, timeout=30)
+                assert r.status_code == 200, r.text
+                assert r.json()["story"], r.json()
+                by.add(r.headers["X-Yabot-Served-By"])
+            assert len(by) == 1, (user_id, by)
+            served |= by
+        assert len(served) == 2, "both members own players"
+        unauthorised = httpx.get(f"{b.url}/api/v1/players/{users[0]}", timeout=10)
+        assert unauthorised.status_code == 401
+    finally:
+        a.stop()
+        b.stop()
+
+
+def _leader(members: list[Member]) -> list[Member]:
+    return [m for m in members if m.alive and m.metric("yabot_cluster_leader") == 1]
+
+
+@pytest.mark.slow
+def test_in_polling_mode_one_member_polls_and_another_takes_over_when_it_dies(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    polling = {"YABOT_TELEGRAM__MODE": "polling", "YABOT_TELEGRAM__POLLING_TIMEOUT_S": "1"}
+    a = Member("a", pg_dsn, emu.url, tmp_path, **polling).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path, **polling).start()
+    members = [a, b]
+    try:
+        deadline = time.monotonic() + 10
+        while len(_leader(members)) != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [leader] = _leader(members)
+        users = [500_000 + i for i in range(8)]
+        chats = [emu.player(u, "P", "en") for u in users]
+        sent: dict[int, list[int]] = {u: [] for u in users}
+        for chat in chats:
+            sent[chat.user_id].append(chat.send("/start"))
+        _wait_for_replies(emu, sent)
+        seen = {
+            u: len(emu.http.get(f"{emu.url}/_emulator/chats/{u}/messages").json()["messages"])
+            for u in users
+        }
+        leader.signal(signal.SIGKILL)
+        leader.proc.wait(10)  # type: ignore[union-attr]
+        [follower] = [m for m in members if m is not leader]
+        for chat in chats:
+            sent[chat.user_id].append(chat.send("/help"))
+        deadline = time.monotonic() + 15
+        while not _leader([follower]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _leader([follower]), "the survivor polls now"
+        # Each chat gets an answer to /help beyond what it had after /start.
+        _wait_for_replies(emu, {u: ids * 0 + [0] * (seen[u] + 1) for u, ids in sent.items()})
+        assert follower.stop() == 0
+    finally:
+        for member in members:
+            member.kill()

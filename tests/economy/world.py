@@ -78,7 +78,14 @@ class World:
         if stored is not None:
             self._submit(reply, dedupe, update_id, stored)
 
-    def _submit(self, reply: Reply, dedupe: str, update_id: int | None, stored: int) -> None:
+    def _submit(
+        self,
+        reply: Reply,
+        dedupe: str,
+        update_id: int | None,
+        stored: int,
+        received_at: float | None = None,
+    ) -> None:
         owner = reply.result_to[0] if reply.result_to else reply.chat_id
         self.sent[owner if owner is not None else 0].append(reply)
 

@@ -120,3 +120,24 @@ def test_every_text_has_both_languages() -> None:
     spanish = " ".join(i18n.variants(key)["es"] for key in i18n.text_keys())
     for masculine in ("Bienvenido", "bienvenido", "listo ", "preparado"):
         assert masculine not in spanish.replace("(listo)", ""), masculine
+
+
+def test_a_resonance_gate_says_how_close_and_opens_after_days_of_play(world: World) -> None:
+    world.message(5, "/start", T0)
+    press_text(world, 5, "Knock", T0 + 10)
+    press_text(world, 5, "Wait", T0 + 20)
+    world.message(5, "I came because I love old houses and I hope to find a friend here", T0 + 30)
+    press_text(world, 5, "Go on", T0 + 40)
+    press_text(world, 5, "Step in", T0 + 50)
+    gate = world.texts(5)[-1]
+    assert "A second door is cold to the touch." in gate
+    assert "🔒 Resonance " in gate and "% of the 30% this door needs." in gate, gate
+    assert i18n.t("gate_resonance_help", "en") in gate
+    day, at = 0, T0 + 60
+    while "🔒" in world.texts(5)[-1]:
+        day += 1
+        assert day <= 7, "a daily player gets past the gate within a week"
+        at = T0 + day * 86_400
+        press_text(world, 5, "Try the door again", at)
+    assert world.texts(5)[-1].startswith("Chapter 3 · The Garden")
+    assert world.state(5).signature.resonance >= 0.3

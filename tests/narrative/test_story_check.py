@@ -160,3 +160,28 @@ def test_compile_stories_fails_on_findings_and_writes_the_report(
     text = readme.read_text(encoding="utf-8")
     assert text.count("### good") == 1, "the generated section is replaced, not appended"
     assert "[dead_end] end_leave" in text
+
+
+def test_the_simulated_signature_is_the_players(inkjs: Compile, tmp_path: Path) -> None:
+    """The simulation folds visits, choices and answers exactly as the player's logic does."""
+    from yabot.narrative.check import _Player, _World
+    from yabot.narrative.effects import Effect
+    from yabot.narrative.engine import _Played, _Runner
+    from yabot.narrative.library import CompiledStory
+    from yabot.narrative.personas import make_personas
+    from yabot.player.feelings import EmotionFeelings
+
+    compiled = CompiledStory.from_json("good", inkjs(GOOD, tmp_path))
+    player = _Player(_Runner(compiled), make_personas(1, ())[0], _World())
+    feelings = EmotionFeelings()
+    signature, last_seen = feelings.new(), 0.0
+    for step, seconds in enumerate([0.0, 12.0, 40.0, 7200.0, 86_400.0, 5.0, 0.5]):
+        player.interact(seconds)
+        signature = feelings.on_interaction(signature, player.now, last_seen)
+        last_seen = player.now
+        if step % 2:
+            player.apply(_Played(effects=[Effect("emo", "poet", 2), Effect("emo", "direct", -1)]))
+            signature = feelings.on_choice(signature, "emo:poet+2", player.now)
+            signature = feelings.on_choice(signature, "emo:direct-1", player.now)
+        assert player.signature.to_dict() == signature.to_dict()
+        assert player.variables()["resonance"] == feelings.variables(signature)["resonance"]

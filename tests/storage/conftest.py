@@ -92,3 +92,13 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[St
 def store(store_factory: StoreFactory) -> SnapshotStore:
     """A snapshot store of each kind (the contract suite runs against every one)."""
     return store_factory()
+
+
+@pytest.fixture
+def emu() -> Iterator[Any]:
+    """The Telegram emulator (for the whole-bot tests of the PostgreSQL backend)."""
+    from tests.integration.harness import Emu
+
+    server = Emu().start()
+    yield server
+    server.stop()

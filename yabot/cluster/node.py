@@ -46,6 +46,11 @@ CONSUMED = Counter(
 CURSOR = Gauge(
     "yabot_cluster_consumer_seq", "The last inbox seq a shard consumer handed over", ["shard"]
 )
+LAG = Gauge(
+    "yabot_cluster_inbox_lag_seconds",
+    "From an update's arrival in the inbox to its hand-over by the shard's consumer (last batch)",
+    ["shard"],
+)
 POLL_EVERY_S = 1.0
 BATCH = 500
 
@@ -190,6 +195,7 @@ class ShardConsumers:
             if entries:
                 CONSUMED.labels(label).inc(len(entries))
                 CURSOR.labels(label).set(consumer.cursor)
+                LAG.labels(label).set(max(0.0, time.time() - entries[-1].received_at))
             if len(entries) == BATCH:
                 await asyncio.sleep(0)
                 continue

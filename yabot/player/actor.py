@@ -25,7 +25,7 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
-from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
+from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsError, RecordsStore
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -113,7 +113,8 @@ class PlayerEffects:
     """What a player's actor needs from the rest of the system (all thread-safe).
 
     A transition's replies are stored by its records transaction, then each newly stored one
-    goes to ``submit(reply, dedupe_key, update_id, reply_id)``. ``send(reply, dedupe_key,
+    goes to ``submit(reply, dedupe_key, update_id, reply_id, received_at)`` (``received_at``:
+    when the update arrived, None for replies no update caused). ``send(reply, dedupe_key,
     update_id, user_id, seq)`` stores and submits a reply no records transaction carries (the
     apology for a poison update). ``update_id`` is None for calls not caused by an update;
     ``tell(user_id, message)`` reaches another player's actor. ``retry_after(user_id, delay)``
@@ -124,14 +125,14 @@ class PlayerEffects:
     def __init__(
         self,
         logic: PlayerLogic,
-        records: RecordsDb,
+        records: RecordsStore,
         send: Callable[[Reply, str, int | None, int | None, int | None], None],
         snapshot: Callable[[PlayerState, int], None],
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
         snapshot_every_s: float = 2.0,
         *,
-        submit: Callable[[Reply, str, int | None, int], object],
+        submit: Callable[[Reply, str, int | None, int, float | None], object],
         settle: Callable[[int], None] | None = None,
         retry_after: Callable[[int, float], None] | None = None,
         leftovers: Callable[[int], list[Deliver]] | None = None,
@@ -399,6 +400,7 @@ def apply_update(
                 dedupe=keys.replies,
                 update_id=update.update_id,
                 seq=seq,
+                received_at=update.received_at,
             )
         except (OutboxFull, sqlite3.OperationalError) as exc:
             TRANSITIONS.labels(
@@ -451,6 +453,7 @@ def _record(
     dedupe: str,
     update_id: int | None,
     seq: int | None,
+    received_at: float | None = None,
 ) -> PlayerState:
     """Apply the outcome's records and store its replies in one transaction, then submit the
     replies and send its tells.
@@ -488,7 +491,9 @@ def _record(
     if not replied:
         for index, reply_id in enumerate(result.reply_ids):
             if reply_id is not None:
-                effects.submit(outcome.replies[index], f"{dedupe}:{index}", update_id, reply_id)
+                effects.submit(
+                    outcome.replies[index], f"{dedupe}:{index}", update_id, reply_id, received_at
+                )
         if effects.tell is not None:
             for user_id, message in outcome.tells:
                 effects.tell(user_id, message)
@@ -502,7 +507,7 @@ def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:
     return fresh
 
 
-def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
+def refresh_mirror(records: RecordsStore, state: PlayerState) -> None:
     """Overwrite the balance, items and membership mirrors with what the records DB holds."""
     state.economy.balance = records.balance(state.user_id)
     for item in records.items(state.user_id):

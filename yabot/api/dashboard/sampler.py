@@ -101,6 +101,8 @@ SERIES: tuple[Series, ...] = (
     Series("resident", "Resident players (actors in memory)", "players"),
     Series("active", f"Active players (a turn in the last {int(ACTIVE_WINDOW_S)} s)", "players"),
     Series("updates_per_s", "Updates delivered to players", "/s"),
+    Series("reply_p50", "Update to reply p50 (arrival to Telegram's confirmation)", "s"),
+    Series("reply_p99", "Update to reply p99", "s"),
     Series("wait_p50", "Update wait to its turn p50 (inbox commit, routing, mailbox)", "s"),
     Series("wait_p99", "Update wait to its turn p99", "s"),
     Series("turn_p50", "Turn (transition) p50", "s"),
@@ -126,6 +128,7 @@ SERIES: tuple[Series, ...] = (
 
 METRICS_READ: tuple[str, ...] = (
     "yabot_router_updates_total",
+    "yabot_update_to_reply_seconds",
     "yabot_update_wait_seconds",
     "yabot_transition_seconds",
     "yabot_telegram_send_latency_seconds",
@@ -232,6 +235,7 @@ class MetricsSampler:
             interval_hist("yabot_inbox_write_seconds"),
         )
         gc = interval_hist("yabot_gc_pause_seconds")
+        to_reply = interval_hist("yabot_update_to_reply_seconds")
         gc_sum = total(snap, "yabot_gc_pause_seconds_sum")
         gc_before = total(before, "yabot_gc_pause_seconds_sum") if before is not None else None
         resident, active = self._players(now)
@@ -240,6 +244,8 @@ class MetricsSampler:
             "resident": resident,
             "active": active,
             "updates_per_s": rate("yabot_router_updates_total", outcome="delivered"),
+            "reply_p50": quantile(0.5, to_reply),
+            "reply_p99": quantile(0.99, to_reply),
             "wait_p50": quantile(0.5, wait),
             "wait_p99": quantile(0.99, wait),
             "turn_p50": quantile(0.5, turn),

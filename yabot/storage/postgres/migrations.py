@@ -79,8 +79,11 @@ def migrate(pool: ConnectionPool, store: str, migrations: Sequence[PgMigration])
 
 
 def applied(pool: ConnectionPool, store: str) -> list[tuple[int, str]]:
-    """The applied ``(version, name)`` of ``store``, oldest first."""
+    """The applied ``(version, name)`` of ``store``, oldest first (none before any run)."""
     with pool.connection() as conn:
+        exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
+        if exists is None or exists[0] is None:
+            return []
         rows = conn.execute(
             "SELECT version, name FROM schema_migrations WHERE store = %s ORDER BY version",
             (store,),

@@ -104,7 +104,9 @@ class MongoSnapshotStore:
         self._col: Collection[dict[str, Any]] = db[collection]
 
     @classmethod
-    def from_settings(cls, settings: StorageSettings) -> MongoSnapshotStore:
+    def from_settings(
+        cls, settings: StorageSettings, leases: LeaseSource | None = None
+    ) -> MongoSnapshotStore:
         """Build from ``[storage]`` settings (``mongodb_uri`` must be set)."""
         if not settings.mongodb_uri:
             raise ValueError("storage.mongodb_uri is not set")
@@ -115,6 +117,7 @@ class MongoSnapshotStore:
             timeout_ms=settings.mongodb_timeout_ms,
             tls=settings.mongodb_tls,
             tls_ca_file=settings.mongodb_tls_ca_file,
+            leases=leases,
         )
 
     def load(self, key: str) -> Snapshot | None:

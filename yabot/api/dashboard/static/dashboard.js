@@ -250,6 +250,7 @@ function drawChart(canvas, samples, keys, unit, windowS) {
 const CHARTS = [
   { title: "Players", keys: ["resident", "active"], unit: "players" },
   { title: "Updates delivered", keys: ["updates_per_s"], unit: "/s" },
+  { title: "Update → reply confirmed (p50, p99)", keys: ["reply_p50", "reply_p99"], unit: "s" },
   { title: "Inbox lag: update → its turn (p50, p99)", keys: ["wait_p50", "wait_p99"], unit: "s" },
   { title: "Turn (p50, p99)", keys: ["turn_p50", "turn_p99"], unit: "s" },
   { title: "Reply send: submit → Telegram (p50, p99)", keys: ["send_p50", "send_p99"], unit: "s" },
@@ -267,6 +268,8 @@ const TILES = [
   ["resident", "Resident players", "players"],
   ["active", "Active players", "players"],
   ["updates_per_s", "Updates", "/s"],
+  ["reply_p50", "Update → reply p50", "s"],
+  ["reply_p99", "Update → reply p99", "s"],
   ["wait_p99", "Update → turn p99", "s"],
   ["send_p50", "Reply send p50", "s"],
   ["send_p99", "Reply send p99", "s"],
