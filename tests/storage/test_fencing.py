@@ -4,9 +4,11 @@ transaction, nothing of it is stored, and ``yabot_cluster_fenced_writes_total`` 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
@@ -14,7 +16,7 @@ from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 from pymongo import MongoClient
 
-from yabot.cluster.leases import SCHEMA, Fenced, Lease
+from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
 from yabot.events.models import BesitosCredited, make_event
 from yabot.shards import shard_of
 from yabot.storage.postgres.pool import open_pool
@@ -205,3 +207,58 @@ def test_mongo_snapshots_carry_the_epoch_and_a_stale_owner_is_fenced(
         client: MongoClient[dict[str, object]]
         with MongoClient(mongodb_uri) as client:
             client.drop_database(database)
+
+
+async def _until(predicate: Any, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_paused_coordinators_stores_write_nothing_once_another_took_its_shards(
+    pg_dsn: str,
+) -> None:
+    async def nothing(lease: Lease) -> None:
+        return None
+
+    def member(name: str) -> ShardCoordinator:
+        return ShardCoordinator(
+            pg_dsn,
+            shards=SHARDS,
+            lease_timeout_s=1.0,
+            member_id=name,
+            on_acquired=nothing,
+            on_releasing=nothing,
+            on_lost=nothing,
+            interval_s=0.1,
+        )
+
+    a, b = member("a"), member("b")
+    pool = open_pool(pg_dsn, max_size=4)
+    try:
+        await a.start()
+        assert set(a.owned) == set(range(SHARDS))
+        records_a = PgRecords(pool, leases=a)
+        snapshots_a = PgSnapshotStore(pool, leases=a)
+        await asyncio.to_thread(records_a.apply, credit(USER, "while-owner"))
+        assert a._task is not None
+        a._task.cancel()  # a is paused: its session stays, its renewals stop
+        await b.start()
+        await _until(lambda: len(b.owned) == SHARDS, timeout=10)
+        assert a.lease(shard_of(USER, SHARDS)) is not None  # a still believes it owns it
+        before = fenced("records")
+        with pytest.raises(Fenced):
+            await asyncio.to_thread(records_a.apply, credit(USER, "after-pause"))
+        [outcome] = await asyncio.to_thread(snapshots_a.save_many, [snapshot(USER, 1, b"x")])
+        assert outcome.status is SaveStatus.FENCED
+        assert fenced("records") == before + 1
+        records_b = PgRecords(pool, leases=b)
+        assert records_b.balance(USER) == 5  # only the write made while a owned the shard
+        await asyncio.to_thread(records_b.apply, credit(USER, "new-owner"))
+        assert records_b.balance(USER) == 10
+    finally:
+        await b.stop()
+        await a.stop()
+        pool.close()

@@ -13,6 +13,8 @@ from yabot.config import ConfigError, load_settings
 from yabot.preflight import check_postgres
 from yabot.storage.postgres.migrations import PgMigration, SchemaTooNew, applied, migrate
 from yabot.storage.postgres.pool import open_pool
+from yabot.storage.postgres.records import PgRecords
+from yabot.storage.records import LedgerEntry, RecordBatch, RecordsUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,5 +114,25 @@ def test_a_failed_step_applies_nothing_of_itself(pg_dsn: str) -> None:
             migrate(pool, "demo", broken)
         assert applied(pool, "demo") == []  # the whole run is one transaction
         assert migrate(pool, "demo", STEPS) == 2
+    finally:
+        pool.close()
+
+
+def test_a_lost_connection_is_unavailable_not_a_failure_and_the_next_batch_works(
+    pg_dsn: str,
+) -> None:
+    pool = open_pool(pg_dsn, min_size=1, max_size=1)
+    try:
+        records = PgRecords(pool)
+        with pool.connection() as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+        batch = RecordBatch(ledger=[LedgerEntry(1, 5, "gift", "g1")])
+        with pytest.raises(RecordsUnavailable):
+            records.apply(batch)
+        assert records.apply(batch).balances == {1: 5}  # the pool replaced the connection
+        assert records.apply(batch).replay
     finally:
         pool.close()

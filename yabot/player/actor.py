@@ -25,7 +25,14 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
-from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsError, RecordsStore
+from yabot.storage.records import (
+    BatchResult,
+    OutboxFull,
+    OutgoingReply,
+    RecordsError,
+    RecordsStore,
+    RecordsUnavailable,
+)
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -402,7 +409,7 @@ def apply_update(
                 seq=seq,
                 received_at=update.received_at,
             )
-        except (OutboxFull, sqlite3.OperationalError) as exc:
+        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError) as exc:
             TRANSITIONS.labels(
                 "rejected_outbox_full" if isinstance(exc, OutboxFull) else "rejected_unavailable"
             ).inc()

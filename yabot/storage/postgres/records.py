@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from yabot.events import metrics
 from yabot.events import outbox as outbox_sql
@@ -45,6 +45,7 @@ from yabot.storage.records.models import (
     Profile,
     RecordBatch,
     RecordsError,
+    RecordsUnavailable,
     Subscription,
     UnknownPayment,
 )
@@ -96,14 +97,24 @@ class PgRecords(OutboxAccounting):
     # Transactions.
 
     def _transaction(self, work: Callable[[Cursor], T]) -> T:
+        """Run ``work`` in one transaction, again after a lost deadlock or serialization race.
+
+        Raises:
+            RecordsUnavailable: The server cannot be reached (or a race was lost every time).
+        """
         for attempt in range(1, RETRIES + 1):
             try:
                 with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                     return work(cur)
             except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
                 if attempt == RETRIES:
-                    raise
+                    raise RecordsUnavailable(f"records transaction lost {RETRIES} races") from exc
                 log.warning("pg_records_retry", attempt=attempt, error=type(exc).__name__)
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                log.error("pg_records_unavailable", error=type(exc).__name__)
+                raise RecordsUnavailable(
+                    f"records database unavailable: {type(exc).__name__}"
+                ) from exc
         raise AssertionError("unreachable")
 
     def _fence(self, cur: Cursor, batch: RecordBatch) -> None:
@@ -119,6 +130,7 @@ class PgRecords(OutboxAccounting):
         Raises:
             InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
             Fenced: A player's shard is no longer ours; nothing is written.
+            RecordsUnavailable: The server cannot be reached; nothing is written.
         """
         encoded = [outbox_sql.encode(event) for event in batch.events]
 
@@ -538,12 +550,12 @@ def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResu
     user_id, amount, key = entry.user_id, entry.amount, entry.idempotency_key
     # Lock the player's wallet first: a concurrent writer of the same key has committed by
     # the time the lock is ours, so the key lookup below sees it.
+    # (One round trip: the upsert locks the row, new or not, and returns its balance.)
     cur.execute(
-        "INSERT INTO wallets (user_id, balance, updated_at) VALUES (%s, 0, %s)"
-        " ON CONFLICT (user_id) DO NOTHING",
+        "INSERT INTO wallets AS w (user_id, balance, updated_at) VALUES (%s, 0, %s)"
+        " ON CONFLICT (user_id) DO UPDATE SET balance = w.balance RETURNING balance",
         (user_id, now),
     )
-    cur.execute("SELECT balance FROM wallets WHERE user_id = %s FOR UPDATE", (user_id,))
     balance = _scalar(cur)
     cur.execute(
         "SELECT user_id, amount, balance_after FROM ledger WHERE idempotency_key = %s", (key,)
@@ -567,13 +579,10 @@ def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResu
     if after < 0:
         raise InsufficientFunds(user_id, balance, -amount)
     cur.execute(
-        "INSERT INTO ledger (user_id, amount, reason, idempotency_key, balance_after,"
-        " created_at, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (user_id, amount, entry.reason, key, after, now, entry.correlation_id),
-    )
-    cur.execute(
-        "UPDATE wallets SET balance = %s, updated_at = %s WHERE user_id = %s",
-        (after, now, user_id),
+        "WITH entry AS (INSERT INTO ledger (user_id, amount, reason, idempotency_key,"
+        " balance_after, created_at, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s))"
+        " UPDATE wallets SET balance = %s, updated_at = %s WHERE user_id = %s",
+        (user_id, amount, entry.reason, key, after, now, entry.correlation_id, after, now, user_id),
     )
     result.written += 1
     result.balances[user_id] = after
