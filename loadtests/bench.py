@@ -21,6 +21,8 @@ drives both bots through the same harness (``loadtests.drive``):
 
 Prints a table per step; the last line is one JSON object with every figure.
 Run: ``scripts/bench`` (full, ~10 min) or ``scripts/bench --quick`` (< 2 min).
+``scripts/bench --cluster [--quick]`` runs ``loadtests.bench_cluster`` instead: the same load
+through the embedded instance and clusters of one, two and three instances.
 """
 
 from __future__ import annotations
@@ -532,6 +534,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    if "--cluster" in (sys.argv[1:] if argv is None else argv):
+        from loadtests import bench_cluster  # the embedded instance against clusters of 1-3
+
+        return bench_cluster.main(argv)
     args = parse(argv)
     report = uvloop.run(run(args))  # the harness shares the two cores with the bots
     if args.out is not None:
