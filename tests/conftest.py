@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
+
+from yabot.cluster.local_postgres import LocalPostgres, PostgresUnavailable
 
 MONGODB_URI_ENV = "YABOT_TEST_MONGODB_URI"
 
@@ -40,3 +43,27 @@ def _logging_as_it_was() -> Iterator[None]:
     yield
     structlog.configure(**saved)
     root.handlers, root.level = handlers, level
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A throwaway PostgreSQL for the session (never the machine's shared server)."""
+    try:
+        server = LocalPostgres(durable=False)
+    except PostgresUnavailable as exc:  # scripts/test installs it; a bare pytest may not
+        pytest.skip(str(exc))
+    with server:
+        yield server
+
+
+@pytest.fixture
+def pg_dsn(postgres: LocalPostgres) -> Iterator[str]:
+    """A fresh database on the session's server for one test."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres.dsn.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres.dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

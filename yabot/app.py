@@ -11,15 +11,17 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from yabot.api.admin_store import SqliteAdminStore
+from yabot.api.admin_store import SqliteAdminStore, open_admin_store
 from yabot.api.app import ApiDeps, create_api
 from yabot.api.health import HealthCheck, sqlite_probe, supervision_probe
+from yabot.api.routes.cluster import install_forwarding
+from yabot.api.routes.cluster import router as cluster_router
 from yabot.api.routes.dashboard import runtime_router as dashboard_runtime_router
 from yabot.api.routes.operations import install_operations
 from yabot.api.routes.players import router as players_router
@@ -28,6 +30,7 @@ from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.preflight import check_startup
 from yabot.runtime import Runtime
+from yabot.storage.inbox import Inbox
 from yabot.storage.migrations import records_path
 from yabot.telegram.http_head import limited_http_protocol
 from yabot.telegram.ingress import PollingIngress, set_webhook
@@ -35,6 +38,9 @@ from yabot.telegram.remote_sender import RemoteSender
 from yabot.telegram.webhook import WebhookHandler, with_webhook
 from yabot.telegram.webhook_process import WebhookProcess
 from yabot.telegram.webhook_server import WebhookServer
+
+if TYPE_CHECKING:
+    from yabot.cluster.leader import Leadership
 
 log = get_logger(__name__)
 LOCAL_TOKEN = "7000001:yabot-local-emulator-token"
@@ -107,14 +113,31 @@ def prepare_local_admin(settings: Settings) -> tuple[str, str | None] | None:
     return username, password
 
 
+def _postgres_probe(runtime: Runtime) -> Callable[[], None]:
+    """A probe that runs ``SELECT 1`` on the shared stores' pool."""
+    pool = runtime.pg_pool
+    assert pool is not None
+
+    def probe() -> None:
+        with pool.connection(timeout=2.0) as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    return probe
+
+
 def build_app(
     settings: Settings, runtime: Runtime, webhook_process: WebhookProcess | None = None
 ) -> FastAPI:
     """The HTTP app: admin API, health and metrics (the webhook is put in front by ``serve``,
     or served by ``webhook_process``, which ``/readyz`` then checks)."""
-    store = SqliteAdminStore(settings.storage.data_dir / "admin.db")
+    store = open_admin_store(settings, settings.storage.data_dir / "admin.db", runtime.pg_pool)
+    records_probe = (
+        HealthCheck(_postgres_probe(runtime))
+        if runtime.pg_pool is not None
+        else HealthCheck(sqlite_probe(records_path(settings)))
+    )
     checks = {
-        "sqlite": HealthCheck(sqlite_probe(records_path(settings))),
+        ("postgres" if runtime.pg_pool is not None else "sqlite"): records_probe,
         "snapshots": HealthCheck(runtime.store.ping),
         "redis": HealthCheck(lambda: runtime.relay.health().healthy, required=False),
         "telegram_sender": HealthCheck(
@@ -129,7 +152,9 @@ def build_app(
     app.state.runtime = runtime
     app.include_router(players_router)
     app.include_router(dashboard_runtime_router)
+    app.include_router(cluster_router)
     install_operations(app, runtime)
+    install_forwarding(app, runtime)
     return app
 
 
@@ -151,6 +176,27 @@ def api_server_config(settings: Settings, app: Any) -> uvicorn.Config:
         proxy_headers=False,
         http=limited_http_protocol(),
     )
+
+
+def _polling_leadership(
+    settings: Settings, runtime: Runtime, http: httpx.AsyncClient
+) -> Leadership:
+    """Cluster mode, polling: poll ``getUpdates`` only while this member leads."""
+    from yabot.cluster.leader import Leadership  # psycopg: the cluster extra
+
+    assert runtime.coordinator is not None
+    current: list[PollingIngress] = []
+
+    async def lead() -> None:
+        ingress = PollingIngress(settings, runtime.router, http)
+        current.append(ingress)
+        ingress.start()
+
+    async def step_down() -> None:
+        while current:
+            await current.pop().stop()
+
+    return Leadership(runtime.coordinator.dsn, "polling", lead, step_down)
 
 
 async def serve(
@@ -179,6 +225,11 @@ async def serve(
     remote_sender: RemoteSender | None = None
     telegram = settings.telegram
     if telegram.mode == "webhook" and telegram.webhook_port and telegram.webhook_process:
+        if not isinstance(runtime.inbox, Inbox):  # it shares the SQLite inbox file
+            raise ConfigError(
+                'telegram.webhook_process needs storage.backend = "sqlite" (cluster members'
+                " serve the webhook in their own process)"
+            )
         if telegram.sender_in_webhook_process:
             remote_sender = RemoteSender(settings)
         webhook_process = WebhookProcess(
@@ -204,7 +255,13 @@ async def serve(
     server = _Server(api_server_config(settings, served))
     server_task = asyncio.create_task(server.serve())
     polling: PollingIngress | None = None
-    if settings.telegram.mode == "polling":
+    leadership: Leadership | None = None
+    if settings.telegram.mode == "polling" and runtime.coordinator is not None:
+        # One member polls at a time (a PostgreSQL session lock); it appends to the shared
+        # inbox and the shards' owners consume it.
+        leadership = _polling_leadership(settings, runtime, http)
+        leadership.start()
+    elif settings.telegram.mode == "polling":
         polling = PollingIngress(settings, runtime.router, http)
         polling.start()
     else:
@@ -221,6 +278,8 @@ async def serve(
     log.info("yabot.stopping")
     if polling is not None:
         await polling.stop()
+    if leadership is not None:
+        await leadership.stop()
     if webhook_process is not None:
         # It stops taking updates but keeps making the calls the players' last turns submit.
         await webhook_process.stop_ingress(settings.runtime.shutdown_timeout_s * 0.3)

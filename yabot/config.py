@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -38,6 +39,7 @@ SECRET_KEYS = {
     ("api", "bootstrap_admin_password"),
     ("api", "service_token"),
     ("security", "encryption_keys"),
+    ("storage", "postgres_dsn"),
 }
 
 
@@ -56,6 +58,7 @@ class RuntimeSettings(_Section):
     mailbox_limit: int = Field(1000, ge=1)
     messages_per_turn: int = Field(32, ge=1, le=10_000)
     idle_timeout_s: float = Field(900.0, gt=0)
+    pack_idle_s: float = Field(30.0, ge=0)
     max_resident: int = Field(200_000, ge=1)
     shards: int = Field(64, ge=1, le=4096)
     restart_max: int = Field(5, ge=0)
@@ -71,8 +74,12 @@ class RuntimeSettings(_Section):
 
 
 class StorageSettings(_Section):
-    """SQLite files, MongoDB and the snapshot writer."""
+    """SQLite files or PostgreSQL, MongoDB and the snapshot writer."""
 
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_dsn: SecretStr | None = None
+    postgres_pool_size: int = Field(8, ge=1, le=512)
+    postgres_timeout_s: float = Field(10.0, gt=0)
     data_dir: Path = Path("var")
     mongodb_uri: str | None = None
     mongodb_database: str = "yabot"
@@ -88,6 +95,19 @@ class StorageSettings(_Section):
     inbox_dedupe_retention_s: float = Field(172_800.0, ge=172_800.0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)
+
+    @field_validator("postgres_dsn")
+    @classmethod
+    def _postgres_has_a_dsn(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        dsn = value.get_secret_value() if value else ""
+        if info.data.get("backend") == "postgres" and not dsn:
+            raise ValueError(
+                'storage.backend = "postgres" needs the DSN in YABOT_STORAGE__POSTGRES_DSN'
+                " (environment only: it may hold a password)"
+            )
+        if dsn and not dsn.startswith(("postgresql://", "postgres://")) and "=" not in dsn:
+            raise ValueError("neither a postgresql:// URI nor key=value pairs")
+        return value
 
 
 class EventsSettings(_Section):
@@ -311,6 +331,15 @@ class LoggingSettings(_Section):
     json_logs: bool = True
 
 
+class ClusterSettings(_Section):
+    """Cluster mode: several instances share the players' shards on PostgreSQL."""
+
+    enabled: bool = False
+    lease_timeout_s: float = Field(10.0, ge=1.0, le=600.0)
+    member_url: str = ""  # where the other instances reach this one's admin API
+    member_id: str = ""  # unique per instance; host:pid:random when empty
+
+
 class Settings(_Section):
     """All of YABOT's settings."""
 
@@ -325,6 +354,16 @@ class Settings(_Section):
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)  # type: ignore[arg-type]
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)  # type: ignore[arg-type]
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _cluster_needs_postgres(self) -> Settings:
+        if self.cluster.enabled and self.storage.backend != "postgres":
+            raise ValueError(
+                'cluster.enabled needs storage.backend = "postgres" (the shared stores) and'
+                " YABOT_STORAGE__POSTGRES_DSN"
+            )
+        return self
 
     @model_validator(mode="after")
     def _ports_differ(self) -> Settings:

@@ -3,8 +3,8 @@
 `yabot.config` checks the settings' own shape (types, ranges, the time zone). This module
 checks what they need together and what they point to: webhook mode has a URL, the story
 exists and the ink runtime loads it, ``storage.data_dir`` is (or can be made) a writable
-directory, the MongoDB and Redis URIs parse and, when configured, answer within their
-timeouts. Each problem is one line in the
+directory, the MongoDB and Redis URIs and the PostgreSQL DSN parse and, when configured,
+answer within their timeouts. Each problem is one line in the
 style of `yabot.config`'s errors: the key, its environment variable, the value (credentials
 masked) and what is allowed. ``yabot run`` and ``yabot check-config`` exit 2 on them.
 """
@@ -130,6 +130,41 @@ def check_mongodb(settings: Settings, probe: bool) -> str | None:
     return None
 
 
+def check_postgres(settings: Settings, probe: bool) -> str | None:
+    """With ``storage.backend = "postgres"``: psycopg is installed, the DSN parses and, with
+    ``probe``, the server answers within ``storage.postgres_timeout_s``."""
+    storage = settings.storage
+    if storage.backend != "postgres" or storage.postgres_dsn is None:
+        return None  # config.py already refused a postgres backend without a DSN
+    dsn = storage.postgres_dsn.get_secret_value()
+    shown = re.sub(r"(password\s*=\s*)\S+", r"\1***", _masked(dsn))
+    key = "storage.postgres_dsn"
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401  # the stores' pool
+    except ImportError:
+        return _line(key, shown, "psycopg is not installed: pip install 'yabot[cluster]'")
+    try:
+        psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        return _line(key, shown, f"not a PostgreSQL DSN ({_masked(str(exc))[:160]})")
+    if not probe:
+        return None
+    try:
+        with psycopg.connect(dsn, connect_timeout=max(1, int(storage.postgres_timeout_s))) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        reason = _masked(str(exc).strip().splitlines()[0] if str(exc).strip() else "")[:160]
+        return _line(
+            key,
+            shown,
+            f"cannot connect within storage.postgres_timeout_s={storage.postgres_timeout_s}"
+            f" ({type(exc).__name__}: {reason}); start PostgreSQL or set storage.backend"
+            ' = "sqlite"',
+        )
+    return None
+
+
 def check_redis(settings: Settings, probe: bool) -> str | None:
     """``events.redis_url`` parses and, with ``probe``, the server answers a PING."""
     events = settings.events
@@ -210,6 +245,7 @@ def check_startup(settings: Settings, *, probe: bool = True, ports: bool = False
         lambda: check_data_dir(settings),
         lambda: check_story(settings),
         lambda: check_mongodb(settings, probe),
+        lambda: check_postgres(settings, probe),
         lambda: check_redis(settings, probe),
         lambda: check_ports(settings) if ports else None,
     ]

@@ -97,16 +97,26 @@ class ReplyPipeline:
         self.sender: BotSender | None = None
         self._held = _HeldReplies()
         self._retrier: asyncio.Task[None] | None = None
+        self._resent: set[int] = set()  # stored replies this life sent again (once each)
 
-    async def start(self, sender: BotSender) -> int:
+    async def start(self, sender: BotSender, *, resend: bool = True) -> int:
         """Use ``sender`` from now on and send what an earlier life left unconfirmed.
+
+        Args:
+            resend: False in cluster mode: a member resends a shard's replies when it
+                acquires the shard (:meth:`resend_shard`).
 
         Returns:
             How many stored replies were sent again.
         """
         self.sender = sender
         self._retrier = asyncio.create_task(self._retry_loop(), name="reply-retry")
-        return await self._resend_stored()
+        return await self._resend_stored() if resend else 0
+
+    async def resend_shard(self, shard: int) -> int:
+        """Cluster mode: send the unconfirmed replies of a shard just acquired (and the
+        system's replies, once per life)."""
+        return await self._resend_stored([shard])
 
     async def stop(self) -> None:
         """Stop offering held replies and commit the last sent marks (after the sender
@@ -232,11 +242,13 @@ class ReplyPipeline:
                 self._held.release(stored)
         UNQUEUED.set(len(self._held))
 
-    async def _resend_stored(self) -> int:
+    async def _resend_stored(self, shards: list[int] | None = None) -> int:
         """Send the replies an earlier life stored but never saw confirmed, in order."""
         sender = self.sender
         assert sender is not None
-        waiting = await asyncio.to_thread(self.outbox.pending)
+        waiting = await asyncio.to_thread(self.outbox.pending, shards)
+        waiting = [row for row in waiting if row.id not in self._resent]
+        self._resent.update(row.id for row in waiting)
         for row in waiting:
 
             def on_result(_: Any, error: Exception | None, row: PendingReply = row) -> None:

@@ -22,7 +22,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from actors import MailboxFull
 from yabot.observability.logging import get_logger, update_fields
-from yabot.storage.inbox import Appended, Arrival, Inbox
+from yabot.storage.inbox import Appended, Arrival, InboxStore
 from yabot.telegram.sink import Overloaded
 from yabot.telegram.types import IncomingUpdate
 
@@ -55,7 +55,7 @@ class InboxWriter:
         inbox: The durable inbox.
     """
 
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: InboxStore) -> None:
         self._inbox = inbox
         self._queue: queue.SimpleQueue[
             tuple[IncomingUpdate, asyncio.Future[Appended], asyncio.AbstractEventLoop, float] | None
@@ -119,13 +119,17 @@ class UpdateRouter:
 
     def __init__(
         self,
-        inbox: Inbox,
+        inbox: InboxStore,
         deliver: Callable[[int, IncomingUpdate, int], None],
         admit: Callable[[], None] = lambda: None,
+        stored: Callable[[IncomingUpdate, int], None] | None = None,
     ) -> None:
         self._writer = InboxWriter(inbox)
         self._deliver = deliver
         self._admit = admit
+        # Cluster mode: told of each new durable update instead of handing it over (the
+        # shard's owner consumes the shared inbox in order and calls ``hand_over``).
+        self._stored = stored
         # When set (tests that move time), it stamps every accepted update's received_at.
         self.clock: Callable[[], float] | None = None
         # Players whose mailbox was full, oldest first, each with its waiting updates.
@@ -155,7 +159,10 @@ class UpdateRouter:
         if not stored.new:
             ROUTED.labels("duplicate").inc()
             return False
-        self.hand_over(update, stored.seq)
+        if self._stored is not None:
+            self._stored(update, stored.seq)
+        else:
+            self.hand_over(update, stored.seq)
         return True
 
     def admit(self) -> None:
@@ -189,6 +196,17 @@ class UpdateRouter:
             REDELIVERY_BACKLOG.set(self._backlog)
             DEFERRED_PLAYERS.set(len(self._deferred))
             self._schedule_redelivery()
+
+    def drop_deferred(self, keep: Callable[[int], bool]) -> int:
+        """Forget the waiting updates of the players ``keep`` refuses (cluster mode: a shard
+        released or lost; its next owner reads them from the inbox). Returns how many."""
+        dropped = 0
+        for user_id in [u for u in self._deferred if not keep(u)]:
+            dropped += len(self._deferred.pop(user_id))
+        self._backlog -= dropped
+        REDELIVERY_BACKLOG.set(self._backlog)
+        DEFERRED_PLAYERS.set(len(self._deferred))
+        return dropped
 
     def deferred(self, user_id: int) -> int:
         """How many of the player's updates wait for room in its mailbox."""

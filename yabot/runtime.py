@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pykka
 
@@ -42,15 +42,22 @@ from yabot.reply_pipeline import ReplyPipeline
 from yabot.routing import UpdateRouter
 from yabot.scheduling import Scheduler
 from yabot.security.crypto import load_encryptor
-from yabot.storage.inbox import open_inbox
-from yabot.storage.records import RecordsDb
+from yabot.storage.inbox import InboxStore, open_inbox
+from yabot.storage.records import open_records_store
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.replies import open_reply_outbox
 from yabot.storage.snapshots import open_snapshot_store
 from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.storage.sqlite_util import private_dir
 from yabot.telegram.sender import BotSender, Sender
 from yabot.telegram.sink import Overloaded
-from yabot.telegram.types import IncomingUpdate
+from yabot.telegram.types import IncomingUpdate, parse_stored_update
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+    from yabot.cluster.leases import Lease, ShardCoordinator
+    from yabot.cluster.node import ShardConsumers
 
 __all__ = ["Runtime", "snapshot_key"]
 
@@ -66,9 +73,17 @@ class Runtime:
         storage, runtime = settings.storage, settings.runtime
         private_dir(storage.data_dir)  # 0700: the data files are the players' progress
         self.encryptor = load_encryptor(settings)
-        self.records = RecordsDb.open(settings)
-        self.inbox = open_inbox(settings, self.encryptor)
-        self.store = open_snapshot_store(storage)
+        self.coordinator: ShardCoordinator | None = None
+        self.consumers: ShardConsumers | None = None
+        self.pg_pool: ConnectionPool | None = None
+        self.records: RecordsStore
+        self.inbox: InboxStore
+        if storage.backend == "postgres":
+            self._open_shared_stores(settings)
+        else:
+            self.records = open_records_store(settings)
+            self.inbox = open_inbox(settings, self.encryptor)
+            self.store = open_snapshot_store(storage)
         self.writer = SnapshotWriter.from_settings(self.store, storage)
         self.library = StoryLibrary(settings.story.stories_dir)
         self.library.load_all()
@@ -108,6 +123,7 @@ class Runtime:
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
         )
+        self.effects.pack_idle_s = runtime.pack_idle_s or None
         self.players.bind(self.effects)
         intensity = Intensity(
             runtime.restart_max,
@@ -126,14 +142,90 @@ class Runtime:
             supervisor_for=self.tree.supervisor_for,
             actor_kwargs={"effects": self.effects},
         )
-        self.router = UpdateRouter(self.inbox, self._deliver, self._admit)
+        self.router = UpdateRouter(
+            self.inbox,
+            self._deliver,
+            self._admit,
+            stored=self._stored if self.coordinator is not None else None,
+        )
+        if self.coordinator is not None:
+            from yabot.cluster.node import ShardConsumers
+            from yabot.storage.postgres.inbox import PgInbox
+
+            assert isinstance(self.inbox, PgInbox)
+            self.consumers = ShardConsumers(
+                self.coordinator.dsn,
+                self.inbox,
+                self.router,
+                self.directory,
+                self.replies,
+                shards=runtime.shards,
+                parse=parse_stored_update,
+                passivate_timeout_s=runtime.shutdown_timeout_s,
+            )
         if clock is not time.time:
             self.router.clock = clock
+        # Cluster mode: each member's jobs reach only the players of the shards it owns (every
+        # shard has an owner that sweeps it; the effects are keyed by JobRun and fenced).
         self.scheduler = Scheduler(
-            settings, self.records, self._tell, self.directory.keys, self.now
+            settings,
+            self.records,
+            self._tell if self.consumers is None else self._tell_owned,
+            self.directory.keys,
+            self.now,
         )
         self.admin = PlayerOperations(self.directory, self.records, self.now, runtime.ask_timeout_s)
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _open_shared_stores(self, settings: Settings) -> None:
+        """``storage.backend = "postgres"``: the shared stores; in cluster mode fenced by the
+        shard leases of a :class:`ShardCoordinator`."""
+        from yabot.cluster.leases import ShardCoordinator
+        from yabot.storage.postgres.inbox import PgInbox
+        from yabot.storage.postgres.pool import open_settings_pool, postgres_dsn
+
+        storage, cluster = settings.storage, settings.cluster
+        dsn = postgres_dsn(settings)
+        self.pg_pool = pool = open_settings_pool(settings)
+        if cluster.enabled:
+            self.coordinator = ShardCoordinator(
+                dsn,
+                shards=settings.runtime.shards,
+                lease_timeout_s=cluster.lease_timeout_s,
+                on_acquired=self._on_acquired,
+                on_releasing=self._on_releasing,
+                on_lost=self._on_lost,
+                member_id=cluster.member_id or None,
+                url=cluster.member_url,
+            )
+        leases = self.coordinator
+        # Records, snapshots (without Mongo), admin, operations and broadcasts share the pool.
+        self.records = open_records_store(settings, pool, leases)
+        self.inbox = PgInbox(
+            pool,
+            encryptor=self.encryptor,
+            shards=settings.runtime.shards,
+            leases=leases,
+            dedup_retention_s=storage.inbox_dedupe_retention_s,
+        )
+        self.store = open_snapshot_store(storage, pool, leases)
+
+    # The coordinator's callbacks (it is built before the consumers it drives).
+    async def _on_acquired(self, lease: Lease) -> None:
+        assert self.consumers is not None
+        await self.consumers.on_acquired(lease)
+
+    async def _on_releasing(self, lease: Lease) -> None:
+        assert self.consumers is not None
+        await self.consumers.on_releasing(lease)
+
+    async def _on_lost(self, lease: Lease) -> None:
+        assert self.consumers is not None
+        await self.consumers.on_lost(lease)
+
+    def _stored(self, update: IncomingUpdate, seq: int) -> None:
+        assert self.consumers is not None
+        self.consumers.poke(update.user_id)
 
     @property
     def sender(self) -> BotSender | None:
@@ -158,8 +250,15 @@ class Runtime:
         self.writer.start()
         self.relay.start()
         self.directory.start_sweeper(max(1.0, min(60.0, self.settings.runtime.idle_timeout_s / 4)))
-        await self.replies.start(sender)
-        pending = await asyncio.to_thread(self.players.players_to_recover)
+        pending: list[int] = []
+        if self.coordinator is not None and self.consumers is not None:
+            # A member resends a shard's replies and recovers its players when it acquires it.
+            await self.replies.start(sender, resend=False)
+            self.consumers.start()
+            await self.coordinator.start()
+        else:
+            await self.replies.start(sender)
+            pending = await asyncio.to_thread(self.players.players_to_recover)
         for user_id in pending:
             self.directory.tell(user_id, Wake())
         await self.scheduler.start()
@@ -169,6 +268,10 @@ class Runtime:
         """Stop children first: players (saved), then writer, relay, sender."""
         timeout = self.settings.runtime.shutdown_timeout_s
         await self.scheduler.stop()
+        if self.coordinator is not None and self.consumers is not None:
+            # Hand every shard off (each one's actors save first), then leave.
+            await self.coordinator.stop()
+            await self.consumers.stop()
         players_stopped = await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
         if players_stopped:
             try:
@@ -198,6 +301,8 @@ class Runtime:
         self.inbox.close()
         self.replies.outbox.close()
         self.store.close()
+        if self.pg_pool is not None:
+            self.pg_pool.close()
         log.info("runtime.stopped")
 
     # ---- clock ----------------------------------------------------------------------------
@@ -220,6 +325,10 @@ class Runtime:
 
     def _tell(self, user_id: int, message: Any) -> None:
         self.directory.tell(user_id, message)
+
+    def _tell_owned(self, user_id: int, message: Any) -> None:
+        if self.consumers is not None and self.consumers.owns(user_id):
+            self.directory.tell(user_id, message)
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:

@@ -24,7 +24,7 @@ from prometheus_client import Counter, Gauge
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
 from yabot.player.messages import Expire, Remind, Rollover, SystemMessage
-from yabot.storage.records import RecordsDb
+from yabot.storage.records import RecordsStore
 from yabot.subscriptions.tiers import DAY_S
 
 log = get_logger(__name__)
@@ -46,7 +46,7 @@ class Due:
 
 
 def due_work(
-    records: RecordsDb, now: float, reminder_days: Iterable[int], limit: int = SWEEP_LIMIT
+    records: RecordsStore, now: float, reminder_days: Iterable[int], limit: int = SWEEP_LIMIT
 ) -> list[Due]:
     """Everything due at ``now``: expiries, and for each subscription its nearest reminder.
 
@@ -84,7 +84,7 @@ class Scheduler:
     def __init__(
         self,
         settings: Settings,
-        records: RecordsDb,
+        records: RecordsStore,
         tell: Callable[[int, Any], None],
         resident: Callable[[], list[int]],
         clock: Callable[[], float] = time.time,

@@ -4,8 +4,9 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -15,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from yabot.security.crypto import DecryptionError, Encryptor
 from yabot.shards import shard_of
-from yabot.storage.inbox import Appended, Arrival, Inbox, InboxError, fingerprint
+from yabot.storage.inbox import Appended, Arrival, Inbox, InboxError, InboxStore, fingerprint
 
 DAY = 86_400.0
 KEY = Fernet.generate_key()
@@ -25,18 +26,49 @@ def _open(path: Path, **kw: object) -> Inbox:
     return Inbox(path / "inbox.sqlite3", encryptor=Encryptor([KEY]), **kw)  # type: ignore[arg-type]
 
 
+OpenInbox = Callable[..., InboxStore]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenInbox]:
+    """Opens inboxes of one adapter that all see the same data (one file or one database);
+    keyword arguments go to the adapter (``shards``, ``clock`` ...)."""
+    opened: list[InboxStore] = []
+    pools: list[Any] = []
+
+    def open_inbox(**kw: Any) -> InboxStore:
+        box: InboxStore
+        if request.param == "sqlite":
+            box = _open(tmp_path, **kw)
+        else:
+            from yabot.storage.postgres.inbox import PgInbox
+            from yabot.storage.postgres.pool import open_pool
+
+            if not pools:
+                pools.append(open_pool(request.getfixturevalue("pg_dsn"), max_size=6))
+            kw.pop("busy_timeout_ms", None)
+            box = PgInbox(pools[0], encryptor=Encryptor([KEY]), **kw)
+        opened.append(box)
+        return box
+
+    yield open_inbox
+    for box in opened:
+        box.close()
+    for pool in pools:
+        pool.close()
+
+
 @pytest.fixture
-def inbox(tmp_path: Path) -> Iterator[Inbox]:
-    box = _open(tmp_path, busy_timeout_ms=100)
-    yield box
-    box.close()
+def inbox(open_box: OpenInbox) -> InboxStore:
+    """An inbox of each adapter (the contract suite runs against every one)."""
+    return open_box(busy_timeout_ms=100)
 
 
 def metric(name: str) -> float:
     return REGISTRY.get_sample_value(name) or 0.0
 
 
-def test_append_stores_once_and_a_repeat_gets_the_first_arrivals_seq(inbox: Inbox) -> None:
+def test_append_stores_once_and_a_repeat_gets_the_first_arrivals_seq(inbox: InboxStore) -> None:
     duplicates = metric("yabot_inbox_duplicates_total")
     first = inbox.append(10, 7, b'{"update_id": 10}', 1.0)
     assert first.new
@@ -68,7 +100,7 @@ def _message(update_id: int, message_id: int, date: int, text: str) -> str:
     )
 
 
-def test_a_different_update_reusing_a_recent_id_is_new(inbox: Inbox) -> None:
+def test_a_different_update_reusing_a_recent_id_is_new(inbox: InboxStore) -> None:
     # A restarted emulator (or Telegram after a quiet week) counts ids again: same id, other
     # update. A retry is the same update again: same id, same message.
     reused = metric("yabot_inbox_reused_ids_total")
@@ -89,7 +121,7 @@ def test_the_fingerprint_ignores_text_and_formatting() -> None:
     )
 
 
-def test_payloads_come_back_as_bytes(inbox: Inbox) -> None:
+def test_payloads_come_back_as_bytes(inbox: InboxStore) -> None:
     inbox.append(1, 5, "texto ñ 🎲", 1.0)
     inbox.append(2, 5, b"\x00\xff", 1.0)
     assert [e.payload for e in inbox.entries_after(5, 0)] == ["texto ñ 🎲".encode(), b"\x00\xff"]
@@ -130,12 +162,12 @@ def test_out_of_range_ids_are_refused_clearly_and_nothing_is_stored(
     assert metric("yabot_inbox_rejected_total") == rejected + 1
 
 
-def test_largest_update_id_fits(inbox: Inbox) -> None:
+def test_largest_update_id_fits(inbox: InboxStore) -> None:
     assert inbox.append(2**63 - 1, 1, b"x", 1.0).new
     assert inbox.entries_after(1, 0)[0].update_id == 2**63 - 1
 
 
-def test_append_many_is_all_or_nothing_on_bad_input(inbox: Inbox) -> None:
+def test_append_many_is_all_or_nothing_on_bad_input(inbox: InboxStore) -> None:
     good = Arrival(1, 1, b"a", 1.0)
     with pytest.raises(ValueError):
         inbox.append_many([good, Arrival(-5, 1, b"b", 1.0)])
@@ -145,7 +177,7 @@ def test_append_many_is_all_or_nothing_on_bad_input(inbox: Inbox) -> None:
     assert results[2].seq == results[0].seq < results[1].seq
 
 
-def test_entries_replay_in_arrival_order_whatever_their_update_ids(inbox: Inbox) -> None:
+def test_entries_replay_in_arrival_order_whatever_their_update_ids(inbox: InboxStore) -> None:
     # Telegram picks ids at random after a quiet week: a later update may have a lower id.
     for update_id, user in [(900_000_005, 1), (3, 1), (4, 2), (900_000_009, 1), (7, 1)]:
         inbox.append(update_id, user, f"u{update_id}", 1.0)
@@ -155,21 +187,21 @@ def test_entries_replay_in_arrival_order_whatever_their_update_ids(inbox: Inbox)
     assert [e.update_id for e in inbox.entries_after(1, replay[1].seq)] == [900_000_009, 7]
 
 
-def test_entries_carry_their_shard(tmp_path: Path) -> None:
-    box = _open(tmp_path, shards=16)
+def test_entries_carry_their_shard(open_box: OpenInbox) -> None:
+    box = open_box(shards=16)
     for user in range(40):
         box.append(user + 1, user, b"x", 1.0)
     for shard in range(16):
         users = {e.user_id for e in box.shard_entries(shard)}
         assert all(shard_of(u, 16) == shard for u in users)
     box.close()
-    box = _open(tmp_path, shards=4)  # a new shard count restamps the entries
+    box = open_box(shards=4)  # a new shard count restamps the entries
     assert {e.user_id for e in box.shard_entries(shard_of(7, 4))} >= {7}
     assert all(e.shard == shard_of(e.user_id, 4) for e in box.entries_received_since(0.0))
     box.close()
 
 
-def test_prune_removes_only_covered_entries_of_that_user(inbox: Inbox) -> None:
+def test_prune_removes_only_covered_entries_of_that_user(inbox: InboxStore) -> None:
     pruned = metric("yabot_inbox_pruned_total")
     seqs = {}
     for update_id, user in [(1, 1), (2, 2), (3, 1), (4, 1)]:
@@ -184,9 +216,9 @@ def test_prune_removes_only_covered_entries_of_that_user(inbox: Inbox) -> None:
     assert inbox.entries_after(1, 0) == []
 
 
-def test_an_id_is_remembered_48_hours_then_a_reuse_is_a_new_update(tmp_path: Path) -> None:
+def test_an_id_is_remembered_48_hours_then_a_reuse_is_a_new_update(open_box: OpenInbox) -> None:
     now = [10 * DAY]
-    box = _open(tmp_path, clock=lambda: now[0])
+    box = open_box(clock=lambda: now[0])
     old = box.append(1, 1, b"old", now[0] - 3 * DAY)
     box.append(2, 1, b"recent", now[0] - DAY)
     box.append(3, 1, b"not covered", now[0] - 5 * DAY)
@@ -202,12 +234,12 @@ def test_an_id_is_remembered_48_hours_then_a_reuse_is_a_new_update(tmp_path: Pat
     box.close()
 
 
-def test_the_retention_is_at_least_48_hours(tmp_path: Path) -> None:
+def test_the_retention_is_at_least_48_hours(open_box: OpenInbox) -> None:
     with pytest.raises(ValueError, match="48 h"):
-        _open(tmp_path, dedup_retention_s=3600)
+        open_box(dedup_retention_s=3600)
 
 
-def test_prune_many_prunes_several_users_at_once(inbox: Inbox) -> None:
+def test_prune_many_prunes_several_users_at_once(inbox: InboxStore) -> None:
     seqs = {}
     for update_id, user in [(1, 1), (2, 2), (3, 1), (4, 2), (5, 3)]:
         seqs[update_id] = inbox.append(update_id, user, b"", 0.0).seq
@@ -252,7 +284,7 @@ def test_schema_1_entries_are_moved_in_encrypted_in_their_old_order(tmp_path: Pa
     assert b"plaintext answer" not in path.read_bytes()
 
 
-def test_concurrent_appenders_store_each_update_once(inbox: Inbox) -> None:
+def test_concurrent_appenders_store_each_update_once(inbox: InboxStore) -> None:
     accepted: list[int] = []
     lock = threading.Lock()
 
@@ -271,7 +303,8 @@ def test_concurrent_appenders_store_each_update_once(inbox: Inbox) -> None:
     assert inbox.count() == 300
 
 
-def test_a_locked_database_fails_loudly_and_loses_nothing(tmp_path: Path, inbox: Inbox) -> None:
+def test_a_locked_database_fails_loudly_and_loses_nothing(tmp_path: Path) -> None:
+    inbox = _open(tmp_path, busy_timeout_ms=100)  # SQLite's own failure mode
     inbox.append(1, 1, b"kept", 0.0)
     blocker = sqlite3.connect(inbox.path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -284,7 +317,7 @@ def test_a_locked_database_fails_loudly_and_loses_nothing(tmp_path: Path, inbox:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     deliveries=st.lists(
@@ -292,31 +325,30 @@ def test_a_locked_database_fails_loudly_and_loses_nothing(tmp_path: Path, inbox:
     )
 )
 def test_property_repeats_store_each_update_once_and_replay_in_arrival_order(
-    tmp_path_factory: pytest.TempPathFactory, deliveries: list[tuple[int, int, bool]]
+    inbox: InboxStore, deliveries: list[tuple[int, int, bool]]
 ) -> None:
-    box = _open(tmp_path_factory.mktemp("inbox"))
+    # One inbox for every example: each example has its own ids and users.
+    base = 1000 * (inbox.count() + 1) + len(inbox.pending_users()) * 10_000_000
+    users = {u: base + u for u in (1, 2, 3)}
+    counted = inbox.count()
     first_seen: dict[int, tuple[int, bytes, int]] = {}
-    try:
-        for index, (update_id, user, batched) in enumerate(deliveries):
-            payload = f"update {update_id}".encode()  # a retry is the same update
-            entry = Arrival(update_id, user, payload, float(index))
-            stored = (
-                box.append_many([entry])[0]
-                if batched
-                else box.append(update_id, user, payload, float(index))
-            )
-            assert stored.new is (update_id not in first_seen)
-            if stored.new:
-                first_seen[update_id] = (user, payload, stored.seq)
-            else:
-                assert stored.seq == first_seen[update_id][2]
-        assert box.count() == len(first_seen)
-        for user in (1, 2, 3):
-            replay = box.entries_after(user, 0)
-            expected = sorted(
-                (seq, u) for u, (owner, _, seq) in first_seen.items() if owner == user
-            )
-            assert [(e.seq, e.update_id) for e in replay] == expected
-            assert all(e.payload == first_seen[e.update_id][1] for e in replay)
-    finally:
-        box.close()
+    for index, (short_id, short_user, batched) in enumerate(deliveries):
+        update_id, user = base + short_id, users[short_user]
+        payload = f"update {update_id}".encode()  # a retry is the same update
+        entry = Arrival(update_id, user, payload, float(index))
+        stored = (
+            inbox.append_many([entry])[0]
+            if batched
+            else inbox.append(update_id, user, payload, float(index))
+        )
+        assert stored.new is (update_id not in first_seen)
+        if stored.new:
+            first_seen[update_id] = (user, payload, stored.seq)
+        else:
+            assert stored.seq == first_seen[update_id][2]
+    assert inbox.count() == counted + len(first_seen)
+    for user in users.values():
+        replay = inbox.entries_after(user, 0)
+        expected = sorted((seq, u) for u, (owner, _, seq) in first_seen.items() if owner == user)
+        assert [(e.seq, e.update_id) for e in replay] == expected
+        assert all(e.payload == first_seen[e.update_id][1] for e in replay)

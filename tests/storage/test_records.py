@@ -1,10 +1,10 @@
-"""RecordsDb: one transaction per batch, idempotent by key, balances never negative."""
+"""The records store's contract, run on every adapter (SQLite, PostgreSQL, see conftest.py):
+one transaction per batch, idempotent by key, balances never negative."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from prometheus_client import REGISTRY
@@ -22,17 +22,12 @@ from yabot.storage.records import (
     PaymentRefund,
     ProfileUpsert,
     RecordBatch,
-    RecordsDb,
     SubscriptionChange,
     UnknownPayment,
 )
+from yabot.storage.records.base import RecordsStore
 
-
-@pytest.fixture
-def records(tmp_path: Path) -> Iterator[RecordsDb]:
-    db = RecordsDb(tmp_path / "records.db", busy_timeout_ms=2000)
-    yield db
-    db.close()
+RecordsFactory = Callable[..., RecordsStore]
 
 
 def credit(user: int, amount: int, key: str) -> RecordBatch:
@@ -74,7 +69,7 @@ def full_batch(at: float) -> RecordBatch:
     )
 
 
-def test_a_batch_writes_everything_and_its_replay_changes_nothing(records: RecordsDb) -> None:
+def test_a_batch_writes_everything_and_its_replay_changes_nothing(records: RecordsStore) -> None:
     first = records.apply(full_batch(1000.0))
     assert first.duplicates == []
     assert first.balances == {7: 30}
@@ -97,7 +92,7 @@ def test_a_batch_writes_everything_and_its_replay_changes_nothing(records: Recor
     assert records.job_ran_at("expire:7:2026-11-26") == 1000.0
 
 
-def test_overdraft_rolls_back_the_whole_batch(records: RecordsDb) -> None:
+def test_overdraft_rolls_back_the_whole_batch(records: RecordsStore) -> None:
     records.apply(credit(1, 10, "c1"))
     batch = RecordBatch(
         profiles=[ProfileUpsert(1, "Bo")],
@@ -121,7 +116,7 @@ def test_overdraft_rolls_back_the_whole_batch(records: RecordsDb) -> None:
     assert [m.idempotency_key for m in records.movements(1)] == ["c1"]
 
 
-def test_group_apply_rolls_back_only_the_failing_batch(records: RecordsDb) -> None:
+def test_group_apply_rolls_back_only_the_failing_batch(records: RecordsStore) -> None:
     outcomes = records.apply_many(
         [credit(1, 5, "a"), RecordBatch(ledger=[LedgerEntry(2, -1, "x", "b")]), credit(3, 7, "c")]
     )
@@ -129,7 +124,7 @@ def test_group_apply_rolls_back_only_the_failing_batch(records: RecordsDb) -> No
     assert (records.balance(1), records.balance(2), records.balance(3)) == (5, 0, 7)
 
 
-def test_profile_upsert_keeps_role_and_creation_time(records: RecordsDb) -> None:
+def test_profile_upsert_keeps_role_and_creation_time(records: RecordsStore) -> None:
     records.apply(RecordBatch(profiles=[ProfileUpsert(5, "A", role="admin")], at=10.0))
     records.apply(RecordBatch(profiles=[ProfileUpsert(5, "B", "b", "en")], at=20.0))
     profile = records.profile(5)
@@ -142,7 +137,7 @@ def test_profile_upsert_keeps_role_and_creation_time(records: RecordsDb) -> None
     )
 
 
-def test_refunds_and_expiring_subscriptions(records: RecordsDb) -> None:
+def test_refunds_and_expiring_subscriptions(records: RecordsStore) -> None:
     records.apply(
         RecordBatch(
             payments=[PaymentRecord("ch", 9, 250, "XTR")],
@@ -162,7 +157,7 @@ def test_refunds_and_expiring_subscriptions(records: RecordsDb) -> None:
         records.apply(RecordBatch(refunds=[PaymentRefund("nope")]))
 
 
-def test_admin_accounts(records: RecordsDb) -> None:
+def test_admin_accounts(records: RecordsStore) -> None:
     records.apply(RecordBatch(admins=[AdminUpsert("ops", "h1")]))
     records.apply(RecordBatch(admins=[AdminUpsert("ops", "h2", only_if_absent=True)]))
     admin = records.admin("ops")
@@ -180,7 +175,7 @@ def test_invalid_entries_are_refused_before_any_write() -> None:
         LedgerEntry(1, 5, "x", "")
 
 
-def test_concurrent_writers_never_lose_a_credit(records: RecordsDb) -> None:
+def test_concurrent_writers_never_lose_a_credit(records: RecordsStore) -> None:
     def work(worker: int) -> None:
         for i in range(50):
             records.apply(credit(1, 1, f"w{worker}:{i}"))
@@ -199,8 +194,8 @@ def _rejected_total() -> float:
     return REGISTRY.get_sample_value("yabot_outbox_rejected_total") or 0.0
 
 
-def test_outbox_over_budget_refuses_work_loudly_and_recovers(tmp_path: Path) -> None:
-    db = RecordsDb(tmp_path / "records.db", outbox_mode="relay", outbox_budget_bytes=3000)
+def test_outbox_over_budget_refuses_work_loudly_and_recovers(open_records: RecordsFactory) -> None:
+    db = open_records(outbox_mode="relay", outbox_budget_bytes=3000)
     try:
         before = _rejected_total()
         accepted = 0
@@ -222,14 +217,13 @@ def test_outbox_over_budget_refuses_work_loudly_and_recovers(tmp_path: Path) -> 
         db.close()
 
 
-def test_backlog_budget_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "records.db"
-    db = RecordsDb(path, outbox_mode="relay", outbox_budget_bytes=3000)
+def test_backlog_budget_survives_a_restart(open_records: RecordsFactory) -> None:
+    db = open_records(outbox_mode="relay", outbox_budget_bytes=3000)
     with pytest.raises(OutboxFull):
         for i in range(100):
             db.apply(credit(1, 1, f"k{i}"))
     db.close()
-    reopened = RecordsDb(path, outbox_mode="relay", outbox_budget_bytes=3000)
+    reopened = open_records(outbox_mode="relay", outbox_budget_bytes=3000)
     try:
         with pytest.raises(OutboxFull):
             reopened.apply(credit(1, 1, "more"))
@@ -237,15 +231,15 @@ def test_backlog_budget_survives_a_restart(tmp_path: Path) -> None:
         reopened.close()
 
 
-def test_local_events_are_pruned_after_retention(records: RecordsDb) -> None:
+def test_local_events_are_pruned_after_retention(records: RecordsStore) -> None:
     for n in range(3):
         records.apply(credit(1, 1, f"a{n}"))
     assert records.outbox_prune(older_than_s=3600) == 0
     assert records.outbox_prune(older_than_s=-1, chunk=2) == 3
 
 
-def test_sent_events_are_pruned_but_pending_ones_never(tmp_path: Path) -> None:
-    db = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+def test_sent_events_are_pruned_but_pending_ones_never(open_records: RecordsFactory) -> None:
+    db = open_records(outbox_mode="relay")
     try:
         for n in range(4):
             db.apply(credit(1, 1, f"k{n}"))

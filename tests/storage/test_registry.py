@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from yabot.api.admin_store import SqliteAdminStore
-from yabot.api.broadcast_store import BroadcastStore
-from yabot.api.idempotency import IdempotencyStore
+from yabot.api.broadcast_store import SqliteBroadcastStore
+from yabot.api.idempotency import SqliteIdempotencyStore
 from yabot.config import Settings
 from yabot.storage.inbox import open_inbox
 from yabot.storage.records import RecordsDb
@@ -38,8 +38,8 @@ OPENERS: dict[str, Callable[[Path], Any]] = {
     "snapshots": lambda d: SqliteSnapshotStore(d / "snapshots.sqlite3", busy_timeout_ms=1000),
     "records": lambda d: RecordsDb.open(_settings(d)),
     "admin": lambda d: SqliteAdminStore(d / "admin.db"),
-    "operations": lambda d: IdempotencyStore(d / "operations.db", busy_timeout_ms=1000),
-    "broadcasts": lambda d: BroadcastStore(d / "broadcasts.db", busy_timeout_ms=1000),
+    "operations": lambda d: SqliteIdempotencyStore(d / "operations.db", busy_timeout_ms=1000),
+    "broadcasts": lambda d: SqliteBroadcastStore(d / "broadcasts.db", busy_timeout_ms=1000),
 }
 
 

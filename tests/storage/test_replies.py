@@ -1,12 +1,13 @@
 """The reply outbox in records.db: replies are stored by their batch's transaction or not at
-all, a replay stores nothing, and replies pending in a pre-v4 replies.db survive the upgrade."""
+all, a replay stores nothing (on every adapter, see conftest.py), and replies pending in a
+pre-v4 replies.db survive the upgrade."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from yabot.storage.records import (
     RecordsError,
     UnknownPayment,
 )
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.replies import SYSTEM_REPLY, ReplyOutbox
 from yabot.storage.sqlite_util import connect
 
@@ -42,13 +44,6 @@ CREATE TABLE IF NOT EXISTS replies (
 """
 
 
-@pytest.fixture
-def records(tmp_path: Path) -> Iterator[RecordsDb]:
-    db = RecordsDb(tmp_path / "records.db", busy_timeout_ms=2000)
-    yield db
-    db.close()
-
-
 def say(key: str, text: str, update_id: int | None = 7, chat_id: int = 70) -> OutgoingReply:
     return OutgoingReply(key, update_id, chat_id, "sendMessage", {"chat_id": chat_id, "text": text})
 
@@ -62,7 +57,7 @@ def _stored_total() -> float:
 
 
 def test_a_batch_stores_its_replies_with_its_records_and_a_replay_stores_none(
-    records: RecordsDb,
+    records: RecordsStore,
 ) -> None:
     stored_before = _stored_total()
     batch = RecordBatch(
@@ -88,7 +83,7 @@ def test_a_batch_stores_its_replies_with_its_records_and_a_replay_stores_none(
     assert _stored_total() == stored_before + 2
 
 
-def test_done_forgets_replies_and_the_gauge_follows(records: RecordsDb) -> None:
+def test_done_forgets_replies_and_the_gauge_follows(records: RecordsStore) -> None:
     outbox = ReplyOutbox(records)
     ids = [outbox.put(f"k{i}", 1, 70, "sendMessage", {"text": str(i)}) for i in range(3)]
     assert None not in ids
@@ -102,7 +97,7 @@ def test_done_forgets_replies_and_the_gauge_follows(records: RecordsDb) -> None:
     assert [r.params for r in records.replies_pending()] == [{"text": "2"}]
 
 
-def test_replies_no_update_caused_are_stored_under_the_system_id(records: RecordsDb) -> None:
+def test_replies_no_update_caused_are_stored_under_the_system_id(records: RecordsStore) -> None:
     records.apply(RecordBatch(replies=[say("expire:7:2026-11-26:0", "VIP ended", update_id=None)]))
     assert [r.update_id for r in records.replies_pending()] == [SYSTEM_REPLY]
 
@@ -123,7 +118,7 @@ def _refused_batches() -> list[tuple[type[RecordsError], RecordBatch]]:
 
 
 @pytest.mark.parametrize("case", range(2))
-def test_a_refused_batch_stores_none_of_its_replies(records: RecordsDb, case: int) -> None:
+def test_a_refused_batch_stores_none_of_its_replies(records: RecordsStore, case: int) -> None:
     error, batch = _refused_batches()[case]
     with pytest.raises(error):
         records.apply(batch)
@@ -132,7 +127,7 @@ def test_a_refused_batch_stores_none_of_its_replies(records: RecordsDb, case: in
     assert [r.dedupe_key for r in records.replies_pending()] == ["9:0"]
 
 
-def test_a_group_commit_rolls_back_only_the_refused_batchs_replies(records: RecordsDb) -> None:
+def test_a_group_commit_rolls_back_only_the_refused_batchs_replies(records: RecordsStore) -> None:
     ok = RecordBatch(ledger=[LedgerEntry(1, 3, "gift", "1:gift")], replies=[say("1:0", "+3")])
     refused = _refused_batches()[0][1]
     later = RecordBatch(replies=[say("2:0", "hello")])
@@ -141,8 +136,10 @@ def test_a_group_commit_rolls_back_only_the_refused_batchs_replies(records: Reco
     assert [r.dedupe_key for r in records.replies_pending()] == ["1:0", "2:0"]
 
 
-def test_a_batch_refused_for_the_outbox_budget_stores_none_of_its_replies(tmp_path: Path) -> None:
-    db = RecordsDb(tmp_path / "records.db", outbox_mode="relay", outbox_budget_bytes=1)
+def test_a_batch_refused_for_the_outbox_budget_stores_none_of_its_replies(
+    open_records: Callable[..., RecordsStore],
+) -> None:
+    db = open_records(outbox_mode="relay", outbox_budget_bytes=1)
     try:
         event = make_event(
             BesitosCredited(amount=1, reason="t", balance_after=1), user_id=1, idempotency_key="e"

@@ -1,5 +1,5 @@
-"""One contract, both adapters: every test runs against SQLite and MongoDB (SecantusDB or the
-mongod named by YABOT_TEST_MONGODB_URI)."""
+"""One contract, every adapter: each test runs against SQLite, MongoDB (SecantusDB or the
+mongod named by YABOT_TEST_MONGODB_URI) and PostgreSQL (a throwaway server, see conftest.py)."""
 
 from __future__ import annotations
 

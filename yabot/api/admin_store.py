@@ -1,7 +1,8 @@
 """Admin accounts and the audit log: the :class:`AdminStore` protocol and a SQLite store.
 
 The SQLite store keeps its own tables ``api_admins`` and ``api_audit`` (created if missing)
-in any SQLite file; the records database may implement the same protocol later.
+in any SQLite file; ``yabot.api.postgres.admin.PgAdminStore`` keeps them in PostgreSQL
+(one contract suite: tests/storage/test_admin_store_contract.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from yabot.config import Settings
 from yabot.storage.sqlite_util import LockedConnection, connect
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
 
 AdminRole = Literal["viewer", "operator", "admin"]
 ADMIN_ROLES: tuple[AdminRole, ...] = ("viewer", "operator", "admin")
@@ -160,6 +165,20 @@ class SqliteAdminStore:
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
+
+
+def open_admin_store(
+    settings: Settings, path: Path, pool: ConnectionPool | None = None
+) -> AdminStore:
+    """The admin store of ``storage.backend``: the SQLite file ``path``, or PostgreSQL
+    through ``pool``."""
+    if settings.storage.backend == "postgres":
+        if pool is None:
+            raise ValueError('storage.backend = "postgres" needs a connection pool')
+        from yabot.api.postgres.admin import PgAdminStore
+
+        return PgAdminStore(pool)
+    return SqliteAdminStore(path, busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)
 
 
 LOCAL_ADMIN_PASSWORD_BYTES = 15

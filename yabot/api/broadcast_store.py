@@ -12,9 +12,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from yabot.config import Settings
 from yabot.storage.sqlite_util import LockedConnection, connect
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
 
 BroadcastState = Literal["running", "done", "cancelled"]
 
@@ -69,13 +73,72 @@ class Outcomes:
     retry: Sequence[int] = ()
 
 
-def _broadcast(row: Sequence[Any]) -> Broadcast:
+def broadcast_of_row(row: Sequence[Any]) -> Broadcast:
+    """A :class:`Broadcast` from a row of the ``broadcasts`` columns (any adapter)."""
     values = list(row)
     values[2] = json.loads(values[2])
     return Broadcast(*values)
 
 
-class BroadcastStore:
+@runtime_checkable
+class BroadcastStore(Protocol):
+    """Where broadcasts and their recipients are kept; blocking (call it off the event loop).
+
+    Adapters: :class:`SqliteBroadcastStore` and
+    ``yabot.api.postgres.broadcasts.PgBroadcastStore`` (one contract suite:
+    tests/storage/test_broadcast_store_contract.py).
+    """
+
+    def create(
+        self,
+        text: str,
+        segment: dict[str, Any],
+        recipients: Iterable[int],
+        created_by: str,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> tuple[Broadcast, bool]:
+        """Create a running broadcast with its recipients (or return the key's earlier one)."""
+        ...
+
+    def get(self, broadcast_id: int) -> Broadcast | None:
+        """Return a broadcast, or None."""
+        ...
+
+    def by_key(self, idempotency_key: str) -> Broadcast | None:
+        """Return the broadcast created with ``idempotency_key``, or None."""
+        ...
+
+    def latest(self, limit: int, state: BroadcastState | None = None) -> list[Broadcast]:
+        """Return the newest broadcasts, newest first."""
+        ...
+
+    def running_ids(self) -> list[int]:
+        """Ids of the broadcasts still running, oldest first."""
+        ...
+
+    def release_claims(self, broadcast_id: int) -> int:
+        """Put recipients left ``sending`` back to ``pending``; returns how many."""
+        ...
+
+    def claim(self, broadcast_id: int, limit: int) -> list[int]:
+        """Mark up to ``limit`` pending recipients ``sending`` (lowest user ids first)."""
+        ...
+
+    def record(self, broadcast_id: int, outcomes: Outcomes) -> None:
+        """Record a chunk's outcomes and the broadcast's counters in one transaction."""
+        ...
+
+    def finish(self, broadcast_id: int, state: BroadcastState) -> Broadcast | None:
+        """Move a running broadcast to ``state``; returns it after."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        ...
+
+
+class SqliteBroadcastStore:
     """SQLite store of broadcasts; thread-safe and blocking (call it off the event loop).
 
     Args:
@@ -112,15 +175,24 @@ class BroadcastStore:
                     (idempotency_key,),
                 ).fetchone()
                 if row is not None:
-                    return _broadcast(row), False
+                    return broadcast_of_row(row), False
             users = sorted(set(recipients))
             cursor = conn.execute(
                 "INSERT INTO broadcasts (text, segment, state, total, created_by, created_at, "
                 "updated_at, finished_at, idempotency_key, fingerprint) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (text, json.dumps(segment, sort_keys=True), "running" if users else "done",
-                 len(users), created_by, now, now, None if users else now, idempotency_key,
-                 fingerprint),
+                (
+                    text,
+                    json.dumps(segment, sort_keys=True),
+                    "running" if users else "done",
+                    len(users),
+                    created_by,
+                    now,
+                    now,
+                    None if users else now,
+                    idempotency_key,
+                    fingerprint,
+                ),
             )
             broadcast_id = int(cursor.lastrowid or 0)
             conn.executemany(
@@ -131,7 +203,7 @@ class BroadcastStore:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
             ).fetchone()
-        return _broadcast(row), True
+        return broadcast_of_row(row), True
 
     def get(self, broadcast_id: int) -> Broadcast | None:
         """Return a broadcast, or None."""
@@ -139,7 +211,7 @@ class BroadcastStore:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
             ).fetchone()
-        return _broadcast(row) if row else None
+        return broadcast_of_row(row) if row else None
 
     def by_key(self, idempotency_key: str) -> Broadcast | None:
         """Return the broadcast created with ``idempotency_key``, or None."""
@@ -147,7 +219,7 @@ class BroadcastStore:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM broadcasts WHERE idempotency_key = ?", (idempotency_key,)
             ).fetchone()
-        return _broadcast(row) if row else None
+        return broadcast_of_row(row) if row else None
 
     def latest(self, limit: int, state: BroadcastState | None = None) -> list[Broadcast]:
         """Return the newest broadcasts (optionally only those in ``state``), newest first."""
@@ -157,7 +229,7 @@ class BroadcastStore:
                 f"SELECT {_COLUMNS} FROM broadcasts {where} ORDER BY id DESC LIMIT ?",
                 (*params, limit),
             ).fetchall()
-        return [_broadcast(row) for row in rows]
+        return [broadcast_of_row(row) for row in rows]
 
     def running_ids(self) -> list[int]:
         """Ids of the broadcasts still running, oldest first."""
@@ -228,11 +300,34 @@ class BroadcastStore:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
             ).fetchone()
-        return _broadcast(row) if row else None
+        return broadcast_of_row(row) if row else None
 
     def close(self) -> None:
         """Close the database."""
         self._db.close()
 
 
-__all__ = ["Broadcast", "BroadcastState", "BroadcastStore", "Outcomes"]
+def open_broadcast_store(settings: Settings, pool: ConnectionPool | None = None) -> BroadcastStore:
+    """The broadcast store of ``storage.backend``: ``broadcasts.db`` under ``data_dir``, or
+    PostgreSQL through ``pool``."""
+    storage = settings.storage
+    if storage.backend == "postgres":
+        if pool is None:
+            raise ValueError('storage.backend = "postgres" needs a connection pool')
+        from yabot.api.postgres.broadcasts import PgBroadcastStore
+
+        return PgBroadcastStore(pool)
+    return SqliteBroadcastStore(
+        storage.data_dir / "broadcasts.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
+    )
+
+
+__all__ = [
+    "Broadcast",
+    "BroadcastState",
+    "BroadcastStore",
+    "Outcomes",
+    "SqliteBroadcastStore",
+    "broadcast_of_row",
+    "open_broadcast_store",
+]

@@ -15,14 +15,18 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fastapi import Request
 from prometheus_client import Counter
 
 from yabot.api.errors import ApiError
+from yabot.config import Settings
 from yabot.observability.logging import get_logger
 from yabot.storage.sqlite_util import LockedConnection, connect
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -69,7 +73,8 @@ def read_key(request: Request, *, required: bool) -> str | None:
         IDEMPOTENCY.labels("invalid").inc()
         log.info("idempotency_key.refused", reason="invalid", path=request.url.path)
         raise ApiError(
-            400, "idempotency_key_invalid",
+            400,
+            "idempotency_key_invalid",
             f"the {HEADER} header must be 1-100 characters of A-Z a-z 0-9 _ . : -",
         )
     return value
@@ -94,13 +99,36 @@ def reused_key() -> ApiError:
     IDEMPOTENCY.labels("reused").inc()
     log.info("idempotency_key.refused", reason="reused")
     return ApiError(
-        409, "idempotency_key_reused",
+        409,
+        "idempotency_key_reused",
         f"this {HEADER} was already used for a different request",
     )
 
 
-class IdempotencyStore:
-    """First answers by (scope, key); thread-safe, blocking (call it off the event loop).
+@runtime_checkable
+class IdempotencyStore(Protocol):
+    """First answers by (scope, key); blocking (call it off the event loop).
+
+    Adapters: :class:`SqliteIdempotencyStore` and
+    ``yabot.api.postgres.idempotency.PgIdempotencyStore`` (one contract suite:
+    tests/storage/test_idempotency_contract.py).
+    """
+
+    def get(self, scope: str, key: str) -> StoredAnswer | None:
+        """Return the answer stored for ``key`` in ``scope``, or None."""
+        ...
+
+    def put(self, scope: str, key: str, print_: str, body: dict[str, Any]) -> StoredAnswer:
+        """Store the first answer for ``key``; returns whichever answer was stored first."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        ...
+
+
+class SqliteIdempotencyStore:
+    """First answers by (scope, key) in SQLite; thread-safe, blocking.
 
     Args:
         path: The SQLite file (created with its table when missing).
@@ -144,13 +172,32 @@ class IdempotencyStore:
         self._db.close()
 
 
+def open_idempotency_store(
+    settings: Settings, pool: ConnectionPool | None = None
+) -> IdempotencyStore:
+    """The store of ``storage.backend``: ``operations.db`` under ``data_dir``, or PostgreSQL
+    through ``pool``."""
+    storage = settings.storage
+    if storage.backend == "postgres":
+        if pool is None:
+            raise ValueError('storage.backend = "postgres" needs a connection pool')
+        from yabot.api.postgres.idempotency import PgIdempotencyStore
+
+        return PgIdempotencyStore(pool)
+    return SqliteIdempotencyStore(
+        storage.data_dir / "operations.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
+    )
+
+
 __all__ = [
     "HEADER",
     "REPLAYED_HEADER",
     "IdempotencyStore",
+    "SqliteIdempotencyStore",
     "StoredAnswer",
     "fingerprint",
     "header_parameter",
+    "open_idempotency_store",
     "read_key",
     "reused_key",
 ]

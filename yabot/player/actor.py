@@ -25,7 +25,14 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
-from yabot.storage.records import BatchResult, OutboxFull, OutgoingReply, RecordsDb, RecordsError
+from yabot.storage.records import (
+    BatchResult,
+    OutboxFull,
+    OutgoingReply,
+    RecordsError,
+    RecordsStore,
+    RecordsUnavailable,
+)
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -50,8 +57,9 @@ PACKED = Counter(
 )
 PACKS, UNPACKS = PACKED.labels("packed"), PACKED.labels("unpacked")
 PACK_IDLE_S = 30.0
-"""A resident player's state is packed after this long without a message (a few hundred
-bytes instead of ~4 KB of objects mid-story; unpacking for the next turn takes ~0.1 ms)."""
+"""The default ``runtime.pack_idle_s``: a resident player's state is packed after this long
+without a message (a few hundred bytes instead of ~4 KB of objects mid-story; unpacking for
+the next turn takes ~0.1 ms). None (``0`` in the settings) never packs."""
 SKIPPED = TRANSITIONS.labels("already_applied")
 CONSUMED = Counter(
     "yabot_updates_apologised_total",
@@ -125,7 +133,7 @@ class PlayerEffects:
     def __init__(
         self,
         logic: PlayerLogic,
-        records: RecordsDb,
+        records: RecordsStore,
         send: Callable[[Reply, str, int | None, int | None, int | None], None],
         snapshot: Callable[[PlayerState, int], None],
         snapshot_every: int,
@@ -240,7 +248,8 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return self._receive(message)
         finally:
             if isinstance(message, Wake) and self.actor_inbox.empty():
-                self._pack()
+                if self.effects.pack_idle_s is not None:
+                    self._pack()
             else:
                 self._arm_pack()
 
@@ -402,7 +411,7 @@ def apply_update(
                 seq=seq,
                 received_at=update.received_at,
             )
-        except (OutboxFull, sqlite3.OperationalError) as exc:
+        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError) as exc:
             TRANSITIONS.labels(
                 "rejected_outbox_full" if isinstance(exc, OutboxFull) else "rejected_unavailable"
             ).inc()
@@ -507,7 +516,7 @@ def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:
     return fresh
 
 
-def refresh_mirror(records: RecordsDb, state: PlayerState) -> None:
+def refresh_mirror(records: RecordsStore, state: PlayerState) -> None:
     """Overwrite the balance, items and membership mirrors with what the records DB holds."""
     state.economy.balance = records.balance(state.user_id)
     for item in records.items(state.user_id):

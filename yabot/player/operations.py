@@ -16,7 +16,7 @@ from yabot.player.messages import (
     RefundPayment,
     RevokeSubscription,
 )
-from yabot.storage.records import RecordsDb
+from yabot.storage.records import RecordsStore
 
 
 class PlayerOperations:
@@ -32,7 +32,7 @@ class PlayerOperations:
     def __init__(
         self,
         directory: Directory[int],
-        records: RecordsDb,
+        records: RecordsStore,
         now: Callable[[], float],
         ask_timeout_s: float,
     ) -> None:

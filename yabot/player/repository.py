@@ -22,7 +22,7 @@ from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
 from yabot.storage.inbox import Inbox, InboxEntry
-from yabot.storage.records import RecordsDb
+from yabot.storage.records import RecordsStore
 from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots import Snapshot, SnapshotStore
 from yabot.storage.snapshots.writer import SnapshotWriter
@@ -69,7 +69,7 @@ class PlayerRepository:
         writer: SnapshotWriter,
         inbox: Inbox,
         encryptor: Encryptor,
-        records: RecordsDb,
+        records: RecordsStore,
         replies: ReplyOutbox,
         *,
         shards: int,

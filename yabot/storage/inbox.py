@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import Counter
 
@@ -150,6 +150,62 @@ class InboxEntry:
     received_at: float
     legacy: bool = False
     replied: bool = False
+
+
+class InboxStore(Protocol):
+    """What the router, the player repository and the shard consumers need of an inbox.
+
+    Adapters: :class:`Inbox` (SQLite, embedded) and ``yabot.storage.postgres.inbox.PgInbox``
+    (shared by the instances of a cluster); tests/storage/test_inbox.py runs on both.
+    """
+
+    shards: int
+
+    def append(
+        self, update_id: int, user_id: int, payload: bytes | str, received_at: float
+    ) -> Appended:
+        """Store one update durably; its ``seq`` and whether it is new."""
+        ...
+
+    def append_many(self, entries: Sequence[Arrival]) -> list[Appended]:
+        """Store many updates in one transaction; one result per entry."""
+        ...
+
+    def prune(self, user_id: int, up_to_seq: int) -> int:
+        """Mark the user's entries up to ``up_to_seq`` covered by a durable snapshot."""
+        ...
+
+    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
+        """``prune`` for many ``(user_id, up_to_seq)`` pairs at once."""
+        ...
+
+    def expire(self) -> int:
+        """Forget pruned ids older than the dedupe retention."""
+        ...
+
+    def entries_after(self, user_id: int, seq: int) -> list[InboxEntry]:
+        """The user's uncovered entries after ``seq``, in arrival order."""
+        ...
+
+    def entries_received_since(self, received_at: float) -> list[InboxEntry]:
+        """Uncovered entries received at or after ``received_at``, in arrival order."""
+        ...
+
+    def shard_entries(self, shard: int, after_seq: int = 0, limit: int = 1000) -> list[InboxEntry]:
+        """A shard's uncovered entries after ``after_seq``, in arrival order."""
+        ...
+
+    def pending_users(self) -> list[int]:
+        """Users with uncovered entries."""
+        ...
+
+    def count(self) -> int:
+        """Uncovered entries."""
+        ...
+
+    def close(self) -> None:
+        """Release what the adapter holds."""
+        ...
 
 
 def _check(entry: Arrival) -> None:

@@ -23,7 +23,8 @@ from typing import Any
 from prometheus_client import Histogram
 
 from yabot.observability.logging import get_logger
-from yabot.storage.records import OutgoingReply, RecordBatch, RecordsDb
+from yabot.storage.records import OutgoingReply, RecordBatch
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.records.replies import (
     LEGACY_FILE_NAME,
     PENDING,
@@ -64,7 +65,7 @@ class ReplyOutbox:
         records: The records database that holds the ``replies`` table.
     """
 
-    def __init__(self, records: RecordsDb) -> None:
+    def __init__(self, records: RecordsStore) -> None:
         self._records = records
 
     def put(
@@ -93,15 +94,19 @@ class ReplyOutbox:
         """Delete sent replies of entries durable snapshots cover (``(user_id, up_to_seq)``)."""
         return self._records.replies_forget_covered(covered, sent_before=sent_before)
 
-    def pending(self) -> list[PendingReply]:
-        """Every stored reply, oldest first."""
-        return self._records.replies_pending()
+    def pending(self, shards: Iterable[int] | None = None) -> list[PendingReply]:
+        """Every stored reply, oldest first (of ``shards`` and the system's when given)."""
+        if shards is None:
+            return self._records.replies_pending()
+        # Only the PostgreSQL adapter is shared by members (and filters by shard).
+        records: Any = self._records
+        return list(records.replies_pending(shards))
 
     def close(self) -> None:
         """Nothing to release: the records database owns the connection and closes it."""
 
 
-def open_reply_outbox(records: RecordsDb) -> ReplyOutbox:
+def open_reply_outbox(records: RecordsStore) -> ReplyOutbox:
     """The reply outbox of ``records``."""
     return ReplyOutbox(records)
 

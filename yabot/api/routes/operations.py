@@ -23,7 +23,7 @@ from actors import DirectoryClosed, MailboxFull
 from yabot.api.audit import Auditor
 from yabot.api.auth import Principal, require_role
 from yabot.api.broadcast import RATE_SHARE, Broadcaster
-from yabot.api.broadcast_store import BroadcastStore
+from yabot.api.broadcast_store import open_broadcast_store
 from yabot.api.context import auditor_of
 from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError, ErrorResponse
 from yabot.api.idempotency import (
@@ -31,6 +31,7 @@ from yabot.api.idempotency import (
     IdempotencyStore,
     fingerprint,
     header_parameter,
+    open_idempotency_store,
     read_key,
     reused_key,
 )
@@ -413,14 +414,10 @@ async def refund_payment(
 def install_operations(app: FastAPI, runtime: Runtime) -> None:
     """Add operations, broadcasts and the events tail to ``app``; broadcasts resume when the
     app starts and pause when it stops."""
-    storage = runtime.settings.storage
-    app.state.idempotency = IdempotencyStore(
-        storage.data_dir / "operations.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
-    )
+    pool = getattr(runtime, "pg_pool", None)  # storage.backend = "postgres"
+    app.state.idempotency = open_idempotency_store(runtime.settings, pool)
     broadcaster = Broadcaster(
-        BroadcastStore(
-            storage.data_dir / "broadcasts.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
-        ),
+        open_broadcast_store(runtime.settings, pool),
         lambda: runtime.sender,
         runtime.settings.telegram.global_rate_per_s * RATE_SHARE,
     )

@@ -14,7 +14,9 @@ A batch may also carry the transition's replies (``replies=[OutgoingReply(...)]`
 stored in the reply outbox by the same transaction (``result.reply_ids``).
 """
 
+from yabot.storage.records.base import RecordsStore
 from yabot.storage.records.db import RecordsDb
+from yabot.storage.records.factory import open_records_store
 from yabot.storage.records.models import (
     AdminAccount,
     AdminUpsert,
@@ -37,6 +39,7 @@ from yabot.storage.records.models import (
     ProfileUpsert,
     RecordBatch,
     RecordsError,
+    RecordsUnavailable,
     Subscription,
     SubscriptionChange,
     UnknownPayment,
@@ -65,7 +68,10 @@ __all__ = [
     "RecordBatch",
     "RecordsDb",
     "RecordsError",
+    "RecordsStore",
+    "RecordsUnavailable",
     "Subscription",
     "SubscriptionChange",
     "UnknownPayment",
+    "open_records_store",
 ]

@@ -9,45 +9,40 @@ describes do.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from yabot.config import Settings
 from yabot.events import metrics
 from yabot.events import outbox as outbox_sql
-from yabot.events.outbox import OutboxStatus
 from yabot.observability.logging import get_logger
 from yabot.storage.migrations import migrate, records_path
 from yabot.storage.records import replies as replies_sql
+from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
 from yabot.storage.records.models import (
     AdminAccount,
     AuditRecord,
     BatchResult,
-    InsufficientFunds,
     Item,
     Movement,
-    OutboxFull,
     Payment,
     Profile,
     RecordBatch,
     RecordsError,
     Subscription,
 )
-from yabot.storage.records.replies import PENDING, STORED, PendingReply
+from yabot.storage.records.replies import PENDING, PendingReply
 from yabot.storage.records.writes import balance_of, write_batch
 from yabot.storage.sqlite_util import LockedConnection, connect
 
-OutboxMode = Literal["relay", "local"]
+__all__ = ["OutboxMode", "RecordsDb"]
 
 log = get_logger(__name__)
 
-REFUSAL_LOG_EVERY_S = 10.0
 
-
-class RecordsDb:
+class RecordsDb(OutboxAccounting):
     """Transactional records: profiles, subscriptions, ledger, payments, items, admins, audit,
     job runs, the events outbox and the reply outbox.
 
@@ -79,23 +74,12 @@ class RecordsDb:
                     conn, legacy_replies, busy_timeout_ms=busy_timeout_ms
                 )
             PENDING.set(replies_sql.count(conn))
+            backlog = outbox_sql.backlog(conn)
         except BaseException:
             conn.close()
             raise
         self._db = LockedConnection(conn)
-        self._outbox_mode: OutboxMode = outbox_mode
-        self._budget = outbox_budget_bytes
-        self._listeners: list[Callable[[], None]] = []
-        self._listeners_lock = threading.Lock()
-        self._counter_lock = threading.Lock()
-        self._next_refusal_log = 0.0
-        self._refused_since_log = 0
-        with self._db.use() as c:
-            backlog = outbox_sql.backlog(c)
-        self._pending_bytes = backlog.bytes
-        self._pending_events = backlog.events
-        metrics.OUTBOX_BUDGET_BYTES.set(self._budget)
-        self._publish_backlog_metrics()
+        super().__init__(outbox_mode, outbox_budget_bytes, backlog)
 
     @classmethod
     def open(cls, settings: Settings) -> RecordsDb:
@@ -110,19 +94,9 @@ class RecordsDb:
             legacy_replies=path.with_name(replies_sql.LEGACY_FILE_NAME),
         )
 
-    @property
-    def outbox_mode(self) -> OutboxMode:
-        """``relay`` or ``local`` (see the class docs)."""
-        return self._outbox_mode
-
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
-
-    def add_events_listener(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` (from the writer's thread) after a commit that wrote events."""
-        with self._listeners_lock:
-            self._listeners.append(listener)
 
     def apply(self, batch: RecordBatch) -> BatchResult:
         """Write a batch in one transaction.
@@ -180,67 +154,6 @@ class RecordsDb:
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
         return outcomes
 
-    @property
-    def _status(self) -> OutboxStatus:
-        return "pending" if self._outbox_mode == "relay" else "local"
-
-    def _over_budget(self, encoded: list[tuple[str, int]], added_bytes: int) -> OutboxFull | None:
-        """The refusal of a batch whose events would take the backlog past its budget."""
-        if self._outbox_mode != "relay" or not encoded:
-            return None
-        backlog = self._pending_bytes + added_bytes
-        if backlog + sum(size for _, size in encoded) > self._budget:
-            return self._refuse_for_budget(backlog)
-        return None
-
-    def _note_refusal(self, exc: RecordsError) -> None:
-        if isinstance(exc, InsufficientFunds):
-            metrics.LEDGER_REFUSED.inc()
-            log.info(
-                "ledger_debit_refused",
-                user_id=exc.user_id,
-                balance=exc.balance,
-                amount=exc.amount,
-            )
-
-    def _committed(self, results: list[BatchResult], added_bytes: int) -> None:
-        """Account for committed batches: backlog counters, reply metrics, event listeners."""
-        added_events = sum(result.events_written for result in results)
-        if self._outbox_mode == "relay" and added_events:
-            with self._counter_lock:
-                self._pending_bytes += added_bytes
-                self._pending_events += added_events
-        self._publish_backlog_metrics()
-        stored = sum(1 for result in results for i in result.reply_ids if i is not None)
-        if stored:
-            STORED.inc(stored)
-            PENDING.inc(stored)
-        if added_events:
-            with self._listeners_lock:
-                listeners = list(self._listeners)
-            for listener in listeners:
-                listener()
-
-    def _refuse_for_budget(self, backlog: int) -> OutboxFull:
-        metrics.OUTBOX_REJECTED.inc()
-        now = time.monotonic()
-        self._refused_since_log += 1
-        if now >= self._next_refusal_log:
-            self._next_refusal_log = now + REFUSAL_LOG_EVERY_S
-            log.error(
-                "outbox_over_budget",
-                backlog_bytes=backlog,
-                budget_bytes=self._budget,
-                refused_batches=self._refused_since_log,
-                action="batches refused until the relay drains the backlog",
-            )
-            self._refused_since_log = 0
-        return OutboxFull(backlog, self._budget)
-
-    def _publish_backlog_metrics(self) -> None:
-        metrics.OUTBOX_BACKLOG_BYTES.set(self._pending_bytes)
-        metrics.OUTBOX_BACKLOG_EVENTS.set(self._pending_events)
-
     # Outbox access for the relay.
 
     def outbox_pending(self, limit: int) -> list[outbox_sql.OutboxRow]:
@@ -252,11 +165,8 @@ class RecordsDb:
         """Mark published events sent, releasing their bytes from the budget."""
         with self._db.transaction() as conn:
             released, marked = outbox_sql.mark_sent(conn, seqs, time.time())
-        with self._counter_lock:
-            self._pending_bytes -= released
-            self._pending_events -= marked
+        self._released(released, marked)
         log.debug("outbox_marked_sent", events=len(seqs), released_bytes=released)
-        self._publish_backlog_metrics()
 
     def outbox_prune(self, older_than_s: float, chunk: int = 5000) -> int:
         """Delete sent and local events older than ``older_than_s`` seconds; returns how many.
@@ -289,17 +199,7 @@ class RecordsDb:
         """
         with self._db.use() as conn:
             oldest = outbox_sql.oldest_pending_at(conn)
-        with self._counter_lock:
-            return outbox_sql.Backlog(self._pending_events, self._pending_bytes, oldest)
-
-    def outbox_within_budget(self) -> bool:
-        """True while the unsent backlog (as counted in memory) is under its disk budget."""
-        return self._pending_bytes < self._budget
-
-    @property
-    def outbox_budget_bytes(self) -> int:
-        """The configured disk budget of the unsent backlog."""
-        return self._budget
+        return self._running_backlog(oldest)
 
     # Reply outbox.
 

@@ -41,6 +41,11 @@ class OutboxFull(RecordsError):
         self.budget_bytes = budget_bytes
 
 
+class RecordsUnavailable(Exception):
+    """The records database cannot be reached now (a server adapter); nothing was written:
+    retry later. Not a :class:`RecordsError`: the work itself is fine."""
+
+
 class UnknownPayment(RecordsError):
     """A refund names a payment that was never recorded."""
 

@@ -75,6 +75,8 @@ class SaveStatus(Enum):
     SAVED = "saved"
     CONFLICT = "conflict"
     REJECTED = "rejected"
+    FENCED = "fenced"
+    """Cluster mode: the snapshot's shard is no longer this instance's; nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,12 @@ Compare-and-set is in the filter: version ``v`` replaces ``{_id: key, v: v - 1}`
 upsert, so a stale version collides with the existing ``_id`` (duplicate key) and changes
 nothing; version 1 is a plain insert. ``w`` fingerprints the snapshot so that retrying a batch
 whose reply was lost recognises its own writes as saved instead of as conflicts.
+
+Cluster mode (a :class:`LeaseSource` given): a snapshot carries its shard's lease epoch as
+``e``, and an update also requires the stored ``e`` not to be above it. A member paused past
+its lease wakes up with a stale epoch: once the shard's new owner has stored a snapshot of a
+key (with its higher epoch), the stale write of that key matches nothing and is FENCED. A
+snapshot of a shard this instance holds no lease on is FENCED before anything is sent.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, ConfigurationError, OperationFailure, PyMongoError
 
 from yabot.config import StorageSettings
+from yabot.storage.lease_source import LeaseSource
 from yabot.storage.snapshots.base import (
     SaveOutcome,
     SaveStatus,
@@ -38,8 +45,8 @@ def _tag(snap: Snapshot) -> str:
     return f"{snap.version}:{snap.seq}:{snap.updated_at!r}:{digest}"
 
 
-def _document(snap: Snapshot) -> dict[str, Any]:
-    return {
+def _document(snap: Snapshot, epoch: int | None) -> dict[str, Any]:
+    doc = {
         "v": snap.version,
         "u": snap.seq,
         "s": Binary(snap.state),
@@ -47,6 +54,19 @@ def _document(snap: Snapshot) -> dict[str, Any]:
         "h": snap.shard,
         "w": _tag(snap),
     }
+    if epoch is not None:
+        doc["e"] = epoch
+    return doc
+
+
+def _count_fenced(count: int) -> None:
+    if count:
+        from yabot.cluster.leases import FENCED  # cluster mode only: psycopg is installed
+
+        FENCED.labels(STORE).inc(count)
+
+
+STORE = "snapshots"
 
 
 class MongoSnapshotStore:
@@ -62,7 +82,9 @@ class MongoSnapshotStore:
         timeout_ms: int = 2000,
         tls: bool = False,
         tls_ca_file: Path | None = None,
+        leases: LeaseSource | None = None,
     ) -> None:
+        self._leases = leases
         options: dict[str, Any] = {
             "maxPoolSize": pool_size,
             "timeoutMS": timeout_ms,
@@ -82,7 +104,9 @@ class MongoSnapshotStore:
         self._col: Collection[dict[str, Any]] = db[collection]
 
     @classmethod
-    def from_settings(cls, settings: StorageSettings) -> MongoSnapshotStore:
+    def from_settings(
+        cls, settings: StorageSettings, leases: LeaseSource | None = None
+    ) -> MongoSnapshotStore:
         """Build from ``[storage]`` settings (``mongodb_uri`` must be set)."""
         if not settings.mongodb_uri:
             raise ValueError("storage.mongodb_uri is not set")
@@ -93,6 +117,7 @@ class MongoSnapshotStore:
             timeout_ms=settings.mongodb_timeout_ms,
             tls=settings.mongodb_tls,
             tls_ca_file=settings.mongodb_tls_ca_file,
+            leases=leases,
         )
 
     def load(self, key: str) -> Snapshot | None:
@@ -109,21 +134,22 @@ class MongoSnapshotStore:
         """Store the snapshots with one unordered ``bulk_write``, each with compare-and-set."""
         valid, outcomes = split_valid(snapshots)
         SNAPSHOT_REJECTED.inc(len(outcomes))
+        epochs: dict[str, int] = {}
+        if self._leases is not None:
+            valid = self._held(snapshots, valid, outcomes, epochs)
         if not valid:
             return [outcomes[i] for i in range(len(snapshots))]
         ops: list[InsertOne[dict[str, Any]] | UpdateOne] = []
         for index in valid:
             snap = snapshots[index]
+            epoch = epochs.get(snap.key)
             if snap.version == 1:
-                ops.append(InsertOne({"_id": snap.key, **_document(snap)}))
+                ops.append(InsertOne({"_id": snap.key, **_document(snap, epoch)}))
             else:
-                ops.append(
-                    UpdateOne(
-                        {"_id": snap.key, "v": snap.version - 1},
-                        {"$set": _document(snap)},
-                        upsert=True,
-                    )
-                )
+                where: dict[str, Any] = {"_id": snap.key, "v": snap.version - 1}
+                if epoch is not None:
+                    where["e"] = {"$not": {"$gt": epoch}}  # also matches documents without e
+                ops.append(UpdateOne(where, {"$set": _document(snap, epoch)}, upsert=True))
         errors: dict[int, dict[str, Any]] = {}
         upserted: set[int] = set()
         try:
@@ -154,15 +180,37 @@ class MongoSnapshotStore:
             else:
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
         if refused:
-            resolved = self._resolve_refused(refused, resurrected)
+            resolved = self._resolve_refused(refused, resurrected, epochs)
             for index in valid:
                 outcome = resolved.get(snapshots[index].key)
                 if outcome is not None:
                     outcomes[index] = outcome
         return [outcomes[i] for i in range(len(snapshots))]
 
+    def _held(
+        self,
+        snapshots: Sequence[Snapshot],
+        valid: list[int],
+        outcomes: dict[int, SaveOutcome],
+        epochs: dict[str, int],
+    ) -> list[int]:
+        """The snapshots of shards we hold a lease on (their epochs in ``epochs``); the others
+        are FENCED."""
+        assert self._leases is not None
+        held: list[int] = []
+        for index in valid:
+            snap = snapshots[index]
+            lease = self._leases.lease(snap.shard)
+            if lease is None:
+                outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)
+            else:
+                epochs[snap.key] = lease.epoch
+                held.append(index)
+        _count_fenced(len(valid) - len(held))
+        return held
+
     def _resolve_refused(
-        self, refused: list[Snapshot], resurrected: set[str]
+        self, refused: list[Snapshot], resurrected: set[str], epochs: dict[str, int]
     ) -> dict[str, SaveOutcome]:
         """Undo upserts of absent keys, then tell our own earlier writes from real conflicts."""
         try:
@@ -172,21 +220,28 @@ class MongoSnapshotStore:
             stored = {
                 doc["_id"]: doc
                 for doc in self._col.find(
-                    {"_id": {"$in": [s.key for s in refused]}}, {"v": 1, "w": 1}
+                    {"_id": {"$in": [s.key for s in refused]}}, {"v": 1, "w": 1, "e": 1}
                 )
             }
         except PyMongoError as exc:
             raise SnapshotStoreError(f"MongoDB snapshot save failed: {exc}") from exc
         resolved: dict[str, SaveOutcome] = {}
+        fenced = 0
         for snap in refused:
             doc = stored.get(snap.key)
             if doc is not None and doc.get("w") == _tag(snap) and snap.key not in resurrected:
                 resolved[snap.key] = SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
                 continue
+            epoch = epochs.get(snap.key)
+            if doc is not None and epoch is not None and doc.get("e", 0) > epoch:
+                fenced += 1
+                resolved[snap.key] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)
+                continue
             conflict = SnapshotConflict(snap.key, snap.version, None if doc is None else doc["v"])
             resolved[snap.key] = SaveOutcome(
                 snap.key, snap.version, SaveStatus.CONFLICT, conflict=conflict
             )
+        _count_fenced(fenced)
         return resolved
 
     def export_documents(self) -> tuple[Iterator[dict[str, Any]], bool]:

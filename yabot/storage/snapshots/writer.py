@@ -417,6 +417,8 @@ class SnapshotWriter:
         for outcome in outcomes:
             if outcome.status is SaveStatus.REJECTED:
                 log.error("snapshot_rejected", key=outcome.key, error=outcome.error)
+            elif outcome.status is SaveStatus.FENCED:  # cluster mode: the shard is not ours
+                log.warning("snapshot_fenced", key=outcome.key, version=outcome.version)
         SNAPSHOT_SAVED.inc(len(durable))
         SNAPSHOT_CONFLICTS.inc(len(conflicts))
         self._notify(durable, conflicts)

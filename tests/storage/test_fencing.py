@@ -1,0 +1,264 @@
+"""Fencing of the PostgreSQL stores: once a shard's lease is taken over (its epoch raised by
+another owner) or has expired, a write of that shard's state is refused inside its own
+transaction, nothing of it is stored, and ``yabot_cluster_fenced_writes_total`` grows."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from prometheus_client import REGISTRY
+from psycopg_pool import ConnectionPool
+from pymongo import MongoClient
+
+from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
+from yabot.events.models import BesitosCredited, make_event
+from yabot.shards import shard_of
+from yabot.storage.postgres.pool import open_pool
+from yabot.storage.postgres.records import PgRecords
+from yabot.storage.records import LedgerEntry, OutgoingReply, RecordBatch
+from yabot.storage.snapshots.base import SaveStatus, Snapshot
+from yabot.storage.snapshots.mongo import MongoSnapshotStore
+from yabot.storage.snapshots.postgres import PgSnapshotStore
+
+SHARDS = 4
+ME = "member-a"
+USER = 7
+OTHER_USER = next(u for u in range(100, 200) if shard_of(u, SHARDS) != shard_of(USER, SHARDS))
+
+
+@dataclass
+class HeldLeases:
+    """What a ShardCoordinator believes it holds (its in-memory view); the database decides."""
+
+    shards: int
+    held: dict[int, Lease]
+
+    def lease(self, shard: int) -> Lease | None:
+        return self.held.get(shard)
+
+
+@pytest.fixture
+def pool(pg_dsn: str) -> Iterator[ConnectionPool]:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        for statement in SCHEMA:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO shard_leases (shard, owner, epoch, expires_at, acquired_at)"
+            " SELECT s, %s, 1, now() + interval '1 hour', now() FROM generate_series(0, %s) s",
+            (ME, SHARDS - 1),
+        )
+    opened = open_pool(pg_dsn, max_size=4)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def leases() -> HeldLeases:
+    return HeldLeases(SHARDS, {s: Lease(s, 1, ME) for s in range(SHARDS)})
+
+
+def take_over(pool: ConnectionPool, shard: int) -> None:
+    """Another member acquires ``shard``: its epoch is raised, as ShardCoordinator does."""
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE shard_leases SET owner = 'member-b', epoch = epoch + 1 WHERE shard = %s",
+            (shard,),
+        )
+
+
+def expire(pool: ConnectionPool, shard: int) -> None:
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE shard_leases SET expires_at = now() - interval '1 second' WHERE shard = %s",
+            (shard,),
+        )
+
+
+def fenced(store: str) -> float:
+    return REGISTRY.get_sample_value("yabot_cluster_fenced_writes_total", {"store": store}) or 0.0
+
+
+def credit(user: int, key: str, reply: bool = True) -> RecordBatch:
+    return RecordBatch(
+        ledger=[LedgerEntry(user, 5, "gift", key)],
+        events=[
+            make_event(
+                BesitosCredited(amount=5, reason="gift", balance_after=5),
+                user_id=user,
+                idempotency_key=key,
+            )
+        ],
+        replies=[OutgoingReply(f"{key}:0", 1, user, "sendMessage", {}, user, 1)] if reply else [],
+    )
+
+
+def test_records_writes_of_a_taken_over_shard_are_refused_and_store_nothing(
+    pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    records = PgRecords(pool, leases=leases, outbox_mode="relay")
+    records.apply(credit(USER, "before"))
+    take_over(pool, shard_of(USER, SHARDS))
+    before = fenced("records")
+    with pytest.raises(Fenced):
+        records.apply(credit(USER, "after"))
+    assert fenced("records") == before + 1
+    assert records.balance(USER) == 5
+    assert [m.idempotency_key for m in records.movements(USER)] == ["before"]
+    assert len(records.outbox_pending(10)) == 1
+    assert [r.dedupe_key for r in records.replies_pending()] == ["before:0"]
+    # Another shard is still ours: its writes go on.
+    records.apply(credit(OTHER_USER, "other"))
+    assert records.balance(OTHER_USER) == 5
+
+
+def test_a_group_commit_with_a_fenced_batch_writes_nothing(
+    pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    records = PgRecords(pool, leases=leases)
+    take_over(pool, shard_of(USER, SHARDS))
+    with pytest.raises(Fenced):
+        records.apply_many([credit(OTHER_USER, "ok"), credit(USER, "fenced")])
+    assert records.balance(OTHER_USER) == 0 and records.balance(USER) == 0
+    assert records.replies_pending() == []
+
+
+def test_an_expired_or_unknown_lease_fences_too(pool: ConnectionPool, leases: HeldLeases) -> None:
+    records = PgRecords(pool, leases=leases)
+    expire(pool, shard_of(USER, SHARDS))
+    with pytest.raises(Fenced):
+        records.apply(credit(USER, "late"))
+    del leases.held[shard_of(OTHER_USER, SHARDS)]
+    with pytest.raises(Fenced):
+        records.apply(credit(OTHER_USER, "not-ours"))
+    assert records.balance(USER) == 0 and records.balance(OTHER_USER) == 0
+
+
+def test_sent_marks_of_a_taken_over_shard_are_refused(
+    pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    records = PgRecords(pool, leases=leases)
+    stored = records.apply(credit(USER, "r"))
+    take_over(pool, shard_of(USER, SHARDS))
+    with pytest.raises(Fenced):
+        records.replies_done([i for i in stored.reply_ids if i is not None])
+    assert [r.dedupe_key for r in records.replies_pending()] == ["r:0"]
+    # The new owner sends the shard's replies; this instance's view leaves them out.
+    mine = [s for s in range(SHARDS) if s != shard_of(USER, SHARDS)]
+    assert records.replies_pending(shards=mine) == []
+
+
+def test_without_a_lease_source_nothing_is_checked(pool: ConnectionPool) -> None:
+    records = PgRecords(pool)
+    take_over(pool, shard_of(USER, SHARDS))
+    records.apply(credit(USER, "single-instance"))
+    assert records.balance(USER) == 5
+
+
+def snapshot(user: int, version: int, state: bytes) -> Snapshot:
+    return Snapshot(f"user:{user}", version, version, state, 1.0, shard_of(user, SHARDS))
+
+
+def test_snapshots_of_a_taken_over_shard_are_fenced_in_the_same_transaction(
+    pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    store = PgSnapshotStore(pool, leases=leases)
+    assert all(o.saved for o in store.save_many([snapshot(USER, 1, b"a")]))
+    take_over(pool, shard_of(USER, SHARDS))
+    before = fenced("snapshots")
+    outcomes = store.save_many([snapshot(USER, 2, b"stale"), snapshot(OTHER_USER, 1, b"ok")])
+    assert [o.status for o in outcomes] == [SaveStatus.FENCED, SaveStatus.SAVED]
+    assert fenced("snapshots") == before + 1
+    stored = store.load(f"user:{USER}")
+    assert stored is not None and stored.state == b"a"
+
+
+def test_mongo_snapshots_carry_the_epoch_and_a_stale_owner_is_fenced(
+    mongodb_uri: str, leases: HeldLeases
+) -> None:
+    database = f"yabot_test_{uuid.uuid4().hex[:12]}"
+    shard = shard_of(USER, SHARDS)
+    old = MongoSnapshotStore(mongodb_uri, database=database, timeout_ms=5000, leases=leases)
+    new_leases = HeldLeases(SHARDS, {shard: Lease(shard, 2, "member-b")})
+    new = MongoSnapshotStore(mongodb_uri, database=database, timeout_ms=5000, leases=new_leases)
+    try:
+        assert old.save_many([snapshot(USER, 1, b"a")])[0].saved
+        # The shard moves: the new owner (epoch 2) restores version 1 and writes version 2.
+        assert new.save_many([snapshot(USER, 2, b"new owner")])[0].saved
+        before = fenced("snapshots")
+        # The paused old owner (epoch 1) wakes up and writes what it had: refused.
+        [outcome] = old.save_many([snapshot(USER, 3, b"stale")])
+        assert outcome.status is SaveStatus.FENCED
+        assert fenced("snapshots") == before + 1
+        stored = new.load(f"user:{USER}")
+        assert stored is not None and stored.state == b"new owner"
+        # A shard we hold no lease on is fenced before anything is sent.
+        [outcome] = new.save_many([snapshot(OTHER_USER, 1, b"not ours")])
+        assert outcome.status is SaveStatus.FENCED
+        assert new.load(f"user:{OTHER_USER}") is None
+    finally:
+        old.close()
+        new.close()
+        client: MongoClient[dict[str, object]]
+        with MongoClient(mongodb_uri) as client:
+            client.drop_database(database)
+
+
+async def _until(predicate: Any, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_paused_coordinators_stores_write_nothing_once_another_took_its_shards(
+    pg_dsn: str,
+) -> None:
+    async def nothing(lease: Lease) -> None:
+        return None
+
+    def member(name: str) -> ShardCoordinator:
+        return ShardCoordinator(
+            pg_dsn,
+            shards=SHARDS,
+            lease_timeout_s=1.0,
+            member_id=name,
+            on_acquired=nothing,
+            on_releasing=nothing,
+            on_lost=nothing,
+            interval_s=0.1,
+        )
+
+    a, b = member("a"), member("b")
+    pool = open_pool(pg_dsn, max_size=4)
+    try:
+        await a.start()
+        assert set(a.owned) == set(range(SHARDS))
+        records_a = PgRecords(pool, leases=a)
+        snapshots_a = PgSnapshotStore(pool, leases=a)
+        await asyncio.to_thread(records_a.apply, credit(USER, "while-owner"))
+        assert a._task is not None
+        a._task.cancel()  # a is paused: its session stays, its renewals stop
+        await b.start()
+        await _until(lambda: len(b.owned) == SHARDS, timeout=10)
+        assert a.lease(shard_of(USER, SHARDS)) is not None  # a still believes it owns it
+        before = fenced("records")
+        with pytest.raises(Fenced):
+            await asyncio.to_thread(records_a.apply, credit(USER, "after-pause"))
+        [outcome] = await asyncio.to_thread(snapshots_a.save_many, [snapshot(USER, 1, b"x")])
+        assert outcome.status is SaveStatus.FENCED
+        assert fenced("records") == before + 1
+        records_b = PgRecords(pool, leases=b)
+        assert records_b.balance(USER) == 5  # only the write made while a owned the shard
+        await asyncio.to_thread(records_b.apply, credit(USER, "new-owner"))
+        assert records_b.balance(USER) == 10
+    finally:
+        await b.stop()
+        await a.stop()
+        pool.close()

@@ -1,0 +1,274 @@
+"""One cluster member's runtime side: shard consumers driven by the :class:`ShardCoordinator`.
+
+The coordinator decides which shards this member owns; this module acts on it:
+
+- ``on_acquired``: resend the shard's unconfirmed replies, then start its consumer. A consumer
+  reads the shard's inbox entries after its cursor in ``seq`` order (a shard's entries commit in
+  that order, see ``yabot.storage.postgres.inbox``) and hands each to its player's actor through
+  the router (whose per-player deferral keeps order when a mailbox is full). It starts at the
+  shard's oldest uncovered entry: entries a snapshot already covers are ignored by the actor
+  (``seq <= state.inbox_seq``), and a player's state is loaded from the shared snapshot store
+  plus its entries after the snapshot. ``LISTEN yabot_inbox`` wakes it; it polls every second
+  anyway.
+- ``on_releasing`` (graceful handoff): stop the consumer, let the shard's actors finish their
+  mail and passivate (each saves a durable snapshot), then the coordinator releases the shard.
+- ``on_lost`` (we were paused or cut off past the lease): stop the consumer and passivate the
+  actors without waiting; their writes are fenced (and counted) by the stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import psycopg
+from prometheus_client import Counter, Gauge
+
+from yabot.cluster.leases import Lease
+from yabot.observability.logging import get_logger
+from yabot.shards import shard_of
+
+if TYPE_CHECKING:
+    from actors import Directory
+
+log = get_logger(__name__)
+
+CONSUMED = Counter(
+    "yabot_cluster_consumed_total", "Inbox entries a shard consumer handed to actors", ["shard"]
+)
+CURSOR = Gauge(
+    "yabot_cluster_consumer_seq", "The last inbox seq a shard consumer handed over", ["shard"]
+)
+LAG = Gauge(
+    "yabot_cluster_inbox_lag_seconds",
+    "From an update's arrival in the inbox to its hand-over by the shard's consumer (last batch)",
+    ["shard"],
+)
+POLL_EVERY_S = 1.0
+BATCH = 500
+INBOX_CHANNEL = "yabot_inbox"  # NOTIFY payload: the shard (yabot.storage.postgres.inbox)
+
+
+# What the consumers need of the rest of the bot (kept as protocols: yabot.cluster imports
+# neither the stores nor the router, which import it for fencing).
+class StoredEntry(Protocol):
+    """An inbox entry (``yabot.storage.inbox.InboxEntry``)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def received_at(self) -> float: ...
+
+
+class ShardInbox(Protocol):
+    """The shared inbox, read by shard (``yabot.storage.postgres.inbox.PgInbox``)."""
+
+    def shard_entries(
+        self, shard: int, after_seq: int = 0, limit: int = 1000
+    ) -> Sequence[StoredEntry]:
+        """A shard's uncovered entries after ``after_seq``, in arrival order."""
+        ...
+
+
+class HandOver(Protocol):
+    """The router (``yabot.routing.UpdateRouter``)."""
+
+    def hand_over(self, update: Any, seq: int) -> None:
+        """Tell a durable update to its player's actor, in order."""
+        ...
+
+    def drop_deferred(self, keep: Callable[[int], bool]) -> int:
+        """Forget the waiting updates of the players ``keep`` refuses."""
+        ...
+
+
+class ShardReplies(Protocol):
+    """The reply pipeline (``yabot.reply_pipeline.ReplyPipeline``)."""
+
+    async def resend_shard(self, shard: int) -> int:
+        """Send a shard's unconfirmed replies."""
+        ...
+
+
+@dataclass
+class _Consumer:
+    lease: Lease
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    cursor: int = 0
+    task: asyncio.Task[None] | None = None
+
+
+class ShardConsumers:
+    """Starts and stops the consumers of the shards this member owns.
+
+    Args:
+        dsn: PostgreSQL connection string (for the LISTEN connection).
+        inbox: The shared inbox.
+        router: Hands entries to actors (``hand_over``), keeps per-player order.
+        directory: The players' actors (passivated when a shard leaves).
+        replies: The reply pipeline (a shard's unconfirmed replies are resent on acquisition).
+        shards: ``runtime.shards``.
+        parse: Turns a stored payload and its arrival time into the update to hand over.
+        passivate_timeout_s: How long a handoff waits for the shard's actors to save.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        inbox: ShardInbox,
+        router: HandOver,
+        directory: Directory[int],
+        replies: ShardReplies,
+        *,
+        shards: int,
+        parse: Callable[[bytes, float], Any],
+        passivate_timeout_s: float = 5.0,
+    ) -> None:
+        self._dsn = dsn
+        self._parse = parse
+        self._inbox = inbox
+        self._router = router
+        self._directory = directory
+        self._replies = replies
+        self._shards = shards
+        self._passivate_timeout_s = passivate_timeout_s
+        self._consumers: dict[int, _Consumer] = {}
+        self._listener: asyncio.Task[None] | None = None
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start listening for the inbox's notifications (call on the event loop)."""
+        self._listener = asyncio.create_task(self._listen(), name="inbox-listener")
+
+    async def stop(self) -> None:
+        """Stop every consumer and the listener (the coordinator has released the shards)."""
+        for consumer in list(self._consumers.values()):
+            await self._stop_consumer(consumer)
+        self._consumers.clear()
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+
+    def owns(self, user_id: int) -> bool:
+        """Whether this member consumes the player's shard now."""
+        return shard_of(user_id, self._shards) in self._consumers
+
+    def cursors(self) -> dict[int, int]:
+        """Per owned shard: the last seq handed over."""
+        return {shard: c.cursor for shard, c in self._consumers.items()}
+
+    # ---- the coordinator's callbacks --------------------------------------------------------
+    async def on_acquired(self, lease: Lease) -> None:
+        """Start consuming ``lease.shard`` (after resending its unconfirmed replies)."""
+        old = self._consumers.pop(lease.shard, None)
+        if old is not None:
+            await self._stop_consumer(old)
+        try:
+            await self._replies.resend_shard(lease.shard)
+        except Exception as exc:  # the replies stay stored; the next acquisition resends
+            log.warning("cluster.resend_failed", shard=lease.shard, error=type(exc).__name__)
+        consumer = _Consumer(lease)
+        consumer.task = asyncio.create_task(self._consume(consumer), name=f"shard-{lease.shard}")
+        self._consumers[lease.shard] = consumer
+
+    async def on_releasing(self, lease: Lease) -> None:
+        """Graceful handoff: stop taking the shard's updates, let its actors finish and save."""
+        consumer = self._consumers.pop(lease.shard, None)
+        if consumer is not None:
+            await self._stop_consumer(consumer)
+        left = await self._passivate_shard(lease.shard, wait=True)
+        if left:
+            log.warning("cluster.handoff_unsaved", shard=lease.shard, actors=left)
+
+    async def on_lost(self, lease: Lease) -> None:
+        """The shard was taken from us: stop at once (any write of ours is fenced)."""
+        consumer = self._consumers.pop(lease.shard, None)
+        if consumer is not None:
+            await self._stop_consumer(consumer)
+        await self._passivate_shard(lease.shard, wait=False)
+
+    # ---- internals ---------------------------------------------------------------------------
+    async def _stop_consumer(self, consumer: _Consumer) -> None:
+        if consumer.task is not None:
+            consumer.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer.task
+
+    async def _passivate_shard(self, shard: int, *, wait: bool) -> int:
+        def in_shard(user_id: int) -> bool:
+            return shard_of(user_id, self._shards) == shard
+
+        self._router.drop_deferred(lambda user_id: not in_shard(user_id))
+        resident: list[int] = self._directory.keys()  # a Directory is not a dict
+        keys = [k for k in resident if in_shard(k)]
+        for key in keys:
+            self._directory.passivate(key)
+        if not wait:
+            return 0
+        deadline = time.monotonic() + self._passivate_timeout_s
+        while time.monotonic() < deadline:
+            left = [k for k in keys if self._directory.is_resident(k)]
+            if not left:
+                return 0
+            await asyncio.sleep(0.02)
+        return sum(1 for k in keys if self._directory.is_resident(k))
+
+    async def _consume(self, consumer: _Consumer) -> None:
+        shard = consumer.lease.shard
+        label = str(shard)
+        while True:
+            consumer.wake.clear()
+            try:
+                entries = await asyncio.to_thread(
+                    self._inbox.shard_entries, shard, consumer.cursor, BATCH
+                )
+            except Exception as exc:  # the database is away: try again after the poll period
+                log.warning("cluster.consume_failed", shard=shard, error=type(exc).__name__)
+                entries = []
+            for entry in entries:
+                self._router.hand_over(self._parse(entry.payload, entry.received_at), entry.seq)
+                consumer.cursor = entry.seq
+            if entries:
+                CONSUMED.labels(label).inc(len(entries))
+                CURSOR.labels(label).set(consumer.cursor)
+                LAG.labels(label).set(max(0.0, time.time() - entries[-1].received_at))
+            if len(entries) == BATCH:
+                await asyncio.sleep(0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(consumer.wake.wait(), POLL_EVERY_S)
+
+    def poke(self, user_id: int | None) -> None:
+        """An update of ``user_id`` was stored here: wake its shard's consumer if we own it."""
+        if user_id is None:
+            return
+        consumer = self._consumers.get(shard_of(user_id, self._shards))
+        if consumer is not None:
+            consumer.wake.set()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
+                async with conn:
+                    await conn.execute(f"LISTEN {INBOX_CHANNEL}")
+                    async for note in conn.notifies():
+                        self._wake(note.payload)
+            except asyncio.CancelledError:
+                raise
+            except (psycopg.Error, OSError) as exc:
+                log.warning("cluster.listen_failed", error=type(exc).__name__)
+            await asyncio.sleep(POLL_EVERY_S)
+
+    def _wake(self, payload: str) -> None:
+        with contextlib.suppress(ValueError):
+            consumer = self._consumers.get(int(payload))
+            if consumer is not None:
+                consumer.wake.set()

@@ -1,0 +1,38 @@
+"""What a store needs to know about shard ownership to fence its writes (cluster mode).
+
+Kept free of any database client so that every adapter (PostgreSQL, MongoDB) can take one;
+``yabot.cluster.leases.ShardCoordinator`` satisfies :class:`LeaseSource`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class HeldLease(Protocol):
+    """A lease as a store sees it (``yabot.cluster.leases.Lease`` is one)."""
+
+    @property
+    def shard(self) -> int:
+        """The shard."""
+        ...
+
+    @property
+    def epoch(self) -> int:
+        """Raised on every acquisition of the shard: a write carries it to be checked."""
+        ...
+
+    @property
+    def member_id(self) -> str:
+        """The member that holds it."""
+        ...
+
+
+class LeaseSource(Protocol):
+    """Which shards this instance owns now, and under which epoch."""
+
+    shards: int
+
+    def lease(self, shard: int) -> HeldLease | None:
+        """The lease this instance holds on ``shard``, if any."""
+        ...

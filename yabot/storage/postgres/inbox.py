@@ -1,0 +1,395 @@
+"""The shared inbox on PostgreSQL (cluster mode): any instance appends, a shard's owner consumes.
+
+Same contract as :class:`yabot.storage.inbox.Inbox` (the SQLite adapter): dedupe by
+``update_id`` plus :func:`~yabot.storage.inbox.fingerprint` within the retention, an arrival
+``seq`` strictly increasing and never reused, payloads encrypted with the snapshots' keys,
+every entry stamped with its player's shard.
+
+Order within a shard: an append takes ``pg_advisory_xact_lock`` on every shard it writes (in
+ascending order) *before* it draws its ``seq`` numbers, so within one shard a lower ``seq``
+always commits before a higher one. A consumer reading ``seq > last`` therefore never skips an
+entry committed later with a lower ``seq``. The same lock serialises the dedupe check of an
+update delivered to two instances at once (an update's fingerprint names its sender, so both
+deliveries fall in the same shard). Each append ends with ``NOTIFY yabot_inbox, '<shard>'``
+for the shards it wrote (delivered on commit).
+
+With a :class:`~yabot.storage.lease_source.LeaseSource`, pruning (marking entries done) is
+fenced per shard: a stale owner marks nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from yabot.cluster.node import INBOX_CHANNEL
+from yabot.observability.logging import get_logger
+from yabot.security.crypto import Encryptor
+from yabot.shards import DEFAULT_SHARDS, shard_of
+from yabot.storage.inbox import (
+    DEFAULT_DEDUP_RETENTION_S,
+    EXPIRE_CHUNK,
+    EXPIRE_EVERY_S,
+    INBOX_APPENDS,
+    INBOX_DUPLICATES,
+    INBOX_ERRORS,
+    INBOX_EXPIRED,
+    INBOX_PRUNED,
+    INBOX_REJECTED,
+    INBOX_REUSED_IDS,
+    MIN_DEDUP_RETENTION_S,
+    Appended,
+    Arrival,
+    InboxEntry,
+    InboxError,
+    _check,
+    _raw,
+    fingerprint,
+)
+from yabot.storage.lease_source import LeaseSource
+from yabot.storage.postgres.fencing import fence_shard
+from yabot.storage.postgres.migrations import PgMigration, migrate
+
+log = get_logger(__name__)
+
+STORE = "inbox"
+CHANNEL = INBOX_CHANNEL
+SHARD_LOCK_NAMESPACE = 0x59414202  # "YAB\2": one advisory lock per shard for appends
+
+MIGRATIONS: tuple[PgMigration, ...] = (
+    PgMigration(
+        1,
+        "inbox entries in arrival order, per shard",
+        (
+            "CREATE SEQUENCE inbox_seq",
+            """CREATE TABLE inbox_entries (
+                seq bigint PRIMARY KEY,
+                update_id bigint NOT NULL,
+                user_id bigint NOT NULL,
+                shard integer NOT NULL,
+                payload bytea NOT NULL,
+                received_at double precision NOT NULL,
+                covered boolean NOT NULL DEFAULT false,
+                legacy boolean NOT NULL DEFAULT false,
+                replied boolean NOT NULL DEFAULT false,
+                fingerprint bytea)""",
+            "CREATE INDEX inbox_by_update ON inbox_entries (update_id, received_at)",
+            "CREATE INDEX inbox_pending ON inbox_entries (user_id, seq) WHERE NOT covered",
+            "CREATE INDEX inbox_shard_pending ON inbox_entries (shard, seq) WHERE NOT covered",
+            "CREATE INDEX inbox_covered_age ON inbox_entries (received_at) WHERE covered",
+            "CREATE TABLE inbox_meta (key text PRIMARY KEY, value bigint NOT NULL)",
+        ),
+    ),
+)
+
+_SELECT = (
+    "SELECT seq, update_id, user_id, shard, payload, received_at, legacy, replied"
+    " FROM inbox_entries"
+)
+
+
+class PgInbox:
+    """Accepted updates shared by every instance; each ``update_id`` at most once per retention.
+
+    Args:
+        pool: The shared connection pool.
+        encryptor: Encrypts payloads at rest (the snapshots' keys).
+        shards: ``runtime.shards``; the lease source's when one is given.
+        leases: In cluster mode, the shards this instance owns: pruning is fenced by them.
+        dedup_retention_s: How long an ``update_id`` is remembered (at least 48 h).
+        clock: Wall clock of the expiry of pruned entries.
+    """
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        *,
+        encryptor: Encryptor,
+        shards: int = DEFAULT_SHARDS,
+        leases: LeaseSource | None = None,
+        dedup_retention_s: float = DEFAULT_DEDUP_RETENTION_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if dedup_retention_s < MIN_DEDUP_RETENTION_S:
+            raise ValueError(
+                f"dedup_retention_s must be at least {MIN_DEDUP_RETENTION_S:g} (48 h), "
+                f"got {dedup_retention_s:g}"
+            )
+        migrate(pool, STORE, MIGRATIONS)
+        self._pool = pool
+        self._leases = leases
+        self.shards = leases.shards if leases is not None else shards
+        self._encryptor = encryptor
+        self._retention_s = dedup_retention_s
+        self._clock = clock
+        self._next_expiry = 0.0
+        self._restamp_shards()
+
+    def _restamp_shards(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s, -1)", (SHARD_LOCK_NAMESPACE,))
+            row = conn.execute("SELECT value FROM inbox_meta WHERE key = 'shards'").fetchone()
+            if row is not None and int(row[0]) == self.shards:
+                return
+            if row is not None:
+                users = [
+                    int(u) for (u,) in conn.execute("SELECT DISTINCT user_id FROM inbox_entries")
+                ]
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "UPDATE inbox_entries SET shard = %s WHERE user_id = %s",
+                        [(shard_of(u, self.shards), u) for u in users],
+                    )
+                log.warning("inbox_shards_changed", old=row[0], new=self.shards, users=len(users))
+            conn.execute(
+                "INSERT INTO inbox_meta (key, value) VALUES ('shards', %s)"
+                " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (self.shards,),
+            )
+
+    # ---- writes ---------------------------------------------------------------------------
+    def append(
+        self, update_id: int, user_id: int, payload: bytes | str, received_at: float
+    ) -> Appended:
+        """Store one update durably (committed before returning); see ``append_many``."""
+        return self.append_many([Arrival(update_id, user_id, payload, received_at)])[0]
+
+    def append_many(self, entries: Sequence[Arrival]) -> list[Appended]:
+        """Store many updates in one transaction; one result per entry.
+
+        All entries are checked first: one invalid entry refuses the whole call.
+
+        Raises:
+            ValueError: An entry is invalid; nothing is stored.
+            InboxError: The database refused the write; do not acknowledge the updates.
+        """
+        try:
+            for entry in entries:
+                _check(entry)
+        except ValueError as exc:
+            INBOX_REJECTED.inc()
+            log.warning("inbox_append_refused", reason=str(exc), entries=len(entries))
+            raise
+        if not entries:
+            return []
+        sealed = [self._encryptor.encrypt_bytes(_raw(e.payload)) for e in entries]
+        prints = [fingerprint(e.payload) for e in entries]
+        shards = [shard_of(e.user_id, self.shards) for e in entries]
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                results, reused = self._append(cur, entries, sealed, prints, shards)
+        except psycopg.Error as exc:
+            INBOX_ERRORS.inc()
+            log.error("inbox_append_failed", error=type(exc).__name__, entries=len(entries))
+            raise InboxError(f"PostgreSQL inbox: {exc}") from exc
+        stored = sum(1 for r in results if r.new)
+        INBOX_APPENDS.inc(stored)
+        if reused:
+            INBOX_REUSED_IDS.inc(reused)
+            log.warning("inbox_update_id_reused", updates=reused)
+        if stored < len(results):
+            INBOX_DUPLICATES.inc(len(results) - stored)
+            log.info("inbox_duplicates", duplicates=len(results) - stored)
+        return results
+
+    def _append(
+        self,
+        cur: psycopg.Cursor[Any],
+        entries: Sequence[Arrival],
+        sealed: list[bytes],
+        prints: list[bytes],
+        shards: list[int],
+    ) -> tuple[list[Appended], int]:
+        touched = sorted(set(shards))
+        # In ascending order (no deadlock between appenders); held until commit, so a shard's
+        # seqs drawn below commit in their order.
+        for shard in touched:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (SHARD_LOCK_NAMESPACE, shard))
+        oldest = min(e.received_at for e in entries) - self._retention_s
+        cur.execute(
+            "SELECT update_id, seq, fingerprint, received_at FROM inbox_entries"
+            " WHERE update_id = ANY(%s) AND received_at >= %s",
+            (sorted({e.update_id for e in entries}), oldest),
+        )
+        seen: dict[int, list[tuple[int, bytes | None, float]]] = {}
+        for update_id, seq, print_, at in cur.fetchall():
+            stored_print = bytes(print_) if print_ is not None else None
+            seen.setdefault(int(update_id), []).append((int(seq), stored_print, float(at)))
+        results: list[Appended | None] = []
+        fresh: list[int] = []
+        reused = 0
+        pending: dict[tuple[int, bytes], int] = {}  # repeats within the call
+        for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
+            cutoff = e.received_at - self._retention_s
+            earlier = seen.get(e.update_id, [])
+            same = [
+                seq
+                for seq, other, at in earlier
+                if at >= cutoff and (other is None or other == print_)
+            ]
+            if same:
+                results.append(Appended(max(same), False))
+                continue
+            if (e.update_id, print_) in pending:
+                results.append(None)  # filled once the first one has its seq
+                continue
+            reused += any(at >= cutoff for _, _, at in earlier)
+            pending[(e.update_id, print_)] = index
+            fresh.append(index)
+            results.append(None)
+        if fresh:
+            cur.execute("SELECT nextval('inbox_seq') FROM generate_series(1, %s)", (len(fresh),))
+            seqs = sorted(int(row[0]) for row in cur.fetchall())
+            given = dict(zip(fresh, seqs, strict=True))
+            cur.executemany(
+                "INSERT INTO inbox_entries (seq, update_id, user_id, shard, payload, received_at,"
+                " fingerprint) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        given[i],
+                        entries[i].update_id,
+                        entries[i].user_id,
+                        shards[i],
+                        sealed[i],
+                        entries[i].received_at,
+                        prints[i],
+                    )
+                    for i in fresh
+                ],
+            )
+            for shard in sorted({shards[i] for i in fresh}):
+                cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(shard)))
+            for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
+                if results[index] is None:
+                    first = pending[(e.update_id, print_)]
+                    results[index] = Appended(given[first], first == index)
+        return [r for r in results if r is not None], reused
+
+    def prune(self, user_id: int, up_to_seq: int) -> int:
+        """Drop the payloads of the user's entries with ``seq <= up_to_seq``; return how many."""
+        return self.prune_many([(user_id, up_to_seq)])
+
+    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
+        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction.
+
+        In cluster mode only the shards whose lease still holds are marked (fenced per shard).
+        Also forgets expired ids, at most once a minute.
+        """
+        pairs = list(covered)
+        removed = 0
+        if pairs:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                if self._leases is not None:
+                    by_shard: dict[int, list[tuple[int, int]]] = {}
+                    for user_id, up_to in pairs:
+                        by_shard.setdefault(shard_of(user_id, self.shards), []).append(
+                            (user_id, up_to)
+                        )
+                    pairs = [
+                        pair
+                        for shard in sorted(by_shard)
+                        if fence_shard(cur, self._leases, shard, STORE)
+                        for pair in by_shard[shard]
+                    ]
+                if pairs:
+                    cur.execute(
+                        "UPDATE inbox_entries e SET covered = true, payload = ''::bytea"
+                        " FROM unnest(%s::bigint[], %s::bigint[]) AS c(user_id, up_to)"
+                        " WHERE e.user_id = c.user_id AND e.seq <= c.up_to AND NOT e.covered",
+                        ([u for u, _ in pairs], [s for _, s in pairs]),
+                    )
+                    removed = cur.rowcount
+        INBOX_PRUNED.inc(removed)
+        if self._clock() >= self._next_expiry:
+            self.expire()
+        return removed
+
+    def expire(self) -> int:
+        """Forget pruned ids received more than ``dedup_retention_s`` ago; return how many."""
+        cutoff = self._clock() - self._retention_s
+        self._next_expiry = self._clock() + EXPIRE_EVERY_S
+        forgotten = 0
+        while True:
+            with self._pool.connection() as conn:
+                chunk = conn.execute(
+                    "DELETE FROM inbox_entries WHERE seq IN (SELECT seq FROM inbox_entries"
+                    " WHERE covered AND received_at < %s LIMIT %s)",
+                    (cutoff, EXPIRE_CHUNK),
+                ).rowcount
+            forgotten += chunk
+            if chunk < EXPIRE_CHUNK:
+                break
+        INBOX_EXPIRED.inc(forgotten)
+        return forgotten
+
+    # ---- reads ----------------------------------------------------------------------------
+    def _entries(
+        self, where: str, params: tuple[object, ...], limit: int | None = None
+    ) -> list[InboxEntry]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                f"{_SELECT} WHERE {where} ORDER BY seq LIMIT %s", (*params, limit)
+            ).fetchall()
+        decrypt = self._encryptor.decrypt_bytes
+        return [
+            InboxEntry(
+                int(r[0]),
+                int(r[1]),
+                int(r[2]),
+                int(r[3]),
+                decrypt(bytes(r[4])),
+                float(r[5]),
+                bool(r[6]),
+                bool(r[7]),
+            )
+            for r in rows
+        ]
+
+    def entries_after(self, user_id: int, seq: int) -> list[InboxEntry]:
+        """The user's entries not covered yet with a ``seq`` above ``seq``, in arrival order."""
+        return self._entries("user_id = %s AND seq > %s AND NOT covered", (user_id, seq))
+
+    def entries_received_since(self, received_at: float) -> list[InboxEntry]:
+        """Entries not yet covered, received at or after ``received_at``, in arrival order."""
+        return self._entries("NOT covered AND received_at >= %s", (received_at,))
+
+    def shard_entries(self, shard: int, after_seq: int = 0, limit: int = 1000) -> list[InboxEntry]:
+        """A shard's entries not covered yet, after ``after_seq``, in arrival order."""
+        return self._entries("shard = %s AND seq > %s AND NOT covered", (shard, after_seq), limit)
+
+    def pending_users(self, shards: Iterable[int] | None = None) -> list[int]:
+        """Users with entries not yet pruned (of ``shards`` when given)."""
+        with self._pool.connection() as conn:
+            if shards is None:
+                rows = conn.execute(
+                    "SELECT DISTINCT user_id FROM inbox_entries WHERE NOT covered ORDER BY user_id"
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT DISTINCT user_id FROM inbox_entries WHERE NOT covered"
+                    " AND shard = ANY(%s) ORDER BY user_id",
+                    (sorted(set(shards)),),
+                ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def shard_backlog(self) -> dict[int, tuple[int, int]]:
+        """Per shard with entries not covered: (how many, the newest seq)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT shard, count(*), max(seq) FROM inbox_entries WHERE NOT covered"
+                " GROUP BY shard"
+            ).fetchall()
+        return {int(s): (int(n), int(m)) for s, n, m in rows}
+
+    def count(self) -> int:
+        """Entries not yet covered by a durable snapshot."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT count(*) FROM inbox_entries WHERE NOT covered").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        """Nothing to release: the pool belongs to whoever opened it."""

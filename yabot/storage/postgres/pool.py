@@ -1,0 +1,58 @@
+"""The connection pool every PostgreSQL store adapter shares."""
+
+from __future__ import annotations
+
+from psycopg_pool import ConnectionPool
+
+from yabot.config import Settings
+
+
+class PostgresNotConfigured(RuntimeError):
+    """``storage.backend`` is ``postgres`` but no DSN is set in the environment."""
+
+
+def postgres_dsn(settings: Settings) -> str:
+    """The DSN from ``YABOT_STORAGE__POSTGRES_DSN`` (never from a file: it may hold a password).
+
+    Raises:
+        PostgresNotConfigured: No DSN is set.
+    """
+    dsn = settings.storage.postgres_dsn
+    if dsn is None or not dsn.get_secret_value():
+        raise PostgresNotConfigured(
+            'storage.backend = "postgres" needs YABOT_STORAGE__POSTGRES_DSN in the environment'
+        )
+    return dsn.get_secret_value()
+
+
+def open_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 8, timeout_s: float = 10.0, name: str = "yabot"
+) -> ConnectionPool:
+    """Open a pool of autocommit-off connections to ``dsn`` and wait until one works.
+
+    Args:
+        dsn: PostgreSQL connection string.
+        min_size: Connections kept open.
+        max_size: The most connections at once (the stores are called from worker threads).
+        timeout_s: How long to wait for the first connection, and for a free one later.
+        name: The pool's name in psycopg's logs.
+    """
+    pool = ConnectionPool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout_s,
+        name=name,
+        open=False,
+    )
+    pool.open(wait=True, timeout=timeout_s)
+    return pool
+
+
+def open_settings_pool(settings: Settings) -> ConnectionPool:
+    """A pool sized by ``storage.postgres_pool_size`` to the configured DSN."""
+    return open_pool(
+        postgres_dsn(settings),
+        max_size=settings.storage.postgres_pool_size,
+        timeout_s=settings.storage.postgres_timeout_s,
+    )

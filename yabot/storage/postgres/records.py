@@ -1,0 +1,672 @@
+"""``PgRecords``: the records store on PostgreSQL (same protocol and contract as ``RecordsDb``).
+
+Every ``apply`` is one transaction; ``apply_many`` one transaction with a savepoint per batch.
+Balances are serialised per player by locking the wallet row (``FOR UPDATE``) before the
+ledger entry's key is looked up, so concurrent writers (threads or instances) never lose a
+credit and a replayed key is seen once the first writer commits. A deadlock between group
+commits is retried as a whole (nothing of a failed attempt is committed or counted).
+
+Fencing (cluster mode): with a :class:`LeaseSource`, each batch first checks the leases of
+the shards of every player it writes, inside its transaction; a batch of a shard this
+instance no longer owns raises :class:`Fenced` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from yabot.events import metrics
+from yabot.events import outbox as outbox_sql
+from yabot.events.models import Event
+from yabot.observability.logging import get_logger
+from yabot.shards import DEFAULT_SHARDS, shard_of
+from yabot.storage.postgres import records_schema
+from yabot.storage.postgres.fencing import LeaseSource, fence_shards
+from yabot.storage.postgres.migrations import migrate
+from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
+from yabot.storage.records.models import (
+    AdminAccount,
+    AppliedEntry,
+    AuditRecord,
+    BatchResult,
+    InsufficientFunds,
+    Item,
+    LedgerEntry,
+    Movement,
+    OutgoingReply,
+    Payment,
+    Profile,
+    RecordBatch,
+    RecordsError,
+    RecordsUnavailable,
+    Subscription,
+    UnknownPayment,
+)
+from yabot.storage.records.replies import PENDING, SYSTEM_REPLY, PendingReply
+
+log = get_logger(__name__)
+
+Cursor = psycopg.Cursor[Any]
+T = TypeVar("T")
+
+STORE = "records"
+RETRIES = 5  # attempts of a transaction that lost a deadlock or a serialization race
+
+
+class PgRecords(OutboxAccounting):
+    """Transactional records on PostgreSQL (see :class:`yabot.storage.records.RecordsDb`).
+
+    Args:
+        pool: The shared connection pool.
+        leases: In cluster mode, the source of this instance's shard leases: every batch is
+            fenced by the shards of the players it writes. None on a single instance.
+        shards: The number of shards (``runtime.shards``); the lease source's when given.
+        outbox_mode: ``relay`` or ``local`` (see ``RecordsDb``).
+        outbox_budget_bytes: Unsent backlog past which batches with events are refused
+            (counted by this process from the backlog it found at open).
+    """
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        *,
+        leases: LeaseSource | None = None,
+        shards: int = DEFAULT_SHARDS,
+        outbox_mode: OutboxMode = "local",
+        outbox_budget_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
+        migrate(pool, records_schema.STORE, records_schema.MIGRATIONS)
+        self._pool = pool
+        self._leases = leases
+        self._shards = leases.shards if leases is not None else shards
+        with pool.connection() as conn:
+            PENDING.set(_scalar(conn.execute("SELECT COUNT(*) FROM replies WHERE sent_at IS NULL")))
+            backlog = _backlog(conn.cursor())
+        super().__init__(outbox_mode, outbox_budget_bytes, backlog)
+
+    def close(self) -> None:
+        """Nothing to release: the pool belongs to whoever opened it."""
+
+    # Transactions.
+
+    def _transaction(self, work: Callable[[Cursor], T]) -> T:
+        """Run ``work`` in one transaction, again after a lost deadlock or serialization race.
+
+        Raises:
+            RecordsUnavailable: The server cannot be reached (or a race was lost every time).
+        """
+        for attempt in range(1, RETRIES + 1):
+            try:
+                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                    return work(cur)
+            except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
+                if attempt == RETRIES:
+                    raise RecordsUnavailable(f"records transaction lost {RETRIES} races") from exc
+                log.warning("pg_records_retry", attempt=attempt, error=type(exc).__name__)
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                log.error("pg_records_unavailable", error=type(exc).__name__)
+                raise RecordsUnavailable(
+                    f"records database unavailable: {type(exc).__name__}"
+                ) from exc
+        raise AssertionError("unreachable")
+
+    def _fence(self, cur: Cursor, batch: RecordBatch) -> None:
+        if self._leases is None:
+            return
+        users = _users_of(batch)
+        if users:
+            fence_shards(cur, self._leases, {shard_of(u, self._shards) for u in users}, STORE)
+
+    def apply(self, batch: RecordBatch) -> BatchResult:
+        """Write a batch in one transaction (see ``RecordsDb.apply``).
+
+        Raises:
+            InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
+            Fenced: A player's shard is no longer ours; nothing is written.
+            RecordsUnavailable: The server cannot be reached; nothing is written.
+        """
+        encoded = [outbox_sql.encode(event) for event in batch.events]
+
+        def work(cur: Cursor) -> tuple[BatchResult, int]:
+            refused = self._over_budget(encoded, 0)
+            if refused is not None:
+                raise refused
+            self._fence(cur, batch)
+            return self._write_batch(cur, batch, encoded)
+
+        try:
+            result, size = self._transaction(work)
+        except RecordsError as exc:
+            self._note_refusal(exc)
+            raise
+        self._committed([result], size)
+        return result
+
+    def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
+        """Write many batches in one transaction, each in its own savepoint.
+
+        A batch refused for a records reason is rolled back alone and its error returned in
+        its place. A fenced batch raises :class:`Fenced` and the whole group writes nothing.
+        """
+        encoded_all = [[outbox_sql.encode(event) for event in b.events] for b in batches]
+
+        def work(cur: Cursor) -> tuple[list[BatchResult | RecordsError], int]:
+            outcomes: list[BatchResult | RecordsError] = []
+            added_bytes = 0
+            conn = cur.connection
+            for batch, encoded in zip(batches, encoded_all, strict=True):
+                refused = self._over_budget(encoded, added_bytes)
+                if refused is not None:
+                    outcomes.append(refused)
+                    continue
+                self._fence(cur, batch)
+                try:
+                    with conn.transaction():
+                        result, size = self._write_batch(cur, batch, encoded)
+                except RecordsError as exc:
+                    outcomes.append(exc)
+                    continue
+                added_bytes += size
+                outcomes.append(result)
+            return outcomes, added_bytes
+
+        outcomes, added = self._transaction(work)
+        for outcome in outcomes:
+            if isinstance(outcome, RecordsError):
+                self._note_refusal(outcome)
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
+        return outcomes
+
+    # Writes (inside the caller's transaction).
+
+    def _write_batch(
+        self, cur: Cursor, batch: RecordBatch, encoded: list[tuple[str, int]]
+    ) -> tuple[BatchResult, int]:
+        now = time.time() if batch.at is None else batch.at
+        result = BatchResult()
+        self._write_accounts(cur, batch, now, result)
+        for entry in batch.ledger:
+            result.ledger.append(_write_ledger(cur, entry, now, result))
+        _write_purchases(cur, batch, now, result)
+        _write_logs(cur, batch, now, result)
+        size = _write_events(cur, batch.events, encoded, self._status, now, result)
+        for reply in batch.replies:
+            result.reply_ids.append(self._insert_reply(cur, reply))
+        return result, size
+
+    def _write_accounts(
+        self, cur: Cursor, batch: RecordBatch, now: float, result: BatchResult
+    ) -> None:
+        for p in batch.profiles:
+            cur.execute(
+                "INSERT INTO profiles AS t (user_id, first_name, username, language_code, role,"
+                " created_at, updated_at) VALUES (%s, %s, %s, %s, COALESCE(%s, 'player'), %s, %s)"
+                " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
+                " username = excluded.username, language_code = excluded.language_code,"
+                " role = COALESCE(%s, t.role), updated_at = excluded.updated_at"
+                " WHERE (t.first_name, t.username, t.language_code, t.role) IS DISTINCT FROM"
+                " (excluded.first_name, excluded.username, excluded.language_code,"
+                " COALESCE(%s, t.role))",
+                (
+                    p.user_id,
+                    p.first_name,
+                    p.username,
+                    p.language_code,
+                    p.role,
+                    now,
+                    now,
+                    p.role,
+                    p.role,
+                ),
+            )
+            result.written += cur.rowcount
+        for s in batch.subscriptions:
+            cur.execute(
+                "INSERT INTO subscriptions AS t (user_id, tier, status, started_at, ends_at,"
+                " source, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier,"
+                " status = excluded.status, started_at = excluded.started_at,"
+                " ends_at = excluded.ends_at, source = excluded.source,"
+                " updated_at = excluded.updated_at"
+                " WHERE (t.tier, t.status, t.started_at, t.ends_at, t.source) IS DISTINCT FROM"
+                " (excluded.tier, excluded.status, excluded.started_at, excluded.ends_at,"
+                " excluded.source)",
+                (s.user_id, s.tier, s.status, s.started_at, s.ends_at, s.source, now),
+            )
+            result.written += cur.rowcount
+        for admin in batch.admins:
+            conflict = (
+                "DO NOTHING"
+                if admin.only_if_absent
+                else "DO UPDATE SET password_hash = excluded.password_hash,"
+                " role = excluded.role, disabled = excluded.disabled"
+            )
+            cur.execute(
+                "INSERT INTO admins (username, password_hash, role, created_at, disabled)"
+                f" VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) {conflict}",
+                (admin.username, admin.password_hash, admin.role, now, admin.disabled),
+            )
+            _count(result, f"admin:{admin.username}", cur)
+
+    def _insert_reply(self, cur: Cursor, reply: OutgoingReply) -> int | None:
+        cur.execute(
+            "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id, seq,"
+            " shard) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            (
+                reply.dedupe_key,
+                SYSTEM_REPLY if reply.update_id is None else reply.update_id,
+                reply.chat_id,
+                reply.method,
+                json.dumps(reply.params, separators=(",", ":")),
+                reply.user_id,
+                reply.seq,
+                None if reply.user_id is None else shard_of(reply.user_id, self._shards),
+            ),
+        )
+        row = cur.fetchone()
+        return None if row is None else int(row[0])
+
+    # Outbox access for the relay.
+
+    def outbox_pending(self, limit: int) -> list[outbox_sql.OutboxRow]:
+        """Return up to ``limit`` unsent events, oldest first."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT seq, event_id, type, user_id, created_at, body FROM outbox"
+                " WHERE status = 'pending' ORDER BY seq LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [outbox_sql.OutboxRow(*row) for row in rows]
+
+    def outbox_mark_sent(self, seqs: Sequence[int]) -> None:
+        """Mark published events sent, releasing their bytes from the budget."""
+        chosen = list(seqs)
+        if not chosen:
+            return
+
+        def work(cur: Cursor) -> tuple[int, int]:
+            cur.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = %s"
+                " WHERE status = 'pending' AND seq = ANY(%s) RETURNING size",
+                (time.time(), chosen),
+            )
+            sizes = [int(r[0]) for r in cur.fetchall()]
+            return sum(sizes), len(sizes)
+
+        released, marked = self._transaction(work)
+        self._released(released, marked)
+        log.debug("outbox_marked_sent", events=len(chosen), released_bytes=released)
+
+    def outbox_prune(self, older_than_s: float, chunk: int = 5000) -> int:
+        """Delete sent and local events older than ``older_than_s`` seconds, in chunks."""
+        cutoff = time.time() - older_than_s
+        removed = 0
+        while True:
+
+            def work(cur: Cursor) -> int:
+                deleted = 0
+                for status, column in (("sent", "sent_at"), ("local", "created_at")):
+                    cur.execute(
+                        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
+                        f" WHERE status = %s AND {column} < %s ORDER BY seq LIMIT %s)",
+                        (status, cutoff, chunk - deleted),
+                    )
+                    deleted += max(cur.rowcount, 0)
+                return deleted
+
+            deleted = self._transaction(work)
+            removed += deleted
+            if deleted < chunk:
+                break
+        if removed:
+            metrics.EVENTS_PRUNED.inc(removed)
+        return removed
+
+    def outbox_backlog(self) -> outbox_sql.Backlog:
+        """Return the unsent backlog as stored."""
+        with self._pool.connection() as conn:
+            return _backlog(conn.cursor())
+
+    def outbox_backlog_fast(self) -> outbox_sql.Backlog:
+        """The unsent backlog from this process's running counts plus one index lookup."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1"
+            ).fetchone()
+        return self._running_backlog(None if row is None else float(row[0]))
+
+    # Reply outbox.
+
+    def replies_pending(self, shards: Iterable[int] | None = None) -> list[PendingReply]:
+        """Every reply not yet marked sent, oldest first; only those of ``shards`` when given
+        (a cluster member sends the replies of the shards it owns, and the system ones)."""
+        where = "sent_at IS NULL"
+        params: tuple[Any, ...] = ()
+        if shards is not None:
+            where += " AND (shard IS NULL OR shard = ANY(%s))"
+            params = (sorted(set(shards)),)
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT id, dedupe_key, update_id, chat_id, method, params FROM replies"
+                f" WHERE {where} ORDER BY id",
+                params,
+            ).fetchall()
+        return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def replies_done(self, ids: Iterable[int]) -> None:
+        """Mark replies Telegram took (or refused for good) in one transaction.
+
+        In cluster mode the marks are fenced by the shards of the replies' players.
+        """
+        chosen = sorted(set(ids))
+        if not chosen:
+            return
+
+        def work(cur: Cursor) -> int:
+            if self._leases is not None:
+                cur.execute(
+                    "SELECT DISTINCT shard FROM replies WHERE id = ANY(%s) AND shard IS NOT NULL",
+                    (chosen,),
+                )
+                fence_shards(cur, self._leases, [int(r[0]) for r in cur.fetchall()], STORE)
+            cur.execute(
+                "UPDATE replies SET sent_at = %s"
+                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL",
+                (time.time(), chosen),
+            )
+            marked = max(cur.rowcount, 0)
+            cur.execute(
+                "DELETE FROM replies WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NULL",
+                (chosen,),
+            )
+            return marked + max(cur.rowcount, 0)
+
+        PENDING.dec(self._transaction(work))
+
+    def replies_forget_covered(
+        self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
+    ) -> int:
+        """Delete the sent replies of ``(user_id, up_to_seq)`` entries snapshots cover, and
+        (when given) every reply marked sent before ``sent_before``; returns how many."""
+        pairs = list(covered)
+
+        def work(cur: Cursor) -> int:
+            forgotten = 0
+            if pairs:
+                cur.execute(
+                    "DELETE FROM replies r USING unnest(%s::bigint[], %s::bigint[]) AS c(u, s)"
+                    " WHERE r.user_id = c.u AND r.seq <= c.s AND r.sent_at IS NOT NULL",
+                    ([u for u, _ in pairs], [s for _, s in pairs]),
+                )
+                forgotten += max(cur.rowcount, 0)
+            if sent_before is not None:
+                cur.execute(
+                    "DELETE FROM replies WHERE id IN (SELECT id FROM replies"
+                    " WHERE sent_at IS NOT NULL AND sent_at < %s LIMIT 5000)",
+                    (sent_before,),
+                )
+                forgotten += max(cur.rowcount, 0)
+            return forgotten
+
+        return self._transaction(work)
+
+    # Reads.
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._pool.connection() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def balance(self, user_id: int) -> int:
+        """Return a player's besitos balance (0 when none)."""
+        rows = self._rows("SELECT balance FROM wallets WHERE user_id = %s", (user_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def movements(self, user_id: int, limit: int = 10) -> list[Movement]:
+        """Return a player's latest ledger entries, newest first."""
+        rows = self._rows(
+            "SELECT id, user_id, amount, reason, idempotency_key, balance_after, created_at,"
+            " correlation_id FROM ledger WHERE user_id = %s ORDER BY id DESC LIMIT %s",
+            (user_id, limit),
+        )
+        return [Movement(*row) for row in rows]
+
+    def profile(self, user_id: int) -> Profile | None:
+        """Return a player's profile, or None."""
+        rows = self._rows(
+            "SELECT user_id, first_name, username, language_code, role, created_at, updated_at"
+            " FROM profiles WHERE user_id = %s",
+            (user_id,),
+        )
+        return Profile(*rows[0]) if rows else None
+
+    def subscription(self, user_id: int) -> Subscription | None:
+        """Return a player's current subscription, or None."""
+        rows = self._rows(
+            "SELECT user_id, tier, status, started_at, ends_at, source, updated_at"
+            " FROM subscriptions WHERE user_id = %s",
+            (user_id,),
+        )
+        return Subscription(*rows[0]) if rows else None
+
+    def subscriptions_ending_before(
+        self, ts: float, *, status: str = "active", limit: int = 1000
+    ) -> list[Subscription]:
+        """Return subscriptions in ``status`` whose end is before ``ts``, soonest first."""
+        rows = self._rows(
+            "SELECT user_id, tier, status, started_at, ends_at, source, updated_at"
+            " FROM subscriptions WHERE status = %s AND ends_at IS NOT NULL AND ends_at < %s"
+            " ORDER BY ends_at LIMIT %s",
+            (status, ts, limit),
+        )
+        return [Subscription(*row) for row in rows]
+
+    def items(self, user_id: int) -> list[Item]:
+        """Return a player's unlocked items, oldest first."""
+        rows = self._rows(
+            "SELECT user_id, item, source_key, created_at FROM items WHERE user_id = %s"
+            " ORDER BY id",
+            (user_id,),
+        )
+        return [Item(*row) for row in rows]
+
+    def payment(self, charge_id: str) -> Payment | None:
+        """Return a payment by its ``telegram_payment_charge_id``, or None."""
+        rows = self._rows(
+            "SELECT telegram_payment_charge_id, user_id, amount, currency, payload, status,"
+            " created_at, updated_at FROM payments WHERE telegram_payment_charge_id = %s",
+            (charge_id,),
+        )
+        return Payment(*rows[0]) if rows else None
+
+    def admin(self, username: str) -> AdminAccount | None:
+        """Return an admin account, or None."""
+        rows = self._rows(
+            "SELECT username, password_hash, role, created_at, disabled FROM admins"
+            " WHERE username = %s",
+            (username,),
+        )
+        if not rows:
+            return None
+        name, password_hash, role, created_at, disabled = rows[0]
+        return AdminAccount(name, password_hash, role, created_at, bool(disabled))
+
+    def audit(self, limit: int = 100) -> list[AuditRecord]:
+        """Return the latest audit records, newest first."""
+        rows = self._rows(
+            "SELECT id, who, action, target, details, at FROM audit ORDER BY id DESC LIMIT %s",
+            (limit,),
+        )
+        return [AuditRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def job_ran_at(self, job_key: str) -> float | None:
+        """Return when a job key was marked run, or None if it never was."""
+        rows = self._rows("SELECT ran_at FROM job_runs WHERE job_key = %s", (job_key,))
+        return float(rows[0][0]) if rows else None
+
+
+def _scalar(cursor: Cursor) -> int:
+    row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _backlog(cur: Cursor) -> outbox_sql.Backlog:
+    cur.execute(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(created_at) FROM outbox"
+        " WHERE status = 'pending'"
+    )
+    row = cur.fetchone()
+    assert row is not None
+    return outbox_sql.Backlog(int(row[0]), int(row[1]), row[2])
+
+
+def _users_of(batch: RecordBatch) -> set[int]:
+    """Every player whose state the batch writes (their shards fence it)."""
+    users = {p.user_id for p in batch.profiles}
+    users.update(e.user_id for e in batch.ledger)
+    users.update(s.user_id for s in batch.subscriptions)
+    users.update(p.user_id for p in batch.payments)
+    users.update(i.user_id for i in batch.items)
+    users.update(e.user_id for e in batch.events if e.user_id is not None)
+    users.update(r.user_id for r in batch.replies if r.user_id is not None)
+    return users
+
+
+def _count(result: BatchResult, key: str, cur: Cursor) -> None:
+    if cur.rowcount == 0:
+        result.duplicates.append(key)
+    else:
+        result.written += 1
+
+
+def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResult) -> AppliedEntry:
+    user_id, amount, key = entry.user_id, entry.amount, entry.idempotency_key
+    # Lock the player's wallet first: a concurrent writer of the same key has committed by
+    # the time the lock is ours, so the key lookup below sees it.
+    # (One round trip: the upsert locks the row, new or not, and returns its balance.)
+    cur.execute(
+        "INSERT INTO wallets AS w (user_id, balance, updated_at) VALUES (%s, 0, %s)"
+        " ON CONFLICT (user_id) DO UPDATE SET balance = w.balance RETURNING balance",
+        (user_id, now),
+    )
+    balance = _scalar(cur)
+    cur.execute(
+        "SELECT user_id, amount, balance_after FROM ledger WHERE idempotency_key = %s", (key,)
+    )
+    existing = cur.fetchone()
+    if existing is not None:
+        stored_user, stored_amount, stored_after = (int(v) for v in existing)
+        if (stored_user, stored_amount) != (user_id, amount):
+            log.warning(
+                "ledger_key_reused_with_other_values",
+                idempotency_key=key,
+                stored_user_id=stored_user,
+                user_id=user_id,
+            )
+            cur.execute("SELECT balance FROM wallets WHERE user_id = %s", (stored_user,))
+            balance = _scalar(cur)
+        result.duplicates.append(f"ledger:{key}")
+        result.balances[stored_user] = balance
+        return AppliedEntry(key, stored_user, stored_amount, stored_after, duplicate=True)
+    after = balance + amount
+    if after < 0:
+        raise InsufficientFunds(user_id, balance, -amount)
+    cur.execute(
+        "WITH entry AS (INSERT INTO ledger (user_id, amount, reason, idempotency_key,"
+        " balance_after, created_at, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s))"
+        " UPDATE wallets SET balance = %s, updated_at = %s WHERE user_id = %s",
+        (user_id, amount, entry.reason, key, after, now, entry.correlation_id, after, now, user_id),
+    )
+    result.written += 1
+    result.balances[user_id] = after
+    return AppliedEntry(key, user_id, amount, after, duplicate=False)
+
+
+def _write_purchases(cur: Cursor, batch: RecordBatch, now: float, result: BatchResult) -> None:
+    for pay in batch.payments:
+        cur.execute(
+            "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency,"
+            " payload, status, created_at, updated_at)"
+            " VALUES (%s, %s, %s, %s, %s, 'paid', %s, %s)"
+            " ON CONFLICT (telegram_payment_charge_id) DO NOTHING",
+            (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
+        )
+        _count(result, f"payment:{pay.charge_id}", cur)
+    for refund in batch.refunds:
+        cur.execute(
+            "UPDATE payments SET status = 'refunded', updated_at = %s"
+            " WHERE telegram_payment_charge_id = %s AND status = 'paid'",
+            (now, refund.charge_id),
+        )
+        if cur.rowcount == 0:
+            cur.execute(
+                "SELECT 1 FROM payments WHERE telegram_payment_charge_id = %s",
+                (refund.charge_id,),
+            )
+            if cur.fetchone() is None:
+                raise UnknownPayment(f"no payment with charge id {refund.charge_id!r}")
+            result.duplicates.append(f"refund:{refund.charge_id}")
+        else:
+            result.written += 1
+    for unlock in batch.items:
+        cur.execute(
+            "INSERT INTO items (user_id, item, source_key, created_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (source_key) DO NOTHING",
+            (unlock.user_id, unlock.item, unlock.source_key, now),
+        )
+        _count(result, f"item:{unlock.source_key}", cur)
+
+
+def _write_logs(cur: Cursor, batch: RecordBatch, now: float, result: BatchResult) -> None:
+    for audit in batch.audit:
+        cur.execute(
+            "INSERT INTO audit (who, action, target, details, at, idempotency_key)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
+            (
+                audit.who,
+                audit.action,
+                audit.target,
+                json.dumps(audit.details, sort_keys=True),
+                now,
+                audit.idempotency_key,
+            ),
+        )
+        _count(result, f"audit:{audit.idempotency_key}", cur)
+    for job in batch.job_runs:
+        cur.execute(
+            "INSERT INTO job_runs (job_key, ran_at) VALUES (%s, %s)"
+            " ON CONFLICT (job_key) DO NOTHING",
+            (job.job_key, now),
+        )
+        _count(result, f"job:{job.job_key}", cur)
+
+
+def _write_events(
+    cur: Cursor,
+    events: list[Event],
+    encoded: list[tuple[str, int]],
+    status: outbox_sql.OutboxStatus,
+    now: float,
+    result: BatchResult,
+) -> int:
+    size = 0
+    for event, (body, event_size) in zip(events, encoded, strict=True):
+        cur.execute(
+            "INSERT INTO outbox (event_id, type, user_id, created_at, body, size, status)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+            (str(event.event_id), event.type, event.user_id, now, body, event_size, status),
+        )
+        if cur.rowcount == 1:
+            result.events_written += 1
+            result.written += 1
+            size += event_size
+        else:
+            result.duplicates.append(f"event:{event.event_id}")
+    return size
