@@ -31,6 +31,7 @@ from prometheus_client import Counter, Gauge
 from yabot.cluster.leases import Lease
 from yabot.observability.logging import get_logger
 from yabot.shards import shard_of
+from yabot.storage.postgres.inbox import CHANNEL as INBOX_NOTIFY_CHANNEL
 
 if TYPE_CHECKING:
     from actors import Directory
@@ -50,7 +51,7 @@ LAG = Gauge(
 )
 POLL_EVERY_S = 1.0
 BATCH = 500
-INBOX_CHANNEL = "yabot_inbox"  # NOTIFY payload: the shard (yabot.storage.postgres.inbox)
+INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: the shard
 
 
 # What the consumers need of the rest of the bot (kept as protocols: yabot.cluster imports
