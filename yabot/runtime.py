@@ -280,11 +280,13 @@ class Runtime:
         """Stop children first: players (saved), then writer, relay, sender."""
         timeout = self.settings.runtime.shutdown_timeout_s
         await self.scheduler.stop()
-        if self.coordinator is not None and self.consumers is not None:
-            # Hand every shard off (each one's actors save first), then leave.
-            await self.coordinator.stop()
-            await self.consumers.stop()
+        if self.consumers is not None:
+            await self.consumers.stop()  # no shard's updates are taken any more
+        # Every actor saves at once (in cluster mode while this member still holds the leases).
         players_stopped = await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
+        if self.coordinator is not None:
+            # Then hand every shard off (nothing resident is left to save) and leave.
+            await self.coordinator.stop()
         if players_stopped:
             try:
                 await asyncio.wait_for(
