@@ -21,6 +21,8 @@ drives both bots through the same harness (``loadtests.drive``):
 
 Prints a table per step; the last line is one JSON object with every figure.
 Run: ``scripts/bench`` (full, ~10 min) or ``scripts/bench --quick`` (< 2 min).
+``scripts/bench --cluster [--quick]`` runs ``loadtests.bench_cluster`` instead: the same load
+through the embedded instance and clusters of one, two and three instances.
 """
 
 from __future__ import annotations
@@ -519,10 +521,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.users, args.per_user, args.rounds, args.story_players = 100, 20, 2, 300
         args.players, args.duration, args.levels = 2000, 6.0, [0.25, 1.0]
-    if args.story_players < 1 or args.players < 1:
-        parser.error("--players and --story-players must be at least 1")
-    if args.resident <= args.story_players:
-        parser.error("--resident must be above --story-players (the others are seeded from them)")
+    if args.story_players < 1 or args.players < 1 or args.resident < 2:
+        parser.error("--players and --story-players must be at least 1, --resident 2")
+    # The story players are among the resident ones, and the others are seeded from them.
+    args.story_players = min(args.story_players, max(1, args.resident // 2))
     if args.resident < args.players:
         parser.error(
             f"--resident ({args.resident}) is also the pool of players: it must be at least "
@@ -532,6 +534,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    if "--cluster" in (sys.argv[1:] if argv is None else argv):
+        from loadtests import bench_cluster  # the embedded instance against clusters of 1-3
+
+        return bench_cluster.main(argv)
     args = parse(argv)
     report = uvloop.run(run(args))  # the harness shares the two cores with the bots
     if args.out is not None:

@@ -9,6 +9,8 @@ benchmark-only router is added under ``/_bench`` (never part of the product's em
 - ``GET /_bench/replies?bot_id=``: per chat, the ``time.monotonic()`` of every accepted
   ``sendMessage``. CLOCK_MONOTONIC is system-wide on Linux, so the harness process can subtract
   its own post times from these.
+- ``GET /_bench/reply_log?bot_id=``: per chat, ``[time, text]`` of every accepted ``sendMessage``
+  (the text cut at 64 characters): which update each reply answers (``scripts/chaos``).
 - ``DELETE /_bench/replies``: forget the recorded times.
 - ``POST /_bench/moments`` ``{"bot_id", "users": [...]}``: per chat, the bot's last message
   with buttons: its ``message_id`` and the ``callback_data`` of its story choices (``c:...``);
@@ -46,6 +48,7 @@ class ReplyClock:
 
     def __init__(self) -> None:
         self.times: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+        self.texts: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
 
     def install(self) -> None:
         """Wrap the emulator's ``sendMessage`` so that each accepted call is timed."""
@@ -54,6 +57,7 @@ class ReplyClock:
         async def timed(emu: Emulator, bot: BotState, params: botapi.Params) -> Any:
             result = await original(emu, bot, params)
             self.times[bot.id][int(result["chat"]["id"])].append(time.monotonic())
+            self.texts[bot.id][int(result["chat"]["id"])].append(str(result.get("text", ""))[:64])
             return result
 
         botapi.METHODS["sendmessage"] = timed
@@ -91,9 +95,18 @@ def bench_router(emulator: Emulator, clock: ReplyClock) -> APIRouter:
     async def replies(bot_id: int) -> dict[str, list[float]]:
         return {str(chat): times for chat, times in clock.times[bot_id].items()}
 
+    @router.get("/reply_log")
+    async def reply_log(bot_id: int) -> dict[str, list[tuple[float, str]]]:
+        texts = clock.texts[bot_id]
+        return {
+            str(chat): list(zip(times, texts[chat], strict=False))
+            for chat, times in clock.times[bot_id].items()
+        }
+
     @router.delete("/replies")
     async def forget() -> dict[str, bool]:
         clock.times.clear()
+        clock.texts.clear()
         return {"cleared": True}
 
     @router.post("/moments")

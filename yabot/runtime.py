@@ -123,6 +123,7 @@ class Runtime:
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
         )
+        self.effects.pack_idle_s = runtime.pack_idle_s or None
         self.players.bind(self.effects)
         intensity = Intensity(
             runtime.restart_max,

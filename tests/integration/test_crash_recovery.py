@@ -6,6 +6,10 @@ its webhook the way Telegram does (one at a time per chat, retrying what was not
 the webhook answered 200 has been applied exactly once (the player's transition count and
 last update match), besitos were credited once, every accepted update got a reply, and every
 ``update.processed`` event reached Redis.
+
+It runs on the embedded stores (SQLite) and in cluster mode (issue 20): the process is then a
+cluster member on PostgreSQL (``storage.backend = "postgres"``, ``[cluster] enabled``) whose
+shards are taken over by its next life, and the checks read the shared stores.
 """
 
 from __future__ import annotations
@@ -134,11 +138,23 @@ def _wait_for_replies(emu: Emu, accepted: dict[int, list[int]], timeout: float =
 
 
 @pytest.mark.slow
-def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["embedded", "cluster"])
+def test_sigkill_while_50_players_play(
+    emu: Emu, tmp_path: Path, mode: str, request: pytest.FixtureRequest
+) -> None:
     stream = f"yabot:test:{uuid.uuid4().hex}"
     key = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
+    stores: dict[str, str] = {}
+    if mode == "cluster":
+        dsn = request.getfixturevalue("pg_dsn")
+        stores = {
+            "YABOT_STORAGE__BACKEND": "postgres",
+            "YABOT_STORAGE__POSTGRES_DSN": dsn,
+            "YABOT_RUNTIME__SHARDS": "8",
+        }
+    # The checks below read the stores as a single reader (not a member of the cluster).
     settings = bot_settings(
-        tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key
+        tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key, **stores
     )
     api_port = settings.api.port
     env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
@@ -159,8 +175,18 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
             "YABOT_EVENTS__STREAM": stream,
             "YABOT_LOGGING__LEVEL": "WARNING",
             "YABOT_SECURITY__ENCRYPTION_KEYS": key,
+            **stores,
         }
     )
+    if mode == "cluster":
+        env.update(
+            {
+                "YABOT_CLUSTER__ENABLED": "true",
+                "YABOT_CLUSTER__LEASE_TIMEOUT_S": "3",
+                "YABOT_CLUSTER__MEMBER_URL": f"http://127.0.0.1:{api_port}",
+                "YABOT_API__SERVICE_TOKEN": "crash-test-service-token-0123456789",
+            }
+        )
     users = [700_000 + i for i in range(PLAYERS)]
     bot_state = emu.emulator.register_bot(TOKEN)
     for user_id in users:
@@ -185,6 +211,14 @@ def test_sigkill_while_50_players_play(emu: Emu, tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+    if mode == "cluster":
+        import psycopg
+
+        with psycopg.connect(stores["YABOT_STORAGE__POSTGRES_DSN"]) as conn:
+            row = conn.execute("SELECT min(epoch), count(*) FROM shard_leases").fetchone()
+        # Every life of the member acquired every shard again, raising its epoch.
+        assert row == (ROUNDS + 1, 8), row
 
     accepted_total = sum(len(v) for v in players.accepted.values())
     assert accepted_total > PLAYERS * 5, "the players got to play between the kills"

@@ -58,8 +58,9 @@ PACKED = Counter(
 )
 PACKS, UNPACKS = PACKED.labels("packed"), PACKED.labels("unpacked")
 PACK_IDLE_S = 30.0
-"""A resident player's state is packed after this long without a message (a few hundred
-bytes instead of ~4 KB of objects mid-story; unpacking for the next turn takes ~0.1 ms)."""
+"""The default ``runtime.pack_idle_s``: a resident player's state is packed after this long
+without a message (a few hundred bytes instead of ~4 KB of objects mid-story; unpacking for
+the next turn takes ~0.1 ms). None (``0`` in the settings) never packs."""
 SKIPPED = TRANSITIONS.labels("already_applied")
 CONSUMED = Counter(
     "yabot_updates_apologised_total",
@@ -248,7 +249,8 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return self._receive(message)
         finally:
             if isinstance(message, Wake) and self.actor_inbox.empty():
-                self._pack()
+                if self.effects.pack_idle_s is not None:
+                    self._pack()
             else:
                 self._arm_pack()
 

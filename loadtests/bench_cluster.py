@@ -1,0 +1,196 @@
+"""``scripts/bench --cluster``: the same load through the embedded instance and clusters of 1-3.
+
+For each configuration a fresh :class:`~yabot.cluster.local.LocalCluster` is started (its own
+PostgreSQL and Redis on free ports, the emulator, the round-robin front) and driven with the
+same harness (``loadtests.drive``) through the front:
+
+- ``embedded``: one instance on its SQLite files (the default), events to Redis;
+- ``cluster-1``, ``cluster-2``, ``cluster-3``: cluster mode on PostgreSQL with 1, 2, 3 instances.
+
+Two phases per configuration, after a warm-up: **fixed** -- open-loop players at a rate every
+configuration sustains (``--players`` acting every ``--interval`` s on average): CPU seconds per
+update; **max** -- closed loop (one update in flight per chat, ``--users`` chats): updates/s.
+
+CPU is read from ``/proc/<pid>/stat`` (user + system, with exited children's) of YABOT's
+processes and of its database servers (PostgreSQL's postmaster and all its backends, Redis);
+the load generator and the emulator are excluded, and the front is reported apart. On a 2-core
+machine throughput cannot grow with instances; the cost per update shows what coordination adds.
+
+The last line is one JSON object; ``acceptance.cluster2_cpu_within_1_3x_cluster1`` is the check
+of issue 20 (CPU per update of a cluster of two at most 1.3x a cluster of one's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+from loadtests.drive import Driver
+from loadtests.stack import SECRET
+from yabot.cluster.local import TOKEN, LocalCluster, cluster_mode_available
+
+COMMANDS = ("/profile", "/wallet", "/help")
+
+
+def text_for(n: int) -> str:
+    return COMMANDS[n % len(COMMANDS)]
+
+
+def _cpu(cluster: LocalCluster) -> dict[str, float]:
+    return cluster.cpu_seconds()
+
+
+def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    return {k: after[k] - before[k] for k in after}
+
+
+async def measure(
+    name: str, instances: int, cluster_mode: bool, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Start one configuration, drive it, stop it; return its figures."""
+    cluster = LocalCluster(
+        instances=instances,
+        cluster=cluster_mode,
+        durable=True,  # like a real deployment: fsync on (SQLite keeps its own defaults)
+        emulator_module="loadtests.emulator_process",
+        extra_env={"YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET},
+    )
+    bot_id = int(TOKEN.split(":")[0])
+    try:
+        await asyncio.to_thread(cluster.start)
+        users = list(range(1, args.players + 1))
+        async with Driver(cluster.webhook_url, cluster.emulator_url, bot_id, 1) as driver:
+            await driver.mark_started(TOKEN, users)
+            # Warm-up: every player's state exists, every connection is open.
+            await driver.closed_loop(users, 2, text_for)
+            await driver.settle(quiet_s=1.5)
+
+            await driver.forget_replies()
+            before = _cpu(cluster)
+            timings = await driver.open_loop(users, args.interval, args.duration, text_for)
+            fixed = await driver.result(timings)
+            await driver.settle(quiet_s=1.0)
+            fixed_cpu = _delta(_cpu(cluster), before)
+
+            await driver.forget_replies()
+            chats = users[: args.users]
+            before = _cpu(cluster)
+            closed = await driver.closed_loop(chats, args.per_user, text_for)
+            most = await driver.result(closed)
+            max_cpu = _delta(_cpu(cluster), before)
+        counted = fixed_cpu["yabot"] + fixed_cpu["databases"]
+        counted_max = max_cpu["yabot"] + max_cpu["databases"]
+        row: dict[str, Any] = {
+            "config": name,
+            "instances": instances,
+            "fixed": {
+                "offered_per_s": round(args.players / args.interval, 1),
+                "replied": fixed.replied,
+                "failures": fixed.failures,
+                "p50_ms": round(fixed.percentile(50), 1),
+                "p99_ms": round(fixed.percentile(99), 1),
+                "cpu_s": {k: round(v, 2) for k, v in fixed_cpu.items()},
+                "cpu_ms_per_update": round(1000 * counted / max(1, fixed.replied), 3),
+                "yabot_cpu_ms_per_update": round(
+                    1000 * fixed_cpu["yabot"] / max(1, fixed.replied), 3
+                ),
+                "db_cpu_ms_per_update": round(
+                    1000 * fixed_cpu["databases"] / max(1, fixed.replied), 3
+                ),
+                "front_cpu_ms_per_update": round(
+                    1000 * fixed_cpu["front"] / max(1, fixed.replied), 3
+                ),
+            },
+            "max": {
+                "updates_per_s": round(most.throughput, 1),
+                "replied": most.replied,
+                "failures": most.failures,
+                "p50_ms": round(most.percentile(50), 1),
+                "p99_ms": round(most.percentile(99), 1),
+                "cpu_ms_per_update": round(1000 * counted_max / max(1, most.replied), 3),
+            },
+        }
+        print(
+            f"  {name:10s} fixed {row['fixed']['offered_per_s']}/s: CPU "
+            f"{row['fixed']['cpu_ms_per_update']} ms/update (YABOT "
+            f"{row['fixed']['yabot_cpu_ms_per_update']}, databases "
+            f"{row['fixed']['db_cpu_ms_per_update']}; front "
+            f"{row['fixed']['front_cpu_ms_per_update']} apart), p99 {row['fixed']['p99_ms']} ms, "
+            f"failures {fixed.failures} | max {row['max']['updates_per_s']} updates/s, CPU "
+            f"{row['max']['cpu_ms_per_update']} ms/update",
+            flush=True,
+        )
+        return row
+    finally:
+        await asyncio.to_thread(cluster.stop)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    available = cluster_mode_available()
+    configs: list[tuple[str, int, bool]] = [("embedded", 1, False)]
+    if available:
+        configs += [(f"cluster-{n}", n, True) for n in (1, 2, 3)]
+    else:
+        print("this build has no cluster mode: only the embedded instance is measured", flush=True)
+    rows = []
+    for name, instances, mode in configs:
+        rows.append(await measure(name, instances, mode, args))
+    by = {r["config"]: r for r in rows}
+    report: dict[str, Any] = {
+        "command": "scripts/bench --cluster" + (" --quick" if args.quick else ""),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cluster_mode": available,
+        "configs": rows,
+    }
+    if "cluster-1" in by and "cluster-2" in by:
+        one = by["cluster-1"]["fixed"]["cpu_ms_per_update"]
+        two = by["cluster-2"]["fixed"]["cpu_ms_per_update"]
+        emb = by["embedded"]["fixed"]["cpu_ms_per_update"]
+        report["ratios"] = {
+            "cluster2_vs_cluster1_cpu": round(two / one, 3),
+            "cluster3_vs_cluster1_cpu": round(
+                by["cluster-3"]["fixed"]["cpu_ms_per_update"] / one, 3
+            ),
+            "cluster1_vs_embedded_cpu": round(one / emb, 3),
+        }
+        report["acceptance"] = {
+            "cluster2_cpu_within_1_3x_cluster1": two / one <= 1.3,
+        }
+    return report
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cluster", action="store_true", help="(what selects this benchmark)")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--players", type=int, default=1000, help="open-loop players")
+    parser.add_argument("--interval", type=float, default=5.0, help="mean s between actions")
+    parser.add_argument("--duration", type=float, default=30.0, help="s of the fixed phase")
+    parser.add_argument("--users", type=int, default=100, help="chats of the closed loop")
+    parser.add_argument("--per-user", type=int, default=20, help="updates per chat, closed loop")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.players, args.duration, args.per_user = 300, 10.0, 10
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    report = uvloop.run(run(args))
+    if args.out is not None:
+        args.out.write_text(json.dumps(report, indent=1))
+    print(json.dumps(report, separators=(",", ":")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
