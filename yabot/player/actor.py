@@ -11,6 +11,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram
 
 from actors import Directory, KeyedActor, TimerHandle, default_pool
+from yabot.cluster.fenced import Fenced
 from yabot.emotion import explain
 from yabot.observability.logging import (
     correlation,
@@ -411,7 +412,7 @@ def apply_update(
                 seq=seq,
                 received_at=update.received_at,
             )
-        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError) as exc:
+        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError, Fenced) as exc:
             TRANSITIONS.labels(
                 "rejected_outbox_full" if isinstance(exc, OutboxFull) else "rejected_unavailable"
             ).inc()
@@ -442,7 +443,7 @@ def apply_system(
             new_state = _record(
                 effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None, seq=None
             )
-        except RecordsError as exc:
+        except (RecordsError, Fenced) as exc:
             TRANSITIONS.labels("rejected_records").inc()
             log.error("player.system_refused", message=kind, error=type(exc).__name__)
             return _refreshed(effects, state), {"status": "refused", "error": str(exc)[:200]}
