@@ -521,10 +521,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.users, args.per_user, args.rounds, args.story_players = 100, 20, 2, 300
         args.players, args.duration, args.levels = 2000, 6.0, [0.25, 1.0]
-    if args.story_players < 1 or args.players < 1:
-        parser.error("--players and --story-players must be at least 1")
-    if args.resident <= args.story_players:
-        parser.error("--resident must be above --story-players (the others are seeded from them)")
+    if args.story_players < 1 or args.players < 1 or args.resident < 2:
+        parser.error("--players and --story-players must be at least 1, --resident 2")
+    # The story players are among the resident ones, and the others are seeded from them.
+    args.story_players = min(args.story_players, max(1, args.resident // 2))
     if args.resident < args.players:
         parser.error(
             f"--resident ({args.resident}) is also the pool of players: it must be at least "

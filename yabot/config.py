@@ -58,6 +58,7 @@ class RuntimeSettings(_Section):
     mailbox_limit: int = Field(1000, ge=1)
     messages_per_turn: int = Field(32, ge=1, le=10_000)
     idle_timeout_s: float = Field(900.0, gt=0)
+    pack_idle_s: float = Field(30.0, ge=0)
     max_resident: int = Field(200_000, ge=1)
     shards: int = Field(64, ge=1, le=4096)
     restart_max: int = Field(5, ge=0)

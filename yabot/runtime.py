@@ -51,7 +51,7 @@ from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.storage.sqlite_util import private_dir
 from yabot.telegram.sender import BotSender, Sender
 from yabot.telegram.sink import Overloaded
-from yabot.telegram.types import IncomingUpdate
+from yabot.telegram.types import IncomingUpdate, parse_stored_update
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -123,6 +123,7 @@ class Runtime:
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
         )
+        self.effects.pack_idle_s = runtime.pack_idle_s or None
         self.players.bind(self.effects)
         intensity = Intensity(
             runtime.restart_max,
@@ -159,6 +160,7 @@ class Runtime:
                 self.directory,
                 self.replies,
                 shards=runtime.shards,
+                parse=parse_stored_update,
                 passivate_timeout_s=runtime.shutdown_timeout_s,
             )
         if clock is not time.time:
@@ -178,13 +180,26 @@ class Runtime:
     def _open_shared_stores(self, settings: Settings) -> None:
         """``storage.backend = "postgres"``: the shared stores; in cluster mode fenced by the
         shard leases of a :class:`ShardCoordinator`."""
+        from psycopg.conninfo import make_conninfo
+
         from yabot.cluster.leases import ShardCoordinator
         from yabot.storage.postgres.inbox import PgInbox
-        from yabot.storage.postgres.pool import open_settings_pool, postgres_dsn
+        from yabot.storage.postgres.pool import open_pool, open_settings_pool, postgres_dsn
 
         storage, cluster = settings.storage, settings.cluster
         dsn = postgres_dsn(settings)
-        self.pg_pool = pool = open_settings_pool(settings)
+        if cluster.enabled:
+            # A member paused inside a write transaction holds the lease rows it checked
+            # (FOR SHARE): the server ends such a session well within the lease, so the
+            # shard's next owner is not kept waiting (and the paused member writes nothing).
+            idle_ms = int(max(1.0, cluster.lease_timeout_s / 2) * 1000)
+            self.pg_pool = pool = open_pool(
+                make_conninfo(dsn, options=f"-c idle_in_transaction_session_timeout={idle_ms}"),
+                max_size=storage.postgres_pool_size,
+                timeout_s=storage.postgres_timeout_s,
+            )
+        else:
+            self.pg_pool = pool = open_settings_pool(settings)
         if cluster.enabled:
             self.coordinator = ShardCoordinator(
                 dsn,
@@ -223,7 +238,7 @@ class Runtime:
 
     def _stored(self, update: IncomingUpdate, seq: int) -> None:
         assert self.consumers is not None
-        self.consumers.poke(update, seq)
+        self.consumers.poke(update.user_id)
 
     @property
     def sender(self) -> BotSender | None:
@@ -266,11 +281,13 @@ class Runtime:
         """Stop children first: players (saved), then writer, relay, sender."""
         timeout = self.settings.runtime.shutdown_timeout_s
         await self.scheduler.stop()
-        if self.coordinator is not None and self.consumers is not None:
-            # Hand every shard off (each one's actors save first), then leave.
-            await self.coordinator.stop()
-            await self.consumers.stop()
+        if self.consumers is not None:
+            await self.consumers.stop()  # no shard's updates are taken any more
+        # Every actor saves at once (in cluster mode while this member still holds the leases).
         players_stopped = await asyncio.to_thread(self.directory.stop_all, timeout * 0.5)
+        if self.coordinator is not None:
+            # Then hand every shard off (nothing resident is left to save) and leave.
+            await self.coordinator.stop()
         if players_stopped:
             try:
                 await asyncio.wait_for(

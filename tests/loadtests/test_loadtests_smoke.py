@@ -113,4 +113,9 @@ def test_bench_compares_both_bots_and_ends_with_json() -> None:
     assert compare["throughput_ratio"] > 0
     assert report["load"][0]["yabot"]["failures"] == 0
     assert report["resident"]["resident"] >= 60
+    # Every resident player is mid-story: the story players played /start and 5 moments
+    # through the webhook, the others were seeded with their saved states.
+    assert report["story_players"]["refused_posts"] == 0
+    assert report["seeded"]["source_turns_min"] >= 6
+    assert report["seeded"]["seeded"] == 60 - report["story_players"]["players"]
     assert report["yabot_peak_rss_mb"] > 50

@@ -32,9 +32,12 @@ from typing import Any
 import psycopg
 from prometheus_client import Counter, Gauge
 
+from yabot.cluster.fenced import Fenced
 from yabot.observability.logging import get_logger
 
 log = get_logger(__name__)
+
+__all__ = ["FENCED", "Fenced", "Lease", "ShardCoordinator", "check_fence", "fair_shares"]
 
 ADVISORY_NAMESPACE = 0x59414200  # "YAB\0": the first key of every member's advisory lock
 
@@ -82,10 +85,6 @@ _ALIVE = """
         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
           AND l.classid = %(ns)s::bigint::oid AND l.objid = m.lock_key::bigint::oid)
 """
-
-
-class Fenced(RuntimeError):
-    """This instance no longer owns the shard (its epoch is stale or its lease expired)."""
 
 
 @dataclass(frozen=True, slots=True)

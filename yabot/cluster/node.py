@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 from prometheus_client import Counter, Gauge
@@ -30,13 +31,9 @@ from prometheus_client import Counter, Gauge
 from yabot.cluster.leases import Lease
 from yabot.observability.logging import get_logger
 from yabot.shards import shard_of
-from yabot.storage.postgres.inbox import CHANNEL, PgInbox
-from yabot.telegram.types import IncomingUpdate, parse_stored_update
 
 if TYPE_CHECKING:
     from actors import Directory
-    from yabot.reply_pipeline import ReplyPipeline
-    from yabot.routing import UpdateRouter
 
 log = get_logger(__name__)
 
@@ -53,6 +50,50 @@ LAG = Gauge(
 )
 POLL_EVERY_S = 1.0
 BATCH = 500
+INBOX_CHANNEL = "yabot_inbox"  # NOTIFY payload: the shard (yabot.storage.postgres.inbox)
+
+
+# What the consumers need of the rest of the bot (kept as protocols: yabot.cluster imports
+# neither the stores nor the router, which import it for fencing).
+class StoredEntry(Protocol):
+    """An inbox entry (``yabot.storage.inbox.InboxEntry``)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def received_at(self) -> float: ...
+
+
+class ShardInbox(Protocol):
+    """The shared inbox, read by shard (``yabot.storage.postgres.inbox.PgInbox``)."""
+
+    def shard_entries(
+        self, shard: int, after_seq: int = 0, limit: int = 1000
+    ) -> Sequence[StoredEntry]:
+        """A shard's uncovered entries after ``after_seq``, in arrival order."""
+        ...
+
+
+class HandOver(Protocol):
+    """The router (``yabot.routing.UpdateRouter``)."""
+
+    def hand_over(self, update: Any, seq: int) -> None:
+        """Tell a durable update to its player's actor, in order."""
+        ...
+
+    def drop_deferred(self, keep: Callable[[int], bool]) -> int:
+        """Forget the waiting updates of the players ``keep`` refuses."""
+        ...
+
+
+class ShardReplies(Protocol):
+    """The reply pipeline (``yabot.reply_pipeline.ReplyPipeline``)."""
+
+    async def resend_shard(self, shard: int) -> int:
+        """Send a shard's unconfirmed replies."""
+        ...
 
 
 @dataclass
@@ -73,21 +114,24 @@ class ShardConsumers:
         directory: The players' actors (passivated when a shard leaves).
         replies: The reply pipeline (a shard's unconfirmed replies are resent on acquisition).
         shards: ``runtime.shards``.
+        parse: Turns a stored payload and its arrival time into the update to hand over.
         passivate_timeout_s: How long a handoff waits for the shard's actors to save.
     """
 
     def __init__(
         self,
         dsn: str,
-        inbox: PgInbox,
-        router: UpdateRouter,
+        inbox: ShardInbox,
+        router: HandOver,
         directory: Directory[int],
-        replies: ReplyPipeline,
+        replies: ShardReplies,
         *,
         shards: int,
+        parse: Callable[[bytes, float], Any],
         passivate_timeout_s: float = 5.0,
     ) -> None:
         self._dsn = dsn
+        self._parse = parse
         self._inbox = inbox
         self._router = router
         self._directory = directory
@@ -189,8 +233,7 @@ class ShardConsumers:
                 log.warning("cluster.consume_failed", shard=shard, error=type(exc).__name__)
                 entries = []
             for entry in entries:
-                update: IncomingUpdate = parse_stored_update(entry.payload, entry.received_at)
-                self._router.hand_over(update, entry.seq)
+                self._router.hand_over(self._parse(entry.payload, entry.received_at), entry.seq)
                 consumer.cursor = entry.seq
             if entries:
                 CONSUMED.labels(label).inc(len(entries))
@@ -202,11 +245,11 @@ class ShardConsumers:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(consumer.wake.wait(), POLL_EVERY_S)
 
-    def poke(self, update: IncomingUpdate, seq: int) -> None:
-        """The router stored an update here: wake its shard's consumer if we own it."""
-        if update.user_id is None:
+    def poke(self, user_id: int | None) -> None:
+        """An update of ``user_id`` was stored here: wake its shard's consumer if we own it."""
+        if user_id is None:
             return
-        consumer = self._consumers.get(shard_of(update.user_id, self._shards))
+        consumer = self._consumers.get(shard_of(user_id, self._shards))
         if consumer is not None:
             consumer.wake.set()
 
@@ -215,7 +258,7 @@ class ShardConsumers:
             try:
                 conn = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
                 async with conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(f"LISTEN {INBOX_CHANNEL}")
                     async for note in conn.notifies():
                         self._wake(note.payload)
             except asyncio.CancelledError:

@@ -11,6 +11,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram
 
 from actors import Directory, KeyedActor, TimerHandle, default_pool
+from yabot.cluster.fenced import Fenced
 from yabot.emotion import explain
 from yabot.observability.logging import (
     correlation,
@@ -57,8 +58,9 @@ PACKED = Counter(
 )
 PACKS, UNPACKS = PACKED.labels("packed"), PACKED.labels("unpacked")
 PACK_IDLE_S = 30.0
-"""A resident player's state is packed after this long without a message (a few hundred
-bytes instead of ~4 KB of objects mid-story; unpacking for the next turn takes ~0.1 ms)."""
+"""The default ``runtime.pack_idle_s``: a resident player's state is packed after this long
+without a message (a few hundred bytes instead of ~4 KB of objects mid-story; unpacking for
+the next turn takes ~0.1 ms). None (``0`` in the settings) never packs."""
 SKIPPED = TRANSITIONS.labels("already_applied")
 CONSUMED = Counter(
     "yabot_updates_apologised_total",
@@ -247,7 +249,8 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return self._receive(message)
         finally:
             if isinstance(message, Wake) and self.actor_inbox.empty():
-                self._pack()
+                if self.effects.pack_idle_s is not None:
+                    self._pack()
             else:
                 self._arm_pack()
 
@@ -409,7 +412,7 @@ def apply_update(
                 seq=seq,
                 received_at=update.received_at,
             )
-        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError) as exc:
+        except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError, Fenced) as exc:
             TRANSITIONS.labels(
                 "rejected_outbox_full" if isinstance(exc, OutboxFull) else "rejected_unavailable"
             ).inc()
@@ -440,7 +443,7 @@ def apply_system(
             new_state = _record(
                 effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None, seq=None
             )
-        except RecordsError as exc:
+        except (RecordsError, Fenced) as exc:
             TRANSITIONS.labels("rejected_records").inc()
             log.error("player.system_refused", message=kind, error=type(exc).__name__)
             return _refreshed(effects, state), {"status": "refused", "error": str(exc)[:200]}

@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from yabot.cluster.node import INBOX_CHANNEL
 from yabot.observability.logging import get_logger
 from yabot.security.crypto import Encryptor
 from yabot.shards import DEFAULT_SHARDS, shard_of
@@ -56,7 +57,7 @@ from yabot.storage.postgres.migrations import PgMigration, migrate
 log = get_logger(__name__)
 
 STORE = "inbox"
-CHANNEL = "yabot_inbox"
+CHANNEL = INBOX_CHANNEL
 SHARD_LOCK_NAMESPACE = 0x59414202  # "YAB\2": one advisory lock per shard for appends
 
 MIGRATIONS: tuple[PgMigration, ...] = (
