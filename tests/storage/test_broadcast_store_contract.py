@@ -18,7 +18,7 @@ Opener = Callable[[], Any]
 @pytest.fixture(params=["sqlite", "postgres"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     def postgres(pool: Any) -> Any:
-        from yabot.storage.postgres.broadcasts import PgBroadcastStore
+        from yabot.api.pg_broadcast_store import PgBroadcastStore
 
         return PgBroadcastStore(pool)
 

@@ -1,7 +1,7 @@
 """Admin accounts and the audit log: the :class:`AdminStore` protocol and a SQLite store.
 
 The SQLite store keeps its own tables ``api_admins`` and ``api_audit`` (created if missing)
-in any SQLite file; ``yabot.storage.postgres.admin.PgAdminStore`` keeps them in PostgreSQL
+in any SQLite file; ``yabot.api.pg_admin_store.PgAdminStore`` keeps them in PostgreSQL
 (one contract suite: tests/storage/test_admin_store_contract.py).
 """
 
@@ -175,7 +175,7 @@ def open_admin_store(
     if settings.storage.backend == "postgres":
         if pool is None:
             raise ValueError('storage.backend = "postgres" needs a connection pool')
-        from yabot.storage.postgres.admin import PgAdminStore
+        from yabot.api.pg_admin_store import PgAdminStore
 
         return PgAdminStore(pool)
     return SqliteAdminStore(path, busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)

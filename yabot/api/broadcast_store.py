@@ -85,7 +85,7 @@ class BroadcastStore(Protocol):
     """Where broadcasts and their recipients are kept; blocking (call it off the event loop).
 
     Adapters: :class:`SqliteBroadcastStore` and
-    ``yabot.storage.postgres.broadcasts.PgBroadcastStore`` (one contract suite:
+    ``yabot.api.pg_broadcast_store.PgBroadcastStore`` (one contract suite:
     tests/storage/test_broadcast_store_contract.py).
     """
 
@@ -314,7 +314,7 @@ def open_broadcast_store(settings: Settings, pool: ConnectionPool | None = None)
     if storage.backend == "postgres":
         if pool is None:
             raise ValueError('storage.backend = "postgres" needs a connection pool')
-        from yabot.storage.postgres.broadcasts import PgBroadcastStore
+        from yabot.api.pg_broadcast_store import PgBroadcastStore
 
         return PgBroadcastStore(pool)
     return SqliteBroadcastStore(

@@ -110,7 +110,7 @@ class IdempotencyStore(Protocol):
     """First answers by (scope, key); blocking (call it off the event loop).
 
     Adapters: :class:`SqliteIdempotencyStore` and
-    ``yabot.storage.postgres.idempotency.PgIdempotencyStore`` (one contract suite:
+    ``yabot.api.pg_idempotency.PgIdempotencyStore`` (one contract suite:
     tests/storage/test_idempotency_contract.py).
     """
 
@@ -181,7 +181,7 @@ def open_idempotency_store(
     if storage.backend == "postgres":
         if pool is None:
             raise ValueError('storage.backend = "postgres" needs a connection pool')
-        from yabot.storage.postgres.idempotency import PgIdempotencyStore
+        from yabot.api.pg_idempotency import PgIdempotencyStore
 
         return PgIdempotencyStore(pool)
     return SqliteIdempotencyStore(

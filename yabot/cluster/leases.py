@@ -34,6 +34,9 @@ from prometheus_client import Counter, Gauge
 
 from yabot.cluster.fenced import Fenced
 from yabot.observability.logging import get_logger
+from yabot.storage.postgres.fencing import FENCED, Fenced, check_fence
+
+__all__ = ["FENCED", "Fenced", "Lease", "ShardCoordinator", "check_fence", "fair_shares"]
 
 log = get_logger(__name__)
 
@@ -41,11 +44,6 @@ __all__ = ["FENCED", "Fenced", "Lease", "ShardCoordinator", "check_fence", "fair
 
 ADVISORY_NAMESPACE = 0x59414200  # "YAB\0": the first key of every member's advisory lock
 
-FENCED = Counter(
-    "yabot_cluster_fenced_writes_total",
-    "Writes refused because this instance no longer holds the shard's lease",
-    ["store"],
-)
 OWNED = Gauge("yabot_cluster_owned_shards", "Shards this instance owns now")
 HANDOFFS = Counter(
     "yabot_cluster_handoffs_total", "Shard ownership changes seen by this instance", ["kind"]
@@ -103,25 +101,6 @@ def fair_shares(members: Sequence[str], shards: int) -> dict[str, int]:
         return {}
     base, extra = divmod(shards, len(ordered))
     return {member: base + (1 if i < extra else 0) for i, member in enumerate(ordered)}
-
-
-def check_fence(cursor: psycopg.Cursor[Any], lease: Lease, store: str) -> None:
-    """Inside a write transaction: raise :class:`Fenced` unless ``lease`` still holds.
-
-    Args:
-        cursor: A cursor of the transaction that writes the shard's state.
-        lease: The lease the writer believes it holds.
-        store: The store's name, for the refused-writes metric.
-    """
-    cursor.execute(
-        "SELECT 1 FROM shard_leases WHERE shard = %s AND owner = %s AND epoch = %s"
-        " AND expires_at > now() FOR SHARE",
-        (lease.shard, lease.member_id, lease.epoch),
-    )
-    if cursor.fetchone() is None:
-        FENCED.labels(store).inc()
-        log.warning("cluster.write_fenced", shard=lease.shard, epoch=lease.epoch, store=store)
-        raise Fenced(f"shard {lease.shard} epoch {lease.epoch} is no longer ours")
 
 
 def default_member_id() -> str:

@@ -1,4 +1,6 @@
-"""Fencing of a shard's writes: the :class:`LeaseSource` a store is given and :func:`fence`.
+"""Fencing of a shard's writes: :func:`check_fence`, the :class:`LeaseSource` a store is given
+and :func:`fence`. (``yabot.cluster.leases`` re-exports ``check_fence`` and ``Fenced``: the
+check belongs to the stores, so storage never imports the cluster package.)
 
 A store that holds a shard's state takes ``leases: LeaseSource | None``. With one (cluster
 mode), every write transaction of a player's state calls :func:`fence` for the player first:
@@ -13,15 +15,56 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+from prometheus_client import Counter
 
-from yabot.cluster.leases import FENCED, Fenced, Lease, check_fence
 from yabot.observability.logging import get_logger
 from yabot.shards import shard_of
-from yabot.storage.lease_source import LeaseSource
+from yabot.storage.lease_source import HeldLease, LeaseSource
 
 log = get_logger(__name__)
 
-__all__ = ["Fenced", "LeaseSource", "fence", "fence_shard", "fence_shards"]
+FENCED = Counter(
+    "yabot_cluster_fenced_writes_total",
+    "Writes refused because this instance no longer holds the shard's lease",
+    ["store"],
+)
+
+
+class Fenced(RuntimeError):
+    """This instance no longer owns the shard (its epoch is stale or its lease expired)."""
+
+
+def check_fence(cursor: psycopg.Cursor[Any], lease: HeldLease, store: str) -> None:
+    """Inside a write transaction: raise :class:`Fenced` unless ``lease`` still holds.
+
+    It locks the lease row ``FOR SHARE``: an acquisition of the shard (which raises its
+    epoch) waits for this transaction, and a write after the acquisition finds the new epoch.
+
+    Args:
+        cursor: A cursor of the transaction that writes the shard's state.
+        lease: The lease the writer believes it holds.
+        store: The store's name, for the refused-writes metric.
+    """
+    cursor.execute(
+        "SELECT 1 FROM shard_leases WHERE shard = %s AND owner = %s AND epoch = %s"
+        " AND expires_at > now() FOR SHARE",
+        (lease.shard, lease.member_id, lease.epoch),
+    )
+    if cursor.fetchone() is None:
+        FENCED.labels(store).inc()
+        log.warning("cluster.write_fenced", shard=lease.shard, epoch=lease.epoch, store=store)
+        raise Fenced(f"shard {lease.shard} epoch {lease.epoch} is no longer ours")
+
+
+__all__ = [
+    "FENCED",
+    "Fenced",
+    "LeaseSource",
+    "check_fence",
+    "fence",
+    "fence_shard",
+    "fence_shards",
+]
 
 
 def fence_shards(
@@ -38,7 +81,7 @@ def fence_shards(
             FENCED.labels(store).inc()
             log.warning("cluster.write_fenced", shard=shard, epoch=None, store=store)
             raise Fenced(f"shard {shard} is not ours")
-        check_fence(cursor, Lease(lease.shard, lease.epoch, lease.member_id), store)
+        check_fence(cursor, lease, store)
 
 
 def fence_shard(cursor: psycopg.Cursor[Any], leases: LeaseSource, shard: int, store: str) -> bool:

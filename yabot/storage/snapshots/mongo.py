@@ -61,7 +61,7 @@ def _document(snap: Snapshot, epoch: int | None) -> dict[str, Any]:
 
 def _count_fenced(count: int) -> None:
     if count:
-        from yabot.cluster.leases import FENCED  # cluster mode only: psycopg is installed
+        from yabot.storage.postgres.fencing import FENCED  # cluster mode: psycopg is there
 
         FENCED.labels(STORE).inc(count)
 
