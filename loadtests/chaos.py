@@ -423,14 +423,7 @@ def count(
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    cluster = LocalCluster(
-        instances=3,
-        workdir=args.workdir,
-        lease_timeout_s=args.lease_timeout,
-        emulator_module="loadtests.emulator_process",
-        durable=False,
-    )
+async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]:
     users = list(range(FIRST_USER, FIRST_USER + args.players))
     load = Load()
     log: list[str] = []
@@ -439,76 +432,73 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         f"cluster mode {'on' if cluster.cluster else 'OFF (embedded fallback)'} in {cluster.dir}",
         flush=True,
     )
-    try:
-        await asyncio.to_thread(cluster.start)
-        httpx.post(
-            cluster.emulator_url + "/_bench/started",
-            json={"token": TOKEN, "users": users},
-            timeout=60,
-        ).raise_for_status()
-        stop = asyncio.Event()
-        players = asyncio.create_task(
-            play(cluster.front_url, users, args.interval, stop, load, seed=20261207)
-        )
-        marks = await chaos(cluster, args, log)
-        stop.set()
-        await players
-        print("== players stopped; waiting for replies and events", flush=True)
-        await asyncio.to_thread(wait_replies, cluster, load, users, 120.0)
-        assert cluster.redis is not None
-        await asyncio.to_thread(wait_events, cluster.redis.url)
-        fenced = cluster.metric("yabot_cluster_fenced_writes_total")
-        fenced_by = {
-            m.name: cluster.metric("yabot_cluster_fenced_writes_total", [m])
-            for m in cluster.members
-            if m.alive()
+    await asyncio.to_thread(cluster.start)
+    httpx.post(
+        cluster.emulator_url + "/_bench/started",
+        json={"token": TOKEN, "users": users},
+        timeout=60,
+    ).raise_for_status()
+    stop = asyncio.Event()
+    players = asyncio.create_task(
+        play(cluster.front_url, users, args.interval, stop, load, seed=20261207)
+    )
+    marks = await chaos(cluster, args, log)
+    stop.set()
+    await players
+    print("== players stopped; waiting for replies and events", flush=True)
+    await asyncio.to_thread(wait_replies, cluster, load, users, 120.0)
+    assert cluster.redis is not None
+    await asyncio.to_thread(wait_events, cluster.redis.url)
+    fenced = cluster.metric("yabot_cluster_fenced_writes_total")
+    fenced_by = {
+        m.name: cluster.metric("yabot_cluster_fenced_writes_total", [m])
+        for m in cluster.members
+        if m.alive()
+    }
+    front = httpx.get(cluster.front_url + "/_front/backends", timeout=10).json()
+    replies = reply_log(cluster)
+    await asyncio.to_thread(cluster.stop_instances)
+    await asyncio.to_thread(wait_events, cluster.redis.url, 1.0)
+    events = processed_events(cluster.redis.url)
+    states = await asyncio.to_thread(store_states, cluster, users)
+    report = count(
+        load, users, replies, events, states, marks["killed_at"], marks["join_started_at"]
+    )
+    report["fenced_writes"] = fenced
+    lease = args.lease_timeout
+    report["acceptance"] = {
+        "lost_0": report["lost"] == 0,
+        "doubled_effects_0": report["doubled_effects"] == 0,
+        "order_violations_0": report["order_violations"] == 0,
+        "failover_within_2x_lease": report["failover_s_max"] <= 2 * lease,
+        "fenced_writes_at_least_1": fenced >= 1,
+    }
+    report["details"].update(
+        {
+            "cluster_mode": bool(cluster.cluster),
+            "fenced_writes_by_instance": fenced_by,
+            "players": args.players,
+            "lease_timeout_s": lease,
+            "front": front,
+            "chaos": log,
+            "marks_s": {k: round(v - marks["killed_at"], 1) for k, v in marks.items()},
+            "command": "scripts/chaos" + (" --quick" if args.quick else ""),
         }
-        front = httpx.get(cluster.front_url + "/_front/backends", timeout=10).json()
-        replies = reply_log(cluster)
-        await asyncio.to_thread(cluster.stop_instances)
-        await asyncio.to_thread(wait_events, cluster.redis.url, 1.0)
-        events = processed_events(cluster.redis.url)
-        states = await asyncio.to_thread(store_states, cluster, users)
-        report = count(
-            load, users, replies, events, states, marks["killed_at"], marks["join_started_at"]
-        )
-        report["fenced_writes"] = fenced
-        lease = args.lease_timeout
-        report["acceptance"] = {
-            "lost_0": report["lost"] == 0,
-            "doubled_effects_0": report["doubled_effects"] == 0,
-            "order_violations_0": report["order_violations"] == 0,
-            "failover_within_2x_lease": report["failover_s_max"] <= 2 * lease,
-            "fenced_writes_at_least_1": fenced >= 1,
-        }
-        report["details"].update(
-            {
-                "cluster_mode": bool(cluster.cluster),
-                "fenced_writes_by_instance": fenced_by,
-                "players": args.players,
-                "lease_timeout_s": lease,
-                "front": front,
-                "chaos": log,
-                "marks_s": {k: round(v - marks["killed_at"], 1) for k, v in marks.items()},
-                "command": "scripts/chaos" + (" --quick" if args.quick else ""),
-            }
-        )
-        # The keys the brief names first, then the rest.
-        order = [
-            "accepted",
-            "applied_once",
-            "lost",
-            "doubled_effects",
-            "order_violations",
-            "fenced_writes",
-            "failover_s_max",
-            "replies_resent",
-            "acceptance",
-            "details",
-        ]
-        return {k: report[k] for k in order}
-    finally:
-        await asyncio.to_thread(cluster.stop)
+    )
+    # The keys the brief names first, then the rest.
+    order = [
+        "accepted",
+        "applied_once",
+        "lost",
+        "doubled_effects",
+        "order_violations",
+        "fenced_writes",
+        "failover_s_max",
+        "replies_resent",
+        "acceptance",
+        "details",
+    ]
+    return {k: report[k] for k in order}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -535,7 +525,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    report = asyncio.run(run(args))
+    cluster = LocalCluster(
+        instances=3,
+        workdir=args.workdir,
+        lease_timeout_s=args.lease_timeout,
+        emulator_module="loadtests.emulator_process",
+        durable=False,
+    )
+    try:
+        report = asyncio.run(run(args, cluster))
+    finally:
+        cluster.stop()  # also on Ctrl+C: nothing of the cluster outlives the run
     if args.out is not None:
         args.out.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, separators=(",", ":")), flush=True)
