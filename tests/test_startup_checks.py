@@ -153,6 +153,20 @@ def test_scripts_run_says_the_same(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("key", ["YABOT_API__PORT", "YABOT_TELEGRAM__EMULATOR_PORT"])
+def test_a_port_in_use_is_one_line(tmp_path: Path, key: str) -> None:
+    """A second `scripts/run` died with a traceback ("RuntimeError: the emulator did not
+    start"), or printed "YABOT is running" and exited 3 when the API's port was taken."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        done = yabot(tmp_path, {key: port}, "run")
+    name = key.removeprefix("YABOT_").lower().replace("__", ".")
+    assert_one_line(done, f"config error: {name} (env {key}) = {port}: 127.0.0.1:{port} is already")
+    assert "YABOT is running" not in done.stdout
+
+
 def test_a_good_configuration_passes(tmp_path: Path) -> None:
     done = yabot(tmp_path, {}, "check-config")
     assert (done.returncode, done.stderr) == (0, "")

@@ -321,7 +321,7 @@ def run(settings: Settings) -> int:
     """Entry point of ``yabot run``: 2 after one line per configuration mistake."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
     try:
-        check_startup(settings)
+        check_startup(settings, ports=True)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         return 2

@@ -240,6 +240,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Which language shall I tell the story in?",
         "es": "¿En qué idioma te cuento la historia?",
     },
+    "lang_usage": {
+        "en": "/lang en or /lang es switches the language (/lang alone toggles it); in Spanish, "
+        "/lang es f, m or n also sets how the story addresses you.",
+        "es": "/lang es o /lang en cambia el idioma (/lang a secas lo alterna); en español, "
+        "/lang es f, m o n también elige cómo te trata la historia.",
+    },
     "lang_en": {"en": "English", "es": "English"},
     "lang_es": {"en": "Español", "es": "Español"},
     "address_ask": {

@@ -11,8 +11,10 @@ masked) and what is allowed. ``yabot run`` and ``yabot check-config`` exit 2 on 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import socket
 from collections.abc import Callable
 
 from yabot.config import ConfigError, Settings
@@ -197,12 +199,43 @@ def check_redis(settings: Settings, probe: bool) -> str | None:
     return None
 
 
-def check_startup(settings: Settings, *, probe: bool = True) -> None:
+def _in_use(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def check_ports(settings: Settings) -> str | None:
+    """The ports ``yabot run`` listens on are free (another YABOT may be running)."""
+    telegram = settings.telegram
+    wanted = [("api.port", settings.api.host, settings.api.port)]
+    if telegram.bot_token is None:
+        wanted.append(("telegram.emulator_port", telegram.emulator_host, telegram.emulator_port))
+    if telegram.mode == "webhook" and telegram.webhook_port:
+        wanted.append(("telegram.webhook_port", settings.api.host, telegram.webhook_port))
+    for key, host, port in wanted:
+        if port and _in_use(host, port):
+            return _line(
+                key,
+                port,
+                f"{host}:{port} is already in use (is another yabot running?); stop it or "
+                "choose another port",
+            )
+    return None
+
+
+def check_startup(settings: Settings, *, probe: bool = True, ports: bool = False) -> None:
     """Run every check; raise one :class:`ConfigError` with a line per problem.
 
     Args:
         settings: Validated settings.
         probe: Also connect to MongoDB and Redis when they are configured.
+        ports: Also check that the ports ``yabot run`` listens on are free.
 
     Raises:
         ConfigError: At least one check failed.
@@ -214,6 +247,7 @@ def check_startup(settings: Settings, *, probe: bool = True) -> None:
         lambda: check_mongodb(settings, probe),
         lambda: check_postgres(settings, probe),
         lambda: check_redis(settings, probe),
+        lambda: check_ports(settings) if ports else None,
     ]
     problems = [line for check in checks if (line := check()) is not None]
     if problems:

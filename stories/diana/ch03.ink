@@ -96,6 +96,9 @@
 - a_true_thing_kind == "short" || a_true_thing_kind == "offtopic":
     {t("“{said(a_true_thing_quote)},” she repeats. “That is not a secret, that is a shrug with letters in it. I will not hold it against you. Secrets are shy things; they come out when they are ready.”", "—«{said(a_true_thing_quote)}» —repite—. Eso no es un secreto, es encogerse de hombros con letras. No te lo tendré en cuenta. Los secretos son tímidos; salen cuando quieren.")}
     ~ secret_shared = false
+- answer_emotion == "anger":
+    ~ secret_shared = false
+    {t("“That is not a secret,” she says, after a moment. “That is a door slammed in my face, and I know the sound; I live behind one. I will not hold it against you. Angry people tell the truth eventually. I will wait.”", "—Eso no es un secreto —dice, al cabo de un momento—. Es un portazo, y conozco el ruido: vivo detrás de una puerta. No te lo tendré en cuenta. La gente enfadada acaba diciendo la verdad. Esperaré.")}
 - answer_polarity == "negative" || answer_emotion == "sadness" || answer_emotion == "fear":
     ~ closeness += 2
     {t("For a long moment she says nothing. When she speaks again her voice has lost all its amusement. “Thank you,” she says. “I know what it costs to say a thing like that to a door. I will keep it safe. This house is good at keeping things; it is the only thing it is good at.”", "Durante un buen rato no dice nada. Cuando vuelve a hablar, la voz ha perdido toda la guasa. —Gracias —dice—. Sé lo que cuesta decirle algo así a una puerta. Lo guardaré bien. Esta casa sabe guardar cosas; es lo único que sabe hacer.")}

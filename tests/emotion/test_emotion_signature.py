@@ -214,6 +214,16 @@ def test_describe_in_both_languages() -> None:
         describe(signature, "fr")
 
 
+def test_the_spanish_confidence_line_is_a_whole_phrase() -> None:
+    """/profile in Spanish said "Seguridad de esta lectura: muy (96%)", an adverb on its own."""
+    sure = play([[parse_emo_tag("#emo:poet+2"), analyze("Qué noche tan hermosa ✨")]] * 40)
+    assert sure.confidence >= 0.8
+    lines = {line.split(":")[0]: line for line in describe(sure, "es").splitlines()}
+    assert lines["Seguridad de esta lectura"].startswith("Seguridad de esta lectura: muy alta (")
+    unsure = describe(Signature(), "es").splitlines()[-1]
+    assert unsure == "Seguridad de esta lectura: baja (0%)"
+
+
 def test_saved_signature_is_checked_on_load() -> None:
     saved = play([[parse_emo_tag("#emo:poet+2")]] * 3).to_dict()
     assert Signature.from_dict(json.loads(json.dumps(saved))) == Signature.from_dict(saved)

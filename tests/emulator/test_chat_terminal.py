@@ -89,6 +89,43 @@ def test_digits_at_a_question_are_an_answer_and_at_buttons_a_press(
     assert [m["text"] for m in sent if not m["from_bot"]] == ["/ask", "25", "7"]
 
 
+def test_a_number_presses_a_button_when_a_notice_follows_the_buttons(
+    emulator: EmulatorServer,
+) -> None:
+    """The bot's story message with buttons, then a notice (a mission done): 1 still presses.
+
+    Seen in local play: after "Misión cumplida ..." the player's "1" went as text, the bot
+    answered "No he entendido eso" and the story's buttons were gone.
+    """
+    terminal = chat(emulator.url, user=81)
+    try:
+        terminal.wait_for("Playing as Ana")
+        terminal.type("/notice\r")
+        terminal.wait_for("bot: A notice without buttons")
+        terminal.type("1\r")
+        terminal.wait_for("bot (edited): pressed: again")
+        assert "echo: 1" not in terminal.text()
+    finally:
+        terminal.close()
+
+
+def test_a_number_beyond_the_buttons_at_a_question_is_an_answer(
+    emulator: EmulatorServer,
+) -> None:
+    """Every question of the story has a skip button: typing "1985" there said "! there is no
+    button 1985" instead of answering."""
+    terminal = chat(emulator.url, user=82)
+    try:
+        terminal.wait_for("Playing as Ana")
+        terminal.type("/askskip\r")
+        terminal.wait_for("1) Skip")
+        terminal.type("1985\r")
+        terminal.wait_for("bot: echo: 1985")
+        assert "there is no button" not in terminal.text()
+    finally:
+        terminal.close()
+
+
 def test_an_invoice_is_paid_from_the_terminal(emulator: EmulatorServer) -> None:
     terminal = chat(emulator.url, user=79)
     try:

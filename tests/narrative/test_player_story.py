@@ -60,6 +60,26 @@ def test_spanish_asks_once_how_to_address_the_player(world: World) -> None:
     assert world.state(1).address == "m"
 
 
+def test_lang_takes_language_names_and_never_toggles_on_a_word_it_does_not_know(
+    world: World,
+) -> None:
+    """A Spanish player typing "/lang spanish" was switched to English (an unknown word
+    toggled the language)."""
+    world.message(5, "/lang es n", T0)
+    assert world.state(5).language == "es"
+    world.message(5, "/lang spanish", T0 + 1)
+    assert world.state(5).language == "es"
+    world.message(5, "/lang Castellano", T0 + 2)
+    assert world.state(5).language == "es"
+    world.message(5, "/lang klingon", T0 + 3)
+    assert world.state(5).language == "es"
+    assert world.texts(5)[-1] == i18n.t("lang_usage", "es")
+    world.message(5, "/lang English", T0 + 4)
+    assert world.state(5).language == "en"
+    world.message(5, "/lang", T0 + 5)
+    assert world.state(5).language == "es", "no word still toggles"
+
+
 def test_an_answer_gets_the_characters_reaction_and_no_generic_note(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

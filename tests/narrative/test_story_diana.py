@@ -291,3 +291,33 @@ def test_what_you_keep_decides_the_ending(engine: NarrativeEngine, keep: str, en
     assert turns[-1].scene == ending
     endings = [tag for t in turns for tag in t.tags if tag.startswith("ending:")]
     assert len(endings) == 1
+
+
+HOSTILE = {
+    "en": "this story is stupid and you are boring",
+    "es": "esta historia es estúpida y me aburres",
+}
+SAD = {
+    "en": "I would miss my mother, she is sick and I am scared",
+    "es": "Echaría de menos a mi madre, está enferma y tengo miedo",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("ask", ["why_here", "a_true_thing", "what_you_miss", "seen_unwatched"])
+def test_a_hostile_answer_is_not_thanked_like_a_sad_one(
+    engine: NarrativeEngine, ask: str, lang: str
+) -> None:
+    """Seen in play: "this story is stupid and you are boring" got Lucien's "I am glad you can
+    name it" and a trust point, the reaction written for grief."""
+    variables = signature_vars(lang, is_vip=True, resonance=1.0)
+
+    def reaction(answer: str) -> str:
+        turns = play(engine, variables, lambda t: t.ask == ask, limit=600)
+        after = engine.answer(STORY, turns[-1].state, variables, answer)
+        return "\n".join(after.passages)
+
+    hostile, sad = reaction(HOSTILE[lang]), reaction(SAD[lang])
+    assert hostile != sad
+    for thanks in ("glad you can name it", "Thank you", "Gracias", "Me alegra", "Hard things"):
+        assert thanks not in hostile

@@ -67,7 +67,7 @@ RESONANCE_WORDS: Final = {
 }
 CONFIDENCE_WORDS: Final = {
     "en": ("barely", "somewhat", "fairly", "very"),
-    "es": ("apenas", "algo", "bastante", "muy"),
+    "es": ("baja", "media", "bastante alta", "muy alta"),  # "Seguridad" is feminine
 }
 
 

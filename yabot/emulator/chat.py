@@ -2,10 +2,11 @@
 
 The bot's messages are printed as they arrive (edits and deletions too), above the prompt.
 Buttons are numbered across the bot's messages since your last action. Type text or a
-/command to send it. When the bot's last message has buttons, a number presses one; when it
-asks a question (no buttons), a number is your answer. ``#N`` always presses button N, and a
-leading ``'`` sends the rest as text. Pay buttons (invoices, Stars subscription links) pay.
-``/quit`` (or end of input) leaves.
+/command to send it. When the bot's messages since your last action have buttons (a notice
+after them, such as a mission done, does not hide them), a number presses one; a number beyond
+them, or any number when there are none (a question), is your answer. ``#N`` always presses
+button N, and a leading ``'`` sends the rest as text. Pay buttons (invoices, Stars
+subscription links) pay. ``/quit`` (or end of input) leaves.
 
 If the emulator starts again (``yabot run`` restarted), it has forgotten the player: the
 client registers the player again and says so.
@@ -25,7 +26,7 @@ from yabot.config import Settings, TelegramSettings
 
 PROMPT = "> "
 HELP = (
-    "Type a message or /command. When the bot's last message has buttons, a number presses "
+    "Type a message or /command. When the bot's messages show buttons, a number presses "
     "one (#N always does, 'N sends N as text); pay buttons pay. /quit exits."
 )
 POLL_TIMEOUT_S = 20.0
@@ -89,8 +90,6 @@ class ChatClient:
         self._prompting = False
         self._buttons: list[_Button] = []
         self._batch_open = False  # False after the player acted: the next bot message renumbers
-        self._latest_bot_message = 0
-        self._latest_has_buttons = False
         self._after = 0
         self._line_buffer = _line_buffer if self.interactive and stdin is sys.stdin else None
 
@@ -125,9 +124,6 @@ class ChatClient:
             buttons = [b for row in message.get("buttons") or [] for b in row]
             first = len(self._buttons) + 1
             self._buttons += [_Button(message_id, b) for b in buttons]
-            if message_id >= self._latest_bot_message:
-                self._latest_bot_message = message_id
-                self._latest_has_buttons = bool(buttons)
             if buttons:
                 labels = (f"{n}) {b['text']}" for n, b in enumerate(buttons, first))
                 self.say("   " + "   ".join(labels))
@@ -149,8 +145,7 @@ class ChatClient:
             return
         with self._lock:
             self._after = 0
-            self._buttons, self._batch_open, self._latest_has_buttons = [], False, False
-            self._latest_bot_message = 0
+            self._buttons, self._batch_open = [], False
         self.say(
             "(the emulator started again and had forgotten you: registered you again as "
             f"{self.name}; the earlier buttons are gone, type a message to carry on)"
@@ -270,12 +265,12 @@ class ChatClient:
         elif text.startswith("#") and text[1:].isdigit():
             self._press(int(text[1:]))
         elif text.isdigit():
-            with self._lock:
-                press = self._latest_has_buttons and bool(self._buttons)
+            with self._lock:  # buttons shown since the player's last action, notices after them too
+                press = 0 < int(text) <= len(self._buttons)
             if press:
                 self._press(int(text))
             else:
-                self._send(text)  # an answer to a question, not a button
+                self._send(text)  # an answer (a question, or a number beyond the buttons)
         else:
             self._send(text)
 

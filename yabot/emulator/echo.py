@@ -1,7 +1,9 @@
 """A tiny polling echo bot over the plain Bot API, to try the emulator's clients without YABOT.
 
 It answers every text with ``echo: <text>`` and two buttons; pressing one edits that message to
-``pressed: <data>``; ``/ask`` gets a question without buttons, ``/invoice`` a 5-Star invoice,
+``pressed: <data>``; ``/ask`` gets a question without buttons (``/askskip`` one with
+a Skip button), ``/notice`` a message with
+buttons then one without, ``/invoice`` a 5-Star invoice,
 ``/link`` a button to a 7-Star invoice link, and it accepts every checkout. Run it with
 ``python -m yabot.emulator.echo http://127.0.0.1:8081 123:abc``.
 """
@@ -70,6 +72,20 @@ class EchoBot:
                 chat_id=update["message"]["chat"]["id"],
                 text="Buy through the link",
                 reply_markup={"inline_keyboard": [[{"text": "Buy", "url": link}]]},
+            )
+        elif update.get("message", {}).get("text") == "/notice":
+            chat_id = update["message"]["chat"]["id"]
+            self.call(
+                client, "sendMessage", chat_id=chat_id, text="Pick one", reply_markup=ECHO_KEYBOARD
+            )
+            self.call(client, "sendMessage", chat_id=chat_id, text="A notice without buttons")
+        elif update.get("message", {}).get("text") == "/askskip":
+            self.call(
+                client,
+                "sendMessage",
+                chat_id=update["message"]["chat"]["id"],
+                text="What year were you born?",
+                reply_markup={"inline_keyboard": [[{"text": "Skip", "callback_data": "skip"}]]},
             )
         elif update.get("message", {}).get("text") == "/ask":
             self.call(

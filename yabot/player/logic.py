@@ -47,6 +47,8 @@ __all__ = ["Outcome", "PlayerLogic", "Reply"]
 MENU_BUTTONS = ("story", "chapters", "profile", "wallet", "daily", "missions", "store", "vip")
 ADDRESS_CALLBACK = "m:addr:"
 CHAPTER_CALLBACK = "m:ch:"
+# /lang words beyond the codes (whose first two letters are the code: "español", "english")
+LANGUAGE_NAMES = {"spanish": "es", "castellano": "es", "inglés": "en", "ingles": "en"}
 
 
 class PlayerLogic:
@@ -276,13 +278,14 @@ class _Run(Txn):
         story addresses the player."""
         args = (self.update.args or "").strip().lower().split()
         state = self.state
-        wanted = args[0][:2] if args else ""
+        wanted = LANGUAGE_NAMES.get(args[0], args[0][:2]) if args else ""
         if wanted in ADDRESSES and len(args) == 1:
             self.set_address(wanted)
             return
-        state.language = (
-            wanted if wanted in ("en", "es") else ("es" if state.language == "en" else "en")
-        )
+        if wanted and wanted not in ("en", "es"):
+            self.say(t("lang_usage", self.lang))
+            return
+        state.language = wanted or ("es" if state.language == "en" else "en")
         state.language_locked = True
         self.say(t("lang_switched", self.lang))
         if len(args) > 1 and args[1] in ADDRESSES:
