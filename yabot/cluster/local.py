@@ -244,9 +244,12 @@ class LocalCluster:
         """The private PostgreSQL (with database ``yabot``) and Redis."""
         import psycopg
 
-        # PostgreSQL runs as the ``postgres`` user under root: it must reach its directory.
+        # Under root PostgreSQL runs as the ``postgres`` user, which must reach its directory:
+        # inside the work dir when every parent lets others through, else a temporary one.
         self.dir.chmod(0o711)
-        self.postgres = LocalPostgres(self.dir / "postgres", durable=self.durable).start()
+        reachable = all(p.stat().st_mode & 0o001 for p in self.dir.resolve().parents)
+        where = self.dir / "postgres" if reachable or os.geteuid() != 0 else None
+        self.postgres = LocalPostgres(where, durable=self.durable).start()
         with psycopg.connect(self.postgres.dsn, autocommit=True) as conn:
             conn.execute("CREATE DATABASE yabot")
         self.redis = PrivateRedis(self.dir / "redis").start()
