@@ -1,7 +1,6 @@
 """The fencing refusal, importable without a database client (the player actor catches it).
 
-Defined next to the stores that raise it (``yabot.storage.lease_source``): one class for the
-stores, the coordinator and the actor.
+It is defined once, with the stores' lease protocol, in :mod:`yabot.storage.lease_source`.
 """
 
 from __future__ import annotations

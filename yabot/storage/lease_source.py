@@ -14,8 +14,7 @@ class Fenced(RuntimeError):
 
     Nothing was written. The actor keeps the update for later (as for a records store out of
     reach); the shard's next owner applies it from the inbox, and this member passivates the
-    shard's actors when its coordinator notices the loss. (One class for every store and the
-    coordinator: ``yabot.cluster.fenced`` and ``yabot.cluster.leases`` re-export it.)
+    shard's actors when its coordinator notices the loss.
     """
 
 
