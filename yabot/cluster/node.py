@@ -54,8 +54,8 @@ BATCH = 500
 INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: the shard
 
 
-# What the consumers need of the rest of the bot (kept as protocols: yabot.cluster imports
-# neither the stores nor the router, which import it for fencing).
+# What the consumers need of the rest of the bot (protocols: yabot.cluster does not import the
+# router or the reply pipeline, which sit above it).
 class StoredEntry(Protocol):
     """An inbox entry (``yabot.storage.inbox.InboxEntry``)."""
 

@@ -19,7 +19,7 @@ from prometheus_client import Counter
 
 from yabot.observability.logging import get_logger
 from yabot.shards import shard_of
-from yabot.storage.lease_source import HeldLease, LeaseSource
+from yabot.storage.lease_source import Fenced, HeldLease, LeaseSource
 
 log = get_logger(__name__)
 
@@ -28,10 +28,6 @@ FENCED = Counter(
     "Writes refused because this instance no longer holds the shard's lease",
     ["store"],
 )
-
-
-class Fenced(RuntimeError):
-    """This instance no longer owns the shard (its epoch is stale or its lease expired)."""
 
 
 def check_fence(cursor: psycopg.Cursor[Any], lease: HeldLease, store: str) -> None:
