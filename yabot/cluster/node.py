@@ -171,10 +171,8 @@ class ShardConsumers:
         old = self._consumers.pop(lease.shard, None)
         if old is not None:
             await self._stop_consumer(old)
-        try:
-            await self._replies.resend_shard(lease.shard)
-        except Exception as exc:  # the replies stay stored; the next acquisition resends
-            log.warning("cluster.resend_failed", shard=lease.shard, error=type(exc).__name__)
+        # The resend runs in the consumer's task: the coordinator's round (and the renewal of
+        # every other lease) never waits for a slow database or sender.
         consumer = _Consumer(lease)
         consumer.task = asyncio.create_task(self._consume(consumer), name=f"shard-{lease.shard}")
         self._consumers[lease.shard] = consumer
@@ -224,6 +222,10 @@ class ShardConsumers:
     async def _consume(self, consumer: _Consumer) -> None:
         shard = consumer.lease.shard
         label = str(shard)
+        try:
+            await self._replies.resend_shard(shard)
+        except Exception as exc:  # the replies stay stored; the next acquisition resends
+            log.warning("cluster.resend_failed", shard=shard, error=type(exc).__name__)
         while True:
             consumer.wake.clear()
             try:
