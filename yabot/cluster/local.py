@@ -526,7 +526,8 @@ def main(argv: list[str] | None = None) -> int:
         for member in cluster.members:
             print(f"  {member.name}: admin API {member.url}  (pid {member.pid})")
         if cluster.cluster:
-            print(f"  members and shards: {cluster.members[0].url}/api/v1/cluster")
+            first = cluster.members[0].url
+            print(f"  members and shards (admin API, sign in first): {first}/api/v1/cluster")
         print(f"  PostgreSQL {cluster.dsn}  (data in {cluster.postgres.directory})")
         print(f"  Redis {cluster.redis.url}, events stream {EVENTS_STREAM}")
         print(f"  logs in {cluster.dir}\nCtrl+C stops everything.", flush=True)

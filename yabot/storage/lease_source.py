@@ -12,10 +12,9 @@ from typing import Protocol
 class Fenced(RuntimeError):
     """This instance no longer owns the shard (its epoch is stale or its lease expired).
 
-    Nothing was written. Defined here, free of any database client, so that the player actor
-    can catch it in the embedded build too: it keeps the update for later (as for a records
-    store out of reach); the shard's next owner applies it from the inbox, and this member
-    passivates the shard's actors when its coordinator notices the loss.
+    Nothing was written. The actor keeps the update for later (as for a records store out of
+    reach); the shard's next owner applies it from the inbox, and this member passivates the
+    shard's actors when its coordinator notices the loss.
     """
 
 
