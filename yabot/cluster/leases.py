@@ -35,8 +35,6 @@ from prometheus_client import Counter, Gauge
 from yabot.observability.logging import get_logger
 from yabot.storage.postgres.fencing import FENCED, Fenced, check_fence
 
-__all__ = ["FENCED", "Fenced", "Lease", "ShardCoordinator", "check_fence", "fair_shares"]
-
 log = get_logger(__name__)
 
 __all__ = ["FENCED", "Fenced", "Lease", "ShardCoordinator", "check_fence", "fair_shares"]

@@ -54,8 +54,8 @@ BATCH = 500
 INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: the shard
 
 
-# What the consumers need of the rest of the bot (kept as protocols: yabot.cluster imports
-# neither the stores nor the router, which import it for fencing).
+# What the consumers need of the rest of the bot (protocols: yabot.cluster does not import the
+# router or the reply pipeline, which sit above it).
 class StoredEntry(Protocol):
     """An inbox entry (``yabot.storage.inbox.InboxEntry``)."""
 
@@ -171,10 +171,8 @@ class ShardConsumers:
         old = self._consumers.pop(lease.shard, None)
         if old is not None:
             await self._stop_consumer(old)
-        try:
-            await self._replies.resend_shard(lease.shard)
-        except Exception as exc:  # the replies stay stored; the next acquisition resends
-            log.warning("cluster.resend_failed", shard=lease.shard, error=type(exc).__name__)
+        # The resend runs in the consumer's task: the coordinator's round (and the renewal of
+        # every other lease) never waits for a slow database or sender.
         consumer = _Consumer(lease)
         consumer.task = asyncio.create_task(self._consume(consumer), name=f"shard-{lease.shard}")
         self._consumers[lease.shard] = consumer
@@ -224,6 +222,10 @@ class ShardConsumers:
     async def _consume(self, consumer: _Consumer) -> None:
         shard = consumer.lease.shard
         label = str(shard)
+        try:
+            await self._replies.resend_shard(shard)
+        except Exception as exc:  # the replies stay stored; the next acquisition resends
+            log.warning("cluster.resend_failed", shard=shard, error=type(exc).__name__)
         while True:
             consumer.wake.clear()
             try:

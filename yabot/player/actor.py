@@ -11,7 +11,6 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram
 
 from actors import Directory, KeyedActor, TimerHandle, default_pool
-from yabot.cluster.fenced import Fenced
 from yabot.emotion import explain
 from yabot.observability.logging import (
     correlation,
@@ -26,6 +25,7 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
+from yabot.storage.lease_source import Fenced
 from yabot.storage.records import (
     BatchResult,
     OutboxFull,
