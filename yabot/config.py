@@ -92,6 +92,7 @@ class StorageSettings(_Section):
     snapshot_batch_size: int = Field(500, ge=1)
     snapshot_linger_s: float = Field(1.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    records_group_commit: bool = True
     inbox_dedupe_retention_s: float = Field(172_800.0, ge=172_800.0)
     snapshot_breaker_failures: int = Field(3, ge=1)
     snapshot_breaker_reset_s: float = Field(5.0, gt=0)

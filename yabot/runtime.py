@@ -124,6 +124,8 @@ class Runtime:
             retry_backoff_max_s=runtime.restart_backoff_max_s,
         )
         self.effects.pack_idle_s = runtime.pack_idle_s or None
+        if not storage.records_group_commit:
+            self.effects.commit_records = self.records.apply
         self.players.bind(self.effects)
         intensity = Intensity(
             runtime.restart_max,

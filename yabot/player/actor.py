@@ -18,6 +18,7 @@ from yabot.observability.logging import (
     update_correlation_id,
     update_fields,
 )
+from yabot.player.group_commit import GroupCommit
 from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
@@ -30,6 +31,8 @@ from yabot.storage.records import (
     BatchResult,
     OutboxFull,
     OutgoingReply,
+    RecordBatch,
+    RecordsDb,
     RecordsError,
     RecordsStore,
     RecordsUnavailable,
@@ -151,6 +154,11 @@ class PlayerEffects:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
         self.records = records
+        # The embedded records file: concurrent transitions share transactions (group
+        # commit). Other stores write each batch alone.
+        self.commit_records: Callable[[RecordBatch], BatchResult] = (
+            GroupCommit(records).apply if isinstance(records, RecordsDb) else records.apply
+        )
         self.send = send
         self.submit = submit
         self.snapshot = snapshot
@@ -495,7 +503,7 @@ def _record(
             )
             for index, reply in enumerate(outcome.replies)
         ]
-    result: BatchResult = effects.records.apply(outcome.batch)
+    result: BatchResult = effects.commit_records(outcome.batch)
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:
