@@ -122,10 +122,9 @@ class Runtime:
             leftovers=self.players.take_leftovers,
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
+            group_commit=storage.records_group_commit,
         )
         self.effects.pack_idle_s = runtime.pack_idle_s or None
-        if not storage.records_group_commit:
-            self.effects.commit_records = self.records.apply
         self.players.bind(self.effects)
         intensity = Intensity(
             runtime.restart_max,

@@ -150,15 +150,12 @@ class PlayerEffects:
         leftovers: Callable[[int], list[Deliver]] | None = None,
         retry_backoff_s: float = 0.05,
         retry_backoff_max_s: float = 5.0,
+        group_commit: bool = True,
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
+        self.group_commit = group_commit
         self.records = records
-        # The embedded records file: concurrent transitions share transactions (group
-        # commit). Other stores write each batch alone.
-        self.commit_records: Callable[[RecordBatch], BatchResult] = (
-            GroupCommit(records).apply if isinstance(records, RecordsDb) else records.apply
-        )
         self.send = send
         self.submit = submit
         self.snapshot = snapshot
@@ -171,6 +168,26 @@ class PlayerEffects:
         self.retry_backoff = Backoff(retry_backoff_s, retry_backoff_max_s)
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
+
+    @property
+    def records(self) -> RecordsStore:
+        """The records store the transitions write to."""
+        return self._records
+
+    @records.setter
+    def records(self, records: RecordsStore) -> None:
+        self._records = records
+        # The embedded records file: transitions running at once share one transaction
+        # (group commit). Other stores write each batch alone.
+        self._commit: Callable[[RecordBatch], BatchResult] = (
+            GroupCommit(records).apply
+            if self.group_commit and isinstance(records, RecordsDb)
+            else records.apply
+        )
+
+    def commit_records(self, batch: RecordBatch) -> BatchResult:
+        """Write one transition's batch (see :class:`~yabot.player.group_commit.GroupCommit`)."""
+        return self._commit(batch)
 
     def retry_delay(self, attempt: int) -> float:
         """The delay before retry ``attempt`` (1-based): the project's backoff, with jitter."""
