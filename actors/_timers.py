@@ -56,7 +56,11 @@ class Timers:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            # The thread sleeps until the earliest timer: wake it only when that changed
+            # (a wake-up per timer was a context switch per player message, for pack timers
+            # set 30 s ahead).
+            if self._heap[0][2] is handle:
+                self._cond.notify()
         return handle
 
     def close(self, timeout: float | None = 1.0) -> None:

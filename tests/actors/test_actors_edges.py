@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import pykka
@@ -148,3 +149,15 @@ def test_held_mail_fails_loudly_when_the_supervisor_gives_up(pool: WorkerPool) -
     assert directory.stop_all(timeout=5)
     with pytest.raises(DirectoryClosed):
         directory.ask("k", "inc")
+
+
+def test_an_earlier_timer_wakes_the_sleeping_timer_thread() -> None:
+    timers = WorkerPool(1, name="test-timer-wake")
+    fired = threading.Event()
+    timers.call_later(30.0, lambda: None)  # the thread now sleeps until this one
+    timers.call_later(60.0, lambda: None)  # later: no need to wake it
+    started = time.monotonic()
+    timers.call_later(0.01, fired.set)  # earlier: it must wake and fire in time
+    assert fired.wait(5)
+    assert time.monotonic() - started < 2.0
+    assert timers.shutdown(timeout=5)
