@@ -14,15 +14,22 @@ from yabot.economy.state import Economy
 from yabot.emotion import Signature
 
 STATE_SCHEMA = 2  # 2: the ink state in base64 (1: base85, ~50x slower to encode in CPython)
+# ``StoryPosition.state`` holds the ink save zlib-compressed (a zlib stream starts with 0x78),
+# or, after an unpack, as its UTF-8 text behind this marker: compressing it again at every
+# unpack cost a third of the unpack, for players whose next update does not move the story.
+_INK_TEXT = b"\x00"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class StoryPosition:
     """Where the player stands in the story."""
 
     story_id: str = ""
     version: str = ""
-    state: bytes = b""  # the engine's opaque state, zlib-compressed (ink JSON is 10-19 KB raw)
+    # The engine's opaque state: zlib-compressed (ink JSON is 10-19 KB raw), or its text
+    # behind ``_INK_TEXT`` while the player is active after an unpack; read it with
+    # ``ink_json``. Snapshots always carry the compressed form.
+    state: bytes = b""
     turn: int = 0
     token: str = ""
     choices_tags: list[list[Any]] = field(default_factory=list)
@@ -36,11 +43,33 @@ class StoryPosition:
 
     def ink_json(self) -> str | None:
         """The ink state as JSON text, or None before the story began."""
-        return zlib.decompress(self.state).decode("utf-8") if self.state else None
+        state = self.state
+        if not state:
+            return None
+        if state[:1] == _INK_TEXT:
+            return state[1:].decode("utf-8")
+        return zlib.decompress(state).decode("utf-8")
 
     def set_ink_json(self, text: str) -> None:
         """Store ``text`` compressed."""
         self.state = zlib.compress(text.encode("utf-8"), 6)
+
+    def compressed(self) -> bytes:
+        """The ink state zlib-compressed, as snapshots carry it (b"" before the story)."""
+        state = self.state
+        return zlib.compress(state[1:], 6) if state[:1] == _INK_TEXT else state
+
+    def __eq__(self, other: object) -> bool:
+        # Equal whatever the ink state's form (compressed, or text after an unpack).
+        if not isinstance(other, StoryPosition):
+            return NotImplemented
+        return all(
+            getattr(self, name) == getattr(other, name)
+            for name in StoryPosition.__slots__
+            if name != "state"
+        ) and (self.state == other.state or self.ink_json() == other.ink_json())
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass default
 
 
 @dataclass(slots=True)
@@ -114,7 +143,7 @@ class PlayerState:
         if ink_text:
             story["state"] = self.story.ink_json() or ""
         else:
-            story["state"] = base64.b64encode(self.story.state).decode("ascii")
+            story["state"] = base64.b64encode(self.story.compressed()).decode("ascii")
         data["story"] = story
         data["signature"] = self.signature.to_dict()
         data["economy"] = _fields(self.economy)
@@ -206,7 +235,9 @@ class StatePacker:
         story["state"] = b""
         state = PlayerState._from_dict(data)
         if ink:
-            state.story.set_ink_json(ink)
+            # Kept as text: compressed again only if a snapshot needs it before the story
+            # moves (a move stores the new state compressed) or the player is packed again.
+            state.story.state = _INK_TEXT + ink.encode("utf-8")
         return state
 
 
