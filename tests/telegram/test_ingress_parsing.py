@@ -207,3 +207,32 @@ def test_a_stored_update_that_breaks_a_newer_rule_replays_as_unhandled() -> None
     )
     with pytest.raises(InvalidUpdate):
         parse_stored_update(b"{not json", 2.0)
+
+
+def test_an_update_survives_the_hand_over_between_processes_whole() -> None:
+    """Updates are pickled from the webhook process to the bot's: every field comes back."""
+    import dataclasses
+    import pickle
+
+    from yabot.telegram.types import IncomingUpdate
+
+    values = {
+        f.name: (
+            f"v-{f.name}"
+            if f.type in ("str", "str | None")
+            else 7
+            if "int" in str(f.type)
+            else True
+            if f.type == "bool"
+            else 1.5
+            if f.type == "float"
+            else b"{}"
+            if f.type == "bytes"
+            else "message"
+        )
+        for f in dataclasses.fields(IncomingUpdate)
+    }
+    update = IncomingUpdate(**values)
+    back = pickle.loads(pickle.dumps((update, 9), pickle.HIGHEST_PROTOCOL))
+    assert back == (update, 9)
+    assert all(getattr(back[0], name) == value for name, value in values.items())
