@@ -14,8 +14,10 @@ instance no longer owns raises :class:`Fenced` and writes nothing.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
@@ -28,7 +30,7 @@ from yabot.events.models import Event
 from yabot.observability.logging import get_logger
 from yabot.shards import DEFAULT_SHARDS, shard_of
 from yabot.storage.postgres import records_schema
-from yabot.storage.postgres.fencing import LeaseSource, fence_shards
+from yabot.storage.postgres.fencing import Fenced, LeaseSource, fence_shards, held_shards
 from yabot.storage.postgres.migrations import migrate
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
 from yabot.storage.records.models import (
@@ -86,6 +88,9 @@ class PgRecords(RecordsReads, OutboxAccounting):
             PENDING.set(_scalar(conn.execute("SELECT COUNT(*) FROM replies WHERE sent_at IS NULL")))
             backlog = _backlog(conn.cursor())
         super().__init__(outbox_mode, outbox_budget_bytes, backlog)
+        self._turn = threading.Condition()  # group commit of ``apply``
+        self._waiting: list[_Ticket] = []
+        self._leading = False
 
     def close(self) -> None:
         """Nothing to release: the pool belongs to whoever opened it."""
@@ -123,27 +128,93 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def apply(self, batch: RecordBatch) -> BatchResult:
         """Write a batch in one transaction (see ``RecordsDb.apply``).
 
+        Group commit: batches applied by other threads while a transaction runs share the next
+        one (one fence check per shard, one commit). A batch refused for a records reason
+        fails alone: its group is then written again batch by batch.
+
         Raises:
             InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
             Fenced: A player's shard is no longer ours; nothing is written.
             RecordsUnavailable: The server cannot be reached; nothing is written.
         """
-        encoded = [outbox_sql.encode(event) for event in batch.events]
+        ticket = _Ticket(batch, [outbox_sql.encode(event) for event in batch.events])
+        with self._turn:
+            self._waiting.append(ticket)
+            while ticket.outcome is None and self._leading:
+                self._turn.wait()
+            if ticket.outcome is None:  # lead: write every batch waiting now
+                self._leading = True
+                group, self._waiting = self._waiting, []
+        if ticket.outcome is None:
+            try:
+                self._write_group(group)
+            except BaseException as exc:
+                for other in group:
+                    if other.outcome is None:
+                        other.outcome = exc
+                raise
+            finally:
+                with self._turn:
+                    self._leading = False
+                    self._turn.notify_all()
+        outcome = ticket.outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return outcome
 
-        def work(cur: Cursor) -> tuple[BatchResult, int]:
-            refused = self._over_budget(encoded, 0)
-            if refused is not None:
-                raise refused
-            self._fence(cur, batch)
-            return self._write_batch(cur, batch, encoded)
+    def _write_group(self, group: list[_Ticket]) -> None:
+        """Write ``group`` in one transaction; set each ticket's outcome."""
+        if len(group) > 1:
+            try:
+                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+            except RecordsUnavailable as exc:
+                for ticket in group:
+                    ticket.outcome = exc
+                return
+            except RecordsError:
+                for ticket in group:  # one batch was refused: each alone, in its own transaction
+                    self._write_group([ticket])
+                return
+        else:
+            try:
+                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+            except RecordsError as exc:
+                self._note_refusal(exc)
+                group[0].outcome = exc
+                return
+        for ticket, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, RecordsError):
+                self._note_refusal(outcome)
+            ticket.outcome = outcome
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
 
-        try:
-            result, size = self._transaction(work)
-        except RecordsError as exc:
-            self._note_refusal(exc)
-            raise
-        self._committed([result], size)
-        return result
+    def _group_work(
+        self, cur: Cursor, group: list[_Ticket]
+    ) -> tuple[list[BatchResult | Exception], int]:
+        outcomes: list[BatchResult | Exception | None] = [None] * len(group)
+        added_bytes = 0
+        for index, ticket in enumerate(group):
+            outcomes[index] = self._over_budget(ticket.encoded, added_bytes)
+            if outcomes[index] is None:
+                added_bytes += sum(size for _, size in ticket.encoded)
+        if self._leases is not None:
+            shards = {
+                index: {shard_of(u, self._shards) for u in _users_of(ticket.batch)}
+                for index, ticket in enumerate(group)
+                if outcomes[index] is None
+            }
+            ours = held_shards(cur, self._leases, set().union(*shards.values()), STORE)
+            for index, wanted in shards.items():
+                if not wanted <= ours:
+                    outcomes[index] = Fenced(f"shards {sorted(wanted - ours)} are no longer ours")
+        added = 0
+        for index, ticket in enumerate(group):
+            if outcomes[index] is None:
+                result, size = self._write_batch(cur, ticket.batch, ticket.encoded)
+                outcomes[index] = result
+                added += size
+        return [o for o in outcomes if o is not None], added
 
     def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
         """Write many batches in one transaction, each in its own savepoint.
@@ -424,6 +495,15 @@ class PgRecords(RecordsReads, OutboxAccounting):
         """Return a player's besitos balance (0 when none)."""
         rows = self._rows("SELECT balance FROM wallets WHERE user_id = %s", (user_id,))
         return int(rows[0][0]) if rows else 0
+
+
+@dataclass
+class _Ticket:
+    """A batch waiting for its group's transaction, then its outcome."""
+
+    batch: RecordBatch
+    encoded: list[tuple[str, int]]
+    outcome: BatchResult | BaseException | None = None
 
 
 def _scalar(cursor: Cursor) -> int:

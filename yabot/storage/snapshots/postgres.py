@@ -17,7 +17,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from yabot.storage.lease_source import LeaseSource
-from yabot.storage.postgres.fencing import fence_shard
+from yabot.storage.postgres.fencing import held_shards
 from yabot.storage.postgres.migrations import PgMigration, migrate
 from yabot.storage.snapshots.base import (
     SaveOutcome,
@@ -120,14 +120,11 @@ class PgSnapshotStore:
     ) -> list[int]:
         if self._leases is None:
             return valid
-        ours = {
-            shard: fence_shard(cur, self._leases, shard, STORE)
-            for shard in sorted({snapshots[i].shard for i in valid})
-        }
+        ours = held_shards(cur, self._leases, {snapshots[i].shard for i in valid}, STORE)
         writable = []
         for index in valid:
             snap = snapshots[index]
-            if ours[snap.shard]:
+            if snap.shard in ours:
                 writable.append(index)
             else:
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)
