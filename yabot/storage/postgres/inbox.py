@@ -373,12 +373,14 @@ class PgInbox:
             return []
         shards = sorted(after)
         with reading(self._pool) as conn:
+            # LATERAL: one walk of the (shard, seq) pending index per shard.
             rows = conn.execute(
                 "SELECT e.seq, e.update_id, e.user_id, e.shard, e.payload, e.received_at,"
                 " e.legacy, e.replied FROM unnest(%s::integer[], %s::bigint[]) AS c(shard, after)"
-                " JOIN inbox_entries e ON e.shard = c.shard AND e.seq > c.after"
-                " WHERE NOT e.covered ORDER BY e.seq LIMIT %s",
-                (shards, [after[s] for s in shards], limit),
+                " CROSS JOIN LATERAL (SELECT * FROM inbox_entries i WHERE i.shard = c.shard"
+                " AND i.seq > c.after AND NOT i.covered ORDER BY i.seq LIMIT %s) AS e"
+                " ORDER BY e.seq LIMIT %s",
+                (shards, [after[s] for s in shards], limit, limit),
             ).fetchall()
         return self._decrypted(rows)
 

@@ -208,12 +208,10 @@ class PgRecords(RecordsReads, OutboxAccounting):
             for index, wanted in shards.items():
                 if not wanted <= ours:
                     outcomes[index] = Fenced(f"shards {sorted(wanted - ours)} are no longer ours")
-        added = 0
-        for index, ticket in enumerate(group):
-            if outcomes[index] is None:
-                result, size = self._write_batch(cur, ticket.batch, ticket.encoded)
-                outcomes[index] = result
-                added += size
+        writing = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        results, added = self._write_many(cur, [group[index] for index in writing])
+        for index, result in zip(writing, results, strict=True):
+            outcomes[index] = result
         return [o for o in outcomes if o is not None], added
 
     def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
@@ -256,6 +254,14 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def _write_batch(
         self, cur: Cursor, batch: RecordBatch, encoded: list[tuple[str, int]]
     ) -> tuple[BatchResult, int]:
+        now, result = self._write_records(cur, batch)
+        size = _write_events(cur, batch.events, encoded, self._status, now, result)
+        for reply in batch.replies:
+            result.reply_ids.append(self._insert_reply(cur, reply))
+        return result, size
+
+    def _write_records(self, cur: Cursor, batch: RecordBatch) -> tuple[float, BatchResult]:
+        """Everything of a batch but its events and replies."""
         now = time.time() if batch.at is None else batch.at
         result = BatchResult()
         self._write_accounts(cur, batch, now, result)
@@ -263,10 +269,55 @@ class PgRecords(RecordsReads, OutboxAccounting):
             result.ledger.append(_write_ledger(cur, entry, now, result))
         _write_purchases(cur, batch, now, result)
         _write_logs(cur, batch, now, result)
-        size = _write_events(cur, batch.events, encoded, self._status, now, result)
-        for reply in batch.replies:
-            result.reply_ids.append(self._insert_reply(cur, reply))
-        return result, size
+        return now, result
+
+    def _write_many(self, cur: Cursor, tickets: list[_Ticket]) -> tuple[list[BatchResult], int]:
+        """Write the batches of ``tickets`` in order; their events and their replies each in one
+        multi-row statement (in the batches' order: the outbox's seq keeps it)."""
+        written = [self._write_records(cur, ticket.batch) for ticket in tickets]
+        events = [
+            (result, now, event, body, size)
+            for ticket, (now, result) in zip(tickets, written, strict=True)
+            for event, (body, size) in zip(ticket.batch.events, ticket.encoded, strict=True)
+        ]
+        size, status = 0, self._status
+        if events:
+            cur.execute(
+                "INSERT INTO outbox (event_id, type, user_id, created_at, body, size, status)"
+                f" VALUES {_rows_of(7, len(events))} ON CONFLICT (event_id) DO NOTHING"
+                " RETURNING event_id",
+                [
+                    v
+                    for _, now, e, body, event_size in events
+                    for v in (str(e.event_id), e.type, e.user_id, now, body, event_size, status)
+                ],
+            )
+            fresh = {str(row[0]) for row in cur.fetchall()}
+            for result, _, event, _, event_size in events:
+                key = str(event.event_id)
+                if key in fresh:
+                    fresh.discard(key)  # a repeat within the group is a duplicate
+                    result.events_written += 1
+                    result.written += 1
+                    size += event_size
+                else:
+                    result.duplicates.append(f"event:{event.event_id}")
+        replies = [
+            (result, reply)
+            for ticket, (_, result) in zip(tickets, written, strict=True)
+            for reply in ticket.batch.replies
+        ]
+        if replies:
+            cur.execute(
+                "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id,"
+                f" seq, shard) VALUES {_rows_of(8, len(replies))}"
+                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id",
+                [v for _, reply in replies for v in self._reply_row(reply)],
+            )
+            ids = {str(key): int(id_) for key, id_ in cur.fetchall()}
+            for result, reply in replies:
+                result.reply_ids.append(ids.pop(reply.dedupe_key, None))
+        return [result for _, result in written], size
 
     def _write_accounts(
         self, cur: Cursor, batch: RecordBatch, now: float, result: BatchResult
@@ -322,21 +373,24 @@ class PgRecords(RecordsReads, OutboxAccounting):
             )
             _count(result, f"admin:{admin.username}", cur)
 
+    def _reply_row(self, reply: OutgoingReply) -> tuple[Any, ...]:
+        return (
+            reply.dedupe_key,
+            SYSTEM_REPLY if reply.update_id is None else reply.update_id,
+            reply.chat_id,
+            reply.method,
+            json.dumps(reply.params, separators=(",", ":")),
+            reply.user_id,
+            reply.seq,
+            None if reply.user_id is None else shard_of(reply.user_id, self._shards),
+        )
+
     def _insert_reply(self, cur: Cursor, reply: OutgoingReply) -> int | None:
         cur.execute(
             "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id, seq,"
             " shard) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            (
-                reply.dedupe_key,
-                SYSTEM_REPLY if reply.update_id is None else reply.update_id,
-                reply.chat_id,
-                reply.method,
-                json.dumps(reply.params, separators=(",", ":")),
-                reply.user_id,
-                reply.seq,
-                None if reply.user_id is None else shard_of(reply.user_id, self._shards),
-            ),
+            self._reply_row(reply),
         )
         row = cur.fetchone()
         return None if row is None else int(row[0])
@@ -444,17 +498,17 @@ class PgRecords(RecordsReads, OutboxAccounting):
                     (chosen,),
                 )
                 fence_shards(cur, self._leases, [int(r[0]) for r in cur.fetchall()], STORE)
+            # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
+            # a system reply (no entry) is deleted. One statement.
             cur.execute(
-                "UPDATE replies SET sent_at = %s"
-                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL",
-                (time.time(), chosen),
+                "WITH marked AS (UPDATE replies SET sent_at = %s"
+                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL RETURNING 1),"
+                " dropped AS (DELETE FROM replies"
+                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NULL RETURNING 1)"
+                " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped)",
+                (time.time(), chosen, chosen),
             )
-            marked = max(cur.rowcount, 0)
-            cur.execute(
-                "DELETE FROM replies WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NULL",
-                (chosen,),
-            )
-            return marked + max(cur.rowcount, 0)
+            return _scalar(cur)
 
         PENDING.dec(self._transaction(work))
 
@@ -504,6 +558,12 @@ class _Ticket:
     batch: RecordBatch
     encoded: list[tuple[str, int]]
     outcome: BatchResult | BaseException | None = None
+
+
+def _rows_of(width: int, count: int) -> str:
+    """``(%s, ..., %s), ...``: the VALUES of ``count`` rows of ``width`` columns."""
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    return ", ".join([row] * count)
 
 
 def _scalar(cursor: Cursor) -> int:
