@@ -31,13 +31,9 @@ from yabot.security.crypto import Encryptor
 from yabot.shards import DEFAULT_SHARDS, shard_of
 from yabot.storage.inbox import (
     DEFAULT_DEDUP_RETENTION_S,
-    EXPIRE_CHUNK,
-    EXPIRE_EVERY_S,
     INBOX_APPENDS,
     INBOX_DUPLICATES,
     INBOX_ERRORS,
-    INBOX_EXPIRED,
-    INBOX_PRUNED,
     INBOX_REJECTED,
     INBOX_REUSED_IDS,
     MIN_DEDUP_RETENTION_S,
@@ -45,6 +41,7 @@ from yabot.storage.inbox import (
     Arrival,
     InboxEntry,
     InboxError,
+    PruneExpire,
     _check,
     _raw,
     fingerprint,
@@ -94,7 +91,7 @@ _SELECT = (
 )
 
 
-class PgInbox:
+class PgInbox(PruneExpire):
     """Accepted updates shared by every instance; each ``update_id`` at most once per retention.
 
     Args:
@@ -274,58 +271,32 @@ class PgInbox:
                     results[index] = Appended(given[first], first == index)
         return [r for r in results if r is not None], reused
 
-    def prune(self, user_id: int, up_to_seq: int) -> int:
-        """Drop the payloads of the user's entries with ``seq <= up_to_seq``; return how many."""
-        return self.prune_many([(user_id, up_to_seq)])
+    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
+        """In cluster mode only the shards whose lease still holds are marked (fenced)."""
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if self._leases is not None:
+                by_shard: dict[int, list[tuple[int, int]]] = {}
+                for user_id, up_to in pairs:
+                    by_shard.setdefault(shard_of(user_id, self.shards), []).append((user_id, up_to))
+                ours = held_shards(cur, self._leases, by_shard, STORE)
+                pairs = [pair for shard in sorted(ours) for pair in by_shard[shard]]
+            if not pairs:
+                return 0
+            cur.execute(
+                "UPDATE inbox_entries e SET covered = true, payload = ''::bytea"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS c(user_id, up_to)"
+                " WHERE e.user_id = c.user_id AND e.seq <= c.up_to AND NOT e.covered",
+                ([u for u, _ in pairs], [s for _, s in pairs]),
+            )
+            return max(cur.rowcount, 0)
 
-    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
-        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction.
-
-        In cluster mode only the shards whose lease still holds are marked (fenced per shard).
-        Also forgets expired ids, at most once a minute.
-        """
-        pairs = list(covered)
-        removed = 0
-        if pairs:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                if self._leases is not None:
-                    by_shard: dict[int, list[tuple[int, int]]] = {}
-                    for user_id, up_to in pairs:
-                        by_shard.setdefault(shard_of(user_id, self.shards), []).append(
-                            (user_id, up_to)
-                        )
-                    ours = held_shards(cur, self._leases, by_shard, STORE)
-                    pairs = [pair for shard in sorted(ours) for pair in by_shard[shard]]
-                if pairs:
-                    cur.execute(
-                        "UPDATE inbox_entries e SET covered = true, payload = ''::bytea"
-                        " FROM unnest(%s::bigint[], %s::bigint[]) AS c(user_id, up_to)"
-                        " WHERE e.user_id = c.user_id AND e.seq <= c.up_to AND NOT e.covered",
-                        ([u for u, _ in pairs], [s for _, s in pairs]),
-                    )
-                    removed = cur.rowcount
-        INBOX_PRUNED.inc(removed)
-        if self._clock() >= self._next_expiry:
-            self.expire()
-        return removed
-
-    def expire(self) -> int:
-        """Forget pruned ids received more than ``dedup_retention_s`` ago; return how many."""
-        cutoff = self._clock() - self._retention_s
-        self._next_expiry = self._clock() + EXPIRE_EVERY_S
-        forgotten = 0
-        while True:
-            with self._pool.connection() as conn:
-                chunk = conn.execute(
-                    "DELETE FROM inbox_entries WHERE seq IN (SELECT seq FROM inbox_entries"
-                    " WHERE covered AND received_at < %s LIMIT %s)",
-                    (cutoff, EXPIRE_CHUNK),
-                ).rowcount
-            forgotten += chunk
-            if chunk < EXPIRE_CHUNK:
-                break
-        INBOX_EXPIRED.inc(forgotten)
-        return forgotten
+    def _delete_expired(self, cutoff: float, limit: int) -> int:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "DELETE FROM inbox_entries WHERE seq IN (SELECT seq FROM inbox_entries"
+                " WHERE covered AND received_at < %s LIMIT %s)",
+                (cutoff, limit),
+            ).rowcount
 
     # ---- reads ----------------------------------------------------------------------------
     def _entries(

@@ -32,6 +32,8 @@ from yabot.shards import DEFAULT_SHARDS, shard_of
 from yabot.storage.postgres import records_schema
 from yabot.storage.postgres.fencing import Fenced, LeaseSource, fence_shards, held_shards
 from yabot.storage.postgres.migrations import migrate
+from yabot.storage.postgres.pool import reading
+from yabot.storage.records import writes
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
 from yabot.storage.records.models import (
     AppliedEntry,
@@ -42,7 +44,6 @@ from yabot.storage.records.models import (
     RecordBatch,
     RecordsError,
     RecordsUnavailable,
-    UnknownPayment,
 )
 from yabot.storage.records.reads import RecordsReads
 from yabot.storage.records.replies import PENDING, SYSTEM_REPLY, PendingReply
@@ -264,11 +265,15 @@ class PgRecords(RecordsReads, OutboxAccounting):
         """Everything of a batch but its events and replies."""
         now = time.time() if batch.at is None else batch.at
         result = BatchResult()
-        self._write_accounts(cur, batch, now, result)
+
+        def run(sql: str, params: Sequence[Any]) -> Cursor:
+            return cur.execute(sql.replace("?", "%s"), params)
+
+        writes.write_accounts(run, writes.POSTGRES_DISTINCT, batch, now, result)
         for entry in batch.ledger:
             result.ledger.append(_write_ledger(cur, entry, now, result))
-        _write_purchases(cur, batch, now, result)
-        _write_logs(cur, batch, now, result)
+        writes.write_purchases(run, batch, now, result)
+        writes.write_logs(run, batch, now, result)
         return now, result
 
     def _write_many(self, cur: Cursor, tickets: list[_Ticket]) -> tuple[list[BatchResult], int]:
@@ -319,60 +324,6 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 result.reply_ids.append(ids.pop(reply.dedupe_key, None))
         return [result for _, result in written], size
 
-    def _write_accounts(
-        self, cur: Cursor, batch: RecordBatch, now: float, result: BatchResult
-    ) -> None:
-        for p in batch.profiles:
-            cur.execute(
-                "INSERT INTO profiles AS t (user_id, first_name, username, language_code, role,"
-                " created_at, updated_at) VALUES (%s, %s, %s, %s, COALESCE(%s, 'player'), %s, %s)"
-                " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
-                " username = excluded.username, language_code = excluded.language_code,"
-                " role = COALESCE(%s, t.role), updated_at = excluded.updated_at"
-                " WHERE (t.first_name, t.username, t.language_code, t.role) IS DISTINCT FROM"
-                " (excluded.first_name, excluded.username, excluded.language_code,"
-                " COALESCE(%s, t.role))",
-                (
-                    p.user_id,
-                    p.first_name,
-                    p.username,
-                    p.language_code,
-                    p.role,
-                    now,
-                    now,
-                    p.role,
-                    p.role,
-                ),
-            )
-            result.written += cur.rowcount
-        for s in batch.subscriptions:
-            cur.execute(
-                "INSERT INTO subscriptions AS t (user_id, tier, status, started_at, ends_at,"
-                " source, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier,"
-                " status = excluded.status, started_at = excluded.started_at,"
-                " ends_at = excluded.ends_at, source = excluded.source,"
-                " updated_at = excluded.updated_at"
-                " WHERE (t.tier, t.status, t.started_at, t.ends_at, t.source) IS DISTINCT FROM"
-                " (excluded.tier, excluded.status, excluded.started_at, excluded.ends_at,"
-                " excluded.source)",
-                (s.user_id, s.tier, s.status, s.started_at, s.ends_at, s.source, now),
-            )
-            result.written += cur.rowcount
-        for admin in batch.admins:
-            conflict = (
-                "DO NOTHING"
-                if admin.only_if_absent
-                else "DO UPDATE SET password_hash = excluded.password_hash,"
-                " role = excluded.role, disabled = excluded.disabled"
-            )
-            cur.execute(
-                "INSERT INTO admins (username, password_hash, role, created_at, disabled)"
-                f" VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) {conflict}",
-                (admin.username, admin.password_hash, admin.role, now, admin.disabled),
-            )
-            _count(result, f"admin:{admin.username}", cur)
-
     def _reply_row(self, reply: OutgoingReply) -> tuple[Any, ...]:
         return (
             reply.dedupe_key,
@@ -399,7 +350,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
     def outbox_pending(self, limit: int) -> list[outbox_sql.OutboxRow]:
         """Return up to ``limit`` unsent events, oldest first."""
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             rows = conn.execute(
                 "SELECT seq, event_id, type, user_id, created_at, body FROM outbox"
                 " WHERE status = 'pending' ORDER BY seq LIMIT %s",
@@ -458,7 +409,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
     def outbox_backlog_fast(self) -> outbox_sql.Backlog:
         """The unsent backlog from this process's running counts plus one index lookup."""
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             row = conn.execute(
                 "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1"
             ).fetchone()
@@ -474,7 +425,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         if shards is not None:
             where += " AND (shard IS NULL OR shard = ANY(%s))"
             params = (sorted(set(shards)),)
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             rows = conn.execute(
                 "SELECT id, dedupe_key, update_id, chat_id, method, params FROM replies"
                 f" WHERE {where} ORDER BY id",
@@ -542,7 +493,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
     # Reads.
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             return conn.execute(sql, params).fetchall()
 
     def balance(self, user_id: int) -> int:
@@ -593,13 +544,6 @@ def _users_of(batch: RecordBatch) -> set[int]:
     return users
 
 
-def _count(result: BatchResult, key: str, cur: Cursor) -> None:
-    if cur.rowcount == 0:
-        result.duplicates.append(key)
-    else:
-        result.written += 1
-
-
 def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResult) -> AppliedEntry:
     user_id, amount, key = entry.user_id, entry.amount, entry.idempotency_key
     # Lock the player's wallet first: a concurrent writer of the same key has committed by
@@ -641,65 +585,6 @@ def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResu
     result.written += 1
     result.balances[user_id] = after
     return AppliedEntry(key, user_id, amount, after, duplicate=False)
-
-
-def _write_purchases(cur: Cursor, batch: RecordBatch, now: float, result: BatchResult) -> None:
-    for pay in batch.payments:
-        cur.execute(
-            "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency,"
-            " payload, status, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s, %s, 'paid', %s, %s)"
-            " ON CONFLICT (telegram_payment_charge_id) DO NOTHING",
-            (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
-        )
-        _count(result, f"payment:{pay.charge_id}", cur)
-    for refund in batch.refunds:
-        cur.execute(
-            "UPDATE payments SET status = 'refunded', updated_at = %s"
-            " WHERE telegram_payment_charge_id = %s AND status = 'paid'",
-            (now, refund.charge_id),
-        )
-        if cur.rowcount == 0:
-            cur.execute(
-                "SELECT 1 FROM payments WHERE telegram_payment_charge_id = %s",
-                (refund.charge_id,),
-            )
-            if cur.fetchone() is None:
-                raise UnknownPayment(f"no payment with charge id {refund.charge_id!r}")
-            result.duplicates.append(f"refund:{refund.charge_id}")
-        else:
-            result.written += 1
-    for unlock in batch.items:
-        cur.execute(
-            "INSERT INTO items (user_id, item, source_key, created_at) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (source_key) DO NOTHING",
-            (unlock.user_id, unlock.item, unlock.source_key, now),
-        )
-        _count(result, f"item:{unlock.source_key}", cur)
-
-
-def _write_logs(cur: Cursor, batch: RecordBatch, now: float, result: BatchResult) -> None:
-    for audit in batch.audit:
-        cur.execute(
-            "INSERT INTO audit (who, action, target, details, at, idempotency_key)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
-            (
-                audit.who,
-                audit.action,
-                audit.target,
-                json.dumps(audit.details, sort_keys=True),
-                now,
-                audit.idempotency_key,
-            ),
-        )
-        _count(result, f"audit:{audit.idempotency_key}", cur)
-    for job in batch.job_runs:
-        cur.execute(
-            "INSERT INTO job_runs (job_key, ran_at) VALUES (%s, %s)"
-            " ON CONFLICT (job_key) DO NOTHING",
-            (job.job_key, now),
-        )
-        _count(result, f"job:{job.job_key}", cur)
 
 
 def _write_events(
