@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
@@ -105,6 +105,12 @@ class _Consumer:
     cursor: int = 0
     ready: bool = False  # its unconfirmed replies were resent: its entries may be read
     task: asyncio.Task[None] | None = None  # the resend
+    metrics: tuple[Any, Any, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The shard's metric children, looked up once (``labels`` costs a lock and a hash).
+        label = str(self.lease.shard)
+        self.metrics = (CONSUMED.labels(label), CURSOR.labels(label), LAG.labels(label))
 
 
 class ShardConsumers:
@@ -278,10 +284,10 @@ class ShardConsumers:
             handed.setdefault(shard, []).append(entry)
         now = time.time()
         for shard, done in handed.items():
-            label = str(shard)
-            CONSUMED.labels(label).inc(len(done))
-            CURSOR.labels(label).set(done[-1].seq)
-            LAG.labels(label).set(max(0.0, now - done[-1].received_at))
+            consumed, cursor, lag = reading[shard].metrics
+            consumed.inc(len(done))
+            cursor.set(done[-1].seq)
+            lag.set(max(0.0, now - done[-1].received_at))
 
     def poke(self, user_id: int | None) -> None:
         """An update of ``user_id`` was stored here: wake its shard's consumer if we own it."""
