@@ -130,7 +130,7 @@ def test_restore_with_a_key_that_cannot_read_the_snapshots_is_one_line(
         YABOT_SECURITY__ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     done = yabot(other, "restore", str(tmp_path / "backup"))
-    assert done.returncode == 1
+    assert done.returncode == 2, "a refused restore is a usage error, as a config mistake is"
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot decrypt" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
