@@ -88,9 +88,7 @@ def test_every_module_with_postgres_migrations_is_in_pg_schemas() -> None:
     defining = []
     for path in (ROOT / "yabot").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Assign | ast.AnnAssign) and "PgMigration(" in ast.unparse(
-                node
-            ):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and "PgMigration(" in ast.unparse(node):
                 defining.append(".".join(path.relative_to(ROOT).with_suffix("").parts))
     assert len(defining) >= 6
     known = [id(m) for m in store_migrations().values()]
