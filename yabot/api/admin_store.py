@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from yabot.api.sql_core import Dialect, SqliteDialect
+from yabot.api.sql_core import Dialect, SqliteDialect, postgres_pool
 from yabot.config import Settings
 from yabot.storage.sqlite_util import LockedConnection, connect
 
@@ -181,12 +181,10 @@ def open_admin_store(
 ) -> AdminStore:
     """The admin store of ``storage.backend``: the SQLite file ``path``, or PostgreSQL
     through ``pool``."""
-    if settings.storage.backend == "postgres":
-        if pool is None:
-            raise ValueError('storage.backend = "postgres" needs a connection pool')
+    if (shared := postgres_pool(settings.storage, pool)) is not None:
         from yabot.api.pg_admin_store import PgAdminStore
 
-        return PgAdminStore(pool)
+        return PgAdminStore(shared)
     return SqliteAdminStore(path, busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)
 
 

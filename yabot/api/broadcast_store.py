@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from yabot.api.sql_core import Dialect, Sql, SqliteDialect
+from yabot.api.sql_core import Dialect, Sql, SqliteDialect, postgres_pool
 from yabot.config import Settings
 from yabot.storage.sqlite_util import LockedConnection, connect
 
@@ -320,12 +320,10 @@ def open_broadcast_store(settings: Settings, pool: ConnectionPool | None = None)
     """The broadcast store of ``storage.backend``: ``broadcasts.db`` under ``data_dir``, or
     PostgreSQL through ``pool``."""
     storage = settings.storage
-    if storage.backend == "postgres":
-        if pool is None:
-            raise ValueError('storage.backend = "postgres" needs a connection pool')
+    if (shared := postgres_pool(storage, pool)) is not None:
         from yabot.api.pg_broadcast_store import PgBroadcastStore
 
-        return PgBroadcastStore(pool)
+        return PgBroadcastStore(shared)
     return SqliteBroadcastStore(
         storage.data_dir / "broadcasts.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
     )

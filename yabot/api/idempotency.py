@@ -21,7 +21,7 @@ from fastapi import Request
 from prometheus_client import Counter
 
 from yabot.api.errors import ApiError
-from yabot.api.sql_core import Dialect, SqliteDialect
+from yabot.api.sql_core import Dialect, SqliteDialect, postgres_pool
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
 from yabot.storage.sqlite_util import LockedConnection, connect
@@ -187,12 +187,10 @@ def open_idempotency_store(
     """The store of ``storage.backend``: ``operations.db`` under ``data_dir``, or PostgreSQL
     through ``pool``."""
     storage = settings.storage
-    if storage.backend == "postgres":
-        if pool is None:
-            raise ValueError('storage.backend = "postgres" needs a connection pool')
+    if (shared := postgres_pool(storage, pool)) is not None:
         from yabot.api.pg_idempotency import PgIdempotencyStore
 
-        return PgIdempotencyStore(pool)
+        return PgIdempotencyStore(shared)
     return SqliteIdempotencyStore(
         storage.data_dir / "operations.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
     )

@@ -12,9 +12,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from yabot.config import StorageSettings
 from yabot.storage.sqlite_util import LockedConnection
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
 
 Row = tuple[Any, ...]
 
@@ -101,4 +105,17 @@ class SqliteDialect:
         self._db.close()
 
 
-__all__ = ["Dialect", "Row", "Sql", "SqliteDialect"]
+def postgres_pool(storage: StorageSettings, pool: ConnectionPool | None) -> ConnectionPool | None:
+    """``pool`` when ``storage.backend`` is postgres (where a store needs one), else None.
+
+    Raises:
+        ValueError: The backend is postgres and no pool was given.
+    """
+    if storage.backend != "postgres":
+        return None
+    if pool is None:
+        raise ValueError('storage.backend = "postgres" needs a connection pool')
+    return pool
+
+
+__all__ = ["Dialect", "Row", "Sql", "SqliteDialect", "postgres_pool"]
