@@ -12,7 +12,6 @@ epoch, so restored epochs lower than the snapshots' would fence every write).
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ import psycopg
 import pytest
 
 from tests.cluster.cluster_harness import Member
-from tests.integration.black_box import play, start_ids_near_9e8, yabot
+from tests.integration.black_box import backup_while_serving, play, start_ids_near_9e8, yabot
 from tests.integration.harness import Emu
 from yabot.cluster.local_postgres import LocalPostgres
 
@@ -79,26 +78,7 @@ def test_backup_of_a_serving_cluster_restores_into_a_fresh_postgres(
         assert before["story"]["turn"] >= 9
         assert _view(members[1], 5301) == before, "any member answers for the player"
 
-        other = emu.player(5302, "Bea", "en")
-        stop = threading.Event()
-        errors: list[BaseException] = []
-
-        def keep_playing() -> None:
-            try:
-                while not stop.is_set():
-                    play(other, 2)
-            except BaseException as exc:  # surfaced below
-                errors.append(exc)
-
-        thread = threading.Thread(target=keep_playing)
-        thread.start()
-        try:
-            done = yabot(members[0].env, "backup", str(tmp_path / "backup"))
-        finally:
-            stop.set()
-            thread.join(60)
-        assert done.returncode == 0, done.stderr
-        assert not errors, errors
+        backup_while_serving(emu, members[0].env, tmp_path / "backup")
         assert _view(members[0], 5301) == before, "the backup changed nothing"
         old_epoch = _max_epoch(pg_dsn)
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.conftest import fresh_database
 from yabot.cluster.local_postgres import LocalPostgres
 from yabot.config import Settings
 from yabot.pg_schemas import restore_schemas, store_migrations
@@ -58,12 +58,9 @@ def _create_all(dsn: str) -> None:
 
 @pytest.fixture
 def other_dsn(postgres: LocalPostgres) -> Iterator[str]:
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres.dsn.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(postgres.dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    """A second fresh database: where the backup is restored."""
+    with fresh_database(postgres) as dsn:
+        yield dsn
 
 
 def _tables(dsn: str) -> set[str]:
@@ -140,7 +137,7 @@ def test_round_trip_into_an_empty_database_raises_epochs(
         assert audit_id == (4,)
         leases = conn.execute("SELECT shard, owner, epoch FROM shard_leases").fetchall()
         versions = conn.execute(
-            "SELECT store, version FROM schema_migrations ORDER BY store"
+            "SELECT store, max(version) FROM schema_migrations GROUP BY store ORDER BY store"
         ).fetchall()
     # every shard free, each above the highest epoch of before (7 * 3 = 21)
     assert sorted(leases) == [(s, None, 22) for s in range(8)]

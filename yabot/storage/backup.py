@@ -464,7 +464,6 @@ def restore(settings: Settings, path: Path, pg_schemas: PgSchemas | None = None)
         BackupError: The backup is invalid, its snapshots do not fit this configuration or
             cannot be decrypted, or a database under ``data_dir`` is in use.
     """
-    from yabot.storage.snapshots import SnapshotStoreError
 
     source = Path(path)
     manifest = read_manifest(source)
@@ -501,14 +500,7 @@ def restore(settings: Settings, path: Path, pg_schemas: PgSchemas | None = None)
         log.info("restore_safety_backup", path=str(safety))
     for name in names:
         if name == MONGO_DUMP:
-            store = _mongo_store(settings)
-            try:
-                count = store.replace_documents(_read_bson(source / name))
-            except SnapshotStoreError as exc:
-                raise BackupError(f"cannot restore the MongoDB snapshots: {exc}") from None
-            finally:
-                store.close()
-            log.info("restore_mongo_snapshots", documents=count)
+            _restore_mongo(settings, source / name)
         elif name == LOCAL_KEY_FILE:
             _copy_key(source / name, data_dir / name)
         else:
@@ -538,7 +530,6 @@ def _restore_postgres(
     and the collection empty; the PostgreSQL snapshots are checked inside the restore's one
     transaction, so a refusal leaves the database as it was.
     """
-    from yabot.storage.snapshots import SnapshotStoreError
 
     label, encryptor = _restore_keys(settings, source, present)
     checked = _decrypt_all(label, encryptor, _snapshot_states(source, present))
@@ -584,14 +575,7 @@ def _restore_postgres(
     except psycopg.Error as exc:
         raise BackupError(f"cannot restore the PostgreSQL stores: {_one_line(exc)}") from None
     if MONGO_DUMP in present:
-        mongo = _mongo_store(settings)
-        try:
-            count = mongo.replace_documents(_read_bson(source / MONGO_DUMP))
-        except SnapshotStoreError as exc:
-            raise BackupError(f"cannot restore the MongoDB snapshots: {exc}") from None
-        finally:
-            mongo.close()
-        log.info("restore_mongo_snapshots", documents=count)
+        _restore_mongo(settings, source / MONGO_DUMP)
     if LOCAL_KEY_FILE in present:
         private_dir(data_dir)
         _copy_key(key_copy, key_here)
@@ -604,6 +588,19 @@ def _restore_postgres(
         keys=f"{label} ({checked} snapshots decrypted)",
     )
     return names
+
+
+def _restore_mongo(settings: Settings, dump: Path) -> None:
+    from yabot.storage.snapshots import SnapshotStoreError
+
+    store = _mongo_store(settings)
+    try:
+        count = store.replace_documents(_read_bson(dump))
+    except SnapshotStoreError as exc:
+        raise BackupError(f"cannot restore the MongoDB snapshots: {exc}") from None
+    finally:
+        store.close()
+    log.info("restore_mongo_snapshots", documents=count)
 
 
 def _restore_sqlite(settings: Settings, copy: Path, target: Path) -> None:
