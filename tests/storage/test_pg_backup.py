@@ -177,3 +177,24 @@ def test_a_single_instance_backup_has_no_leases(pg_dsn: str, tmp_path: Path) -> 
     kinds = {s.kind for s in active_stores(settings.storage)}
     assert kinds == {Kind.POSTGRES, Kind.KEY}
     assert "cluster_leases" not in {s.name for s in active_stores(settings.storage)}
+
+
+def test_the_backup_reads_in_one_repeatable_read_snapshot(pg_dsn: str, tmp_path: Path) -> None:
+    """Every table of a backup is read at the same instant: a write committed meanwhile is
+    not seen, and the transaction writes nothing."""
+    from yabot.storage import pg_backup
+
+    _create_all(pg_dsn)
+    with pg_backup.connect(_settings(pg_dsn, tmp_path)) as conn:
+        snap = pg_backup.Snapshot(conn)
+        level = conn.execute("SHOW transaction_isolation").fetchone()
+        read_only = conn.execute("SHOW transaction_read_only").fetchone()
+        assert (level, read_only) == (("repeatable read",), ("on",))
+        before = conn.execute("SELECT count(*) FROM api_audit").fetchone()
+        with psycopg.connect(pg_dsn, autocommit=True) as other:
+            other.execute(
+                "INSERT INTO api_audit (at, who, action, target, details)"
+                " VALUES (0, 'a', 'b', 'c', 'd')"
+            )
+        assert conn.execute("SELECT count(*) FROM api_audit").fetchone() == before
+        snap.close()

@@ -560,7 +560,6 @@ def _restore_postgres(
         checked += _decrypt_all(label, encryptor, states)
 
     try:
-        pg_backup.refuse_unless_empty(settings)
         restored = pg_backup.restore(
             settings,
             source,

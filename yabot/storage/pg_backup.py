@@ -63,8 +63,10 @@ class Snapshot:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.execute("SELECT 1")  # the snapshot is taken at the first statement
+        conn.rollback()  # no transaction open: its characteristics can be set
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        conn.execute("SELECT 1")  # psycopg begins; the snapshot is taken at this statement
 
     def close(self) -> None:
         """End the transaction (it wrote nothing)."""
@@ -186,21 +188,6 @@ def _our_tables(conn: psycopg.Connection[Any]) -> list[str]:
     return found
 
 
-def refuse_unless_empty(settings: Settings) -> None:
-    """Restore writes only into a database without YABOT's tables.
-
-    Raises:
-        PgBackupError: One line naming what is there.
-    """
-    with connect(settings) as conn:
-        found = _our_tables(conn)
-    if found:
-        raise PgBackupError(
-            f"the PostgreSQL database already holds YABOT tables ({', '.join(found[:4])}"
-            f"{', ...' if len(found) > 4 else ''}): restore needs an empty database"
-        )
-
-
 def restore(
     settings: Settings,
     source: Path,
@@ -308,4 +295,4 @@ def _copy_in(conn: psycopg.Connection[Any], source: Path, table: Mapping[str, An
     return int(table["rows"])
 
 
-__all__ = ["PG_DIR", "PgBackupError", "Snapshot", "back_up_store", "refuse_unless_empty", "restore"]
+__all__ = ["PG_DIR", "PgBackupError", "Snapshot", "back_up_store", "restore"]
