@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from yabot.api.sql_core import Dialect, SqliteDialect, postgres_pool
 from yabot.config import Settings
-from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -75,22 +74,20 @@ class AdminStore(Protocol):
         ...
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_admins (
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS api_admins (
     username TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_audit (
+    created_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS api_audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
     who TEXT NOT NULL,
     action TEXT NOT NULL,
     target TEXT NOT NULL,
-    details TEXT NOT NULL
-);
-"""
+    details TEXT NOT NULL)""",
+)
 
 
 class SqlAdminStore:
@@ -170,10 +167,7 @@ class SqliteAdminStore(SqlAdminStore):
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
-        with db.use() as conn:
-            conn.executescript(_SCHEMA)
-        super().__init__(SqliteDialect(db))
+        super().__init__(SqliteDialect.open(path, _SCHEMA, busy_timeout_ms=busy_timeout_ms))
 
 
 def open_admin_store(

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from yabot.api.sql_core import Dialect, Sql, SqliteDialect, postgres_pool
 from yabot.config import Settings
-from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -309,11 +308,7 @@ class SqliteBroadcastStore(SqlBroadcastStore):
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
-        with db.transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-        super().__init__(SqliteDialect(db))
+        super().__init__(SqliteDialect.open(path, _SCHEMA, busy_timeout_ms=busy_timeout_ms))
 
 
 def open_broadcast_store(settings: Settings, pool: ConnectionPool | None = None) -> BroadcastStore:

@@ -24,7 +24,6 @@ from yabot.api.errors import ApiError
 from yabot.api.sql_core import Dialect, SqliteDialect, postgres_pool
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
-from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -160,6 +159,11 @@ class SqlIdempotencyStore:
 
 
 _SELECT = "SELECT fingerprint, body FROM api_idempotency WHERE scope = ? AND key = ?"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS api_idempotency (scope TEXT NOT NULL, "
+    "key TEXT NOT NULL, fingerprint TEXT NOT NULL, body TEXT NOT NULL, "
+    "created_at REAL NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID",
+)
 
 
 class SqliteIdempotencyStore(SqlIdempotencyStore):
@@ -171,14 +175,7 @@ class SqliteIdempotencyStore(SqlIdempotencyStore):
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
-        with db.transaction() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS api_idempotency (scope TEXT NOT NULL, "
-                "key TEXT NOT NULL, fingerprint TEXT NOT NULL, body TEXT NOT NULL, "
-                "created_at REAL NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID"
-            )
-        super().__init__(SqliteDialect(db))
+        super().__init__(SqliteDialect.open(path, _SCHEMA, busy_timeout_ms=busy_timeout_ms))
 
 
 def open_idempotency_store(

@@ -12,10 +12,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from yabot.config import StorageSettings
-from yabot.storage.sqlite_util import LockedConnection
+from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -87,6 +88,18 @@ class SqliteDialect:
 
     def __init__(self, db: LockedConnection) -> None:
         self._db = db
+
+    @classmethod
+    def open(
+        cls, path: str | Path, schema: Sequence[str], *, busy_timeout_ms: int = 5000
+    ) -> SqliteDialect:
+        """Open the SQLite file ``path`` (private, created when missing) with its ``schema``
+        (``CREATE ... IF NOT EXISTS`` statements) in place."""
+        db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
+        with db.transaction() as conn:
+            for statement in schema:
+                conn.execute(statement)
+        return cls(db)
 
     @contextmanager
     def read(self) -> Iterator[Sql]:

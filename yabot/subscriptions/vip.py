@@ -56,6 +56,22 @@ SUBSCRIPTION_CHANGES = Counter(
 VIP_CALLBACK = "m:vip"
 
 
+def _record_charge(txn: Txn, update: IncomingUpdate, charge: str, tier: str, status: str) -> None:
+    """Mirror the charge in the membership and record the payment (``paid`` or ``rejected``)."""
+    amount = update.total_amount or 0
+    txn.state.membership.charges.append([charge, amount, tier, False])
+    txn.outcome.batch.payments.append(
+        PaymentRecord(
+            charge,
+            txn.state.user_id,
+            amount,
+            update.currency or "",
+            update.invoice_payload or "",
+            status,
+        )
+    )
+
+
 class Vip:
     """Paid tiers and the VIP channel, from settings."""
 
@@ -156,17 +172,7 @@ class Vip:
         if update.currency != STARS or amount != tier.price_stars:
             self._reject(txn, update, charge, "currency" if update.currency != STARS else "amount")
             return
-        m.charges.append([charge, amount, tier.id, False])
-        batch = txn.outcome.batch
-        batch.payments.append(
-            PaymentRecord(
-                charge,
-                txn.state.user_id,
-                amount,
-                update.currency or STARS,
-                update.invoice_payload or "",
-            )
-        )
+        _record_charge(txn, update, charge, tier.id, "paid")
         txn.event(
             PaymentReceived(charge_id=charge, amount=amount, currency=update.currency or STARS)
         )
@@ -180,18 +186,8 @@ class Vip:
         amount = update.total_amount or 0
         currency = update.currency or ""
         # tier "" marks a charge that bought nothing: its refund ends no membership
-        txn.state.membership.charges.append([charge, amount, "", False])
+        _record_charge(txn, update, charge, "", "rejected")
         batch = txn.outcome.batch
-        batch.payments.append(
-            PaymentRecord(
-                charge,
-                txn.state.user_id,
-                amount,
-                currency,
-                update.invoice_payload or "",
-                status="rejected",
-            )
-        )
         batch.audit.append(
             AuditEntry(
                 "telegram",
