@@ -141,16 +141,25 @@ def write_purchases(run: Run, batch: RecordBatch, now: float, result: BatchResul
             f"payment:{pay.charge_id}",
             run(
                 "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, "
-                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'paid', ?, ?) "
+                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(telegram_payment_charge_id) DO NOTHING",
-                (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
+                (
+                    pay.charge_id,
+                    pay.user_id,
+                    pay.amount,
+                    pay.currency,
+                    pay.payload,
+                    pay.status,
+                    now,
+                    now,
+                ),
             ),
         )
     for refund in batch.refunds:
         # The rowcount is read before the next statement: a cursor may serve both.
         refunded = run(
             "UPDATE payments SET status = 'refunded', updated_at = ? "
-            "WHERE telegram_payment_charge_id = ? AND status = 'paid'",
+            "WHERE telegram_payment_charge_id = ? AND status IN ('paid', 'rejected')",
             (now, refund.charge_id),
         ).rowcount
         if refunded:
