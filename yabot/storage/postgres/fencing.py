@@ -77,7 +77,15 @@ def fence_shards(
             FENCED.labels(store).inc()
             log.warning("cluster.write_fenced", shard=shard, epoch=None, store=store)
             raise Fenced(f"shard {shard} is not ours")
-        check_fence(cursor, lease, store)
+        try:
+            check_fence(cursor, lease, store)
+        except Fenced:
+            # The first refusal tells the coordinator at once: it drops the shard, and the
+            # shard's later writes are refused without asking the database.
+            refused = getattr(leases, "refused", None)
+            if refused is not None:
+                refused(lease)
+            raise
 
 
 def fence_shard(cursor: psycopg.Cursor[Any], leases: LeaseSource, shard: int, store: str) -> bool:
