@@ -196,7 +196,15 @@ def _polling_leadership(
         while current:
             await current.pop().stop()
 
-    return Leadership(runtime.coordinator.dsn, "polling", lead, step_down)
+    coordinator = runtime.coordinator
+    return Leadership(
+        coordinator.dsn,
+        "polling",
+        lead,
+        step_down,
+        lease_timeout_s=coordinator.lease_timeout_s,
+        member_id=coordinator.member_id,
+    )
 
 
 async def serve(
