@@ -176,7 +176,11 @@ class Runtime:
                 self.replies,
                 shards=runtime.shards,
                 parse=parse_stored_update,
-                passivate_timeout_s=runtime.shutdown_timeout_s,
+                # A handoff waits this long for the shard's actors to save; what is not saved
+                # by then the next owner replays from the inbox (effects keyed by update_id).
+                passivate_timeout_s=min(
+                    runtime.shutdown_timeout_s, settings.cluster.lease_timeout_s / 4
+                ),
             )
         if clock is not time.time:
             self.router.clock = clock
@@ -369,6 +373,11 @@ class Runtime:
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:
+            if self.consumers is not None and not self.consumers.owns(user_id):
+                # Cluster mode: the shard has moved on (its writes were fenced). The held
+                # updates are in the shared inbox for its owner; waking the actor here would
+                # only load a state that is not ours to change.
+                return
             try:
                 self.directory.tell(user_id, RetryWaiting())
             except MailboxFull:
