@@ -287,6 +287,28 @@ def store_states(cluster: LocalCluster, users: list[int]) -> dict[int, dict[str,
     return out
 
 
+def handoff_summary(cluster: LocalCluster, marks: dict[str, Any]) -> dict[str, Any]:
+    """From ``shard_handoffs``: how many of each kind, and how long after the SIGKILL and
+    after the SIGSTOP the victims' shards were taken over (seconds, last one)."""
+    import psycopg
+
+    wall_minus_mono = time.time() - time.monotonic()
+    with psycopg.connect(cluster.dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT kind, extract(epoch FROM at)::float8 FROM shard_handoffs ORDER BY id"
+        ).fetchall()
+    kinds: dict[str, int] = defaultdict(int)
+    for kind, _ in rows:
+        kinds[str(kind)] += 1
+    out: dict[str, Any] = {"kinds": dict(kinds)}
+    for mark, until in (("killed_at", "paused_at"), ("paused_at", "resumed_at")):
+        start, end = marks[mark] + wall_minus_mono, marks[until] + wall_minus_mono
+        taken = [at - start for kind, at in rows if kind == "takeover" and start <= at <= end]
+        out[f"takeover_after_{mark[:-3]}_s"] = round(max(taken), 2) if taken else None
+        out[f"takeovers_after_{mark[:-3]}"] = len(taken)
+    return out
+
+
 def _quantiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -455,6 +477,12 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
         for m in cluster.members
         if m.alive()
     }
+    renewal_gap_max = {
+        m.name: round(cluster.metric("yabot_cluster_lease_renewal_gap_max_seconds", [m]), 2)
+        for m in cluster.members
+        if m.alive()
+    }
+    handoffs = await asyncio.to_thread(handoff_summary, cluster, marks)
     front = httpx.get(cluster.front_url + "/_front/backends", timeout=10).json()
     replies = reply_log(cluster)
     await asyncio.to_thread(cluster.stop_instances)
@@ -477,6 +505,8 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
         {
             "cluster_mode": bool(cluster.cluster),
             "fenced_writes_by_instance": fenced_by,
+            "lease_renewal_gap_max_s": renewal_gap_max,
+            "handoffs": handoffs,
             "players": args.players,
             "lease_timeout_s": lease,
             "front": front,

@@ -373,11 +373,6 @@ class Runtime:
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:
-            if self.consumers is not None and not self.consumers.owns(user_id):
-                # Cluster mode: the shard has moved on (its writes were fenced). The held
-                # updates are in the shared inbox for its owner; waking the actor here would
-                # only load a state that is not ours to change.
-                return
             try:
                 self.directory.tell(user_id, RetryWaiting())
             except MailboxFull:

@@ -74,6 +74,10 @@ RENEW_SECONDS = Histogram(
     "Round trip of one heartbeat and lease renewal (the renewer thread)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+RENEWAL_GAP_MAX = Gauge(
+    "yabot_cluster_lease_renewal_gap_max_seconds",
+    "The longest time between two successful lease renewals of this member so far",
+)
 RENEW_FAILURES = Counter(
     "yabot_cluster_lease_renew_failures_total", "Heartbeat and renewal attempts that failed"
 )
@@ -201,6 +205,7 @@ class ShardCoordinator:
         self._renew_conn: psycopg.Connection[Any] | None = None
         self._last_renewed = 0.0  # monotonic: when the last successful renewal was sent
         self._valid_until = 0.0  # monotonic: the local deadline of every lease held
+        self._gap_max = 0.0
         self._loop_tick = 0.0  # monotonic: the event loop's last sign of life
         self._paused = False  # tests: a hung member (renewals and rounds stop)
         self._stopping = False
@@ -371,6 +376,9 @@ class ShardCoordinator:
                 (self.lease_timeout_s, self.member_id, [lease.shard for lease in held]),
             ).fetchall()
         RENEW_SECONDS.observe(time.monotonic() - sent)
+        if self._last_renewed:
+            self._gap_max = max(self._gap_max, sent - self._last_renewed)
+            RENEWAL_GAP_MAX.set(self._gap_max)
         self._last_renewed = sent
         self._valid_until = sent + self.lease_timeout_s * DEADLINE_SHARE
         still = {int(shard): int(epoch) for shard, epoch in rows}
