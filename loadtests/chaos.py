@@ -51,6 +51,7 @@ from typing import Any, cast
 import httpx
 import redis
 
+from loadtests.bench import machine_speed_ms
 from loadtests.drive import make_update
 from yabot.cluster.local import ENCRYPTION_KEY, EVENTS_STREAM, SECRET, TOKEN, LocalCluster
 from yabot.shards import shard_of
@@ -449,6 +450,10 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
     users = list(range(FIRST_USER, FIRST_USER + args.players))
     load = Load()
     log: list[str] = []
+    host = {"machine_speed_ms": machine_speed_ms(), "load_average_at_start": os.getloadavg()}
+    print(
+        f"== host: machine_speed_ms {host['machine_speed_ms']}, load {host['load_average_at_start']}"
+    )
     print(
         f"== chaos: {args.players} players, 3 instances, lease {args.lease_timeout} s, "
         f"cluster mode {'on' if cluster.cluster else 'OFF (embedded fallback)'} in {cluster.dir}",
@@ -506,6 +511,7 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
             "cluster_mode": bool(cluster.cluster),
             "fenced_writes_by_instance": fenced_by,
             "lease_renewal_gap_max_s": renewal_gap_max,
+            "host": {**host, "load_average_at_end": os.getloadavg()},
             "handoffs": handoffs,
             "players": args.players,
             "lease_timeout_s": lease,
