@@ -373,6 +373,16 @@ class Runtime:
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:
+            if self.consumers is not None and not self.consumers.owns(user_id):
+                # Cluster mode, the shard is not ours (now): telling would only wake the actor
+                # to have its writes fenced again. A resident actor keeps its held updates
+                # and is tried again later (the shard may come back to us); one that is gone
+                # forgets them: its next activation loads the snapshot and the shared inbox.
+                if self.directory.is_resident(user_id):
+                    self._retry_after(user_id, delay)
+                else:
+                    self.players.take_leftovers(user_id)
+                return
             try:
                 self.directory.tell(user_id, RetryWaiting())
             except MailboxFull:
