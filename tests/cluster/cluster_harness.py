@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import httpx
 
+from tests.integration.crash_harness import command_update
 from tests.integration.harness import ROOT, SECRET, TOKEN, free_port
 
 KEY = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
@@ -138,20 +139,6 @@ class Member:
         return total
 
 
-def update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "P"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "P", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
-
-
 class Players:
     """Each player's queue of updates; an update leaves the queue once answered 200."""
 
@@ -161,7 +148,7 @@ class Players:
         self.next_id = 7_000_000
         for n in range(per_player):
             for user_id in users:
-                self.queues[user_id].append(update(self.next_id, user_id, f"/c{n}"))
+                self.queues[user_id].append(command_update(self.next_id, user_id, f"/c{n}"))
                 self.next_id += 1
 
     def play(self, webhooks: list[str], seconds: float) -> None:

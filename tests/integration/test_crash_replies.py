@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.integration.crash_harness import command_update
 from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings
 from tests.integration.test_crash_recovery import _start, _wait_for_metric
 
@@ -30,20 +31,6 @@ LATENCY_S = 0.050
 # yabot_replies_mark_seconds p99 is a few ms on an idle machine; the test host runs other
 # work too.
 MARK_MARGIN_S = 0.030
-
-
-def _update(update_id: int, user_id: int, text: str) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "P"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "P", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
 
 
 class Players:
@@ -69,7 +56,7 @@ class Players:
             if update is None:
                 self.next_n[user] += 1
                 self.next_id += 1
-                update = _update(self.next_id, user, f"/c{self.next_n[user]}")
+                update = command_update(self.next_id, user, f"/c{self.next_n[user]}")
                 self.pending[user] = update
             try:
                 async with http.post(
