@@ -3,10 +3,12 @@ wait for the emulator to hold a reply per accepted update."""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
-from tests.integration.harness import Emu
+from tests.integration.harness import ROOT, SECRET, TOKEN, Emu
 
 
 def command_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
@@ -38,3 +40,30 @@ def wait_for_replies(
                 del waiting[user_id]
         time.sleep(0.2)
     return waiting
+
+
+def child_env(
+    emulator_url: str, api_port: int, data_dir: Path, key: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a ``yabot run`` child process serving the webhook with its admin API
+    on ``api_port`` against the emulator; ``extra`` adds or overrides ``YABOT_*`` settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "YABOT_TELEGRAM__API_BASE": emulator_url,
+            "YABOT_TELEGRAM__MODE": "webhook",
+            "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
+            "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
+            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
+            "YABOT_TELEGRAM__CHAT_BURST": "100",
+            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
+            "YABOT_STORAGE__DATA_DIR": str(data_dir),
+            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
+            "YABOT_API__PORT": str(api_port),
+            "YABOT_LOGGING__LEVEL": "WARNING",
+            "YABOT_SECURITY__ENCRYPTION_KEYS": key,
+            **extra,
+        }
+    )
+    return env

@@ -30,7 +30,7 @@ import httpx
 import pytest
 import redis
 
-from tests.integration.crash_harness import command_update, wait_for_replies
+from tests.integration.crash_harness import child_env, command_update, wait_for_replies
 from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings
 from yabot.runtime import Runtime
 
@@ -132,26 +132,14 @@ def test_sigkill_while_50_players_play(
         tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key, **stores
     )
     api_port = settings.api.port
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "YABOT_TELEGRAM__API_BASE": emu.url,
-            "YABOT_TELEGRAM__MODE": "webhook",
-            "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
-            "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
-            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
-            "YABOT_TELEGRAM__CHAT_BURST": "100",
-            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
-            "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
-            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
-            "YABOT_API__PORT": str(api_port),
-            "YABOT_EVENTS__REDIS_URL": "redis://127.0.0.1:6379/0",
-            "YABOT_EVENTS__STREAM": stream,
-            "YABOT_LOGGING__LEVEL": "WARNING",
-            "YABOT_SECURITY__ENCRYPTION_KEYS": key,
-            **stores,
-        }
+    env = child_env(
+        emu.url,
+        api_port,
+        tmp_path / "data",
+        key,
+        YABOT_EVENTS__REDIS_URL="redis://127.0.0.1:6379/0",
+        YABOT_EVENTS__STREAM=stream,
+        **stores,
     )
     if mode == "cluster":
         env.update(
