@@ -24,7 +24,9 @@ def test_fair_shares_split_evenly_and_give_the_remainder_to_the_first_ids() -> N
 class Member:
     """A coordinator with the callbacks an application would wire, recorded for asserts."""
 
-    def __init__(self, dsn: str, name: str, lease_timeout_s: float) -> None:
+    def __init__(
+        self, dsn: str, name: str, lease_timeout_s: float, interval_s: float = 0.1
+    ) -> None:
         self.events: list[tuple[str, int, int]] = []
         self.coordinator = ShardCoordinator(
             dsn,
@@ -34,7 +36,7 @@ class Member:
             on_acquired=self._record("acquired"),
             on_releasing=self._record("releasing"),
             on_lost=self._record("lost"),
-            interval_s=0.1,
+            interval_s=interval_s,
         )
 
     def _record(self, kind: str) -> Any:
@@ -216,7 +218,8 @@ async def test_a_slow_handoff_never_starves_the_renewal_of_the_other_leases(pg_d
 
 
 async def test_the_first_refused_write_drops_the_shard_at_once(pg_dsn: str) -> None:
-    a = Member(pg_dsn, "a", lease_timeout_s=30)
+    # Renewals every 5 s: only the refused write can tell a within the 2 s waited below.
+    a = Member(pg_dsn, "a", lease_timeout_s=30, interval_s=5.0)
     await a.coordinator.start()
     lease = a.coordinator.owned[5]
     with psycopg.connect(pg_dsn, autocommit=True) as conn:  # taken over behind a's back
