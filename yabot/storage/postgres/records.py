@@ -508,15 +508,24 @@ def _write_purchases(cur: Cursor, batch: RecordBatch, now: float, result: BatchR
         cur.execute(
             "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency,"
             " payload, status, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s, %s, 'paid', %s, %s)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (telegram_payment_charge_id) DO NOTHING",
-            (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
+            (
+                pay.charge_id,
+                pay.user_id,
+                pay.amount,
+                pay.currency,
+                pay.payload,
+                pay.status,
+                now,
+                now,
+            ),
         )
         _count(result, f"payment:{pay.charge_id}", cur)
     for refund in batch.refunds:
         cur.execute(
             "UPDATE payments SET status = 'refunded', updated_at = %s"
-            " WHERE telegram_payment_charge_id = %s AND status = 'paid'",
+            " WHERE telegram_payment_charge_id = %s AND status IN ('paid', 'rejected')",
             (now, refund.charge_id),
         )
         if cur.rowcount == 0:

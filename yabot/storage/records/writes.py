@@ -115,15 +115,24 @@ def _write_purchases(
             f"payment:{pay.charge_id}",
             conn.execute(
                 "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, "
-                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'paid', ?, ?) "
+                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(telegram_payment_charge_id) DO NOTHING",
-                (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
+                (
+                    pay.charge_id,
+                    pay.user_id,
+                    pay.amount,
+                    pay.currency,
+                    pay.payload,
+                    pay.status,
+                    now,
+                    now,
+                ),
             ),
         )
     for refund in batch.refunds:
         cursor = conn.execute(
             "UPDATE payments SET status = 'refunded', updated_at = ? "
-            "WHERE telegram_payment_charge_id = ? AND status = 'paid'",
+            "WHERE telegram_payment_charge_id = ? AND status IN ('paid', 'rejected')",
             (now, refund.charge_id),
         )
         if (
