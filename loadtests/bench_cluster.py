@@ -46,6 +46,65 @@ def _cpu(cluster: LocalCluster) -> dict[str, float]:
     return cluster.cpu_seconds()
 
 
+class StatsCluster(LocalCluster):
+    """A local cluster whose PostgreSQL loads ``pg_stat_statements`` (``--pg-stats``)."""
+
+    def start_stores(self) -> None:
+        import psycopg
+
+        super().start_stores()
+        assert self.postgres is not None
+        with psycopg.connect(self.postgres.dsn, autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+        self.postgres.stop()
+        self.postgres.start()
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+
+def _pg_reset(cluster: LocalCluster) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(cluster.dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+        row = conn.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = 'yabot'"
+        ).fetchone()
+    assert row is not None
+    return {"commits": int(row[0]), "rollbacks": int(row[1])}
+
+
+def _pg_report(cluster: LocalCluster, before: dict[str, int], updates: int) -> dict[str, Any]:
+    """Statements (calls per update, by statement) and transactions per update since reset."""
+    import psycopg
+
+    with psycopg.connect(cluster.dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT calls, total_exec_time, query FROM pg_stat_statements"
+            " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'yabot')"
+            " ORDER BY calls DESC"
+        ).fetchall()
+        row = conn.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = 'yabot'"
+        ).fetchone()
+    assert row is not None
+    n = max(1, updates)
+    calls = sum(int(r[0]) for r in rows)
+    return {
+        "statements_per_update": round(calls / n, 2),
+        "commits_per_update": round((int(row[0]) - before["commits"]) / n, 2),
+        "rollbacks_per_update": round((int(row[1]) - before["rollbacks"]) / n, 2),
+        "top": [
+            {
+                "per_update": round(int(c) / n, 3),
+                "exec_ms_per_update": round(float(t) / n, 4),
+                "query": " ".join(str(q).split())[:160],
+            }
+            for c, t, q in rows[:25]
+        ],
+    }
+
+
 def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
     return {k: after[k] - before[k] for k in after}
 
@@ -54,7 +113,8 @@ async def measure(
     name: str, instances: int, cluster_mode: bool, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Start one configuration, drive it, stop it; return its figures."""
-    cluster = LocalCluster(
+    kind = StatsCluster if args.pg_stats and cluster_mode else LocalCluster
+    cluster = kind(
         instances=instances,
         cluster=cluster_mode,
         durable=True,  # like a real deployment: fsync on (SQLite keeps its own defaults)
@@ -72,11 +132,17 @@ async def measure(
             await driver.settle(quiet_s=1.5)
 
             await driver.forget_replies()
+            pg_before = await asyncio.to_thread(_pg_reset, cluster) if kind is StatsCluster else {}
             before = _cpu(cluster)
             timings = await driver.open_loop(users, args.interval, args.duration, text_for)
             fixed = await driver.result(timings)
             await driver.settle(quiet_s=1.0)
             fixed_cpu = _delta(_cpu(cluster), before)
+            pg_stats = (
+                await asyncio.to_thread(_pg_report, cluster, pg_before, fixed.replied)
+                if kind is StatsCluster
+                else None
+            )
 
             await driver.forget_replies()
             chats = users[: args.users]
@@ -116,6 +182,9 @@ async def measure(
                 "cpu_ms_per_update": round(1000 * counted_max / max(1, most.replied), 3),
             },
         }
+        if pg_stats is not None:
+            row["fixed"]["postgres"] = pg_stats
+            print(json.dumps(pg_stats, indent=1), flush=True)
         print(
             f"  {name:10s} fixed {row['fixed']['offered_per_s']}/s: CPU "
             f"{row['fixed']['cpu_ms_per_update']} ms/update (YABOT "
@@ -138,6 +207,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         configs += [(f"cluster-{n}", n, True) for n in (1, 2, 3)]
     else:
         print("this build has no cluster mode: only the embedded instance is measured", flush=True)
+    if args.configs:
+        wanted = set(args.configs.split(","))
+        configs = [c for c in configs if c[0] in wanted]
     rows = []
     for name, instances, mode in configs:
         rows.append(await measure(name, instances, mode, args))
@@ -148,7 +220,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cluster_mode": available,
         "configs": rows,
     }
-    if "cluster-1" in by and "cluster-2" in by:
+    if {"embedded", "cluster-1", "cluster-2", "cluster-3"} <= set(by):
         one = by["cluster-1"]["fixed"]["cpu_ms_per_update"]
         two = by["cluster-2"]["fixed"]["cpu_ms_per_update"]
         emb = by["embedded"]["fixed"]["cpu_ms_per_update"]
@@ -177,6 +249,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=100, help="chats of the closed loop")
     parser.add_argument("--per-user", type=int, default=20, help="updates per chat, closed loop")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--configs", default="", help="only these, comma-separated (embedded,cluster-1,...)"
+    )
+    parser.add_argument(
+        "--pg-stats",
+        action="store_true",
+        help="load pg_stat_statements; report statements and commits per update (costs CPU)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.players, args.duration, args.per_user = 300, 10.0, 10

@@ -51,6 +51,7 @@ from typing import Any, cast
 import httpx
 import redis
 
+from loadtests.bench import machine_speed_ms
 from loadtests.drive import make_update
 from yabot.cluster.local import ENCRYPTION_KEY, EVENTS_STREAM, SECRET, TOKEN, LocalCluster
 from yabot.shards import shard_of
@@ -287,6 +288,33 @@ def store_states(cluster: LocalCluster, users: list[int]) -> dict[int, dict[str,
     return out
 
 
+def handoff_summary(cluster: LocalCluster, marks: dict[str, Any]) -> dict[str, Any]:
+    """From ``shard_handoffs``: how many of each kind, and how long after the SIGKILL and
+    after the SIGSTOP the victims' shards were taken over (seconds, last one)."""
+    import psycopg
+
+    wall_minus_mono = time.time() - time.monotonic()
+    with psycopg.connect(cluster.dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT kind, extract(epoch FROM at)::float8, shard FROM shard_handoffs ORDER BY id"
+        ).fetchall()
+    kinds: dict[str, int] = defaultdict(int)
+    failed_over: set[int] = set()
+    for kind, _, _ in rows:
+        kinds[str(kind)] += 1
+    out: dict[str, Any] = {"kinds": dict(kinds)}
+    for mark, until in (("killed_at", "paused_at"), ("paused_at", "resumed_at")):
+        start, end = marks[mark] + wall_minus_mono, marks[until] + wall_minus_mono
+        taken = [at - start for kind, at, _ in rows if kind == "takeover" and start <= at <= end]
+        failed_over |= {
+            int(shard) for kind, at, shard in rows if kind == "takeover" and start <= at <= end
+        }
+        out[f"takeover_after_{mark[:-3]}_s"] = round(max(taken), 2) if taken else None
+        out[f"takeovers_after_{mark[:-3]}"] = len(taken)
+    out["failed_over_shards"] = sorted(failed_over)
+    return out
+
+
 def _quantiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -307,6 +335,7 @@ def count(
     t0: float = 0.0,
     join_at: float = float("inf"),
     shards: int = 64,
+    failed_over: set[int] | frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """The figures of the module docstring, from what the stores and the emulator hold."""
     accepted = lost = applied_once = 0
@@ -317,6 +346,7 @@ def count(
     failover = join_wait = 0.0
     not_in_snapshot = 0
     waits: list[tuple[float, int, int, float]] = []
+    by_group: dict[str, list[float]] = {"failed_over": [], "other": []}
     examples: list[dict[str, Any]] = []
     for user in users:
         acc = load.accepted(user)
@@ -363,6 +393,9 @@ def count(
                     else:
                         join_wait = max(join_wait, waited)
                     waits.append((waited, user, post.n, post.first_try - t0))
+                    if post.first_try < join_at:
+                        group = "failed_over" if shard_of(user, shards) in failed_over else "other"
+                        by_group[group].append(waited)
         # The state is the snapshot plus the inbox entries after it (the repository's load):
         # an entry no instance applied shows as a missing event and reply, not here.
         deficit = max(0, len(acc) - state["transitions"])
@@ -406,6 +439,9 @@ def count(
             "posts_retried": load.retries,
             "updates_not_in_a_snapshot_at_stop": not_in_snapshot,
             "wait_s": _quantiles([w[0] for w in waits]),
+            # Before the join: shards taken over after the kill or the pause, and the others
+            # (these waited as long without any failover: the host's queueing).
+            "wait_s_before_join": {g: _quantiles(v) for g, v in by_group.items()},
             "slowest": [
                 {
                     "user": u,
@@ -427,6 +463,8 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
     users = list(range(FIRST_USER, FIRST_USER + args.players))
     load = Load()
     log: list[str] = []
+    host = {"machine_speed_ms": machine_speed_ms(), "load_average_at_start": os.getloadavg()}
+    print(f"== host: machine_speed_ms {host['machine_speed_ms']}, load {os.getloadavg()}")
     print(
         f"== chaos: {args.players} players, 3 instances, lease {args.lease_timeout} s, "
         f"cluster mode {'on' if cluster.cluster else 'OFF (embedded fallback)'} in {cluster.dir}",
@@ -455,6 +493,12 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
         for m in cluster.members
         if m.alive()
     }
+    renewal_gap_max = {
+        m.name: round(cluster.metric("yabot_cluster_lease_renewal_gap_max_seconds", [m]), 2)
+        for m in cluster.members
+        if m.alive()
+    }
+    handoffs = await asyncio.to_thread(handoff_summary, cluster, marks)
     front = httpx.get(cluster.front_url + "/_front/backends", timeout=10).json()
     replies = reply_log(cluster)
     await asyncio.to_thread(cluster.stop_instances)
@@ -462,7 +506,14 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
     events = processed_events(cluster.redis.url)
     states = await asyncio.to_thread(store_states, cluster, users)
     report = count(
-        load, users, replies, events, states, marks["killed_at"], marks["join_started_at"]
+        load,
+        users,
+        replies,
+        events,
+        states,
+        marks["killed_at"],
+        marks["join_started_at"],
+        failed_over=set(handoffs.pop("failed_over_shards")),
     )
     report["fenced_writes"] = fenced
     lease = args.lease_timeout
@@ -477,6 +528,9 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
         {
             "cluster_mode": bool(cluster.cluster),
             "fenced_writes_by_instance": fenced_by,
+            "lease_renewal_gap_max_s": renewal_gap_max,
+            "host": {**host, "load_average_at_end": os.getloadavg()},
+            "handoffs": handoffs,
             "players": args.players,
             "lease_timeout_s": lease,
             "front": front,

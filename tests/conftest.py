@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
@@ -56,9 +57,9 @@ def postgres() -> Iterator[LocalPostgres]:
         yield server
 
 
-@pytest.fixture
-def pg_dsn(postgres: LocalPostgres) -> Iterator[str]:
-    """A fresh database on the session's server for one test."""
+@contextlib.contextmanager
+def fresh_database(postgres: LocalPostgres) -> Iterator[str]:
+    """A new database on ``postgres`` (its DSN), dropped afterwards."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
@@ -67,3 +68,10 @@ def pg_dsn(postgres: LocalPostgres) -> Iterator[str]:
     yield postgres.dsn.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(postgres.dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_dsn(postgres: LocalPostgres) -> Iterator[str]:
+    """A fresh database on the session's server for one test."""
+    with fresh_database(postgres) as dsn:
+        yield dsn

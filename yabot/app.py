@@ -183,12 +183,23 @@ def _polling_leadership(
 ) -> Leadership:
     """Cluster mode, polling: poll ``getUpdates`` only while this member leads."""
     from yabot.cluster.leader import Leadership  # psycopg: the cluster extra
+    from yabot.telegram.sink import Overloaded
+    from yabot.telegram.types import IncomingUpdate
 
     assert runtime.coordinator is not None
     current: list[PollingIngress] = []
 
+    class LeaderOnly:
+        """The router, while this member's polling lease holds: a leader woken past its lease
+        hands nothing over (nor moves its offset) before it steps down."""
+
+        async def accept(self, update: IncomingUpdate) -> bool:
+            if not leadership.holds():
+                raise Overloaded("not the polling leader any more", retry_after_s=1.0)
+            return await runtime.router.accept(update)
+
     async def lead() -> None:
-        ingress = PollingIngress(settings, runtime.router, http)
+        ingress = PollingIngress(settings, LeaderOnly(), http)
         current.append(ingress)
         ingress.start()
 
@@ -196,7 +207,16 @@ def _polling_leadership(
         while current:
             await current.pop().stop()
 
-    return Leadership(runtime.coordinator.dsn, "polling", lead, step_down)
+    coordinator = runtime.coordinator
+    leadership = Leadership(
+        coordinator.dsn,
+        "polling",
+        lead,
+        step_down,
+        lease_timeout_s=coordinator.lease_timeout_s,
+        member_id=coordinator.member_id,
+    )
+    return leadership
 
 
 async def serve(

@@ -66,9 +66,19 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from yabot.storage.backup import restore
+    from yabot.storage.backup import BackupError, restore
 
-    restore(_settings_or_exit(args.config), Path(args.path))
+    settings = _settings_or_exit(args.config)
+    schemas = None
+    if settings.storage.backend == "postgres":
+        from yabot.pg_schemas import restore_schemas
+
+        schemas = restore_schemas()
+    try:
+        restore(settings, Path(args.path), schemas)
+    except BackupError as exc:  # refused: nothing was changed (a usage error, as config is)
+        print(f"yabot restore: {exc}", file=sys.stderr)
+        return 2
     print(f"restored from {args.path}")
     return 0
 

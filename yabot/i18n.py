@@ -181,9 +181,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "This offer is no longer valid. Send /vip for a new one.",
         "es": "Esta oferta ya no es válida. Envía /vip para recibir una nueva.",
     },
-    "payment_unknown_tier": {
-        "en": "We received your payment of {stars} ⭐ and activated VIP.",
-        "es": "Recibimos tu pago de {stars} ⭐ y activamos VIP.",
+    "payment_rejected": {
+        "en": "We received a payment of {stars} ⭐ that matches no offer we made, so it "
+        "activated nothing. It is recorded and an administrator can refund it. Send /vip for "
+        "a valid offer.",
+        "es": "Recibimos un pago de {stars} ⭐ que no corresponde a ninguna oferta nuestra, así "
+        "que no activó nada. Queda registrado y un administrador puede reembolsarlo. Envía /vip "
+        "para recibir una oferta válida.",
     },
     "admin_only": {
         "en": "/{command} is for administrators.",

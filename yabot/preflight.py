@@ -73,6 +73,19 @@ def check_webhook(settings: Settings) -> str | None:
     return None
 
 
+def check_cluster(settings: Settings) -> str | None:
+    """Cluster members share a service secret: they forward admin requests with it."""
+    token = settings.api.service_token
+    if settings.cluster.enabled and (token is None or not token.get_secret_value()):
+        return _line(
+            "api.service_token",
+            None,
+            "cluster mode forwards a player's admin requests to the shard's owner with a service"
+            " token: set the same secret (32+ bytes) in YABOT_API__SERVICE_TOKEN on every member",
+        )
+    return None
+
+
 def check_data_dir(settings: Settings) -> str | None:
     """``storage.data_dir`` is a writable directory, or can be created as one."""
     data_dir = settings.storage.data_dir
@@ -242,6 +255,7 @@ def check_startup(settings: Settings, *, probe: bool = True, ports: bool = False
     """
     checks: list[Callable[[], str | None]] = [
         lambda: check_webhook(settings),
+        lambda: check_cluster(settings),
         lambda: check_data_dir(settings),
         lambda: check_story(settings),
         lambda: check_mongodb(settings, probe),

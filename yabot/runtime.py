@@ -56,6 +56,7 @@ from yabot.telegram.types import IncomingUpdate, parse_stored_update
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
+    from yabot.cluster.leader import Leadership
     from yabot.cluster.leases import Lease, ShardCoordinator
     from yabot.cluster.node import ShardConsumers
 
@@ -93,6 +94,20 @@ class Runtime:
         feelings = EmotionFeelings(SignatureParams(**settings.emotion.model_dump()))
         self.logic = PlayerLogic(settings, self.engine, feelings)
         self.relay = OutboxRelay.from_settings(settings, self.records)
+        self.relay_leadership: Leadership | None = None
+        if self.coordinator is not None:
+            # One instance publishes the shared outbox: the relay task's leader.
+            from yabot.cluster.leader import Leadership
+
+            self.relay_leadership = leadership = Leadership(
+                self.coordinator.dsn,
+                "relay",
+                self._relay_lead,
+                self._relay_lead,
+                lease_timeout_s=self.coordinator.lease_timeout_s,
+                member_id=self.coordinator.member_id,
+            )
+            self.relay.gate = lambda: leadership.epoch if leadership.holds() else None
         install_actor_metrics()
         self.pool = WorkerPool(runtime.pool_size, name="actors")
         use_pool(self.pool)
@@ -162,7 +177,11 @@ class Runtime:
                 self.replies,
                 shards=runtime.shards,
                 parse=parse_stored_update,
-                passivate_timeout_s=runtime.shutdown_timeout_s,
+                # A handoff waits this long for the shard's actors to save; what is not saved
+                # by then the next owner replays from the inbox (effects keyed by update_id).
+                passivate_timeout_s=min(
+                    runtime.shutdown_timeout_s, settings.cluster.lease_timeout_s / 4
+                ),
             )
         if clock is not time.time:
             self.router.clock = clock
@@ -237,6 +256,9 @@ class Runtime:
         assert self.consumers is not None
         await self.consumers.on_lost(lease)
 
+    async def _relay_lead(self) -> None:
+        self.relay.wake()  # elected or stepped down: the relay looks at its gate again
+
     def _stored(self, update: IncomingUpdate, seq: int) -> None:
         assert self.consumers is not None
         self.consumers.poke(update.user_id)
@@ -270,6 +292,8 @@ class Runtime:
             await self.replies.start(sender, resend=False)
             self.consumers.start()
             await self.coordinator.start()
+            if self.relay_leadership is not None:
+                self.relay_leadership.start()
         else:
             await self.replies.start(sender)
             pending = await asyncio.to_thread(self.players.players_to_recover)
@@ -311,6 +335,8 @@ class Runtime:
             await self.sender.stop(drain_timeout=timeout * 0.2)
         await self.replies.stop()
         await asyncio.to_thread(self.relay.stop, 1.0)
+        if self.relay_leadership is not None:
+            await self.relay_leadership.stop()
         self.pool.shutdown(timeout=1.0 if players_stopped else 0.0)
         use_pool(None)
         self.records.close()
@@ -348,6 +374,16 @@ class Runtime:
 
     def _retry_after(self, user_id: int, delay: float) -> None:
         def due() -> None:
+            if self.consumers is not None and not self.consumers.owns(user_id):
+                # Cluster mode, the shard is not ours (now): telling would only wake the actor
+                # to have its writes fenced again. A resident actor keeps its held updates
+                # and is tried again later (the shard may come back to us); one that is gone
+                # forgets them: its next activation loads the snapshot and the shared inbox.
+                if self.directory.is_resident(user_id):
+                    self._retry_after(user_id, delay)
+                else:
+                    self.players.take_leftovers(user_id)
+                return
             try:
                 self.directory.tell(user_id, RetryWaiting())
             except MailboxFull:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +15,8 @@ from typing import Any
 import aiohttp
 import httpx
 
-from tests.integration.harness import ROOT, SECRET, TOKEN, free_port
+from tests.integration.crash_harness import child_env, command_update
+from tests.integration.harness import ROOT, SECRET, free_port
 
 KEY = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
 SERVICE_TOKEN = "cluster-service-token-0123456789abcdef"
@@ -28,35 +28,18 @@ def member_env(
     dsn: str, emulator_url: str, data_dir: Path, api_port: int, **extra: str
 ) -> dict[str, str]:
     """The environment of one member (webhook served with the admin API on ``api_port``)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "YABOT_TELEGRAM__API_BASE": emulator_url,
-            "YABOT_TELEGRAM__MODE": "webhook",
-            "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
-            "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
-            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
-            "YABOT_TELEGRAM__CHAT_BURST": "100",
-            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
-            "YABOT_STORAGE__DATA_DIR": str(data_dir),
-            "YABOT_STORAGE__BACKEND": "postgres",
-            "YABOT_STORAGE__POSTGRES_DSN": dsn,
-            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
-            "YABOT_API__PORT": str(api_port),
-            "YABOT_API__SERVICE_TOKEN": SERVICE_TOKEN,
-            "YABOT_API__JWT_KEYS": JWT_KEYS,  # the same on every member: a token works on any
-            "YABOT_API__BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "YABOT_LOGGING__LEVEL": "WARNING",
-            "YABOT_SECURITY__ENCRYPTION_KEYS": KEY,
-            "YABOT_RUNTIME__SHARDS": "8",
-            "YABOT_CLUSTER__ENABLED": "true",
-            "YABOT_CLUSTER__LEASE_TIMEOUT_S": "3",
-            "YABOT_CLUSTER__MEMBER_URL": f"http://127.0.0.1:{api_port}",
-        }
-    )
-    env.update(extra)
-    return env
+    member = {
+        "YABOT_STORAGE__BACKEND": "postgres",
+        "YABOT_STORAGE__POSTGRES_DSN": dsn,
+        "YABOT_API__SERVICE_TOKEN": SERVICE_TOKEN,
+        "YABOT_API__JWT_KEYS": JWT_KEYS,  # the same on every member: a token works on any
+        "YABOT_API__BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "YABOT_RUNTIME__SHARDS": "8",
+        "YABOT_CLUSTER__ENABLED": "true",
+        "YABOT_CLUSTER__LEASE_TIMEOUT_S": "3",
+        "YABOT_CLUSTER__MEMBER_URL": f"http://127.0.0.1:{api_port}",
+    }
+    return child_env(emulator_url, api_port, data_dir, KEY, **{**member, **extra})
 
 
 class Member:
@@ -138,20 +121,6 @@ class Member:
         return total
 
 
-def update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "P"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "P", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
-
-
 class Players:
     """Each player's queue of updates; an update leaves the queue once answered 200."""
 
@@ -161,7 +130,7 @@ class Players:
         self.next_id = 7_000_000
         for n in range(per_player):
             for user_id in users:
-                self.queues[user_id].append(update(self.next_id, user_id, f"/c{n}"))
+                self.queues[user_id].append(command_update(self.next_id, user_id, f"/c{n}"))
                 self.next_id += 1
 
     def play(self, webhooks: list[str], seconds: float) -> None:

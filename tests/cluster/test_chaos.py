@@ -42,7 +42,22 @@ def test_chaos_quick(tmp_path: Path) -> None:
         pytest.fail(f"no JSON report: {done.stdout[-2000:]} {done.stderr[-3000:]}")
     details = report["details"]
     context = json.dumps(
-        {k: details[k] for k in ("lost", "doubled", "order", "lost_examples", "chaos")}
+        {
+            k: details.get(k)
+            for k in (
+                "lost",
+                "doubled",
+                "order",
+                "lost_examples",
+                "chaos",
+                "wait_s",
+                "wait_s_before_join",
+                "slowest",
+                "handoffs",
+                "lease_renewal_gap_max_s",
+                "host",
+            )
+        }
     )
     assert details["cluster_mode"] is True
     assert report["accepted"] > 1000, context  # the players played through the chaos

@@ -31,8 +31,9 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
 class Backend:
     """An instance stand-in that records what it was sent (or never answers)."""
 
-    def __init__(self, name: str, hang: bool = False) -> None:
+    def __init__(self, name: str, hang: bool = False, sick: bool = False) -> None:
         self.name, self.hang, self.bodies = name, hang, []  # type: ignore[var-annotated]
+        self.sick = sick  # its health check hangs too (a paused process)
 
     def app(self) -> web.Application:
         async def handle(request: web.Request) -> web.Response:
@@ -41,8 +42,14 @@ class Backend:
                 await asyncio.sleep(2)
             return web.json_response({"by": self.name, "secret": request.headers.get("X-S")})
 
+        async def health(request: web.Request) -> web.Response:
+            if self.sick:
+                await asyncio.sleep(2)
+            return web.json_response({"ok": True})
+
         app = web.Application()
         app.router.add_post("/telegram/webhook", handle)
+        app.router.add_get("/healthz", health)
         return app
 
 
@@ -81,7 +88,9 @@ async def test_round_robin_skips_a_refusing_instance_and_504s_a_silent_one(
         assert len(a.bodies) + len(b.bodies) == 6  # none lost to the refusing one
         assert a.bodies and b.bodies
         view = {v["url"]: v for v in (await (await http.get(url_f + "/_front/backends")).json())}
-        assert view[refused]["refused"] >= 1 and view[refused]["forwarded"] == 0
+        # Skipped after refusing a connection, or already for failing its health check.
+        assert view[refused]["forwarded"] == 0
+        assert view[refused]["refused"] >= 1 or not view[refused]["healthy"]
 
         # An instance that accepted the request but does not answer: 504, sent nowhere else.
         async with http.put(url_f + "/_front/backends", json=[url_s, url_a]) as r:
@@ -93,3 +102,27 @@ async def test_round_robin_skips_a_refusing_instance_and_504s_a_silent_one(
 
         async with http.put(url_f + "/_front/backends", json="not a list") as r:
             assert r.status == 400
+
+
+async def test_an_instance_failing_its_health_check_is_sent_nothing_while_others_answer(
+    started: list[web.AppRunner],
+) -> None:
+    a, paused = Backend("a"), Backend("paused", hang=True, sick=True)
+    ra, url_a = await _serve(a.app())
+    rp, url_p = await _serve(paused.app())
+    started += [ra, rp]
+    front = Front([], timeout_s=1.5)
+    front.set_backends([url_p, url_a])
+    rf, url_f = await _serve(front.app())
+    started.append(rf)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(40):  # the first probe times out after PROBE_TIMEOUT_S
+            view = await (await http.get(url_f + "/_front/backends")).json()
+            if not view[0]["healthy"]:
+                break
+            await asyncio.sleep(0.1)
+        assert [v["healthy"] for v in view] == [False, True]
+        for n in range(6):
+            async with http.post(url_f + "/telegram/webhook", data=str(n).encode()) as r:
+                assert r.status == 200
+        assert paused.bodies == [] and len(a.bodies) == 6

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from yabot.cluster.leases import Fenced, Lease, ShardCoordinator, check_fence, fair_shares
+from yabot.storage.postgres.fencing import fence_shards
 
 SHARDS = 8
 
@@ -23,7 +24,9 @@ def test_fair_shares_split_evenly_and_give_the_remainder_to_the_first_ids() -> N
 class Member:
     """A coordinator with the callbacks an application would wire, recorded for asserts."""
 
-    def __init__(self, dsn: str, name: str, lease_timeout_s: float) -> None:
+    def __init__(
+        self, dsn: str, name: str, lease_timeout_s: float, interval_s: float = 0.1
+    ) -> None:
         self.events: list[tuple[str, int, int]] = []
         self.coordinator = ShardCoordinator(
             dsn,
@@ -33,7 +36,7 @@ class Member:
             on_acquired=self._record("acquired"),
             on_releasing=self._record("releasing"),
             on_lost=self._record("lost"),
-            interval_s=0.1,
+            interval_s=interval_s,
         )
 
     def _record(self, kind: str) -> Any:
@@ -45,6 +48,18 @@ class Member:
     @property
     def shards(self) -> set[int]:
         return set(self.coordinator.owned)
+
+
+async def _crash(coordinator: ShardCoordinator) -> None:
+    """What SIGKILL does to a member: its rounds and renewals stop, its sessions end."""
+    coordinator.pause()
+    for task in (coordinator._listener, coordinator._ticker):
+        assert task is not None
+        task.cancel()
+    coordinator._renewer_stop.set()
+    assert coordinator._renewer is not None and coordinator._conn is not None
+    await asyncio.to_thread(coordinator._renewer.join)
+    await coordinator._conn.close()
 
 
 async def _until(predicate: Any, timeout: float = 15.0) -> None:
@@ -93,9 +108,7 @@ async def test_a_crashed_members_shards_are_taken_at_once_not_after_the_lease(
     await b.coordinator.start()
     await _until(lambda: len(a.shards) == 4 and len(b.shards) == 4)
     b_leases = list(b.coordinator.owned.values())
-    assert b.coordinator._task is not None and b.coordinator._conn is not None
-    b.coordinator._task.cancel()  # the process dies: no more rounds, its session ends
-    await b.coordinator._conn.close()
+    await _crash(b.coordinator)  # the process dies: no more rounds, its sessions end
     await _until(lambda: len(a.shards) == SHARDS, timeout=10)
     for lease in b_leases:
         assert not _fence_holds(pg_dsn, lease)
@@ -112,16 +125,18 @@ async def test_a_hung_member_loses_its_shards_after_the_lease_and_is_fenced(
     await b.coordinator.start()
     await _until(lambda: len(a.shards) == 4 and len(b.shards) == 4)
     b_leases = list(b.coordinator.owned.values())
+    b_leases_shards = [lease.shard for lease in b_leases]
     assert all(_fence_holds(pg_dsn, lease) for lease in b_leases)
-    assert b.coordinator._task is not None
-    b.coordinator._task.cancel()  # paused: the session (and its lock) stays, renewals stop
+    b.coordinator.pause()  # paused: the sessions (and the lock) stay, renewals stop
+    await asyncio.sleep(1.5 * 0.9)
+    # Its own deadline passed before the database's: it offers no lease to write with.
+    assert all(b.coordinator.lease(lease.shard) is None for lease in b_leases)
     await _until(lambda: len(a.shards) == SHARDS, timeout=10)
     assert not any(_fence_holds(pg_dsn, lease) for lease in b_leases)
-    await b.coordinator.run_round()  # b wakes up: it learns it lost them, then rejoins
-    lost = {shard for kind, shard, _ in b.events if kind == "lost"}
-    assert lost == {lease.shard for lease in b_leases}
+    await asyncio.to_thread(b.coordinator.renew_once)  # b wakes up: it learns it lost them
+    await _until(lambda: {s for kind, s, _ in b.events if kind == "lost"} == set(b_leases_shards))
+    b.coordinator.resume()  # ... then rejoins and gets its share by graceful handoff
     await _until(lambda: len(a.shards) == 4, timeout=10)
-    b.coordinator._task = asyncio.create_task(b.coordinator._loop())
     await _until(lambda: len(b.shards) == 4, timeout=10)
     await b.coordinator.stop()
     await a.coordinator.stop()
@@ -131,8 +146,7 @@ async def test_an_acquisition_waits_for_a_write_that_checked_the_fence(pg_dsn: s
     a = Member(pg_dsn, "a", lease_timeout_s=0.5)
     await a.coordinator.start()
     lease = a.coordinator.owned[0]
-    assert a.coordinator._task is not None
-    a.coordinator._task.cancel()
+    a.coordinator.pause()
     writer = await psycopg.AsyncConnection.connect(pg_dsn)
     async with writer.transaction():
         await writer.execute(
@@ -175,5 +189,47 @@ async def _rejoin(dsn: str, member: Member) -> None:
             "DELETE FROM cluster_members WHERE member_id = %s", (member.coordinator.member_id,)
         )
     await member.coordinator.start()
-    assert member.coordinator._task is not None
-    member.coordinator._task.cancel()
+    member.coordinator.pause()
+
+
+async def test_a_slow_handoff_never_starves_the_renewal_of_the_other_leases(pg_dsn: str) -> None:
+    # Each graceful handoff of a takes 2 leases; its other shards must stay renewed meanwhile.
+    a = Member(pg_dsn, "a", lease_timeout_s=1.5)
+    await a.coordinator.start()
+
+    async def slow_handoff(lease: Lease) -> None:
+        a.events.append(("releasing", lease.shard, lease.epoch))
+        await asyncio.sleep(3.0)
+
+    a.coordinator._on_releasing = slow_handoff
+    b = Member(pg_dsn, "b", lease_timeout_s=1.5)
+    await b.coordinator.start()
+    await _until(lambda: any(kind == "releasing" for kind, _, _ in a.events))
+    for _ in range(6):  # 3 s: twice the lease, while 4 handoffs wait
+        await asyncio.sleep(0.5)
+        kept = [lease for lease in a.coordinator.owned.values() if lease.shard < 4]
+        assert len(kept) == 4
+        assert all(_fence_holds(pg_dsn, lease) for lease in kept)
+        assert a.coordinator.renewal_age_s() < 1.0
+    await _until(lambda: len(a.shards) == 4 and len(b.shards) == 4)
+    assert not any(kind == "lost" for kind, _, _ in a.events)
+    await b.coordinator.stop()
+    await a.coordinator.stop()
+
+
+async def test_the_first_refused_write_drops_the_shard_at_once(pg_dsn: str) -> None:
+    # Renewals every 5 s: only the refused write can tell a within the 2 s waited below.
+    a = Member(pg_dsn, "a", lease_timeout_s=30, interval_s=5.0)
+    await a.coordinator.start()
+    lease = a.coordinator.owned[5]
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # taken over behind a's back
+        conn.execute("UPDATE shard_leases SET owner = 'x', epoch = epoch + 1 WHERE shard = 5")
+    with psycopg.connect(pg_dsn) as conn, conn.cursor() as cursor, pytest.raises(Fenced):
+        fence_shards(cursor, a.coordinator, [5], "test")
+    await _until(lambda: ("lost", 5, lease.epoch) in a.events, timeout=2)
+    # Its later writes under the old epoch never reach the database; the orphaned shard
+    # ('x' is no member) is acquired again under a new epoch.
+    assert a.coordinator.lease(5) != lease
+    await _until(lambda: 5 in a.shards and a.coordinator.owned[5].epoch == lease.epoch + 2)
+    assert a.coordinator.lease(4) is not None
+    await a.coordinator.stop()

@@ -177,3 +177,28 @@ def test_stream_entries_carry_the_event_id_type_and_user(
     assert (entries[0][b"type"], entries[0][b"user_id"]) == (b"scene.read", b"7")
     assert entries[1][b"user_id"] == b""
     records.close()
+
+
+def test_only_the_relay_leader_publishes_and_an_older_leader_is_refused_by_redis(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    # Cluster mode: two instances' relays over one outbox (here one records file).
+    records = RecordsDb(tmp_path / "records.db", outbox_mode="relay")
+    leader: dict[str, int | None] = {"old": 1, "new": None}
+    old = make_relay(records, redis_server, gate=lambda: leader["old"])
+    new = make_relay(records, redis_server, gate=lambda: leader["new"])
+    for n in range(10):
+        records.apply(scene_batch(1, n))
+    assert new.run_once() == 0  # not the leader: it publishes nothing
+    assert old.run_once() == 10
+    for n in range(10, 20):
+        records.apply(scene_batch(1, n))
+    # The old leader stalls holding a batch; a new leader (epoch 2) publishes it meanwhile.
+    held = records.outbox_pending(50)
+    leader["new"] = 2
+    assert new.run_once() == 10
+    assert old._publish(held, 1) is False  # woken: Redis refuses the older epoch whole
+    client = redis_server.client()
+    ids = [f[b"event_id"] for _, f in client.xrange("t:events")]
+    assert len(ids) == 20 == len(set(ids))
+    assert records.outbox_pending(50) == []

@@ -144,3 +144,30 @@ def play(player: Player, turns: int, answer: str = "I remember the rain on the w
             player.press(scene["message_id"], scene["buttons"][0][0]["callback_data"])
         got = player.wait_buttons(timeout=30)
     return answered
+
+
+def backup_while_serving(emu: Emu, env: dict[str, str], target: Path, user_id: int = 5302) -> None:
+    """``yabot backup`` to ``target`` while another player keeps playing through the webhook."""
+    import threading
+
+    other = emu.player(user_id, "Bea", "en")
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def keep_playing() -> None:
+        try:
+            while not stop.is_set():
+                play(other, 2)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=keep_playing)
+    thread.start()
+    try:
+        done = yabot(env, "backup", str(target))
+    finally:
+        stop.set()
+        thread.join(60)
+    assert done.returncode == 0, done.stderr
+    assert not errors, errors
+    assert f"backup written to {target}" in done.stdout

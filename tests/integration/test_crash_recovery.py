@@ -30,25 +30,12 @@ import httpx
 import pytest
 import redis
 
+from tests.integration.crash_harness import child_env, command_update, wait_for_replies
 from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings
 from yabot.runtime import Runtime
 
 PLAYERS = 50
 ROUNDS = int(os.environ.get("YABOT_TEST_KILL_ROUNDS", "20"))
-
-
-def _update(update_id: int, user_id: int, text: str) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "P"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "P", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
 
 
 class Players:
@@ -62,7 +49,7 @@ class Players:
         for n in range(400):
             for user_id in users:
                 text = "/daily" if n % 7 == 3 else f"/c{n}"
-                self.queues[user_id].append(_update(self.next_id, user_id, text))
+                self.queues[user_id].append(command_update(self.next_id, user_id, text))
                 self.texts[self.next_id] = text
                 self.next_id += 1
 
@@ -125,18 +112,6 @@ def _wait_for_metric(api_port: int, name: str, value: float, timeout: float = 60
     raise AssertionError(f"{name} stayed at {seen}")
 
 
-def _wait_for_replies(emu: Emu, accepted: dict[int, list[int]], timeout: float = 60.0) -> None:
-    """Wait until every chat holds at least one bot message per accepted update."""
-    deadline = time.monotonic() + timeout
-    waiting = dict(accepted)
-    while waiting and time.monotonic() < deadline:
-        for user_id, ids in list(waiting.items()):
-            got = emu.http.get(f"{emu.url}/_emulator/chats/{user_id}/messages").json()
-            if len(got["messages"]) >= len(ids):
-                del waiting[user_id]
-        time.sleep(0.2)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["embedded", "cluster"])
 def test_sigkill_while_50_players_play(
@@ -157,26 +132,14 @@ def test_sigkill_while_50_players_play(
         tmp_path / "data", emu.url, "webhook", YABOT_SECURITY__ENCRYPTION_KEYS=key, **stores
     )
     api_port = settings.api.port
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "YABOT_TELEGRAM__API_BASE": emu.url,
-            "YABOT_TELEGRAM__MODE": "webhook",
-            "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
-            "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
-            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
-            "YABOT_TELEGRAM__CHAT_BURST": "100",
-            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
-            "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
-            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
-            "YABOT_API__PORT": str(api_port),
-            "YABOT_EVENTS__REDIS_URL": "redis://127.0.0.1:6379/0",
-            "YABOT_EVENTS__STREAM": stream,
-            "YABOT_LOGGING__LEVEL": "WARNING",
-            "YABOT_SECURITY__ENCRYPTION_KEYS": key,
-            **stores,
-        }
+    env = child_env(
+        emu.url,
+        api_port,
+        tmp_path / "data",
+        key,
+        YABOT_EVENTS__REDIS_URL="redis://127.0.0.1:6379/0",
+        YABOT_EVENTS__STREAM=stream,
+        **stores,
     )
     if mode == "cluster":
         env.update(
@@ -204,7 +167,7 @@ def test_sigkill_while_50_players_play(
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         proc = _start(env, api_port)  # the last life: recover, send what is owed, stop cleanly
-        _wait_for_replies(emu, players.accepted)
+        wait_for_replies(emu, players.accepted)
         _wait_for_metric(api_port, "yabot_replies_pending", 0.0)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0

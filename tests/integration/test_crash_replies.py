@@ -12,7 +12,6 @@ Telegram confirmed earlier is never sent again.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from collections import Counter
@@ -21,7 +20,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings
+from tests.integration.crash_harness import child_env, command_update
+from tests.integration.harness import SECRET, TOKEN, Emu, bot_settings
 from tests.integration.test_crash_recovery import _start, _wait_for_metric
 
 PLAYERS = 50
@@ -30,20 +30,6 @@ LATENCY_S = 0.050
 # yabot_replies_mark_seconds p99 is a few ms on an idle machine; the test host runs other
 # work too.
 MARK_MARGIN_S = 0.030
-
-
-def _update(update_id: int, user_id: int, text: str) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "P"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "P", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
 
 
 class Players:
@@ -69,7 +55,7 @@ class Players:
             if update is None:
                 self.next_n[user] += 1
                 self.next_id += 1
-                update = _update(self.next_id, user, f"/c{self.next_n[user]}")
+                update = command_update(self.next_id, user, f"/c{self.next_n[user]}")
                 self.pending[user] = update
             try:
                 async with http.post(
@@ -90,24 +76,7 @@ def test_sigkill_resends_only_replies_in_flight(emu: Emu, tmp_path: Path) -> Non
     key = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
     settings = bot_settings(tmp_path / "data", emu.url, "webhook")
     api_port = settings.api.port
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YABOT_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "YABOT_TELEGRAM__API_BASE": emu.url,
-            "YABOT_TELEGRAM__MODE": "webhook",
-            "YABOT_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{api_port}/telegram/webhook",
-            "YABOT_TELEGRAM__WEBHOOK_SECRET": SECRET,
-            "YABOT_TELEGRAM__CHAT_RATE_PER_S": "1000",
-            "YABOT_TELEGRAM__CHAT_BURST": "100",
-            "YABOT_TELEGRAM__GLOBAL_RATE_PER_S": "100000",
-            "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
-            "YABOT_STORY__STORIES_DIR": str(ROOT / "stories"),
-            "YABOT_API__PORT": str(api_port),
-            "YABOT_LOGGING__LEVEL": "WARNING",
-            "YABOT_SECURITY__ENCRYPTION_KEYS": key,
-        }
-    )
+    env = child_env(emu.url, api_port, tmp_path / "data", key)
     users = [810_000 + i for i in range(PLAYERS)]
     bot_state = emu.emulator.register_bot(TOKEN)
     for user_id in users:

@@ -5,6 +5,8 @@ transaction, nothing of it is stored, and ``yabot_cluster_fenced_writes_total`` 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from yabot.events.models import BesitosCredited, make_event
 from yabot.shards import shard_of
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
-from yabot.storage.records import LedgerEntry, OutgoingReply, RecordBatch
+from yabot.storage.records import InsufficientFunds, LedgerEntry, OutgoingReply, RecordBatch
 from yabot.storage.snapshots.base import SaveStatus, Snapshot
 from yabot.storage.snapshots.mongo import MongoSnapshotStore
 from yabot.storage.snapshots.postgres import PgSnapshotStore
@@ -127,6 +129,66 @@ def test_a_group_commit_with_a_fenced_batch_writes_nothing(
         records.apply_many([credit(OTHER_USER, "ok"), credit(USER, "fenced")])
     assert records.balance(OTHER_USER) == 0 and records.balance(USER) == 0
     assert records.replies_pending() == []
+
+
+def test_concurrent_applies_share_a_transaction_and_fail_alone(
+    pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches applied while a transaction runs are written together in the next one (one
+    fence check, one commit); a refused or fenced batch among them fails alone."""
+    records = PgRecords(pool, leases=leases)
+    third = next(
+        u
+        for u in range(200, 400)
+        if shard_of(u, SHARDS) not in {shard_of(USER, SHARDS), shard_of(OTHER_USER, SHARDS)}
+    )
+    records.apply(credit(OTHER_USER, "first", reply=False))
+    take_over(pool, shard_of(third, SHARDS))
+    groups: list[int] = []
+    work = records._group_work
+
+    def spy(cur: Any, group: list[Any]) -> Any:
+        groups.append(len(group))
+        return work(cur, group)
+
+    monkeypatch.setattr(records, "_group_work", spy)
+    outcomes: dict[str, Any] = {}
+
+    def apply(name: str, batch: RecordBatch) -> None:
+        try:
+            outcomes[name] = records.apply(batch)
+        except Exception as exc:
+            outcomes[name] = exc
+
+    overdraw = RecordBatch(ledger=[LedgerEntry(USER, -50, "buy", "too-much")])
+    with psycopg.connect(pool.conninfo) as blocker:
+        # The leader's transaction waits on this wallet lock while the others queue behind it.
+        blocker.execute("SELECT 1 FROM wallets WHERE user_id = %s FOR UPDATE", (OTHER_USER,))
+        threads = [threading.Thread(target=apply, args=("leader", credit(OTHER_USER, "lead")))]
+        threads[0].start()
+        deadline = time.monotonic() + 5
+        while not groups and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for name, batch in [
+            ("ok", credit(USER, "ok")),
+            ("overdraw", overdraw),
+            ("fenced", credit(third, "fenced")),
+            ("also-ok", credit(OTHER_USER, "also-ok")),
+        ]:
+            threads.append(threading.Thread(target=apply, args=(name, batch)))
+            threads[-1].start()
+        time.sleep(0.3)
+        blocker.rollback()
+    for thread in threads:
+        thread.join(10)
+    assert groups[:2] == [1, 4]  # the four queued batches were tried as one group
+    assert isinstance(outcomes["overdraw"], InsufficientFunds)
+    assert isinstance(outcomes["fenced"], Fenced)
+    assert records.balance(USER) == 5 and records.balance(third) == 0
+    assert records.balance(OTHER_USER) == 15
+    assert outcomes["ok"].reply_ids and outcomes["ok"].reply_ids[0] is not None
+    keys = sorted(r.dedupe_key for r in records.replies_pending())
+    assert keys == ["also-ok:0", "lead:0", "ok:0"]
 
 
 def test_an_expired_or_unknown_lease_fences_too(pool: ConnectionPool, leases: HeldLeases) -> None:
@@ -244,10 +306,12 @@ async def test_a_paused_coordinators_stores_write_nothing_once_another_took_its_
         records_a = PgRecords(pool, leases=a)
         snapshots_a = PgSnapshotStore(pool, leases=a)
         await asyncio.to_thread(records_a.apply, credit(USER, "while-owner"))
-        assert a._task is not None
-        a._task.cancel()  # a is paused: its session stays, its renewals stop
+        a.pause()  # a is paused: its session stays, its renewals and rounds stop
         await b.start()
         await _until(lambda: len(b.owned) == SHARDS, timeout=10)
+        # A woken member first refuses by its local deadline; this test is about the
+        # database's check behind it, so a's clock is made to believe the lease still runs.
+        a._valid_until = time.monotonic() + 60
         assert a.lease(shard_of(USER, SHARDS)) is not None  # a still believes it owns it
         before = fenced("records")
         with pytest.raises(Fenced):

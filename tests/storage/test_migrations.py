@@ -69,11 +69,20 @@ def _seed_v4(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_v5(conn: sqlite3.Connection) -> None:
+    # A refunded payment before v6 rebuilt the table: kept with its status.
+    conn.execute(
+        "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, "
+        "status, created_at, updated_at) VALUES ('ch-5', 1, 100, 'XTR', 'refunded', 5.0, 6.0)"
+    )
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     2: _seed_v2,
     3: _seed_v3,
     4: _seed_v4,
+    5: _seed_v5,
 }
 
 
@@ -115,6 +124,9 @@ def test_from_every_earlier_version_data_survives(tmp_path: Path, start: int) ->
             assert records.job_ran_at("expire:1") == 5.0
         if start >= 3:
             assert records.balance(3) == 12
+        if start >= 5:
+            refunded = records.payment("ch-5")
+            assert refunded is not None and refunded.status == "refunded"
         pending = records.replies_pending()
         if start >= 4:  # a reply stored by v4 is still sent after v5, then deleted once sent
             assert [(r.dedupe_key, r.update_id) for r in pending] == [("77:0", 77)]

@@ -157,6 +157,17 @@ def test_refunds_and_expiring_subscriptions(records: RecordsStore) -> None:
         records.apply(RecordBatch(refunds=[PaymentRefund("nope")]))
 
 
+def test_a_rejected_payment_is_kept_and_can_be_refunded(records: RecordsStore) -> None:
+    records.apply(RecordBatch(payments=[PaymentRecord("forged", 9, 1, "XTR", "x", "rejected")]))
+    payment = records.payment("forged")
+    assert payment is not None and (payment.status, payment.amount) == ("rejected", 1)
+    records.apply(RecordBatch(refunds=[PaymentRefund("forged")]))
+    payment = records.payment("forged")
+    assert payment is not None and payment.status == "refunded"
+    with pytest.raises(ValueError, match="status"):
+        PaymentRecord("c", 9, 1, "XTR", status="free")
+
+
 def test_admin_accounts(records: RecordsStore) -> None:
     records.apply(RecordBatch(admins=[AdminUpsert("ops", "h1")]))
     records.apply(RecordBatch(admins=[AdminUpsert("ops", "h2", only_if_absent=True)]))

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from yabot.api.sql_core import Dialect, SqliteDialect, postgres_pool
 from yabot.config import Settings
-from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -75,45 +74,37 @@ class AdminStore(Protocol):
         ...
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_admins (
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS api_admins (
     username TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_audit (
+    created_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS api_audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
     who TEXT NOT NULL,
     action TEXT NOT NULL,
     target TEXT NOT NULL,
-    details TEXT NOT NULL
-);
-"""
+    details TEXT NOT NULL)""",
+)
 
 
-class SqliteAdminStore:
-    """:class:`AdminStore` over one SQLite file (thread-safe through one locked connection).
+class SqlAdminStore:
+    """:class:`AdminStore` written once over a :class:`yabot.api.sql_core.Dialect`
+    (thread-safe, blocking); :class:`SqliteAdminStore` and ``PgAdminStore`` open it."""
 
-    Args:
-        path: The database file (created with its parent directory if missing).
-        busy_timeout_ms: How long a write waits for a lock held by another process.
-    """
-
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
-        with self._db.use() as conn:
-            conn.executescript(_SCHEMA)
+    def __init__(self, dialect: Dialect) -> None:
+        self._sql = dialect
 
     def get_admin(self, username: str) -> AdminAccount | None:
         """Return the account named ``username``, or None."""
-        with self._db.use() as conn:
-            row = conn.execute(
-                "SELECT username, password_hash, role, created_at FROM api_admins "
-                "WHERE username = ?",
+        with self._sql.read() as sql:
+            row = sql.one(
+                "SELECT username, password_hash, role, created_at FROM api_admins"
+                " WHERE username = ?",
                 (username,),
-            ).fetchone()
+            )
         return None if row is None else AdminAccount(row[0], row[1], row[2], row[3])
 
     def create_admin(self, username: str, password_hash: str, role: AdminRole) -> AdminAccount:
@@ -127,13 +118,13 @@ class SqliteAdminStore:
             raise ValueError(f"unknown role {role!r}")
         account = AdminAccount(username, password_hash, role, time.time())
         try:
-            with self._db.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO api_admins (username, password_hash, role, created_at) "
-                    "VALUES (?, ?, ?, ?)",
+            with self._sql.write() as sql:
+                sql.run(
+                    "INSERT INTO api_admins (username, password_hash, role, created_at)"
+                    " VALUES (?, ?, ?, ?)",
                     (account.username, account.password_hash, account.role, account.created_at),
                 )
-        except sqlite3.IntegrityError:
+        except self._sql.unique_violation:
             raise AdminExistsError(username) from None
         return account
 
@@ -143,28 +134,40 @@ class SqliteAdminStore:
         """Append one audit entry stamped with the current time."""
         at = time.time()
         encoded = json.dumps(dict(details), separators=(",", ":"), sort_keys=True, default=str)
-        with self._db.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO api_audit (at, who, action, target, details) VALUES (?, ?, ?, ?, ?)",
+        with self._sql.write() as sql:
+            row = sql.one(
+                "INSERT INTO api_audit (at, who, action, target, details)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (at, who, action, target, encoded),
             )
-            entry_id = cursor.lastrowid
-        assert entry_id is not None
-        return AuditEntry(entry_id, at, who, action, target, json.loads(encoded))
+        assert row is not None
+        return AuditEntry(int(row[0]), at, who, action, target, json.loads(encoded))
 
     def list_audit(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
         """Return up to ``limit`` entries, newest first, with ids below ``before_id``."""
-        with self._db.use() as conn:
-            rows = conn.execute(
-                "SELECT id, at, who, action, target, details FROM api_audit "
-                "WHERE id < ? ORDER BY id DESC LIMIT ?",
+        with self._sql.read() as sql:
+            rows = sql.all(
+                "SELECT id, at, who, action, target, details FROM api_audit"
+                " WHERE id < ? ORDER BY id DESC LIMIT ?",
                 (before_id if before_id is not None else 2**63 - 1, limit),
-            ).fetchall()
+            )
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
+        """Release the dialect's connection (a shared pool stays open)."""
+        self._sql.close()
+
+
+class SqliteAdminStore(SqlAdminStore):
+    """:class:`AdminStore` over one SQLite file (thread-safe through one locked connection).
+
+    Args:
+        path: The database file (created with its parent directory if missing).
+        busy_timeout_ms: How long a write waits for a lock held by another process.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        super().__init__(SqliteDialect.open(path, _SCHEMA, busy_timeout_ms=busy_timeout_ms))
 
 
 def open_admin_store(
@@ -172,12 +175,10 @@ def open_admin_store(
 ) -> AdminStore:
     """The admin store of ``storage.backend``: the SQLite file ``path``, or PostgreSQL
     through ``pool``."""
-    if settings.storage.backend == "postgres":
-        if pool is None:
-            raise ValueError('storage.backend = "postgres" needs a connection pool')
+    if (shared := postgres_pool(settings.storage, pool)) is not None:
         from yabot.api.pg_admin_store import PgAdminStore
 
-        return PgAdminStore(pool)
+        return PgAdminStore(shared)
     return SqliteAdminStore(path, busy_timeout_ms=settings.storage.sqlite_busy_timeout_ms)
 
 

@@ -41,7 +41,9 @@ class Auditor:
         Returns:
             The stored entry.
         """
-        merged = {"role": principal.role, **(details or {})}
+        merged: dict[str, Any] = {"role": principal.role, **(details or {})}
+        if principal.via is not None:
+            merged["forwarded_by"] = principal.via  # the member; ``who`` stays the caller
         return await self.record_as(principal.subject, action, target, merged)
 
     async def record_as(

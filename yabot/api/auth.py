@@ -6,6 +6,13 @@ names, so signing keys rotate without logging anyone out early (docs/security.md
 Service-to-service tokens carry role ``service``, the audience ``api.service_audience`` and
 the reserved kid ``service``, and are signed with ``api.service_token``.
 
+Forwarded tokens (cluster mode): a member that forwards a caller's per-player request to the
+shard's owner first verifies the caller's token, then sends a short-lived service token that
+names the caller (``sub``), the caller's role (``on_behalf_role``), itself (``act.sub``, as in
+RFC 8693) and the one request it is for (``req``: method and path). The owner accepts such a
+token only on a request marked forwarded (:data:`FORWARDED_HEADER`) for that method and path,
+and then acts as the caller: the caller's role is checked and the audit log names the caller.
+
 Refused with 401 and a short reason: a malformed token, any algorithm but HS256 (``none``,
 RS256, HS512 ...), a missing or unknown ``kid``, a bad signature, a wrong issuer or
 audience, an expired or not-yet-valid token, missing claims or an unknown role.
@@ -40,6 +47,10 @@ LEEWAY_S = 5
 ROLE_RANK: dict[str, int] = {"viewer": 1, "operator": 2, "admin": 3}
 _REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
 
+FORWARDED_HEADER = "X-Yabot-Forwarded"
+"""Marks a request one member forwarded to another (its value: the forwarder's member id)."""
+FORWARDED_TTL_S = 60
+
 PrincipalRole = Literal["viewer", "operator", "admin", "service"]
 
 log = get_logger(__name__)
@@ -55,12 +66,18 @@ class TokenError(Exception):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's subject, role, id (``jti``) and expiry (epoch s)."""
+    """Who is calling: the token's subject, role, id (``jti``) and expiry (epoch s).
+
+    ``via`` is the member that forwarded the caller's request (a forwarded token), and
+    ``request`` the ``"METHOD /path"`` that token is for; both None for a caller's own token.
+    """
 
     subject: str
     role: PrincipalRole
     token_id: str
     expires_at: int
+    via: str | None = None
+    request: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,11 +132,21 @@ class TokenService:
         """The kids whose tokens are accepted."""
         return list(self._keys)
 
-    def _sign(self, subject: str, role: str, audience: str, kid: str, key: bytes) -> IssuedToken:
+    def _sign(
+        self,
+        subject: str,
+        role: str,
+        audience: str,
+        kid: str,
+        key: bytes,
+        ttl_s: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> IssuedToken:
         now = int(self._clock())
-        expires_at = now + self._ttl_s
+        expires_at = now + (self._ttl_s if ttl_s is None else ttl_s)
         token_id = uuid.uuid4().hex
-        claims = {
+        claims: dict[str, Any] = {
+            **(extra or {}),
             "iss": self._issuer,
             "aud": audience,
             "sub": subject,
@@ -146,6 +173,39 @@ class TokenService:
         return self._sign(
             caller, SERVICE_ROLE, self._service_audience, SERVICE_KID, self._service_secret
         )
+
+    def mint_forwarded_token(
+        self, caller: Principal, member_id: str, method: str, path: str
+    ) -> IssuedToken:
+        """Sign the service token a member sends with ``caller``'s request to the shard's owner.
+
+        Args:
+            caller: The verified caller (an admin role: a service token is forwarded as is).
+            member_id: The forwarding member (``act.sub``).
+            method: The request's method.
+            path: The request's path (without the query).
+        """
+        if caller.role not in ADMIN_ROLES:
+            raise ValueError("only an admin caller's request is forwarded with a new token")
+        request = f"{method.upper()} {path}"
+        issued = self._sign(
+            caller.subject,
+            SERVICE_ROLE,
+            self._service_audience,
+            SERVICE_KID,
+            self._service_secret,
+            ttl_s=FORWARDED_TTL_S,
+            extra={"on_behalf_role": caller.role, "act": {"sub": member_id}, "req": request},
+        )
+        principal = Principal(
+            caller.subject,
+            caller.role,
+            issued.principal.token_id,
+            issued.principal.expires_at,
+            via=member_id,
+            request=request,
+        )
+        return IssuedToken(issued.token, principal)
 
     def verify(self, token: str) -> Principal:
         """Check a token and return its principal.
@@ -175,9 +235,31 @@ class TokenService:
         role = claims.get("role")
         if role not in roles:
             raise TokenError("role", "token role not allowed")
+        if kid == SERVICE_KID and "act" in claims:
+            return _forwarded(claims)
         return Principal(
             str(claims["sub"]), cast(PrincipalRole, role), str(claims["jti"]), int(claims["exp"])
         )
+
+
+def _forwarded(claims: Mapping[str, Any]) -> Principal:
+    """The caller a forwarded token names (its signature and expiry already checked)."""
+    act, role, request = claims.get("act"), claims.get("on_behalf_role"), claims.get("req")
+    if (
+        not isinstance(act, dict)
+        or not isinstance(act.get("sub"), str)
+        or role not in ADMIN_ROLES
+        or not isinstance(request, str)
+    ):
+        raise TokenError("forwarded_claims", "forwarded token lacks its caller")
+    return Principal(
+        str(claims["sub"]),
+        cast(PrincipalRole, role),
+        str(claims["jti"]),
+        int(claims["exp"]),
+        via=str(act["sub"]),
+        request=request,
+    )
 
 
 def _decode(token: str, key: bytes, audience: str, issuer: str) -> dict[str, Any]:
@@ -332,6 +414,13 @@ def require_role(
             principal = token_service_of(request).verify(credentials.credentials)
         except TokenError as exc:
             raise _refuse(request, 401, exc.reason, str(exc)) from None
+        if principal.via is not None and (
+            not request.headers.get(FORWARDED_HEADER)
+            or principal.request != f"{request.method.upper()} {request.url.path}"
+        ):
+            raise _refuse(
+                request, 401, "forwarded_elsewhere", "forwarded token not valid for this request"
+            )
         if principal.role == SERVICE_ROLE:
             if not allow_service:
                 raise _refuse(request, 403, "service_not_allowed", "service tokens not allowed")

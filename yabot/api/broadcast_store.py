@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from yabot.api.sql_core import Dialect, Sql, SqliteDialect, postgres_pool
 from yabot.config import Settings
-from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -138,19 +138,19 @@ class BroadcastStore(Protocol):
         ...
 
 
-class SqliteBroadcastStore:
-    """SQLite store of broadcasts; thread-safe and blocking (call it off the event loop).
-
-    Args:
-        path: The SQLite file (created with its tables when missing).
-        busy_timeout_ms: SQLite busy timeout.
+class SqlBroadcastStore:
+    """:class:`BroadcastStore` written once over a :class:`Dialect` (thread-safe, blocking;
+    call it off the event loop). The recipients' bulk statements are hooks an adapter may do
+    better (PostgreSQL: ``COPY``, ``SKIP LOCKED``, arrays); these portable ones serve SQLite.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
-        with self._db.transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
+    def __init__(self, dialect: Dialect) -> None:
+        self._sql = dialect
+
+    @staticmethod
+    def _one(sql: Sql, where: str, params: Sequence[Any]) -> Broadcast | None:
+        row = sql.one(f"SELECT {_COLUMNS} FROM broadcasts WHERE {where}", params)
+        return broadcast_of_row(row) if row else None
 
     def create(
         self,
@@ -168,19 +168,13 @@ class SqliteBroadcastStore:
             ``idempotency_key`` and False (nothing new is written).
         """
         now = time.time()
-        with self._db.transaction() as conn:
-            if idempotency_key is not None:
-                row = conn.execute(
-                    f"SELECT {_COLUMNS} FROM broadcasts WHERE idempotency_key = ?",
-                    (idempotency_key,),
-                ).fetchone()
-                if row is not None:
-                    return broadcast_of_row(row), False
-            users = sorted(set(recipients))
-            cursor = conn.execute(
-                "INSERT INTO broadcasts (text, segment, state, total, created_by, created_at, "
-                "updated_at, finished_at, idempotency_key, fingerprint) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        users = sorted(set(recipients))
+        with self._sql.write() as sql:
+            row = sql.one(
+                "INSERT INTO broadcasts (text, segment, state, total, created_by, created_at,"
+                " updated_at, finished_at, idempotency_key, fingerprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
                 (
                     text,
                     json.dumps(segment, sort_keys=True),
@@ -194,129 +188,137 @@ class SqliteBroadcastStore:
                     fingerprint,
                 ),
             )
-            broadcast_id = int(cursor.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO broadcast_recipients (broadcast_id, user_id, status) "
-                "VALUES (?, ?, 'pending')",
-                ((broadcast_id, user) for user in users),
-            )
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
-            ).fetchone()
-        return broadcast_of_row(row), True
+            if row is None:  # the key was used first (perhaps by another instance)
+                earlier = self._one(sql, "idempotency_key = ?", (idempotency_key,))
+                assert earlier is not None
+                return earlier, False
+            broadcast_id = int(row[0])
+            self._add_recipients(sql, broadcast_id, users)
+            created = self._one(sql, "id = ?", (broadcast_id,))
+        assert created is not None
+        return created, True
+
+    def _add_recipients(self, sql: Sql, broadcast_id: int, users: list[int]) -> None:
+        sql.many(
+            "INSERT INTO broadcast_recipients (broadcast_id, user_id, status)"
+            " VALUES (?, ?, 'pending')",
+            ((broadcast_id, user) for user in users),
+        )
 
     def get(self, broadcast_id: int) -> Broadcast | None:
         """Return a broadcast, or None."""
-        with self._db.use() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
-            ).fetchone()
-        return broadcast_of_row(row) if row else None
+        with self._sql.read() as sql:
+            return self._one(sql, "id = ?", (broadcast_id,))
 
     def by_key(self, idempotency_key: str) -> Broadcast | None:
         """Return the broadcast created with ``idempotency_key``, or None."""
-        with self._db.use() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM broadcasts WHERE idempotency_key = ?", (idempotency_key,)
-            ).fetchone()
-        return broadcast_of_row(row) if row else None
+        with self._sql.read() as sql:
+            return self._one(sql, "idempotency_key = ?", (idempotency_key,))
 
     def latest(self, limit: int, state: BroadcastState | None = None) -> list[Broadcast]:
         """Return the newest broadcasts (optionally only those in ``state``), newest first."""
         where, params = ("WHERE state = ?", (state,)) if state else ("", ())
-        with self._db.use() as conn:
-            rows = conn.execute(
+        with self._sql.read() as sql:
+            rows = sql.all(
                 f"SELECT {_COLUMNS} FROM broadcasts {where} ORDER BY id DESC LIMIT ?",
                 (*params, limit),
-            ).fetchall()
+            )
         return [broadcast_of_row(row) for row in rows]
 
     def running_ids(self) -> list[int]:
         """Ids of the broadcasts still running, oldest first."""
-        with self._db.use() as conn:
-            rows = conn.execute(
-                "SELECT id FROM broadcasts WHERE state = 'running' ORDER BY id"
-            ).fetchall()
+        with self._sql.read() as sql:
+            rows = sql.all("SELECT id FROM broadcasts WHERE state = 'running' ORDER BY id")
         return [int(row[0]) for row in rows]
 
     def release_claims(self, broadcast_id: int) -> int:
         """Put recipients left ``sending`` (by a crash) back to ``pending``; returns how many."""
-        with self._db.transaction() as conn:
-            return conn.execute(
-                "UPDATE broadcast_recipients SET status = 'pending' "
-                "WHERE broadcast_id = ? AND status = 'sending'",
+        with self._sql.write() as sql:
+            return sql.run(
+                "UPDATE broadcast_recipients SET status = 'pending'"
+                " WHERE broadcast_id = ? AND status = 'sending'",
                 (broadcast_id,),
-            ).rowcount
+            )
 
     def claim(self, broadcast_id: int, limit: int) -> list[int]:
         """Mark up to ``limit`` pending recipients ``sending`` (lowest user ids first)."""
-        with self._db.transaction() as conn:
-            rows = conn.execute(
-                "SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ? "
-                "AND status = 'pending' ORDER BY user_id LIMIT ?",
-                (broadcast_id, limit),
-            ).fetchall()
-            users = [int(row[0]) for row in rows]
-            conn.executemany(
-                "UPDATE broadcast_recipients SET status = 'sending' "
-                "WHERE broadcast_id = ? AND user_id = ?",
-                ((broadcast_id, user) for user in users),
-            )
+        with self._sql.write() as sql:
+            return self._claim(sql, broadcast_id, limit)
+
+    def _claim(self, sql: Sql, broadcast_id: int, limit: int) -> list[int]:
+        rows = sql.all(
+            "SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ?"
+            " AND status = 'pending' ORDER BY user_id LIMIT ?",
+            (broadcast_id, limit),
+        )
+        users = [int(row[0]) for row in rows]
+        sql.many(
+            "UPDATE broadcast_recipients SET status = 'sending'"
+            " WHERE broadcast_id = ? AND user_id = ?",
+            ((broadcast_id, user) for user in users),
+        )
         return users
 
     def record(self, broadcast_id: int, outcomes: Outcomes) -> None:
         """Record a chunk's outcomes and the broadcast's counters in one transaction."""
-        with self._db.transaction() as conn:
-            sent = conn.executemany(
-                "UPDATE broadcast_recipients SET status = 'sent' "
-                "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
-                ((broadcast_id, user) for user in outcomes.sent),
-            ).rowcount
-            failed = conn.executemany(
-                "UPDATE broadcast_recipients SET status = 'failed', error = ? "
-                "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
+        with self._sql.write() as sql:
+            sent = self._mark(sql, broadcast_id, "sent", outcomes.sent)
+            failed = sql.many(
+                "UPDATE broadcast_recipients SET status = 'failed', error = ?"
+                " WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
                 ((error[:200], broadcast_id, user) for user, error in outcomes.failed),
-            ).rowcount
-            conn.executemany(
-                "UPDATE broadcast_recipients SET status = 'pending' "
-                "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
-                ((broadcast_id, user) for user in outcomes.retry),
             )
-            conn.execute(
-                "UPDATE broadcasts SET sent = sent + ?, failed = failed + ?, updated_at = ? "
-                "WHERE id = ?",
-                (max(sent, 0), max(failed, 0), time.time(), broadcast_id),
+            self._mark(sql, broadcast_id, "pending", outcomes.retry)
+            sql.run(
+                "UPDATE broadcasts SET sent = sent + ?, failed = failed + ?, updated_at = ?"
+                " WHERE id = ?",
+                (sent, failed, time.time(), broadcast_id),
             )
+
+    def _mark(self, sql: Sql, broadcast_id: int, status: str, users: Sequence[int]) -> int:
+        """Move ``users`` of the broadcast from ``sending`` to ``status``; how many moved."""
+        return sql.many(
+            "UPDATE broadcast_recipients SET status = ?"
+            " WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
+            ((status, broadcast_id, user) for user in users),
+        )
 
     def finish(self, broadcast_id: int, state: BroadcastState) -> Broadcast | None:
         """Move a running broadcast to ``state`` (done or cancelled); returns it after."""
         now = time.time()
-        with self._db.transaction() as conn:
-            conn.execute(
-                "UPDATE broadcasts SET state = ?, finished_at = ?, updated_at = ? "
-                "WHERE id = ? AND state = 'running'",
+        with self._sql.write() as sql:
+            sql.run(
+                "UPDATE broadcasts SET state = ?, finished_at = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'running'",
                 (state, now, now, broadcast_id),
             )
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
-            ).fetchone()
-        return broadcast_of_row(row) if row else None
+            return self._one(sql, "id = ?", (broadcast_id,))
 
     def close(self) -> None:
-        """Close the database."""
-        self._db.close()
+        """Release the dialect's connection (a shared pool stays open)."""
+        self._sql.close()
+
+
+class SqliteBroadcastStore(SqlBroadcastStore):
+    """SQLite store of broadcasts; thread-safe and blocking (call it off the event loop).
+
+    Args:
+        path: The SQLite file (created with its tables when missing).
+        busy_timeout_ms: SQLite busy timeout.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        super().__init__(SqliteDialect.open(path, _SCHEMA, busy_timeout_ms=busy_timeout_ms))
 
 
 def open_broadcast_store(settings: Settings, pool: ConnectionPool | None = None) -> BroadcastStore:
     """The broadcast store of ``storage.backend``: ``broadcasts.db`` under ``data_dir``, or
     PostgreSQL through ``pool``."""
     storage = settings.storage
-    if storage.backend == "postgres":
-        if pool is None:
-            raise ValueError('storage.backend = "postgres" needs a connection pool')
+    if (shared := postgres_pool(storage, pool)) is not None:
         from yabot.api.pg_broadcast_store import PgBroadcastStore
 
-        return PgBroadcastStore(pool)
+        return PgBroadcastStore(shared)
     return SqliteBroadcastStore(
         storage.data_dir / "broadcasts.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
     )

@@ -21,9 +21,9 @@ from fastapi import Request
 from prometheus_client import Counter
 
 from yabot.api.errors import ApiError
+from yabot.api.sql_core import Dialect, SqliteDialect, postgres_pool
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
-from yabot.storage.sqlite_util import LockedConnection, connect
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -127,7 +127,46 @@ class IdempotencyStore(Protocol):
         ...
 
 
-class SqliteIdempotencyStore:
+class SqlIdempotencyStore:
+    """First answers by (scope, key), written once over a :class:`Dialect` (thread-safe,
+    blocking); :class:`SqliteIdempotencyStore` and ``PgIdempotencyStore`` open it."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._sql = dialect
+
+    def get(self, scope: str, key: str) -> StoredAnswer | None:
+        """Return the answer stored for ``key`` in ``scope``, or None."""
+        with self._sql.read() as sql:
+            row = sql.one(_SELECT, (scope, key))
+        return StoredAnswer(row[0], json.loads(row[1])) if row else None
+
+    def put(self, scope: str, key: str, print_: str, body: dict[str, Any]) -> StoredAnswer:
+        """Store the first answer for ``key``; returns whichever answer was stored first."""
+        with self._sql.write() as sql:
+            sql.run(
+                "INSERT INTO api_idempotency (scope, key, fingerprint, body, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING",
+                (scope, key, print_, json.dumps(body), time.time()),
+            )
+            # A new statement sees the row a concurrent first writer committed.
+            row = sql.one(_SELECT, (scope, key))
+        assert row is not None
+        return StoredAnswer(row[0], json.loads(row[1]))
+
+    def close(self) -> None:
+        """Release the dialect's connection (a shared pool stays open)."""
+        self._sql.close()
+
+
+_SELECT = "SELECT fingerprint, body FROM api_idempotency WHERE scope = ? AND key = ?"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS api_idempotency (scope TEXT NOT NULL, "
+    "key TEXT NOT NULL, fingerprint TEXT NOT NULL, body TEXT NOT NULL, "
+    "created_at REAL NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID",
+)
+
+
+class SqliteIdempotencyStore(SqlIdempotencyStore):
     """First answers by (scope, key) in SQLite; thread-safe, blocking.
 
     Args:
@@ -136,40 +175,7 @@ class SqliteIdempotencyStore:
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        self._db = LockedConnection(connect(path, busy_timeout_ms=busy_timeout_ms))
-        with self._db.transaction() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS api_idempotency (scope TEXT NOT NULL, "
-                "key TEXT NOT NULL, fingerprint TEXT NOT NULL, body TEXT NOT NULL, "
-                "created_at REAL NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID"
-            )
-
-    def get(self, scope: str, key: str) -> StoredAnswer | None:
-        """Return the answer stored for ``key`` in ``scope``, or None."""
-        with self._db.use() as conn:
-            row = conn.execute(
-                "SELECT fingerprint, body FROM api_idempotency WHERE scope = ? AND key = ?",
-                (scope, key),
-            ).fetchone()
-        return StoredAnswer(row[0], json.loads(row[1])) if row else None
-
-    def put(self, scope: str, key: str, print_: str, body: dict[str, Any]) -> StoredAnswer:
-        """Store the first answer for ``key``; returns whichever answer was stored first."""
-        with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO api_idempotency (scope, key, fingerprint, body, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING",
-                (scope, key, print_, json.dumps(body), time.time()),
-            )
-            row = conn.execute(
-                "SELECT fingerprint, body FROM api_idempotency WHERE scope = ? AND key = ?",
-                (scope, key),
-            ).fetchone()
-        return StoredAnswer(row[0], json.loads(row[1]))
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
+        super().__init__(SqliteDialect.open(path, _SCHEMA, busy_timeout_ms=busy_timeout_ms))
 
 
 def open_idempotency_store(
@@ -178,12 +184,10 @@ def open_idempotency_store(
     """The store of ``storage.backend``: ``operations.db`` under ``data_dir``, or PostgreSQL
     through ``pool``."""
     storage = settings.storage
-    if storage.backend == "postgres":
-        if pool is None:
-            raise ValueError('storage.backend = "postgres" needs a connection pool')
+    if (shared := postgres_pool(storage, pool)) is not None:
         from yabot.api.pg_idempotency import PgIdempotencyStore
 
-        return PgIdempotencyStore(pool)
+        return PgIdempotencyStore(shared)
     return SqliteIdempotencyStore(
         storage.data_dir / "operations.db", busy_timeout_ms=storage.sqlite_busy_timeout_ms
     )

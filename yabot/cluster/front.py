@@ -7,6 +7,11 @@ overloaded) the front answers 504 and Telegram -- or the driver that plays its p
 update again later, as it would to a real load balancer. A request is never sent to a second
 instance once the first may have read it: only a refused connection moves it on.
 
+Health checks, as a load balancer's: every ``PROBE_EVERY_S`` the front asks each instance's
+``/healthz`` (``PROBE_TIMEOUT_S``); one that does not answer 200 in time (paused, hung, gone)
+goes last in the order until it does again, so that few updates wait a full ``timeout_s`` on
+an instance that cannot take them.
+
 ``sticky`` routes by the chat of the update instead (``message.chat.id`` or the callback's
 user); it is for instances that do not share their players' state (embedded SQLite) and is not
 what cluster mode needs.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 import zlib
@@ -32,6 +38,8 @@ import aiohttp
 from aiohttp import web
 
 DOWN_S = 1.0
+PROBE_EVERY_S = 0.5
+PROBE_TIMEOUT_S = 1.0
 HOP_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "host", "content-length", "upgrade"}
 )
@@ -46,6 +54,8 @@ class Backend:
     forwarded: int = 0
     refused: int = 0
     timeouts: int = 0
+    healthy: bool = True
+    probes_failed: int = 0
 
     def view(self) -> dict[str, Any]:
         return {
@@ -54,6 +64,8 @@ class Backend:
             "refused": self.refused,
             "timeouts": self.timeouts,
             "down": self.down_until > time.monotonic(),
+            "healthy": self.healthy,
+            "probes_failed": self.probes_failed,
         }
 
 
@@ -82,8 +94,35 @@ class Front:
             self._next += 1
         ring = self.backends[start:] + self.backends[:start]
         now = time.monotonic()
-        # Instances that refused a moment ago go last, not away: all may be coming back.
-        return [b for b in ring if b.down_until <= now] + [b for b in ring if b.down_until > now]
+        # Instances that refused a moment ago, or fail their health check, go last, not
+        # away: all may be coming back.
+        up = [b for b in ring if b.down_until <= now and b.healthy]
+        return up + [b for b in ring if b not in up]
+
+    async def probe(self) -> None:
+        """Ask every instance's ``/healthz`` once (at the same time)."""
+        assert self._session is not None
+        session = self._session
+
+        async def one(backend: Backend) -> None:
+            try:
+                async with session.get(
+                    backend.url + "/healthz",
+                    timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S),
+                ) as reply:
+                    await reply.read()
+                    healthy = reply.status == 200
+            except (TimeoutError, aiohttp.ClientError, OSError):
+                healthy = False
+            if not healthy:
+                backend.probes_failed += 1
+            backend.healthy = healthy
+
+        await asyncio.gather(*(one(b) for b in list(self.backends)))
+
+    async def _probe_forever(self) -> None:
+        while True:
+            await asyncio.gather(self.probe(), asyncio.sleep(PROBE_EVERY_S))
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Forward one request; answer 502 when every instance refused it."""
@@ -141,7 +180,11 @@ class Front:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=500)
             )
+            prober = asyncio.create_task(self._probe_forever(), name="front-probe")
             yield
+            prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await prober
             await self._session.close()
 
         app.cleanup_ctx.append(session)

@@ -1,17 +1,24 @@
-"""One member leads a task at a time, through a PostgreSQL session advisory lock.
+"""One member leads a task at a time, through a lease in PostgreSQL (like the shards').
 
 In polling mode exactly one member polls ``getUpdates`` (Telegram refuses two pollers anyway)
-and appends to the shared inbox; every shard's owner then consumes its entries. The leader
-holds ``pg_advisory_lock`` on a connection of its own: when its process dies the session ends
-and the lock is free at once; the others try every ``retry_s`` and one takes over. A leader
-that loses its connection stops leading before it tries again.
+and appends to the shared inbox; every shard's owner then consumes its entries.
+
+The leader holds the task's row in ``cluster_leaders``: its id, the backend pid of its session,
+an *epoch* raised on every election and an expiry it renews every ``retry_s``. Another member
+takes the lead when the lease has expired (the leader hangs or is cut off: within
+``lease_timeout_s``) or when the leader's session is gone (it died: at once). A leader checks
+its own deadline on the monotonic clock before it renews, so one woken from a pause past its
+lease steps down before anything else of it runs on the lease; :meth:`Leadership.holds` lets the
+led task check the same deadline before each step.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import zlib
+import os
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,19 +29,45 @@ from yabot.observability.logging import get_logger
 
 log = get_logger(__name__)
 
-LEADER_NAMESPACE = 0x59414203  # "YAB\3"
 LEADING = Gauge("yabot_cluster_leader", "1 while this member leads the named task", ["task"])
+DEADLINE_SHARE = 0.9  # as for the shards: stop before the database's expiry
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS cluster_leaders (
+    task text PRIMARY KEY,
+    holder text NOT NULL,
+    holder_pid integer NOT NULL,
+    epoch bigint NOT NULL,
+    expires_at timestamptz NOT NULL)"""
+
+_ELECT = """
+INSERT INTO cluster_leaders AS l (task, holder, holder_pid, epoch, expires_at)
+VALUES (%(task)s, %(me)s, pg_backend_pid(), 1, now() + make_interval(secs => %(lease)s))
+ON CONFLICT (task) DO UPDATE
+SET holder = excluded.holder, holder_pid = excluded.holder_pid, epoch = l.epoch + 1,
+    expires_at = excluded.expires_at
+WHERE l.expires_at < now()
+   OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.holder_pid)
+RETURNING epoch
+"""
+
+_RENEW = """
+UPDATE cluster_leaders SET expires_at = now() + make_interval(secs => %(lease)s)
+WHERE task = %(task)s AND holder = %(me)s AND epoch = %(epoch)s
+RETURNING epoch
+"""
 
 
 class Leadership:
-    """Runs ``lead()`` while this member holds the lock of ``task``; ``step_down()`` when not.
+    """Runs ``lead()`` while this member holds the lease of ``task``; ``step_down()`` when not.
 
     Args:
         dsn: PostgreSQL connection string.
-        task: The led task's name (``polling``); its lock key derives from it.
+        task: The led task's name (``polling``).
         lead: Starts the task (called once per leadership).
         step_down: Stops it.
-        retry_s: How often a follower tries the lock, and a leader checks its connection.
+        retry_s: How often a follower tries to take the lead, and a leader renews.
+        lease_timeout_s: A leader that has not renewed for this long is replaced.
+        member_id: This member's id (unique by default).
     """
 
     def __init__(
@@ -45,56 +78,71 @@ class Leadership:
         step_down: Callable[[], Awaitable[None]],
         *,
         retry_s: float = 1.0,
+        lease_timeout_s: float = 10.0,
+        member_id: str | None = None,
     ) -> None:
         self._dsn = dsn
         self.task = task
-        self._key = zlib.crc32(task.encode()) & 0x7FFFFFFF
         self._lead = lead
         self._step_down = step_down
-        self._retry_s = retry_s
+        self._retry_s = min(retry_s, lease_timeout_s / 4)
+        self.lease_timeout_s = lease_timeout_s
+        self.member_id = member_id or f"{os.getpid()}:{secrets.token_hex(3)}"
         self.leading = False
+        self.epoch = 0
+        self._valid_until = 0.0
         self._runner: asyncio.Task[None] | None = None
 
+    def holds(self) -> bool:
+        """Whether this member leads and its lease cannot have expired yet (any thread)."""
+        return self.leading and time.monotonic() < self._valid_until
+
     def start(self) -> None:
-        """Start competing for the lock (on the event loop)."""
+        """Start competing for the lead (on the event loop)."""
         self._runner = asyncio.create_task(self._run(), name=f"leader-{self.task}")
 
     async def stop(self) -> None:
-        """Stop leading (if we do) and stop competing; the session ends, the lock is free."""
+        """Stop leading (if we do) and give the lease up; stop competing."""
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
-        await self._resign()
+        was_leading = self.leading
+        await self._resign("stop")
+        if was_leading:
+            with contextlib.suppress(psycopg.Error, OSError):
+                conn = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
+                async with conn:
+                    await conn.execute(
+                        "UPDATE cluster_leaders SET expires_at = '-infinity'"
+                        " WHERE task = %s AND holder = %s AND epoch = %s",
+                        (self.task, self.member_id, self.epoch),
+                    )
 
-    async def _resign(self) -> None:
+    async def _resign(self, why: str) -> None:
         if self.leading:
             self.leading = False
             LEADING.labels(self.task).set(0)
-            log.info("cluster.leader_stepped_down", task=self.task)
+            log.info("cluster.leader_stepped_down", task=self.task, why=why)
             await self._step_down()
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "me": self.member_id,
+            "lease": self.lease_timeout_s,
+            "epoch": self.epoch,
+        }
 
     async def _run(self) -> None:
         while True:
             conn: psycopg.AsyncConnection[Any] | None = None
             try:
                 conn = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
-                while not self.leading:
-                    row = await (
-                        await conn.execute(
-                            "SELECT pg_try_advisory_lock(%s, %s)", (LEADER_NAMESPACE, self._key)
-                        )
-                    ).fetchone()
-                    if row is not None and row[0]:
-                        self.leading = True
-                        LEADING.labels(self.task).set(1)
-                        log.info("cluster.leader_elected", task=self.task)
-                        await self._lead()
-                    else:
-                        await asyncio.sleep(self._retry_s)
-                while True:  # leading: the lock lives as long as this session
+                await conn.execute(SCHEMA)
+                while True:
+                    await self.step(conn)
                     await asyncio.sleep(self._retry_s)
-                    await conn.execute("SELECT 1")
             except asyncio.CancelledError:
                 if conn is not None:
                     await conn.close()
@@ -103,8 +151,31 @@ class Leadership:
                 log.warning(
                     "cluster.leader_connection_lost", task=self.task, error=type(exc).__name__
                 )
-                await self._resign()
+                await self._resign("connection lost")
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()
                 await asyncio.sleep(self._retry_s)
+
+    async def step(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """One renewal (leader) or election attempt (follower)."""
+        if self.leading and not self.holds():
+            # Woken past our lease (or renewals were starved): stop before anything else.
+            await self._resign("lease lapsed")
+        sent = time.monotonic()
+        if self.leading:
+            row = await (await conn.execute(_RENEW, self._params())).fetchone()
+            if row is None:
+                await self._resign("lease taken")
+                return
+            self._valid_until = sent + self.lease_timeout_s * DEADLINE_SHARE
+            return
+        row = await (await conn.execute(_ELECT, self._params())).fetchone()
+        if row is None:
+            return
+        self.epoch = int(row[0])
+        self._valid_until = sent + self.lease_timeout_s * DEADLINE_SHARE
+        self.leading = True
+        LEADING.labels(self.task).set(1)
+        log.info("cluster.leader_elected", task=self.task, epoch=self.epoch)
+        await self._lead()

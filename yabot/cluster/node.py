@@ -2,14 +2,15 @@
 
 The coordinator decides which shards this member owns; this module acts on it:
 
-- ``on_acquired``: resend the shard's unconfirmed replies, then start its consumer. A consumer
-  reads the shard's inbox entries after its cursor in ``seq`` order (a shard's entries commit in
-  that order, see ``yabot.storage.postgres.inbox``) and hands each to its player's actor through
-  the router (whose per-player deferral keeps order when a mailbox is full). It starts at the
-  shard's oldest uncovered entry: entries a snapshot already covers are ignored by the actor
+- ``on_acquired``: resend the shard's unconfirmed replies, then start consuming it. Each owned
+  shard has a cursor; one reader reads the entries after the cursors of every shard with news
+  in one query, in ``seq`` order (a shard's entries commit in that order, see
+  ``yabot.storage.postgres.inbox``), and hands each to its player's actor through the router
+  (whose per-player deferral keeps order when a mailbox is full). A shard starts at its oldest
+  uncovered entry: entries a snapshot already covers are ignored by the actor
   (``seq <= state.inbox_seq``), and a player's state is loaded from the shared snapshot store
-  plus its entries after the snapshot. ``LISTEN yabot_inbox`` wakes it; it polls every second
-  anyway.
+  plus its entries after the snapshot. ``LISTEN yabot_inbox`` (and ``poke`` for the appends of
+  this instance) names the shards with news; every shard is read once a second anyway.
 - ``on_releasing`` (graceful handoff): stop the consumer, let the shard's actors finish their
   mail and passivate (each saves a durable snapshot), then the coordinator releases the shard.
 - ``on_lost`` (we were paused or cut off past the lease): stop the consumer and passivate the
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -65,15 +66,16 @@ class StoredEntry(Protocol):
     def payload(self) -> bytes: ...
     @property
     def received_at(self) -> float: ...
+    @property
+    def shard(self) -> int: ...
 
 
 class ShardInbox(Protocol):
     """The shared inbox, read by shard (``yabot.storage.postgres.inbox.PgInbox``)."""
 
-    def shard_entries(
-        self, shard: int, after_seq: int = 0, limit: int = 1000
-    ) -> Sequence[StoredEntry]:
-        """A shard's uncovered entries after ``after_seq``, in arrival order."""
+    def shards_entries(self, after: Mapping[int, int], limit: int = 1000) -> Sequence[StoredEntry]:
+        """The uncovered entries of the shards in ``after`` past their cursors, in arrival
+        order."""
         ...
 
 
@@ -100,9 +102,15 @@ class ShardReplies(Protocol):
 @dataclass
 class _Consumer:
     lease: Lease
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
     cursor: int = 0
-    task: asyncio.Task[None] | None = None
+    ready: bool = False  # its unconfirmed replies were resent: its entries may be read
+    task: asyncio.Task[None] | None = None  # the resend
+    metrics: tuple[Any, Any, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The shard's metric children, looked up once (``labels`` costs a lock and a hash).
+        label = str(self.lease.shard)
+        self.metrics = (CONSUMED.labels(label), CURSOR.labels(label), LAG.labels(label))
 
 
 class ShardConsumers:
@@ -141,21 +149,26 @@ class ShardConsumers:
         self._passivate_timeout_s = passivate_timeout_s
         self._consumers: dict[int, _Consumer] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._news: set[int] = set()  # shards to read at the reader's next round
+        self._wake = asyncio.Event()
 
     # ---- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         """Start listening for the inbox's notifications (call on the event loop)."""
         self._listener = asyncio.create_task(self._listen(), name="inbox-listener")
+        self._reader = asyncio.create_task(self._read_loop(), name="inbox-reader")
 
     async def stop(self) -> None:
         """Stop every consumer and the listener (the coordinator has released the shards)."""
         for consumer in list(self._consumers.values()):
             await self._stop_consumer(consumer)
         self._consumers.clear()
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        for task in (self._listener, self._reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def owns(self, user_id: int) -> bool:
         """Whether this member consumes the player's shard now."""
@@ -174,7 +187,7 @@ class ShardConsumers:
         # The resend runs in the consumer's task: the coordinator's round (and the renewal of
         # every other lease) never waits for a slow database or sender.
         consumer = _Consumer(lease)
-        consumer.task = asyncio.create_task(self._consume(consumer), name=f"shard-{lease.shard}")
+        consumer.task = asyncio.create_task(self._resend(consumer), name=f"shard-{lease.shard}")
         self._consumers[lease.shard] = consumer
 
     async def on_releasing(self, lease: Lease) -> None:
@@ -219,42 +232,71 @@ class ShardConsumers:
             await asyncio.sleep(0.02)
         return sum(1 for k in keys if self._directory.is_resident(k))
 
-    async def _consume(self, consumer: _Consumer) -> None:
+    async def _resend(self, consumer: _Consumer) -> None:
         shard = consumer.lease.shard
-        label = str(shard)
         try:
             await self._replies.resend_shard(shard)
         except Exception as exc:  # the replies stay stored; the next acquisition resends
             log.warning("cluster.resend_failed", shard=shard, error=type(exc).__name__)
+        consumer.ready = True
+        self._news.add(shard)
+        self._wake.set()
+
+    async def _read_loop(self) -> None:
+        """Read the shards with news (all of them every ``POLL_EVERY_S``) and hand over."""
+        next_poll = time.monotonic() + POLL_EVERY_S
         while True:
-            consumer.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_poll - time.monotonic()))
+            self._wake.clear()
+            if time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + POLL_EVERY_S
+                self._news.update(self._consumers)
+            news, self._news = self._news, set()
+            reading = {s: c for s in news if (c := self._consumers.get(s)) is not None and c.ready}
+            if not reading:
+                continue
             try:
                 entries = await asyncio.to_thread(
-                    self._inbox.shard_entries, shard, consumer.cursor, BATCH
+                    self._inbox.shards_entries, {s: c.cursor for s, c in reading.items()}, BATCH
                 )
-            except Exception as exc:  # the database is away: try again after the poll period
-                log.warning("cluster.consume_failed", shard=shard, error=type(exc).__name__)
-                entries = []
-            for entry in entries:
-                self._router.hand_over(self._parse(entry.payload, entry.received_at), entry.seq)
-                consumer.cursor = entry.seq
-            if entries:
-                CONSUMED.labels(label).inc(len(entries))
-                CURSOR.labels(label).set(consumer.cursor)
-                LAG.labels(label).set(max(0.0, time.time() - entries[-1].received_at))
-            if len(entries) == BATCH:
-                await asyncio.sleep(0)
+            except Exception as exc:  # the database is away: read again at the next poll
+                log.warning("cluster.consume_failed", shards=len(reading), error=type(exc).__name__)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(consumer.wake.wait(), POLL_EVERY_S)
+            self._hand_over(reading, entries)
+            if len(entries) == BATCH:  # more may wait in any of them
+                self._news.update(reading)
+                self._wake.set()
+                await asyncio.sleep(0)
+
+    def _hand_over(self, reading: dict[int, _Consumer], entries: Sequence[StoredEntry]) -> None:
+        handed: dict[int, list[StoredEntry]] = {}
+        for entry in entries:
+            shard = entry.shard
+            consumer = reading.get(shard)
+            # A shard released or lost while we read: its entries are someone else's now.
+            if consumer is None or self._consumers.get(shard) is not consumer:
+                continue
+            if entry.seq <= consumer.cursor:
+                continue
+            self._router.hand_over(self._parse(entry.payload, entry.received_at), entry.seq)
+            consumer.cursor = entry.seq
+            handed.setdefault(shard, []).append(entry)
+        now = time.time()
+        for shard, done in handed.items():
+            consumed, cursor, lag = reading[shard].metrics
+            consumed.inc(len(done))
+            cursor.set(done[-1].seq)
+            lag.set(max(0.0, now - done[-1].received_at))
 
     def poke(self, user_id: int | None) -> None:
         """An update of ``user_id`` was stored here: wake its shard's consumer if we own it."""
         if user_id is None:
             return
-        consumer = self._consumers.get(shard_of(user_id, self._shards))
-        if consumer is not None:
-            consumer.wake.set()
+        shard = shard_of(user_id, self._shards)
+        if shard in self._consumers:
+            self._news.add(shard)
+            self._wake.set()
 
     async def _listen(self) -> None:
         while True:
@@ -263,15 +305,18 @@ class ShardConsumers:
                 async with conn:
                     await conn.execute(f"LISTEN {INBOX_CHANNEL}")
                     async for note in conn.notifies():
-                        self._wake(note.payload)
+                        self._noted(note.payload)
             except asyncio.CancelledError:
                 raise
             except (psycopg.Error, OSError) as exc:
                 log.warning("cluster.listen_failed", error=type(exc).__name__)
             await asyncio.sleep(POLL_EVERY_S)
 
-    def _wake(self, payload: str) -> None:
-        with contextlib.suppress(ValueError):
-            consumer = self._consumers.get(int(payload))
-            if consumer is not None:
-                consumer.wake.set()
+    def _noted(self, payload: str) -> None:
+        """A notification names the shards an append wrote: ``"3,17,42"``."""
+        for part in payload.split(","):
+            with contextlib.suppress(ValueError):
+                shard = int(part)
+                if shard in self._consumers:
+                    self._news.add(shard)
+                    self._wake.set()

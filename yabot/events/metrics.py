@@ -19,6 +19,10 @@ EVENTS_PUBLISHED = Counter(
 )
 RELAY_LAG = Gauge("yabot_outbox_relay_lag_seconds", "Age of the oldest unsent event (0 when none)")
 RELAY_FAILURES = Counter("yabot_outbox_relay_failures_total", "Failed attempts to publish to Redis")
+RELAY_FENCED = Counter(
+    "yabot_outbox_relay_fenced_total",
+    "Events a relay did not publish because a newer relay leader had (cluster mode)",
+)
 REDIS_UP = Gauge("yabot_redis_up", "1 when the relay's last Redis call succeeded")
 EVENTS_PRUNED = Counter(
     "yabot_outbox_pruned_total", "Sent or local events deleted after their retention"

@@ -7,6 +7,12 @@ marks them sent. A failure leaves them pending, so they are sent again (at least
 consumer deduplicates by ``event_id``). A circuit breaker stops hammering a Redis that is
 down; the backlog then grows on disk, bounded by the outbox budget. Without ``redis_url``
 the relay publishes nothing and only prunes ``local`` events after ``outbox_retention_s``.
+
+Cluster mode: every instance runs a relay over the same shared outbox, but only one publishes:
+the leader of the ``relay`` task (``gate`` answers its epoch while it holds the lead). Each
+batch carries that epoch to Redis and the script refuses it when a newer leader has published
+already (the highest epoch seen is kept under ``<stream>:relay-epoch``), so a leader woken from
+a pause past its lease publishes nothing, not even the batch it held when it stopped.
 """
 
 from __future__ import annotations
@@ -30,17 +36,24 @@ log = get_logger(__name__)
 
 PRUNE_EVERY_S = 60.0
 
-# KEYS: the stream. ARGV: MAXLEN, the channel (a channel is not a key), then event_id, type,
-# user_id, body per event. Redis runs it as one command, so a batch either goes out whole or,
-# if Redis fails midway, partly: the relay then sends the whole batch again (at least once,
-# as with a pipeline).
+# KEYS: the stream, the relay's epoch key. ARGV: MAXLEN, the channel (a channel is not a key),
+# the publisher's epoch (-1: no leader election, embedded mode), then event_id, type, user_id,
+# body per event. Redis runs it as one command, so a batch either goes out whole or, if Redis
+# fails midway, partly: the relay then sends the whole batch again (at least once, as with a
+# pipeline). A batch of an epoch older than one seen before is refused whole (-1).
 PUBLISH_SCRIPT = """
-for i = 3, #ARGV, 4 do
+local epoch = tonumber(ARGV[3])
+if epoch >= 0 then
+  local seen = tonumber(redis.call('GET', KEYS[2]) or '-1')
+  if epoch < seen then return -1 end
+  if epoch > seen then redis.call('SET', KEYS[2], epoch) end
+end
+for i = 4, #ARGV, 4 do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
     'event_id', ARGV[i], 'type', ARGV[i + 1], 'user_id', ARGV[i + 2], 'body', ARGV[i + 3])
   redis.call('PUBLISH', ARGV[2], ARGV[i + 3])
 end
-return (#ARGV - 2) / 4
+return (#ARGV - 3) / 4
 """
 
 
@@ -100,6 +113,8 @@ class OutboxRelay:
         retention_s: Sent and local events are deleted after this.
         breaker: Circuit breaker around Redis.
         use_script: Publish a batch with one script call (False: always the pipeline).
+        gate: Cluster mode: the publisher's epoch while this instance may publish, else None
+            (see the module docstring). None: always publish (one instance).
     """
 
     def __init__(
@@ -116,6 +131,7 @@ class OutboxRelay:
         retention_s: float = 3600.0,
         breaker: CircuitBreaker | None = None,
         use_script: bool = True,
+        gate: Callable[[], int | None] | None = None,
     ) -> None:
         self._records = records
         self._factory = client_factory
@@ -137,6 +153,7 @@ class OutboxRelay:
         self._next_prune = 0.0
         self._use_script = use_script
         self._script: Any = None
+        self.gate = gate
         records.add_events_listener(self._wake.set)
 
     @classmethod
@@ -239,6 +256,12 @@ class OutboxRelay:
             oldest = self._records.outbox_backlog_fast().oldest_created_at
             metrics.RELAY_LAG.set(0 if oldest is None else max(time.time() - oldest, 0.0))
             return 0
+        epoch = -1
+        if self.gate is not None:
+            allowed = self.gate()
+            if allowed is None:
+                return 0  # another instance publishes
+            epoch = allowed
         rows = self._records.outbox_pending(self._batch_size)
         if not rows:
             metrics.RELAY_LAG.set(0)
@@ -247,7 +270,10 @@ class OutboxRelay:
         try:
             if self._client is None:
                 self._client = self._factory()
-            self._publish(rows)
+            if not self._publish(rows, epoch):
+                metrics.RELAY_FENCED.inc(len(rows))
+                log.warning("relay_fenced", epoch=epoch, batch=len(rows))
+                return 0
         except (redis.RedisError, OSError) as exc:
             self._on_failure(exc, len(rows))
             return 0
@@ -261,19 +287,24 @@ class OutboxRelay:
         self._published += len(rows)
         return len(rows)
 
-    def _publish(self, rows: Sequence[OutboxRow]) -> None:
+    def _publish(self, rows: Sequence[OutboxRow], epoch: int = -1) -> bool:
         """``XADD`` and ``PUBLISH`` every row, in order: one script call for the batch, or,
         where the server refuses scripts, a pipeline of two commands per row (the client
-        then packs each command in Python: about 20 µs per event against 3)."""
+        then packs each command in Python: about 20 µs per event against 3).
+
+        Returns False when Redis refused the batch because a newer relay leader published.
+        """
         if self._use_script:
             if self._script is None:
                 self._script = self._client.register_script(PUBLISH_SCRIPT)
-            args: list[Any] = [self._maxlen, self._channel]
+            args: list[Any] = [self._maxlen, self._channel, epoch]
             for row in rows:
                 args += _entry(row)
             try:
-                self._script(keys=[self._stream], args=args)
-                return
+                published = self._script(
+                    keys=[self._stream, self._stream + ":relay-epoch"], args=args
+                )
+                return int(published) >= 0
             except redis.ResponseError as exc:
                 if not _scripts_refused(exc):
                     raise
@@ -285,6 +316,7 @@ class OutboxRelay:
             pipe.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
             pipe.publish(self._channel, row.body)
         pipe.execute()
+        return True
 
     def _on_failure(self, exc: Exception, pending: int) -> None:
         self._redis_state = "down"

@@ -14,6 +14,10 @@ another connection. Before changing anything it checks that the keys the bot wil
 and refuses with one line if not. The data it replaces is first backed up to
 ``data_dir/pre-restore-<time>``, so a restore never loses data either.
 
+With ``storage.backend = "postgres"`` (cluster mode) the PostgreSQL stores are copied inside
+one ``REPEATABLE READ`` transaction while the instances serve, and restored into an empty
+database with the shard epochs raised (:mod:`yabot.storage.pg_backup`).
+
 Pending replies live in ``records.db`` (schema v4 on), so they are copied in the same
 snapshot as the records they report. A backup taken before v4 also holds ``replies.db``:
 restored, it is moved into ``records.db`` when the bot next opens it. Restoring a newer
@@ -27,11 +31,12 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import bson
+import psycopg
 
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
@@ -42,7 +47,9 @@ from yabot.security.crypto import (
     Encryptor,
     parse_keys,
 )
+from yabot.storage import pg_backup
 from yabot.storage.migrations import RECORDS_DB_NAME, current_version
+from yabot.storage.postgres.migrations import PgMigration
 from yabot.storage.records.replies import LEGACY_FILE_NAME as LEGACY_REPLIES
 from yabot.storage.registry import (
     STORES,
@@ -155,8 +162,11 @@ def backup(settings: Settings, path: Path) -> Path:
     target = Path(path)
     if target.exists():
         raise BackupError(f"backup target {target} already exists; choose a new path")
-    stores = active_stores(settings.storage)
-    if not any((data_dir / s.location).is_file() for s in stores if s.kind is Kind.SQLITE):
+    stores = active_stores(settings.storage, cluster=settings.cluster.enabled)
+    on_postgres = settings.storage.backend == "postgres"
+    if not on_postgres and not any(
+        (data_dir / s.location).is_file() for s in stores if s.kind is Kind.SQLITE
+    ):
         raise BackupError(f"no YABOT data under {data_dir}")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.partial-{time.time_ns()}")
@@ -165,10 +175,16 @@ def backup(settings: Settings, path: Path) -> Path:
         f"{name} under {data_dir} belongs to no store of yabot/storage/registry.py: not backed up"
         for name in undeclared_files(data_dir)
     ]
+    postgres: list[dict[str, Any]] = []
     try:
         files: list[dict[str, Any]] = []
-        for store in stores:
-            files.extend(_back_up_store(settings, store, staging, warnings))
+        if on_postgres:
+            files.extend(_back_up_postgres(settings, stores, staging, warnings, postgres))
+        else:
+            for store in stores:
+                files.extend(_back_up_store(settings, store, staging, warnings))
+        if on_postgres and not postgres:
+            raise BackupError("no YABOT tables in the PostgreSQL database")
         records = staging / RECORDS_DB_NAME
         schema = None
         if records.exists():
@@ -186,7 +202,10 @@ def backup(settings: Settings, path: Path) -> Path:
                 {"name": s.name, "kind": s.kind.value, "location": s.location, "backup": s.backup}
                 for s in stores
             ],
-            "snapshot_store": "mongo" if settings.storage.mongodb_uri else "sqlite",
+            "backend": settings.storage.backend,
+            "snapshot_store": "mongo"
+            if settings.storage.mongodb_uri
+            else ("postgres" if on_postgres else "sqlite"),
             "records_schema_version": schema,
             "encryption_key": {
                 "source": "environment" if env_keys else "secret.key",
@@ -194,6 +213,8 @@ def backup(settings: Settings, path: Path) -> Path:
             },
             "warnings": warnings,
         }
+        if on_postgres:
+            manifest["postgres"] = postgres
         manifest_path = private_file(staging / MANIFEST)
         manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         staging.rename(target)
@@ -204,6 +225,44 @@ def backup(settings: Settings, path: Path) -> Path:
         log.warning("BACKUP_WARNING", path=str(target), detail=warning)
     log.info("backup_written", path=str(target), files=[f["name"] for f in files])
     return target
+
+
+def _back_up_postgres(
+    settings: Settings,
+    stores: list[Store],
+    staging: Path,
+    warnings: list[str],
+    section: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The stores of ``backend = "postgres"`` in registry order: the PostgreSQL ones inside one
+    snapshot transaction (two when the Mongo snapshots come between the inbox and the rest)."""
+    files: list[dict[str, Any]] = []
+    try:
+        with pg_backup.connect(settings) as conn:
+            snap: pg_backup.Snapshot | None = None
+            for store in stores:
+                if store.kind is Kind.POSTGRES:
+                    snap = snap or pg_backup.Snapshot(conn)
+                    copied, entry = pg_backup.back_up_store(snap, store, staging, _sha256)
+                    files.extend(copied)
+                    if entry is not None:
+                        section.append(entry)
+                    continue
+                if snap is not None and store.kind is Kind.MONGO:
+                    snap.close()
+                    snap = None
+                files.extend(_back_up_store(settings, store, staging, warnings))
+            if snap is not None:
+                snap.close()
+    except pg_backup.PgBackupError as exc:
+        raise BackupError(str(exc)) from None
+    except psycopg.Error as exc:
+        raise BackupError(f"cannot back up the PostgreSQL stores: {_one_line(exc)}") from None
+    return files
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def undeclared_files(data_dir: Path) -> list[str]:
@@ -324,6 +383,16 @@ def _check_keys(settings: Settings, source: Path, names: set[str]) -> str:
     Raises:
         BackupError: One line naming the keys and the first snapshot they cannot read.
     """
+    label, encryptor = _restore_keys(settings, source, names)
+    checked = _decrypt_all(label, encryptor, _snapshot_states(source, names))
+    return f"{label} ({checked} snapshots decrypted)"
+
+
+def _restore_keys(
+    settings: Settings, source: Path, names: set[str]
+) -> tuple[str, Encryptor | None]:
+    """The keys the restored bot will run with (the environment's, else the backup's key
+    file, else the one in ``data_dir``), and how to name them in a message."""
     env = _env_keys(settings)
     key_file = LOCAL_KEY_FILE
     if env:
@@ -338,11 +407,17 @@ def _check_keys(settings: Settings, source: Path, names: set[str]) -> str:
     else:
         label, keys = "no key (none in the backup or the environment)", []
     try:
-        encryptor = Encryptor(keys) if keys else None
+        return label, (Encryptor(keys) if keys else None)
     except ValueError as exc:
         raise BackupError(f"restore refused: {label}: {exc}") from None
+
+
+def _decrypt_all(
+    label: str, encryptor: Encryptor | None, states: Iterable[tuple[str, bytes]]
+) -> int:
+    """How many of ``states`` ``encryptor`` decrypts: all, or :class:`BackupError`."""
     checked = 0
-    for key, state in _snapshot_states(source, names):
+    for key, state in states:
         try:
             if encryptor is None:
                 raise DecryptionError("no key")
@@ -353,7 +428,7 @@ def _check_keys(settings: Settings, source: Path, names: set[str]) -> str:
                 "nothing was changed"
             ) from None
         checked += 1
-    return f"{label} ({checked} snapshots decrypted)"
+    return checked
 
 
 def _existing_data(settings: Settings) -> bool:
@@ -369,11 +444,18 @@ def _existing_data(settings: Settings) -> bool:
     return False
 
 
-def restore(settings: Settings, path: Path) -> list[str]:
+PgSchemas = tuple[Mapping[str, Sequence[PgMigration]], Sequence[str]]
+"""Each PostgreSQL store's migrations and the shard leases' DDL (``yabot.pg_schemas``)."""
+
+
+def restore(settings: Settings, path: Path, pg_schemas: PgSchemas | None = None) -> list[str]:
     """Replace the stores of this configuration with those of the backup at ``path``.
 
     The bot must be stopped. The keys it will run with must decrypt every snapshot of the
     backup. The current data is backed up first to ``data_dir/pre-restore-<unix time>``.
+    A backup of the PostgreSQL stores is restored into an empty database (and an empty
+    Mongo collection); ``pg_schemas`` (:func:`yabot.pg_schemas.restore_schemas`) creates
+    their tables.
 
     Returns:
         The names of the restored files.
@@ -382,7 +464,6 @@ def restore(settings: Settings, path: Path) -> list[str]:
         BackupError: The backup is invalid, its snapshots do not fit this configuration or
             cannot be decrypted, or a database under ``data_dir`` is in use.
     """
-    from yabot.storage.snapshots import SnapshotStoreError
 
     source = Path(path)
     manifest = read_manifest(source)
@@ -398,6 +479,16 @@ def restore(settings: Settings, path: Path) -> list[str]:
             f"the backup's snapshots are in {SNAPSHOTS_FILE} but storage.mongodb_uri is set: "
             "unset it to restore them"
         )
+    backend = str(manifest.get("backend", "sqlite"))
+    if backend != settings.storage.backend:
+        raise BackupError(
+            f"the backup holds the stores of storage.backend = {backend!r} but this "
+            f"configuration uses {settings.storage.backend!r}: configure the same backend"
+        )
+    if backend == "postgres":
+        if pg_schemas is None:
+            raise BackupError("restoring PostgreSQL stores needs their schemas")
+        return _restore_postgres(settings, source, manifest, present, pg_schemas)
     keys = _check_keys(settings, source, present)
     data_dir = private_dir(settings.storage.data_dir)
     for store in STORES:
@@ -409,14 +500,7 @@ def restore(settings: Settings, path: Path) -> list[str]:
         log.info("restore_safety_backup", path=str(safety))
     for name in names:
         if name == MONGO_DUMP:
-            store = _mongo_store(settings)
-            try:
-                count = store.replace_documents(_read_bson(source / name))
-            except SnapshotStoreError as exc:
-                raise BackupError(f"cannot restore the MongoDB snapshots: {exc}") from None
-            finally:
-                store.close()
-            log.info("restore_mongo_snapshots", documents=count)
+            _restore_mongo(settings, source / name)
         elif name == LOCAL_KEY_FILE:
             _copy_key(source / name, data_dir / name)
         else:
@@ -431,6 +515,91 @@ def restore(settings: Settings, path: Path) -> list[str]:
         log.info("restore_moved_stale_replies", path=str(data_dir / replaced))
     log.info("restore_done", path=str(source), files=names, keys=keys)
     return names
+
+
+def _restore_postgres(
+    settings: Settings,
+    source: Path,
+    manifest: dict[str, Any],
+    present: set[str],
+    schemas: PgSchemas,
+) -> list[str]:
+    """Restore a ``backend = "postgres"`` backup into an empty database (and collection).
+
+    Every check comes before the first write: the keys against the Mongo dump, the database
+    and the collection empty; the PostgreSQL snapshots are checked inside the restore's one
+    transaction, so a refusal leaves the database as it was.
+    """
+
+    label, encryptor = _restore_keys(settings, source, present)
+    checked = _decrypt_all(label, encryptor, _snapshot_states(source, present))
+    data_dir = Path(settings.storage.data_dir)
+    key_copy = source / LOCAL_KEY_FILE
+    key_here = data_dir / LOCAL_KEY_FILE
+    if (
+        LOCAL_KEY_FILE in present
+        and key_here.is_file()
+        and key_here.read_bytes() != key_copy.read_bytes()
+    ):
+        raise BackupError(f"{key_here} holds another key than the backup's: move it away first")
+    epoch_floor = 0
+    if MONGO_DUMP in present:
+        epoch_floor = max((int(d.get("e", 0)) for d in _read_bson(source / MONGO_DUMP)), default=0)
+        mongo = _mongo_store(settings)
+        try:
+            if mongo.count():
+                raise BackupError(
+                    "the MongoDB snapshot collection is not empty: restore needs an empty one"
+                )
+        finally:
+            mongo.close()
+    migrations, leases_schema = schemas
+
+    def check(states: Iterator[tuple[str, bytes]]) -> None:
+        nonlocal checked
+        checked += _decrypt_all(label, encryptor, states)
+
+    try:
+        restored = pg_backup.restore(
+            settings,
+            source,
+            manifest.get("postgres", []),
+            migrations,
+            leases_schema,
+            epoch_floor=epoch_floor,
+            check_snapshots=check,
+        )
+    except pg_backup.PgBackupError as exc:
+        raise BackupError(str(exc)) from None
+    except psycopg.Error as exc:
+        raise BackupError(f"cannot restore the PostgreSQL stores: {_one_line(exc)}") from None
+    if MONGO_DUMP in present:
+        _restore_mongo(settings, source / MONGO_DUMP)
+    if LOCAL_KEY_FILE in present:
+        private_dir(data_dir)
+        _copy_key(key_copy, key_here)
+    names = sorted(present)
+    log.info(
+        "restore_done",
+        path=str(source),
+        files=names,
+        rows=restored,
+        keys=f"{label} ({checked} snapshots decrypted)",
+    )
+    return names
+
+
+def _restore_mongo(settings: Settings, dump: Path) -> None:
+    from yabot.storage.snapshots import SnapshotStoreError
+
+    store = _mongo_store(settings)
+    try:
+        count = store.replace_documents(_read_bson(dump))
+    except SnapshotStoreError as exc:
+        raise BackupError(f"cannot restore the MongoDB snapshots: {exc}") from None
+    finally:
+        store.close()
+    log.info("restore_mongo_snapshots", documents=count)
 
 
 def _restore_sqlite(settings: Settings, copy: Path, target: Path) -> None:

@@ -268,7 +268,59 @@ def fingerprint(payload: bytes | str) -> bytes:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
-class Inbox:
+class PruneExpire:
+    """What both inbox adapters share of pruning and expiry; an adapter supplies the two
+    statements (:meth:`_mark_covered`, :meth:`_delete_expired`) and ``_clock``,
+    ``_retention_s`` and ``_next_expiry``."""
+
+    _clock: Callable[[], float]
+    _retention_s: float
+    _next_expiry: float
+
+    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
+        """Mark the entries of ``(user_id, up_to_seq)`` pairs covered, in one transaction."""
+        raise NotImplementedError
+
+    def _delete_expired(self, cutoff: float, limit: int) -> int:
+        """Delete up to ``limit`` covered entries received before ``cutoff`` (one
+        transaction)."""
+        raise NotImplementedError
+
+    def prune(self, user_id: int, up_to_seq: int) -> int:
+        """Drop the payloads of the user's entries with ``seq <= up_to_seq``; return how many.
+
+        Their ``update_id`` stays known as a repeat for ``dedup_retention_s``.
+        """
+        return self.prune_many([(user_id, up_to_seq)])
+
+    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
+        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction.
+
+        Meant as a :class:`~yabot.storage.snapshots.writer.SnapshotWriter` durable observer's
+        body: one call per group commit. Also forgets expired ids, at most once a minute.
+        """
+        pairs = list(covered)
+        removed = self._mark_covered(pairs) if pairs else 0
+        INBOX_PRUNED.inc(removed)
+        if self._clock() >= self._next_expiry:
+            self.expire()
+        return removed
+
+    def expire(self) -> int:
+        """Forget pruned ids received more than ``dedup_retention_s`` ago; return how many."""
+        cutoff = self._clock() - self._retention_s
+        self._next_expiry = self._clock() + EXPIRE_EVERY_S
+        forgotten = 0
+        while True:
+            chunk = self._delete_expired(cutoff, EXPIRE_CHUNK)
+            forgotten += chunk
+            if chunk < EXPIRE_CHUNK:
+                break
+        INBOX_EXPIRED.inc(forgotten)
+        return forgotten
+
+
+class Inbox(PruneExpire):
     """Accepted updates in arrival order; each ``update_id`` at most once per retention window.
 
     Args:
@@ -468,49 +520,24 @@ class Inbox:
                 seen.setdefault(update_id, []).append((seq, print_, at))
         return seen
 
-    def prune(self, user_id: int, up_to_seq: int) -> int:
-        """Drop the payloads of the user's entries with ``seq <= up_to_seq``; return how many.
-
-        Their ``update_id`` stays known as a repeat for ``dedup_retention_s``.
-        """
-        return self.prune_many([(user_id, up_to_seq)])
-
-    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
-        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction.
-
-        Meant as a :class:`~yabot.storage.snapshots.writer.SnapshotWriter` durable observer's
-        body: one call per group commit. Also forgets expired ids, at most once a minute.
-        """
+    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
         with self._db.transaction() as conn:
-            removed = 0
-            for user_id, up_to in covered:
-                removed += conn.execute(
+            return sum(
+                conn.execute(
                     "UPDATE entries SET covered = 1, payload = X'' "
                     "WHERE user_id = ? AND seq <= ? AND covered = 0",
-                    (user_id, up_to),
+                    pair,
                 ).rowcount
-        INBOX_PRUNED.inc(removed)
-        if self._clock() >= self._next_expiry:
-            self.expire()
-        return removed
+                for pair in pairs
+            )
 
-    def expire(self) -> int:
-        """Forget pruned ids received more than ``dedup_retention_s`` ago; return how many."""
-        cutoff = self._clock() - self._retention_s
-        self._next_expiry = self._clock() + EXPIRE_EVERY_S
-        forgotten = 0
-        while True:
-            with self._db.transaction() as conn:
-                chunk = conn.execute(
-                    "DELETE FROM entries WHERE seq IN (SELECT seq FROM entries "
-                    "WHERE covered = 1 AND received_at < ? LIMIT ?)",
-                    (cutoff, EXPIRE_CHUNK),
-                ).rowcount
-            forgotten += chunk
-            if chunk < EXPIRE_CHUNK:
-                break
-        INBOX_EXPIRED.inc(forgotten)
-        return forgotten
+    def _delete_expired(self, cutoff: float, limit: int) -> int:
+        with self._db.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM entries WHERE seq IN (SELECT seq FROM entries "
+                "WHERE covered = 1 AND received_at < ? LIMIT ?)",
+                (cutoff, limit),
+            ).rowcount
 
     # ---- reads ----------------------------------------------------------------------------
     def _entries(self, where: str, params: tuple[object, ...], limit: int = -1) -> list[InboxEntry]:

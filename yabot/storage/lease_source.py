@@ -45,3 +45,8 @@ class LeaseSource(Protocol):
     def lease(self, shard: int) -> HeldLease | None:
         """The lease this instance holds on ``shard``, if any."""
         ...
+
+
+# A lease source may also have ``refused(lease)``: the stores call it (from any thread) when
+# the database refused a write under ``lease``, so that the owner drops the shard at once
+# (``yabot.cluster.leases.ShardCoordinator.refused``).

@@ -166,6 +166,29 @@ def _v5_reply_marks(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_rejected_payments(conn: sqlite3.Connection) -> None:
+    # A successful_payment for no invoice YABOT issued grants nothing; it is kept as
+    # 'rejected' so the money is accounted for and an admin can refund it. SQLite cannot
+    # change a CHECK in place: the table is rebuilt.
+    _run(
+        conn,
+        """CREATE TABLE payments_v6 (
+            telegram_payment_charge_id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            amount INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('paid', 'refunded', 'rejected')),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL)""",
+        "INSERT INTO payments_v6 SELECT telegram_payment_charge_id, user_id, amount, currency,"
+        " payload, status, created_at, updated_at FROM payments",
+        "DROP TABLE payments",
+        "ALTER TABLE payments_v6 RENAME TO payments",
+        "CREATE INDEX payments_by_user ON payments (user_id)",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -180,6 +203,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "reply outbox: durable sent marks, the player and inbox seq of each reply",
         _v5_reply_marks,
     ),
+    Migration(6, "payments: a rejected status, kept to refund", _v6_rejected_payments),
 )
 HEAD_VERSION = MIGRATIONS[-1].version
 

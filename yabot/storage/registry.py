@@ -12,7 +12,12 @@ A store is one of:
   document by document (each document is one player's whole snapshot, written atomically);
 - a key file under ``data_dir`` (the local encryption key when no keys come from the
   environment), copied byte for byte;
-- PostgreSQL tables of cluster coordination (leases), which are rebuilt, not backed up.
+- PostgreSQL tables (``storage.backend = "postgres"``, cluster mode): each store's tables,
+  copied with ``COPY`` inside one ``REPEATABLE READ`` transaction (one snapshot of the database
+  while the instances write), with each store's schema version and its sequences; the shard
+  leases give only their epochs, which restore raises (a stale instance is fenced).
+  ``tests/storage/test_pg_backup.py`` creates every store's schema and fails on a table no
+  entry here lists.
 
 The order of :data:`STORES` is the backup order, and it matters: the inbox is read first and
 the snapshots after it, so every snapshot in a backup covers at least what the inbox copy no
@@ -62,7 +67,7 @@ class Store:
 
     Attributes:
         name: Short name used in manifests and messages (``"inbox"``).
-        kind: SQLite file, MongoDB collection or key file.
+        kind: SQLite file, MongoDB collection, key file or PostgreSQL tables.
         location: The file name under ``data_dir`` (SQLite, key) or the collection name.
         role: What it holds.
         owner: The component that writes it (the only writer).
@@ -70,6 +75,9 @@ class Store:
         words: Which of a player's words it may hold, how they are protected and for how long
             (docs/security.md lists the same).
         legacy: Written only by older versions: read once (and emptied) by this one.
+        tables: PostgreSQL stores: the tables, in the order restore fills them.
+        sequences: PostgreSQL stores: sequences not owned by a column of ``tables`` (those
+            are found in the catalog) whose value a restore must carry over.
     """
 
     name: str
@@ -80,22 +88,50 @@ class Store:
     backup: str
     words: str
     legacy: bool = False
+    tables: tuple[str, ...] = ()
+    sequences: tuple[str, ...] = ()
 
     @property
     def is_file(self) -> bool:
         """True when the store is a file under ``data_dir``."""
         return self.kind in (Kind.SQLITE, Kind.KEY)
 
-    @property
-    def backed_up(self) -> bool:
-        """False for coordination state that is rebuilt, not restored."""
-        return self.kind is not Kind.POSTGRES
 
 
 _SQLITE_BACKUP = (
     "SQLite online backup API (one consistent read while writers go on), integrity_check, "
     "sha256 in the manifest; restore writes it back through the backup API"
 )
+
+_PG_BACKUP = (
+    "COPY of each table inside the one REPEATABLE READ transaction of the backup (a consistent "
+    "snapshot while the instances write), the store's schema version and sequence values in "
+    "the manifest; restore creates the schema at that version in an empty database and copies "
+    "the rows back, all in one transaction"
+)
+
+
+def _pg(
+    name: str,
+    tables: tuple[str, ...],
+    role: str,
+    owner: str,
+    words: str,
+    sequences: tuple[str, ...] = (),
+    backup: str = _PG_BACKUP,
+) -> Store:
+    return Store(
+        name,
+        Kind.POSTGRES,
+        ", ".join(tables),
+        role,
+        owner,
+        backup,
+        words,
+        tables=tables,
+        sequences=sequences,
+    )
+
 
 STORES: tuple[Store, ...] = (
     Store(
@@ -108,6 +144,15 @@ STORES: tuple[Store, ...] = (
         _SQLITE_BACKUP + "; copied first (see the module docs)",
         "the update payload (a free-text answer included) until a snapshot covers it, "
         "minutes; then only its update id, for the dedupe retention (48 h)",
+    ),
+    _pg(
+        "inbox",
+        ("inbox_entries", "inbox_meta"),
+        "PostgreSQL backend: every accepted update, per shard in arrival order (seq), until a "
+        "durable snapshot covers it; then its update id for the dedupe retention",
+        "ingress on any instance (yabot/storage/postgres/inbox.py); the shard's owner consumes",
+        "the update payload, one Fernet token, until a snapshot covers it (minutes)",
+        sequences=("inbox_seq",),
     ),
     Store(
         "snapshots",
@@ -129,6 +174,13 @@ STORES: tuple[Store, ...] = (
         "that the keys in force decrypt every state, then replaces the collection",
         "none in clear: each state is one Fernet token",
     ),
+    _pg(
+        "snapshots",
+        ("snapshots",),
+        "PostgreSQL backend without storage.mongodb_uri: each player's state",
+        "SnapshotWriter (yabot/storage/snapshots/postgres.py), fenced by the shard's lease",
+        "none in clear: each state is one Fernet token",
+    ),
     Store(
         "records",
         Kind.SQLITE,
@@ -138,6 +190,26 @@ STORES: tuple[Store, ...] = (
         _SQLITE_BACKUP + "; the records schema version goes into the manifest",
         "no player text: the reply outbox holds the bot's own messages until Telegram took "
         "them (seconds); events carry ids and numbers",
+    ),
+    _pg(
+        "records",
+        (
+            "profiles",
+            "subscriptions",
+            "ledger",
+            "wallets",
+            "payments",
+            "items",
+            "admins",
+            "audit",
+            "outbox",
+            "job_runs",
+            "replies",
+        ),
+        "PostgreSQL backend: ledger, wallets, payments, subscriptions, items, audit, job runs, "
+        "the event outbox and the reply outbox",
+        "the shard owner's records transaction (yabot/storage/postgres/records.py)",
+        "no player text (as records.db)",
     ),
     Store(
         "replies_legacy",
@@ -158,6 +230,13 @@ STORES: tuple[Store, ...] = (
         _SQLITE_BACKUP,
         "none",
     ),
+    _pg(
+        "admin",
+        ("api_admins", "api_audit"),
+        "PostgreSQL backend: admin accounts (scrypt hashes) and the audit log",
+        "the admin API of every instance (yabot/api/pg_admin_store.py)",
+        "none",
+    ),
     Store(
         "operations",
         Kind.SQLITE,
@@ -167,6 +246,13 @@ STORES: tuple[Store, ...] = (
         _SQLITE_BACKUP,
         "none",
     ),
+    _pg(
+        "operations",
+        ("api_idempotency",),
+        "PostgreSQL backend: first answers of admin operations by Idempotency-Key",
+        "the admin API of every instance (yabot/api/pg_idempotency.py)",
+        "none",
+    ),
     Store(
         "broadcasts",
         Kind.SQLITE,
@@ -174,6 +260,13 @@ STORES: tuple[Store, ...] = (
         "admin broadcasts and their progress",
         "the admin API (yabot/api/broadcast_store.py)",
         _SQLITE_BACKUP,
+        "the admin's broadcast text, not players' words",
+    ),
+    _pg(
+        "broadcasts",
+        ("broadcasts", "broadcast_recipients"),
+        "PostgreSQL backend: admin broadcasts and their progress",
+        "the admin API (yabot/api/pg_broadcast_store.py)",
         "the admin's broadcast text, not players' words",
     ),
     Store(
@@ -186,27 +279,44 @@ STORES: tuple[Store, ...] = (
         "in the backup and the manifest says so with a warning",
         "none (it is what makes the snapshots readable: keep backups as private as the data)",
     ),
-    Store(
+    _pg(
         "cluster_leases",
-        Kind.POSTGRES,
-        "cluster_members, shard_leases, shard_handoffs",
+        ("cluster_members", "shard_leases", "shard_handoffs"),
         "cluster mode: live members, shard leases with epochs, handoffs",
         "yabot/cluster/leases.py (every member)",
-        "not backed up: coordination state, rebuilt by the members when they start (epochs only "
-        "grow, so a restored cluster fences nothing it should not)",
         "none",
+        backup="only each shard's epoch (read in the backup's transaction); restore writes the "
+        "shards free, each at an epoch above every epoch the backup saw (leases and Mongo "
+        "snapshots), so no lease of before the backup is valid after it (fencing); members "
+        "and handoffs are rebuilt by the members when they start",
     ),
 )
 
 
-def active_stores(settings: StorageSettings) -> list[Store]:
-    """The stores this configuration writes, in backup order (the snapshot store by config)."""
+def active_stores(settings: StorageSettings, *, cluster: bool = False) -> list[Store]:
+    """The stores this configuration writes, in backup order.
+
+    SQLite files with the embedded backend, PostgreSQL tables with ``backend = "postgres"``
+    (the shard leases only in cluster mode); snapshots in MongoDB when ``mongodb_uri`` is set;
+    the key file always (backup states when the keys come from the environment instead).
+    """
     mongo = bool(settings.mongodb_uri)
-    return [
-        s
-        for s in STORES
-        if s.backed_up and not (s.name == "snapshots" and (s.kind is Kind.MONGO) != mongo)
-    ]
+    store_kind = Kind.POSTGRES if settings.backend == "postgres" else Kind.SQLITE
+    chosen = []
+    for s in STORES:
+        if s.kind in (Kind.SQLITE, Kind.POSTGRES) and s.kind is not store_kind:
+            continue
+        if s.name == "snapshots" and (s.kind is Kind.MONGO) != mongo:
+            continue
+        if s.name == "cluster_leases" and not cluster:
+            continue
+        chosen.append(s)
+    return chosen
+
+
+def postgres_stores() -> list[Store]:
+    """Every PostgreSQL store, in backup order."""
+    return [s for s in STORES if s.kind is Kind.POSTGRES]
 
 
 def file_stores() -> list[Store]:

@@ -36,7 +36,6 @@ from yabot.subscriptions.tiers import (
     FREE,
     STARS,
     SUBSCRIPTION_PERIOD_S,
-    VIP,
     Tier,
     Tiers,
 )
@@ -46,10 +45,31 @@ log = get_logger(__name__)
 
 CHECKOUTS = Counter("yabot_precheckout_total", "Pre-checkout queries answered", ["outcome"])
 PAYMENTS = Counter("yabot_payments_total", "successful_payment messages by outcome", ["outcome"])
+REJECTED_PAYMENTS = Counter(
+    "yabot_payments_rejected_total",
+    "Payments of no invoice YABOT issued: granted nothing, recorded as rejected",
+    ["reason"],
+)
 SUBSCRIPTION_CHANGES = Counter(
     "yabot_subscription_changes_total", "Subscription changes", ["status"]
 )
 VIP_CALLBACK = "m:vip"
+
+
+def _record_charge(txn: Txn, update: IncomingUpdate, charge: str, tier: str, status: str) -> None:
+    """Mirror the charge in the membership and record the payment (``paid`` or ``rejected``)."""
+    amount = update.total_amount or 0
+    txn.state.membership.charges.append([charge, amount, tier, False])
+    txn.outcome.batch.payments.append(
+        PaymentRecord(
+            charge,
+            txn.state.user_id,
+            amount,
+            update.currency or "",
+            update.invoice_payload or "",
+            status,
+        )
+    )
 
 
 class Vip:
@@ -147,26 +167,48 @@ class Vip:
         amount = update.total_amount or 0
         tier = self.tiers.parse_payload(update.invoice_payload, txn.state.user_id)
         if tier is None:
-            PAYMENTS.labels("unknown_payload").inc()
-            log.error("vip.payment_unknown_payload", charge_id=charge, amount=amount)
-            tier = self.tiers.by_id[VIP]
-        m.charges.append([charge, amount, tier.id, False])
-        batch = txn.outcome.batch
-        batch.payments.append(
-            PaymentRecord(
-                charge,
-                txn.state.user_id,
-                amount,
-                update.currency or STARS,
-                update.invoice_payload or "",
-            )
-        )
+            self._reject(txn, update, charge, "unknown_payload")
+            return
+        if update.currency != STARS or amount != tier.price_stars:
+            self._reject(txn, update, charge, "currency" if update.currency != STARS else "amount")
+            return
+        _record_charge(txn, update, charge, tier.id, "paid")
         txn.event(
             PaymentReceived(charge_id=charge, amount=amount, currency=update.currency or STARS)
         )
         txn.once(f"payment:{charge}")
         PAYMENTS.labels("recorded").inc()
         self.activate(txn, tier, tier.period_s, f"stars:{charge}")
+
+    def _reject(self, txn: Txn, update: IncomingUpdate, charge: str, reason: str) -> None:
+        """A payment of no invoice we issued (an unknown payload, or not the invoiced amount
+        and currency): grant nothing, record it ``rejected`` (refundable), tell the player."""
+        amount = update.total_amount or 0
+        currency = update.currency or ""
+        # tier "" marks a charge that bought nothing: its refund ends no membership
+        _record_charge(txn, update, charge, "", "rejected")
+        batch = txn.outcome.batch
+        batch.audit.append(
+            AuditEntry(
+                "telegram",
+                "payment.rejected",
+                str(txn.state.user_id),
+                {"charge_id": charge, "amount": amount, "currency": currency, "reason": reason},
+                f"payment_rejected:{charge}",
+            )
+        )
+        txn.once(f"payment:{charge}")
+        PAYMENTS.labels("rejected").inc()
+        REJECTED_PAYMENTS.labels(reason).inc()
+        log.error(
+            "vip.payment_rejected",
+            charge_id=charge,
+            amount=amount,
+            currency=currency,
+            reason=reason,
+        )
+        txn.say(tx("payment_rejected", txn.lang, stars=amount))
+        txn.outcome.result = {"status": "rejected", "reason": reason}
 
     # ---- membership changes ---------------------------------------------------------------
     def activate(self, txn: Txn, tier: Tier, seconds: int, source: str) -> None:
@@ -335,7 +377,7 @@ class Vip:
         )
         txn.event(PaymentRefunded(charge_id=charge_id, amount=entry[1], currency=STARS))
         txn.once(f"refund:{charge_id}")
-        if txn.state.membership.tier != FREE:
+        if entry[2] and txn.state.membership.tier != FREE:  # a rejected charge bought nothing
             self.end(txn, "refunded", "refund", f"refund:{who}"[:100])
         txn.say(tx("vip_refunded", txn.lang, stars=entry[1]))
 

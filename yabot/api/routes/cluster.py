@@ -3,9 +3,13 @@ the member that owns the player's shard.
 
 A player's live state and the operations on its actor exist only on the shard's owner. A
 member that receives ``/api/v1/actors/{user_id}...`` or ``/api/v1/players/{user_id}...`` for
-a shard it does not own forwards the request to the owner's ``cluster.member_url`` (the
-caller's own token goes along, so the owner checks the caller's role itself; the
-``X-Yabot-Forwarded`` header stops a second hop) and answers with the owner's response.
+a shard it does not own forwards the request to the owner's ``cluster.member_url`` and answers
+with the owner's response. It verifies the caller's token first and sends, instead of it, a
+short-lived service token (signed with the members' shared ``api.service_token``) naming the
+caller, the caller's role and this one request (:meth:`TokenService.mint_forwarded_token`):
+the owner checks the caller's role and records the caller in the audit log, and accepts such
+a token only on a request marked forwarded (the ``X-Yabot-Forwarded`` header, which also stops
+a second hop). A request without a valid token is not forwarded: this member answers 401.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from yabot.api.auth import Principal, require_role
+from yabot.api.auth import (
+    FORWARDED_HEADER,
+    SERVICE_ROLE,
+    Principal,
+    TokenError,
+    require_role,
+    token_service_of,
+)
 from yabot.api.errors import AUTH_RESPONSES, ERROR_RESPONSES, ApiError
 from yabot.api.routes.players import runtime_of
 from yabot.observability.logging import get_logger
@@ -29,7 +40,6 @@ from yabot.shards import shard_of
 
 log = get_logger(__name__)
 
-FORWARDED_HEADER = "X-Yabot-Forwarded"
 _PLAYER_PATH = re.compile(r"^/api/v1/(?:actors|players)/(\d{1,16})(?:/[a-z_]+)?$")
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
 
@@ -198,6 +208,9 @@ def install_forwarding(app: FastAPI, runtime: Runtime) -> None:
         shard = shard_of(int(match.group(1)), coordinator.shards)
         if coordinator.lease(shard) is not None:
             return await call_next(request)
+        caller = _caller(request)
+        if caller is None:  # no valid token: refused here, by the route's own check
+            return await call_next(request)
         try:
             url = await run_in_threadpool(_owner_url, runtime, shard)
         except Exception:
@@ -206,6 +219,11 @@ def install_forwarding(app: FastAPI, runtime: Runtime) -> None:
             return _unavailable("shard_unowned", f"shard {shard} has no owner right now; try again")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
         headers[FORWARDED_HEADER] = coordinator.member_id
+        if caller.role != SERVICE_ROLE:
+            forwarded = token_service_of(request).mint_forwarded_token(
+                caller, coordinator.member_id, request.method, request.url.path
+            )
+            headers["authorization"] = "Bearer " + forwarded.token
         try:
             answer = await client.request(
                 request.method,
@@ -232,6 +250,19 @@ def install_forwarding(app: FastAPI, runtime: Runtime) -> None:
         if _PLAYER_PATH.match(request.url.path) and "X-Yabot-Served-By" not in response.headers:
             response.headers["X-Yabot-Served-By"] = coordinator.member_id
         return response
+
+
+def _caller(request: Request) -> Principal | None:
+    """The verified caller of ``request``, or None (no bearer token, a refused one, or a
+    forwarded token, which is never forwarded again)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        caller = token_service_of(request).verify(token.strip())
+    except TokenError:
+        return None
+    return None if caller.via is not None else caller
 
 
 def _unavailable(code: str, message: str) -> JSONResponse:

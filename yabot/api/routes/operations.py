@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import pykka
@@ -206,6 +206,52 @@ class _Keyed:
         return stored.body
 
 
+@dataclass(frozen=True)
+class _Operation:
+    """What every keyed operation on a player needs, as one dependency: the runtime, the
+    caller (operator or higher), the Idempotency-Key, the answers store and the auditor."""
+
+    runtime: Runtime
+    who: Principal
+    key: str
+    store: IdempotencyStore
+    auditor: Auditor
+
+    async def begin(
+        self,
+        response: Response,
+        user_id: int,
+        operation: str,
+        params: dict[str, Any],
+        audit: tuple[str, dict[str, Any]],
+    ) -> tuple[_Keyed, dict[str, Any] | None]:
+        """The operation's frame, and the stored answer of an earlier call with the key (a
+        replay) or None once the player is known to exist (404 when not)."""
+        action, details = audit
+        keyed = _Keyed(
+            self.store,
+            user_id,
+            self.key,
+            operation,
+            params,
+            (self.auditor, self.who, action, details),
+        )
+        earlier = await keyed.replay(response)
+        if earlier is None:
+            await _require_player(self.runtime, user_id)
+        return keyed, earlier
+
+
+async def _operation(
+    runtime: Runtime = Depends(runtime_of),  # noqa: B008
+    who: Principal = Depends(require_role("operator")),  # noqa: B008
+    key: str = Depends(required_key),
+    store: IdempotencyStore = Depends(idempotency_of),  # noqa: B008
+    auditor: Auditor = Depends(auditor_of),  # noqa: B008
+) -> _Operation:
+    return _Operation(runtime, who, key, store, auditor)
+
+
 def _refused(operation: str, status: int, code: str, message: str) -> ApiError:
     OPERATIONS.labels(operation, f"refused_{code}").inc()
     log.info("admin_operation.refused", operation=operation, code=code)
@@ -246,19 +292,16 @@ async def adjust_besitos(
     body: BesitosIn,
     response: Response,
     user_id: Annotated[int, UserId, IntegerText],
-    runtime: Runtime = Depends(runtime_of),  # noqa: B008
-    who: Principal = Depends(require_role("operator")),  # noqa: B008
-    key: str = Depends(required_key),
-    store: IdempotencyStore = Depends(idempotency_of),  # noqa: B008
-    auditor: Auditor = Depends(auditor_of),  # noqa: B008
+    op: _Operation = Depends(_operation),  # noqa: B008
 ) -> dict[str, Any]:
     """Credit or debit besitos once per Idempotency-Key (a repeat returns the first answer)."""
+    runtime, who, key, auditor = op.runtime, op.who, op.key, op.auditor
     details = {"amount": body.amount, "reason": body.reason, "idempotency_key": key}
-    audit = (auditor, who, "besitos.adjust", details)
-    keyed = _Keyed(store, user_id, key, "besitos", body.model_dump(), audit)
-    if (earlier := await keyed.replay(response)) is not None:
+    keyed, earlier = await op.begin(
+        response, user_id, "besitos", body.model_dump(), ("besitos.adjust", details)
+    )
+    if earlier is not None:
         return earlier
-    await _require_player(runtime, user_id)
     result = await ask_actor(
         runtime.admin.adjust_besitos(user_id, body.amount, body.reason, who.subject, key)
     )
@@ -312,24 +355,21 @@ async def grant_subscription(
     body: SubscriptionIn,
     response: Response,
     user_id: Annotated[int, UserId, IntegerText],
-    runtime: Runtime = Depends(runtime_of),  # noqa: B008
-    who: Principal = Depends(require_role("operator")),  # noqa: B008
-    key: str = Depends(required_key),
-    store: IdempotencyStore = Depends(idempotency_of),  # noqa: B008
-    auditor: Auditor = Depends(auditor_of),  # noqa: B008
+    op: _Operation = Depends(_operation),  # noqa: B008
 ) -> dict[str, Any]:
     """Grant a tier, or extend the current one, by ``days`` (once per Idempotency-Key)."""
-    audit = (auditor, who, "subscription.grant", {"tier": body.tier, "days": body.days})
-    keyed = _Keyed(store, user_id, key, "grant", body.model_dump(), audit)
-    if (earlier := await keyed.replay(response)) is not None:
+    audit = ("subscription.grant", {"tier": body.tier, "days": body.days})
+    keyed, earlier = await op.begin(response, user_id, "grant", body.model_dump(), audit)
+    if earlier is not None:
         return earlier
-    await _require_player(runtime, user_id)
-    result = await ask_actor(runtime.admin.grant(user_id, body.tier, body.days, who.subject, key))
+    result = await ask_actor(
+        op.runtime.admin.grant(user_id, body.tier, body.days, op.who.subject, op.key)
+    )
     if result.get("status") == "invalid":
         raise _refused("grant", 404, "unknown_tier", f"no tier named {body.tier!r}")
     if result.get("status") not in ("active", "duplicate"):
         raise _unexpected("grant", result)
-    out = await _subscription_out(runtime, user_id, key, result)
+    out = await _subscription_out(op.runtime, user_id, op.key, result)
     return await keyed.keep(response, out.model_dump())
 
 
@@ -350,23 +390,18 @@ async def grant_subscription(
 async def revoke_subscription(
     response: Response,
     user_id: Annotated[int, UserId, IntegerText],
-    runtime: Runtime = Depends(runtime_of),  # noqa: B008
-    who: Principal = Depends(require_role("operator")),  # noqa: B008
-    key: str = Depends(required_key),
-    store: IdempotencyStore = Depends(idempotency_of),  # noqa: B008
-    auditor: Auditor = Depends(auditor_of),  # noqa: B008
+    op: _Operation = Depends(_operation),  # noqa: B008
 ) -> dict[str, Any]:
     """End the player's paid tier now and remove them from the VIP channel."""
-    keyed = _Keyed(store, user_id, key, "revoke", {}, (auditor, who, "subscription.revoke", {}))
-    if (earlier := await keyed.replay(response)) is not None:
+    keyed, earlier = await op.begin(response, user_id, "revoke", {}, ("subscription.revoke", {}))
+    if earlier is not None:
         return earlier
-    await _require_player(runtime, user_id)
-    result = await ask_actor(runtime.admin.revoke(user_id, who.subject, key))
+    result = await ask_actor(op.runtime.admin.revoke(user_id, op.who.subject, op.key))
     if result.get("status") == "not_subscribed":
         raise _refused("revoke", 409, "not_subscribed", "the player has no active paid tier")
     if result.get("status") not in ("revoked", "duplicate"):
         raise _unexpected("revoke", result)
-    out = await _subscription_out(runtime, user_id, key, result)
+    out = await _subscription_out(op.runtime, user_id, op.key, result)
     return await keyed.keep(response, out.model_dump())
 
 

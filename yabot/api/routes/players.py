@@ -210,14 +210,33 @@ async def restart_actor(
     return Requested(requested=True)
 
 
-@router.get("/api/v1/players/{user_id}", response_model=PlayerOut, responses=BUSY)
+NOT_PLAYED: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No player with this id has played."}
+}
+
+
+def _has_played(runtime: Runtime, user_id: int) -> bool:
+    """A profile (written at the first update) or a stored snapshot: the player exists."""
+    if runtime.records.profile(user_id) is not None:
+        return True
+    return runtime.store.load(snapshot_key(user_id)) is not None
+
+
+@router.get(
+    "/api/v1/players/{user_id}", response_model=PlayerOut, responses={**BUSY, **NOT_PLAYED}
+)
 async def player(
     user_id: Annotated[int, UserId, IntegerText],
     ledger_limit: Annotated[int, Query(ge=1, le=500), IntegerText] = 20,
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> PlayerOut:
-    """A player's profile, subscription, ledger, story position and emotional signature."""
+    """A player's profile, subscription, ledger, story position and emotional signature.
+
+    404 for an id that never played (no profile, no snapshot): no actor is woken for it.
+    """
+    if not await run_in_threadpool(_has_played, runtime, user_id):
+        raise ApiError(404, "not_found", "no such player: this id never played")
     records = runtime.records
     profile, subscription, balance, movements = await run_in_threadpool(
         lambda: (

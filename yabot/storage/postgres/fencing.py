@@ -60,24 +60,65 @@ __all__ = [
     "fence",
     "fence_shard",
     "fence_shards",
+    "held_shards",
 ]
+
+
+def held_shards(
+    cursor: psycopg.Cursor[Any], leases: LeaseSource, shards: Iterable[int], store: str
+) -> set[int]:
+    """Inside a write transaction: which of ``shards`` this instance still holds.
+
+    One statement for all of them: it locks their lease rows ``FOR SHARE`` in ascending
+    order (lockers never deadlock), like :func:`check_fence` for each. Every shard refused is
+    counted and logged; write nothing of it in this transaction.
+    """
+    wanted = sorted(set(shards))
+    held = {shard: lease for shard in wanted if (lease := leases.lease(shard)) is not None}
+    ours: set[int] = set()
+    if held:
+        cursor.execute(
+            "SELECT l.shard FROM shard_leases l JOIN unnest(%s::integer[], %s::text[],"
+            " %s::bigint[]) AS w(shard, owner, epoch) ON l.shard = w.shard"
+            " AND l.owner = w.owner AND l.epoch = w.epoch"
+            " WHERE l.expires_at > now() ORDER BY l.shard FOR SHARE OF l",
+            (
+                list(held),
+                [lease.member_id for lease in held.values()],
+                [lease.epoch for lease in held.values()],
+            ),
+        )
+        ours = {int(row[0]) for row in cursor.fetchall()}
+    refused = getattr(leases, "refused", None)
+    for shard in wanted:
+        if shard not in ours:
+            lease = held.get(shard)
+            FENCED.labels(store).inc()
+            log.warning(
+                "cluster.write_fenced",
+                shard=shard,
+                epoch=None if lease is None else lease.epoch,
+                store=store,
+            )
+            if lease is not None and refused is not None:
+                # The first refusal tells the coordinator at once: it drops the shard, and
+                # the shard's later writes are refused without asking the database.
+                refused(lease)
+    return ours
 
 
 def fence_shards(
     cursor: psycopg.Cursor[Any], leases: LeaseSource, shards: Iterable[int], store: str
 ) -> None:
-    """Check the leases of ``shards`` (in ascending order, so lockers never deadlock).
+    """Check the leases of ``shards`` (one statement, see :func:`held_shards`).
 
     Raises:
         Fenced: A shard is not ours, or its lease no longer holds; nothing must be written.
     """
-    for shard in sorted(set(shards)):
-        lease = leases.lease(shard)
-        if lease is None:
-            FENCED.labels(store).inc()
-            log.warning("cluster.write_fenced", shard=shard, epoch=None, store=store)
-            raise Fenced(f"shard {shard} is not ours")
-        check_fence(cursor, lease, store)
+    wanted = set(shards)
+    refused = sorted(wanted - held_shards(cursor, leases, wanted, store))
+    if refused:
+        raise Fenced(f"shards {refused} are no longer ours")
 
 
 def fence_shard(cursor: psycopg.Cursor[Any], leases: LeaseSource, shard: int, store: str) -> bool:

@@ -10,8 +10,8 @@ ascending order) *before* it draws its ``seq`` numbers, so within one shard a lo
 always commits before a higher one. A consumer reading ``seq > last`` therefore never skips an
 entry committed later with a lower ``seq``. The same lock serialises the dedupe check of an
 update delivered to two instances at once (an update's fingerprint names its sender, so both
-deliveries fall in the same shard). Each append ends with ``NOTIFY yabot_inbox, '<shard>'``
-for the shards it wrote (delivered on commit).
+deliveries fall in the same shard). Each append ends with one ``NOTIFY yabot_inbox`` whose
+payload lists the shards it wrote, comma-separated (delivered on commit).
 
 With a :class:`~yabot.storage.lease_source.LeaseSource`, pruning (marking entries done) is
 fenced per shard: a stale owner marks nothing.
@@ -20,7 +20,7 @@ fenced per shard: a stale owner marks nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -31,13 +31,9 @@ from yabot.security.crypto import Encryptor
 from yabot.shards import DEFAULT_SHARDS, shard_of
 from yabot.storage.inbox import (
     DEFAULT_DEDUP_RETENTION_S,
-    EXPIRE_CHUNK,
-    EXPIRE_EVERY_S,
     INBOX_APPENDS,
     INBOX_DUPLICATES,
     INBOX_ERRORS,
-    INBOX_EXPIRED,
-    INBOX_PRUNED,
     INBOX_REJECTED,
     INBOX_REUSED_IDS,
     MIN_DEDUP_RETENTION_S,
@@ -45,18 +41,22 @@ from yabot.storage.inbox import (
     Arrival,
     InboxEntry,
     InboxError,
+    PruneExpire,
     _check,
     _raw,
     fingerprint,
 )
 from yabot.storage.lease_source import LeaseSource
-from yabot.storage.postgres.fencing import fence_shard
+from yabot.storage.postgres.fencing import held_shards
 from yabot.storage.postgres.migrations import PgMigration, migrate
+from yabot.storage.postgres.pool import reading
 
 log = get_logger(__name__)
 
 STORE = "inbox"
-CHANNEL = "yabot_inbox"  # NOTIFY payload: the shard; yabot.cluster.node LISTENs on it
+CHANNEL = (
+    "yabot_inbox"  # NOTIFY payload: the shards written, "3,17,42"; yabot.cluster.node LISTENs on it
+)
 SHARD_LOCK_NAMESPACE = 0x59414202  # "YAB\2": one advisory lock per shard for appends
 
 MIGRATIONS: tuple[PgMigration, ...] = (
@@ -91,7 +91,7 @@ _SELECT = (
 )
 
 
-class PgInbox:
+class PgInbox(PruneExpire):
     """Accepted updates shared by every instance; each ``update_id`` at most once per retention.
 
     Args:
@@ -204,10 +204,13 @@ class PgInbox:
         shards: list[int],
     ) -> tuple[list[Appended], int]:
         touched = sorted(set(shards))
-        # In ascending order (no deadlock between appenders); held until commit, so a shard's
-        # seqs drawn below commit in their order.
-        for shard in touched:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (SHARD_LOCK_NAMESPACE, shard))
+        # In ascending order (no deadlock between appenders), one statement for all of them;
+        # held until commit, so a shard's seqs drawn below commit in their order.
+        cur.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, s))"
+            " FROM (SELECT s FROM unnest(%s::integer[]) AS s ORDER BY s) AS t",
+            (SHARD_LOCK_NAMESPACE, touched),
+        )
         oldest = min(e.received_at for e in entries) - self._retention_s
         cur.execute(
             "SELECT update_id, seq, fingerprint, received_at FROM inbox_entries"
@@ -244,95 +247,68 @@ class PgInbox:
             cur.execute("SELECT nextval('inbox_seq') FROM generate_series(1, %s)", (len(fresh),))
             seqs = sorted(int(row[0]) for row in cur.fetchall())
             given = dict(zip(fresh, seqs, strict=True))
-            cur.executemany(
+            # One statement for the whole group (rows as arrays), one notification naming
+            # every shard written ("3,17,42"; delivered on commit).
+            cur.execute(
                 "INSERT INTO inbox_entries (seq, update_id, user_id, shard, payload, received_at,"
-                " fingerprint) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (
-                        given[i],
-                        entries[i].update_id,
-                        entries[i].user_id,
-                        shards[i],
-                        sealed[i],
-                        entries[i].received_at,
-                        prints[i],
-                    )
-                    for i in fresh
-                ],
+                " fingerprint) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[],"
+                " %s::integer[], %s::bytea[], %s::double precision[], %s::bytea[])",
+                (
+                    [given[i] for i in fresh],
+                    [entries[i].update_id for i in fresh],
+                    [entries[i].user_id for i in fresh],
+                    [shards[i] for i in fresh],
+                    [sealed[i] for i in fresh],
+                    [entries[i].received_at for i in fresh],
+                    [prints[i] for i in fresh],
+                ),
             )
-            for shard in sorted({shards[i] for i in fresh}):
-                cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(shard)))
+            written = sorted({shards[i] for i in fresh})
+            cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ",".join(map(str, written))))
             for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
                 if results[index] is None:
                     first = pending[(e.update_id, print_)]
                     results[index] = Appended(given[first], first == index)
         return [r for r in results if r is not None], reused
 
-    def prune(self, user_id: int, up_to_seq: int) -> int:
-        """Drop the payloads of the user's entries with ``seq <= up_to_seq``; return how many."""
-        return self.prune_many([(user_id, up_to_seq)])
+    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
+        """In cluster mode only the shards whose lease still holds are marked (fenced)."""
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if self._leases is not None:
+                by_shard: dict[int, list[tuple[int, int]]] = {}
+                for user_id, up_to in pairs:
+                    by_shard.setdefault(shard_of(user_id, self.shards), []).append((user_id, up_to))
+                ours = held_shards(cur, self._leases, by_shard, STORE)
+                pairs = [pair for shard in sorted(ours) for pair in by_shard[shard]]
+            if not pairs:
+                return 0
+            cur.execute(
+                "UPDATE inbox_entries e SET covered = true, payload = ''::bytea"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS c(user_id, up_to)"
+                " WHERE e.user_id = c.user_id AND e.seq <= c.up_to AND NOT e.covered",
+                ([u for u, _ in pairs], [s for _, s in pairs]),
+            )
+            return max(cur.rowcount, 0)
 
-    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
-        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction.
-
-        In cluster mode only the shards whose lease still holds are marked (fenced per shard).
-        Also forgets expired ids, at most once a minute.
-        """
-        pairs = list(covered)
-        removed = 0
-        if pairs:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                if self._leases is not None:
-                    by_shard: dict[int, list[tuple[int, int]]] = {}
-                    for user_id, up_to in pairs:
-                        by_shard.setdefault(shard_of(user_id, self.shards), []).append(
-                            (user_id, up_to)
-                        )
-                    pairs = [
-                        pair
-                        for shard in sorted(by_shard)
-                        if fence_shard(cur, self._leases, shard, STORE)
-                        for pair in by_shard[shard]
-                    ]
-                if pairs:
-                    cur.execute(
-                        "UPDATE inbox_entries e SET covered = true, payload = ''::bytea"
-                        " FROM unnest(%s::bigint[], %s::bigint[]) AS c(user_id, up_to)"
-                        " WHERE e.user_id = c.user_id AND e.seq <= c.up_to AND NOT e.covered",
-                        ([u for u, _ in pairs], [s for _, s in pairs]),
-                    )
-                    removed = cur.rowcount
-        INBOX_PRUNED.inc(removed)
-        if self._clock() >= self._next_expiry:
-            self.expire()
-        return removed
-
-    def expire(self) -> int:
-        """Forget pruned ids received more than ``dedup_retention_s`` ago; return how many."""
-        cutoff = self._clock() - self._retention_s
-        self._next_expiry = self._clock() + EXPIRE_EVERY_S
-        forgotten = 0
-        while True:
-            with self._pool.connection() as conn:
-                chunk = conn.execute(
-                    "DELETE FROM inbox_entries WHERE seq IN (SELECT seq FROM inbox_entries"
-                    " WHERE covered AND received_at < %s LIMIT %s)",
-                    (cutoff, EXPIRE_CHUNK),
-                ).rowcount
-            forgotten += chunk
-            if chunk < EXPIRE_CHUNK:
-                break
-        INBOX_EXPIRED.inc(forgotten)
-        return forgotten
+    def _delete_expired(self, cutoff: float, limit: int) -> int:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "DELETE FROM inbox_entries WHERE seq IN (SELECT seq FROM inbox_entries"
+                " WHERE covered AND received_at < %s LIMIT %s)",
+                (cutoff, limit),
+            ).rowcount
 
     # ---- reads ----------------------------------------------------------------------------
     def _entries(
         self, where: str, params: tuple[object, ...], limit: int | None = None
     ) -> list[InboxEntry]:
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             rows = conn.execute(
                 f"{_SELECT} WHERE {where} ORDER BY seq LIMIT %s", (*params, limit)
             ).fetchall()
+        return self._decrypted(rows)
+
+    def _decrypted(self, rows: Sequence[tuple[Any, ...]]) -> list[InboxEntry]:
         decrypt = self._encryptor.decrypt_bytes
         return [
             InboxEntry(
@@ -359,6 +335,25 @@ class PgInbox:
     def shard_entries(self, shard: int, after_seq: int = 0, limit: int = 1000) -> list[InboxEntry]:
         """A shard's entries not covered yet, after ``after_seq``, in arrival order."""
         return self._entries("shard = %s AND seq > %s AND NOT covered", (shard, after_seq), limit)
+
+    def shards_entries(self, after: Mapping[int, int], limit: int = 1000) -> list[InboxEntry]:
+        """``shard_entries`` of many shards in one query: the entries not covered yet of each
+        shard in ``after`` with a ``seq`` above its value, in arrival order (at most ``limit``
+        in all; a shard's entries are a prefix of its pending ones)."""
+        if not after:
+            return []
+        shards = sorted(after)
+        with reading(self._pool) as conn:
+            # LATERAL: one walk of the (shard, seq) pending index per shard.
+            rows = conn.execute(
+                "SELECT e.seq, e.update_id, e.user_id, e.shard, e.payload, e.received_at,"
+                " e.legacy, e.replied FROM unnest(%s::integer[], %s::bigint[]) AS c(shard, after)"
+                " CROSS JOIN LATERAL (SELECT * FROM inbox_entries i WHERE i.shard = c.shard"
+                " AND i.seq > c.after AND NOT i.covered ORDER BY i.seq LIMIT %s) AS e"
+                " ORDER BY e.seq LIMIT %s",
+                (shards, [after[s] for s in shards], limit, limit),
+            ).fetchall()
+        return self._decrypted(rows)
 
     def pending_users(self, shards: Iterable[int] | None = None) -> list[int]:
         """Users with entries not yet pruned (of ``shards`` when given)."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from yabot.config import Settings
@@ -56,3 +61,20 @@ def open_settings_pool(settings: Settings) -> ConnectionPool:
         max_size=settings.storage.postgres_pool_size,
         timeout_s=settings.storage.postgres_timeout_s,
     )
+
+
+@contextmanager
+def reading(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
+    """A pooled connection in autocommit for reads: each statement is one round trip.
+
+    (The pool's connections open a transaction at their first statement, which costs a
+    ``BEGIN`` and a ``COMMIT`` round trip around a single read.) Write nothing through it:
+    a write here commits on its own.
+    """
+    with pool.connection() as conn:
+        conn.autocommit = True
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                conn.autocommit = False

@@ -14,8 +14,10 @@ instance no longer owns raises :class:`Fenced` and writes nothing.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
@@ -28,8 +30,10 @@ from yabot.events.models import Event
 from yabot.observability.logging import get_logger
 from yabot.shards import DEFAULT_SHARDS, shard_of
 from yabot.storage.postgres import records_schema
-from yabot.storage.postgres.fencing import LeaseSource, fence_shards
+from yabot.storage.postgres.fencing import Fenced, LeaseSource, fence_shards, held_shards
 from yabot.storage.postgres.migrations import migrate
+from yabot.storage.postgres.pool import reading
+from yabot.storage.records import writes
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
 from yabot.storage.records.models import (
     AppliedEntry,
@@ -40,7 +44,6 @@ from yabot.storage.records.models import (
     RecordBatch,
     RecordsError,
     RecordsUnavailable,
-    UnknownPayment,
 )
 from yabot.storage.records.reads import RecordsReads
 from yabot.storage.records.replies import PENDING, SYSTEM_REPLY, PendingReply
@@ -86,6 +89,9 @@ class PgRecords(RecordsReads, OutboxAccounting):
             PENDING.set(_scalar(conn.execute("SELECT COUNT(*) FROM replies WHERE sent_at IS NULL")))
             backlog = _backlog(conn.cursor())
         super().__init__(outbox_mode, outbox_budget_bytes, backlog)
+        self._turn = threading.Condition()  # group commit of ``apply``
+        self._waiting: list[_Ticket] = []
+        self._leading = False
 
     def close(self) -> None:
         """Nothing to release: the pool belongs to whoever opened it."""
@@ -123,27 +129,91 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def apply(self, batch: RecordBatch) -> BatchResult:
         """Write a batch in one transaction (see ``RecordsDb.apply``).
 
+        Group commit: batches applied by other threads while a transaction runs share the next
+        one (one fence check per shard, one commit). A batch refused for a records reason
+        fails alone: its group is then written again batch by batch.
+
         Raises:
             InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
             Fenced: A player's shard is no longer ours; nothing is written.
             RecordsUnavailable: The server cannot be reached; nothing is written.
         """
-        encoded = [outbox_sql.encode(event) for event in batch.events]
+        ticket = _Ticket(batch, [outbox_sql.encode(event) for event in batch.events])
+        with self._turn:
+            self._waiting.append(ticket)
+            while ticket.outcome is None and self._leading:
+                self._turn.wait()
+            if ticket.outcome is None:  # lead: write every batch waiting now
+                self._leading = True
+                group, self._waiting = self._waiting, []
+        if ticket.outcome is None:
+            try:
+                self._write_group(group)
+            except BaseException as exc:
+                for other in group:
+                    if other.outcome is None:
+                        other.outcome = exc
+                raise
+            finally:
+                with self._turn:
+                    self._leading = False
+                    self._turn.notify_all()
+        outcome = ticket.outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return outcome
 
-        def work(cur: Cursor) -> tuple[BatchResult, int]:
-            refused = self._over_budget(encoded, 0)
-            if refused is not None:
-                raise refused
-            self._fence(cur, batch)
-            return self._write_batch(cur, batch, encoded)
+    def _write_group(self, group: list[_Ticket]) -> None:
+        """Write ``group`` in one transaction; set each ticket's outcome."""
+        if len(group) > 1:
+            try:
+                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+            except RecordsUnavailable as exc:
+                for ticket in group:
+                    ticket.outcome = exc
+                return
+            except RecordsError:
+                for ticket in group:  # one batch was refused: each alone, in its own transaction
+                    self._write_group([ticket])
+                return
+        else:
+            try:
+                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+            except RecordsError as exc:
+                self._note_refusal(exc)
+                group[0].outcome = exc
+                return
+        for ticket, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, RecordsError):
+                self._note_refusal(outcome)
+            ticket.outcome = outcome
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
 
-        try:
-            result, size = self._transaction(work)
-        except RecordsError as exc:
-            self._note_refusal(exc)
-            raise
-        self._committed([result], size)
-        return result
+    def _group_work(
+        self, cur: Cursor, group: list[_Ticket]
+    ) -> tuple[list[BatchResult | Exception], int]:
+        outcomes: list[BatchResult | Exception | None] = [None] * len(group)
+        added_bytes = 0
+        for index, ticket in enumerate(group):
+            outcomes[index] = self._over_budget(ticket.encoded, added_bytes)
+            if outcomes[index] is None:
+                added_bytes += sum(size for _, size in ticket.encoded)
+        if self._leases is not None:
+            shards = {
+                index: {shard_of(u, self._shards) for u in _users_of(ticket.batch)}
+                for index, ticket in enumerate(group)
+                if outcomes[index] is None
+            }
+            ours = held_shards(cur, self._leases, set().union(*shards.values()), STORE)
+            for index, wanted in shards.items():
+                if not wanted <= ours:
+                    outcomes[index] = Fenced(f"shards {sorted(wanted - ours)} are no longer ours")
+        writing = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        results, added = self._write_many(cur, [group[index] for index in writing])
+        for index, result in zip(writing, results, strict=True):
+            outcomes[index] = result
+        return [o for o in outcomes if o is not None], added
 
     def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
         """Write many batches in one transaction, each in its own savepoint.
@@ -185,87 +255,93 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def _write_batch(
         self, cur: Cursor, batch: RecordBatch, encoded: list[tuple[str, int]]
     ) -> tuple[BatchResult, int]:
-        now = time.time() if batch.at is None else batch.at
-        result = BatchResult()
-        self._write_accounts(cur, batch, now, result)
-        for entry in batch.ledger:
-            result.ledger.append(_write_ledger(cur, entry, now, result))
-        _write_purchases(cur, batch, now, result)
-        _write_logs(cur, batch, now, result)
+        now, result = self._write_records(cur, batch)
         size = _write_events(cur, batch.events, encoded, self._status, now, result)
         for reply in batch.replies:
             result.reply_ids.append(self._insert_reply(cur, reply))
         return result, size
 
-    def _write_accounts(
-        self, cur: Cursor, batch: RecordBatch, now: float, result: BatchResult
-    ) -> None:
-        for p in batch.profiles:
+    def _write_records(self, cur: Cursor, batch: RecordBatch) -> tuple[float, BatchResult]:
+        """Everything of a batch but its events and replies."""
+        now = time.time() if batch.at is None else batch.at
+        result = BatchResult()
+
+        def run(sql: str, params: Sequence[Any]) -> Cursor:
+            return cur.execute(sql.replace("?", "%s"), params)
+
+        writes.write_accounts(run, writes.POSTGRES_DISTINCT, batch, now, result)
+        for entry in batch.ledger:
+            result.ledger.append(_write_ledger(cur, entry, now, result))
+        writes.write_purchases(run, batch, now, result)
+        writes.write_logs(run, batch, now, result)
+        return now, result
+
+    def _write_many(self, cur: Cursor, tickets: list[_Ticket]) -> tuple[list[BatchResult], int]:
+        """Write the batches of ``tickets`` in order; their events and their replies each in one
+        multi-row statement (in the batches' order: the outbox's seq keeps it)."""
+        written = [self._write_records(cur, ticket.batch) for ticket in tickets]
+        events = [
+            (result, now, event, body, size)
+            for ticket, (now, result) in zip(tickets, written, strict=True)
+            for event, (body, size) in zip(ticket.batch.events, ticket.encoded, strict=True)
+        ]
+        size, status = 0, self._status
+        if events:
             cur.execute(
-                "INSERT INTO profiles AS t (user_id, first_name, username, language_code, role,"
-                " created_at, updated_at) VALUES (%s, %s, %s, %s, COALESCE(%s, 'player'), %s, %s)"
-                " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
-                " username = excluded.username, language_code = excluded.language_code,"
-                " role = COALESCE(%s, t.role), updated_at = excluded.updated_at"
-                " WHERE (t.first_name, t.username, t.language_code, t.role) IS DISTINCT FROM"
-                " (excluded.first_name, excluded.username, excluded.language_code,"
-                " COALESCE(%s, t.role))",
-                (
-                    p.user_id,
-                    p.first_name,
-                    p.username,
-                    p.language_code,
-                    p.role,
-                    now,
-                    now,
-                    p.role,
-                    p.role,
-                ),
+                "INSERT INTO outbox (event_id, type, user_id, created_at, body, size, status)"
+                f" VALUES {_rows_of(7, len(events))} ON CONFLICT (event_id) DO NOTHING"
+                " RETURNING event_id",
+                [
+                    v
+                    for _, now, e, body, event_size in events
+                    for v in (str(e.event_id), e.type, e.user_id, now, body, event_size, status)
+                ],
             )
-            result.written += cur.rowcount
-        for s in batch.subscriptions:
+            fresh = {str(row[0]) for row in cur.fetchall()}
+            for result, _, event, _, event_size in events:
+                key = str(event.event_id)
+                if key in fresh:
+                    fresh.discard(key)  # a repeat within the group is a duplicate
+                    result.events_written += 1
+                    result.written += 1
+                    size += event_size
+                else:
+                    result.duplicates.append(f"event:{event.event_id}")
+        replies = [
+            (result, reply)
+            for ticket, (_, result) in zip(tickets, written, strict=True)
+            for reply in ticket.batch.replies
+        ]
+        if replies:
             cur.execute(
-                "INSERT INTO subscriptions AS t (user_id, tier, status, started_at, ends_at,"
-                " source, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier,"
-                " status = excluded.status, started_at = excluded.started_at,"
-                " ends_at = excluded.ends_at, source = excluded.source,"
-                " updated_at = excluded.updated_at"
-                " WHERE (t.tier, t.status, t.started_at, t.ends_at, t.source) IS DISTINCT FROM"
-                " (excluded.tier, excluded.status, excluded.started_at, excluded.ends_at,"
-                " excluded.source)",
-                (s.user_id, s.tier, s.status, s.started_at, s.ends_at, s.source, now),
+                "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id,"
+                f" seq, shard) VALUES {_rows_of(8, len(replies))}"
+                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id",
+                [v for _, reply in replies for v in self._reply_row(reply)],
             )
-            result.written += cur.rowcount
-        for admin in batch.admins:
-            conflict = (
-                "DO NOTHING"
-                if admin.only_if_absent
-                else "DO UPDATE SET password_hash = excluded.password_hash,"
-                " role = excluded.role, disabled = excluded.disabled"
-            )
-            cur.execute(
-                "INSERT INTO admins (username, password_hash, role, created_at, disabled)"
-                f" VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) {conflict}",
-                (admin.username, admin.password_hash, admin.role, now, admin.disabled),
-            )
-            _count(result, f"admin:{admin.username}", cur)
+            ids = {str(key): int(id_) for key, id_ in cur.fetchall()}
+            for result, reply in replies:
+                result.reply_ids.append(ids.pop(reply.dedupe_key, None))
+        return [result for _, result in written], size
+
+    def _reply_row(self, reply: OutgoingReply) -> tuple[Any, ...]:
+        return (
+            reply.dedupe_key,
+            SYSTEM_REPLY if reply.update_id is None else reply.update_id,
+            reply.chat_id,
+            reply.method,
+            json.dumps(reply.params, separators=(",", ":")),
+            reply.user_id,
+            reply.seq,
+            None if reply.user_id is None else shard_of(reply.user_id, self._shards),
+        )
 
     def _insert_reply(self, cur: Cursor, reply: OutgoingReply) -> int | None:
         cur.execute(
             "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id, seq,"
             " shard) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            (
-                reply.dedupe_key,
-                SYSTEM_REPLY if reply.update_id is None else reply.update_id,
-                reply.chat_id,
-                reply.method,
-                json.dumps(reply.params, separators=(",", ":")),
-                reply.user_id,
-                reply.seq,
-                None if reply.user_id is None else shard_of(reply.user_id, self._shards),
-            ),
+            self._reply_row(reply),
         )
         row = cur.fetchone()
         return None if row is None else int(row[0])
@@ -274,7 +350,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
     def outbox_pending(self, limit: int) -> list[outbox_sql.OutboxRow]:
         """Return up to ``limit`` unsent events, oldest first."""
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             rows = conn.execute(
                 "SELECT seq, event_id, type, user_id, created_at, body FROM outbox"
                 " WHERE status = 'pending' ORDER BY seq LIMIT %s",
@@ -333,7 +409,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
     def outbox_backlog_fast(self) -> outbox_sql.Backlog:
         """The unsent backlog from this process's running counts plus one index lookup."""
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             row = conn.execute(
                 "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1"
             ).fetchone()
@@ -349,7 +425,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         if shards is not None:
             where += " AND (shard IS NULL OR shard = ANY(%s))"
             params = (sorted(set(shards)),)
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             rows = conn.execute(
                 "SELECT id, dedupe_key, update_id, chat_id, method, params FROM replies"
                 f" WHERE {where} ORDER BY id",
@@ -373,17 +449,17 @@ class PgRecords(RecordsReads, OutboxAccounting):
                     (chosen,),
                 )
                 fence_shards(cur, self._leases, [int(r[0]) for r in cur.fetchall()], STORE)
+            # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
+            # a system reply (no entry) is deleted. One statement.
             cur.execute(
-                "UPDATE replies SET sent_at = %s"
-                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL",
-                (time.time(), chosen),
+                "WITH marked AS (UPDATE replies SET sent_at = %s"
+                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL RETURNING 1),"
+                " dropped AS (DELETE FROM replies"
+                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NULL RETURNING 1)"
+                " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped)",
+                (time.time(), chosen, chosen),
             )
-            marked = max(cur.rowcount, 0)
-            cur.execute(
-                "DELETE FROM replies WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NULL",
-                (chosen,),
-            )
-            return marked + max(cur.rowcount, 0)
+            return _scalar(cur)
 
         PENDING.dec(self._transaction(work))
 
@@ -417,13 +493,28 @@ class PgRecords(RecordsReads, OutboxAccounting):
     # Reads.
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._pool.connection() as conn:
+        with reading(self._pool) as conn:
             return conn.execute(sql, params).fetchall()
 
     def balance(self, user_id: int) -> int:
         """Return a player's besitos balance (0 when none)."""
         rows = self._rows("SELECT balance FROM wallets WHERE user_id = %s", (user_id,))
         return int(rows[0][0]) if rows else 0
+
+
+@dataclass
+class _Ticket:
+    """A batch waiting for its group's transaction, then its outcome."""
+
+    batch: RecordBatch
+    encoded: list[tuple[str, int]]
+    outcome: BatchResult | BaseException | None = None
+
+
+def _rows_of(width: int, count: int) -> str:
+    """``(%s, ..., %s), ...``: the VALUES of ``count`` rows of ``width`` columns."""
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    return ", ".join([row] * count)
 
 
 def _scalar(cursor: Cursor) -> int:
@@ -451,13 +542,6 @@ def _users_of(batch: RecordBatch) -> set[int]:
     users.update(e.user_id for e in batch.events if e.user_id is not None)
     users.update(r.user_id for r in batch.replies if r.user_id is not None)
     return users
-
-
-def _count(result: BatchResult, key: str, cur: Cursor) -> None:
-    if cur.rowcount == 0:
-        result.duplicates.append(key)
-    else:
-        result.written += 1
 
 
 def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResult) -> AppliedEntry:
@@ -501,65 +585,6 @@ def _write_ledger(cur: Cursor, entry: LedgerEntry, now: float, result: BatchResu
     result.written += 1
     result.balances[user_id] = after
     return AppliedEntry(key, user_id, amount, after, duplicate=False)
-
-
-def _write_purchases(cur: Cursor, batch: RecordBatch, now: float, result: BatchResult) -> None:
-    for pay in batch.payments:
-        cur.execute(
-            "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency,"
-            " payload, status, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s, %s, 'paid', %s, %s)"
-            " ON CONFLICT (telegram_payment_charge_id) DO NOTHING",
-            (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
-        )
-        _count(result, f"payment:{pay.charge_id}", cur)
-    for refund in batch.refunds:
-        cur.execute(
-            "UPDATE payments SET status = 'refunded', updated_at = %s"
-            " WHERE telegram_payment_charge_id = %s AND status = 'paid'",
-            (now, refund.charge_id),
-        )
-        if cur.rowcount == 0:
-            cur.execute(
-                "SELECT 1 FROM payments WHERE telegram_payment_charge_id = %s",
-                (refund.charge_id,),
-            )
-            if cur.fetchone() is None:
-                raise UnknownPayment(f"no payment with charge id {refund.charge_id!r}")
-            result.duplicates.append(f"refund:{refund.charge_id}")
-        else:
-            result.written += 1
-    for unlock in batch.items:
-        cur.execute(
-            "INSERT INTO items (user_id, item, source_key, created_at) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (source_key) DO NOTHING",
-            (unlock.user_id, unlock.item, unlock.source_key, now),
-        )
-        _count(result, f"item:{unlock.source_key}", cur)
-
-
-def _write_logs(cur: Cursor, batch: RecordBatch, now: float, result: BatchResult) -> None:
-    for audit in batch.audit:
-        cur.execute(
-            "INSERT INTO audit (who, action, target, details, at, idempotency_key)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
-            (
-                audit.who,
-                audit.action,
-                audit.target,
-                json.dumps(audit.details, sort_keys=True),
-                now,
-                audit.idempotency_key,
-            ),
-        )
-        _count(result, f"audit:{audit.idempotency_key}", cur)
-    for job in batch.job_runs:
-        cur.execute(
-            "INSERT INTO job_runs (job_key, ran_at) VALUES (%s, %s)"
-            " ON CONFLICT (job_key) DO NOTHING",
-            (job.job_key, now),
-        )
-        _count(result, f"job:{job.job_key}", cur)
 
 
 def _write_events(

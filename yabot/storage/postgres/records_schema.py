@@ -108,4 +108,13 @@ MIGRATIONS: tuple[PgMigration, ...] = (
             "CREATE INDEX replies_sent_age ON replies (sent_at) WHERE sent_at IS NOT NULL",
         ),
     ),
+    PgMigration(
+        2,
+        "payments: a rejected status (a payment for no invoice YABOT issued, kept to refund)",
+        (
+            "ALTER TABLE payments DROP CONSTRAINT payments_status_check",
+            "ALTER TABLE payments ADD CONSTRAINT payments_status_check"
+            " CHECK (status IN ('paid', 'refunded', 'rejected'))",
+        ),
+    ),
 )

@@ -93,16 +93,23 @@ class SubscriptionChange:
 
 @dataclass(frozen=True, slots=True)
 class PaymentRecord:
-    """A successful payment, recorded once per ``charge_id``."""
+    """A successful payment, recorded once per ``charge_id``.
+
+    ``status`` is ``paid``, or ``rejected`` for a payment of no invoice YABOT issued (it
+    granted nothing; kept so the money is accounted for and can be refunded).
+    """
 
     charge_id: str
     user_id: int
     amount: int
     currency: str
     payload: str = ""
+    status: str = "paid"
 
     def __post_init__(self) -> None:
         _check_key("charge_id", self.charge_id)
+        if self.status not in ("paid", "rejected"):
+            raise ValueError(f"payment status must be paid or rejected, got {self.status!r}")
 
 
 @dataclass(frozen=True, slots=True)

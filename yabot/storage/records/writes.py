@@ -1,10 +1,20 @@
-"""The SQL that writes each part of a :class:`RecordBatch` (inside the caller's transaction)."""
+"""The SQL that writes each part of a :class:`RecordBatch` (inside the caller's transaction).
+
+The profiles, subscriptions, admin accounts, payments, refunds, items, audit entries and
+job runs are written by the same code on both adapters: it runs its statements through a
+:data:`Run` (``?`` placeholders, the adapter translates) and writes row comparisons with the
+adapter's ``distinct`` operator (``IS NOT`` in SQLite, ``IS DISTINCT FROM`` in
+PostgreSQL). The ledger, events and replies differ (locking, group statements) and stay per
+adapter.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from yabot.events import outbox as outbox_sql
 from yabot.events.models import Event
@@ -22,6 +32,22 @@ from yabot.storage.records.models import (
 log = get_logger(__name__)
 
 
+class Rows(Protocol):
+    """What a statement's cursor answers (``sqlite3.Cursor`` and ``psycopg.Cursor`` do)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+
+Run = Callable[[str, Sequence[Any]], Rows]
+"""Runs one statement written with ``?`` placeholders inside the caller's transaction."""
+
+SQLITE_DISTINCT = "IS NOT"
+POSTGRES_DISTINCT = "IS DISTINCT FROM"
+
+
 def write_batch(
     conn: sqlite3.Connection,
     batch: RecordBatch,
@@ -36,30 +62,31 @@ def write_batch(
     """
     now = time.time() if batch.at is None else batch.at
     result = BatchResult()
-    _write_accounts(conn, batch, now, result)
+    write_accounts(conn.execute, SQLITE_DISTINCT, batch, now, result)
     for entry in batch.ledger:
         result.ledger.append(_write_ledger(conn, entry, now, result))
-    _write_purchases(conn, batch, now, result)
-    _write_logs(conn, batch, now, result)
+    write_purchases(conn.execute, batch, now, result)
+    write_logs(conn.execute, batch, now, result)
     size = _write_events(conn, batch.events, encoded, status, now, result)
     for reply in batch.replies:
         result.reply_ids.append(replies_sql.insert(conn, reply))
     return result, size
 
 
-def _write_accounts(
-    conn: sqlite3.Connection, batch: RecordBatch, now: float, result: BatchResult
+def write_accounts(
+    run: Run, distinct: str, batch: RecordBatch, now: float, result: BatchResult
 ) -> None:
     """Profiles, subscriptions and admin accounts: upserts keyed by user or username."""
     for profile in batch.profiles:
-        cursor = conn.execute(
+        cursor = run(
             "INSERT INTO profiles (user_id, first_name, username, language_code, role, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, COALESCE(?, 'player'), ?, ?) "
             "ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name, "
             "username = excluded.username, language_code = excluded.language_code, "
-            "role = COALESCE(?, role), updated_at = excluded.updated_at "
-            "WHERE (first_name, username, language_code, role) IS NOT (excluded.first_name, "
-            "excluded.username, excluded.language_code, COALESCE(?, role))",
+            "role = COALESCE(?, profiles.role), updated_at = excluded.updated_at "
+            "WHERE (profiles.first_name, profiles.username, profiles.language_code, "
+            f"profiles.role) {distinct} (excluded.first_name, excluded.username, "
+            "excluded.language_code, COALESCE(?, profiles.role))",
             (
                 profile.user_id,
                 profile.first_name,
@@ -74,13 +101,14 @@ def _write_accounts(
         )
         result.written += cursor.rowcount
     for sub in batch.subscriptions:
-        cursor = conn.execute(
+        cursor = run(
             "INSERT INTO subscriptions (user_id, tier, status, started_at, ends_at, source, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
             "tier = excluded.tier, status = excluded.status, "
             "started_at = excluded.started_at, ends_at = excluded.ends_at, "
             "source = excluded.source, updated_at = excluded.updated_at "
-            "WHERE (tier, status, started_at, ends_at, source) IS NOT (excluded.tier, "
+            "WHERE (subscriptions.tier, subscriptions.status, subscriptions.started_at, "
+            f"subscriptions.ends_at, subscriptions.source) {distinct} (excluded.tier, "
             "excluded.status, excluded.started_at, excluded.ends_at, excluded.source)",
             (sub.user_id, sub.tier, sub.status, sub.started_at, sub.ends_at, sub.source, now),
         )
@@ -97,49 +125,57 @@ def _write_accounts(
         _count(
             result,
             f"admin:{admin.username}",
-            conn.execute(
+            run(
                 "INSERT INTO admins (username, password_hash, role, created_at, disabled) "
                 f"VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) {conflict}",
-                (admin.username, admin.password_hash, admin.role, now, int(admin.disabled)),
+                (admin.username, admin.password_hash, admin.role, now, bool(admin.disabled)),
             ),
         )
 
 
-def _write_purchases(
-    conn: sqlite3.Connection, batch: RecordBatch, now: float, result: BatchResult
-) -> None:
+def write_purchases(run: Run, batch: RecordBatch, now: float, result: BatchResult) -> None:
     """Payments, refunds and item unlocks, keyed by charge id and source key."""
     for pay in batch.payments:
         _count(
             result,
             f"payment:{pay.charge_id}",
-            conn.execute(
+            run(
                 "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, "
-                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'paid', ?, ?) "
+                "payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(telegram_payment_charge_id) DO NOTHING",
-                (pay.charge_id, pay.user_id, pay.amount, pay.currency, pay.payload, now, now),
+                (
+                    pay.charge_id,
+                    pay.user_id,
+                    pay.amount,
+                    pay.currency,
+                    pay.payload,
+                    pay.status,
+                    now,
+                    now,
+                ),
             ),
         )
     for refund in batch.refunds:
-        cursor = conn.execute(
+        # The rowcount is read before the next statement: a cursor may serve both.
+        refunded = run(
             "UPDATE payments SET status = 'refunded', updated_at = ? "
-            "WHERE telegram_payment_charge_id = ? AND status = 'paid'",
+            "WHERE telegram_payment_charge_id = ? AND status IN ('paid', 'rejected')",
             (now, refund.charge_id),
-        )
-        if (
-            cursor.rowcount == 0
-            and not conn.execute(
-                "SELECT 1 FROM payments WHERE telegram_payment_charge_id = ?",
-                (refund.charge_id,),
-            ).fetchone()
-        ):
+        ).rowcount
+        if refunded:
+            result.written += 1
+            continue
+        known = run(
+            "SELECT 1 FROM payments WHERE telegram_payment_charge_id = ?", (refund.charge_id,)
+        ).fetchone()
+        if not known:
             raise UnknownPayment(f"no payment with charge id {refund.charge_id!r}")
-        _count(result, f"refund:{refund.charge_id}", cursor)
+        result.duplicates.append(f"refund:{refund.charge_id}")
     for unlock in batch.items:
         _count(
             result,
             f"item:{unlock.source_key}",
-            conn.execute(
+            run(
                 "INSERT INTO items (user_id, item, source_key, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(source_key) DO NOTHING",
                 (unlock.user_id, unlock.item, unlock.source_key, now),
@@ -147,15 +183,13 @@ def _write_purchases(
         )
 
 
-def _write_logs(
-    conn: sqlite3.Connection, batch: RecordBatch, now: float, result: BatchResult
-) -> None:
+def write_logs(run: Run, batch: RecordBatch, now: float, result: BatchResult) -> None:
     """Audit entries and scheduler job-run markers."""
     for audit in batch.audit:
         _count(
             result,
             f"audit:{audit.idempotency_key}",
-            conn.execute(
+            run(
                 "INSERT INTO audit (who, action, target, details, at, idempotency_key) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING",
                 (
@@ -172,7 +206,7 @@ def _write_logs(
         _count(
             result,
             f"job:{job.job_key}",
-            conn.execute(
+            run(
                 "INSERT INTO job_runs (job_key, ran_at) VALUES (?, ?) "
                 "ON CONFLICT(job_key) DO NOTHING",
                 (job.job_key, now),
@@ -180,7 +214,7 @@ def _write_logs(
         )
 
 
-def _count(result: BatchResult, key: str, cursor: sqlite3.Cursor) -> None:
+def _count(result: BatchResult, key: str, cursor: Rows) -> None:
     if cursor.rowcount == 0:
         result.duplicates.append(key)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from yabot.storage.sqlite_util import MAX_SQLITE_INTEGER
 
@@ -162,3 +162,36 @@ def split_valid(snapshots: Sequence[Snapshot]) -> tuple[list[int], dict[int, Sav
         else:
             valid.append(index)
     return valid, rejected
+
+
+# What the SQL adapters (SQLite, PostgreSQL) share: the columns in their order, the load, the
+# row's snapshot, and the outcome of a compare-and-set that did not write.
+COLUMNS = "key, version, seq, state, updated_at, shard"
+
+
+def load_sql(placeholder: str) -> str:
+    """The load of one key, with the adapter's parameter ``placeholder``."""
+    return f"SELECT {COLUMNS} FROM snapshots WHERE key = {placeholder}"
+
+
+def from_row(row: Sequence[Any]) -> Snapshot:
+    """A snapshot from a row of :data:`COLUMNS`."""
+    return Snapshot(
+        str(row[0]), int(row[1]), int(row[2]), bytes(row[3]), float(row[4]), int(row[5])
+    )
+
+
+def unwritten_outcome(snap: Snapshot, stored: Sequence[Any] | None) -> SaveOutcome:
+    """A snapshot whose compare-and-set wrote nothing: SAVED when the stored row (its
+    ``version, seq, state, updated_at, shard``) is this very snapshot (a retry), else
+    CONFLICT."""
+    if stored is not None and (
+        int(stored[0]),
+        int(stored[1]),
+        bytes(stored[2]),
+        float(stored[3]),
+        int(stored[4]),
+    ) == (snap.version, snap.seq, snap.state, snap.updated_at, snap.shard):
+        return SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
+    conflict = SnapshotConflict(snap.key, snap.version, None if stored is None else int(stored[0]))
+    return SaveOutcome(snap.key, snap.version, SaveStatus.CONFLICT, conflict=conflict)

@@ -17,15 +17,19 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from yabot.storage.lease_source import LeaseSource
-from yabot.storage.postgres.fencing import fence_shard
+from yabot.storage.postgres.fencing import held_shards
 from yabot.storage.postgres.migrations import PgMigration, migrate
+from yabot.storage.postgres.pool import reading
 from yabot.storage.snapshots.base import (
+    COLUMNS,
     SaveOutcome,
     SaveStatus,
     Snapshot,
-    SnapshotConflict,
     SnapshotStoreError,
+    from_row,
+    load_sql,
     split_valid,
+    unwritten_outcome,
 )
 from yabot.storage.snapshots.metrics import SNAPSHOT_REJECTED
 
@@ -86,17 +90,11 @@ class PgSnapshotStore:
     def load(self, key: str) -> Snapshot | None:
         """Return the stored snapshot of ``key``, or None."""
         try:
-            with self._pool.connection() as conn:
-                row = conn.execute(
-                    "SELECT key, version, seq, state, updated_at, shard FROM snapshots"
-                    " WHERE key = %s",
-                    (key,),
-                ).fetchone()
+            with reading(self._pool) as conn:
+                row = conn.execute(load_sql("%s"), (key,)).fetchone()
         except psycopg.Error as exc:
             raise SnapshotStoreError(f"PostgreSQL snapshot load failed: {exc}") from exc
-        if row is None:
-            return None
-        return Snapshot(row[0], int(row[1]), int(row[2]), bytes(row[3]), float(row[4]), row[5])
+        return None if row is None else from_row(row)
 
     def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
         """Store the snapshots in one transaction, each with compare-and-set on its version."""
@@ -120,14 +118,11 @@ class PgSnapshotStore:
     ) -> list[int]:
         if self._leases is None:
             return valid
-        ours = {
-            shard: fence_shard(cur, self._leases, shard, STORE)
-            for shard in sorted({snapshots[i].shard for i in valid})
-        }
+        ours = held_shards(cur, self._leases, {snapshots[i].shard for i in valid}, STORE)
         writable = []
         for index in valid:
             snap = snapshots[index]
-            if ours[snap.shard]:
+            if snap.shard in ours:
                 writable.append(index)
             else:
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)
@@ -156,24 +151,15 @@ class PgSnapshotStore:
         stored: dict[str, tuple[Any, ...]] = {}
         if refused:
             cur.execute(
-                "SELECT key, version, seq, state, updated_at, shard FROM snapshots"
-                " WHERE key = ANY(%s)",
+                f"SELECT {COLUMNS} FROM snapshots WHERE key = ANY(%s)",
                 ([s.key for s in refused],),
             )
             stored = {str(row[0]): tuple(row[1:]) for row in cur.fetchall()}
         for index, snap in zip(indexes, batch, strict=True):
-            row = stored.get(snap.key)
-            if snap.key in written or (
-                row is not None
-                and (int(row[0]), int(row[1]), bytes(row[2]), float(row[3]), int(row[4]))
-                == (snap.version, snap.seq, snap.state, snap.updated_at, snap.shard)
-            ):
+            if snap.key in written:
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
-                continue
-            conflict = SnapshotConflict(snap.key, snap.version, None if row is None else row[0])
-            outcomes[index] = SaveOutcome(
-                snap.key, snap.version, SaveStatus.CONFLICT, conflict=conflict
-            )
+            else:
+                outcomes[index] = unwritten_outcome(snap, stored.get(snap.key))
 
     def delete(self, key: str) -> None:
         """Remove the snapshot of ``key`` if any."""

@@ -10,9 +10,11 @@ from yabot.storage.snapshots.base import (
     SaveOutcome,
     SaveStatus,
     Snapshot,
-    SnapshotConflict,
     SnapshotStoreError,
+    from_row,
+    load_sql,
     split_valid,
+    unwritten_outcome,
 )
 from yabot.storage.snapshots.metrics import SNAPSHOT_REJECTED
 from yabot.storage.sqlite_util import LockedConnection, connect
@@ -58,16 +60,10 @@ class SqliteSnapshotStore:
         """Return the stored snapshot of ``key``, or None."""
         try:
             with self._db.use() as conn:
-                row = conn.execute(
-                    "SELECT key, version, seq, state, updated_at, shard "
-                    "FROM snapshots WHERE key = ?",
-                    (key,),
-                ).fetchone()
+                row = conn.execute(load_sql("?"), (key,)).fetchone()
         except sqlite3.Error as exc:
             raise SnapshotStoreError(f"snapshot store {self.path}: {exc}") from exc
-        if row is None:
-            return None
-        return Snapshot(row[0], row[1], row[2], bytes(row[3]), row[4], row[5])
+        return None if row is None else from_row(row)
 
     def save_many(self, snapshots: Sequence[Snapshot]) -> list[SaveOutcome]:
         """Store the snapshots in one transaction, each with compare-and-set on its version."""
@@ -98,14 +94,8 @@ class SqliteSnapshotStore:
             )
         if cursor.rowcount == 1:
             return SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
-        row = conn.execute(
-            "SELECT version, seq, state, updated_at, shard FROM snapshots WHERE key = ?",
-            (snap.key,),
-        ).fetchone()
-        if row is not None and tuple(row) == values[:5]:  # a retry of a stored snapshot
-            return SaveOutcome(snap.key, snap.version, SaveStatus.SAVED)
-        conflict = SnapshotConflict(snap.key, snap.version, None if row is None else row[0])
-        return SaveOutcome(snap.key, snap.version, SaveStatus.CONFLICT, conflict=conflict)
+        row = conn.execute(load_sql("?"), (snap.key,)).fetchone()
+        return unwritten_outcome(snap, None if row is None else row[1:])
 
     def delete(self, key: str) -> None:
         """Remove the snapshot of ``key`` if any."""
