@@ -12,6 +12,7 @@ epoch, so restored epochs lower than the snapshots' would fence every write).
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +47,25 @@ def _cluster(dsn: str, emu: Emu, base: Path, extra: dict[str, str]) -> list[Memb
     members = [Member(name, dsn, emu.url, base, **extra) for name in ("a", "b")]
     for member in members:
         member.start()
+    _wait_all_shards_owned(dsn)
     return members
+
+
+def _wait_all_shards_owned(dsn: str, timeout: float = 60.0) -> None:
+    """Healthy members acquire their shards in the next rounds; a request before that is
+    answered 503 ``shard_unowned`` (try again), which is not what these checks are about."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE owner IS NOT NULL AND expires_at > now())"
+                " FROM shard_leases"
+            ).fetchone()
+        assert row is not None
+        if row[0] and row[0] == row[1]:
+            return
+        assert time.monotonic() < deadline, f"{row[1]} of {row[0]} shards owned"
+        time.sleep(0.2)
 
 
 def _max_epoch(dsn: str) -> int:

@@ -108,7 +108,7 @@ def _read_cluster(runtime: Runtime) -> ClusterOut:
             (coordinator.lease_timeout_s,),
         ).fetchall()
         leases = conn.execute(
-            "SELECT shard, owner, epoch, expires_at, acquired_at,"
+            "SELECT shard, owner, epoch, NULLIF(expires_at, '-infinity'), acquired_at,"
             " owner IS NOT NULL AND expires_at > now() FROM shard_leases ORDER BY shard"
         ).fetchall()
         handoffs = conn.execute(

@@ -216,10 +216,16 @@ NOT_PLAYED: dict[int | str, dict[str, Any]] = {
 
 
 def _has_played(runtime: Runtime, user_id: int) -> bool:
-    """A profile (written at the first update) or a stored snapshot: the player exists."""
+    """A profile, a stored snapshot or an inbox entry: the player exists.
+
+    A player's first updates may live only in the inbox (and its actor) until the next
+    snapshot, and a command other than /start writes no profile.
+    """
     if runtime.records.profile(user_id) is not None:
         return True
-    return runtime.store.load(snapshot_key(user_id)) is not None
+    if runtime.store.load(snapshot_key(user_id)) is not None:
+        return True
+    return bool(runtime.inbox.entries_after(user_id, 0))
 
 
 @router.get(
@@ -233,7 +239,8 @@ async def player(
 ) -> PlayerOut:
     """A player's profile, subscription, ledger, story position and emotional signature.
 
-    404 for an id that never played (no profile, no snapshot): no actor is woken for it.
+    404 for an id that never played (no profile, snapshot or inbox entry): no actor is
+    woken for it.
     """
     if not await run_in_threadpool(_has_played, runtime, user_id):
         raise ApiError(404, "not_found", "no such player: this id never played")
