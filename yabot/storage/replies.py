@@ -36,7 +36,6 @@ from yabot.storage.records.replies import (
 
 FILE_NAME = LEGACY_FILE_NAME  # where replies lived before records schema v4
 MAX_MARKS_PER_COMMIT = 5000
-MARK_LINGER_S = 0.05  # how long a mark waits for others to share its commit
 
 log = get_logger(__name__)
 
@@ -153,8 +152,6 @@ class SentMarks:
                 return
             batch = [first]
             stop = False
-            # Let a few more marks join the commit: a mark lost in a crash only resends a reply.
-            time.sleep(max(0.0, first[1] + MARK_LINGER_S - time.monotonic()))
             while len(batch) < MAX_MARKS_PER_COMMIT:
                 try:
                     item = self._queue.get_nowait()
