@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from yabot.security.keys import check_secret, parse_jwt_keys
+from yabot.secret_checks import check_secret, parse_jwt_keys
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "YABOT_"

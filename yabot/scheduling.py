@@ -24,8 +24,8 @@ from prometheus_client import Counter, Gauge
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
 from yabot.player.messages import Expire, Remind, Rollover, SystemMessage
+from yabot.player.subscriptions.tiers import DAY_S
 from yabot.storage.records import RecordsStore
-from yabot.subscriptions.tiers import DAY_S
 
 log = get_logger(__name__)
 

@@ -36,8 +36,8 @@ from yabot.api.errors import ApiError
 from yabot.api.metrics import AUTH_FAILURES
 from yabot.config import ApiSettings, ConfigError, Settings
 from yabot.observability.logging import get_logger
-from yabot.security.keys import RESERVED_KID, check_secret
-from yabot.security.keys import parse_jwt_keys as _parse_keys
+from yabot.secret_checks import RESERVED_KID, check_secret
+from yabot.secret_checks import parse_jwt_keys as _parse_keys
 
 ALGORITHM = "HS256"
 SERVICE_KID = RESERVED_KID

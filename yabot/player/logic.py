@@ -35,11 +35,11 @@ from yabot.player.feelings import EmotionFeelings
 from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.outcome import Outcome, Reply, Txn
 from yabot.player.state import PlayerState
+from yabot.player.subscriptions.admin import COMMANDS as ADMIN_COMMANDS
+from yabot.player.subscriptions.admin import admin_command
+from yabot.player.subscriptions.roles import role_of
+from yabot.player.subscriptions.vip import Vip
 from yabot.storage.records import ProfileUpsert
-from yabot.subscriptions.admin import COMMANDS as ADMIN_COMMANDS
-from yabot.subscriptions.admin import admin_command
-from yabot.subscriptions.roles import role_of
-from yabot.subscriptions.vip import Vip
 from yabot.telegram.types import IncomingUpdate
 
 __all__ = ["Outcome", "PlayerLogic", "Reply"]

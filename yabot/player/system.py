@@ -27,8 +27,8 @@ from yabot.player.messages import (
 )
 from yabot.player.outcome import Outcome, Txn
 from yabot.player.state import PlayerState
+from yabot.player.subscriptions.vip import Vip
 from yabot.storage.records import AuditEntry
-from yabot.subscriptions.vip import Vip
 
 log = get_logger(__name__)
 ADJUST_REFUSED = Counter(

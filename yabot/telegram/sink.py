@@ -72,3 +72,11 @@ def count_accepted(source: str, update: IncomingUpdate, is_new: bool) -> None:
         )
     elif not is_new:
         log.info("update_duplicate", source=source, update_id=update.update_id)
+
+
+class HandOver(Protocol):
+    """What takes an update that is already durable in the inbox to its player (the router)."""
+
+    def hand_over(self, update: IncomingUpdate, seq: int) -> None:
+        """Tell ``update`` (inbox entry ``seq``) to its player's actor."""
+        ...

@@ -44,12 +44,12 @@ from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
 from yabot.resilience import Backoff
 from yabot.telegram.frames import FrameReader, FrameWriter
-from yabot.telegram.sink import Overloaded
+from yabot.telegram.inbox_writer import InboxWriter
+from yabot.telegram.sink import HandOver, Overloaded
 from yabot.telegram.types import IncomingUpdate, parse_stored_update
 
 if TYPE_CHECKING:
     from yabot.config import Settings
-    from yabot.routing import UpdateRouter
     from yabot.storage.inbox import Inbox
     from yabot.telegram.remote_sender import RemoteSender, SenderHost
 
@@ -88,7 +88,7 @@ class WebhookProcess:
     def __init__(
         self,
         settings: Settings,
-        router: UpdateRouter,
+        router: HandOver,
         inbox: Inbox,
         admit: Callable[[], None],
         *,
@@ -261,8 +261,6 @@ class _Forwarder:
     """The child's update sink: inbox first, then a frame to the bot's process."""
 
     def __init__(self, inbox: Inbox, out: FrameWriter) -> None:
-        from yabot.routing import InboxWriter
-
         self._inbox_writer = InboxWriter(inbox)
         self._out = out
         self.refusing: float | None = None

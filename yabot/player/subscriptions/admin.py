@@ -14,8 +14,8 @@ from yabot.player.messages import (
     RevokeSubscription,
 )
 from yabot.player.outcome import Txn
-from yabot.subscriptions.roles import allowed, role_of
-from yabot.subscriptions.tiers import VIP
+from yabot.player.subscriptions.roles import allowed, role_of
+from yabot.player.subscriptions.tiers import VIP
 
 log = get_logger(__name__)
 

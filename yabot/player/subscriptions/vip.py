@@ -24,20 +24,20 @@ from yabot.events.models import (
 from yabot.i18n import t as tx
 from yabot.observability.logging import get_logger
 from yabot.player.outcome import Txn
-from yabot.storage.records import (
-    AuditEntry,
-    PaymentRecord,
-    PaymentRefund,
-    SubscriptionChange,
-)
-from yabot.subscriptions.roles import allowed, role_of
-from yabot.subscriptions.tiers import (
+from yabot.player.subscriptions.roles import allowed, role_of
+from yabot.player.subscriptions.tiers import (
     DAY_S,
     FREE,
     STARS,
     SUBSCRIPTION_PERIOD_S,
     Tier,
     Tiers,
+)
+from yabot.storage.records import (
+    AuditEntry,
+    PaymentRecord,
+    PaymentRefund,
+    SubscriptionChange,
 )
 from yabot.telegram.types import IncomingUpdate
 
