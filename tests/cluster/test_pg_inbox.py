@@ -123,6 +123,9 @@ class _Leases:
     def lease(self, shard: int) -> Any:
         return self.held.get(shard)
 
+    def refused(self, lease: Any) -> None:
+        """The database decides; this view changes only when the test says so."""
+
 
 def test_pruning_is_fenced_per_shard(pools: list[ConnectionPool]) -> None:
     from yabot.cluster.leases import SCHEMA

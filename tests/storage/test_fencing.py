@@ -45,6 +45,9 @@ class HeldLeases:
     def lease(self, shard: int) -> Lease | None:
         return self.held.get(shard)
 
+    def refused(self, lease: Any) -> None:
+        """The database decides; this view changes only when the test says so."""
+
 
 @pytest.fixture
 def pool(pg_dsn: str) -> Iterator[ConnectionPool]:

@@ -46,6 +46,10 @@ class LeaseSource(Protocol):
         """The lease this instance holds on ``shard``, if any."""
         ...
 
+    def refused(self, lease: HeldLease) -> None:
+        """A store's write under ``lease`` was refused by the database: drop the shard."""
+        ...
+
 
 # A lease source may also have ``refused(lease)``: the stores call it (from any thread) when
 # the database refused a write under ``lease``, so that the owner drops the shard at once

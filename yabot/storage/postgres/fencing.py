@@ -89,7 +89,6 @@ def held_shards(
             ),
         )
         ours = {int(row[0]) for row in cursor.fetchall()}
-    refused = getattr(leases, "refused", None)
     for shard in wanted:
         if shard not in ours:
             lease = held.get(shard)
@@ -100,10 +99,10 @@ def held_shards(
                 epoch=None if lease is None else lease.epoch,
                 store=store,
             )
-            if lease is not None and refused is not None:
+            if lease is not None:
                 # The first refusal tells the coordinator at once: it drops the shard, and
                 # the shard's later writes are refused without asking the database.
-                refused(lease)
+                leases.refused(lease)
     return ours
 
 
