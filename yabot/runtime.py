@@ -210,7 +210,7 @@ class Runtime:
         dsn = postgres_dsn(settings)
         if cluster.enabled:
             # A member paused inside a write transaction holds the lease rows it checked
-            # (FOR SHARE): the server ends such a session well within the lease, so the
+            # (FOR KEY SHARE): the server ends such a session well within the lease, so the
             # shard's next owner is not kept waiting (and the paused member writes nothing).
             idle_ms = int(max(1.0, cluster.lease_timeout_s / 2) * 1000)
             self.pg_pool = pool = open_pool(

@@ -147,12 +147,9 @@ async def test_an_acquisition_waits_for_a_write_that_checked_the_fence(pg_dsn: s
     await a.coordinator.start()
     lease = a.coordinator.owned[0]
     a.coordinator.pause()
-    writer = await psycopg.AsyncConnection.connect(pg_dsn)
-    async with writer.transaction():
-        await writer.execute(
-            "SELECT 1 FROM shard_leases WHERE shard = 0 AND owner = 'a' AND epoch = %s FOR SHARE",
-            (lease.epoch,),
-        )
+    writer = psycopg.connect(pg_dsn)  # the fence check as the stores run it (no await inside)
+    with writer.transaction(), writer.cursor() as cursor:
+        check_fence(cursor, lease, "test")
         await asyncio.sleep(0.6)  # the lease expires while the write is in its transaction
         b = Member(pg_dsn, "b", lease_timeout_s=0.5)
         start = asyncio.create_task(b.coordinator.start())
@@ -160,8 +157,30 @@ async def test_an_acquisition_waits_for_a_write_that_checked_the_fence(pg_dsn: s
         assert 0 not in b.shards  # blocked behind the writer's row lock
     await start
     await _until(lambda: 0 in b.shards)
-    await writer.close()
+    writer.close()
     await b.coordinator.stop()
+
+
+async def test_a_renewal_never_waits_for_the_shards_writers(pg_dsn: str) -> None:
+    # The fence's row lock must not make the owner's renewal queue behind its own writers
+    # (and every later writer behind the renewal): under load that stalled every write.
+    a = Member(pg_dsn, "a", lease_timeout_s=30)
+    await a.coordinator.start()
+    a.coordinator.pause()  # only the renewal below touches the lease rows
+    leases = [a.coordinator.owned[0], a.coordinator.owned[1]]
+    writer = psycopg.connect(pg_dsn)
+    try:
+        with writer.transaction(), writer.cursor() as cursor:
+            check_fence(cursor, leases[0], "test")
+            fence_shards(cursor, a.coordinator, [1], "test")
+            renewal = asyncio.create_task(asyncio.to_thread(a.coordinator.renew_once))
+            await asyncio.sleep(1.0)
+            assert renewal.done()  # it did not wait for the writer's commit
+        await renewal
+    finally:
+        writer.close()
+        a.coordinator.resume()
+        await a.coordinator.stop()
 
 
 def test_check_fence_refuses_a_stale_epoch_of_the_same_member(pg_dsn: str) -> None:

@@ -33,8 +33,11 @@ FENCED = Counter(
 def check_fence(cursor: psycopg.Cursor[Any], lease: HeldLease, store: str) -> None:
     """Inside a write transaction: raise :class:`Fenced` unless ``lease`` still holds.
 
-    It locks the lease row ``FOR SHARE``: an acquisition of the shard (which raises its
-    epoch) waits for this transaction, and a write after the acquisition finds the new epoch.
+    It locks the lease row ``FOR KEY SHARE``: an acquisition of the shard (which locks the row
+    ``FOR UPDATE`` before it raises the epoch) waits for this transaction, and a write after
+    the acquisition finds the new epoch. The weakest row lock on purpose: the owner's lease
+    renewals and its own release (updates that take no ``FOR UPDATE``) never wait for the
+    shard's writers, nor the writers for them.
 
     Args:
         cursor: A cursor of the transaction that writes the shard's state.
@@ -43,7 +46,7 @@ def check_fence(cursor: psycopg.Cursor[Any], lease: HeldLease, store: str) -> No
     """
     cursor.execute(
         "SELECT 1 FROM shard_leases WHERE shard = %s AND owner = %s AND epoch = %s"
-        " AND expires_at > now() FOR SHARE",
+        " AND expires_at > now() FOR KEY SHARE",
         (lease.shard, lease.member_id, lease.epoch),
     )
     if cursor.fetchone() is None:
@@ -69,7 +72,7 @@ def held_shards(
 ) -> set[int]:
     """Inside a write transaction: which of ``shards`` this instance still holds.
 
-    One statement for all of them: it locks their lease rows ``FOR SHARE`` in ascending
+    One statement for all of them: it locks their lease rows ``FOR KEY SHARE`` in ascending
     order (lockers never deadlock), like :func:`check_fence` for each. Every shard refused is
     counted and logged; write nothing of it in this transaction.
     """
@@ -81,7 +84,7 @@ def held_shards(
             "SELECT l.shard FROM shard_leases l JOIN unnest(%s::integer[], %s::text[],"
             " %s::bigint[]) AS w(shard, owner, epoch) ON l.shard = w.shard"
             " AND l.owner = w.owner AND l.epoch = w.epoch"
-            " WHERE l.expires_at > now() ORDER BY l.shard FOR SHARE OF l",
+            " WHERE l.expires_at > now() ORDER BY l.shard FOR KEY SHARE OF l",
             (
                 list(held),
                 [lease.member_id for lease in held.values()],

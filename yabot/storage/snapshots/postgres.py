@@ -3,7 +3,7 @@
 A ``save_many`` is one transaction of one statement: compare-and-set on the version for every
 snapshot at once (``unnest`` of the batch), then one read of the keys it did not write to tell
 a retry of an already stored snapshot (SAVED) from a real conflict. In cluster mode the
-transaction first checks the lease of every shard in the batch (``FOR SHARE`` of its row):
+transaction first checks the lease of every shard in the batch (``FOR KEY SHARE`` of its row):
 the snapshots of a shard this instance no longer owns are FENCED and not written, in the same
 transaction as the others' writes.
 """
