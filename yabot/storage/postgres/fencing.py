@@ -11,7 +11,7 @@ whose lease was taken over (its epoch is stale) or has expired writes nothing. W
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -63,6 +63,7 @@ __all__ = [
     "fence",
     "fence_shard",
     "fence_shards",
+    "fence_shards_of",
     "held_shards",
 ]
 
@@ -92,21 +93,56 @@ def held_shards(
             ),
         )
         ours = {int(row[0]) for row in cursor.fetchall()}
-    for shard in wanted:
-        if shard not in ours:
-            lease = held.get(shard)
-            FENCED.labels(store).inc()
-            log.warning(
-                "cluster.write_fenced",
-                shard=shard,
-                epoch=None if lease is None else lease.epoch,
-                store=store,
-            )
-            if lease is not None:
-                # The first refusal tells the coordinator at once: it drops the shard, and
-                # the shard's later writes are refused without asking the database.
-                leases.refused(lease)
+    _count_refused(leases, [shard for shard in wanted if shard not in ours], store)
     return ours
+
+
+def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> None:
+    """Count and log every refused shard; tell the coordinator of each lease it still holds."""
+    for shard in refused:
+        lease = leases.lease(shard)
+        FENCED.labels(store).inc()
+        log.warning(
+            "cluster.write_fenced",
+            shard=shard,
+            epoch=None if lease is None else lease.epoch,
+            store=store,
+        )
+        if lease is not None:
+            # The first refusal tells the coordinator at once: it drops the shard, and
+            # the shard's later writes are refused without asking the database.
+            leases.refused(lease)
+
+
+def fence_shards_of(
+    cursor: psycopg.Cursor[Any],
+    leases: LeaseSource,
+    shards_sql: str,
+    params: Sequence[Any],
+    store: str,
+) -> None:
+    """Like :func:`fence_shards` for the shards a query names (``shards_sql``, a ``SELECT``
+    of shard numbers with ``params``), in the same statement: no round trip to learn them.
+
+    The lease rows of those shards are locked ``FOR KEY SHARE`` in ascending order and
+    compared here with the leases this instance holds.
+
+    Raises:
+        Fenced: A shard is not ours, or its lease no longer holds; nothing must be written.
+    """
+    cursor.execute(
+        "SELECT l.shard, l.owner, l.epoch, l.expires_at > now() FROM shard_leases l"
+        f" WHERE l.shard IN ({shards_sql}) ORDER BY l.shard FOR KEY SHARE OF l",
+        params,
+    )
+    refused = []
+    for shard, owner, epoch, live in cursor.fetchall():
+        lease = leases.lease(int(shard))
+        if not (live and lease is not None and (lease.member_id, lease.epoch) == (owner, epoch)):
+            refused.append(int(shard))
+    _count_refused(leases, refused, store)
+    if refused:
+        raise Fenced(f"shards {refused} are no longer ours")
 
 
 def fence_shards(

@@ -13,6 +13,7 @@ instance no longer owns raises :class:`Fenced` and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -30,7 +31,13 @@ from yabot.events.models import Event
 from yabot.observability.logging import get_logger
 from yabot.shards import DEFAULT_SHARDS, shard_of
 from yabot.storage.postgres import records_schema
-from yabot.storage.postgres.fencing import Fenced, LeaseSource, fence_shards, held_shards
+from yabot.storage.postgres.fencing import (
+    Fenced,
+    LeaseSource,
+    fence_shards,
+    fence_shards_of,
+    held_shards,
+)
 from yabot.storage.postgres.migrations import migrate
 from yabot.storage.postgres.pool import reading
 from yabot.storage.records import writes
@@ -98,16 +105,24 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
     # Transactions.
 
-    def _transaction(self, work: Callable[[Cursor], T]) -> T:
+    def _transaction(self, work: Callable[[Cursor], T], *, pipeline: bool = False) -> T:
         """Run ``work`` in one transaction, again after a lost deadlock or serialization race.
+
+        With ``pipeline``, in pipeline mode: ``BEGIN`` and the statements ``work`` runs until
+        it reads a result go in one round trip, the rest and ``COMMIT`` in the next.
 
         Raises:
             RecordsUnavailable: The server cannot be reached (or a race was lost every time).
         """
         for attempt in range(1, RETRIES + 1):
             try:
-                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                    return work(cur)
+                with self._pool.connection() as conn:
+                    with (
+                        conn.pipeline() if pipeline else contextlib.nullcontext(),
+                        conn.transaction(),
+                        conn.cursor() as cur,
+                    ):
+                        return work(cur)
             except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
                 if attempt == RETRIES:
                     raise RecordsUnavailable(f"records transaction lost {RETRIES} races") from exc
@@ -436,22 +451,28 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def replies_done(self, ids: Iterable[int]) -> None:
         """Mark replies Telegram took (or refused for good) in one transaction.
 
-        In cluster mode the marks are fenced by the shards of the replies' players.
+        In cluster mode the marks are fenced by the shards of the replies' players (the
+        shards are found by the fence's own statement). Two round trips in pipeline mode:
+        ``BEGIN`` and the fence, then the marks and ``COMMIT`` (their count is read after).
         """
         chosen = sorted(set(ids))
         if not chosen:
             return
 
-        def work(cur: Cursor) -> int:
+        def work(cur: Cursor) -> Cursor:
             if self._leases is not None:
-                cur.execute(
-                    "SELECT DISTINCT shard FROM replies WHERE id = ANY(%s) AND shard IS NOT NULL",
+                fence_shards_of(
+                    cur,
+                    self._leases,
+                    "SELECT shard FROM replies WHERE id = ANY(%s) AND shard IS NOT NULL",
                     (chosen,),
+                    STORE,
                 )
-                fence_shards(cur, self._leases, [int(r[0]) for r in cur.fetchall()], STORE)
             # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
             # a system reply (no entry) is deleted. One statement.
-            cur.execute(
+            # (A cursor of its own: its result is read once the transaction has committed.)
+            marks = cur.connection.cursor()
+            marks.execute(
                 "WITH marked AS (UPDATE replies SET sent_at = %s"
                 " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL RETURNING 1),"
                 " dropped AS (DELETE FROM replies"
@@ -459,9 +480,11 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped)",
                 (time.time(), chosen, chosen),
             )
-            return _scalar(cur)
+            return marks
 
-        PENDING.dec(self._transaction(work))
+        marks = self._transaction(work, pipeline=True)
+        with marks:
+            PENDING.dec(_scalar(marks))
 
     def replies_forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
