@@ -116,13 +116,13 @@ class PgRecords(RecordsReads, OutboxAccounting):
         """
         for attempt in range(1, RETRIES + 1):
             try:
-                with self._pool.connection() as conn:
-                    with (
-                        conn.pipeline() if pipeline else contextlib.nullcontext(),
-                        conn.transaction(),
-                        conn.cursor() as cur,
-                    ):
-                        return work(cur)
+                with (
+                    self._pool.connection() as conn,
+                    conn.pipeline() if pipeline else contextlib.nullcontext(),
+                    conn.transaction(),
+                    conn.cursor() as cur,
+                ):
+                    return work(cur)
             except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
                 if attempt == RETRIES:
                     raise RecordsUnavailable(f"records transaction lost {RETRIES} races") from exc
