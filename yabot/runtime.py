@@ -261,7 +261,7 @@ class Runtime:
 
     def _stored(self, update: IncomingUpdate, seq: int) -> None:
         assert self.consumers is not None
-        self.consumers.poke(update.user_id)
+        self.consumers.stored(update, seq)
 
     @property
     def sender(self) -> BotSender | None:

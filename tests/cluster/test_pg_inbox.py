@@ -114,6 +114,15 @@ def test_no_payload_rests_in_plaintext(pools: list[ConnectionPool]) -> None:
     assert box.entries_after(1, 0)[0].payload == b"mi respuesta secreta"
 
 
+def test_the_payloads_of_known_seqs_are_not_decrypted(pools: list[ConnectionPool]) -> None:
+    box = PgInbox(pools[0], encryptor=Encryptor([KEY]), shards=SHARDS)
+    first, second = box.append_many([Arrival(1, 1, b"one", 1.0), Arrival(2, 1, b"two", 1.0)])
+    shard = shard_of(1, SHARDS)
+    got = box.shards_entries({shard: 0}, known={first.seq})
+    assert [(e.seq, e.payload) for e in got] == [(first.seq, b""), (second.seq, b"two")]
+    assert [e.payload for e in box.shards_entries({shard: 0})] == [b"one", b"two"]
+
+
 class _Leases:
     shards = SHARDS
 

@@ -9,8 +9,10 @@ The coordinator decides which shards this member owns; this module acts on it:
   (whose per-player deferral keeps order when a mailbox is full). A shard starts at its oldest
   uncovered entry: entries a snapshot already covers are ignored by the actor
   (``seq <= state.inbox_seq``), and a player's state is loaded from the shared snapshot store
-  plus its entries after the snapshot. ``LISTEN yabot_inbox`` (and ``poke`` for the appends of
-  this instance) names the shards with news; every shard is read once a second anyway.
+  plus its entries after the snapshot. ``LISTEN yabot_inbox`` (and :meth:`ShardConsumers.stored`
+  for the appends of this instance) names the shards with news; every shard is read once a
+  second anyway. An update this instance's ingress stored in a shard it owns is kept parsed
+  until its entry is read: that entry is handed over without being decrypted and parsed again.
 - ``on_releasing`` (graceful handoff): stop the consumer, let the shard's actors finish their
   mail and passivate (each saves a durable snapshot), then the coordinator releases the shard.
 - ``on_lost`` (we were paused or cut off past the lease): stop the consumer and passivate the
@@ -22,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
@@ -52,6 +55,7 @@ LAG = Gauge(
 )
 POLL_EVERY_S = 1.0
 BATCH = 500
+LOCAL_MAX = 5000  # parsed updates kept per shard for their entries (beyond: parsed again)
 INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: the shard
 
 
@@ -73,10 +77,19 @@ class StoredEntry(Protocol):
 class ShardInbox(Protocol):
     """The shared inbox, read by shard (``yabot.storage.postgres.inbox.PgInbox``)."""
 
-    def shards_entries(self, after: Mapping[int, int], limit: int = 1000) -> Sequence[StoredEntry]:
+    def shards_entries(
+        self, after: Mapping[int, int], limit: int = 1000, *, known: Container[int] = ()
+    ) -> Sequence[StoredEntry]:
         """The uncovered entries of the shards in ``after`` past their cursors, in arrival
-        order."""
+        order; the payloads of the ``known`` seqs are left empty (not decrypted)."""
         ...
+
+
+class Parsed(Protocol):
+    """An update as ingress parsed it (``yabot.telegram.types.IncomingUpdate``)."""
+
+    @property
+    def user_id(self) -> int | None: ...
 
 
 class HandOver(Protocol):
@@ -105,6 +118,8 @@ class _Consumer:
     cursor: int = 0
     ready: bool = False  # its unconfirmed replies were resent: its entries may be read
     task: asyncio.Task[None] | None = None  # the resend
+    # Updates this instance stored in the shard, parsed, by seq, until their entries are read.
+    local: dict[int, Parsed] = field(default_factory=dict)
     metrics: tuple[Any, Any, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -256,9 +271,14 @@ class ShardConsumers:
             reading = {s: c for s in news if (c := self._consumers.get(s)) is not None and c.ready}
             if not reading:
                 continue
+            # The seqs whose updates are here already, parsed: their payloads are not decrypted.
+            # (Only the hand-over below removes them, so each is still here when its entry is.)
+            known = {seq for c in reading.values() for seq in c.local}
             try:
                 entries = await asyncio.to_thread(
-                    self._inbox.shards_entries, {s: c.cursor for s, c in reading.items()}, BATCH
+                    partial(self._inbox.shards_entries, known=known),
+                    {s: c.cursor for s, c in reading.items()},
+                    BATCH,
                 )
             except Exception as exc:  # the database is away: read again at the next poll
                 log.warning("cluster.consume_failed", shards=len(reading), error=type(exc).__name__)
@@ -279,24 +299,37 @@ class ShardConsumers:
                 continue
             if entry.seq <= consumer.cursor:
                 continue
-            self._router.hand_over(self._parse(entry.payload, entry.received_at), entry.seq)
+            update = consumer.local.pop(entry.seq, None)
+            if update is None:
+                update = self._parse(entry.payload, entry.received_at)
+            self._router.hand_over(update, entry.seq)
             consumer.cursor = entry.seq
             handed.setdefault(shard, []).append(entry)
         now = time.time()
         for shard, done in handed.items():
+            local = reading[shard].local
+            # Forget what the reads will not bring back (e.g. an entry a snapshot covered
+            # before it was read): everything at or below the cursor.
+            while local and (oldest := next(iter(local))) <= done[-1].seq:
+                del local[oldest]
             consumed, cursor, lag = reading[shard].metrics
             consumed.inc(len(done))
             cursor.set(done[-1].seq)
             lag.set(max(0.0, now - done[-1].received_at))
 
-    def poke(self, user_id: int | None) -> None:
-        """An update of ``user_id`` was stored here: wake its shard's consumer if we own it."""
-        if user_id is None:
+    def stored(self, update: Parsed, seq: int) -> None:
+        """This instance stored ``update`` as entry ``seq``: if its shard is ours, keep it
+        parsed for that entry and wake the shard's consumer."""
+        if update.user_id is None:
             return
-        shard = shard_of(user_id, self._shards)
-        if shard in self._consumers:
-            self._news.add(shard)
-            self._wake.set()
+        shard = shard_of(update.user_id, self._shards)
+        consumer = self._consumers.get(shard)
+        if consumer is None:
+            return
+        if seq > consumer.cursor and len(consumer.local) < LOCAL_MAX:
+            consumer.local[seq] = update
+        self._news.add(shard)
+        self._wake.set()
 
     async def _listen(self) -> None:
         while True:

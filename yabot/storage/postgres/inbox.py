@@ -20,7 +20,7 @@ fenced per shard: a stale owner marks nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -319,7 +319,9 @@ class PgInbox(PruneExpire):
             ).fetchall()
         return self._decrypted(rows)
 
-    def _decrypted(self, rows: Sequence[tuple[Any, ...]]) -> list[InboxEntry]:
+    def _decrypted(
+        self, rows: Sequence[tuple[Any, ...]], known: Container[int] = ()
+    ) -> list[InboxEntry]:
         decrypt = self._encryptor.decrypt_bytes
         return [
             InboxEntry(
@@ -327,7 +329,7 @@ class PgInbox(PruneExpire):
                 int(r[1]),
                 int(r[2]),
                 int(r[3]),
-                decrypt(bytes(r[4])),
+                b"" if r[0] in known else decrypt(bytes(r[4])),
                 float(r[5]),
                 bool(r[6]),
                 bool(r[7]),
@@ -347,10 +349,15 @@ class PgInbox(PruneExpire):
         """A shard's entries not covered yet, after ``after_seq``, in arrival order."""
         return self._entries("shard = %s AND seq > %s AND NOT covered", (shard, after_seq), limit)
 
-    def shards_entries(self, after: Mapping[int, int], limit: int = 1000) -> list[InboxEntry]:
+    def shards_entries(
+        self, after: Mapping[int, int], limit: int = 1000, *, known: Container[int] = ()
+    ) -> list[InboxEntry]:
         """``shard_entries`` of many shards in one query: the entries not covered yet of each
         shard in ``after`` with a ``seq`` above its value, in arrival order (at most ``limit``
-        in all; a shard's entries are a prefix of its pending ones)."""
+        in all; a shard's entries are a prefix of its pending ones).
+
+        The payloads of the ``known`` seqs (updates the caller holds parsed already) are
+        returned empty, not decrypted."""
         if not after:
             return []
         shards = sorted(after)
@@ -364,7 +371,7 @@ class PgInbox(PruneExpire):
                 " ORDER BY e.seq LIMIT %s",
                 (shards, [after[s] for s in shards], limit, limit),
             ).fetchall()
-        return self._decrypted(rows)
+        return self._decrypted(rows, known)
 
     def pending_users(self, shards: Iterable[int] | None = None) -> list[int]:
         """Users with entries not yet pruned (of ``shards`` when given)."""
