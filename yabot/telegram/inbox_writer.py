@@ -26,6 +26,7 @@ INBOX_WRITE_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
 )
 MAX_BATCH = 500
+_Result = tuple[asyncio.Future[Appended], Appended | BaseException]  # a caller's, settled
 
 
 class InboxWriter:
@@ -82,8 +83,12 @@ class InboxWriter:
                 log.error("router.inbox_write_failed", error=type(exc).__name__, count=len(batch))
                 results = [Overloaded("the inbox could not store the update", 2.0)] * len(batch)
             INBOX_WRITE_SECONDS.observe(time.monotonic() - first[3])
+            # One wake-up of each caller's loop for the whole batch, not one per update.
+            by_loop: dict[asyncio.AbstractEventLoop, list[_Result]] = {}
             for (_, future, loop, _), result in zip(batch, results, strict=True):
-                loop.call_soon_threadsafe(_settle, future, result)
+                by_loop.setdefault(loop, []).append((future, result))
+            for loop, settled in by_loop.items():
+                loop.call_soon_threadsafe(_settle_all, settled)
 
     def close(self) -> None:
         """Stop the writer thread after what is queued."""
@@ -91,10 +96,11 @@ class InboxWriter:
         self._thread.join(timeout=5)
 
 
-def _settle(future: asyncio.Future[Appended], result: Appended | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)
+def _settle_all(settled: list[_Result]) -> None:
+    for future, result in settled:
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
