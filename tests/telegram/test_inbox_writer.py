@@ -55,7 +55,7 @@ def test_a_group_settles_every_caller_with_one_wake_up_of_its_loop(fail: bool) -
             wakeups += 1
             return threadsafe(*args, **kwargs)  # type: ignore[arg-type]
 
-        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign,assignment]
         first = asyncio.ensure_future(writer.append(_update(0)))  # type: ignore[arg-type]
         await asyncio.sleep(0.05)  # the writer holds it at the gate
         rest = [
