@@ -96,13 +96,19 @@ def test_a_shard_consumer_never_skips_an_entry_committed_late(
 
 def test_an_append_notifies_its_shards_on_commit(pg_dsn: str, pools: list[ConnectionPool]) -> None:
     box = PgInbox(pools[0], encryptor=Encryptor([KEY]), shards=SHARDS)
+    users = [3, 8, 3] if shard_of(3, SHARDS) != shard_of(8, SHARDS) else [3, 9, 3]
     with psycopg.connect(pg_dsn, autocommit=True) as listener:
         listener.execute(f"LISTEN {CHANNEL}")
-        box.append_many([Arrival(1, 3, b"a", 1.0), Arrival(2, 8, b"b", 1.0)])
-        box.append(1, 3, b"a", 1.0)  # a repeat stores nothing and notifies nothing
+        got_seqs = box.append_many([Arrival(n + 1, u, b"a", 1.0) for n, u in enumerate(users)])
+        box.append(1, users[0], b"a", 1.0)  # a repeat stores nothing and notifies nothing
         got = [n.payload for n in listener.notifies(timeout=1.0)]
-    # One notification per append, naming every shard it wrote in ascending order.
-    assert got == [",".join(str(s) for s in sorted({shard_of(3, SHARDS), shard_of(8, SHARDS)}))]
+    # One notification per append, naming every shard it wrote in ascending order, each with
+    # the highest seq written there.
+    top: dict[int, int] = {}
+    for user, appended in zip(users, got_seqs, strict=True):
+        shard = shard_of(user, SHARDS)
+        top[shard] = max(top.get(shard, 0), appended.seq)
+    assert got == [",".join(f"{s}:{top[s]}" for s in sorted(top))]
 
 
 def test_no_payload_rests_in_plaintext(pools: list[ConnectionPool]) -> None:

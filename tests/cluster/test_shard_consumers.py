@@ -112,3 +112,34 @@ def test_a_locally_stored_update_is_handed_over_without_being_parsed_again() -> 
 
 async def _no_listen() -> None:
     await asyncio.Event().wait()
+
+
+def test_a_notification_of_entries_already_read_wakes_nobody() -> None:
+    async def scenario() -> list[bool]:
+        consumers = ShardConsumers(
+            "postgresql://unused",
+            Inbox([]),
+            Router(),
+            directory=None,  # type: ignore[arg-type]
+            replies=Replies(),
+            shards=SHARDS,
+            parse=lambda payload, at: Update(USER, ""),
+        )
+        await consumers.on_acquired(Lease(SHARD, 1, "me"))
+        consumers._consumers[SHARD].cursor = 5  # entries up to seq 5 were handed over
+        woken = []
+        for payload in (
+            f"{SHARD}:5",
+            f"{SHARD}:4,{(SHARD + 1) % SHARDS}:9",
+            f"{SHARD}:6",
+            f"{SHARD}",
+        ):
+            consumers._wake.clear()
+            consumers._news.clear()
+            consumers._noted(payload)
+            woken.append(consumers._wake.is_set() and consumers._news == {SHARD})
+        await consumers.stop()
+        return woken
+
+    # Read already / read already (the other shard is not ours) / news / no seq: read.
+    assert asyncio.run(scenario()) == [False, False, True, True]

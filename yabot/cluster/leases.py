@@ -28,9 +28,9 @@ Fencing: every write of a shard's durable state runs :func:`check_fence` in its 
 It locks the lease row ``FOR KEY SHARE`` and requires owner, epoch and an unexpired lease, so
 an instance paused past its lease writes nothing, and an acquisition (which locks the row
 ``FOR UPDATE`` before raising the epoch) waits for any write it would overtake. Renewals do not
-wait for the writers (nor they for a renewal). The first write the database refuses tells the coordinator (:meth:`refused`): the
-shard is dropped at once (its consumer stopped, its actors passivated) and every later write
-of it is refused locally, without a round trip.
+wait for the writers (nor they for a renewal). The first write the database refuses tells the
+coordinator (:meth:`refused`): the shard is dropped at once (its consumer stopped, its actors
+passivated) and every later write of it is refused locally, without a round trip.
 """
 
 from __future__ import annotations

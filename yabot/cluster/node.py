@@ -56,7 +56,7 @@ LAG = Gauge(
 POLL_EVERY_S = 1.0
 BATCH = 500
 LOCAL_MAX = 5000  # parsed updates kept per shard for their entries (beyond: parsed again)
-INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: the shard
+INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: "shard:top seq,..." (see _noted)
 
 
 # What the consumers need of the rest of the bot (protocols: yabot.cluster does not import the
@@ -346,10 +346,17 @@ class ShardConsumers:
             await asyncio.sleep(POLL_EVERY_S)
 
     def _noted(self, payload: str) -> None:
-        """A notification names the shards an append wrote: ``"3,17,42"``."""
+        """A notification names the shards an append wrote, each with the highest seq it
+        wrote there: ``"3:1207,17:1210"`` (a shard alone, ``"3"``, is read in any case).
+
+        A shard whose consumer is already past that seq is not read again: its entries were
+        read with an earlier batch (this instance's own appends wake their consumer at once,
+        see :meth:`stored`, so their notification usually comes after the read)."""
         for part in payload.split(","):
+            shard_text, _, seq_text = part.partition(":")
             with contextlib.suppress(ValueError):
-                shard = int(part)
-                if shard in self._consumers:
-                    self._news.add(shard)
-                    self._wake.set()
+                consumer = self._consumers.get(int(shard_text))
+                if consumer is None or (seq_text and int(seq_text) <= consumer.cursor):
+                    continue
+                self._news.add(consumer.lease.shard)
+                self._wake.set()

@@ -11,7 +11,8 @@ always commits before a higher one. A consumer reading ``seq > last`` therefore 
 entry committed later with a lower ``seq``. The same lock serialises the dedupe check of an
 update delivered to two instances at once (an update's fingerprint names its sender, so both
 deliveries fall in the same shard). Each append ends with one ``NOTIFY yabot_inbox`` whose
-payload lists the shards it wrote, comma-separated (delivered on commit).
+payload lists the shards it wrote, each with the highest seq it wrote there, comma-separated
+(``"3:1207,17:1210"``; delivered on commit): a consumer already past that seq skips the read.
 
 With a :class:`~yabot.storage.lease_source.LeaseSource`, pruning (marking entries done) is
 fenced per shard: a stale owner marks nothing.
@@ -55,7 +56,7 @@ log = get_logger(__name__)
 
 STORE = "inbox"
 CHANNEL = (
-    "yabot_inbox"  # NOTIFY payload: the shards written, "3,17,42"; yabot.cluster.node LISTENs on it
+    "yabot_inbox"  # NOTIFY payload: shard:top seq written, "3:1207,17:1210"; read by cluster.node
 )
 SHARD_LOCK_NAMESPACE = 0x59414202  # "YAB\2": one advisory lock per shard for appends
 
@@ -257,7 +258,8 @@ class PgInbox(PruneExpire):
             if fresh:
                 given = dict(zip(fresh, seqs, strict=False))
                 # One statement for the whole group (rows as arrays) and one notification
-                # naming every shard written ("3,17,42"; delivered on commit), in the same
+                # naming every shard written with its top seq ("3:1207,17:1210"; delivered on
+                # commit), in the same
                 # round trip as the commit.
                 conn.execute(
                     "INSERT INTO inbox_entries (seq, update_id, user_id, shard, payload,"
@@ -274,8 +276,11 @@ class PgInbox(PruneExpire):
                         [prints[i] for i in fresh],
                     ),
                 )
-                written = sorted({shards[i] for i in fresh})
-                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ",".join(map(str, written))))
+                top: dict[int, int] = {}
+                for i in fresh:
+                    top[shards[i]] = max(top.get(shards[i], 0), given[i])
+                news = ",".join(f"{shard}:{top[shard]}" for shard in sorted(top))
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, news))
                 for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
                     if results[index] is None:
                         first = pending[(e.update_id, print_)]
