@@ -63,8 +63,9 @@ __all__ = [
     "fence",
     "fence_shard",
     "fence_shards",
-    "fence_shards_of",
     "held_shards",
+    "refuse",
+    "refused_shards_cte",
 ]
 
 
@@ -114,35 +115,45 @@ def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> N
             leases.refused(lease)
 
 
-def fence_shards_of(
-    cursor: psycopg.Cursor[Any],
-    leases: LeaseSource,
-    shards_sql: str,
-    params: Sequence[Any],
-    store: str,
-) -> None:
-    """Like :func:`fence_shards` for the shards a query names (``shards_sql``, a ``SELECT``
-    of shard numbers with ``params``), in the same statement: no round trip to learn them.
+def refused_shards_cte(
+    leases: LeaseSource, shards_sql: str, shards_params: Sequence[Any]
+) -> tuple[str, tuple[Any, ...]]:
+    """For a write that is one statement: a ``WITH`` entry named ``refused`` and its params.
 
-    The lease rows of those shards are locked ``FOR KEY SHARE`` in ascending order and
-    compared here with the leases this instance holds.
+    ``refused`` lists the shards named by ``shards_sql`` (a ``SELECT`` of shard numbers, with
+    ``shards_params``) whose lease this instance no longer holds. Their lease rows are locked
+    ``FOR KEY SHARE`` (in ascending order) by the same statement, like :func:`held_shards`,
+    so the statement's writes, made only ``WHERE NOT EXISTS (SELECT 1 FROM refused)``, are
+    fenced in their own transaction. Pass the shards it returns to :func:`refuse`.
+    """
+    held = [lease for shard in range(leases.shards) if (lease := leases.lease(shard)) is not None]
+    sql = (
+        "refused AS (SELECT l.shard FROM shard_leases l"
+        " LEFT JOIN unnest(%s::integer[], %s::text[], %s::bigint[]) AS w(shard, owner, epoch)"
+        " ON w.shard = l.shard"
+        f" WHERE l.shard IN ({shards_sql})"
+        " AND (l.expires_at > now() AND l.owner = w.owner AND l.epoch = w.epoch) IS NOT TRUE"
+        " ORDER BY l.shard FOR KEY SHARE OF l)"
+    )
+    return sql, (
+        [lease.shard for lease in held],
+        [lease.member_id for lease in held],
+        [lease.epoch for lease in held],
+        *shards_params,
+    )
+
+
+def refuse(leases: LeaseSource, refused: Iterable[int], store: str) -> None:
+    """After a statement built with :func:`refused_shards_cte` wrote nothing: count and log
+    the ``refused`` shards, tell the coordinator, and raise.
 
     Raises:
-        Fenced: A shard is not ours, or its lease no longer holds; nothing must be written.
+        Fenced: Always (when ``refused`` is not empty).
     """
-    cursor.execute(
-        "SELECT l.shard, l.owner, l.epoch, l.expires_at > now() FROM shard_leases l"
-        f" WHERE l.shard IN ({shards_sql}) ORDER BY l.shard FOR KEY SHARE OF l",
-        params,
-    )
-    refused = []
-    for shard, owner, epoch, live in cursor.fetchall():
-        lease = leases.lease(int(shard))
-        if not (live and lease is not None and (lease.member_id, lease.epoch) == (owner, epoch)):
-            refused.append(int(shard))
-    _count_refused(leases, refused, store)
-    if refused:
-        raise Fenced(f"shards {refused} are no longer ours")
+    shards = sorted(refused)
+    if shards:
+        _count_refused(leases, shards, store)
+        raise Fenced(f"shards {shards} are no longer ours")
 
 
 def fence_shards(

@@ -180,8 +180,8 @@ class PgInbox(PruneExpire):
         prints = [fingerprint(e.payload) for e in entries]
         shards = [shard_of(e.user_id, self.shards) for e in entries]
         try:
-            with self._pool.connection() as conn:
-                results, reused = self._append(conn, entries, sealed, prints, shards)
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                results, reused = self._append(cur, entries, sealed, prints, shards)
         except psycopg.Error as exc:
             INBOX_ERRORS.inc()
             log.error("inbox_append_failed", error=type(exc).__name__, entries=len(entries))
@@ -198,93 +198,94 @@ class PgInbox(PruneExpire):
 
     def _append(
         self,
-        conn: psycopg.Connection[Any],
+        cur: psycopg.Cursor[Any],
         entries: Sequence[Arrival],
         sealed: list[bytes],
         prints: list[bytes],
         shards: list[int],
     ) -> tuple[list[Appended], int]:
-        """One transaction in two round trips (pipeline mode): the shard locks, the dedupe
-        read and the seqs in the first; the rows, the notification and the commit in the
-        second. Each statement still runs after the one before it (its own snapshot), so the
-        dedupe read and the seqs come after the locks."""
+        """Three statements: the shard locks; the seqs and the dedupe read (both after the
+        locks: a statement's snapshot is taken when it starts); the rows and the notification.
+        """
         touched = sorted(set(shards))
+        # In ascending order (no deadlock between appenders), one statement for all of them;
+        # held until commit, so a shard's seqs drawn below commit in their order.
+        cur.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, s))"
+            " FROM (SELECT s FROM unnest(%s::integer[]) AS s ORDER BY s) AS t",
+            (SHARD_LOCK_NAMESPACE, touched),
+        )
         oldest = min(e.received_at for e in entries) - self._retention_s
-        with conn.pipeline(), conn.transaction():
-            # In ascending order (no deadlock between appenders), one statement for all of
-            # them; held until commit, so a shard's seqs drawn below commit in their order.
-            conn.execute(
-                "SELECT count(pg_advisory_xact_lock(%s, s))"
-                " FROM (SELECT s FROM unnest(%s::integer[]) AS s ORDER BY s) AS t",
-                (SHARD_LOCK_NAMESPACE, touched),
+        # A seq for every entry (the seqs of repeats are never used: seqs have gaps, never
+        # reuse), drawn once (a materialised CTE), in the row whose update_id is NULL.
+        cur.execute(
+            "WITH s AS MATERIALIZED (SELECT array_agg(nextval('inbox_seq')) AS seqs"
+            " FROM generate_series(1, %s))"
+            " SELECT NULL::bigint, NULL::bigint, NULL::bytea, NULL::double precision, seqs"
+            " FROM s UNION ALL"
+            " SELECT update_id, seq, fingerprint, received_at, NULL FROM inbox_entries"
+            " WHERE update_id = ANY(%s) AND received_at >= %s",
+            (len(entries), sorted({e.update_id for e in entries}), oldest),
+        )
+        seen: dict[int, list[tuple[int, bytes | None, float]]] = {}
+        seqs: list[int] = []
+        for update_id, seq, print_, at, drawn in cur.fetchall():
+            if update_id is None:
+                seqs = sorted(int(n) for n in drawn)
+                continue
+            stored_print = bytes(print_) if print_ is not None else None
+            seen.setdefault(int(update_id), []).append((int(seq), stored_print, float(at)))
+        results: list[Appended | None] = []
+        fresh: list[int] = []
+        reused = 0
+        pending: dict[tuple[int, bytes], int] = {}  # repeats within the call
+        for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
+            cutoff = e.received_at - self._retention_s
+            earlier = seen.get(e.update_id, [])
+            same = [
+                seq
+                for seq, other, at in earlier
+                if at >= cutoff and (other is None or other == print_)
+            ]
+            if same:
+                results.append(Appended(max(same), False))
+                continue
+            if (e.update_id, print_) in pending:
+                results.append(None)  # filled once the first one has its seq
+                continue
+            reused += any(at >= cutoff for _, _, at in earlier)
+            pending[(e.update_id, print_)] = index
+            fresh.append(index)
+            results.append(None)
+        if fresh:
+            given = dict(zip(fresh, seqs, strict=False))
+            top: dict[int, int] = {}
+            for i in fresh:
+                top[shards[i]] = max(top.get(shards[i], 0), given[i])
+            # One statement for the whole group (rows as arrays) and the notification naming
+            # every shard written with its top seq ("3:1207,17:1210"; delivered on commit).
+            cur.execute(
+                "WITH written AS (INSERT INTO inbox_entries (seq, update_id, user_id, shard,"
+                " payload, received_at, fingerprint) SELECT * FROM unnest(%s::bigint[],"
+                " %s::bigint[], %s::bigint[], %s::integer[], %s::bytea[],"
+                " %s::double precision[], %s::bytea[]) RETURNING 1)"
+                " SELECT pg_notify(%s, %s) FROM (SELECT count(*) FROM written) AS n",
+                (
+                    [given[i] for i in fresh],
+                    [entries[i].update_id for i in fresh],
+                    [entries[i].user_id for i in fresh],
+                    [shards[i] for i in fresh],
+                    [sealed[i] for i in fresh],
+                    [entries[i].received_at for i in fresh],
+                    [prints[i] for i in fresh],
+                    CHANNEL,
+                    ",".join(f"{shard}:{top[shard]}" for shard in sorted(top)),
+                ),
             )
-            found = conn.execute(
-                "SELECT update_id, seq, fingerprint, received_at FROM inbox_entries"
-                " WHERE update_id = ANY(%s) AND received_at >= %s",
-                (sorted({e.update_id for e in entries}), oldest),
-            )
-            # A seq for every entry, drawn under the locks; a repeat's seq is never used
-            # (seqs may have gaps, never reuse).
-            drawn = conn.execute(
-                "SELECT nextval('inbox_seq') FROM generate_series(1, %s)", (len(entries),)
-            )
-            seen: dict[int, list[tuple[int, bytes | None, float]]] = {}
-            for update_id, seq, print_, at in found.fetchall():
-                stored_print = bytes(print_) if print_ is not None else None
-                seen.setdefault(int(update_id), []).append((int(seq), stored_print, float(at)))
-            seqs = sorted(int(row[0]) for row in drawn.fetchall())
-            results: list[Appended | None] = []
-            fresh: list[int] = []
-            reused = 0
-            pending: dict[tuple[int, bytes], int] = {}  # repeats within the call
             for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
-                cutoff = e.received_at - self._retention_s
-                earlier = seen.get(e.update_id, [])
-                same = [
-                    seq
-                    for seq, other, at in earlier
-                    if at >= cutoff and (other is None or other == print_)
-                ]
-                if same:
-                    results.append(Appended(max(same), False))
-                    continue
-                if (e.update_id, print_) in pending:
-                    results.append(None)  # filled once the first one has its seq
-                    continue
-                reused += any(at >= cutoff for _, _, at in earlier)
-                pending[(e.update_id, print_)] = index
-                fresh.append(index)
-                results.append(None)
-            if fresh:
-                given = dict(zip(fresh, seqs, strict=False))
-                # One statement for the whole group (rows as arrays) and one notification
-                # naming every shard written with its top seq ("3:1207,17:1210"; delivered on
-                # commit), in the same
-                # round trip as the commit.
-                conn.execute(
-                    "INSERT INTO inbox_entries (seq, update_id, user_id, shard, payload,"
-                    " received_at, fingerprint) SELECT * FROM unnest(%s::bigint[],"
-                    " %s::bigint[], %s::bigint[], %s::integer[], %s::bytea[],"
-                    " %s::double precision[], %s::bytea[])",
-                    (
-                        [given[i] for i in fresh],
-                        [entries[i].update_id for i in fresh],
-                        [entries[i].user_id for i in fresh],
-                        [shards[i] for i in fresh],
-                        [sealed[i] for i in fresh],
-                        [entries[i].received_at for i in fresh],
-                        [prints[i] for i in fresh],
-                    ),
-                )
-                top: dict[int, int] = {}
-                for i in fresh:
-                    top[shards[i]] = max(top.get(shards[i], 0), given[i])
-                news = ",".join(f"{shard}:{top[shard]}" for shard in sorted(top))
-                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, news))
-                for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
-                    if results[index] is None:
-                        first = pending[(e.update_id, print_)]
-                        results[index] = Appended(given[first], first == index)
+                if results[index] is None:
+                    first = pending[(e.update_id, print_)]
+                    results[index] = Appended(given[first], first == index)
         return [r for r in results if r is not None], reused
 
     def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:

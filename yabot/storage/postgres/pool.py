@@ -64,12 +64,13 @@ def open_settings_pool(settings: Settings) -> ConnectionPool:
 
 
 @contextmanager
-def reading(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
-    """A pooled connection in autocommit for reads: each statement is one round trip.
+def autocommit(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
+    """A pooled connection in autocommit: each statement is its own transaction, one round
+    trip.
 
     (The pool's connections open a transaction at their first statement, which costs a
-    ``BEGIN`` and a ``COMMIT`` round trip around a single read.) Write nothing through it:
-    a write here commits on its own.
+    ``BEGIN`` and a ``COMMIT`` round trip around a single statement.) For reads, and for a
+    write that is whole in one statement.
     """
     with pool.connection() as conn:
         conn.autocommit = True
@@ -78,3 +79,6 @@ def reading(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
         finally:
             if not conn.closed:
                 conn.autocommit = False
+
+
+reading = autocommit  # the reads' name for it: write nothing through it that is not whole

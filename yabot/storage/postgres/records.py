@@ -13,7 +13,6 @@ instance no longer owns raises :class:`Fenced` and writes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -35,11 +34,12 @@ from yabot.storage.postgres.fencing import (
     Fenced,
     LeaseSource,
     fence_shards,
-    fence_shards_of,
     held_shards,
+    refuse,
+    refused_shards_cte,
 )
 from yabot.storage.postgres.migrations import migrate
-from yabot.storage.postgres.pool import reading
+from yabot.storage.postgres.pool import autocommit, reading
 from yabot.storage.records import writes
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
 from yabot.storage.records.models import (
@@ -105,23 +105,21 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
     # Transactions.
 
-    def _transaction(self, work: Callable[[Cursor], T], *, pipeline: bool = False) -> T:
+    def _transaction(self, work: Callable[[Cursor], T], *, one_statement: bool = False) -> T:
         """Run ``work`` in one transaction, again after a lost deadlock or serialization race.
 
-        With ``pipeline``, in pipeline mode: ``BEGIN`` and the statements ``work`` runs until
-        it reads a result go in one round trip, the rest and ``COMMIT`` in the next.
+        With ``one_statement`` (``work`` runs a single statement), in autocommit: the
+        statement is its own transaction, without a ``BEGIN`` and a ``COMMIT`` round trip.
 
         Raises:
             RecordsUnavailable: The server cannot be reached (or a race was lost every time).
         """
         for attempt in range(1, RETRIES + 1):
             try:
-                with (
-                    self._pool.connection() as conn,
-                    conn.pipeline() if pipeline else contextlib.nullcontext(),
-                    conn.transaction(),
-                    conn.cursor() as cur,
-                ):
+                if one_statement:
+                    with autocommit(self._pool) as conn, conn.cursor() as cur:
+                        return work(cur)
+                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                     return work(cur)
             except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
                 if attempt == RETRIES:
@@ -449,42 +447,47 @@ class PgRecords(RecordsReads, OutboxAccounting):
         return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def replies_done(self, ids: Iterable[int]) -> None:
-        """Mark replies Telegram took (or refused for good) in one transaction.
+        """Mark replies Telegram took (or refused for good): one statement, its own transaction.
 
-        In cluster mode the marks are fenced by the shards of the replies' players (the
-        shards are found by the fence's own statement). Two round trips in pipeline mode:
-        ``BEGIN`` and the fence, then the marks and ``COMMIT`` (their count is read after).
+        In cluster mode the marks are fenced by the shards of the replies' players, checked
+        and locked by the same statement (:func:`refused_shards_cte`).
         """
         chosen = sorted(set(ids))
         if not chosen:
             return
-
-        def work(cur: Cursor) -> Cursor:
-            if self._leases is not None:
-                fence_shards_of(
-                    cur,
-                    self._leases,
-                    "SELECT shard FROM replies WHERE id = ANY(%s) AND shard IS NOT NULL",
-                    (chosen,),
-                    STORE,
-                )
-            # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
-            # a system reply (no entry) is deleted. One statement.
-            # (A cursor of its own: its result is read once the transaction has committed.)
-            marks = cur.connection.cursor()
-            marks.execute(
-                "WITH marked AS (UPDATE replies SET sent_at = %s"
-                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NOT NULL RETURNING 1),"
-                " dropped AS (DELETE FROM replies"
-                " WHERE id = ANY(%s) AND sent_at IS NULL AND seq IS NULL RETURNING 1)"
-                " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped)",
-                (time.time(), chosen, chosen),
+        fence, fence_params = (
+            refused_shards_cte(
+                self._leases,
+                "SELECT shard FROM replies WHERE id = ANY(%s) AND shard IS NOT NULL",
+                (chosen,),
             )
-            return marks
+            if self._leases is not None
+            else ("refused AS (SELECT NULL::integer AS shard WHERE false)", ())
+        )
 
-        marks = self._transaction(work, pipeline=True)
-        with marks:
-            PENDING.dec(_scalar(marks))
+        def work(cur: Cursor) -> tuple[int, list[int]]:
+            # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
+            # a system reply (no entry) is deleted; nothing if a shard is refused.
+            cur.execute(
+                f"WITH {fence},"
+                " marked AS (UPDATE replies SET sent_at = %s WHERE id = ANY(%s)"
+                " AND sent_at IS NULL AND seq IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1),"
+                " dropped AS (DELETE FROM replies WHERE id = ANY(%s)"
+                " AND sent_at IS NULL AND seq IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1)"
+                " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped),"
+                " ARRAY(SELECT shard FROM refused)",
+                (*fence_params, time.time(), chosen, chosen),
+            )
+            row = cur.fetchone()
+            assert row is not None
+            return int(row[0]), [int(shard) for shard in row[1]]
+
+        marked, refused = self._transaction(work, one_statement=True)
+        if self._leases is not None:
+            refuse(self._leases, refused, STORE)
+        PENDING.dec(marked)
 
     def replies_forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
