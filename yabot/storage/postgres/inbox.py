@@ -5,7 +5,8 @@ Same contract as :class:`yabot.storage.inbox.Inbox` (the SQLite adapter): dedupe
 ``seq`` strictly increasing and never reused, payloads encrypted with the snapshots' keys,
 every entry stamped with its player's shard.
 
-Order within a shard: an append takes ``pg_advisory_xact_lock`` on every shard it writes (in
+An append is one statement, its own transaction: the function ``inbox_append`` (schema 2).
+Order within a shard: it takes ``pg_advisory_xact_lock`` on every shard it writes (in
 ascending order) *before* it draws its ``seq`` numbers, so within one shard a lower ``seq``
 always commits before a higher one. A consumer reading ``seq > last`` therefore never skips an
 entry committed later with a lower ``seq``. The same lock serialises the dedupe check of an
@@ -50,7 +51,7 @@ from yabot.storage.inbox import (
 from yabot.storage.lease_source import LeaseSource
 from yabot.storage.postgres.fencing import held_shards
 from yabot.storage.postgres.migrations import PgMigration, migrate
-from yabot.storage.postgres.pool import reading
+from yabot.storage.postgres.pool import autocommit, reading
 
 log = get_logger(__name__)
 
@@ -82,6 +83,76 @@ MIGRATIONS: tuple[PgMigration, ...] = (
             "CREATE INDEX inbox_shard_pending ON inbox_entries (shard, seq) WHERE NOT covered",
             "CREATE INDEX inbox_covered_age ON inbox_entries (received_at) WHERE covered",
             "CREATE TABLE inbox_meta (key text PRIMARY KEY, value bigint NOT NULL)",
+        ),
+    ),
+    PgMigration(
+        2,
+        "append_function",
+        # An append in one statement (its own transaction): the shard locks first, then each
+        # later statement of the function takes a new snapshot (a VOLATILE function in READ
+        # COMMITTED), so the dedupe read and the seqs come after the locks as before.
+        # One row per entry, in order: its seq, whether it is new, whether its update_id was
+        # stored within the retention with another fingerprint (a reused id).
+        (
+            """CREATE FUNCTION inbox_append(
+                p_ns integer, p_update_ids bigint[], p_user_ids bigint[], p_shards integer[],
+                p_payloads bytea[], p_received double precision[], p_prints bytea[],
+                p_retention double precision, p_channel text)
+            RETURNS TABLE (o_seq bigint, o_new boolean, o_reused boolean)
+            LANGUAGE plpgsql AS $fn$
+            DECLARE
+                v_same bigint[];
+                v_earlier boolean[];
+                v_firsts integer[];
+                v_seqs bigint[];
+                v_news text;
+            BEGIN
+                PERFORM count(pg_advisory_xact_lock(p_ns, t.s))
+                    FROM (SELECT DISTINCT unnest(p_shards) AS s ORDER BY 1) AS t;
+                SELECT array_agg(d.same ORDER BY d.i), array_agg(d.earlier ORDER BY d.i)
+                    INTO v_same, v_earlier
+                    FROM (SELECT e.i,
+                                 max(x.seq) FILTER (
+                                     WHERE x.fingerprint IS NULL OR x.fingerprint = e.p) AS same,
+                                 count(x.seq) > 0 AS earlier
+                            FROM unnest(p_update_ids, p_received, p_prints)
+                                 WITH ORDINALITY AS e(u, r, p, i)
+                            LEFT JOIN inbox_entries x
+                                   ON x.update_id = e.u AND x.received_at >= e.r - p_retention
+                           GROUP BY e.i) AS d;
+                SELECT array_agg(f.i::integer ORDER BY f.i) INTO v_firsts
+                    FROM (SELECT e.i, min(e.i) OVER (PARTITION BY e.u, e.p) AS first
+                            FROM unnest(p_update_ids, p_prints, v_same)
+                                 WITH ORDINALITY AS e(u, p, same, i)
+                           WHERE e.same IS NULL) AS f
+                   WHERE f.i = f.first;
+                IF v_firsts IS NOT NULL THEN
+                    SELECT array_agg(g.s ORDER BY g.s) INTO v_seqs
+                        FROM (SELECT nextval('inbox_seq') AS s
+                                FROM generate_series(1, cardinality(v_firsts))) AS g;
+                    INSERT INTO inbox_entries
+                        (seq, update_id, user_id, shard, payload, received_at, fingerprint)
+                        SELECT f.s, p_update_ids[f.i], p_user_ids[f.i], p_shards[f.i],
+                               p_payloads[f.i], p_received[f.i], p_prints[f.i]
+                          FROM unnest(v_firsts, v_seqs) AS f(i, s);
+                    SELECT string_agg(t.sh || ':' || t.top, ',' ORDER BY t.sh) INTO v_news
+                        FROM (SELECT p_shards[f.i] AS sh, max(f.s) AS top
+                                FROM unnest(v_firsts, v_seqs) AS f(i, s) GROUP BY 1) AS t;
+                    PERFORM pg_notify(p_channel, v_news);
+                END IF;
+                RETURN QUERY
+                    SELECT COALESCE(e.same, f.s),
+                           e.same IS NULL AND e.i = e.first,
+                           e.same IS NULL AND e.i = e.first AND e.earlier
+                      FROM (SELECT x.i, x.same, x.earlier,
+                                   min(x.i) FILTER (WHERE x.same IS NULL)
+                                       OVER (PARTITION BY x.u, x.p) AS first
+                              FROM unnest(p_update_ids, p_prints, v_same, v_earlier)
+                                   WITH ORDINALITY AS x(u, p, same, earlier, i)) AS e
+                      LEFT JOIN unnest(v_firsts, v_seqs) AS f(i, s) ON f.i = e.first
+                     ORDER BY e.i;
+            END
+            $fn$""",
         ),
     ),
 )
@@ -180,12 +251,28 @@ class PgInbox(PruneExpire):
         prints = [fingerprint(e.payload) for e in entries]
         shards = [shard_of(e.user_id, self.shards) for e in entries]
         try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                results, reused = self._append(cur, entries, sealed, prints, shards)
+            with autocommit(self._pool) as conn:
+                rows = conn.execute(
+                    "SELECT o_seq, o_new, o_reused FROM inbox_append("
+                    "%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        SHARD_LOCK_NAMESPACE,
+                        [e.update_id for e in entries],
+                        [e.user_id for e in entries],
+                        shards,
+                        sealed,
+                        [e.received_at for e in entries],
+                        prints,
+                        self._retention_s,
+                        CHANNEL,
+                    ),
+                ).fetchall()
         except psycopg.Error as exc:
             INBOX_ERRORS.inc()
             log.error("inbox_append_failed", error=type(exc).__name__, entries=len(entries))
             raise InboxError(f"PostgreSQL inbox: {exc}") from exc
+        results = [Appended(int(seq), bool(new)) for seq, new, _ in rows]
+        reused = sum(1 for *_, again in rows if again)
         stored = sum(1 for r in results if r.new)
         INBOX_APPENDS.inc(stored)
         if reused:
@@ -195,98 +282,6 @@ class PgInbox(PruneExpire):
             INBOX_DUPLICATES.inc(len(results) - stored)
             log.info("inbox_duplicates", duplicates=len(results) - stored)
         return results
-
-    def _append(
-        self,
-        cur: psycopg.Cursor[Any],
-        entries: Sequence[Arrival],
-        sealed: list[bytes],
-        prints: list[bytes],
-        shards: list[int],
-    ) -> tuple[list[Appended], int]:
-        """Three statements: the shard locks; the seqs and the dedupe read (both after the
-        locks: a statement's snapshot is taken when it starts); the rows and the notification.
-        """
-        touched = sorted(set(shards))
-        # In ascending order (no deadlock between appenders), one statement for all of them;
-        # held until commit, so a shard's seqs drawn below commit in their order.
-        cur.execute(
-            "SELECT count(pg_advisory_xact_lock(%s, s))"
-            " FROM (SELECT s FROM unnest(%s::integer[]) AS s ORDER BY s) AS t",
-            (SHARD_LOCK_NAMESPACE, touched),
-        )
-        oldest = min(e.received_at for e in entries) - self._retention_s
-        # A seq for every entry (the seqs of repeats are never used: seqs have gaps, never
-        # reuse), drawn once (a materialised CTE), in the row whose update_id is NULL.
-        cur.execute(
-            "WITH s AS MATERIALIZED (SELECT array_agg(nextval('inbox_seq')) AS seqs"
-            " FROM generate_series(1, %s))"
-            " SELECT NULL::bigint, NULL::bigint, NULL::bytea, NULL::double precision, seqs"
-            " FROM s UNION ALL"
-            " SELECT update_id, seq, fingerprint, received_at, NULL FROM inbox_entries"
-            " WHERE update_id = ANY(%s) AND received_at >= %s",
-            (len(entries), sorted({e.update_id for e in entries}), oldest),
-        )
-        seen: dict[int, list[tuple[int, bytes | None, float]]] = {}
-        seqs: list[int] = []
-        for update_id, seq, print_, at, drawn in cur.fetchall():
-            if update_id is None:
-                seqs = sorted(int(n) for n in drawn)
-                continue
-            stored_print = bytes(print_) if print_ is not None else None
-            seen.setdefault(int(update_id), []).append((int(seq), stored_print, float(at)))
-        results: list[Appended | None] = []
-        fresh: list[int] = []
-        reused = 0
-        pending: dict[tuple[int, bytes], int] = {}  # repeats within the call
-        for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
-            cutoff = e.received_at - self._retention_s
-            earlier = seen.get(e.update_id, [])
-            same = [
-                seq
-                for seq, other, at in earlier
-                if at >= cutoff and (other is None or other == print_)
-            ]
-            if same:
-                results.append(Appended(max(same), False))
-                continue
-            if (e.update_id, print_) in pending:
-                results.append(None)  # filled once the first one has its seq
-                continue
-            reused += any(at >= cutoff for _, _, at in earlier)
-            pending[(e.update_id, print_)] = index
-            fresh.append(index)
-            results.append(None)
-        if fresh:
-            given = dict(zip(fresh, seqs, strict=False))
-            top: dict[int, int] = {}
-            for i in fresh:
-                top[shards[i]] = max(top.get(shards[i], 0), given[i])
-            # One statement for the whole group (rows as arrays) and the notification naming
-            # every shard written with its top seq ("3:1207,17:1210"; delivered on commit).
-            cur.execute(
-                "WITH written AS (INSERT INTO inbox_entries (seq, update_id, user_id, shard,"
-                " payload, received_at, fingerprint) SELECT * FROM unnest(%s::bigint[],"
-                " %s::bigint[], %s::bigint[], %s::integer[], %s::bytea[],"
-                " %s::double precision[], %s::bytea[]) RETURNING 1)"
-                " SELECT pg_notify(%s, %s) FROM (SELECT count(*) FROM written) AS n",
-                (
-                    [given[i] for i in fresh],
-                    [entries[i].update_id for i in fresh],
-                    [entries[i].user_id for i in fresh],
-                    [shards[i] for i in fresh],
-                    [sealed[i] for i in fresh],
-                    [entries[i].received_at for i in fresh],
-                    [prints[i] for i in fresh],
-                    CHANNEL,
-                    ",".join(f"{shard}:{top[shard]}" for shard in sorted(top)),
-                ),
-            )
-            for index, (e, print_) in enumerate(zip(entries, prints, strict=True)):
-                if results[index] is None:
-                    first = pending[(e.update_id, print_)]
-                    results[index] = Appended(given[first], first == index)
-        return [r for r in results if r is not None], reused
 
     def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
         """In cluster mode only the shards whose lease still holds are marked (fenced)."""
