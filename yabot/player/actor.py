@@ -76,6 +76,11 @@ WAITING = Gauge(
 RETRIED = Counter(
     "yabot_updates_retried_total", "Updates applied on a retry after their records were refused"
 )
+RELOADED = Counter(
+    "yabot_player_states_reloaded_total",
+    "Resident players' states reloaded from the stores because their shard was lost and "
+    "acquired again since they were loaded (cluster mode)",
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,11 @@ class PlayerEffects:
     ``tell(user_id, message)`` reaches another player's actor. ``retry_after(user_id, delay)``
     tells the player's actor :class:`RetryWaiting` after ``delay`` seconds, and
     ``leftovers(user_id)`` hands a newly started actor the entries its loader could not apply.
+
+    ``owner_epoch(user_id)`` (cluster mode; None on a single instance) is the epoch of this
+    member's lease on the player's shard, or None while it holds none. An actor remembers
+    the epoch it loaded its state under: a state loaded under an earlier ownership may miss
+    entries another member applied and covered meanwhile, so it is reloaded before use.
     """
 
     def __init__(
@@ -148,6 +158,7 @@ class PlayerEffects:
         settle: Callable[[int], None] | None = None,
         retry_after: Callable[[int, float], None] | None = None,
         leftovers: Callable[[int], list[Deliver]] | None = None,
+        owner_epoch: Callable[[int], int | None] | None = None,
         retry_backoff_s: float = 0.05,
         retry_backoff_max_s: float = 5.0,
         group_commit: bool = True,
@@ -165,6 +176,7 @@ class PlayerEffects:
         self.settle = settle
         self.retry_after = retry_after
         self.leftovers = leftovers
+        self.owner_epoch = owner_epoch
         self.retry_backoff = Backoff(retry_backoff_s, retry_backoff_max_s)
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
@@ -207,6 +219,14 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     While the player is idle the state is kept packed (:class:`StatePacker`): after
     ``effects.pack_idle_s`` without a message, and at once after a ``Wake`` that nothing
     follows. Any use of ``self.state`` unpacks it first.
+
+    Cluster mode: the state belongs to the ownership of the shard it was loaded under
+    (``effects.owner_epoch``). An actor still resident when its shard comes back after a loss
+    (its passivation had not run yet, or mail cancelled it) holds a state that may miss what
+    the shard's owner meanwhile applied and covered with a snapshot; applying the next entry
+    to it would take another path than the true state (a second daily reward, other event
+    ids). So before handling a message under a new epoch the actor drops its state and its
+    held updates and loads again (snapshot plus the inbox entries it does not cover).
     """
 
     def __init__(
@@ -225,6 +245,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         # per resident player (an empty list 56); it holds a few entries when it holds any.
         self._waiting: list[Deliver] = []
         self._attempts = 0
+        self._epoch: int | None = None  # the shard lease's epoch the state was loaded under
 
     @property
     def state(self) -> PlayerState:
@@ -243,12 +264,45 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._state, self._packed = value, None
 
     def on_start(self) -> None:
+        self._epoch = self._owner_epoch()  # before the load: a later change is seen
         super().on_start()
+        self._loaded()
+
+    def _loaded(self) -> None:
         self._snapshotted_at = self._changes  # what the store holds, or the writer was given
         if self.effects.leftovers is not None:
             self._waiting.extend(self.effects.leftovers(self.actor_key))
             if self._waiting:
                 self._hold()
+
+    def _owner_epoch(self) -> int | None:
+        owner_epoch = self.effects.owner_epoch
+        return None if owner_epoch is None else owner_epoch(self.actor_key)
+
+    def _reload_if_stale(self) -> None:
+        """Load the state again if the shard was acquired anew since it was loaded."""
+        if self.effects.owner_epoch is None:
+            return
+        epoch = self._owner_epoch()
+        if epoch is None or epoch == self._epoch:
+            # Not ours now (its writes are fenced) or the same ownership: nothing to redo.
+            return
+        RELOADED.inc()
+        log.warning(
+            "player.reloaded_after_handoff",
+            user_id=self.actor_key,
+            loaded_epoch=self._epoch,
+            epoch=epoch,
+            inbox_seq=self.state.inbox_seq,
+            dropped_waiting=len(self._waiting),
+        )
+        # Held updates are still in the inbox: the load replays them (or they are covered).
+        WAITING.dec(len(self._waiting))
+        self._waiting = []
+        self._attempts = 0
+        self._epoch = epoch
+        self.load_state()
+        self._loaded()
 
     def save(self) -> None:
         """Save the state on passivation, unless the writer already has it (no transition
@@ -311,6 +365,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._pack_timer = pool.call_later(delay + 0.01, remind)
 
     def _receive(self, message: Any) -> Any:
+        self._reload_if_stale()
         if isinstance(message, Deliver):
             self.deliver(message)
             return None
