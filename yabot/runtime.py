@@ -383,8 +383,9 @@ class Runtime:
             if self.consumers is not None and not self.consumers.owns(user_id):
                 # Cluster mode, the shard is not ours (now): telling would only wake the actor
                 # to have its writes fenced again. A resident actor keeps its held updates
-                # and is tried again later (the shard may come back to us); one that is gone
-                # forgets them: its next activation loads the snapshot and the shared inbox.
+                # and is tried again later (the shard may come back to us: under the new
+                # epoch it reloads first, dropping them for the inbox's copies); one that is
+                # gone forgets them: its next activation loads the snapshot and the inbox.
                 if self.directory.is_resident(user_id):
                     self._retry_after(user_id, delay)
                 else:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from prometheus_client import REGISTRY
 
 from actors import Directory, WorkerPool, use_pool
 from loadtests.drive import make_update
 from tests.economy.world import T0, World, world_settings
-from yabot.player.actor import Deliver, Inspect, PlayerEffects, player_actor_class
+from yabot.player.actor import Deliver, Inspect, PlayerEffects, apply_update, player_actor_class
 from yabot.player.repository import PlayerRepository, snapshot_key
 from yabot.security.crypto import Encryptor
 from yabot.storage.inbox import Inbox
@@ -30,6 +31,11 @@ from yabot.telegram.types import parse_update
 
 USER = 7_001
 SHARDS = 8
+
+
+def diverged() -> float:
+    """Replays reported as taking another path than their first run."""
+    return REGISTRY.get_sample_value("yabot_replays_diverged_total") or 0.0
 
 
 class Shared:
@@ -140,6 +146,7 @@ def test_an_actor_resident_from_an_earlier_ownership_reloads_before_applying(
     shared: Shared,
 ) -> None:
     a, b = Member(shared, "a"), Member(shared, "b")
+    reported = diverged()
     try:
         # A owns the shard (epoch 1): the player plays, A's snapshot covers it.
         a.epoch = 1
@@ -167,6 +174,7 @@ def test_an_actor_resident_from_an_earlier_ownership_reloads_before_applying(
         assert view["inbox_seq"] == again.seq and view["transitions"] == 3, view
         assert replayed.transitions == 3 and replayed.inbox_seq == again.seq
         assert daily.seq < again.seq
+        assert diverged() == reported
     finally:
         a.stop()
         b.stop()
@@ -202,3 +210,17 @@ def test_a_snapshot_left_waiting_from_an_earlier_ownership_is_not_built_on(
     finally:
         a.stop()
         b.stop()
+
+
+def test_a_replay_that_takes_another_path_is_reported(shared: Shared) -> None:
+    effects, first = shared.world.effects, shared.append(101, "/daily", T0)
+    claimed = apply_update(effects, shared.world.state(USER), first.update, seq=first.seq).state
+    reported = diverged()
+    # The same entry from the same state (a crash before its snapshot): nothing new.
+    apply_update(effects, shared.world.state(USER), first.update, seq=first.seq)
+    assert diverged() == reported
+    assert shared.processed() == Counter({101: 1})
+    # The same entry from a state that already claimed the day: refused, another event id.
+    apply_update(effects, claimed, first.update, seq=first.seq)
+    assert diverged() == reported + 1
+    assert shared.processed() == Counter({101: 2})

@@ -76,6 +76,12 @@ WAITING = Gauge(
 RETRIED = Counter(
     "yabot_updates_retried_total", "Updates applied on a retry after their records were refused"
 )
+DIVERGED = Counter(
+    "yabot_replays_diverged_total",
+    "Replayed updates whose records were partly stored already and partly new: the update was "
+    "applied before to another state (a transition that is not a function of state and "
+    "update, or a stale state); its new events carry other ids than the first ones",
+)
 RELOADED = Counter(
     "yabot_player_states_reloaded_total",
     "Resident players' states reloaded from the stores because their shard was lost and "
@@ -576,6 +582,16 @@ def _record(
             for index, reply in enumerate(outcome.replies)
         ]
     result: BatchResult = effects.commit_records(outcome.batch)
+    if seq is not None and not replied and _diverged(result):
+        DIVERGED.inc()
+        log.error(
+            "player.replay_diverged",
+            seq=seq,
+            events_written=result.events_written,
+            duplicates=result.duplicates[:5],
+            replies_new=sum(1 for r in result.reply_ids if r is not None),
+            replies_stored=sum(1 for r in result.reply_ids if r is None),
+        )
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:
@@ -588,6 +604,28 @@ def _record(
             for user_id, message in outcome.tells:
                 effects.tell(user_id, message)
     return outcome.state
+
+
+_UPDATE_KEYED = ("event:", "ledger:", "item:")  # keys derived from the entry's (EffectKeys)
+
+
+def _diverged(result: BatchResult) -> bool:
+    """Whether an update's batch found some of its keyed parts (events, ledger entries, items,
+    replies) stored already and wrote others anew.
+
+    A replay of the same entry from the same state finds all of them (the first run wrote
+    them in one transaction; an entry's replies are kept until a snapshot covers it), and a
+    first run finds none. Both at once: the entry was applied before to another state.
+    """
+    stored = any(d.startswith(_UPDATE_KEYED) for d in result.duplicates) or any(
+        r is None for r in result.reply_ids
+    )
+    new = (
+        result.events_written > 0
+        or any(not entry.duplicate for entry in result.ledger)
+        or any(r is not None for r in result.reply_ids)
+    )
+    return stored and new
 
 
 def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:
