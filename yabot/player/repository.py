@@ -21,7 +21,7 @@ from yabot.player.actor import Deliver, PlayerEffects, apply_update, refresh_mir
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
-from yabot.storage.inbox import Inbox, InboxEntry
+from yabot.storage.inbox import InboxEntry, InboxStore
 from yabot.storage.records import RecordsStore
 from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots import Snapshot, SnapshotStore
@@ -67,7 +67,7 @@ class PlayerRepository:
         self,
         store: SnapshotStore,
         writer: SnapshotWriter,
-        inbox: Inbox,
+        inbox: InboxStore,
         encryptor: Encryptor,
         records: RecordsStore,
         replies: ReplyOutbox,
