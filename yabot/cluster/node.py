@@ -55,7 +55,7 @@ LAG = Gauge(
 )
 POLL_EVERY_S = 1.0
 BATCH = 500
-LOCAL_MAX = 5000  # parsed updates kept per shard for their entries (beyond: parsed again)
+LOCAL_MAX = 500  # parsed updates kept per shard for their entries (beyond: parsed again)
 INBOX_CHANNEL = INBOX_NOTIFY_CHANNEL  # NOTIFY payload: "shard:top seq,..." (see _noted)
 
 
