@@ -92,7 +92,8 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         # later statement of the function takes a new snapshot (a VOLATILE function in READ
         # COMMITTED), so the dedupe read and the seqs come after the locks as before.
         # One row per entry, in order: its seq, whether it is new, whether its update_id was
-        # stored within the retention with another fingerprint (a reused id).
+        # stored within the retention with another fingerprint (a reused id). (No subscripts
+        # of the bytea arrays: each would walk the array from its start.)
         (
             """CREATE FUNCTION inbox_append(
                 p_ns integer, p_update_ids bigint[], p_user_ids bigint[], p_shards integer[],
@@ -101,10 +102,12 @@ MIGRATIONS: tuple[PgMigration, ...] = (
             RETURNS TABLE (o_seq bigint, o_new boolean, o_reused boolean)
             LANGUAGE plpgsql AS $fn$
             DECLARE
-                v_same bigint[];
-                v_earlier boolean[];
+                v_same bigint[];  -- per entry: the newest stored repeat's seq, else 0
+                v_earlier boolean[];  -- per entry: its update_id is stored (any fingerprint)
+                v_first integer[];  -- per new entry: the first entry of the call like it
                 v_firsts integer[];
                 v_seqs bigint[];
+                v_seq_of bigint[];  -- per entry stored: its seq, else 0 (no NULLs: O(1) reads)
                 v_news text;
             BEGIN
                 PERFORM count(pg_advisory_xact_lock(p_ns, t.s))
@@ -112,44 +115,51 @@ MIGRATIONS: tuple[PgMigration, ...] = (
                 SELECT array_agg(d.same ORDER BY d.i), array_agg(d.earlier ORDER BY d.i)
                     INTO v_same, v_earlier
                     FROM (SELECT e.i,
-                                 max(x.seq) FILTER (
-                                     WHERE x.fingerprint IS NULL OR x.fingerprint = e.p) AS same,
+                                 COALESCE(max(x.seq) FILTER (
+                                     WHERE x.fingerprint IS NULL OR x.fingerprint = e.p), 0)
+                                     AS same,
                                  count(x.seq) > 0 AS earlier
                             FROM unnest(p_update_ids, p_received, p_prints)
                                  WITH ORDINALITY AS e(u, r, p, i)
                             LEFT JOIN inbox_entries x
                                    ON x.update_id = e.u AND x.received_at >= e.r - p_retention
                            GROUP BY e.i) AS d;
-                SELECT array_agg(f.i::integer ORDER BY f.i) INTO v_firsts
-                    FROM (SELECT e.i, min(e.i) OVER (PARTITION BY e.u, e.p) AS first
+                SELECT array_agg(COALESCE(f.first, 0) ORDER BY f.i) INTO v_first
+                    FROM (SELECT e.i,
+                                 CASE WHEN e.same = 0 THEN
+                                     min(e.i) FILTER (WHERE e.same = 0)
+                                         OVER (PARTITION BY e.u, e.p) END AS first
                             FROM unnest(p_update_ids, p_prints, v_same)
-                                 WITH ORDINALITY AS e(u, p, same, i)
-                           WHERE e.same IS NULL) AS f
-                   WHERE f.i = f.first;
+                                 WITH ORDINALITY AS e(u, p, same, i)) AS f;
+                SELECT array_agg(f.i::integer ORDER BY f.i) INTO v_firsts
+                    FROM unnest(v_first) WITH ORDINALITY AS f(first, i) WHERE f.first = f.i;
+                v_seq_of := array_fill(0::bigint, ARRAY[cardinality(p_update_ids)]);
                 IF v_firsts IS NOT NULL THEN
                     SELECT array_agg(g.s ORDER BY g.s) INTO v_seqs
                         FROM (SELECT nextval('inbox_seq') AS s
                                 FROM generate_series(1, cardinality(v_firsts))) AS g;
+                    FOR k IN 1 .. cardinality(v_firsts) LOOP
+                        v_seq_of[v_firsts[k]] := v_seqs[k];
+                    END LOOP;
                     INSERT INTO inbox_entries
                         (seq, update_id, user_id, shard, payload, received_at, fingerprint)
-                        SELECT f.s, p_update_ids[f.i], p_user_ids[f.i], p_shards[f.i],
-                               p_payloads[f.i], p_received[f.i], p_prints[f.i]
-                          FROM unnest(v_firsts, v_seqs) AS f(i, s);
+                        SELECT v_seq_of[e.i::integer], e.u, e.usr, e.sh, e.pay, e.r, e.p
+                          FROM unnest(p_update_ids, p_user_ids, p_shards, p_payloads,
+                                      p_received, p_prints)
+                               WITH ORDINALITY AS e(u, usr, sh, pay, r, p, i)
+                         WHERE v_seq_of[e.i::integer] > 0;
                     SELECT string_agg(t.sh || ':' || t.top, ',' ORDER BY t.sh) INTO v_news
-                        FROM (SELECT p_shards[f.i] AS sh, max(f.s) AS top
-                                FROM unnest(v_firsts, v_seqs) AS f(i, s) GROUP BY 1) AS t;
+                        FROM (SELECT e.sh, max(v_seq_of[e.i::integer]) AS top
+                                FROM unnest(p_shards) WITH ORDINALITY AS e(sh, i)
+                               WHERE v_seq_of[e.i::integer] > 0 GROUP BY 1) AS t;
                     PERFORM pg_notify(p_channel, v_news);
                 END IF;
                 RETURN QUERY
-                    SELECT COALESCE(e.same, f.s),
-                           e.same IS NULL AND e.i = e.first,
-                           e.same IS NULL AND e.i = e.first AND e.earlier
-                      FROM (SELECT x.i, x.same, x.earlier,
-                                   min(x.i) FILTER (WHERE x.same IS NULL)
-                                       OVER (PARTITION BY x.u, x.p) AS first
-                              FROM unnest(p_update_ids, p_prints, v_same, v_earlier)
-                                   WITH ORDINALITY AS x(u, p, same, earlier, i)) AS e
-                      LEFT JOIN unnest(v_firsts, v_seqs) AS f(i, s) ON f.i = e.first
+                    SELECT CASE WHEN e.same > 0 THEN e.same ELSE v_seq_of[e.first] END,
+                           e.same = 0 AND e.first = e.i,
+                           e.same = 0 AND e.first = e.i AND e.earlier
+                      FROM unnest(v_same, v_earlier, v_first)
+                           WITH ORDINALITY AS e(same, earlier, first, i)
                      ORDER BY e.i;
             END
             $fn$""",
