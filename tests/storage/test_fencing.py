@@ -22,6 +22,7 @@ from yabot.cluster.fenced import Fenced as ActorCatches
 from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
 from yabot.events.models import BesitosCredited, make_event
 from yabot.shards import shard_of
+from yabot.storage.postgres.fencing import refused_shards_cte
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import InsufficientFunds, LedgerEntry, OutgoingReply, RecordBatch
@@ -217,6 +218,27 @@ def test_sent_marks_of_a_taken_over_shard_are_refused(
     # The new owner sends the shard's replies; this instance's view leaves them out.
     mine = [s for s in range(SHARDS) if s != shard_of(USER, SHARDS)]
     assert records.replies_pending(shards=mine) == []
+
+
+def test_a_one_statement_fence_locks_the_lease_rows_it_finds_held(
+    pg_dsn: str, pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    # Sent marks are one statement: its fence must hold the rows of the shards it writes
+    # until it commits, or a takeover could commit between its check and its write.
+    shard = shard_of(USER, SHARDS)
+    sql, params = refused_shards_cte(leases, "SELECT %s::integer", (shard,))
+    with pool.connection() as conn, conn.transaction():
+        row = conn.execute(f"WITH {sql} SELECT ARRAY(SELECT shard FROM refused)", params)
+        assert row.fetchone() == ([],)  # held: nothing refused ...
+        with (  # ... and locked
+            psycopg.connect(pg_dsn, autocommit=True) as other,
+            pytest.raises(psycopg.errors.LockNotAvailable),
+        ):
+            other.execute("SELECT 1 FROM shard_leases WHERE shard = %s FOR UPDATE NOWAIT", (shard,))
+    take_over(pool, shard)
+    with pool.connection() as conn:
+        row = conn.execute(f"WITH {sql} SELECT ARRAY(SELECT shard FROM refused)", params)
+        assert row.fetchone() == ([shard],)
 
 
 def test_without_a_lease_source_nothing_is_checked(pool: ConnectionPool) -> None:

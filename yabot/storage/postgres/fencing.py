@@ -118,7 +118,8 @@ def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> N
 def refused_shards_cte(
     leases: LeaseSource, shards_sql: str, shards_params: Sequence[Any]
 ) -> tuple[str, tuple[Any, ...]]:
-    """For a write that is one statement: a ``WITH`` entry named ``refused`` and its params.
+    """For a write that is one statement: ``WITH`` entries (``fence``, ``refused``) and their
+    params.
 
     ``refused`` lists the shards named by ``shards_sql`` (a ``SELECT`` of shard numbers, with
     ``shards_params``) whose lease this instance no longer holds. Their lease rows are locked
@@ -127,13 +128,17 @@ def refused_shards_cte(
     fenced in their own transaction. Pass the shards it returns to :func:`refuse`.
     """
     held = [lease for shard in range(leases.shards) if (lease := leases.lease(shard)) is not None]
+    # Every lease row the shards name is locked (the held ones above all: a lock taken only
+    # on the refused rows would let an acquisition commit between the check and the write);
+    # the check is made on the row as locked (a newer epoch committed meanwhile is seen).
     sql = (
-        "refused AS (SELECT l.shard FROM shard_leases l"
+        "fence AS (SELECT l.shard,"
+        " (l.expires_at > now() AND l.owner = w.owner AND l.epoch = w.epoch) IS TRUE AS ours"
+        " FROM shard_leases l"
         " LEFT JOIN unnest(%s::integer[], %s::text[], %s::bigint[]) AS w(shard, owner, epoch)"
         " ON w.shard = l.shard"
-        f" WHERE l.shard IN ({shards_sql})"
-        " AND (l.expires_at > now() AND l.owner = w.owner AND l.epoch = w.epoch) IS NOT TRUE"
-        " ORDER BY l.shard FOR KEY SHARE OF l)"
+        f" WHERE l.shard IN ({shards_sql}) ORDER BY l.shard FOR KEY SHARE OF l),"
+        " refused AS (SELECT shard FROM fence WHERE NOT ours)"
     )
     return sql, (
         [lease.shard for lease in held],
