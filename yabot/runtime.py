@@ -137,7 +137,6 @@ class Runtime:
             leftovers=self.players.take_leftovers,
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
-            group_commit=storage.records_group_commit,
         )
         self.effects.pack_idle_s = runtime.pack_idle_s or None
         self.players.bind(self.effects)

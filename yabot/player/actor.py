@@ -18,7 +18,6 @@ from yabot.observability.logging import (
     update_correlation_id,
     update_fields,
 )
-from yabot.player.group_commit import GroupCommit
 from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
@@ -31,8 +30,6 @@ from yabot.storage.records import (
     BatchResult,
     OutboxFull,
     OutgoingReply,
-    RecordBatch,
-    RecordsDb,
     RecordsError,
     RecordsStore,
     RecordsUnavailable,
@@ -150,11 +147,9 @@ class PlayerEffects:
         leftovers: Callable[[int], list[Deliver]] | None = None,
         retry_backoff_s: float = 0.05,
         retry_backoff_max_s: float = 5.0,
-        group_commit: bool = True,
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
-        self.group_commit = group_commit
         self.records = records
         self.send = send
         self.submit = submit
@@ -168,26 +163,6 @@ class PlayerEffects:
         self.retry_backoff = Backoff(retry_backoff_s, retry_backoff_max_s)
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
-
-    @property
-    def records(self) -> RecordsStore:
-        """The records store the transitions write to."""
-        return self._records
-
-    @records.setter
-    def records(self, records: RecordsStore) -> None:
-        self._records = records
-        # The embedded records file: transitions running at once share one transaction
-        # (group commit). Other stores write each batch alone.
-        self._commit: Callable[[RecordBatch], BatchResult] = (
-            GroupCommit(records).apply
-            if self.group_commit and isinstance(records, RecordsDb)
-            else records.apply
-        )
-
-    def commit_records(self, batch: RecordBatch) -> BatchResult:
-        """Write one transition's batch (see :class:`~yabot.player.group_commit.GroupCommit`)."""
-        return self._commit(batch)
 
     def retry_delay(self, attempt: int) -> float:
         """The delay before retry ``attempt`` (1-based): the project's backoff, with jitter."""
@@ -520,7 +495,7 @@ def _record(
             )
             for index, reply in enumerate(outcome.replies)
         ]
-    result: BatchResult = effects.commit_records(outcome.batch)
+    result: BatchResult = effects.records.apply(outcome.batch)
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:

@@ -14,7 +14,6 @@ instance no longer owns raises :class:`Fenced` and writes nothing.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from yabot.storage.postgres.migrations import migrate
 from yabot.storage.postgres.pool import reading
 from yabot.storage.records import writes
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
+from yabot.storage.records.group_commit import GroupCommit
 from yabot.storage.records.models import (
     AppliedEntry,
     BatchResult,
@@ -68,6 +68,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         outbox_mode: ``relay`` or ``local`` (see ``RecordsDb``).
         outbox_budget_bytes: Unsent backlog past which batches with events are refused
             (counted by this process from the backlog it found at open).
+        group_commit: Batches applied at once share one transaction (on by default).
     """
 
     PLACEHOLDER = "%s"
@@ -80,6 +81,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         shards: int = DEFAULT_SHARDS,
         outbox_mode: OutboxMode = "local",
         outbox_budget_bytes: int = 256 * 1024 * 1024,
+        group_commit: bool = True,
     ) -> None:
         migrate(pool, records_schema.STORE, records_schema.MIGRATIONS)
         self._pool = pool
@@ -89,9 +91,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
             PENDING.set(_scalar(conn.execute("SELECT COUNT(*) FROM replies WHERE sent_at IS NULL")))
             backlog = _backlog(conn.cursor())
         super().__init__(outbox_mode, outbox_budget_bytes, backlog)
-        self._turn = threading.Condition()  # group commit of ``apply``
-        self._waiting: list[_Ticket] = []
-        self._leading = False
+        self._group = GroupCommit(self._write_group, enabled=group_commit)
 
     def close(self) -> None:
         """Nothing to release: the pool belongs to whoever opened it."""
@@ -129,69 +129,41 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def apply(self, batch: RecordBatch) -> BatchResult:
         """Write a batch in one transaction (see ``RecordsDb.apply``).
 
-        Group commit: batches applied by other threads while a transaction runs share the next
-        one (one fence check per shard, one commit). A batch refused for a records reason
-        fails alone: its group is then written again batch by batch.
+        Group commit (:class:`~yabot.storage.records.group_commit.GroupCommit`): batches
+        applied by other threads while a transaction runs share the next one (one fence check
+        per shard, one commit). A batch refused for a records reason fails alone: its group is
+        then written again batch by batch.
 
         Raises:
             InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
             Fenced: A player's shard is no longer ours; nothing is written.
             RecordsUnavailable: The server cannot be reached; nothing is written.
         """
-        ticket = _Ticket(batch, [outbox_sql.encode(event) for event in batch.events])
-        with self._turn:
-            self._waiting.append(ticket)
-            while ticket.outcome is None and self._leading:
-                self._turn.wait()
-            if ticket.outcome is None:  # lead: write every batch waiting now
-                self._leading = True
-                group, self._waiting = self._waiting, []
-        if ticket.outcome is None:
-            try:
-                self._write_group(group)
-            except BaseException as exc:
-                for other in group:
-                    if other.outcome is None:
-                        other.outcome = exc
-                raise
-            finally:
-                with self._turn:
-                    self._leading = False
-                    self._turn.notify_all()
-        outcome = ticket.outcome
-        if isinstance(outcome, BaseException):
-            raise outcome
-        assert outcome is not None
-        return outcome
+        return self._group.apply(_Ticket(batch, [outbox_sql.encode(e) for e in batch.events]))
 
-    def _write_group(self, group: list[_Ticket]) -> None:
-        """Write ``group`` in one transaction; set each ticket's outcome."""
-        if len(group) > 1:
-            try:
-                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
-            except RecordsUnavailable as exc:
-                for ticket in group:
-                    ticket.outcome = exc
-                return
-            except RecordsError:
-                for ticket in group:  # one batch was refused: each alone, in its own transaction
-                    self._write_group([ticket])
-                return
-        else:
-            try:
-                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
-            except RecordsError as exc:
-                self._note_refusal(exc)
-                group[0].outcome = exc
-                return
-        for ticket, outcome in zip(group, outcomes, strict=True):
+    def _write_group(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception]:
+        """The group commit's writer: ``group`` in one transaction, each ticket's outcome.
+
+        Raises:
+            RecordsError: A batch of a group of several was refused (nothing is written; the
+                group commit writes each alone).
+            RecordsUnavailable: The server cannot be reached.
+        """
+        try:
+            outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+        except RecordsError as exc:
+            if len(group) > 1:
+                raise
+            self._note_refusal(exc)
+            return [exc]
+        for outcome in outcomes:
             if isinstance(outcome, RecordsError):
                 self._note_refusal(outcome)
-            ticket.outcome = outcome
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
+        return outcomes
 
     def _group_work(
-        self, cur: Cursor, group: list[_Ticket]
+        self, cur: Cursor, group: Sequence[_Ticket]
     ) -> tuple[list[BatchResult | Exception], int]:
         outcomes: list[BatchResult | Exception | None] = [None] * len(group)
         added_bytes = 0
@@ -504,11 +476,10 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
 @dataclass
 class _Ticket:
-    """A batch waiting for its group's transaction, then its outcome."""
+    """A batch waiting for its group's transaction, with its events encoded."""
 
     batch: RecordBatch
     encoded: list[tuple[str, int]]
-    outcome: BatchResult | BaseException | None = None
 
 
 def _rows_of(width: int, count: int) -> str:

@@ -20,6 +20,7 @@ from yabot.observability.logging import get_logger
 from yabot.storage.migrations import migrate, records_path
 from yabot.storage.records import replies as replies_sql
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
+from yabot.storage.records.group_commit import GroupCommit
 from yabot.storage.records.models import (
     BatchResult,
     RecordBatch,
@@ -48,6 +49,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         outbox_budget_bytes: Unsent backlog past which batches with events are refused.
         legacy_replies: A pre-v4 ``replies.db`` whose pending replies are moved in at open
             (see :func:`~yabot.storage.records.replies.import_legacy_replies`).
+        group_commit: Batches applied at once share one transaction (on by default).
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         outbox_mode: OutboxMode = "local",
         outbox_budget_bytes: int = 256 * 1024 * 1024,
         legacy_replies: Path | None = None,
+        group_commit: bool = True,
     ) -> None:
         conn = connect(path, busy_timeout_ms=busy_timeout_ms)
         try:
@@ -73,6 +76,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             raise
         self._db = LockedConnection(conn)
         super().__init__(outbox_mode, outbox_budget_bytes, backlog)
+        self._group = GroupCommit(self._write_group, enabled=group_commit)
 
     @classmethod
     def open(cls, settings: Settings) -> RecordsDb:
@@ -85,6 +89,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             outbox_mode="relay" if settings.events.redis_url else "local",
             outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
             legacy_replies=path.with_name(replies_sql.LEGACY_FILE_NAME),
+            group_commit=settings.storage.records_group_commit,
         )
 
     def close(self) -> None:
@@ -92,7 +97,8 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         self._db.close()
 
     def apply(self, batch: RecordBatch) -> BatchResult:
-        """Write a batch in one transaction.
+        """Write a batch in one transaction (shared with the batches other threads apply at
+        the same time: see :class:`~yabot.storage.records.group_commit.GroupCommit`).
 
         Returns:
             What was written and what was a duplicate (a replayed batch writes nothing), and
@@ -103,19 +109,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             OutboxFull: The unsent event backlog is over budget; nothing is written.
             UnknownPayment: A refund names an unknown payment; nothing is written.
         """
-        encoded = [outbox_sql.encode(event) for event in batch.events]
-        try:
-            # One batch needs no savepoint: a refusal rolls back the whole transaction.
-            with self._db.transaction() as conn:
-                refused = self._over_budget(encoded, 0)
-                if refused is not None:
-                    raise refused
-                result, size = write_batch(conn, batch, encoded, self._status)
-        except RecordsError as exc:
-            self._note_refusal(exc)
-            raise
-        self._committed([result], size)
-        return result
+        return self._group.apply(batch)
 
     def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
         """Write many batches in one transaction (group commit), each in its own savepoint.
@@ -123,11 +117,11 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         A batch that fails (insufficient funds, outbox full, unknown payment) is rolled back
         alone and its error is returned in its place; the others are committed.
         """
+        encoded_all = [[outbox_sql.encode(event) for event in b.events] for b in batches]
         outcomes: list[BatchResult | RecordsError] = []
         added_bytes = 0
         with self._db.transaction() as conn:
-            for batch in batches:
-                encoded = [outbox_sql.encode(event) for event in batch.events]
+            for batch, encoded in zip(batches, encoded_all, strict=True):
                 refused = self._over_budget(encoded, added_bytes)
                 if refused is not None:
                     outcomes.append(refused)
@@ -146,6 +140,25 @@ class RecordsDb(RecordsReads, OutboxAccounting):
                 outcomes.append(result)
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
         return outcomes
+
+    def _write_group(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
+        """The group commit's writer: a lone batch without a savepoint, a group with one each."""
+        if len(batches) > 1:
+            return self.apply_many(batches)
+        batch = batches[0]
+        encoded = [outbox_sql.encode(event) for event in batch.events]
+        try:
+            # One batch needs no savepoint: a refusal rolls back the whole transaction.
+            with self._db.transaction() as conn:
+                refused = self._over_budget(encoded, 0)
+                if refused is not None:
+                    raise refused
+                result, size = write_batch(conn, batch, encoded, self._status)
+        except RecordsError as exc:
+            self._note_refusal(exc)
+            return [exc]
+        self._committed([result], size)
+        return [result]
 
     # Outbox access for the relay.
 
