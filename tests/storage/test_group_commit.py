@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,11 @@ from yabot.storage.records import (
     LedgerEntry,
     OutgoingReply,
     RecordBatch,
+    RecordsDb,
     RecordsUnavailable,
 )
 from yabot.storage.records.base import RecordsStore
+from yabot.storage.records.db import _SentMarks
 from yabot.storage.records.group_commit import GroupCommit
 
 
@@ -158,3 +161,46 @@ def test_disabled_writes_each_batch_alone() -> None:
     assert group.apply(5).balances == {5: 5}
     assert writer.groups == [[5]]
     assert not group._queue
+
+
+def test_sent_marks_share_the_records_transaction_queued_with_them(tmp_path: Path) -> None:
+    """Embedded records: the sent marks of confirmed replies ride the next records
+    transaction when one is being written (one commit instead of two), and are durable."""
+    db = RecordsDb(tmp_path / "records.db")
+    sent = db.apply(_credit(1, 1, "first")).reply_ids[0]
+    assert sent is not None
+    group: GroupCommit[Any] = db._group
+    outcomes: dict[str, Any] = {}
+    threads = [
+        threading.Thread(target=lambda: outcomes.update(batch=db.apply(_credit(2, 2, "second")))),
+        threading.Thread(target=lambda: outcomes.update(marks=db.replies_done([sent]))),
+    ]
+    before = _transactions()
+    with group._leader:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 2
+        while len(group._queue) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    for thread in threads:
+        thread.join(5)
+    after = _transactions()
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 2)
+    assert isinstance(outcomes["batch"], BatchResult) and "marks" in outcomes
+    db.close()
+    reopened = RecordsDb(tmp_path / "records.db")  # committed: seen by a new connection
+    assert [r.dedupe_key for r in reopened.replies_pending()] == ["second:0"]
+    assert reopened.balance(2) == 2
+    reopened.close()
+
+
+def test_sent_marks_with_a_refused_batch_are_kept(tmp_path: Path) -> None:
+    db = RecordsDb(tmp_path / "records.db")
+    sent = db.apply(_credit(1, 1, "first")).reply_ids[0]
+    assert sent is not None
+    outcomes = db._write_group(
+        [RecordBatch(ledger=[LedgerEntry(3, -9, "buy", "overdraw")]), _SentMarks([sent])]
+    )
+    assert isinstance(outcomes[0], InsufficientFunds)
+    assert db.replies_pending() == []
+    db.close()

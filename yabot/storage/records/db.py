@@ -8,6 +8,7 @@ describes do.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +33,12 @@ from yabot.storage.records.writes import balance_of, write_batch
 from yabot.storage.sqlite_util import LockedConnection, connect
 
 __all__ = ["OutboxMode", "RecordsDb"]
+
+
+class _SentMarks(tuple[int, ...]):
+    """Reply ids to mark sent, queued in the group commit like a batch."""
+
+    __slots__ = ()
 
 log = get_logger(__name__)
 
@@ -117,35 +124,57 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         A batch that fails (insufficient funds, outbox full, unknown payment) is rolled back
         alone and its error is returned in its place; the others are committed.
         """
-        encoded_all = [[outbox_sql.encode(event) for event in b.events] for b in batches]
-        outcomes: list[BatchResult | RecordsError] = []
-        added_bytes = 0
         with self._db.transaction() as conn:
-            for batch, encoded in zip(batches, encoded_all, strict=True):
-                refused = self._over_budget(encoded, added_bytes)
-                if refused is not None:
-                    outcomes.append(refused)
-                    continue
-                conn.execute("SAVEPOINT batch")
-                try:
-                    result, size = write_batch(conn, batch, encoded, self._status)
-                except RecordsError as exc:
-                    conn.execute("ROLLBACK TO batch")
-                    conn.execute("RELEASE batch")
-                    self._note_refusal(exc)
-                    outcomes.append(exc)
-                    continue
-                conn.execute("RELEASE batch")
-                added_bytes += size
-                outcomes.append(result)
+            outcomes, added_bytes = self._write_batches(conn, batches)
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
         return outcomes
 
-    def _write_group(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
-        """The group commit's writer: a lone batch without a savepoint, a group with one each."""
-        if len(batches) > 1:
+    def _write_batches(
+        self, conn: sqlite3.Connection, batches: Sequence[RecordBatch]
+    ) -> tuple[list[BatchResult | RecordsError], int]:
+        """Write ``batches`` in the caller's transaction, each in its own savepoint."""
+        encoded_all = [[outbox_sql.encode(event) for event in b.events] for b in batches]
+        outcomes: list[BatchResult | RecordsError] = []
+        added_bytes = 0
+        for batch, encoded in zip(batches, encoded_all, strict=True):
+            refused = self._over_budget(encoded, added_bytes)
+            if refused is not None:
+                outcomes.append(refused)
+                continue
+            conn.execute("SAVEPOINT batch")
+            try:
+                result, size = write_batch(conn, batch, encoded, self._status)
+            except RecordsError as exc:
+                conn.execute("ROLLBACK TO batch")
+                conn.execute("RELEASE batch")
+                self._note_refusal(exc)
+                outcomes.append(exc)
+                continue
+            conn.execute("RELEASE batch")
+            added_bytes += size
+            outcomes.append(result)
+        return outcomes, added_bytes
+
+    def _write_group(
+        self, items: Sequence[RecordBatch | _SentMarks]
+    ) -> list[BatchResult | RecordsError]:
+        """The group commit's writer: a lone batch without a savepoint; several batches, or
+        batches with sent marks, in one transaction with a savepoint per batch."""
+        batches = [item for item in items if isinstance(item, RecordBatch)]
+        marks = [reply_id for item in items if isinstance(item, _SentMarks) for reply_id in item]
+        if not marks and len(batches) > 1:
             return self.apply_many(batches)
-        batch = batches[0]
+        if not marks:
+            return [self._write_alone(batches[0])]
+        with self._db.transaction() as conn:
+            done = replies_sql.mark_sent(conn, marks, time.time())
+            outcomes, added_bytes = self._write_batches(conn, batches)
+        PENDING.dec(done)
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
+        written = iter(outcomes)
+        return [next(written) if isinstance(item, RecordBatch) else BatchResult() for item in items]
+
+    def _write_alone(self, batch: RecordBatch) -> BatchResult | RecordsError:
         encoded = [outbox_sql.encode(event) for event in batch.events]
         try:
             # One batch needs no savepoint: a refusal rolls back the whole transaction.
@@ -156,9 +185,9 @@ class RecordsDb(RecordsReads, OutboxAccounting):
                 result, size = write_batch(conn, batch, encoded, self._status)
         except RecordsError as exc:
             self._note_refusal(exc)
-            return [exc]
+            return exc
         self._committed([result], size)
-        return [result]
+        return result
 
     # Outbox access for the relay.
 
@@ -217,15 +246,14 @@ class RecordsDb(RecordsReads, OutboxAccounting):
     def replies_done(self, ids: Iterable[int]) -> None:
         """Mark replies Telegram took (or refused for good) in one transaction.
 
-        A reply of an inbox entry stays, marked sent, until :meth:`replies_forget_covered`;
-        the others are deleted.
+        The marks go through the group commit: when a records transaction is being written,
+        they share the next one with the batches queued meanwhile (one commit instead of
+        two); otherwise they are committed at once, alone. A reply of an inbox entry stays,
+        marked sent, until :meth:`replies_forget_covered`; the others are deleted.
         """
-        chosen = list(ids)
-        if not chosen:
-            return
-        with self._db.transaction() as conn:
-            done = replies_sql.mark_sent(conn, chosen, time.time())
-        PENDING.dec(done)
+        chosen = _SentMarks(ids)
+        if chosen:
+            self._group.apply(chosen)
 
     def replies_forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None

@@ -27,7 +27,7 @@ __all__ = ["GROUP_SIZE", "GroupCommit", "GroupWriter"]
 
 GROUP_SIZE = Histogram(
     "yabot_records_group_commit_batches",
-    "Players' records batches written per records transaction (group commit)",
+    "Records batches (and sets of sent marks) written per records transaction (group commit)",
     buckets=(1, 2, 3, 4, 6, 8, 16, 32),
 )
 
