@@ -171,9 +171,14 @@ def test_sent_marks_share_the_records_transaction_queued_with_them(tmp_path: Pat
     assert sent is not None
     group: GroupCommit[Any] = db._group
     outcomes: dict[str, Any] = {}
+
+    def mark() -> None:
+        db.replies_done([sent])
+        outcomes["marks"] = True
+
     threads = [
         threading.Thread(target=lambda: outcomes.update(batch=db.apply(_credit(2, 2, "second")))),
-        threading.Thread(target=lambda: outcomes.update(marks=db.replies_done([sent]))),
+        threading.Thread(target=mark),
     ]
     before = _transactions()
     with group._leader:

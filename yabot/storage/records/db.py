@@ -40,6 +40,7 @@ class _SentMarks(tuple[int, ...]):
 
     __slots__ = ()
 
+
 log = get_logger(__name__)
 
 
