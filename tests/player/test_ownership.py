@@ -28,7 +28,14 @@ from actors import Directory, WorkerPool, use_pool
 from loadtests.drive import make_update
 from tests.economy.world import T0, World, world_settings
 from yabot.cluster.leases import SCHEMA, Lease
-from yabot.player.actor import Deliver, Inspect, PlayerEffects, apply_update, player_actor_class
+from yabot.player.actor import (
+    Deliver,
+    Inspect,
+    PlayerEffects,
+    RetryWaiting,
+    apply_update,
+    player_actor_class,
+)
 from yabot.player.repository import PlayerRepository, snapshot_key
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
@@ -309,3 +316,88 @@ def test_a_replay_that_takes_another_path_is_reported(shared: Shared) -> None:
     assert diverged() == reported + 1
     assert shared.processed() == Counter({101: 2})
     member.stop()
+
+
+@pytest.fixture
+def pg_shared(pg_dsn: str, tmp_path: Path) -> Iterator[Shared]:
+    """The shared stores on PostgreSQL (each member's writes fenced by its leases)."""
+    pool = WorkerPool(2, name="ownership-test")
+    use_pool(pool)
+    parts = Shared(tmp_path, pg_dsn)
+    try:
+        yield parts
+    finally:
+        use_pool(None)
+        pool.shutdown(timeout=5.0)
+        parts.close()
+
+
+def fenced_records() -> float:
+    """Records batches the stores refused (``yabot_cluster_fenced_writes_total``)."""
+    return (
+        REGISTRY.get_sample_value("yabot_cluster_fenced_writes_total", {"store": "records"}) or 0.0
+    )
+
+
+@pytest.mark.parametrize("b_loads", [True, False], ids=["b-applied-them", "b-idle"])
+def test_a_write_of_a_state_loaded_under_an_earlier_epoch_is_refused_though_the_shard_is_back(
+    pg_shared: Shared, b_loads: bool
+) -> None:
+    """The shard is lost and acquired again between the actor's epoch check and its write.
+
+    A's actor loaded the player under epoch 1 and checked it, then it applies entry 103 (a
+    daily reward) to that state (entry 102 never reached it: handed over while A's consumer
+    did not own the shard). Meanwhile, before its records are written, B took the
+    shard over (epoch 2), applied entries 102 (the day's reward) and 103 (refused: the same
+    day) and covered them with a snapshot, and A acquired the shard again (epoch 3). A's
+    member holds the current lease, so only the epoch the state was loaded under refuses the
+    write (a second daily reward, a second ``update.processed`` of 103 otherwise). When B
+    applied nothing, the refused entry is not lost: the inbox keeps it, A reloads and
+    applies it (once).
+    """
+    shared = pg_shared
+    a, b = Member(shared, "a"), Member(shared, "b")
+    try:
+        shared.own(a, 1)
+        a.hand_over(shared.append(101, "/c1", T0))
+        a.settle()
+        shared.append(102, "/daily", T0 + 10)  # (handed over to B's actor, below)
+        third = shared.append(103, "/daily", T0 + 20)
+
+        commit = a.effects.commit_records
+        raced: list[int] = []
+
+        def lost_and_back(batch: Any) -> Any:
+            if not raced:  # after A's check of its epoch, before its write
+                raced.append(1)
+                shared.own(b, 2, a)
+                if b_loads:
+                    assert b.repo.load(USER).economy.daily_streak == 1
+                    b.settle()
+                shared.own(a, 3, b)
+            return commit(batch)
+
+        a.effects.commit_records = lost_and_back  # type: ignore[method-assign]
+        before = fenced_records()
+        # The refused entry waits in the actor and in the inbox; the actor's next message
+        # (the Inspect of hand_over) finds epoch 3 and reloads: B's snapshot covers it, or
+        # the load replays it from the inbox.
+        view = a.hand_over(third)
+        assert raced
+        assert shared.daily_rewards() == 1
+        assert shared.processed() == Counter({101: 1, 102: 1, 103: 1})
+        assert fenced_records() == before + 1, "the stale write was refused"
+        assert view["inbox_seq"] == third.seq and view["transitions"] == 3, view
+        a.directory.tell(USER, RetryWaiting())  # the held entry's retry: dropped with it
+        fourth = shared.append(104, "/c2", T0 + 30)
+        view = a.hand_over(fourth)
+        a.settle()
+        assert fenced_records() == before + 1, "writes of the state loaded under 3 go"
+        assert view["inbox_seq"] == fourth.seq and view["transitions"] == 4, view
+        economy = view["economy"]
+        assert isinstance(economy, dict) and economy["daily_streak"] == 1
+        assert shared.processed() == Counter({101: 1, 102: 1, 103: 1, 104: 1})
+        assert shared.daily_rewards() == 1
+    finally:
+        a.stop()
+        b.stop()

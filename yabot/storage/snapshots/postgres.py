@@ -17,7 +17,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from yabot.storage.lease_source import LeaseSource
-from yabot.storage.postgres.fencing import held_shards
+from yabot.storage.postgres.fencing import current, held_leases
 from yabot.storage.postgres.migrations import PgMigration, migrate
 from yabot.storage.postgres.pool import reading
 from yabot.storage.snapshots.base import (
@@ -118,11 +118,11 @@ class PgSnapshotStore:
     ) -> list[int]:
         if self._leases is None:
             return valid
-        ours = held_shards(cur, self._leases, {snapshots[i].shard for i in valid}, STORE)
+        held = held_leases(cur, self._leases, {snapshots[i].shard for i in valid}, STORE)
         writable = []
         for index in valid:
             snap = snapshots[index]
-            if snap.shard in ours:
+            if current(held, snap.shard, snap.epoch, STORE):
                 writable.append(index)
             else:
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)
