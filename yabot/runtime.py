@@ -160,6 +160,7 @@ class Runtime:
             supervisor_for=self.tree.supervisor_for,
             actor_kwargs={"effects": self.effects},
         )
+        self.players.tell_actor = self._tell_resident
         self.router = UpdateRouter(
             self.inbox,
             self._deliver,
@@ -369,6 +370,12 @@ class Runtime:
 
     def _tell(self, user_id: int, message: Any) -> None:
         self.directory.tell(user_id, message)
+
+    def _tell_resident(self, user_id: int, message: Any) -> None:
+        """Tell the player's actor if it is resident (a refused snapshot: one that is gone
+        loads afresh at its next activation)."""
+        if self.directory.is_resident(user_id):
+            self.directory.tell(user_id, message)
 
     def _owner_epoch(self, user_id: int) -> int | None:
         assert self.coordinator is not None

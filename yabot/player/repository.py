@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from yabot.observability.logging import get_logger
 from yabot.player.actor import (
@@ -96,6 +97,9 @@ class PlayerRepository:
         self._recovering: set[int] = set()
         self._leftovers: dict[int, list[Deliver]] = {}
         self._lock = threading.Lock()
+        # How a refused snapshot reaches the player's actor: the runtime tells resident actors
+        # only (one that is gone loads afresh anyway); by default ``effects.tell``.
+        self.tell_actor: Callable[[int, Any], None] | None = None
         writer.on_durable(self._on_durable)
         writer.on_conflict(self._on_conflict)
 
@@ -257,11 +261,11 @@ class PlayerRepository:
     def _on_conflict(self, conflict: SnapshotConflict) -> None:
         """A snapshot was refused for its version (the writer thread): the player's actor
         loads again (:class:`SnapshotRefused`); the inbox keeps what the snapshot covered."""
-        effects = self._effects
-        if effects is None or effects.tell is None:
+        tell = self.tell_actor or (None if self._effects is None else self._effects.tell)
+        if tell is None:
             return
         try:
-            effects.tell(_user_of(conflict.key), SnapshotRefused(conflict.stored_version))
+            tell(_user_of(conflict.key), SnapshotRefused(conflict.stored_version))
         except Exception as exc:  # stopping, or its mailbox is full: its next load is fresh
             log.warning(
                 "player.snapshot_conflict_not_told", key=conflict.key, error=type(exc).__name__

@@ -4,7 +4,8 @@ A ``save_many`` is one transaction of one statement: compare-and-set on the vers
 snapshot at once (``unnest`` of the batch), then one read of the keys it did not write to tell
 a retry of an already stored snapshot (SAVED) from a real conflict. In cluster mode the
 transaction first checks the lease of every shard in the batch (``FOR SHARE`` of its row):
-the snapshots of a shard this instance no longer owns are FENCED and not written, in the same
+the snapshots of a shard this instance no longer owns, or whose state was loaded under an
+earlier epoch of the shard's lease (``Snapshot.epoch``), are FENCED and not written, in the same
 transaction as the others' writes.
 """
 
