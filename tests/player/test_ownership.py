@@ -401,3 +401,35 @@ def test_a_write_of_a_state_loaded_under_an_earlier_epoch_is_refused_though_the_
     finally:
         a.stop()
         b.stop()
+
+
+def test_a_state_loaded_while_the_shard_was_not_ours_is_not_written_once_it_is(
+    pg_shared: Shared,
+) -> None:
+    """An actor activated while its member held no lease on the shard (B owned it) loads a
+    state that may miss what B applies; if the member acquires the shard between the actor's
+    check and its write, the write is refused all the same (no lease ever has epoch 0)."""
+    shared = pg_shared
+    a, b = Member(shared, "a"), Member(shared, "b")
+    try:
+        shared.own(b, 1, a)
+        first = shared.append(101, "/c1", T0)
+        commit = a.effects.commit_records
+        raced: list[int] = []
+
+        def acquired_meanwhile(batch: Any) -> Any:
+            if not raced:
+                raced.append(1)
+                shared.own(a, 2, b)
+            return commit(batch)
+
+        a.effects.commit_records = acquired_meanwhile  # type: ignore[method-assign]
+        before = fenced_records()
+        view = a.hand_over(first)  # the Inspect finds epoch 2: the actor reloads, applies
+        a.settle()
+        assert raced and fenced_records() == before + 1
+        assert view["inbox_seq"] == first.seq and view["transitions"] == 1, view
+        assert shared.processed() == Counter({101: 1})
+    finally:
+        a.stop()
+        b.stop()

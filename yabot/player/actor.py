@@ -147,6 +147,11 @@ class Pack:
     """The actor's own reminder to pack its state if it has been idle for ``PACK_IDLE_S``."""
 
 
+NOT_OWNED = 0
+"""The epoch a state loaded while this member held no lease on its shard is loaded under
+(acquisitions raise a shard's epoch from 0, so no lease has it)."""
+
+
 class PlayerEffects:
     """What a player's actor needs from the rest of the system (all thread-safe).
 
@@ -220,6 +225,19 @@ class PlayerEffects:
             if self.group_commit and isinstance(records, RecordsDb)
             else records.apply
         )
+
+    def loaded_epoch(self, user_id: int) -> int | None:
+        """The epoch a state of ``user_id`` loaded now is loaded under, for its writes.
+
+        None on a single instance (nothing is fenced). In cluster mode, while this member
+        holds no lease on the player's shard, ``NOT_OWNED`` (no lease ever has epoch 0): the
+        state's writes are refused even if the shard is acquired before they are made.
+        """
+        owner_epoch = self.owner_epoch
+        if owner_epoch is None:
+            return None
+        epoch = owner_epoch(user_id)
+        return NOT_OWNED if epoch is None else epoch
 
     def commit_records(self, batch: RecordBatch) -> BatchResult:
         """Write one transition's batch (see :class:`~yabot.player.group_commit.GroupCommit`)."""
@@ -297,7 +315,8 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._state, self._packed = value, None
 
     def on_start(self) -> None:
-        self._epoch = self._owner_epoch()  # before the load: a later change is seen
+        # Before the load: a change meanwhile is seen at the next message.
+        self._epoch = self.effects.loaded_epoch(self.actor_key)
         super().on_start()
         self._loaded()
 
@@ -355,7 +374,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             stored_version=stored,
             inbox_seq=self.state.inbox_seq,
         )
-        self._reload(self._owner_epoch() if self.effects.owner_epoch is not None else None)
+        self._reload(self.effects.loaded_epoch(self.actor_key))
 
     def save(self) -> None:
         """Save the state on passivation (unless the writer already has it: no transition

@@ -130,7 +130,7 @@ class PlayerRepository:
         effects = self._effects
         assert effects is not None, "bind() the effects first"
         # Cluster mode: what the replay writes is fenced by the epoch the state is loaded under.
-        epoch = None if effects.owner_epoch is None else effects.owner_epoch(user_id)
+        epoch = effects.loaded_epoch(user_id)
         key = snapshot_key(user_id)
         stored, waiting = self._newest_snapshot(key)
         if stored is None:
