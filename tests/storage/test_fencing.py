@@ -338,6 +338,13 @@ def test_mongo_snapshots_carry_the_epoch_and_a_stale_owner_is_fenced(
         [outcome] = new.save_many([snapshot(OTHER_USER, 1, b"not ours")])
         assert outcome.status is SaveStatus.FENCED
         assert new.load(f"user:{OTHER_USER}") is None
+        # The new owner's state loaded under an earlier epoch of its lease: refused locally.
+        before = fenced("snapshots")
+        stale = dataclasses.replace(snapshot(USER, 3, b"loaded under 1"), epoch=1)
+        assert [o.status for o in new.save_many([stale])] == [SaveStatus.FENCED]
+        assert fenced("snapshots") == before + 1
+        fresh = dataclasses.replace(snapshot(USER, 3, b"loaded under 2"), epoch=2)
+        assert new.save_many([fresh])[0].saved
     finally:
         old.close()
         new.close()
