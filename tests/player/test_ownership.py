@@ -217,9 +217,8 @@ class Member:
         self.writer.stop(5)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shared]:
-    dsn = request.getfixturevalue("pg_dsn") if request.param == "postgres" else None
+def shared_stores(tmp_path: Path, dsn: str | None) -> Iterator[Shared]:
+    """The shared stores (PostgreSQL at ``dsn``, else SQLite files) and an actor pool."""
     pool = WorkerPool(2, name="ownership-test")
     use_pool(pool)
     parts = Shared(tmp_path, dsn)
@@ -229,6 +228,12 @@ def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shared]:
         use_pool(None)
         pool.shutdown(timeout=5.0)
         parts.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shared]:
+    dsn = request.getfixturevalue("pg_dsn") if request.param == "postgres" else None
+    yield from shared_stores(tmp_path, dsn)
 
 
 def test_an_actor_resident_from_an_earlier_ownership_reloads_before_applying(
@@ -321,15 +326,7 @@ def test_a_replay_that_takes_another_path_is_reported(shared: Shared) -> None:
 @pytest.fixture
 def pg_shared(pg_dsn: str, tmp_path: Path) -> Iterator[Shared]:
     """The shared stores on PostgreSQL (each member's writes fenced by its leases)."""
-    pool = WorkerPool(2, name="ownership-test")
-    use_pool(pool)
-    parts = Shared(tmp_path, pg_dsn)
-    try:
-        yield parts
-    finally:
-        use_pool(None)
-        pool.shutdown(timeout=5.0)
-        parts.close()
+    yield from shared_stores(tmp_path, pg_dsn)
 
 
 def fenced_records() -> float:
