@@ -29,7 +29,9 @@ It locks the lease row ``FOR SHARE`` and requires owner, epoch and an unexpired 
 instance paused past its lease writes nothing, and an acquisition waits for any write it would
 overtake. The first write the database refuses tells the coordinator (:meth:`refused`): the
 shard is dropped at once (its consumer stopped, its actors passivated) and every later write
-of it is refused locally, without a round trip.
+of it is refused locally, without a round trip. A write of a player's state also carries the
+epoch the state was loaded under, and is refused when the lease checked has another one (the
+shard was lost and acquired again since: ``yabot.storage.postgres.fencing.current``).
 """
 
 from __future__ import annotations
@@ -286,6 +288,15 @@ class ShardCoordinator:
         if lease is None or time.monotonic() >= self._valid_until:
             return None
         return lease
+
+    def epoch(self, shard: int) -> int | None:
+        """The epoch of the lease we hold on ``shard`` (whatever its local deadline), if any.
+
+        It names the current ownership: state loaded under another epoch of the shard may
+        miss what other members applied meanwhile (any thread may ask).
+        """
+        lease = self.owned.get(shard)
+        return None if lease is None else lease.epoch
 
     def refused(self, lease: Any) -> None:
         """A store's write under ``lease`` was refused by the database (any thread).

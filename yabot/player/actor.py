@@ -25,7 +25,7 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
-from yabot.storage.lease_source import Fenced
+from yabot.storage.lease_source import Fenced, LoadedUnder
 from yabot.storage.records import (
     BatchResult,
     OutboxFull,
@@ -73,6 +73,22 @@ WAITING = Gauge(
 RETRIED = Counter(
     "yabot_updates_retried_total", "Updates applied on a retry after their records were refused"
 )
+DIVERGED = Counter(
+    "yabot_replays_diverged_total",
+    "Replayed updates whose records were partly stored already and partly new: the update was "
+    "applied before to another state (a transition that is not a function of state and "
+    "update, or a stale state); its new events carry other ids than the first ones",
+)
+RELOADED = Counter(
+    "yabot_player_states_reloaded_total",
+    "Resident players' states reloaded from the stores because their shard was lost and "
+    "acquired again since they were loaded (cluster mode)",
+)
+RELOADED_CONFLICT = Counter(
+    "yabot_player_states_reloaded_after_conflict_total",
+    "Resident players' states reloaded from the stores because a snapshot of theirs was "
+    "refused for its version (another writer stored the key, or the version fell behind)",
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,16 @@ class RetryWaiting:
     """Try again the update a refusal holds back (scheduled by the actor, with backoff)."""
 
 
+@dataclass(frozen=True)
+class SnapshotRefused:
+    """A snapshot of the player was refused: the store holds ``stored_version`` (None: no
+    snapshot), not the version before the one submitted. Someone else stored the key since
+    the state was loaded, or the actor's version fell behind: the actor loads again (the
+    snapshot store's newest plus the inbox entries it does not cover)."""
+
+    stored_version: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """What applying one update did: the new state, or ``refused`` (state unchanged, the
@@ -118,6 +144,11 @@ class Pack:
     """The actor's own reminder to pack its state if it has been idle for ``PACK_IDLE_S``."""
 
 
+NOT_OWNED = 0
+"""The epoch a state loaded while this member held no lease on its shard is loaded under
+(acquisitions raise a shard's epoch from 0, so no lease has it)."""
+
+
 class PlayerEffects:
     """What a player's actor needs from the rest of the system (all thread-safe).
 
@@ -129,6 +160,14 @@ class PlayerEffects:
     ``tell(user_id, message)`` reaches another player's actor. ``retry_after(user_id, delay)``
     tells the player's actor :class:`RetryWaiting` after ``delay`` seconds, and
     ``leftovers(user_id)`` hands a newly started actor the entries its loader could not apply.
+
+    ``owner_epoch(user_id)`` (cluster mode; None on a single instance) is the epoch of this
+    member's lease on the player's shard, or None while it holds none. An actor remembers
+    the epoch it loaded its state under: a state loaded under an earlier ownership may miss
+    entries another member applied and covered meanwhile, so it is reloaded before use. Every
+    write of the state carries that epoch (``snapshot(state, transitions, epoch)``, the
+    records batch's ``loaded_under``): the stores refuse it once the shard's lease has
+    another, even when this member holds the shard again.
     """
 
     def __init__(
@@ -136,15 +175,16 @@ class PlayerEffects:
         logic: PlayerLogic,
         records: RecordsStore,
         send: Callable[[Reply, str, int | None, int | None, int | None], None],
-        snapshot: Callable[[PlayerState, int], None],
+        snapshot: Callable[[PlayerState, int, int | None], None],
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
         snapshot_every_s: float = 2.0,
         *,
         submit: Callable[[Reply, str, int | None, int, float | None], object],
-        settle: Callable[[int], None] | None = None,
+        settle: Callable[[int], int | None] | None = None,
         retry_after: Callable[[int, float], None] | None = None,
         leftovers: Callable[[int], list[Deliver]] | None = None,
+        owner_epoch: Callable[[int], int | None] | None = None,
         retry_backoff_s: float = 0.05,
         retry_backoff_max_s: float = 5.0,
     ) -> None:
@@ -160,9 +200,23 @@ class PlayerEffects:
         self.settle = settle
         self.retry_after = retry_after
         self.leftovers = leftovers
+        self.owner_epoch = owner_epoch
         self.retry_backoff = Backoff(retry_backoff_s, retry_backoff_max_s)
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
+
+    def loaded_epoch(self, user_id: int) -> int | None:
+        """The epoch a state of ``user_id`` loaded now is loaded under, for its writes.
+
+        None on a single instance (nothing is fenced). In cluster mode, while this member
+        holds no lease on the player's shard, ``NOT_OWNED`` (no lease ever has epoch 0): the
+        state's writes are refused even if the shard is acquired before they are made.
+        """
+        owner_epoch = self.owner_epoch
+        if owner_epoch is None:
+            return None
+        epoch = owner_epoch(user_id)
+        return NOT_OWNED if epoch is None else epoch
 
     def retry_delay(self, attempt: int) -> float:
         """The delay before retry ``attempt`` (1-based): the project's backoff, with jitter."""
@@ -182,6 +236,14 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     While the player is idle the state is kept packed (:class:`StatePacker`): after
     ``effects.pack_idle_s`` without a message, and at once after a ``Wake`` that nothing
     follows. Any use of ``self.state`` unpacks it first.
+
+    Cluster mode: the state belongs to the ownership of the shard it was loaded under
+    (``effects.owner_epoch``). An actor still resident when its shard comes back after a loss
+    (its passivation had not run yet, or mail cancelled it) holds a state that may miss what
+    the shard's owner meanwhile applied and covered with a snapshot; applying the next entry
+    to it would take another path than the true state (a second daily reward, other event
+    ids). So before handling a message under a new epoch the actor drops its state and its
+    held updates and loads again (snapshot plus the inbox entries it does not cover).
     """
 
     def __init__(
@@ -200,6 +262,11 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         # per resident player (an empty list 56); it holds a few entries when it holds any.
         self._waiting: list[Deliver] = []
         self._attempts = 0
+        self._epoch: int | None = None  # the shard lease's epoch the state was loaded under
+
+    # The snapshot version stored while the state was packed (a class default: an instance
+    # attribute only for the few actors a cancelled passivation leaves packed).
+    _stored_version: int | None = None
 
     @property
     def state(self) -> PlayerState:
@@ -208,6 +275,9 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             self._state = self.effects.packer.unpack(self._packed)
             self._packed = None
             UNPACKS.inc()
+            if self._stored_version is not None:
+                self._state.snapshot_version = self._stored_version
+                self._stored_version = None
         assert self._state is not None, "the state is loaded in on_start"
         return self._state
 
@@ -215,28 +285,95 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     def state(self, value: PlayerState) -> None:
         if value is not self._state or self._packed is not None:
             self._changes += 1
+            if self._stored_version is not None:  # (a state loaded anew knows its version)
+                self._stored_version = None
         self._state, self._packed = value, None
 
     def on_start(self) -> None:
+        # Before the load: a change meanwhile is seen at the next message.
+        self._epoch = self.effects.loaded_epoch(self.actor_key)
         super().on_start()
+        self._loaded()
+
+    def _loaded(self) -> None:
         self._snapshotted_at = self._changes  # what the store holds, or the writer was given
         if self.effects.leftovers is not None:
             self._waiting.extend(self.effects.leftovers(self.actor_key))
             if self._waiting:
                 self._hold()
 
+    def _owner_epoch(self) -> int | None:
+        owner_epoch = self.effects.owner_epoch
+        return None if owner_epoch is None else owner_epoch(self.actor_key)
+
+    def _reload_if_stale(self) -> None:
+        """Load the state again if the shard was acquired anew since it was loaded."""
+        if self.effects.owner_epoch is None:
+            return
+        epoch = self._owner_epoch()
+        if epoch is None or epoch == self._epoch:
+            # Not ours now (its writes are fenced) or the same ownership: nothing to redo.
+            return
+        RELOADED.inc()
+        log.warning(
+            "player.reloaded_after_handoff",
+            user_id=self.actor_key,
+            loaded_epoch=self._epoch,
+            epoch=epoch,
+            inbox_seq=self.state.inbox_seq,
+            dropped_waiting=len(self._waiting),
+        )
+        self._reload(epoch)
+
+    def _reload(self, epoch: int | None) -> None:
+        """Drop the state and the held updates, and load again (under ``epoch``)."""
+        # Held updates are still in the inbox: the load replays them (or they are covered).
+        WAITING.dec(len(self._waiting))
+        self._waiting = []
+        self._attempts = 0
+        self._epoch = epoch
+        self.load_state()
+        self._loaded()
+
+    def _snapshot_refused(self, message: SnapshotRefused) -> None:
+        """Load again unless the state already follows the stored version (its next
+        snapshot lands: a refusal of an older submission, or a fresh activation)."""
+        stored = message.stored_version
+        if stored is not None and self.state.snapshot_version >= stored:
+            return
+        RELOADED_CONFLICT.inc()
+        log.warning(
+            "player.reloaded_after_snapshot_conflict",
+            user_id=self.actor_key,
+            snapshot_version=self.state.snapshot_version,
+            stored_version=stored,
+            inbox_seq=self.state.inbox_seq,
+        )
+        self._reload(self.effects.loaded_epoch(self.actor_key))
+
     def save(self) -> None:
-        """Save the state on passivation, unless the writer already has it (no transition
-        since the load or the last snapshot): then only wait for that snapshot to be durable.
+        """Save the state on passivation (unless the writer already has it: no transition
+        since the load or the last snapshot) and wait for the snapshot to be durable.
+
+        The state's ``snapshot_version`` then follows what the writer stored: the writer
+        forgets the key, and a passivation cancelled by new mail goes on submitting
+        versions after the stored one (not the version it restored: they would conflict).
         """
         settle = self.effects.settle
-        if settle is not None and self._snapshotted_at == self._changes:
-            settle(self.actor_key)
-        else:
+        if settle is None:
             super().save()
+            return
+        if self._snapshotted_at != self._changes:
+            self._snapshot(1)  # with the epoch the state was loaded under
+        stored = settle(self.actor_key)
+        if stored is not None:
+            if self._packed is not None:
+                self._stored_version = stored  # set on the state when it is unpacked
+            else:
+                self.state.snapshot_version = stored
 
     def _snapshot(self, transitions: int) -> None:
-        self.effects.snapshot(self.state, transitions)
+        self.effects.snapshot(self.state, transitions, self._epoch)
         self._snapshotted_at = self._changes
 
     def on_receive(self, message: Any) -> Any:
@@ -286,6 +423,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._pack_timer = pool.call_later(delay + 0.01, remind)
 
     def _receive(self, message: Any) -> Any:
+        self._reload_if_stale()
         if isinstance(message, Deliver):
             self.deliver(message)
             return None
@@ -294,10 +432,13 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return None
         if isinstance(message, Inspect):
             return inspect_state(self.state)
+        if isinstance(message, SnapshotRefused):
+            self._snapshot_refused(message)
+            return None
         if isinstance(message, Wake):
             return self.state.inbox_seq
         if isinstance(message, SystemMessage):
-            self.state, result = apply_system(self.effects, self.state, message)
+            self.state, result = apply_system(self.effects, self.state, message, epoch=self._epoch)
             self._snapshot(self._policy.taken() + 1)
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
@@ -331,6 +472,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             seq=message.seq,
             legacy=message.legacy,
             replied=message.replied,
+            epoch=self._epoch,
         )
         if step.refused:
             return False
@@ -380,8 +522,13 @@ def apply_update(
     seq: int,
     legacy: bool = False,
     replied: bool = False,
+    epoch: int | None = None,
 ) -> Step:
     """Run one transition and its effects; return the new state, or a refusal.
+
+    ``epoch`` (cluster mode): the epoch of the shard's lease ``state`` was loaded under; the
+    records are written only while the lease has it (a refusal is one for now: the caller
+    reloads the state under the new epoch and applies the entry again).
 
     Records and replies are stored in one SQLite transaction (idempotent by the keys of inbox
     entry ``seq``), then the replies are submitted. A transition that raises, or records
@@ -411,6 +558,7 @@ def apply_update(
                 update_id=update.update_id,
                 seq=seq,
                 received_at=update.received_at,
+                epoch=epoch,
             )
         except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError, Fenced) as exc:
             TRANSITIONS.labels(
@@ -428,9 +576,10 @@ def apply_update(
 
 
 def apply_system(
-    effects: PlayerEffects, state: PlayerState, message: SystemMessage
+    effects: PlayerEffects, state: PlayerState, message: SystemMessage, *, epoch: int | None = None
 ) -> tuple[PlayerState, Any]:
-    """Run a non-update transition (scheduler, call result, admin request) and its effects.
+    """Run a non-update transition (scheduler, call result, admin request) and its effects
+    (``epoch``: as for :func:`apply_update`).
 
     Returns:
         The new state and the transition's result (what an ``ask`` gets back). A refused
@@ -441,7 +590,13 @@ def apply_system(
         try:
             outcome = effects.system.handle(state, message)
             new_state = _record(
-                effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None, seq=None
+                effects,
+                outcome,
+                replied=False,
+                dedupe=outcome.key_base,
+                update_id=None,
+                seq=None,
+                epoch=epoch,
             )
         except (RecordsError, Fenced) as exc:
             TRANSITIONS.labels("rejected_records").inc()
@@ -464,6 +619,7 @@ def _record(
     update_id: int | None,
     seq: int | None,
     received_at: float | None = None,
+    epoch: int | None = None,
 ) -> PlayerState:
     """Apply the outcome's records and store its replies in one transaction, then submit the
     replies and send its tells.
@@ -495,7 +651,19 @@ def _record(
             )
             for index, reply in enumerate(outcome.replies)
         ]
+    if epoch is not None:
+        outcome.batch.loaded_under = LoadedUnder(outcome.state.user_id, epoch)
     result: BatchResult = effects.records.apply(outcome.batch)
+    if seq is not None and not replied and _diverged(result):
+        DIVERGED.inc()
+        log.error(
+            "player.replay_diverged",
+            seq=seq,
+            events_written=result.events_written,
+            duplicates=result.duplicates[:5],
+            replies_new=sum(1 for r in result.reply_ids if r is not None),
+            replies_stored=sum(1 for r in result.reply_ids if r is None),
+        )
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:
@@ -508,6 +676,28 @@ def _record(
             for user_id, message in outcome.tells:
                 effects.tell(user_id, message)
     return outcome.state
+
+
+_UPDATE_KEYED = ("event:", "ledger:", "item:")  # keys derived from the entry's (EffectKeys)
+
+
+def _diverged(result: BatchResult) -> bool:
+    """Whether an update's batch found some of its keyed parts (events, ledger entries, items,
+    replies) stored already and wrote others anew.
+
+    A replay of the same entry from the same state finds all of them (the first run wrote
+    them in one transaction; an entry's replies are kept until a snapshot covers it), and a
+    first run finds none. Both at once: the entry was applied before to another state.
+    """
+    stored = any(d.startswith(_UPDATE_KEYED) for d in result.duplicates) or any(
+        r is None for r in result.reply_ids
+    )
+    new = (
+        result.events_written > 0
+        or any(not entry.duplicate for entry in result.ledger)
+        or any(r is not None for r in result.reply_ids)
+    )
+    return stored and new
 
 
 def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,8 +28,15 @@ from yabot.events import outbox as outbox_sql
 from yabot.events.models import Event
 from yabot.observability.logging import get_logger
 from yabot.shards import DEFAULT_SHARDS, shard_of
+from yabot.storage.lease_source import HeldLease
 from yabot.storage.postgres import records_schema
-from yabot.storage.postgres.fencing import Fenced, LeaseSource, fence_shards, held_shards
+from yabot.storage.postgres.fencing import (
+    Fenced,
+    LeaseSource,
+    current,
+    fence_shards,
+    held_leases,
+)
 from yabot.storage.postgres.migrations import migrate
 from yabot.storage.postgres.pool import reading
 from yabot.storage.records import writes
@@ -122,9 +129,39 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def _fence(self, cur: Cursor, batch: RecordBatch) -> None:
         if self._leases is None:
             return
-        users = _users_of(batch)
-        if users:
-            fence_shards(cur, self._leases, {shard_of(u, self._shards) for u in users}, STORE)
+        wanted = self._shards_of(batch)
+        if wanted:
+            refused = self._refusal(batch, wanted, held_leases(cur, self._leases, wanted, STORE))
+            if refused is not None:
+                raise refused
+
+    def _shards_of(self, batch: RecordBatch) -> set[int]:
+        """The shards whose leases fence ``batch``: its players' (and its loader's)."""
+        shards = {shard_of(u, self._shards) for u in _users_of(batch)}
+        if batch.loaded_under is not None:
+            shards.add(shard_of(batch.loaded_under.user_id, self._shards))
+        return shards
+
+    def _refusal(
+        self, batch: RecordBatch, wanted: set[int], held: Mapping[int, HeldLease]
+    ) -> Fenced | None:
+        """Why ``batch`` must not be written given the leases checked (``held``), if so.
+
+        A shard not held refuses it; so does a state loaded under an earlier epoch of its
+        player's shard (``batch.loaded_under``), even if this member holds that shard again.
+        """
+        lost = sorted(wanted - held.keys())
+        if lost:
+            return Fenced(f"shards {lost} are no longer ours")
+        loaded = batch.loaded_under
+        if loaded is not None:
+            shard = shard_of(loaded.user_id, self._shards)
+            if not current(held, shard, loaded.epoch, STORE):
+                return Fenced(
+                    f"shard {shard}: the state was loaded under epoch {loaded.epoch},"
+                    f" the shard's lease is now epoch {held[shard].epoch}"
+                )
+        return None
 
     def apply(self, batch: RecordBatch) -> BatchResult:
         """Write a batch in one transaction (see ``RecordsDb.apply``).
@@ -173,14 +210,13 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 added_bytes += sum(size for _, size in ticket.encoded)
         if self._leases is not None:
             shards = {
-                index: {shard_of(u, self._shards) for u in _users_of(ticket.batch)}
+                index: self._shards_of(ticket.batch)
                 for index, ticket in enumerate(group)
                 if outcomes[index] is None
             }
-            ours = held_shards(cur, self._leases, set().union(*shards.values()), STORE)
+            held = held_leases(cur, self._leases, set().union(*shards.values()), STORE)
             for index, wanted in shards.items():
-                if not wanted <= ours:
-                    outcomes[index] = Fenced(f"shards {sorted(wanted - ours)} are no longer ours")
+                outcomes[index] = self._refusal(group[index].batch, wanted, held)
         writing = [index for index, outcome in enumerate(outcomes) if outcome is None]
         results, added = self._write_many(cur, [group[index] for index in writing])
         for index, result in zip(writing, results, strict=True):
