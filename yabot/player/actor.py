@@ -30,6 +30,7 @@ from yabot.storage.records import (
     BatchResult,
     OutboxFull,
     OutgoingReply,
+    RecordBatch,
     RecordsError,
     RecordsStore,
     RecordsUnavailable,
@@ -217,6 +218,11 @@ class PlayerEffects:
             return None
         epoch = owner_epoch(user_id)
         return NOT_OWNED if epoch is None else epoch
+
+    def commit_records(self, batch: RecordBatch) -> BatchResult:
+        """Write one transition's batch (the store group-commits batches applied at once:
+        :class:`~yabot.storage.records.group_commit.GroupCommit`)."""
+        return self.records.apply(batch)
 
     def retry_delay(self, attempt: int) -> float:
         """The delay before retry ``attempt`` (1-based): the project's backoff, with jitter."""
@@ -653,7 +659,7 @@ def _record(
         ]
     if epoch is not None:
         outcome.batch.loaded_under = LoadedUnder(outcome.state.user_id, epoch)
-    result: BatchResult = effects.records.apply(outcome.batch)
+    result: BatchResult = effects.commit_records(outcome.batch)
     if seq is not None and not replied and _diverged(result):
         DIVERGED.inc()
         log.error(
