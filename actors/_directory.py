@@ -76,6 +76,11 @@ class KeyedActor(PooledActor, Generic[K, S]):
 
     def on_start(self) -> None:
         """Load the state with the Directory's loader (on a pool thread)."""
+        self.load_state()
+
+    def load_state(self) -> None:
+        """Replace the state with what the Directory's loader returns now (call from the
+        actor's own turn: ``on_start``, or a subclass that knows its state went stale)."""
         self.state = self._directory.loader(self.actor_key)
 
     def on_stop(self) -> None:

@@ -488,6 +488,11 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
     assert cluster.redis is not None
     await asyncio.to_thread(wait_events, cluster.redis.url)
     fenced = cluster.metric("yabot_cluster_fenced_writes_total")
+    # What the live instances noticed themselves (diagnostics, not counted in the checks):
+    # replays that took another path than their first run, and players' states loaded again
+    # because their shard came back after a loss.
+    diverged = cluster.metric("yabot_replays_diverged_total")
+    reloaded = cluster.metric("yabot_player_states_reloaded_total")
     fenced_by = {
         m.name: cluster.metric("yabot_cluster_fenced_writes_total", [m])
         for m in cluster.members
@@ -528,6 +533,8 @@ async def run(args: argparse.Namespace, cluster: LocalCluster) -> dict[str, Any]
         {
             "cluster_mode": bool(cluster.cluster),
             "fenced_writes_by_instance": fenced_by,
+            "replays_diverged": diverged,
+            "states_reloaded_after_handoff": reloaded,
             "lease_renewal_gap_max_s": renewal_gap_max,
             "host": {**host, "load_average_at_end": os.getloadavg()},
             "handoffs": handoffs,

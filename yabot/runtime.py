@@ -42,6 +42,7 @@ from yabot.reply_pipeline import ReplyPipeline
 from yabot.routing import UpdateRouter
 from yabot.scheduling import Scheduler
 from yabot.security.crypto import load_encryptor
+from yabot.shards import shard_of
 from yabot.storage.inbox import InboxStore, open_inbox
 from yabot.storage.records import open_records_store
 from yabot.storage.records.base import RecordsStore
@@ -135,6 +136,7 @@ class Runtime:
             settle=self.players.settle,
             retry_after=self._retry_after,
             leftovers=self.players.take_leftovers,
+            owner_epoch=self._owner_epoch if self.coordinator is not None else None,
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
             group_commit=storage.records_group_commit,
@@ -368,6 +370,10 @@ class Runtime:
     def _tell(self, user_id: int, message: Any) -> None:
         self.directory.tell(user_id, message)
 
+    def _owner_epoch(self, user_id: int) -> int | None:
+        assert self.coordinator is not None
+        return self.coordinator.epoch(shard_of(user_id, self.coordinator.shards))
+
     def _tell_owned(self, user_id: int, message: Any) -> None:
         if self.consumers is not None and self.consumers.owns(user_id):
             self.directory.tell(user_id, message)
@@ -377,8 +383,9 @@ class Runtime:
             if self.consumers is not None and not self.consumers.owns(user_id):
                 # Cluster mode, the shard is not ours (now): telling would only wake the actor
                 # to have its writes fenced again. A resident actor keeps its held updates
-                # and is tried again later (the shard may come back to us); one that is gone
-                # forgets them: its next activation loads the snapshot and the shared inbox.
+                # and is tried again later (the shard may come back to us: under the new
+                # epoch it reloads first, dropping them for the inbox's copies); one that is
+                # gone forgets them: its next activation loads the snapshot and the inbox.
                 if self.directory.is_resident(user_id):
                     self._retry_after(user_id, delay)
                 else:

@@ -104,10 +104,11 @@ def test_a_reused_update_id_is_a_new_update_with_new_effect_keys(parts: Parts) -
     second = parts.inbox.append(5, USER, _message(5, "/daily", later), later)
     assert second.new and second.seq > first.seq
     update = parse_update(_message(5, "/daily", later), later)
-    state = apply_update(parts.world.effects, state, update, seq=second.seq).state
+    apply_update(parts.world.effects, state, update, seq=second.seq)
     rewards = [m for m in parts.world.records.movements(USER, 10) if m.reason == "daily reward"]
     assert len(rewards) == 2, "the second daily is not mistaken for the first"
-    # A replay of the same entry (a crash before its snapshot) changes nothing.
+    # A replay of the same entry (a crash before its snapshot: the state before it) changes
+    # nothing.
     apply_update(parts.world.effects, state, update, seq=second.seq)
     rewards = [m for m in parts.world.records.movements(USER, 10) if m.reason == "daily reward"]
     assert len(rewards) == 2

@@ -287,6 +287,15 @@ class ShardCoordinator:
             return None
         return lease
 
+    def epoch(self, shard: int) -> int | None:
+        """The epoch of the lease we hold on ``shard`` (whatever its local deadline), if any.
+
+        It names the current ownership: state loaded under another epoch of the shard may
+        miss what other members applied meanwhile (any thread may ask).
+        """
+        lease = self.owned.get(shard)
+        return None if lease is None else lease.epoch
+
     def refused(self, lease: Any) -> None:
         """A store's write under ``lease`` was refused by the database (any thread).
 

@@ -76,6 +76,17 @@ WAITING = Gauge(
 RETRIED = Counter(
     "yabot_updates_retried_total", "Updates applied on a retry after their records were refused"
 )
+DIVERGED = Counter(
+    "yabot_replays_diverged_total",
+    "Replayed updates whose records were partly stored already and partly new: the update was "
+    "applied before to another state (a transition that is not a function of state and "
+    "update, or a stale state); its new events carry other ids than the first ones",
+)
+RELOADED = Counter(
+    "yabot_player_states_reloaded_total",
+    "Resident players' states reloaded from the stores because their shard was lost and "
+    "acquired again since they were loaded (cluster mode)",
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,11 @@ class PlayerEffects:
     ``tell(user_id, message)`` reaches another player's actor. ``retry_after(user_id, delay)``
     tells the player's actor :class:`RetryWaiting` after ``delay`` seconds, and
     ``leftovers(user_id)`` hands a newly started actor the entries its loader could not apply.
+
+    ``owner_epoch(user_id)`` (cluster mode; None on a single instance) is the epoch of this
+    member's lease on the player's shard, or None while it holds none. An actor remembers
+    the epoch it loaded its state under: a state loaded under an earlier ownership may miss
+    entries another member applied and covered meanwhile, so it is reloaded before use.
     """
 
     def __init__(
@@ -148,6 +164,7 @@ class PlayerEffects:
         settle: Callable[[int], None] | None = None,
         retry_after: Callable[[int, float], None] | None = None,
         leftovers: Callable[[int], list[Deliver]] | None = None,
+        owner_epoch: Callable[[int], int | None] | None = None,
         retry_backoff_s: float = 0.05,
         retry_backoff_max_s: float = 5.0,
         group_commit: bool = True,
@@ -165,6 +182,7 @@ class PlayerEffects:
         self.settle = settle
         self.retry_after = retry_after
         self.leftovers = leftovers
+        self.owner_epoch = owner_epoch
         self.retry_backoff = Backoff(retry_backoff_s, retry_backoff_max_s)
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
@@ -207,6 +225,14 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     While the player is idle the state is kept packed (:class:`StatePacker`): after
     ``effects.pack_idle_s`` without a message, and at once after a ``Wake`` that nothing
     follows. Any use of ``self.state`` unpacks it first.
+
+    Cluster mode: the state belongs to the ownership of the shard it was loaded under
+    (``effects.owner_epoch``). An actor still resident when its shard comes back after a loss
+    (its passivation had not run yet, or mail cancelled it) holds a state that may miss what
+    the shard's owner meanwhile applied and covered with a snapshot; applying the next entry
+    to it would take another path than the true state (a second daily reward, other event
+    ids). So before handling a message under a new epoch the actor drops its state and its
+    held updates and loads again (snapshot plus the inbox entries it does not cover).
     """
 
     def __init__(
@@ -225,6 +251,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         # per resident player (an empty list 56); it holds a few entries when it holds any.
         self._waiting: list[Deliver] = []
         self._attempts = 0
+        self._epoch: int | None = None  # the shard lease's epoch the state was loaded under
 
     @property
     def state(self) -> PlayerState:
@@ -243,12 +270,45 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._state, self._packed = value, None
 
     def on_start(self) -> None:
+        self._epoch = self._owner_epoch()  # before the load: a later change is seen
         super().on_start()
+        self._loaded()
+
+    def _loaded(self) -> None:
         self._snapshotted_at = self._changes  # what the store holds, or the writer was given
         if self.effects.leftovers is not None:
             self._waiting.extend(self.effects.leftovers(self.actor_key))
             if self._waiting:
                 self._hold()
+
+    def _owner_epoch(self) -> int | None:
+        owner_epoch = self.effects.owner_epoch
+        return None if owner_epoch is None else owner_epoch(self.actor_key)
+
+    def _reload_if_stale(self) -> None:
+        """Load the state again if the shard was acquired anew since it was loaded."""
+        if self.effects.owner_epoch is None:
+            return
+        epoch = self._owner_epoch()
+        if epoch is None or epoch == self._epoch:
+            # Not ours now (its writes are fenced) or the same ownership: nothing to redo.
+            return
+        RELOADED.inc()
+        log.warning(
+            "player.reloaded_after_handoff",
+            user_id=self.actor_key,
+            loaded_epoch=self._epoch,
+            epoch=epoch,
+            inbox_seq=self.state.inbox_seq,
+            dropped_waiting=len(self._waiting),
+        )
+        # Held updates are still in the inbox: the load replays them (or they are covered).
+        WAITING.dec(len(self._waiting))
+        self._waiting = []
+        self._attempts = 0
+        self._epoch = epoch
+        self.load_state()
+        self._loaded()
 
     def save(self) -> None:
         """Save the state on passivation, unless the writer already has it (no transition
@@ -311,6 +371,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._pack_timer = pool.call_later(delay + 0.01, remind)
 
     def _receive(self, message: Any) -> Any:
+        self._reload_if_stale()
         if isinstance(message, Deliver):
             self.deliver(message)
             return None
@@ -521,6 +582,16 @@ def _record(
             for index, reply in enumerate(outcome.replies)
         ]
     result: BatchResult = effects.commit_records(outcome.batch)
+    if seq is not None and not replied and _diverged(result):
+        DIVERGED.inc()
+        log.error(
+            "player.replay_diverged",
+            seq=seq,
+            events_written=result.events_written,
+            duplicates=result.duplicates[:5],
+            replies_new=sum(1 for r in result.reply_ids if r is not None),
+            replies_stored=sum(1 for r in result.reply_ids if r is None),
+        )
     if any(d.startswith("ledger:") for d in result.duplicates):
         outcome.state.economy.balance = effects.records.balance(outcome.state.user_id)
     if not replied:
@@ -533,6 +604,28 @@ def _record(
             for user_id, message in outcome.tells:
                 effects.tell(user_id, message)
     return outcome.state
+
+
+_UPDATE_KEYED = ("event:", "ledger:", "item:")  # keys derived from the entry's (EffectKeys)
+
+
+def _diverged(result: BatchResult) -> bool:
+    """Whether an update's batch found some of its keyed parts (events, ledger entries, items,
+    replies) stored already and wrote others anew.
+
+    A replay of the same entry from the same state finds all of them (the first run wrote
+    them in one transaction; an entry's replies are kept until a snapshot covers it), and a
+    first run finds none. Both at once: the entry was applied before to another state.
+    """
+    stored = any(d.startswith(_UPDATE_KEYED) for d in result.duplicates) or any(
+        r is None for r in result.reply_ids
+    )
+    new = (
+        result.events_written > 0
+        or any(not entry.duplicate for entry in result.ledger)
+        or any(r is not None for r in result.reply_ids)
+    )
+    return stored and new
 
 
 def _refreshed(effects: PlayerEffects, state: PlayerState) -> PlayerState:

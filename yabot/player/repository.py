@@ -21,7 +21,7 @@ from yabot.player.actor import Deliver, PlayerEffects, apply_update, refresh_mir
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
-from yabot.storage.inbox import Inbox, InboxEntry
+from yabot.storage.inbox import InboxEntry, InboxStore
 from yabot.storage.records import RecordsStore
 from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots import Snapshot, SnapshotStore
@@ -67,7 +67,7 @@ class PlayerRepository:
         self,
         store: SnapshotStore,
         writer: SnapshotWriter,
-        inbox: Inbox,
+        inbox: InboxStore,
         encryptor: Encryptor,
         records: RecordsStore,
         replies: ReplyOutbox,
@@ -108,6 +108,10 @@ class PlayerRepository:
     def load(self, user_id: int) -> PlayerState:
         """The player's state: newest snapshot plus the inbox entries it does not cover.
 
+        The newest snapshot is the one this process's writer still holds for the player,
+        unless the store's covers more entries (a member that lost the shard and got it back
+        while its last snapshot waited, and was refused).
+
         Entries are replayed in arrival order. If one is refused for now (its records could
         not be written), it and the later ones are kept for the actor
         (:meth:`take_leftovers`), which tries them again with backoff.
@@ -115,8 +119,7 @@ class PlayerRepository:
         effects = self._effects
         assert effects is not None, "bind() the effects first"
         key = snapshot_key(user_id)
-        waiting = self.writer.pending_snapshot(key)
-        stored = waiting or self.store.load(key)
+        stored, waiting = self._newest_snapshot(key)
         if stored is None:
             state = PlayerState(user_id=user_id)
         else:
@@ -159,6 +162,31 @@ class PlayerRepository:
         if replayed:
             self.writer.submit(self.snapshot_of(state), transitions=replayed)
         return state
+
+    def _newest_snapshot(self, key: str) -> tuple[Snapshot | None, bool]:
+        """The newest snapshot of ``key`` and whether it is the writer's waiting one: that
+        one, unless the store's covers more entries.
+
+        Cluster mode: a snapshot still waiting from an earlier ownership of the shard (lost,
+        then acquired again) misses what another member applied and covered meanwhile;
+        built on, the state would take other paths than the true one (and its snapshots would
+        never land: their version is behind). When the store cannot be read, the waiting
+        snapshot is used (it exists for that case: a snapshot store that is down).
+        """
+        waiting = self.writer.pending_snapshot(key)
+        if waiting is None:
+            return self.store.load(key), False
+        try:
+            durable = self.store.load(key)
+        except Exception as exc:  # the store is down: the waiting snapshot is the newest we know
+            log.warning("player.snapshot_store_unreadable", key=key, error=type(exc).__name__)
+            return waiting, True
+        if durable is not None and durable.seq > waiting.seq:
+            log.warning(
+                "player.pending_snapshot_stale", key=key, seq=waiting.seq, stored_seq=durable.seq
+            )
+            return durable, False
+        return waiting, True
 
     def take_leftovers(self, user_id: int) -> list[Deliver]:
         """The entries the last :meth:`load` of ``user_id`` could not apply (once)."""
