@@ -8,7 +8,9 @@ modules are private. Imports nothing from ``yabot``; see ``actors/README.md``.
 from actors._directory import Directory, DirectoryClosed, KeyedActor
 from actors._future import PooledFuture, ask_async, wrap_future
 from actors._introspection import (
+    Activity,
     ActorInfo,
+    activity,
     directory_residents,
     list_actors,
     live_count,
@@ -31,6 +33,7 @@ from actors._supervision import (
 from actors._timers import TimerHandle
 
 __all__ = [
+    "Activity",
     "ActorInfo",
     "ActorMetrics",
     "Directory",
@@ -48,6 +51,7 @@ __all__ = [
     "SystemMessage",
     "TimerHandle",
     "WorkerPool",
+    "activity",
     "ask_async",
     "default_pool",
     "directory_residents",

@@ -28,7 +28,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", default="60s", help="locust run time, e.g. 60s, 5m")
     parser.add_argument("--mode", choices=["webhook", "polling"], default="webhook")
     parser.add_argument(
-        "--redis", action="store_true", help="relay events to the Redis at 127.0.0.1:6379"
+        "--redis", action="store_true", help="relay events to a redis-server of its own"
     )
     parser.add_argument("--reports", type=Path, default=ROOT / "loadtests" / "reports")
     parser.add_argument(

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import redis
+
+from yabot.cluster.local import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[1]
 YABOT_TOKEN = "7000003:yabot-bench-token"
 BARE_TOKEN = "7000004:bare-aiogram-bench-token"
 SECRET = "bench-secret_123"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def free_port() -> int:
@@ -56,7 +56,8 @@ class Stack:
 
     Args:
         mode: ``webhook`` or ``polling`` for YABOT.
-        redis: Relay YABOT's events to the shared Redis (a unique stream, deleted at stop).
+        redis: Relay YABOT's events to a Redis of the stack's own (a ``redis-server`` on a free
+            port, stopped with the stack; never the machine's shared one).
         webhook_process: Serve YABOT's webhook from its webhook process on a port of its own
             (``telegram.webhook_port``); ``yabot_webhook`` is the URL either way.
         webhook_port: Serve it from the lean webhook server on a port of its own in YABOT's
@@ -75,6 +76,7 @@ class Stack:
     yabot_webhook: str = ""
     bare_url: str = ""
     stream: str = field(default_factory=lambda: f"yabot:bench:{uuid.uuid4().hex}")
+    private_redis: PrivateRedis | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def _spawn(
@@ -129,7 +131,9 @@ class Stack:
             env["YABOT_TELEGRAM__WEBHOOK_URL"] = self.yabot_webhook
             env["YABOT_TELEGRAM__WEBHOOK_SECRET"] = SECRET
         if self.redis:
-            env["YABOT_EVENTS__REDIS_URL"] = REDIS_URL
+            if self.private_redis is None:
+                self.private_redis = PrivateRedis(self.workdir / "redis").start()
+            env["YABOT_EVENTS__REDIS_URL"] = self.private_redis.url
             env["YABOT_EVENTS__STREAM"] = self.stream
             env["YABOT_EVENTS__PUBSUB_CHANNEL"] = self.stream + ":live"
         env.update(self.extra_env)
@@ -195,7 +199,7 @@ class Stack:
         return self.procs[name].pid
 
     def stop(self) -> None:
-        """Stop every process (bots first), and delete the Redis stream."""
+        """Stop every process (bots first, the stack's Redis last)."""
         for name in ("bare", "yabot", "emulator"):
             proc = self.procs.get(name)
             if proc is None or proc.poll() is not None:
@@ -206,12 +210,9 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
-        if self.redis:
-            client = redis.Redis.from_url(REDIS_URL)
-            try:
-                client.delete(self.stream)
-            finally:
-                client.close()
+        if self.private_redis is not None:
+            self.private_redis.stop()
+            self.private_redis = None
 
     def __enter__(self) -> Stack:
         return self

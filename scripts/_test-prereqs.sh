@@ -10,6 +10,19 @@ if [ ! -d node_modules/inkjs ] && command -v npm >/dev/null; then
   npm ci --silent --no-audit --no-fund || echo "npm ci failed: story compile tests will skip" >&2
 fi
 
+# events: Debian's redis-server; tests start their own on free ports (never the shared one).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing redis-server for the events tests..." >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { apt-get update -qq && apt-get install -y -qq redis-server; } >/tmp/yabot-redis-install.log 2>&1; then
+      echo "could not install redis-server (see /tmp/yabot-redis-install.log)" >&2
+    fi
+  else
+    echo "redis-server is missing and cannot be installed here; the events tests will fail" >&2
+  fi
+fi
+
 # telegram: Debian's chromium for the chat page tests.
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

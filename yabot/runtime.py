@@ -139,7 +139,6 @@ class Runtime:
             owner_epoch=self._owner_epoch if self.coordinator is not None else None,
             retry_backoff_s=runtime.restart_backoff_s,
             retry_backoff_max_s=runtime.restart_backoff_max_s,
-            group_commit=storage.records_group_commit,
         )
         self.effects.pack_idle_s = runtime.pack_idle_s or None
         self.players.bind(self.effects)
@@ -160,6 +159,7 @@ class Runtime:
             supervisor_for=self.tree.supervisor_for,
             actor_kwargs={"effects": self.effects},
         )
+        self.players.tell_actor = self._tell_resident
         self.router = UpdateRouter(
             self.inbox,
             self._deliver,
@@ -369,6 +369,12 @@ class Runtime:
 
     def _tell(self, user_id: int, message: Any) -> None:
         self.directory.tell(user_id, message)
+
+    def _tell_resident(self, user_id: int, message: Any) -> None:
+        """Tell the player's actor if it is resident (a refused snapshot: one that is gone
+        loads afresh at its next activation)."""
+        if self.directory.is_resident(user_id):
+            self.directory.tell(user_id, message)
 
     def _owner_epoch(self, user_id: int) -> int | None:
         assert self.coordinator is not None

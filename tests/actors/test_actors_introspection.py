@@ -14,6 +14,7 @@ from actors import (
     KeyedActor,
     PooledActor,
     WorkerPool,
+    activity,
     directory_residents,
     list_actors,
     live_count,
@@ -54,6 +55,30 @@ def test_list_actors_shows_key_depth_processed_and_idle_time(pool: WorkerPool) -
     assert info.processed == 5 and info.mailbox_depth == 0 and info.restarts == 0
     assert info.idle_seconds >= 0
     assert directory.stop_all(timeout=5)
+
+
+def test_activity_counts_live_actors_of_a_class_and_those_that_worked_lately(
+    pool: WorkerPool,
+) -> None:
+    class Counted(PooledActor):
+        def on_receive(self, message: Any) -> Any:
+            return message
+
+    class Other(PooledActor):
+        def on_receive(self, message: Any) -> Any:
+            return message
+
+    worked, idle, other = Counted.start(), Counted.start(), Other.start()
+    assert worked.ask(1, timeout=5) == 1 and other.ask(2, timeout=5) == 2
+    deadline = threading.Event()
+    while activity(Counted, 60).active < 1 and not deadline.wait(0.01):
+        pass  # the turn ends just after the answer
+    assert (activity(Counted, 60).live, activity(Counted, 60).active) == (2, 1)
+    assert activity(Counted, 0).active == 0  # nothing worked within no time at all
+    assert activity(Other, 60).live == 1
+    for ref in (worked, idle, other):
+        ref.stop()
+    assert activity(Counted, 60).live == 0
 
 
 def test_live_count_follows_starts_and_stops(pool: WorkerPool) -> None:

@@ -52,7 +52,7 @@ class World:
             self.logic,
             self.records,
             self._send,
-            lambda state, transitions: None,
+            lambda state, transitions, epoch: None,
             1,
             tell=self._tell,
             submit=self._submit,

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -32,6 +33,7 @@ import redis
 
 from tests.integration.crash_harness import child_env, command_update, wait_for_replies
 from tests.integration.harness import ROOT, SECRET, TOKEN, Emu, bot_settings
+from yabot.cluster.local import PrivateRedis
 from yabot.runtime import Runtime
 
 PLAYERS = 50
@@ -112,10 +114,24 @@ def _wait_for_metric(api_port: int, name: str, value: float, timeout: float = 60
     raise AssertionError(f"{name} stayed at {seen}")
 
 
+@pytest.fixture
+def events_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own for the events (never the machine's shared one)."""
+    server = PrivateRedis(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["embedded", "cluster"])
 def test_sigkill_while_50_players_play(
-    emu: Emu, tmp_path: Path, mode: str, request: pytest.FixtureRequest
+    emu: Emu,
+    tmp_path: Path,
+    mode: str,
+    request: pytest.FixtureRequest,
+    events_redis: PrivateRedis,
 ) -> None:
     stream = f"yabot:test:{uuid.uuid4().hex}"
     key = "x2VnH0rC2O3u8xRk5i8gqJ2s0yRkq3b8T2v3M6G8f9E="
@@ -137,7 +153,7 @@ def test_sigkill_while_50_players_play(
         api_port,
         tmp_path / "data",
         key,
-        YABOT_EVENTS__REDIS_URL="redis://127.0.0.1:6379/0",
+        YABOT_EVENTS__REDIS_URL=events_redis.url,
         YABOT_EVENTS__STREAM=stream,
         **stores,
     )
@@ -212,7 +228,7 @@ def test_sigkill_while_50_players_play(
         assert len(got) >= len(players.accepted[user_id]), user_id
 
     # Every update.processed event reached Redis at least once.
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(events_redis.url)
     try:
         seen: set[int] = set()
         for _, fields in client.xrange(stream):

@@ -28,7 +28,14 @@ from actors import Directory, WorkerPool, use_pool
 from loadtests.drive import make_update
 from tests.economy.world import T0, World, world_settings
 from yabot.cluster.leases import SCHEMA, Lease
-from yabot.player.actor import Deliver, Inspect, PlayerEffects, apply_update, player_actor_class
+from yabot.player.actor import (
+    Deliver,
+    Inspect,
+    PlayerEffects,
+    RetryWaiting,
+    apply_update,
+    player_actor_class,
+)
 from yabot.player.repository import PlayerRepository, snapshot_key
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
@@ -210,9 +217,8 @@ class Member:
         self.writer.stop(5)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shared]:
-    dsn = request.getfixturevalue("pg_dsn") if request.param == "postgres" else None
+def shared_stores(tmp_path: Path, dsn: str | None) -> Iterator[Shared]:
+    """The shared stores (PostgreSQL at ``dsn``, else SQLite files) and an actor pool."""
     pool = WorkerPool(2, name="ownership-test")
     use_pool(pool)
     parts = Shared(tmp_path, dsn)
@@ -222,6 +228,12 @@ def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shared]:
         use_pool(None)
         pool.shutdown(timeout=5.0)
         parts.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shared]:
+    dsn = request.getfixturevalue("pg_dsn") if request.param == "postgres" else None
+    yield from shared_stores(tmp_path, dsn)
 
 
 def test_an_actor_resident_from_an_earlier_ownership_reloads_before_applying(
@@ -309,3 +321,112 @@ def test_a_replay_that_takes_another_path_is_reported(shared: Shared) -> None:
     assert diverged() == reported + 1
     assert shared.processed() == Counter({101: 2})
     member.stop()
+
+
+@pytest.fixture
+def pg_shared(pg_dsn: str, tmp_path: Path) -> Iterator[Shared]:
+    """The shared stores on PostgreSQL (each member's writes fenced by its leases)."""
+    yield from shared_stores(tmp_path, pg_dsn)
+
+
+def fenced_records() -> float:
+    """Records batches the stores refused (``yabot_cluster_fenced_writes_total``)."""
+    return (
+        REGISTRY.get_sample_value("yabot_cluster_fenced_writes_total", {"store": "records"}) or 0.0
+    )
+
+
+@pytest.mark.parametrize("b_loads", [True, False], ids=["b-applied-them", "b-idle"])
+def test_a_write_of_a_state_loaded_under_an_earlier_epoch_is_refused_though_the_shard_is_back(
+    pg_shared: Shared, b_loads: bool
+) -> None:
+    """The shard is lost and acquired again between the actor's epoch check and its write.
+
+    A's actor loaded the player under epoch 1 and checked it, then it applies entry 103 (a
+    daily reward) to that state (entry 102 never reached it: handed over while A's consumer
+    did not own the shard). Meanwhile, before its records are written, B took the
+    shard over (epoch 2), applied entries 102 (the day's reward) and 103 (refused: the same
+    day) and covered them with a snapshot, and A acquired the shard again (epoch 3). A's
+    member holds the current lease, so only the epoch the state was loaded under refuses the
+    write (a second daily reward, a second ``update.processed`` of 103 otherwise). When B
+    applied nothing, the refused entry is not lost: the inbox keeps it, A reloads and
+    applies it (once).
+    """
+    shared = pg_shared
+    a, b = Member(shared, "a"), Member(shared, "b")
+    try:
+        shared.own(a, 1)
+        a.hand_over(shared.append(101, "/c1", T0))
+        a.settle()
+        shared.append(102, "/daily", T0 + 10)  # (handed over to B's actor, below)
+        third = shared.append(103, "/daily", T0 + 20)
+
+        commit = a.effects.commit_records
+        raced: list[int] = []
+
+        def lost_and_back(batch: Any) -> Any:
+            if not raced:  # after A's check of its epoch, before its write
+                raced.append(1)
+                shared.own(b, 2, a)
+                if b_loads:
+                    assert b.repo.load(USER).economy.daily_streak == 1
+                    b.settle()
+                shared.own(a, 3, b)
+            return commit(batch)
+
+        a.effects.commit_records = lost_and_back  # type: ignore[method-assign]
+        before = fenced_records()
+        # The refused entry waits in the actor and in the inbox; the actor's next message
+        # (the Inspect of hand_over) finds epoch 3 and reloads: B's snapshot covers it, or
+        # the load replays it from the inbox.
+        view = a.hand_over(third)
+        assert raced
+        assert shared.daily_rewards() == 1
+        assert shared.processed() == Counter({101: 1, 102: 1, 103: 1})
+        assert fenced_records() == before + 1, "the stale write was refused"
+        assert view["inbox_seq"] == third.seq and view["transitions"] == 3, view
+        a.directory.tell(USER, RetryWaiting())  # the held entry's retry: dropped with it
+        fourth = shared.append(104, "/c2", T0 + 30)
+        view = a.hand_over(fourth)
+        a.settle()
+        assert fenced_records() == before + 1, "writes of the state loaded under 3 go"
+        assert view["inbox_seq"] == fourth.seq and view["transitions"] == 4, view
+        economy = view["economy"]
+        assert isinstance(economy, dict) and economy["daily_streak"] == 1
+        assert shared.processed() == Counter({101: 1, 102: 1, 103: 1, 104: 1})
+        assert shared.daily_rewards() == 1
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_state_loaded_while_the_shard_was_not_ours_is_not_written_once_it_is(
+    pg_shared: Shared,
+) -> None:
+    """An actor activated while its member held no lease on the shard (B owned it) loads a
+    state that may miss what B applies; if the member acquires the shard between the actor's
+    check and its write, the write is refused all the same (no lease ever has epoch 0)."""
+    shared = pg_shared
+    a, b = Member(shared, "a"), Member(shared, "b")
+    try:
+        shared.own(b, 1, a)
+        first = shared.append(101, "/c1", T0)
+        commit = a.effects.commit_records
+        raced: list[int] = []
+
+        def acquired_meanwhile(batch: Any) -> Any:
+            if not raced:
+                raced.append(1)
+                shared.own(a, 2, b)
+            return commit(batch)
+
+        a.effects.commit_records = acquired_meanwhile  # type: ignore[method-assign]
+        before = fenced_records()
+        view = a.hand_over(first)  # the Inspect finds epoch 2: the actor reloads, applies
+        a.settle()
+        assert raced and fenced_records() == before + 1
+        assert view["inbox_seq"] == first.seq and view["transitions"] == 1, view
+        assert shared.processed() == Counter({101: 1})
+    finally:
+        a.stop()
+        b.stop()

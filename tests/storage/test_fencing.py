@@ -5,6 +5,7 @@ transaction, nothing of it is stored, and ``yabot_cluster_fenced_writes_total`` 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 import uuid
@@ -14,6 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 from pymongo import MongoClient
@@ -21,8 +23,11 @@ from pymongo import MongoClient
 from yabot.cluster.fenced import Fenced as ActorCatches
 from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
 from yabot.events.models import BesitosCredited, make_event
+from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
+from yabot.storage.lease_source import LoadedUnder
 from yabot.storage.postgres.fencing import refused_shards_cte
+from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import InsufficientFunds, LedgerEntry, OutgoingReply, RecordBatch
@@ -266,6 +271,72 @@ def test_snapshots_of_a_taken_over_shard_are_fenced_in_the_same_transaction(
     assert stored is not None and stored.state == b"a"
 
 
+class Reacquired(HeldLeases):
+    """A member that lost the shard of ``USER`` and acquired it again (epoch 1 -> 3): its
+    lease is sound; the test records whether a store reported it refused."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        super().__init__(SHARDS, {s: Lease(s, 1, ME) for s in range(SHARDS)})
+        shard = shard_of(USER, SHARDS)
+        with pool.connection() as conn:  # member-b held it under epoch 2 meanwhile
+            conn.execute("UPDATE shard_leases SET epoch = 3 WHERE shard = %s", (shard,))
+        self.held[shard] = Lease(shard, 3, ME)
+        self.reported: list[Any] = []
+
+    def refused(self, lease: Any) -> None:
+        self.reported.append(lease)
+
+
+def test_writes_of_a_state_loaded_under_an_earlier_epoch_are_refused_though_the_shard_is_ours(
+    pool: ConnectionPool,
+) -> None:
+    leases = Reacquired(pool)
+    records = PgRecords(pool, leases=leases, outbox_mode="relay")
+    snapshots = PgSnapshotStore(pool, leases=leases)
+    inbox = PgInbox(pool, encryptor=Encryptor([Fernet.generate_key()]), leases=leases)
+    entry = inbox.append(1, USER, b"{}", 1.0)
+    records_before, snapshots_before = fenced("records"), fenced("snapshots")
+    inbox_before = fenced("inbox")
+    # Records (ledger, events outbox, reply outbox): one transaction, nothing of it written.
+    stale = credit(USER, "stale")
+    stale.loaded_under = LoadedUnder(USER, 1)
+    with pytest.raises(ActorCatches):
+        records.apply(stale)
+    assert fenced("records") == records_before + 1
+    assert records.balance(USER) == 0 and records.outbox_pending(10) == []
+    assert records.replies_pending() == []
+    # In a group commit the stale batch fails alone.
+    fresh = credit(USER, "fresh")
+    fresh.loaded_under = LoadedUnder(USER, 3)
+    again = credit(USER, "stale-again")
+    again.loaded_under = LoadedUnder(USER, 1)
+    results = records.apply_many([credit(OTHER_USER, "other"), fresh])
+    assert all(not isinstance(o, Exception) for o in results)
+    with pytest.raises(Fenced):
+        records.apply_many([again])
+    assert records.balance(USER) == 5 and records.balance(OTHER_USER) == 5
+    # Snapshot compare-and-set.
+    outcomes = snapshots.save_many(
+        [
+            dataclasses.replace(snapshot(USER, 1, b"stale"), epoch=1),
+            dataclasses.replace(snapshot(OTHER_USER, 1, b"other"), epoch=1),
+        ]
+    )
+    assert [o.status for o in outcomes] == [SaveStatus.FENCED, SaveStatus.SAVED]
+    assert snapshots.load(f"user:{USER}") is None
+    assert fenced("snapshots") == snapshots_before + 1
+    fresh_snapshot = dataclasses.replace(snapshot(USER, 1, b"fresh"), epoch=3)
+    assert [o.status for o in snapshots.save_many([fresh_snapshot])] == [SaveStatus.SAVED]
+    # Marking inbox entries done.
+    assert inbox.prune_many([(USER, entry.seq)], epochs={USER: 1}) == 0
+    assert fenced("inbox") == inbox_before + 1
+    assert inbox.pending_users() == [USER]
+    assert inbox.prune_many([(USER, entry.seq)], epochs={USER: 3}) == 1
+    # The member's lease is sound: no store told its coordinator to drop the shard.
+    assert leases.reported == []
+    assert fenced("records") == records_before + 2
+
+
 def test_mongo_snapshots_carry_the_epoch_and_a_stale_owner_is_fenced(
     mongodb_uri: str, leases: HeldLeases
 ) -> None:
@@ -289,6 +360,13 @@ def test_mongo_snapshots_carry_the_epoch_and_a_stale_owner_is_fenced(
         [outcome] = new.save_many([snapshot(OTHER_USER, 1, b"not ours")])
         assert outcome.status is SaveStatus.FENCED
         assert new.load(f"user:{OTHER_USER}") is None
+        # The new owner's state loaded under an earlier epoch of its lease: refused locally.
+        before = fenced("snapshots")
+        stale = dataclasses.replace(snapshot(USER, 3, b"loaded under 1"), epoch=1)
+        assert [o.status for o in new.save_many([stale])] == [SaveStatus.FENCED]
+        assert fenced("snapshots") == before + 1
+        fresh = dataclasses.replace(snapshot(USER, 3, b"loaded under 2"), epoch=2)
+        assert new.save_many([fresh])[0].saved
     finally:
         old.close()
         new.close()

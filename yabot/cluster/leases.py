@@ -30,7 +30,10 @@ an instance paused past its lease writes nothing, and an acquisition (which lock
 ``FOR UPDATE`` before raising the epoch) waits for any write it would overtake. Renewals do not
 wait for the writers (nor they for a renewal). The first write the database refuses tells the
 coordinator (:meth:`refused`): the shard is dropped at once (its consumer stopped, its actors
-passivated) and every later write of it is refused locally, without a round trip.
+passivated) and every later write of it is refused locally, without a round trip. A write of a
+player's state also carries the epoch the state was loaded under, and is refused when the lease
+checked has another one (the shard was lost and acquired again since:
+``yabot.storage.postgres.fencing.current``).
 """
 
 from __future__ import annotations

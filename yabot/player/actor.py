@@ -18,7 +18,6 @@ from yabot.observability.logging import (
     update_correlation_id,
     update_fields,
 )
-from yabot.player.group_commit import GroupCommit
 from yabot.player.keys import EffectKeys, effect_keys
 from yabot.player.logic import Outcome, PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
@@ -26,13 +25,12 @@ from yabot.player.snapshot_policy import SnapshotPolicy
 from yabot.player.state import PlayerState, StatePacker
 from yabot.player.system import SystemLogic
 from yabot.resilience import Backoff
-from yabot.storage.lease_source import Fenced
+from yabot.storage.lease_source import Fenced, LoadedUnder
 from yabot.storage.records import (
     BatchResult,
     OutboxFull,
     OutgoingReply,
     RecordBatch,
-    RecordsDb,
     RecordsError,
     RecordsStore,
     RecordsUnavailable,
@@ -87,6 +85,11 @@ RELOADED = Counter(
     "Resident players' states reloaded from the stores because their shard was lost and "
     "acquired again since they were loaded (cluster mode)",
 )
+RELOADED_CONFLICT = Counter(
+    "yabot_player_states_reloaded_after_conflict_total",
+    "Resident players' states reloaded from the stores because a snapshot of theirs was "
+    "refused for its version (another writer stored the key, or the version fell behind)",
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,16 @@ class RetryWaiting:
     """Try again the update a refusal holds back (scheduled by the actor, with backoff)."""
 
 
+@dataclass(frozen=True)
+class SnapshotRefused:
+    """A snapshot of the player was refused: the store holds ``stored_version`` (None: no
+    snapshot), not the version before the one submitted. Someone else stored the key since
+    the state was loaded, or the actor's version fell behind: the actor loads again (the
+    snapshot store's newest plus the inbox entries it does not cover)."""
+
+    stored_version: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """What applying one update did: the new state, or ``refused`` (state unchanged, the
@@ -130,6 +143,11 @@ class Step:
 @dataclass(frozen=True)
 class Pack:
     """The actor's own reminder to pack its state if it has been idle for ``PACK_IDLE_S``."""
+
+
+NOT_OWNED = 0
+"""The epoch a state loaded while this member held no lease on its shard is loaded under
+(acquisitions raise a shard's epoch from 0, so no lease has it)."""
 
 
 class PlayerEffects:
@@ -147,7 +165,10 @@ class PlayerEffects:
     ``owner_epoch(user_id)`` (cluster mode; None on a single instance) is the epoch of this
     member's lease on the player's shard, or None while it holds none. An actor remembers
     the epoch it loaded its state under: a state loaded under an earlier ownership may miss
-    entries another member applied and covered meanwhile, so it is reloaded before use.
+    entries another member applied and covered meanwhile, so it is reloaded before use. Every
+    write of the state carries that epoch (``snapshot(state, transitions, epoch)``, the
+    records batch's ``loaded_under``): the stores refuse it once the shard's lease has
+    another, even when this member holds the shard again.
     """
 
     def __init__(
@@ -155,23 +176,21 @@ class PlayerEffects:
         logic: PlayerLogic,
         records: RecordsStore,
         send: Callable[[Reply, str, int | None, int | None, int | None], None],
-        snapshot: Callable[[PlayerState, int], None],
+        snapshot: Callable[[PlayerState, int, int | None], None],
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
         snapshot_every_s: float = 2.0,
         *,
         submit: Callable[[Reply, str, int | None, int, float | None], object],
-        settle: Callable[[int], None] | None = None,
+        settle: Callable[[int], int | None] | None = None,
         retry_after: Callable[[int, float], None] | None = None,
         leftovers: Callable[[int], list[Deliver]] | None = None,
         owner_epoch: Callable[[int], int | None] | None = None,
         retry_backoff_s: float = 0.05,
         retry_backoff_max_s: float = 5.0,
-        group_commit: bool = True,
     ) -> None:
         self.logic = logic
         self.system = SystemLogic(logic.economy, logic.vip)
-        self.group_commit = group_commit
         self.records = records
         self.send = send
         self.submit = submit
@@ -187,25 +206,23 @@ class PlayerEffects:
         self.packer = StatePacker()
         self.pack_idle_s: float | None = PACK_IDLE_S
 
-    @property
-    def records(self) -> RecordsStore:
-        """The records store the transitions write to."""
-        return self._records
+    def loaded_epoch(self, user_id: int) -> int | None:
+        """The epoch a state of ``user_id`` loaded now is loaded under, for its writes.
 
-    @records.setter
-    def records(self, records: RecordsStore) -> None:
-        self._records = records
-        # The embedded records file: transitions running at once share one transaction
-        # (group commit). Other stores write each batch alone.
-        self._commit: Callable[[RecordBatch], BatchResult] = (
-            GroupCommit(records).apply
-            if self.group_commit and isinstance(records, RecordsDb)
-            else records.apply
-        )
+        None on a single instance (nothing is fenced). In cluster mode, while this member
+        holds no lease on the player's shard, ``NOT_OWNED`` (no lease ever has epoch 0): the
+        state's writes are refused even if the shard is acquired before they are made.
+        """
+        owner_epoch = self.owner_epoch
+        if owner_epoch is None:
+            return None
+        epoch = owner_epoch(user_id)
+        return NOT_OWNED if epoch is None else epoch
 
     def commit_records(self, batch: RecordBatch) -> BatchResult:
-        """Write one transition's batch (see :class:`~yabot.player.group_commit.GroupCommit`)."""
-        return self._commit(batch)
+        """Write one transition's batch (the store group-commits batches applied at once:
+        :class:`~yabot.storage.records.group_commit.GroupCommit`)."""
+        return self.records.apply(batch)
 
     def retry_delay(self, attempt: int) -> float:
         """The delay before retry ``attempt`` (1-based): the project's backoff, with jitter."""
@@ -253,6 +270,10 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self._attempts = 0
         self._epoch: int | None = None  # the shard lease's epoch the state was loaded under
 
+    # The snapshot version stored while the state was packed (a class default: an instance
+    # attribute only for the few actors a cancelled passivation leaves packed).
+    _stored_version: int | None = None
+
     @property
     def state(self) -> PlayerState:
         """The player's state (unpacked on first use after the actor packed it)."""
@@ -260,6 +281,9 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             self._state = self.effects.packer.unpack(self._packed)
             self._packed = None
             UNPACKS.inc()
+            if self._stored_version is not None:
+                self._state.snapshot_version = self._stored_version
+                self._stored_version = None
         assert self._state is not None, "the state is loaded in on_start"
         return self._state
 
@@ -267,10 +291,13 @@ class PlayerActor(KeyedActor[int, PlayerState]):
     def state(self, value: PlayerState) -> None:
         if value is not self._state or self._packed is not None:
             self._changes += 1
+            if self._stored_version is not None:  # (a state loaded anew knows its version)
+                self._stored_version = None
         self._state, self._packed = value, None
 
     def on_start(self) -> None:
-        self._epoch = self._owner_epoch()  # before the load: a later change is seen
+        # Before the load: a change meanwhile is seen at the next message.
+        self._epoch = self.effects.loaded_epoch(self.actor_key)
         super().on_start()
         self._loaded()
 
@@ -302,6 +329,10 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             inbox_seq=self.state.inbox_seq,
             dropped_waiting=len(self._waiting),
         )
+        self._reload(epoch)
+
+    def _reload(self, epoch: int | None) -> None:
+        """Drop the state and the held updates, and load again (under ``epoch``)."""
         # Held updates are still in the inbox: the load replays them (or they are covered).
         WAITING.dec(len(self._waiting))
         self._waiting = []
@@ -310,18 +341,45 @@ class PlayerActor(KeyedActor[int, PlayerState]):
         self.load_state()
         self._loaded()
 
+    def _snapshot_refused(self, message: SnapshotRefused) -> None:
+        """Load again unless the state already follows the stored version (its next
+        snapshot lands: a refusal of an older submission, or a fresh activation)."""
+        stored = message.stored_version
+        if stored is not None and self.state.snapshot_version >= stored:
+            return
+        RELOADED_CONFLICT.inc()
+        log.warning(
+            "player.reloaded_after_snapshot_conflict",
+            user_id=self.actor_key,
+            snapshot_version=self.state.snapshot_version,
+            stored_version=stored,
+            inbox_seq=self.state.inbox_seq,
+        )
+        self._reload(self.effects.loaded_epoch(self.actor_key))
+
     def save(self) -> None:
-        """Save the state on passivation, unless the writer already has it (no transition
-        since the load or the last snapshot): then only wait for that snapshot to be durable.
+        """Save the state on passivation (unless the writer already has it: no transition
+        since the load or the last snapshot) and wait for the snapshot to be durable.
+
+        The state's ``snapshot_version`` then follows what the writer stored: the writer
+        forgets the key, and a passivation cancelled by new mail goes on submitting
+        versions after the stored one (not the version it restored: they would conflict).
         """
         settle = self.effects.settle
-        if settle is not None and self._snapshotted_at == self._changes:
-            settle(self.actor_key)
-        else:
+        if settle is None:
             super().save()
+            return
+        if self._snapshotted_at != self._changes:
+            self._snapshot(1)  # with the epoch the state was loaded under
+        stored = settle(self.actor_key)
+        if stored is not None:
+            if self._packed is not None:
+                self._stored_version = stored  # set on the state when it is unpacked
+            else:
+                self.state.snapshot_version = stored
 
     def _snapshot(self, transitions: int) -> None:
-        self.effects.snapshot(self.state, transitions)
+        self.effects.snapshot(self.state, transitions, self._epoch)
         self._snapshotted_at = self._changes
 
     def on_receive(self, message: Any) -> Any:
@@ -380,10 +438,13 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             return None
         if isinstance(message, Inspect):
             return inspect_state(self.state)
+        if isinstance(message, SnapshotRefused):
+            self._snapshot_refused(message)
+            return None
         if isinstance(message, Wake):
             return self.state.inbox_seq
         if isinstance(message, SystemMessage):
-            self.state, result = apply_system(self.effects, self.state, message)
+            self.state, result = apply_system(self.effects, self.state, message, epoch=self._epoch)
             self._snapshot(self._policy.taken() + 1)
             return result
         raise TypeError(f"player actor got an unknown message: {type(message).__name__}")
@@ -417,6 +478,7 @@ class PlayerActor(KeyedActor[int, PlayerState]):
             seq=message.seq,
             legacy=message.legacy,
             replied=message.replied,
+            epoch=self._epoch,
         )
         if step.refused:
             return False
@@ -466,8 +528,13 @@ def apply_update(
     seq: int,
     legacy: bool = False,
     replied: bool = False,
+    epoch: int | None = None,
 ) -> Step:
     """Run one transition and its effects; return the new state, or a refusal.
+
+    ``epoch`` (cluster mode): the epoch of the shard's lease ``state`` was loaded under; the
+    records are written only while the lease has it (a refusal is one for now: the caller
+    reloads the state under the new epoch and applies the entry again).
 
     Records and replies are stored in one SQLite transaction (idempotent by the keys of inbox
     entry ``seq``), then the replies are submitted. A transition that raises, or records
@@ -497,6 +564,7 @@ def apply_update(
                 update_id=update.update_id,
                 seq=seq,
                 received_at=update.received_at,
+                epoch=epoch,
             )
         except (OutboxFull, RecordsUnavailable, sqlite3.OperationalError, Fenced) as exc:
             TRANSITIONS.labels(
@@ -514,9 +582,10 @@ def apply_update(
 
 
 def apply_system(
-    effects: PlayerEffects, state: PlayerState, message: SystemMessage
+    effects: PlayerEffects, state: PlayerState, message: SystemMessage, *, epoch: int | None = None
 ) -> tuple[PlayerState, Any]:
-    """Run a non-update transition (scheduler, call result, admin request) and its effects.
+    """Run a non-update transition (scheduler, call result, admin request) and its effects
+    (``epoch``: as for :func:`apply_update`).
 
     Returns:
         The new state and the transition's result (what an ``ask`` gets back). A refused
@@ -527,7 +596,13 @@ def apply_system(
         try:
             outcome = effects.system.handle(state, message)
             new_state = _record(
-                effects, outcome, replied=False, dedupe=outcome.key_base, update_id=None, seq=None
+                effects,
+                outcome,
+                replied=False,
+                dedupe=outcome.key_base,
+                update_id=None,
+                seq=None,
+                epoch=epoch,
             )
         except (RecordsError, Fenced) as exc:
             TRANSITIONS.labels("rejected_records").inc()
@@ -550,6 +625,7 @@ def _record(
     update_id: int | None,
     seq: int | None,
     received_at: float | None = None,
+    epoch: int | None = None,
 ) -> PlayerState:
     """Apply the outcome's records and store its replies in one transaction, then submit the
     replies and send its tells.
@@ -581,6 +657,8 @@ def _record(
             )
             for index, reply in enumerate(outcome.replies)
         ]
+    if epoch is not None:
+        outcome.batch.loaded_under = LoadedUnder(outcome.state.user_id, epoch)
     result: BatchResult = effects.commit_records(outcome.batch)
     if seq is not None and not replied and _diverged(result):
         DIVERGED.inc()

@@ -14,17 +14,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from yabot.observability.logging import get_logger
-from yabot.player.actor import Deliver, PlayerEffects, apply_update, refresh_mirror
+from yabot.player.actor import (
+    Deliver,
+    PlayerEffects,
+    SnapshotRefused,
+    apply_update,
+    refresh_mirror,
+)
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
 from yabot.storage.inbox import InboxEntry, InboxStore
 from yabot.storage.records import RecordsStore
 from yabot.storage.replies import ReplyOutbox
-from yabot.storage.snapshots import Snapshot, SnapshotStore
+from yabot.storage.snapshots import Snapshot, SnapshotConflict, SnapshotStore
 from yabot.storage.snapshots.writer import SnapshotWriter
 from yabot.telegram.types import parse_stored_update
 
@@ -90,7 +97,11 @@ class PlayerRepository:
         self._recovering: set[int] = set()
         self._leftovers: dict[int, list[Deliver]] = {}
         self._lock = threading.Lock()
+        # How a refused snapshot reaches the player's actor: the runtime tells resident actors
+        # only (one that is gone loads afresh anyway); by default ``effects.tell``.
+        self.tell_actor: Callable[[int, Any], None] | None = None
         writer.on_durable(self._on_durable)
+        writer.on_conflict(self._on_conflict)
 
     def bind(self, effects: PlayerEffects) -> None:
         """Set the effects replays run with (they need this repository's ``submit``)."""
@@ -118,6 +129,8 @@ class PlayerRepository:
         """
         effects = self._effects
         assert effects is not None, "bind() the effects first"
+        # Cluster mode: what the replay writes is fenced by the epoch the state is loaded under.
+        epoch = effects.loaded_epoch(user_id)
         key = snapshot_key(user_id)
         stored, waiting = self._newest_snapshot(key)
         if stored is None:
@@ -149,6 +162,7 @@ class PlayerRepository:
                 seq=entry.seq,
                 legacy=entry.legacy,
                 replied=entry.replied,
+                epoch=epoch,
             )
             if step.refused:
                 held = [message, *(_deliver(e) for e in entries[index + 1 :])]
@@ -160,7 +174,7 @@ class PlayerRepository:
             replayed += 1
         refresh_mirror(self.records, state)
         if replayed:
-            self.writer.submit(self.snapshot_of(state), transitions=replayed)
+            self.writer.submit(self.snapshot_of(state, epoch), transitions=replayed)
         return state
 
     def _newest_snapshot(self, key: str) -> tuple[Snapshot | None, bool]:
@@ -181,9 +195,18 @@ class PlayerRepository:
         except Exception as exc:  # the store is down: the waiting snapshot is the newest we know
             log.warning("player.snapshot_store_unreadable", key=key, error=type(exc).__name__)
             return waiting, True
-        if durable is not None and durable.seq > waiting.seq:
+        if durable is not None and (
+            durable.seq > waiting.seq or durable.version >= waiting.version
+        ):
+            # (A waiting snapshot whose version the store already has would conflict: its
+            # entries are still in the inbox, replayed on the stored one.)
             log.warning(
-                "player.pending_snapshot_stale", key=key, seq=waiting.seq, stored_seq=durable.seq
+                "player.pending_snapshot_stale",
+                key=key,
+                seq=waiting.seq,
+                stored_seq=durable.seq,
+                version=waiting.version,
+                stored_version=durable.version,
             )
             return durable, False
         return waiting, True
@@ -194,23 +217,37 @@ class PlayerRepository:
             return self._leftovers.pop(user_id, [])
 
     def save(self, user_id: int, state: PlayerState) -> None:
-        """Snapshot ``state`` and wait until it is durable (passivation, shutdown)."""
+        """Snapshot ``state`` and wait until it is durable (passivation, shutdown); the
+        state's ``snapshot_version`` follows what was stored (see :meth:`settle`)."""
         self.writer.submit(self.snapshot_of(state))
-        self.settle(user_id)
+        stored = self.settle(user_id)
+        if stored is not None:
+            state.snapshot_version = stored
 
-    def settle(self, user_id: int) -> None:
-        """Wait until the player's submitted snapshots are durable, then forget the key."""
+    def settle(self, user_id: int) -> int | None:
+        """Wait until the player's submitted snapshots are durable, then forget the key.
+
+        Returns:
+            The version the writer last stored of the player's key (None if it stored none
+            since the load, or the last was refused). The writer forgets the key: an actor
+            that goes on (its passivation was cancelled by new mail) submits the versions
+            after this one, or each of its later snapshots would conflict.
+        """
         key = snapshot_key(user_id)
         self.writer.flush([key], timeout=self._shutdown_timeout_s)
+        stored = self.writer.durable_version(key)
         self.writer.forget(key)
+        return stored
 
     # ---- snapshots ------------------------------------------------------------------------
-    def submit(self, state: PlayerState, transitions: int) -> None:
-        """Hand a snapshot of ``state`` to the writer (it covers ``transitions`` updates)."""
-        self.writer.submit(self.snapshot_of(state), transitions=transitions)
+    def submit(self, state: PlayerState, transitions: int, epoch: int | None = None) -> None:
+        """Hand a snapshot of ``state`` to the writer (it covers ``transitions`` updates;
+        ``epoch``: of the shard's lease the state was loaded under, cluster mode)."""
+        self.writer.submit(self.snapshot_of(state, epoch), transitions=transitions)
 
-    def snapshot_of(self, state: PlayerState) -> Snapshot:
-        """The encrypted snapshot of ``state`` (the next version of the player's key)."""
+    def snapshot_of(self, state: PlayerState, epoch: int | None = None) -> Snapshot:
+        """The encrypted snapshot of ``state`` (the next version of the player's key),
+        fenced by ``epoch`` (cluster mode: see :class:`Snapshot`)."""
         return Snapshot(
             key=snapshot_key(state.user_id),
             version=state.snapshot_version + 1,
@@ -218,11 +255,26 @@ class PlayerRepository:
             state=self.encryptor.encrypt_bytes(state.to_bytes()),
             updated_at=time.time(),
             shard=shard_of(state.user_id, self.shards),
+            epoch=epoch,
         )
+
+    def _on_conflict(self, conflict: SnapshotConflict) -> None:
+        """A snapshot was refused for its version (the writer thread): the player's actor
+        loads again (:class:`SnapshotRefused`); the inbox keeps what the snapshot covered."""
+        tell = self.tell_actor or (None if self._effects is None else self._effects.tell)
+        if tell is None:
+            return
+        try:
+            tell(_user_of(conflict.key), SnapshotRefused(conflict.stored_version))
+        except Exception as exc:  # stopping, or its mailbox is full: its next load is fresh
+            log.warning(
+                "player.snapshot_conflict_not_told", key=conflict.key, error=type(exc).__name__
+            )
 
     def _on_durable(self, snapshots: Sequence[Snapshot]) -> None:
         covered = [(_user_of(s.key), s.seq) for s in snapshots]
-        self.inbox.prune_many(covered)
+        epochs = {_user_of(s.key): s.epoch for s in snapshots if s.epoch is not None}
+        self.inbox.prune_many(covered, epochs=epochs or None)
         now = time.time()
         sent_before = None
         if now >= self._next_forget:

@@ -34,7 +34,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -175,8 +175,15 @@ class InboxStore(Protocol):
         """Mark the user's entries up to ``up_to_seq`` covered by a durable snapshot."""
         ...
 
-    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
-        """``prune`` for many ``(user_id, up_to_seq)`` pairs at once."""
+    def prune_many(
+        self, covered: Iterable[tuple[int, int]], *, epochs: Mapping[int, int] | None = None
+    ) -> int:
+        """``prune`` for many ``(user_id, up_to_seq)`` pairs at once.
+
+        ``epochs`` (cluster mode): per user, the epoch of the shard's lease the covering
+        snapshot's state was loaded under; a fenced store marks a user's entries only while
+        the lease has that epoch.
+        """
         ...
 
     def expire(self) -> int:
@@ -277,7 +284,9 @@ class PruneExpire:
     _retention_s: float
     _next_expiry: float
 
-    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
+    def _mark_covered(
+        self, pairs: list[tuple[int, int]], epochs: Mapping[int, int] | None = None
+    ) -> int:
         """Mark the entries of ``(user_id, up_to_seq)`` pairs covered, in one transaction."""
         raise NotImplementedError
 
@@ -293,14 +302,17 @@ class PruneExpire:
         """
         return self.prune_many([(user_id, up_to_seq)])
 
-    def prune_many(self, covered: Iterable[tuple[int, int]]) -> int:
-        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction.
+    def prune_many(
+        self, covered: Iterable[tuple[int, int]], *, epochs: Mapping[int, int] | None = None
+    ) -> int:
+        """``prune`` for many ``(user_id, up_to_seq)`` pairs in one transaction (``epochs``:
+        see :meth:`InboxStore.prune_many`; only a fenced store reads it).
 
         Meant as a :class:`~yabot.storage.snapshots.writer.SnapshotWriter` durable observer's
         body: one call per group commit. Also forgets expired ids, at most once a minute.
         """
         pairs = list(covered)
-        removed = self._mark_covered(pairs) if pairs else 0
+        removed = self._mark_covered(pairs, epochs) if pairs else 0
         INBOX_PRUNED.inc(removed)
         if self._clock() >= self._next_expiry:
             self.expire()
@@ -520,7 +532,10 @@ class Inbox(PruneExpire):
                 seen.setdefault(update_id, []).append((seq, print_, at))
         return seen
 
-    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
+    def _mark_covered(
+        self, pairs: list[tuple[int, int]], epochs: Mapping[int, int] | None = None
+    ) -> int:
+        # (One instance: nothing is fenced, ``epochs`` is not read.)
         with self._db.transaction() as conn:
             return sum(
                 conn.execute(

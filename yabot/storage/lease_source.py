@@ -6,7 +6,7 @@ Kept free of any database client so that every adapter (PostgreSQL, MongoDB) can
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class Fenced(RuntimeError):
@@ -16,6 +16,19 @@ class Fenced(RuntimeError):
     reach); the shard's next owner applies it from the inbox, and this member passivates the
     shard's actors when its coordinator notices the loss.
     """
+
+
+class LoadedUnder(NamedTuple):
+    """A write computed from a player's state, and the epoch of its shard's lease that state
+    was loaded under (cluster mode).
+
+    A store writes it only while the shard's lease still has that epoch: once the shard was
+    lost and acquired again (by anyone, this member included), a state loaded under an earlier
+    epoch may miss what another owner applied meanwhile, and is never written.
+    """
+
+    user_id: int
+    epoch: int
 
 
 class HeldLease(Protocol):

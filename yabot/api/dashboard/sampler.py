@@ -150,16 +150,11 @@ METRICS_READ: tuple[str, ...] = (
 
 def _player_activity() -> tuple[int, int]:
     """(resident player actors, those with a turn in the last ``ACTIVE_WINDOW_S``)."""
-    from actors import list_actors
+    from actors import activity
+    from yabot.player.actor import PlayerActor
 
-    resident = active = 0
-    for info in list_actors():
-        if info.actor_class != "PlayerActor":
-            continue
-        resident += 1
-        if info.processed and info.idle_seconds < ACTIVE_WINDOW_S:
-            active += 1
-    return resident, active
+    players = activity(PlayerActor, ACTIVE_WINDOW_S)
+    return players.live, players.active
 
 
 class MetricsSampler:
@@ -169,8 +164,8 @@ class MetricsSampler:
         registry: Where the metrics are (the process's default registry).
         interval_s: Seconds between samples.
         window_s: How far back the buffer reaches.
-        activity: Returns (resident players, active players); the default walks the live
-            actors (as ``GET /api/v1/actors`` does).
+        activity: Returns (resident players, active players); the default counts the live
+            player actors.
         clock: Epoch seconds of each sample.
     """
 

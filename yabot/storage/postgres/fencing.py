@@ -11,7 +11,7 @@ whose lease was taken over (its epoch is stale) or has expired writes nothing. W
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -60,9 +60,11 @@ __all__ = [
     "Fenced",
     "LeaseSource",
     "check_fence",
+    "current",
     "fence",
     "fence_shard",
     "fence_shards",
+    "held_leases",
     "held_shards",
     "refuse",
     "refused_shards_cte",
@@ -77,6 +79,15 @@ def held_shards(
     One statement for all of them: it locks their lease rows ``FOR KEY SHARE`` in ascending
     order (lockers never deadlock), like :func:`check_fence` for each. Every shard refused is
     counted and logged; write nothing of it in this transaction.
+    """
+    return set(held_leases(cursor, leases, shards, store))
+
+
+def held_leases(
+    cursor: psycopg.Cursor[Any], leases: LeaseSource, shards: Iterable[int], store: str
+) -> dict[int, HeldLease]:
+    """:func:`held_shards`, answering the lease each held shard was checked under (the
+    epoch a write of state loaded under an earlier epoch is compared with: :func:`current`).
     """
     wanted = sorted(set(shards))
     held = {shard: lease for shard in wanted if (lease := leases.lease(shard)) is not None}
@@ -95,7 +106,35 @@ def held_shards(
         )
         ours = {int(row[0]) for row in cursor.fetchall()}
     _count_refused(leases, [shard for shard in wanted if shard not in ours], store)
-    return ours
+    return {shard: held[shard] for shard in wanted if shard in ours}
+
+
+def current(
+    held: Mapping[int, HeldLease], shard: int, loaded_epoch: int | None, store: str
+) -> bool:
+    """Whether a write of state loaded under ``loaded_epoch`` of ``shard``'s lease may go.
+
+    ``held`` is what :func:`held_leases` checked in this transaction. The write goes when the
+    shard is held under that very epoch (or ``loaded_epoch`` is None: a write not computed
+    from a loaded state). A state loaded under an earlier epoch is refused even when this
+    member holds the shard again (a loss and a re-acquisition between the actor's check and
+    its write): the refusal is counted and logged, and the coordinator is not told (its lease
+    is sound). A shard not held at all was counted by :func:`held_leases` already.
+    """
+    lease = held.get(shard)
+    if lease is None:
+        return False
+    if loaded_epoch is None or loaded_epoch == lease.epoch:
+        return True
+    FENCED.labels(store).inc()
+    log.warning(
+        "cluster.stale_state_fenced",
+        shard=shard,
+        loaded_epoch=loaded_epoch,
+        epoch=lease.epoch,
+        store=store,
+    )
+    return False
 
 
 def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> None:

@@ -16,7 +16,8 @@ payload lists the shards it wrote, each with the highest seq it wrote there, com
 (``"3:1207,17:1210"``; delivered on commit): a consumer already past that seq skips the read.
 
 With a :class:`~yabot.storage.lease_source.LeaseSource`, pruning (marking entries done) is
-fenced per shard: a stale owner marks nothing.
+fenced per shard: a stale owner marks nothing, nor does a snapshot of a state loaded under an
+earlier epoch of the shard's lease.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from yabot.storage.inbox import (
     fingerprint,
 )
 from yabot.storage.lease_source import LeaseSource
-from yabot.storage.postgres.fencing import held_shards
+from yabot.storage.postgres.fencing import current, held_leases
 from yabot.storage.postgres.migrations import PgMigration, migrate
 from yabot.storage.postgres.pool import autocommit, reading
 
@@ -293,15 +294,24 @@ class PgInbox(PruneExpire):
             log.info("inbox_duplicates", duplicates=len(results) - stored)
         return results
 
-    def _mark_covered(self, pairs: list[tuple[int, int]]) -> int:
-        """In cluster mode only the shards whose lease still holds are marked (fenced)."""
+    def _mark_covered(
+        self, pairs: list[tuple[int, int]], epochs: Mapping[int, int] | None = None
+    ) -> int:
+        """In cluster mode only the shards whose lease still holds are marked (fenced), and
+        of a user in ``epochs`` only while the lease has the epoch given for the user."""
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if self._leases is not None:
                 by_shard: dict[int, list[tuple[int, int]]] = {}
                 for user_id, up_to in pairs:
                     by_shard.setdefault(shard_of(user_id, self.shards), []).append((user_id, up_to))
-                ours = held_shards(cur, self._leases, by_shard, STORE)
-                pairs = [pair for shard in sorted(ours) for pair in by_shard[shard]]
+                held = held_leases(cur, self._leases, by_shard, STORE)
+                loaded = epochs or {}
+                pairs = [
+                    (user_id, up_to)
+                    for shard in sorted(held)
+                    for user_id, up_to in by_shard[shard]
+                    if current(held, shard, loaded.get(user_id), STORE)
+                ]
             if not pairs:
                 return 0
             cur.execute(

@@ -14,9 +14,8 @@ instance no longer owns raises :class:`Fenced` and writes nothing.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,12 +28,13 @@ from yabot.events import outbox as outbox_sql
 from yabot.events.models import Event
 from yabot.observability.logging import get_logger
 from yabot.shards import DEFAULT_SHARDS, shard_of
+from yabot.storage.lease_source import HeldLease
 from yabot.storage.postgres import records_schema
 from yabot.storage.postgres.fencing import (
     Fenced,
     LeaseSource,
-    fence_shards,
-    held_shards,
+    current,
+    held_leases,
     refuse,
     refused_shards_cte,
 )
@@ -42,6 +42,7 @@ from yabot.storage.postgres.migrations import migrate
 from yabot.storage.postgres.pool import autocommit, reading
 from yabot.storage.records import writes
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
+from yabot.storage.records.group_commit import GroupCommit
 from yabot.storage.records.models import (
     AppliedEntry,
     BatchResult,
@@ -75,6 +76,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         outbox_mode: ``relay`` or ``local`` (see ``RecordsDb``).
         outbox_budget_bytes: Unsent backlog past which batches with events are refused
             (counted by this process from the backlog it found at open).
+        group_commit: Batches applied at once share one transaction (on by default).
     """
 
     PLACEHOLDER = "%s"
@@ -87,6 +89,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         shards: int = DEFAULT_SHARDS,
         outbox_mode: OutboxMode = "local",
         outbox_budget_bytes: int = 256 * 1024 * 1024,
+        group_commit: bool = True,
     ) -> None:
         migrate(pool, records_schema.STORE, records_schema.MIGRATIONS)
         self._pool = pool
@@ -96,9 +99,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
             PENDING.set(_scalar(conn.execute("SELECT COUNT(*) FROM replies WHERE sent_at IS NULL")))
             backlog = _backlog(conn.cursor())
         super().__init__(outbox_mode, outbox_budget_bytes, backlog)
-        self._turn = threading.Condition()  # group commit of ``apply``
-        self._waiting: list[_Ticket] = []
-        self._leading = False
+        self._group = GroupCommit(self._write_group, enabled=group_commit)
 
     def close(self) -> None:
         """Nothing to release: the pool belongs to whoever opened it."""
@@ -135,76 +136,78 @@ class PgRecords(RecordsReads, OutboxAccounting):
     def _fence(self, cur: Cursor, batch: RecordBatch) -> None:
         if self._leases is None:
             return
-        users = _users_of(batch)
-        if users:
-            fence_shards(cur, self._leases, {shard_of(u, self._shards) for u in users}, STORE)
+        wanted = self._shards_of(batch)
+        if wanted:
+            refused = self._refusal(batch, wanted, held_leases(cur, self._leases, wanted, STORE))
+            if refused is not None:
+                raise refused
+
+    def _shards_of(self, batch: RecordBatch) -> set[int]:
+        """The shards whose leases fence ``batch``: its players' (and its loader's)."""
+        shards = {shard_of(u, self._shards) for u in _users_of(batch)}
+        if batch.loaded_under is not None:
+            shards.add(shard_of(batch.loaded_under.user_id, self._shards))
+        return shards
+
+    def _refusal(
+        self, batch: RecordBatch, wanted: set[int], held: Mapping[int, HeldLease]
+    ) -> Fenced | None:
+        """Why ``batch`` must not be written given the leases checked (``held``), if so.
+
+        A shard not held refuses it; so does a state loaded under an earlier epoch of its
+        player's shard (``batch.loaded_under``), even if this member holds that shard again.
+        """
+        lost = sorted(wanted - held.keys())
+        if lost:
+            return Fenced(f"shards {lost} are no longer ours")
+        loaded = batch.loaded_under
+        if loaded is not None:
+            shard = shard_of(loaded.user_id, self._shards)
+            if not current(held, shard, loaded.epoch, STORE):
+                return Fenced(
+                    f"shard {shard}: the state was loaded under epoch {loaded.epoch},"
+                    f" the shard's lease is now epoch {held[shard].epoch}"
+                )
+        return None
 
     def apply(self, batch: RecordBatch) -> BatchResult:
         """Write a batch in one transaction (see ``RecordsDb.apply``).
 
-        Group commit: batches applied by other threads while a transaction runs share the next
-        one (one fence check per shard, one commit). A batch refused for a records reason
-        fails alone: its group is then written again batch by batch.
+        Group commit (:class:`~yabot.storage.records.group_commit.GroupCommit`): batches
+        applied by other threads while a transaction runs share the next one (one fence check
+        per shard, one commit). A batch refused for a records reason fails alone: its group is
+        then written again batch by batch.
 
         Raises:
             InsufficientFunds, OutboxFull, UnknownPayment: As ``RecordsDb.apply``.
             Fenced: A player's shard is no longer ours; nothing is written.
             RecordsUnavailable: The server cannot be reached; nothing is written.
         """
-        ticket = _Ticket(batch, [outbox_sql.encode(event) for event in batch.events])
-        with self._turn:
-            self._waiting.append(ticket)
-            while ticket.outcome is None and self._leading:
-                self._turn.wait()
-            if ticket.outcome is None:  # lead: write every batch waiting now
-                self._leading = True
-                group, self._waiting = self._waiting, []
-        if ticket.outcome is None:
-            try:
-                self._write_group(group)
-            except BaseException as exc:
-                for other in group:
-                    if other.outcome is None:
-                        other.outcome = exc
-                raise
-            finally:
-                with self._turn:
-                    self._leading = False
-                    self._turn.notify_all()
-        outcome = ticket.outcome
-        if isinstance(outcome, BaseException):
-            raise outcome
-        assert outcome is not None
-        return outcome
+        return self._group.apply(_Ticket(batch, [outbox_sql.encode(e) for e in batch.events]))
 
-    def _write_group(self, group: list[_Ticket]) -> None:
-        """Write ``group`` in one transaction; set each ticket's outcome."""
-        if len(group) > 1:
-            try:
-                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
-            except RecordsUnavailable as exc:
-                for ticket in group:
-                    ticket.outcome = exc
-                return
-            except RecordsError:
-                for ticket in group:  # one batch was refused: each alone, in its own transaction
-                    self._write_group([ticket])
-                return
-        else:
-            try:
-                outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
-            except RecordsError as exc:
-                self._note_refusal(exc)
-                group[0].outcome = exc
-                return
-        for ticket, outcome in zip(group, outcomes, strict=True):
+    def _write_group(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception]:
+        """The group commit's writer: ``group`` in one transaction, each ticket's outcome.
+
+        Raises:
+            RecordsError: A batch of a group of several was refused (nothing is written; the
+                group commit writes each alone).
+            RecordsUnavailable: The server cannot be reached.
+        """
+        try:
+            outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+        except RecordsError as exc:
+            if len(group) > 1:
+                raise
+            self._note_refusal(exc)
+            return [exc]
+        for outcome in outcomes:
             if isinstance(outcome, RecordsError):
                 self._note_refusal(outcome)
-            ticket.outcome = outcome
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
+        return outcomes
 
     def _group_work(
-        self, cur: Cursor, group: list[_Ticket]
+        self, cur: Cursor, group: Sequence[_Ticket]
     ) -> tuple[list[BatchResult | Exception], int]:
         outcomes: list[BatchResult | Exception | None] = [None] * len(group)
         added_bytes = 0
@@ -214,14 +217,13 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 added_bytes += sum(size for _, size in ticket.encoded)
         if self._leases is not None:
             shards = {
-                index: {shard_of(u, self._shards) for u in _users_of(ticket.batch)}
+                index: self._shards_of(ticket.batch)
                 for index, ticket in enumerate(group)
                 if outcomes[index] is None
             }
-            ours = held_shards(cur, self._leases, set().union(*shards.values()), STORE)
+            held = held_leases(cur, self._leases, set().union(*shards.values()), STORE)
             for index, wanted in shards.items():
-                if not wanted <= ours:
-                    outcomes[index] = Fenced(f"shards {sorted(wanted - ours)} are no longer ours")
+                outcomes[index] = self._refusal(group[index].batch, wanted, held)
         writing = [index for index, outcome in enumerate(outcomes) if outcome is None]
         results, added = self._write_many(cur, [group[index] for index in writing])
         for index, result in zip(writing, results, strict=True):
@@ -530,11 +532,10 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
 @dataclass
 class _Ticket:
-    """A batch waiting for its group's transaction, then its outcome."""
+    """A batch waiting for its group's transaction, with its events encoded."""
 
     batch: RecordBatch
     encoded: list[tuple[str, int]]
-    outcome: BatchResult | BaseException | None = None
 
 
 def _rows_of(width: int, count: int) -> str:

@@ -8,6 +8,7 @@ describes do.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from yabot.observability.logging import get_logger
 from yabot.storage.migrations import migrate, records_path
 from yabot.storage.records import replies as replies_sql
 from yabot.storage.records.accounting import OutboxAccounting, OutboxMode
+from yabot.storage.records.group_commit import GroupCommit
 from yabot.storage.records.models import (
     BatchResult,
     RecordBatch,
@@ -31,6 +33,13 @@ from yabot.storage.records.writes import balance_of, write_batch
 from yabot.storage.sqlite_util import LockedConnection, connect
 
 __all__ = ["OutboxMode", "RecordsDb"]
+
+
+class _SentMarks(tuple[int, ...]):
+    """Reply ids to mark sent, queued in the group commit like a batch."""
+
+    __slots__ = ()
+
 
 log = get_logger(__name__)
 
@@ -48,6 +57,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         outbox_budget_bytes: Unsent backlog past which batches with events are refused.
         legacy_replies: A pre-v4 ``replies.db`` whose pending replies are moved in at open
             (see :func:`~yabot.storage.records.replies.import_legacy_replies`).
+        group_commit: Batches applied at once share one transaction (on by default).
     """
 
     def __init__(
@@ -58,6 +68,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         outbox_mode: OutboxMode = "local",
         outbox_budget_bytes: int = 256 * 1024 * 1024,
         legacy_replies: Path | None = None,
+        group_commit: bool = True,
     ) -> None:
         conn = connect(path, busy_timeout_ms=busy_timeout_ms)
         try:
@@ -73,6 +84,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             raise
         self._db = LockedConnection(conn)
         super().__init__(outbox_mode, outbox_budget_bytes, backlog)
+        self._group = GroupCommit(self._write_group, enabled=group_commit)
 
     @classmethod
     def open(cls, settings: Settings) -> RecordsDb:
@@ -85,6 +97,7 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             outbox_mode="relay" if settings.events.redis_url else "local",
             outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
             legacy_replies=path.with_name(replies_sql.LEGACY_FILE_NAME),
+            group_commit=settings.storage.records_group_commit,
         )
 
     def close(self) -> None:
@@ -92,7 +105,8 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         self._db.close()
 
     def apply(self, batch: RecordBatch) -> BatchResult:
-        """Write a batch in one transaction.
+        """Write a batch in one transaction (shared with the batches other threads apply at
+        the same time: see :class:`~yabot.storage.records.group_commit.GroupCommit`).
 
         Returns:
             What was written and what was a duplicate (a replayed batch writes nothing), and
@@ -103,6 +117,65 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             OutboxFull: The unsent event backlog is over budget; nothing is written.
             UnknownPayment: A refund names an unknown payment; nothing is written.
         """
+        return self._group.apply(batch)
+
+    def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
+        """Write many batches in one transaction (group commit), each in its own savepoint.
+
+        A batch that fails (insufficient funds, outbox full, unknown payment) is rolled back
+        alone and its error is returned in its place; the others are committed.
+        """
+        with self._db.transaction() as conn:
+            outcomes, added_bytes = self._write_batches(conn, batches)
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
+        return outcomes
+
+    def _write_batches(
+        self, conn: sqlite3.Connection, batches: Sequence[RecordBatch]
+    ) -> tuple[list[BatchResult | RecordsError], int]:
+        """Write ``batches`` in the caller's transaction, each in its own savepoint."""
+        encoded_all = [[outbox_sql.encode(event) for event in b.events] for b in batches]
+        outcomes: list[BatchResult | RecordsError] = []
+        added_bytes = 0
+        for batch, encoded in zip(batches, encoded_all, strict=True):
+            refused = self._over_budget(encoded, added_bytes)
+            if refused is not None:
+                outcomes.append(refused)
+                continue
+            conn.execute("SAVEPOINT batch")
+            try:
+                result, size = write_batch(conn, batch, encoded, self._status)
+            except RecordsError as exc:
+                conn.execute("ROLLBACK TO batch")
+                conn.execute("RELEASE batch")
+                self._note_refusal(exc)
+                outcomes.append(exc)
+                continue
+            conn.execute("RELEASE batch")
+            added_bytes += size
+            outcomes.append(result)
+        return outcomes, added_bytes
+
+    def _write_group(
+        self, items: Sequence[RecordBatch | _SentMarks]
+    ) -> list[BatchResult | RecordsError]:
+        """The group commit's writer: a lone batch without a savepoint; several batches, or
+        batches with sent marks, in one transaction with a savepoint per batch."""
+        batches = [item for item in items if isinstance(item, RecordBatch)]
+        marks = [reply_id for item in items if isinstance(item, _SentMarks) for reply_id in item]
+        if not marks and len(batches) > 1:
+            return self.apply_many(batches)
+        if not marks:
+            return [self._write_alone(batches[0])]
+        with self._db.transaction() as conn:
+            done = replies_sql.mark_sent(conn, marks, time.time())
+            outcomes, added_bytes = self._write_batches(conn, batches)
+        PENDING.dec(done)
+        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
+        written = iter(outcomes)
+        return [next(written) if isinstance(item, RecordBatch) else BatchResult() for item in items]
+
+    def _write_alone(self, batch: RecordBatch) -> BatchResult | RecordsError:
         encoded = [outbox_sql.encode(event) for event in batch.events]
         try:
             # One batch needs no savepoint: a refusal rolls back the whole transaction.
@@ -113,39 +186,9 @@ class RecordsDb(RecordsReads, OutboxAccounting):
                 result, size = write_batch(conn, batch, encoded, self._status)
         except RecordsError as exc:
             self._note_refusal(exc)
-            raise
+            return exc
         self._committed([result], size)
         return result
-
-    def apply_many(self, batches: Sequence[RecordBatch]) -> list[BatchResult | RecordsError]:
-        """Write many batches in one transaction (group commit), each in its own savepoint.
-
-        A batch that fails (insufficient funds, outbox full, unknown payment) is rolled back
-        alone and its error is returned in its place; the others are committed.
-        """
-        outcomes: list[BatchResult | RecordsError] = []
-        added_bytes = 0
-        with self._db.transaction() as conn:
-            for batch in batches:
-                encoded = [outbox_sql.encode(event) for event in batch.events]
-                refused = self._over_budget(encoded, added_bytes)
-                if refused is not None:
-                    outcomes.append(refused)
-                    continue
-                conn.execute("SAVEPOINT batch")
-                try:
-                    result, size = write_batch(conn, batch, encoded, self._status)
-                except RecordsError as exc:
-                    conn.execute("ROLLBACK TO batch")
-                    conn.execute("RELEASE batch")
-                    self._note_refusal(exc)
-                    outcomes.append(exc)
-                    continue
-                conn.execute("RELEASE batch")
-                added_bytes += size
-                outcomes.append(result)
-        self._committed([o for o in outcomes if isinstance(o, BatchResult)], added_bytes)
-        return outcomes
 
     # Outbox access for the relay.
 
@@ -204,15 +247,14 @@ class RecordsDb(RecordsReads, OutboxAccounting):
     def replies_done(self, ids: Iterable[int]) -> None:
         """Mark replies Telegram took (or refused for good) in one transaction.
 
-        A reply of an inbox entry stays, marked sent, until :meth:`replies_forget_covered`;
-        the others are deleted.
+        The marks go through the group commit: when a records transaction is being written,
+        they share the next one with the batches queued meanwhile (one commit instead of
+        two); otherwise they are committed at once, alone. A reply of an inbox entry stays,
+        marked sent, until :meth:`replies_forget_covered`; the others are deleted.
         """
-        chosen = list(ids)
-        if not chosen:
-            return
-        with self._db.transaction() as conn:
-            done = replies_sql.mark_sent(conn, chosen, time.time())
-        PENDING.dec(done)
+        chosen = _SentMarks(ids)
+        if chosen:
+            self._group.apply(chosen)
 
     def replies_forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None

@@ -34,4 +34,5 @@ def open_records_store(
         shards=settings.runtime.shards,
         outbox_mode="relay" if settings.events.redis_url else "local",
         outbox_budget_bytes=settings.events.outbox_disk_budget_mb * 1024 * 1024,
+        group_commit=settings.storage.records_group_commit,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yabot.events.models import Event
+from yabot.storage.lease_source import LoadedUnder
 
 MAX_KEY_CHARS = 200
 
@@ -189,6 +190,9 @@ class RecordBatch:
 
     Every part is idempotent by its key, so applying the same batch again changes nothing.
     ``at`` is the time recorded in the rows (defaults to the moment of ``apply``).
+    ``loaded_under`` (cluster mode): the player whose state the batch was computed from and
+    the epoch of its shard's lease that state was loaded under; a fenced store writes the
+    batch only while the lease has that epoch (the embedded store ignores it).
     """
 
     profiles: list[ProfileUpsert] = field(default_factory=list)
@@ -203,6 +207,7 @@ class RecordBatch:
     events: list[Event] = field(default_factory=list)
     replies: list[OutgoingReply] = field(default_factory=list)
     at: float | None = None
+    loaded_under: LoadedUnder | None = None
 
 
 @dataclass(frozen=True, slots=True)

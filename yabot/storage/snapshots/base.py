@@ -29,6 +29,9 @@ class Snapshot:
         state: The serialized state.
         updated_at: Wall-clock time (epoch seconds) the state was taken.
         shard: The actor's shard (``yabot.shards``), the unit of ownership.
+        epoch: Cluster mode: the epoch of the shard's lease the actor's state was loaded
+            under; a fenced store writes the snapshot only while the lease has that epoch.
+            Not stored. None: fenced by the member's current lease only.
     """
 
     key: str
@@ -37,6 +40,7 @@ class Snapshot:
     state: bytes
     updated_at: float
     shard: int = 0
+    epoch: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not 0 < len(self.key) <= MAX_KEY_CHARS:

@@ -201,7 +201,8 @@ class MongoSnapshotStore:
         for index in valid:
             snap = snapshots[index]
             lease = self._leases.lease(snap.shard)
-            if lease is None:
+            if lease is None or (snap.epoch is not None and snap.epoch != lease.epoch):
+                # (Not ours, or the actor's state was loaded under an earlier ownership.)
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)
             else:
                 epochs[snap.key] = lease.epoch

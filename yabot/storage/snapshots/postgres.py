@@ -4,7 +4,8 @@ A ``save_many`` is one transaction of one statement: compare-and-set on the vers
 snapshot at once (``unnest`` of the batch), then one read of the keys it did not write to tell
 a retry of an already stored snapshot (SAVED) from a real conflict. In cluster mode the
 transaction first checks the lease of every shard in the batch (``FOR KEY SHARE`` of its row):
-the snapshots of a shard this instance no longer owns are FENCED and not written, in the same
+the snapshots of a shard this instance no longer owns, or whose state was loaded under an
+earlier epoch of the shard's lease (``Snapshot.epoch``), are FENCED and not written, in the same
 transaction as the others' writes.
 """
 
@@ -17,7 +18,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from yabot.storage.lease_source import LeaseSource
-from yabot.storage.postgres.fencing import held_shards
+from yabot.storage.postgres.fencing import current, held_leases
 from yabot.storage.postgres.migrations import PgMigration, migrate
 from yabot.storage.postgres.pool import reading
 from yabot.storage.snapshots.base import (
@@ -118,11 +119,11 @@ class PgSnapshotStore:
     ) -> list[int]:
         if self._leases is None:
             return valid
-        ours = held_shards(cur, self._leases, {snapshots[i].shard for i in valid}, STORE)
+        held = held_leases(cur, self._leases, {snapshots[i].shard for i in valid}, STORE)
         writable = []
         for index in valid:
             snap = snapshots[index]
-            if snap.shard in ours:
+            if current(held, snap.shard, snap.epoch, STORE):
                 writable.append(index)
             else:
                 outcomes[index] = SaveOutcome(snap.key, snap.version, SaveStatus.FENCED)

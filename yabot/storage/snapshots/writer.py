@@ -9,8 +9,9 @@ blocks on it.
 Versions: an actor submits ``version = restored_version + 1`` (1 for a new key) for its whole
 activation. The writer stores the newest submission; once it has stored a key it chains the
 versions itself (``v + 1`` per write), so submissions collapsed into one write never conflict.
-A CONFLICT therefore means another writer stored the key since the actor restored it: the
-snapshot is dropped and conflict observers are told (the actor should stop and reload).
+A CONFLICT therefore means another writer stored the key since the actor restored it (or the
+actor's version fell behind what was stored): the snapshot is dropped and conflict observers
+are told (the player repository has the actor load again).
 
 When the store fails, a circuit breaker stops the calls for a while; pending snapshots stay in
 memory (newest per key) and are retried until they land, in halved batches after each failure
@@ -215,14 +216,15 @@ class SnapshotWriter:
             return None if state is None else state.stored_version
 
     def pending_snapshot(self, key: str) -> Snapshot | None:
-        """The newest submitted snapshot of ``key`` that is not durable yet, as submitted.
+        """The newest submitted snapshot of ``key`` that is not durable yet, with the version
+        it is written with (the submitted one, or the next after the last this writer stored).
 
         An actor re-activated while its last snapshot still waits (say, MongoDB is down)
         restores from this instead of the store, with ``restored_version = version - 1``.
         """
         with self._cond:
             waiting = self._pending.get(key) or self._inflight.get(key)
-            return None if waiting is None else waiting.snapshot
+            return None if waiting is None else self._versioned(waiting)
 
     def forget(self, key: str) -> None:
         """Drop what the writer remembers of ``key`` (after its actor was flushed and stopped)."""
