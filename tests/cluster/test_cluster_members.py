@@ -140,8 +140,12 @@ def test_a_member_paused_past_its_lease_writes_nothing_after_losing_its_shards(
     try:
         players.play([a.webhook, b.webhook], 2.0)
         a.signal(signal.SIGSTOP)
-        players.play([b.webhook], 8.0)  # > 2 x the lease: b owns every shard by now
-        assert _owned(b) == 8
+        paused_at = time.monotonic()
+        players.play([b.webhook], 8.0)  # ends early once every player's updates are taken
+        # b owns every shard within twice the lease (3 s) of the pause, whenever play ended.
+        while _owned(b) < 8 and time.monotonic() - paused_at < 2 * 3.0 + 1.0:
+            time.sleep(0.1)
+        assert _owned(b) == 8, f"{time.monotonic() - paused_at:.1f} s after the pause"
         a.signal(signal.SIGCONT)
         deadline = time.monotonic() + 15
         while a.metric("yabot_cluster_fenced_writes_total") < 1 and time.monotonic() < deadline:
