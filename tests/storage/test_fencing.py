@@ -154,13 +154,13 @@ def test_concurrent_applies_share_a_transaction_and_fail_alone(
     records.apply(credit(OTHER_USER, "first", reply=False))
     take_over(pool, shard_of(third, SHARDS))
     groups: list[int] = []
-    work = records._group_work
+    work = records._group_call  # ledger entries, events and replies: one records_write call
 
     def spy(cur: Any, group: list[Any]) -> Any:
         groups.append(len(group))
         return work(cur, group)
 
-    monkeypatch.setattr(records, "_group_work", spy)
+    monkeypatch.setattr(records, "_group_call", spy)
     outcomes: dict[str, Any] = {}
 
     def apply(name: str, batch: RecordBatch) -> None:
@@ -198,6 +198,33 @@ def test_concurrent_applies_share_a_transaction_and_fail_alone(
     assert outcomes["ok"].reply_ids and outcomes["ok"].reply_ids[0] is not None
     keys = sorted(r.dedupe_key for r in records.replies_pending())
     assert keys == ["also-ok:0", "lead:0", "ok:0"]
+
+
+def test_a_turns_batch_is_one_statement_in_its_own_transaction_fence_included(
+    pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of ledger entries, events and replies (what a turn writes) costs one round
+    trip: one autocommit statement checks the lease and writes (no BEGIN, no COMMIT)."""
+    records = PgRecords(pool, leases=leases)
+    sent: list[tuple[str, bool]] = []
+    execute = psycopg.Cursor.execute
+
+    def spy(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append((str(query), self.connection.autocommit))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+    batch = credit(USER, "one-call")
+    batch.loaded_under = LoadedUnder(USER, 1)
+    result = records.apply(batch)
+    assert len(sent) == 1 and sent[0][1], sent
+    assert result.written == 2 and result.reply_ids[0] is not None
+    take_over(pool, shard_of(USER, SHARDS))
+    sent.clear()
+    with pytest.raises(Fenced):
+        records.apply(credit(USER, "fenced"))
+    assert len(sent) == 1
+    assert [m.idempotency_key for m in records.movements(USER)] == ["one-call"]
 
 
 def test_an_expired_or_unknown_lease_fences_too(pool: ConnectionPool, leases: HeldLeases) -> None:

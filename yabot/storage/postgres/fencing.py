@@ -59,7 +59,9 @@ __all__ = [
     "FENCED",
     "Fenced",
     "LeaseSource",
+    "believed_leases",
     "check_fence",
+    "checked_leases",
     "current",
     "fence",
     "fence_shard",
@@ -89,24 +91,47 @@ def held_leases(
     """:func:`held_shards`, answering the lease each held shard was checked under (the
     epoch a write of state loaded under an earlier epoch is compared with: :func:`current`).
     """
-    wanted = sorted(set(shards))
-    held = {shard: lease for shard in wanted if (lease := leases.lease(shard)) is not None}
+    wanted = set(shards)
+    view = believed_leases(leases, wanted)
     ours: set[int] = set()
-    if held:
+    if view:
         cursor.execute(
             "SELECT l.shard FROM shard_leases l JOIN unnest(%s::integer[], %s::text[],"
             " %s::bigint[]) AS w(shard, owner, epoch) ON l.shard = w.shard"
             " AND l.owner = w.owner AND l.epoch = w.epoch"
             " WHERE l.expires_at > now() ORDER BY l.shard FOR KEY SHARE OF l",
             (
-                list(held),
-                [lease.member_id for lease in held.values()],
-                [lease.epoch for lease in held.values()],
+                list(view),
+                [lease.member_id for lease in view.values()],
+                [lease.epoch for lease in view.values()],
             ),
         )
         ours = {int(row[0]) for row in cursor.fetchall()}
-    _count_refused(leases, [shard for shard in wanted if shard not in ours], store)
-    return {shard: held[shard] for shard in wanted if shard in ours}
+    return checked_leases(leases, wanted, view, ours, store)
+
+
+def believed_leases(leases: LeaseSource, shards: Iterable[int]) -> dict[int, HeldLease]:
+    """The leases this member believes it holds of ``shards`` (ascending), read once: what a
+    fence checks in the database, and what the checked shards are answered with."""
+    return {
+        shard: lease for shard in sorted(set(shards)) if (lease := leases.lease(shard)) is not None
+    }
+
+
+def checked_leases(
+    leases: LeaseSource,
+    wanted: Iterable[int],
+    view: Mapping[int, HeldLease],
+    ours: Iterable[int],
+    store: str,
+) -> dict[int, HeldLease]:
+    """After a fence checked ``view`` (:func:`believed_leases` of ``wanted``) and found the
+    shards ``ours`` held: count and log every other shard of ``wanted`` as refused (telling
+    the coordinator) and answer the leases held, as :func:`held_leases` does."""
+    found = set(ours)
+    chosen = sorted(set(wanted))
+    _count_refused(leases, [shard for shard in chosen if shard not in found], store)
+    return {shard: view[shard] for shard in chosen if shard in found}
 
 
 def current(
