@@ -23,6 +23,8 @@ from pymongo import MongoClient
 from yabot.cluster.fenced import Fenced as ActorCatches
 from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
 from yabot.events.models import BesitosCredited, make_event
+from yabot.player.logic import Reply
+from yabot.reply_pipeline import ReplyPipeline
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
 from yabot.storage.lease_source import LoadedUnder
@@ -31,6 +33,7 @@ from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import InsufficientFunds, LedgerEntry, OutgoingReply, RecordBatch
+from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots.base import SaveStatus, Snapshot
 from yabot.storage.snapshots.mongo import MongoSnapshotStore
 from yabot.storage.snapshots.postgres import PgSnapshotStore
@@ -457,3 +460,61 @@ async def test_a_paused_coordinators_stores_write_nothing_once_another_took_its_
         await b.stop()
         await a.stop()
         pool.close()
+
+
+class Confirming:
+    """A sender whose every call Telegram confirms at once."""
+
+    def submit(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        chat_id: int | None,
+        dedupe_key: str,
+        on_result: Any,
+        correlation_id: str,
+    ) -> None:
+        on_result({"ok": True}, None)
+
+
+def test_an_apology_and_sent_marks_under_an_earlier_epoch_are_refused_though_the_shard_is_ours(
+    pool: ConnectionPool,
+) -> None:
+    """The reply no records batch carries (a poison update's apology) and the sent marks of
+    replies carry the epoch their state was loaded under, as the records batches do: after a
+    loss and re-acquisition of the shard (epoch 1 -> 3) they are refused, not the others."""
+    leases = Reacquired(pool)
+    records = PgRecords(pool, leases=leases)
+    pipeline = ReplyPipeline(ReplyOutbox(records), lambda user_id, message: None, time.time)
+    pipeline.sender = Confirming()  # type: ignore[assignment]
+    reply = Reply("sendMessage", {"chat_id": USER, "text": "x"}, USER)
+    try:
+        before = fenced("records")
+        with pytest.raises(Fenced):
+            pipeline.send(reply, "apology", 5, USER, 9, 1)
+        assert records.replies_pending() == []
+        assert fenced("records") == before + 1
+        pipeline.send(reply, "apology-now", 6, USER, 10, 3)  # under the epoch held: stored
+        assert pipeline.flush_marks(5.0)
+        assert records.replies_pending() == []  # ... sent and marked
+        # Replies stored before the loss, confirmed after the re-acquisition: the marks of
+        # those submitted under epoch 1 are not written; the others are.
+        ids = records.apply(
+            RecordBatch(
+                replies=[
+                    OutgoingReply(key, n, USER, "sendMessage", {}, USER, n)
+                    for n, key in enumerate(["old:0", "old:1", "new:0"], start=11)
+                ]
+            )
+        ).reply_ids
+        assert None not in ids
+        for key, stored, epoch in zip(["old:0", "old:1", "new:0"], ids, [1, 1, 3], strict=True):
+            assert stored is not None
+            pipeline.submit(reply, key, 1, stored, None, epoch)
+        assert pipeline.flush_marks(5.0)
+        assert [r.dedupe_key for r in records.replies_pending()] == ["old:0", "old:1"]
+        assert fenced("records") == before + 3
+        assert leases.reported == []  # the member's lease is sound: nothing told
+    finally:
+        pipeline.marks.close()

@@ -62,6 +62,7 @@ __all__ = [
     "believed_leases",
     "check_fence",
     "checked_leases",
+    "count_stale",
     "current",
     "fence",
     "fence_shard",
@@ -151,15 +152,21 @@ def current(
         return False
     if loaded_epoch is None or loaded_epoch == lease.epoch:
         return True
+    count_stale(shard, loaded_epoch, lease.epoch, store)
+    return False
+
+
+def count_stale(shard: int, loaded_epoch: int, epoch: int, store: str) -> None:
+    """Count and log a write refused because it was computed under ``loaded_epoch`` of
+    ``shard``'s lease while this member holds it under ``epoch`` (see :func:`current`)."""
     FENCED.labels(store).inc()
     log.warning(
         "cluster.stale_state_fenced",
         shard=shard,
         loaded_epoch=loaded_epoch,
-        epoch=lease.epoch,
+        epoch=epoch,
         store=store,
     )
-    return False
 
 
 def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> None:
@@ -185,8 +192,9 @@ def refused_shards_cte(
     """For a write that is one statement: ``WITH`` entries (``fence``, ``refused``) and their
     params.
 
-    ``refused`` lists the shards named by ``shards_sql`` (a ``SELECT`` of shard numbers, with
-    ``shards_params``) whose lease this instance no longer holds. Their lease rows are locked
+    ``fence`` has a row (``shard``, ``ours``, ``epoch``: the lease row's) per shard named by
+    ``shards_sql`` (a ``SELECT`` of shard numbers, with ``shards_params``); ``refused`` lists
+    those whose lease this instance no longer holds. Their lease rows are locked
     ``FOR KEY SHARE`` (in ascending order) by the same statement, like :func:`held_shards`,
     so the statement's writes, made only ``WHERE NOT EXISTS (SELECT 1 FROM refused)``, are
     fenced in their own transaction. Pass the shards it returns to :func:`refuse`.
@@ -196,7 +204,7 @@ def refused_shards_cte(
     # on the refused rows would let an acquisition commit between the check and the write);
     # the check is made on the row as locked (a newer epoch committed meanwhile is seen).
     sql = (
-        "fence AS (SELECT l.shard,"
+        "fence AS (SELECT l.shard, l.epoch,"
         " (l.expires_at > now() AND l.owner = w.owner AND l.epoch = w.epoch) IS TRUE AS ours"
         " FROM shard_leases l"
         " LEFT JOIN unnest(%s::integer[], %s::text[], %s::bigint[]) AS w(shard, owner, epoch)"

@@ -38,6 +38,7 @@ from yabot.storage.postgres.fencing import (
     LeaseSource,
     believed_leases,
     checked_leases,
+    count_stale,
     current,
     held_leases,
     refuse,
@@ -508,11 +509,15 @@ class PgRecords(RecordsReads, OutboxAccounting):
             ).fetchall()
         return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def replies_done(self, ids: Iterable[int]) -> None:
+    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
         """Mark replies Telegram took (or refused for good): one statement, its own transaction.
 
         In cluster mode the marks are fenced by the shards of the replies' players, checked
-        and locked by the same statement (:func:`refused_shards_cte`).
+        and locked by the same statement (:func:`refused_shards_cte`): a shard no longer ours
+        refuses them all (:class:`Fenced`). ``epochs``: per reply id, the epoch of its shard's
+        lease it was submitted under (the state that stored it was loaded under): a mark
+        of a shard now held under another epoch (lost and acquired again meanwhile) is not
+        written (counted in the fenced writes; the others are), as for the records batches.
         """
         chosen = sorted(set(ids))
         if not chosen:
@@ -524,31 +529,47 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 (chosen,),
             )
             if self._leases is not None
-            else ("refused AS (SELECT NULL::integer AS shard WHERE false)", ())
+            else (
+                "refused AS (SELECT NULL::integer AS shard WHERE false),"
+                " fence AS (SELECT NULL::integer AS shard, NULL::bigint AS epoch WHERE false)",
+                (),
+            )
         )
+        loaded = {i: epochs[i] for i in chosen if i in epochs} if epochs else {}
 
-        def work(cur: Cursor) -> tuple[int, list[int]]:
+        def work(cur: Cursor) -> tuple[int, list[int], list[tuple[int, int, int]]]:
             # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
-            # a system reply (no entry) is deleted; nothing if a shard is refused.
+            # a system reply (no entry) is deleted; nothing if a shard is refused, and no
+            # reply submitted under another epoch of its shard's lease than the lease's.
             cur.execute(
                 f"WITH {fence},"
+                " stale AS (SELECT r.id, r.shard, m.epoch AS loaded, f.epoch"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS m(id, epoch)"
+                " JOIN replies r ON r.id = m.id JOIN fence f ON f.shard = r.shard"
+                " WHERE r.sent_at IS NULL AND m.epoch <> f.epoch),"
                 " marked AS (UPDATE replies SET sent_at = %s WHERE id = ANY(%s)"
                 " AND sent_at IS NULL AND seq IS NOT NULL"
+                " AND id NOT IN (SELECT id FROM stale)"
                 " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1),"
                 " dropped AS (DELETE FROM replies WHERE id = ANY(%s)"
                 " AND sent_at IS NULL AND seq IS NULL"
+                " AND id NOT IN (SELECT id FROM stale)"
                 " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1)"
                 " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped),"
-                " ARRAY(SELECT shard FROM refused)",
-                (*fence_params, time.time(), chosen, chosen),
+                " ARRAY(SELECT shard FROM refused),"
+                " ARRAY(SELECT ARRAY[shard, loaded, epoch] FROM stale ORDER BY id)",
+                (*fence_params, list(loaded), list(loaded.values()), time.time(), chosen, chosen),
             )
             row = cur.fetchone()
             assert row is not None
-            return int(row[0]), [int(shard) for shard in row[1]]
+            stale = [(int(s), int(e0), int(e1)) for s, e0, e1 in row[2]]
+            return int(row[0]), [int(shard) for shard in row[1]], stale
 
-        marked, refused = self._transaction(work, one_statement=True)
+        marked, refused, stale = self._transaction(work, one_statement=True)
         if self._leases is not None:
             refuse(self._leases, refused, STORE)
+        for shard, loaded_epoch, epoch in stale:
+            count_stale(shard, loaded_epoch, epoch, STORE)
         PENDING.dec(marked)
 
     def replies_forget_covered(
