@@ -3,8 +3,9 @@ lease, loaded under its epoch): a typical turn's batch (one event, one reply) ap
 and (for comparison) one with a ledger credit too.
 
 Run: PYTHONPATH=$PWD .venv/bin/python tests/storage/bench_pg_records_cpu.py [--batches N]
-A throwaway PostgreSQL is started here (never the shared server). Prints, per batch, the
-client CPU (``time.process_time``) and the wall time; medians of interleaved rounds.
+A throwaway PostgreSQL is started here (never the shared server; fsync off). Prints, per
+batch, the client CPU (``time.process_time``), the server CPU (the postmaster's process tree)
+and the wall time; medians of the rounds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import psutil
 import psycopg
 
 from yabot.cluster.leases import SCHEMA, Lease
@@ -65,14 +67,30 @@ def turn(prefix: str, n: int, ledger: bool) -> RecordBatch:
     )
 
 
-def run(records: PgRecords, prefix: str, total: int, ledger: bool) -> tuple[float, float]:
-    """Microseconds of client CPU and of wall time per batch."""
+def server_cpu(server: LocalPostgres) -> float:
+    """CPU seconds the postmaster and its children (the backends) used so far."""
+    pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for process in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def run(
+    records: PgRecords, server: LocalPostgres, prefix: str, total: int, ledger: bool
+) -> tuple[float, float, float]:
+    """Microseconds of client CPU, server CPU and wall time per batch."""
     batches = [turn(prefix, n, ledger) for n in range(total)]
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, served, wall = time.process_time(), server_cpu(server), time.perf_counter()
     for batch in batches:
         records.apply(batch)
     return (
         (time.process_time() - cpu) / total * 1e6,
+        (server_cpu(server) - served) / total * 1e6,
         (time.perf_counter() - wall) / total * 1e6,
     )
 
@@ -94,20 +112,18 @@ def main() -> None:
             )
         pool = open_pool(server.dsn, max_size=2)
         records = PgRecords(pool, leases=Held(SHARDS), outbox_mode="relay")
-        run(records, "warm", 300, False)
+        run(records, server, "warm", 300, False)
         for ledger in (False, True):
-            cpus: list[float] = []
-            walls: list[float] = []
-            for rnd in range(args.rounds):
-                cpu, wall = run(records, f"{ledger}-{rnd}", args.batches, ledger)
-                cpus.append(cpu)
-                walls.append(wall)
+            rounds = [
+                run(records, server, f"{ledger}-{rnd}", args.batches, ledger)
+                for rnd in range(args.rounds)
+            ]
+            client, served, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
             name = "event+reply+credit" if ledger else "event+reply"
             print(
-                f"{name:20s} client CPU {statistics.median(cpus):6.1f} us/batch"
-                f"  wall {statistics.median(walls):6.1f} us/batch"
-                f"  (median of {args.rounds} rounds of {args.batches}; CPU per round"
-                f" {', '.join(f'{c:.0f}' for c in cpus)})"
+                f"{name:20s} client CPU {client:6.1f} us/batch  server CPU {served:6.1f}"
+                f"  wall {wall:6.1f}  (median of {args.rounds} rounds of {args.batches};"
+                f" client CPU per round {', '.join(f'{r[0]:.0f}' for r in rounds)})"
             )
         pool.close()
 
