@@ -97,7 +97,6 @@ class Store:
         return self.kind in (Kind.SQLITE, Kind.KEY)
 
 
-
 _SQLITE_BACKUP = (
     "SQLite online backup API (one consistent read while writers go on), integrity_check, "
     "sha256 in the manifest; restore writes it back through the backup API"

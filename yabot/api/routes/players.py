@@ -228,9 +228,7 @@ def _has_played(runtime: Runtime, user_id: int) -> bool:
     return bool(runtime.inbox.entries_after(user_id, 0))
 
 
-@router.get(
-    "/api/v1/players/{user_id}", response_model=PlayerOut, responses={**BUSY, **NOT_PLAYED}
-)
+@router.get("/api/v1/players/{user_id}", response_model=PlayerOut, responses={**BUSY, **NOT_PLAYED})
 async def player(
     user_id: Annotated[int, UserId, IntegerText],
     ledger_limit: Annotated[int, Query(ge=1, le=500), IntegerText] = 20,
