@@ -33,10 +33,9 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bson
-import psycopg
 
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
@@ -47,9 +46,7 @@ from yabot.security.crypto import (
     Encryptor,
     parse_keys,
 )
-from yabot.storage import pg_backup
 from yabot.storage.migrations import RECORDS_DB_NAME, current_version
-from yabot.storage.postgres.migrations import PgMigration
 from yabot.storage.records.replies import LEGACY_FILE_NAME as LEGACY_REPLIES
 from yabot.storage.registry import (
     STORES,
@@ -61,6 +58,9 @@ from yabot.storage.registry import (
 )
 from yabot.storage.snapshots import SQLITE_FILE_NAME as SNAPSHOTS_FILE
 from yabot.storage.sqlite_util import connect, private_dir, private_file
+
+if TYPE_CHECKING:
+    from yabot.storage.postgres.migrations import PgMigration
 
 MANIFEST = "manifest.json"
 FORMAT = 2
@@ -236,6 +236,10 @@ def _back_up_postgres(
 ) -> list[dict[str, Any]]:
     """The stores of ``backend = "postgres"`` in registry order: the PostgreSQL ones inside one
     snapshot transaction (two when the Mongo snapshots come between the inbox and the rest)."""
+    import psycopg  # the cluster extra: the embedded bot runs without it
+
+    from yabot.storage import pg_backup
+
     files: list[dict[str, Any]] = []
     try:
         with pg_backup.connect(settings) as conn:
@@ -444,7 +448,7 @@ def _existing_data(settings: Settings) -> bool:
     return False
 
 
-PgSchemas = tuple[Mapping[str, Sequence[PgMigration]], Sequence[str]]
+PgSchemas = tuple[Mapping[str, Sequence["PgMigration"]], Sequence[str]]
 """Each PostgreSQL store's migrations and the shard leases' DDL (``yabot.pg_schemas``)."""
 
 
@@ -530,6 +534,10 @@ def _restore_postgres(
     and the collection empty; the PostgreSQL snapshots are checked inside the restore's one
     transaction, so a refusal leaves the database as it was.
     """
+
+    import psycopg  # the cluster extra: the embedded bot runs without it
+
+    from yabot.storage import pg_backup
 
     label, encryptor = _restore_keys(settings, source, present)
     checked = _decrypt_all(label, encryptor, _snapshot_states(source, present))
