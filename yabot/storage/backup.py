@@ -53,6 +53,7 @@ from yabot.storage.registry import (
     Kind,
     Store,
     active_stores,
+    is_local_emulator_state,
     is_restore_leftover,
     store_of_file,
 )
@@ -274,7 +275,12 @@ def undeclared_files(data_dir: Path) -> list[str]:
     found = []
     for path in sorted(Path(data_dir).rglob("*")):
         relative = path.relative_to(data_dir).as_posix()
-        if path.is_file() and not is_restore_leftover(relative) and store_of_file(relative) is None:
+        if (
+            path.is_file()
+            and not is_restore_leftover(relative)
+            and not is_local_emulator_state(relative)
+            and store_of_file(relative) is None
+        ):
             found.append(relative)
     return found
 
