@@ -14,6 +14,7 @@ STAGES = {
     "inbox_write": "yabot_inbox_write_seconds",
     "wait_to_turn": "yabot_update_wait_seconds",
     "turn": "yabot_transition_seconds",
+    "turn_records": "yabot_transition_records_seconds",  # the part of the turn in its records
     "send": "yabot_telegram_send_latency_seconds",
 }
 

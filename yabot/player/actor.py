@@ -45,6 +45,12 @@ TRANSITION_SECONDS = Histogram(
     "Time to apply one update in a player's actor",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
+RECORDS_SECONDS = Histogram(
+    "yabot_transition_records_seconds",
+    "Time a transition waits for its records transaction (part of yabot_transition_seconds): "
+    "the group commit that writes its batch, and the writes queued before it",
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
 UPDATE_WAIT_SECONDS = Histogram(
     "yabot_update_wait_seconds",
     "From an update's arrival at the webhook or poller to the start of its transition "
@@ -661,7 +667,9 @@ def _record(
         ]
     if epoch is not None:
         outcome.batch.loaded_under = LoadedUnder(outcome.state.user_id, epoch)
+    committing = time.perf_counter()
     result: BatchResult = effects.commit_records(outcome.batch)
+    RECORDS_SECONDS.observe(time.perf_counter() - committing)
     if seq is not None and not replied and _diverged(result):
         DIVERGED.inc()
         log.error(
