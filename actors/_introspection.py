@@ -117,8 +117,12 @@ def activity(actor_class: type[PooledActor], within_s: float) -> Activity:
 
 
 def mailbox_depths() -> list[int]:
-    """Messages queued in each live PooledActor's mailbox (one entry per actor)."""
-    return [actor.actor_inbox.depth() for actor in list(_live.values())]
+    """Messages queued in each live PooledActor's mailbox that holds any (one entry per such
+    actor; an empty mailbox is not listed). The cost follows the mailboxes holding messages,
+    not the live actors."""
+    from actors._mailbox import holding
+
+    return [depth for depth in (box.depth() for box in list(holding)) if depth]
 
 
 def directory_residents() -> dict[str, int]:

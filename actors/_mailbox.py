@@ -36,6 +36,10 @@ class SystemMessage:
 
 _SYSTEM_TYPES: tuple[type, ...] = (_ActorStop, SystemMessage)
 
+holding: set[Mailbox] = set()
+"""The mailboxes that hold messages now (a registry read sums their depths without walking
+every live actor: 100,000 resident actors took 12-17 ms of the GIL per read)."""
+
 
 class MailboxFull(Exception):
     """A message was refused because the actor's mailbox holds ``limit`` messages.
@@ -140,12 +144,16 @@ class Mailbox:
                 if queue is None:
                     queue = self._queue = deque()
                 queue.append(envelope)
+                if len(queue) == 1:
+                    holding.add(self)
                 if self._state == _OPEN and not self._scheduled:
                     self._scheduled = True
                     try:
                         self._submit()
                     except PoolShutDown:
                         queue.pop()
+                        if not queue:
+                            holding.discard(self)
                         self._scheduled = False
                         reason = "pool_shut_down"
                 if not reason:
@@ -182,6 +190,8 @@ class Mailbox:
             if not queue:
                 raise EndOfTurn
             envelope = queue.popleft()
+            if not queue:
+                holding.discard(self)
         self._budget -= 1
         self.processed += 1
         return envelope
@@ -239,6 +249,7 @@ class Mailbox:
         with self._lock:
             queue = self._queue
             self._queue = None
+            holding.discard(self)
         return list(queue) if queue else []
 
     def pending_tells(self) -> int:
@@ -264,6 +275,7 @@ class Mailbox:
         """Mark the actor terminated and notify its watchers."""
         with self._lock:
             self._state = _TERMINATED
+            holding.discard(self)  # its queued messages, if any, are dropped
             watchers = [self._watcher] if self._watcher is not None else []
             watchers.extend(self._watchers or ())
             self._watcher = self._watchers = None

@@ -106,3 +106,28 @@ def test_importing_actors_needs_no_metrics_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_mailbox_depths_lists_only_mailboxes_holding_messages(pool: WorkerPool) -> None:
+    # A registry read (the dashboard's sample, a scrape) must not walk every resident actor.
+    idle_gate, busy_gate = threading.Event(), threading.Event()
+    idle_gate.set()
+    idle = Directory(
+        Gated, lambda key: 0, lambda key, state: None, name="idle", actor_kwargs={"gate": idle_gate}
+    )
+    busy = Directory(
+        Gated, lambda key: 0, lambda key, state: None, name="busy", actor_kwargs={"gate": busy_gate}
+    )
+    for future in [idle.ask(f"i{n}", 1) for n in range(50)]:
+        assert future.get(timeout=5) == 1
+    first = busy.ask("b", 1)  # its turn waits at the gate
+    for _ in range(3):
+        busy.tell("b", 1)
+    depths = mailbox_depths()
+    assert live_count() >= 51
+    assert max(depths) >= 3 and len(depths) < 10  # the 50 idle actors are not listed
+    busy_gate.set()
+    assert first.get(timeout=5) == 1
+    assert busy.ask("b", 1).get(timeout=5) == 5
+    assert mailbox_depths() == []
+    assert idle.stop_all(timeout=5) and busy.stop_all(timeout=5)
