@@ -27,8 +27,14 @@ from yabot.security.passwords import hash_password, verify_password
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
 PASSWORD = "bench password 1234"
-SIGNATURE = {"empathy": 7, "curiosity": -2, "trust": 3, "fear": 1, "joy": 4,
-             "history": list(range(20))}
+SIGNATURE = {
+    "empathy": 7,
+    "curiosity": -2,
+    "trust": 3,
+    "fear": 1,
+    "joy": 4,
+    "history": list(range(20)),
+}
 
 
 def _per_op_us(fn: Callable[[], object], reps: int) -> float:
@@ -49,8 +55,10 @@ async def _http_rows(app: object, token: str, requests: int) -> dict[str, float]
         auth = {"Authorization": f"Bearer {token}"}
         rates: dict[str, list[float]] = {"healthz": [], "whoami": []}
         for _ in range(3):  # interleaved rounds; the median of each is reported
-            for name, path, headers in (("healthz", "/healthz", {}),
-                                        ("whoami", "/api/v1/auth/whoami", auth)):
+            for name, path, headers in (
+                ("healthz", "/healthz", {}),
+                ("whoami", "/api/v1/auth/whoami", auth),
+            ):
                 started = time.perf_counter()
                 for _ in range(requests):
                     response = await client.get(path, headers=headers)
@@ -73,8 +81,9 @@ async def _http_rows(app: object, token: str, requests: int) -> dict[str, float]
         async def login_loop() -> None:
             nonlocal logins
             while not stop.is_set():
-                r = await client.post("/api/v1/auth/token",
-                                      json={"username": "bench", "password": PASSWORD})
+                r = await client.post(
+                    "/api/v1/auth/token", json={"username": "bench", "password": PASSWORD}
+                )
                 assert r.status_code == 200, r.text
                 logins += 1
 
@@ -85,9 +94,13 @@ async def _http_rows(app: object, token: str, requests: int) -> dict[str, float]
         elapsed = time.perf_counter() - started
         stop.set()
         await asyncio.gather(*workers)
-        rows.update(quiet_p50=_pct(quiet, 0.5), quiet_p99=_pct(quiet, 0.99),
-                    busy_p50=_pct(busy, 0.5), busy_p99=_pct(busy, 0.99),
-                    logins_per_s=logins / elapsed)
+        rows.update(
+            quiet_p50=_pct(quiet, 0.5),
+            quiet_p99=_pct(quiet, 0.99),
+            busy_p50=_pct(busy, 0.5),
+            busy_p99=_pct(busy, 0.99),
+            logins_per_s=logins / elapsed,
+        )
         return rows
 
 
@@ -106,19 +119,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteAdminStore(Path(tmp) / "admin.sqlite3")
         store.create_admin("bench", hash_password(PASSWORD), "admin")
-        settings = Settings.model_validate({
-            "api": {"jwt_keys": json.dumps({"k1": SECRET}), "service_token": SECRET,
-                    "login_attempts_per_user": 10**9, "login_attempts_per_ip": 10**9},
-        })
+        settings = Settings.model_validate(
+            {
+                "api": {
+                    "jwt_keys": json.dumps({"k1": SECRET}),
+                    "service_token": SECRET,
+                    "login_attempts_per_user": 10**9,
+                    "login_attempts_per_ip": 10**9,
+                },
+            }
+        )
         app = create_api(settings, ApiDeps(admin_store=store))
         tokens = app.state.token_service
         token = tokens.issue_access_token("bench", "admin").token
         issue_us = statistics.median(
-            _per_op_us(lambda: tokens.issue_access_token("bench", "admin"), 2000)
-            for _ in range(3)
+            _per_op_us(lambda: tokens.issue_access_token("bench", "admin"), 2000) for _ in range(3)
         )
-        verify_us = statistics.median(_per_op_us(lambda: tokens.verify(token), 2000)
-                                      for _ in range(3))
+        verify_us = statistics.median(
+            _per_op_us(lambda: tokens.verify(token), 2000) for _ in range(3)
+        )
         enc = Encryptor([b"dGhpcy1pcy1hLTMyLWJ5dGUta2V5LWZvci10ZXN0cyE="])
         blob = enc.encrypt_json(SIGNATURE)
         encrypt_us = _per_op_us(lambda: enc.encrypt_json(SIGNATURE), 5000)
@@ -132,12 +151,18 @@ def main() -> None:
     print(f"Fernet encrypt_json ({len(json.dumps(SIGNATURE))} B)      {encrypt_us:8.1f} us")
     print(f"Fernet decrypt_json               {decrypt_us:8.1f} us")
     print(f"GET /healthz (in-process)         {http['healthz']:8.0f} req/s")
-    print(f"GET /api/v1/auth/whoami (JWT)     {http['whoami']:8.0f} req/s "
-          f"({http['whoami'] / http['healthz']:.2f}x healthz)")
-    print(f"/healthz latency quiet            p50 {http['quiet_p50']:.2f} ms  "
-          f"p99 {http['quiet_p99']:.2f} ms")
-    print(f"/healthz latency, 4 logins looping p50 {http['busy_p50']:.2f} ms  "
-          f"p99 {http['busy_p99']:.2f} ms  ({http['logins_per_s']:.1f} logins/s)")
+    print(
+        f"GET /api/v1/auth/whoami (JWT)     {http['whoami']:8.0f} req/s "
+        f"({http['whoami'] / http['healthz']:.2f}x healthz)"
+    )
+    print(
+        f"/healthz latency quiet            p50 {http['quiet_p50']:.2f} ms  "
+        f"p99 {http['quiet_p99']:.2f} ms"
+    )
+    print(
+        f"/healthz latency, 4 logins looping p50 {http['busy_p50']:.2f} ms  "
+        f"p99 {http['busy_p99']:.2f} ms  ({http['logins_per_s']:.1f} logins/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -68,9 +68,10 @@ def local_settings(settings: Settings) -> tuple[Settings, LocalPlay | None]:
         return settings, None
     from yabot.emulator.server import EmulatorServer
     from yabot.emulator.state import Emulator, EmulatorConfig
+    from yabot.storage.registry import LOCAL_EMULATOR_DIR
 
     emulator = Emulator(
-        EmulatorConfig(state_dir=settings.storage.data_dir / "emulator"),
+        EmulatorConfig(state_dir=settings.storage.data_dir / LOCAL_EMULATOR_DIR),
         channels=[settings.subscriptions.vip_channel_id],
     )
     server = EmulatorServer(

@@ -54,7 +54,7 @@ class _HeldReplies:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.rows: dict[int, tuple[Reply, str, int | None]] = {}
+        self.rows: dict[int, tuple[Reply, str, int | None, int | None]] = {}
         self._chats: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -63,13 +63,20 @@ class _HeldReplies:
     def holds_chat(self, chat_id: int) -> bool:
         return chat_id in self._chats
 
-    def hold(self, stored: int, reply: Reply, dedupe_key: str, update_id: int | None) -> None:
-        self.rows[stored] = (reply, dedupe_key, update_id)
+    def hold(
+        self,
+        stored: int,
+        reply: Reply,
+        dedupe_key: str,
+        update_id: int | None,
+        epoch: int | None = None,
+    ) -> None:
+        self.rows[stored] = (reply, dedupe_key, update_id, epoch)
         if reply.chat_id is not None:
             self._chats[reply.chat_id] = self._chats.get(reply.chat_id, 0) + 1
 
     def release(self, stored: int) -> None:
-        reply, _, _ = self.rows.pop(stored)
+        reply, _, _, _ = self.rows.pop(stored)
         if reply.chat_id is not None:
             left = self._chats[reply.chat_id] - 1
             if left:
@@ -113,10 +120,11 @@ class ReplyPipeline:
         self._retrier = asyncio.create_task(self._retry_loop(), name="reply-retry")
         return await self._resend_stored() if resend else 0
 
-    async def resend_shard(self, shard: int) -> int:
-        """Cluster mode: send the unconfirmed replies of a shard just acquired (and the
-        system's replies, once per life)."""
-        return await self._resend_stored([shard])
+    async def resend_shard(self, shard: int, epoch: int | None = None) -> int:
+        """Cluster mode: send the unconfirmed replies of a shard just acquired (under
+        ``epoch``: their sent marks are written only while the lease has it), and the
+        system's replies, once per life."""
+        return await self._resend_stored([shard], epoch)
 
     async def stop(self) -> None:
         """Stop offering held replies and commit the last sent marks (after the sender
@@ -133,16 +141,26 @@ class ReplyPipeline:
         update_id: int | None,
         user_id: int | None = None,
         seq: int | None = None,
+        epoch: int | None = None,
     ) -> None:
         """Store a reply no records transaction carried (a poison update's apology), then
-        submit it."""
+        submit it. ``epoch`` (cluster mode): the lease epoch of the player's shard the state
+        was loaded under; the reply and its sent mark are fenced by it (the store raises
+        ``Fenced`` once the lease has another)."""
         owner = update_id if update_id is not None else SYSTEM_REPLY
         stored = self.outbox.put(
-            dedupe_key, owner, reply.chat_id, reply.method, reply.params, user_id=user_id, seq=seq
+            dedupe_key,
+            owner,
+            reply.chat_id,
+            reply.method,
+            reply.params,
+            user_id=user_id,
+            seq=seq,
+            epoch=epoch,
         )
         if stored is None:
             return  # stored by an earlier life of this update: start-up sends it
-        self.submit(reply, dedupe_key, update_id, stored)
+        self.submit(reply, dedupe_key, update_id, stored, None, epoch)
 
     def submit(
         self,
@@ -151,13 +169,16 @@ class ReplyPipeline:
         update_id: int | None,
         stored: int,
         received_at: float | None = None,
+        epoch: int | None = None,
         *,
         retry: bool = False,
     ) -> bool:
         """Hand a reply already durable in the reply outbox (row ``stored``) to the sender.
 
         ``received_at`` (when the update that caused it arrived) times the update to Telegram's
-        confirmation of the reply in ``yabot_update_to_reply_seconds``.
+        confirmation of the reply in ``yabot_update_to_reply_seconds``. ``epoch`` (cluster
+        mode): the lease epoch of its player's shard it was stored under; its sent mark is
+        written only while the lease has it.
 
         A reply the sender refuses for a full queue is held and offered again every second,
         and so is every later reply of its chat (its row also survives a restart); one refused
@@ -170,13 +191,13 @@ class ReplyPipeline:
             with self._held.lock:
                 behind = self._held.holds_chat(reply.chat_id)
                 if behind:
-                    self._held.hold(stored, reply, dedupe_key, update_id)
+                    self._held.hold(stored, reply, dedupe_key, update_id, epoch)
             if behind:
                 UNQUEUED.set(len(self._held))
                 return False
 
         def on_result(result: Any, error: Exception | None) -> None:
-            self._settle(stored, error)
+            self._settle(stored, error, epoch)
             if error is None and received_at is not None:
                 UPDATE_TO_REPLY.observe(max(0.0, time.time() - received_at))
             if reply.result_to is not None and (result is not None or error is not None):
@@ -196,7 +217,7 @@ class ReplyPipeline:
         except SenderError as exc:
             if isinstance(exc, SenderOverloaded) and not retry:
                 with self._held.lock:
-                    self._held.hold(stored, reply, dedupe_key, update_id)
+                    self._held.hold(stored, reply, dedupe_key, update_id, epoch)
                 UNQUEUED.set(len(self._held))
             if not retry:
                 log.error(
@@ -207,7 +228,7 @@ class ReplyPipeline:
             return False
         return True
 
-    def _settle(self, stored: int, error: Exception | None) -> None:
+    def _settle(self, stored: int, error: Exception | None, epoch: int | None = None) -> None:
         """Account for one stored reply the sender is done with.
 
         Taken or refused for good, it is marked sent (durably, within milliseconds). Never
@@ -215,7 +236,7 @@ class ReplyPipeline:
         """
         if isinstance(error, SenderClosed):
             return
-        self.marks.mark(stored)
+        self.marks.mark(stored, epoch)
 
     # ---- held replies -----------------------------------------------------------------------
     @property
@@ -236,13 +257,15 @@ class ReplyPipeline:
         """
         with self._held.lock:
             for stored in sorted(self._held.rows):
-                reply, dedupe_key, update_id = self._held.rows[stored]
-                if not self.submit(reply, dedupe_key, update_id, stored, retry=True):
+                reply, dedupe_key, update_id, epoch = self._held.rows[stored]
+                if not self.submit(reply, dedupe_key, update_id, stored, None, epoch, retry=True):
                     break
                 self._held.release(stored)
         UNQUEUED.set(len(self._held))
 
-    async def _resend_stored(self, shards: list[int] | None = None) -> int:
+    async def _resend_stored(
+        self, shards: list[int] | None = None, epoch: int | None = None
+    ) -> int:
         """Send the replies an earlier life stored but never saw confirmed, in order."""
         sender = self.sender
         assert sender is not None
@@ -252,7 +275,7 @@ class ReplyPipeline:
         for row in waiting:
 
             def on_result(_: Any, error: Exception | None, row: PendingReply = row) -> None:
-                self._settle(row.id, error)
+                self._settle(row.id, error, epoch)
 
             sender.submit(
                 row.method,

@@ -81,15 +81,17 @@ def test_oversized_body_is_413_and_counted(store: SqliteAdminStore) -> None:
 
     before = count()
     with TestClient(app) as client:
-        declared = client.post("/api/v1/auth/token", content=b"x" * 4096,
-                               headers={"Content-Type": "application/json"})
+        declared = client.post(
+            "/api/v1/auth/token", content=b"x" * 4096, headers={"Content-Type": "application/json"}
+        )
 
         def chunks() -> Iterator[bytes]:
             for _ in range(4):
                 yield b"x" * 1024
 
-        streamed = client.post("/api/v1/auth/token", content=chunks(),
-                               headers={"Content-Type": "application/json"})
+        streamed = client.post(
+            "/api/v1/auth/token", content=chunks(), headers={"Content-Type": "application/json"}
+        )
         small = client.post("/api/v1/auth/token", json={"username": "a", "password": "b"})
     assert declared.status_code == 413
     assert streamed.status_code == 413
@@ -124,8 +126,12 @@ def test_readyz_lists_each_dependency_and_fails_on_a_required_one(
     states = {c["name"]: c for c in ready.json()["checks"]}
     assert ready.json()["status"] == "ready"
     assert states["sqlite"]["ok"] and states["scheduler"]["ok"]
-    assert states["redis"] == {**states["redis"], "ok": False, "required": False,
-                               "detail": "ConnectionError"}
+    assert states["redis"] == {
+        **states["redis"],
+        "ok": False,
+        "required": False,
+        "detail": "ConnectionError",
+    }
     assert REGISTRY.get_sample_value("yabot_dependency_up", {"dependency": "redis"}) == 0
 
     failing = {

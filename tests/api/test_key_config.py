@@ -34,9 +34,19 @@ def test_keys_from_the_environment_first_signs_all_verify(tmp_path: Path) -> Non
     assert service.signing_kid == "k2"
     assert service.verification_kids == ["k2", "k1"]
     old = jwt.encode(
-        {"iss": "yabot", "aud": "yabot-admin", "sub": "a", "role": "viewer", "iat": 0,
-         "nbf": 0, "exp": 2**40, "jti": "x"},
-        OLD_SECRET, algorithm="HS256", headers={"kid": "k1"},
+        {
+            "iss": "yabot",
+            "aud": "yabot-admin",
+            "sub": "a",
+            "role": "viewer",
+            "iat": 0,
+            "nbf": 0,
+            "exp": 2**40,
+            "jti": "x",
+        },
+        OLD_SECRET,
+        algorithm="HS256",
+        headers={"kid": "k1"},
     )
     assert service.verify(old).role == "viewer"
 
@@ -53,9 +63,7 @@ def test_keys_from_the_environment_first_signs_all_verify(tmp_path: Path) -> Non
         (json.dumps({"k1": 12345}), "at least 32 bytes"),
     ],
 )
-def test_invalid_jwt_keys_are_a_clear_start_error(
-    raw: str, expected: str, tmp_path: Path
-) -> None:
+def test_invalid_jwt_keys_are_a_clear_start_error(raw: str, expected: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(empty_config(tmp_path), environ={"YABOT_API__JWT_KEYS": raw})
     assert "YABOT_API__JWT_KEYS" in str(caught.value)

@@ -50,9 +50,10 @@ def test_login_attempts_are_rate_limited_per_username_and_counted(
     app = build_app(make_settings(login_attempts_per_user=3, login_attempts_per_ip=100), store)
 
     def limited() -> float:
-        return REGISTRY.get_sample_value(
-            "yabot_api_login_rate_limited_total", {"scope": "username"}
-        ) or 0.0
+        return (
+            REGISTRY.get_sample_value("yabot_api_login_rate_limited_total", {"scope": "username"})
+            or 0.0
+        )
 
     before = limited()
     with TestClient(app) as client:
@@ -103,9 +104,12 @@ def test_bootstrap_admin_is_created_once_at_start(store: SqliteAdminStore) -> No
     )
     with TestClient(build_app(changed, store)) as client:
         login(client, "root", "first-password-1")
-        assert client.post(
-            TOKEN, json={"username": "root", "password": "other-password-2"}
-        ).status_code == 401
+        assert (
+            client.post(
+                TOKEN, json={"username": "root", "password": "other-password-2"}
+            ).status_code
+            == 401
+        )
     actions = [e.action for e in store.list_audit(50)]
     assert actions.count("accounts.bootstrap") == 1
 
@@ -153,9 +157,11 @@ def test_admin_creates_an_account_that_can_log_in_and_it_is_audited(
     wal = tmp_path / "admin.sqlite3-wal"
     raw += wal.read_bytes() if wal.exists() else b""
     assert b"viv-password-123" not in raw
-    stored = sqlite3.connect(tmp_path / "admin.sqlite3").execute(
-        "SELECT password_hash FROM api_admins WHERE username = 'viv'"
-    ).fetchone()[0]
+    stored = (
+        sqlite3.connect(tmp_path / "admin.sqlite3")
+        .execute("SELECT password_hash FROM api_admins WHERE username = 'viv'")
+        .fetchone()[0]
+    )
     assert stored.startswith("scrypt$")
 
 
@@ -164,13 +170,19 @@ def test_weak_password_or_bad_role_is_422_with_details(
 ) -> None:
     add_account("ada", "admin")
     auth = bearer(login(client, "ada"))
-    weak = client.post("/api/v1/admin/accounts", headers=auth,
-                       json={"username": "viv", "password": "pw7Zq", "role": "viewer"})
+    weak = client.post(
+        "/api/v1/admin/accounts",
+        headers=auth,
+        json={"username": "viv", "password": "pw7Zq", "role": "viewer"},
+    )
     assert weak.status_code == 422
     assert weak.json()["error"]["details"][0]["loc"] == ["body", "password"]
     assert "pw7Zq" not in weak.text
-    bad_role = client.post("/api/v1/admin/accounts", headers=auth,
-                           json={"username": "viv", "password": "long-enough-pw", "role": "god"})
+    bad_role = client.post(
+        "/api/v1/admin/accounts",
+        headers=auth,
+        json={"username": "viv", "password": "long-enough-pw", "role": "god"},
+    )
     assert bad_role.status_code == 422
     assert bad_role.json()["error"]["code"] == "validation_error"
 
@@ -184,16 +196,18 @@ def test_audit_log_pages_newest_first(
     auth = bearer(login(client, "ada"))  # the login itself is audited too
     first = client.get("/api/v1/admin/audit?limit=4", headers=auth).json()
     assert [e["target"] for e in first["items"]] == ["ada", "t4", "t3", "t2"]
-    second = client.get(f"/api/v1/admin/audit?limit=4&before={first['next_before']}",
-                        headers=auth).json()
+    second = client.get(
+        f"/api/v1/admin/audit?limit=4&before={first['next_before']}", headers=auth
+    ).json()
     assert [e["target"] for e in second["items"]] == ["t1", "t0"]
     assert second["next_before"] is None
 
 
 def test_secret_settings_are_not_echoed(tmp_path: Path) -> None:
     try:
-        load_settings(empty_config(tmp_path),
-                      environ={"YABOT_API__JWT_KEYS": '{"k1": "too-short-secret"}'})
+        load_settings(
+            empty_config(tmp_path), environ={"YABOT_API__JWT_KEYS": '{"k1": "too-short-secret"}'}
+        )
     except ConfigError as exc:
         assert "too-short-secret" not in str(exc)
         assert "32 bytes" in str(exc)

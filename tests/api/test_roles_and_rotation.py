@@ -32,7 +32,9 @@ def roles_client(
     store: SqliteAdminStore, add_account: Callable[[str, AdminRole], None]
 ) -> Iterator[TestClient]:
     roles: list[tuple[str, AdminRole]] = [
-        ("vera", "viewer"), ("otto", "operator"), ("ada", "admin")
+        ("vera", "viewer"),
+        ("otto", "operator"),
+        ("ada", "admin"),
     ]
     for name, role in roles:
         add_account(name, role)
@@ -63,9 +65,13 @@ def test_each_role_reaches_only_its_endpoints(
     assert created.status_code == accounts
     if accounts == 403:
         assert created.json()["error"]["code"] == "forbidden"
-        assert roles_client.post(
-            "/api/v1/auth/token", json={"username": "newbie", "password": NEW_ACCOUNT["password"]}
-        ).status_code == 401
+        assert (
+            roles_client.post(
+                "/api/v1/auth/token",
+                json={"username": "newbie", "password": NEW_ACCOUNT["password"]},
+            ).status_code
+            == 401
+        )
 
 
 def test_service_token_reaches_whoami_only(roles_client: TestClient) -> None:

@@ -34,8 +34,9 @@ def _fuzz(app: FastAPI, headers: dict[str, str], mode: GenerationMode) -> set[tu
     seen: set[tuple[str, int]] = set()
 
     @given(case=schema.as_strategy(generation_mode=mode, headers=headers or None))
-    @settings(max_examples=60, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def run(case: Any) -> None:
         response = case.call_and_validate()
         assert response.status_code < 500, response.text

@@ -25,8 +25,14 @@ WHOAMI = "/api/v1/auth/whoami"
 def _claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": "yabot", "aud": "yabot-admin", "sub": "alice", "role": "admin",
-        "iat": now, "nbf": now, "exp": now + 300, "jti": uuid.uuid4().hex,
+        "iss": "yabot",
+        "aud": "yabot-admin",
+        "sub": "alice",
+        "role": "admin",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -51,7 +57,8 @@ def _valid(**overrides: Any) -> str:
 def _rsa_private_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
 
@@ -90,11 +97,13 @@ REFUSED: dict[str, Any] = {
     "wrong_audience": lambda: _valid(aud="someone-else"),
     "service_audience_on_admin_kid": lambda: _valid(aud="yabot-internal"),
     "wrong_issuer": lambda: _valid(iss="evil"),
-    "expired": lambda: _valid(iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600,
-                              exp=int(time.time()) - 60),
+    "expired": lambda: _valid(
+        iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600, exp=int(time.time()) - 60
+    ),
     "not_yet_valid": lambda: _valid(nbf=int(time.time()) + 600),
-    "unknown_kid": lambda: jwt.encode(_claims(), OLD_SECRET, algorithm="HS256",
-                                      headers={"kid": "k9"}),
+    "unknown_kid": lambda: jwt.encode(
+        _claims(), OLD_SECRET, algorithm="HS256", headers={"kid": "k9"}
+    ),
     "missing_kid": lambda: jwt.encode(_claims(), OLD_SECRET, algorithm="HS256"),
     "tampered_payload": _tampered_payload,
     "tampered_signature": _tampered_signature,
@@ -103,7 +112,9 @@ REFUSED: dict[str, Any] = {
     "unknown_role": lambda: _valid(role="superuser"),
     "service_role_with_admin_key": lambda: _valid(role="service"),
     "admin_role_with_service_kid": lambda: jwt.encode(
-        _claims(aud="yabot-internal"), SERVICE_SECRET, algorithm="HS256",
+        _claims(aud="yabot-internal"),
+        SERVICE_SECRET,
+        algorithm="HS256",
         headers={"kid": "service"},
     ),
     "garbage": lambda: "not-a-jwt",
@@ -135,8 +146,15 @@ def test_a_valid_token_passes_the_same_check(client: TestClient) -> None:
 def test_reasons_tell_the_cases_apart(client: TestClient) -> None:
     messages = {
         case: client.get(WHOAMI, headers=bearer(REFUSED[case]())).json()["error"]["message"]
-        for case in ("alg_none", "wrong_audience", "wrong_issuer", "expired", "unknown_kid",
-                     "missing_kid", "tampered_payload")
+        for case in (
+            "alg_none",
+            "wrong_audience",
+            "wrong_issuer",
+            "expired",
+            "unknown_kid",
+            "missing_kid",
+            "tampered_payload",
+        )
     }
     assert messages == {
         "alg_none": "token algorithm not allowed",
@@ -157,9 +175,9 @@ def test_missing_or_non_bearer_authorization_is_401(client: TestClient) -> None:
 
 def test_refusals_are_counted_by_reason(client: TestClient) -> None:
     def count() -> float:
-        return REGISTRY.get_sample_value(
-            "yabot_api_auth_failures_total", {"reason": "expired"}
-        ) or 0.0
+        return (
+            REGISTRY.get_sample_value("yabot_api_auth_failures_total", {"reason": "expired"}) or 0.0
+        )
 
     before = count()
     client.get(WHOAMI, headers=bearer(REFUSED["expired"]()))

@@ -55,8 +55,11 @@ def test_login_and_whoami_over_real_http(server_url: str) -> None:
         me = http.get("/api/v1/auth/whoami", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["subject"] == "ada"
         assert me.headers["X-Request-ID"]
-        big = http.post("/api/v1/auth/token", content=b"{" + b" " * 70_000 + b"}",
-                        headers={"Content-Type": "application/json"})
+        big = http.post(
+            "/api/v1/auth/token",
+            content=b"{" + b" " * 70_000 + b"}",
+            headers={"Content-Type": "application/json"},
+        )
         assert big.status_code == 413
         assert http.get("/healthz").json() == {"status": "ok"}
 
@@ -65,8 +68,9 @@ def test_schemathesis_against_the_running_server(server_url: str) -> None:
     schema = schemathesis.openapi.from_url(f"{server_url}/api/v1/openapi.json")
 
     @given(case=schema.as_strategy())
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def run(case: Any) -> None:
         response = case.call_and_validate(base_url=server_url)
         assert response.status_code < 500

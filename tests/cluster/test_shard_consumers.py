@@ -61,7 +61,7 @@ class Router:
 
 
 class Replies:
-    async def resend_shard(self, shard: int) -> int:
+    async def resend_shard(self, shard: int, epoch: int | None = None) -> int:
         return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.economy.world import T0, World, world_settings
 from yabot.i18n import t
 from yabot.player.actor import apply_update
 from yabot.player.messages import AdjustBesitos
+from yabot.storage.records import RecordsUnavailable
 from yabot.storage.replies import SYSTEM_REPLY
 from yabot.telegram.types import IncomingUpdate, parse_update
 
@@ -92,3 +94,29 @@ def test_replies_of_a_system_transition_are_durable_under_the_system_id(world: W
     world.system(USER, AdjustBesitos(7, "gift", "admin", "gift-1", T0 + 3))
     assert len(world.sent[USER]) == sent
     assert [r.update_id for r in world.replies.pending()].count(SYSTEM_REPLY) == 1
+
+
+def test_an_apology_the_store_cannot_take_now_leaves_the_update_for_later(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poison update is consumed with its apology, so an apology that cannot be stored now
+    (the records store out of reach) consumes nothing: the update is refused for now (the
+    actor holds it and tries again), not a crash of the actor."""
+    world.message(USER, "/start", T0)
+    state = world.state(USER)
+
+    def poison(*args: Any) -> Any:
+        raise RuntimeError("a poison update")
+
+    def unreachable(*args: Any) -> None:
+        raise RecordsUnavailable("records database unavailable: OperationalError")
+
+    monkeypatch.setattr(world.logic, "handle", poison)
+    monkeypatch.setattr(world.effects, "send", unreachable)
+    step = apply_update(world.effects, state, _update(90_002, "/daily"), seq=90_002)
+    assert step.refused and step.state is state
+    monkeypatch.undo()
+    monkeypatch.setattr(world.logic, "handle", poison)
+    step = apply_update(world.effects, state, _update(90_002, "/daily"), seq=90_002)
+    assert not step.refused and step.state.inbox_seq == 90_002
+    assert _stored(world, 90_002) == ["u90002.90002:error"]

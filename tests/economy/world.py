@@ -70,10 +70,18 @@ class World:
         update_id: int | None,
         user_id: int | None = None,
         seq: int | None = None,
+        epoch: int | None = None,
     ) -> None:
         owner = SYSTEM_REPLY if update_id is None else update_id
         stored = self.replies.put(
-            dedupe, owner, reply.chat_id, reply.method, reply.params, user_id=user_id, seq=seq
+            dedupe,
+            owner,
+            reply.chat_id,
+            reply.method,
+            reply.params,
+            user_id=user_id,
+            seq=seq,
+            epoch=epoch,
         )
         if stored is not None:
             self._submit(reply, dedupe, update_id, stored)
@@ -85,6 +93,7 @@ class World:
         update_id: int | None,
         stored: int,
         received_at: float | None = None,
+        epoch: int | None = None,
     ) -> None:
         owner = reply.result_to[0] if reply.result_to else reply.chat_id
         self.sent[owner if owner is not None else 0].append(reply)

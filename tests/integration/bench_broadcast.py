@@ -67,8 +67,11 @@ def main(players: int) -> None:
         busy: list[float] = []
         text = "Benchmark broadcast"
         t0 = time.monotonic()
-        created = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
-                             json={"text": text, "segment": {"tier": "all"}}).json()
+        created = httpx.post(
+            f"{api}/api/v1/broadcasts",
+            headers=admin,
+            json={"text": text, "segment": {"tier": "all"}},
+        ).json()
         typing = threading.Thread(target=lambda: busy.extend(latencies(emu, typists, 3)))
         typing.start()
         while True:
@@ -86,14 +89,18 @@ def main(players: int) -> None:
     sends = sorted(c["at"] for c in calls if c["status"] == 200)
     window = max(sum(1 for t in sends if s <= t < s + 1.0) for s in sends)
     rate = progress["sent"] / elapsed
-    print(f"players={players} sent={progress['sent']} failed={progress['failed']} "
-          f"elapsed={elapsed:.1f}s rate={rate:.1f}/s busiest_1s_window={window} sendMessage "
-          f"calls (all chats) 429s={stats['by_status'].get('429', 0)} "
-          f"retry_after_violations={stats['retry_after_violations']}")
-    print(f"/wallet reply latency idle: p50={statistics.median(idle) * 1000:.0f}ms "
-          f"max={max(idle) * 1000:.0f}ms; during broadcast: "
-          f"p50={statistics.median(busy) * 1000:.0f}ms max={max(busy) * 1000:.0f}ms "
-          f"(n={len(idle)}/{len(busy)})")
+    print(
+        f"players={players} sent={progress['sent']} failed={progress['failed']} "
+        f"elapsed={elapsed:.1f}s rate={rate:.1f}/s busiest_1s_window={window} sendMessage "
+        f"calls (all chats) 429s={stats['by_status'].get('429', 0)} "
+        f"retry_after_violations={stats['retry_after_violations']}"
+    )
+    print(
+        f"/wallet reply latency idle: p50={statistics.median(idle) * 1000:.0f}ms "
+        f"max={max(idle) * 1000:.0f}ms; during broadcast: "
+        f"p50={statistics.median(busy) * 1000:.0f}ms max={max(busy) * 1000:.0f}ms "
+        f"(n={len(idle)}/{len(busy)})"
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,14 @@ def token(api: str, username: str = "admin", password: str = PASSWORD) -> dict[s
 
 
 def ops_settings(data_dir: Path, emu: Emu, **extra: str) -> Any:
-    return bot_settings(data_dir, emu.url, "polling", YABOT_API__BOOTSTRAP_ADMIN_PASSWORD=PASSWORD,
-                        YABOT_SECURITY__PASSWORD_SCRYPT_LOG2_N="12", **extra)
+    return bot_settings(
+        data_dir,
+        emu.url,
+        "polling",
+        YABOT_API__BOOTSTRAP_ADMIN_PASSWORD=PASSWORD,
+        YABOT_SECURITY__PASSWORD_SCRYPT_LOG2_N="12",
+        **extra,
+    )
 
 
 def started(emu: Emu, user_id: int, language: str = "en") -> Player:
@@ -54,10 +60,16 @@ def test_besitos_credit_is_applied_once_per_key_and_overdraft_is_refused(
     url = f"{api}/api/v1/players/5101/besitos"
     before = httpx.get(f"{api}/api/v1/players/5101", headers=admin).json()["balance"]
 
-    first = httpx.post(url, headers={**admin, "Idempotency-Key": "gift-1"},
-                       json={"amount": 75, "reason": "welcome gift"})
-    again = httpx.post(url, headers={**admin, "Idempotency-Key": "gift-1"},
-                       json={"amount": 75, "reason": "welcome gift"})
+    first = httpx.post(
+        url,
+        headers={**admin, "Idempotency-Key": "gift-1"},
+        json={"amount": 75, "reason": "welcome gift"},
+    )
+    again = httpx.post(
+        url,
+        headers={**admin, "Idempotency-Key": "gift-1"},
+        json={"amount": 75, "reason": "welcome gift"},
+    )
     assert first.status_code == 200, first.text
     assert again.status_code == 200 and again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -68,30 +80,47 @@ def test_besitos_credit_is_applied_once_per_key_and_overdraft_is_refused(
     assert [m["amount"] for m in view["ledger"] if m["reason"] == "welcome gift"] == [75]
     player.wait_for(lambda ms: any("75" in m["text"] for m in ms))
 
-    reused = httpx.post(url, headers={**admin, "Idempotency-Key": "gift-1"},
-                        json={"amount": 80, "reason": "welcome gift"})
+    reused = httpx.post(
+        url,
+        headers={**admin, "Idempotency-Key": "gift-1"},
+        json={"amount": 80, "reason": "welcome gift"},
+    )
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
-    overdraft = httpx.post(url, headers={**admin, "Idempotency-Key": "take-1"},
-                           json={"amount": -(before + 1000), "reason": "fine"})
+    overdraft = httpx.post(
+        url,
+        headers={**admin, "Idempotency-Key": "take-1"},
+        json={"amount": -(before + 1000), "reason": "fine"},
+    )
     assert overdraft.status_code == 409
     assert "cannot debit" in overdraft.json()["error"]["message"]
     assert httpx.get(f"{api}/api/v1/players/5101", headers=admin).json()["balance"] == before + 75
 
     missing = httpx.post(url, headers=admin, json={"amount": 5, "reason": "x"})
     assert missing.status_code == 400 and "Idempotency-Key" in missing.json()["error"]["message"]
-    bad = httpx.post(url, headers={**admin, "Idempotency-Key": "no spaces"}, json={"amount": 5,
-                                                                                "reason": "x"})
+    bad = httpx.post(
+        url, headers={**admin, "Idempotency-Key": "no spaces"}, json={"amount": 5, "reason": "x"}
+    )
     assert bad.status_code == 400
-    unknown = httpx.post(f"{api}/api/v1/players/999999/besitos", headers={
-        **admin, "Idempotency-Key": "k"}, json={"amount": 5, "reason": "x"})
+    unknown = httpx.post(
+        f"{api}/api/v1/players/999999/besitos",
+        headers={**admin, "Idempotency-Key": "k"},
+        json={"amount": 5, "reason": "x"},
+    )
     assert unknown.status_code == 404
 
-    created = httpx.post(f"{api}/api/v1/admin/accounts", headers=admin,
-                         json={"username": "vera", "password": PASSWORD, "role": "viewer"})
+    created = httpx.post(
+        f"{api}/api/v1/admin/accounts",
+        headers=admin,
+        json={"username": "vera", "password": PASSWORD, "role": "viewer"},
+    )
     assert created.status_code == 201
     viewer = token(api, "vera")
-    assert httpx.post(url, headers={**viewer, "Idempotency-Key": "v-1"},
-                      json={"amount": 5, "reason": "x"}).status_code == 403
+    assert (
+        httpx.post(
+            url, headers={**viewer, "Idempotency-Key": "v-1"}, json={"amount": 5, "reason": "x"}
+        ).status_code
+        == 403
+    )
     audit = httpx.get(f"{api}/api/v1/admin/audit", headers=admin).json()
     actions = [e["action"] for e in audit["items"]]
     assert actions.count("besitos.adjust") == 2 and "besitos.adjust_refused" in actions
@@ -104,20 +133,26 @@ def test_grant_and_revoke_change_the_live_state_and_events_tail_shows_them(
     started(emu, 5201, "es")
     sub = f"{api}/api/v1/players/5201/subscription"
 
-    granted = httpx.post(sub, headers={**admin, "Idempotency-Key": "vip-5201"},
-                         json={"tier": "vip", "days": 30})
+    granted = httpx.post(
+        sub, headers={**admin, "Idempotency-Key": "vip-5201"}, json={"tier": "vip", "days": 30}
+    )
     assert granted.status_code == 200, granted.text
     assert granted.json()["status"] == "active" and granted.json()["ends_at"] > time.time()
     state = httpx.get(f"{api}/api/v1/actors/5201", headers=admin).json()["state"]
     assert state["membership"]["tier"] == "vip" and state["membership"]["status"] == "active"
     assert state["membership"]["ends_at"] > time.time() + 29 * 86400
-    assert httpx.post(sub, headers={**admin, "Idempotency-Key": "vip-5201"},
-                      json={"tier": "vip", "days": 30}).json() == granted.json()
+    assert (
+        httpx.post(
+            sub, headers={**admin, "Idempotency-Key": "vip-5201"}, json={"tier": "vip", "days": 30}
+        ).json()
+        == granted.json()
+    )
     again = httpx.get(f"{api}/api/v1/actors/5201", headers=admin).json()["state"]
     assert again["membership"]["ends_at"] == state["membership"]["ends_at"]
 
-    unknown_tier = httpx.post(sub, headers={**admin, "Idempotency-Key": "gold"},
-                              json={"tier": "gold", "days": 3})
+    unknown_tier = httpx.post(
+        sub, headers={**admin, "Idempotency-Key": "gold"}, json={"tier": "gold", "days": 3}
+    )
     assert unknown_tier.status_code == 404
 
     revoked = httpx.delete(sub, headers={**admin, "Idempotency-Key": "revoke-5201"})
@@ -134,8 +169,11 @@ def test_grant_and_revoke_change_the_live_state_and_events_tail_shows_them(
     seqs = [e["seq"] for e in events["items"]]
     assert seqs == sorted(seqs, reverse=True)
     assert all(e["occurred_at"] and "payload" in e for e in mine)
-    only = httpx.get(f"{api}/api/v1/events/recent", headers=admin,
-                     params={"type": "subscription.activated", "user_id": 5201}).json()
+    only = httpx.get(
+        f"{api}/api/v1/events/recent",
+        headers=admin,
+        params={"type": "subscription.activated", "user_id": 5201},
+    ).json()
     assert [e["payload"]["tier"] for e in only["items"]] == ["vip"]
 
 
@@ -148,10 +186,15 @@ def test_refund_of_a_stars_payment_ends_the_subscription(emu: Emu, bot: RunningB
     paid = emu.http.post(f"{emu.url}/_emulator/users/5301/pay", json={"message_id": message_id})
     assert paid.status_code == 200, paid.text
     charge_id = emu.http.get(f"{emu.url}/_emulator/payments", params={"user_id": 5301}).json()[0][
-        "telegram_payment_charge_id"]
+        "telegram_payment_charge_id"
+    ]
     deadline = time.monotonic() + 10
-    while httpx.get(f"{api}/api/v1/actors/5301", headers=admin).json()["state"]["membership"][
-            "status"] != "active":
+    while (
+        httpx.get(f"{api}/api/v1/actors/5301", headers=admin).json()["state"]["membership"][
+            "status"
+        ]
+        != "active"
+    ):
         assert time.monotonic() < deadline, "the payment did not activate VIP"
         time.sleep(0.05)
 
@@ -173,10 +216,13 @@ def test_refund_of_a_stars_payment_ends_the_subscription(emu: Emu, bot: RunningB
     assert again.status_code == 409
 
 
-
 @given(keys=st.lists(st.integers(0, 5), min_size=1, max_size=12))
-@settings(max_examples=15, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 def test_besitos_requests_in_any_order_match_a_model_ledger(
     emu: Emu, bot: RunningBot, keys: list[int]
 ) -> None:
@@ -191,8 +237,11 @@ def test_besitos_requests_in_any_order_match_a_model_ledger(
     first_answers: dict[int, dict[str, Any]] = {}
     for key in keys:
         amount = -(30 + key) if key % 2 else 20 + key * 7  # a key always names one request
-        r = httpx.post(url, headers={**admin, "Idempotency-Key": f"k{key}"},
-                       json={"amount": amount, "reason": f"model-op-{key}"})
+        r = httpx.post(
+            url,
+            headers={**admin, "Idempotency-Key": f"k{key}"},
+            json={"amount": amount, "reason": f"model-op-{key}"},
+        )
         if key in first_answers:
             assert r.status_code == 200 and r.json() == first_answers[key]
         elif balance + amount < 0:
@@ -201,8 +250,9 @@ def test_besitos_requests_in_any_order_match_a_model_ledger(
             balance += amount
             assert r.status_code == 200 and r.json()["balance"] == balance, r.text
             first_answers[key] = r.json()
-    view = httpx.get(f"{api}/api/v1/players/{user_id}", headers=admin,
-                     params={"ledger_limit": 100}).json()
+    view = httpx.get(
+        f"{api}/api/v1/players/{user_id}", headers=admin, params={"ledger_limit": 100}
+    ).json()
     assert view["balance"] == balance
     reasons = [m["reason"] for m in view["ledger"] if m["reason"].startswith("model-op-")]
     assert sorted(reasons) == sorted(f"model-op-{key}" for key in first_answers)
@@ -219,9 +269,11 @@ def test_an_actor_that_does_not_answer_in_time_gives_503_and_the_retry_applies_o
         tried: list[str] = []
         for attempt in range(20):  # an actor answering within a microsecond is rare, not impossible
             tried.append(f"slow-{attempt}")
-            r = httpx.post(f"{api}/api/v1/players/5501/besitos",
-                           headers={**admin, "Idempotency-Key": tried[-1]},
-                           json={"amount": 40, "reason": "late gift"})
+            r = httpx.post(
+                f"{api}/api/v1/players/5501/besitos",
+                headers={**admin, "Idempotency-Key": tried[-1]},
+                json={"amount": 40, "reason": "late gift"},
+            )
             if r.status_code != 200:
                 break
         assert r.status_code == 503, r.text
@@ -233,9 +285,11 @@ def test_an_actor_that_does_not_answer_in_time_gives_503_and_the_retry_applies_o
     try:
         api, admin = bot.api_url, token(bot.api_url)
         for key in tried:
-            retry = httpx.post(f"{api}/api/v1/players/5501/besitos",
-                               headers={**admin, "Idempotency-Key": key},
-                               json={"amount": 40, "reason": "late gift"})
+            retry = httpx.post(
+                f"{api}/api/v1/players/5501/besitos",
+                headers={**admin, "Idempotency-Key": key},
+                json={"amount": 40, "reason": "late gift"},
+            )
             assert retry.status_code == 200, retry.text
         view = httpx.get(f"{api}/api/v1/players/5501", headers=admin).json()
         gifts = [m["amount"] for m in view["ledger"] if m["reason"] == "late gift"]

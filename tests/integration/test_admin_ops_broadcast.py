@@ -49,42 +49,60 @@ def test_broadcast_to_30_players_reaches_each_once_and_filters_by_language(
         start_players(emu, {uid: "es" for uid in PLAYERS if uid % 3 == 0})
         text = "Nuevo capítulo disponible 🌙"
         body = {"text": text, "segment": {"tier": "all"}}
-        created = httpx.post(f"{api}/api/v1/broadcasts", headers={**admin, "Idempotency-Key": "b1"},
-                             json=body)
+        created = httpx.post(
+            f"{api}/api/v1/broadcasts", headers={**admin, "Idempotency-Key": "b1"}, json=body
+        )
         assert created.status_code == 201, created.text
         bid = created.json()["id"]
         assert created.json()["total"] == 30
-        retried = httpx.post(f"{api}/api/v1/broadcasts", headers={**admin, "Idempotency-Key": "b1"},
-                             json=body)
+        retried = httpx.post(
+            f"{api}/api/v1/broadcasts", headers={**admin, "Idempotency-Key": "b1"}, json=body
+        )
         assert retried.json()["id"] == bid
 
         final = wait_progress(api, admin, bid, lambda b: b["state"] == "done", 30)
         assert (final["sent"], final["failed"], final["pending"]) == (30, 0, 0)
         assert [copies(emu, uid, text) for uid in PLAYERS] == [1] * 30
 
-        spanish = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
-                             json={"text": "Solo en español", "segment": {"language": "es"}})
+        spanish = httpx.post(
+            f"{api}/api/v1/broadcasts",
+            headers=admin,
+            json={"text": "Solo en español", "segment": {"language": "es"}},
+        )
         assert spanish.json()["total"] == 10
         wait_progress(api, admin, spanish.json()["id"], lambda b: b["state"] == "done", 30)
         assert [copies(emu, uid, "Solo en español") for uid in PLAYERS] == [
-            1 if uid % 3 == 0 else 0 for uid in PLAYERS]
+            1 if uid % 3 == 0 else 0 for uid in PLAYERS
+        ]
 
-        vip = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
-                         json={"text": "VIP only", "segment": {"tier": "vip"}})
+        vip = httpx.post(
+            f"{api}/api/v1/broadcasts",
+            headers=admin,
+            json={"text": "VIP only", "segment": {"tier": "vip"}},
+        )
         assert vip.json()["total"] == 0 and vip.json()["state"] == "done"
-        granted = httpx.post(f"{api}/api/v1/players/6007/subscription",
-                             headers={**admin, "Idempotency-Key": "g"}, json={"days": 3})
+        granted = httpx.post(
+            f"{api}/api/v1/players/6007/subscription",
+            headers={**admin, "Idempotency-Key": "g"},
+            json={"days": 3},
+        )
         assert granted.status_code == 200
         for tier, total in (("vip", 1), ("free", 29)):
             segment = {"tier": tier, "joined_after": 0, "joined_before": time.time() + 60}
-            r = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
-                           json={"text": f"{tier} news", "segment": segment})
+            r = httpx.post(
+                f"{api}/api/v1/broadcasts",
+                headers=admin,
+                json={"text": f"{tier} news", "segment": segment},
+            )
             assert r.json()["total"] == total
             wait_progress(api, admin, r.json()["id"], lambda b: b["state"] == "done", 30)
         assert copies(emu, 6007, "vip news") == 1 and copies(emu, 6008, "vip news") == 0
         assert copies(emu, 6007, "free news") == 0 and copies(emu, 6008, "free news") == 1
-        later = httpx.post(f"{api}/api/v1/broadcasts", headers=admin, json={
-            "text": "nobody", "segment": {"joined_after": time.time() + 60}})
+        later = httpx.post(
+            f"{api}/api/v1/broadcasts",
+            headers=admin,
+            json={"text": "nobody", "segment": {"joined_after": time.time() + 60}},
+        )
         assert later.json()["total"] == 0
         listed = httpx.get(f"{api}/api/v1/broadcasts", headers=admin).json()["items"]
         assert [b["id"] for b in listed][-1] == bid
@@ -112,8 +130,9 @@ def test_broadcast_interrupted_by_a_stop_resumes_and_sends_each_recipient_once(
         api, admin = slow.api_url, token(slow.api_url)
         created = httpx.post(f"{api}/api/v1/broadcasts", headers=admin, json={"text": text})
         bid = created.json()["id"]
-        cancelled = httpx.post(f"{api}/api/v1/broadcasts", headers=admin,
-                               json={"text": "cancelled at once"}).json()["id"]
+        cancelled = httpx.post(
+            f"{api}/api/v1/broadcasts", headers=admin, json={"text": "cancelled at once"}
+        ).json()["id"]
         stopped = httpx.post(f"{api}/api/v1/broadcasts/{cancelled}/cancel", headers=admin)
         assert stopped.status_code == 200 and stopped.json()["state"] == "cancelled"
         partial = wait_progress(api, admin, bid, lambda b: b["sent"] >= 5, 20)

@@ -51,22 +51,35 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningBot,
         emu.stop()
 
 
-def _fuzz_operation(operation: Any, mode: GenerationMode, headers: dict[str, str],
-                    path_parameters: dict[str, Any] | None, seen: list[tuple[str, int]]) -> bool:
+def _fuzz_operation(
+    operation: Any,
+    mode: GenerationMode,
+    headers: dict[str, str],
+    path_parameters: dict[str, Any] | None,
+    seen: list[tuple[str, int]],
+) -> bool:
     # Positive data: the token goes in at call time, so schemathesis also probes every success
     # without a token and with a bad one. Negative data: the token is part of the strategy, so
     # what is made invalid is the request itself, never the (then redundant) auth.
     negative = mode is GenerationMode.NEGATIVE
-    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters,
-                                     headers=(headers or None) if negative else None)
+    strategy = operation.as_strategy(
+        generation_mode=mode,
+        path_parameters=path_parameters,
+        headers=(headers or None) if negative else None,
+    )
     excluded = [ignored_auth] if negative else []
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
-        response = case.call_and_validate(headers=None if negative else (headers or None),
-                                          excluded_checks=excluded, timeout=30)
+        response = case.call_and_validate(
+            headers=None if negative else (headers or None), excluded_checks=excluded, timeout=30
+        )
         assert response.status_code < 500, (case.operation.label, response.text)
         seen.append((case.operation.label, response.status_code))
 
@@ -79,9 +92,7 @@ def _fuzz_operation(operation: Any, mode: GenerationMode, headers: dict[str, str
 
 
 def _has_input(operation: Any) -> bool:
-    return bool(
-        list(operation.path_parameters) or list(operation.query) or list(operation.body)
-    )
+    return bool(list(operation.path_parameters) or list(operation.query) or list(operation.body))
 
 
 @pytest.mark.parametrize("authorized", [False, True], ids=["no_token", "admin_token"])
@@ -99,7 +110,8 @@ def test_running_bot_api_conforms_to_its_schema(
     for operation in operations:
         aimed = (
             {"user_id": PLAYER}
-            if authorized and mode is GenerationMode.POSITIVE
+            if authorized
+            and mode is GenerationMode.POSITIVE
             and any(p.name == "user_id" and p.location == "path" for p in operation.path_parameters)
             else None
         )

@@ -36,6 +36,7 @@ from yabot.player.actor import (
     apply_update,
     player_actor_class,
 )
+from yabot.player.logic import Reply
 from yabot.player.repository import PlayerRepository, snapshot_key
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
@@ -45,7 +46,7 @@ from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import RecordsStore
-from yabot.storage.replies import ReplyOutbox
+from yabot.storage.replies import SYSTEM_REPLY, ReplyOutbox
 from yabot.storage.snapshots import SnapshotStore
 from yabot.storage.snapshots.postgres import PgSnapshotStore
 from yabot.storage.snapshots.sqlite import SqliteSnapshotStore
@@ -179,10 +180,34 @@ class Member:
             shards=SHARDS,
             shutdown_timeout_s=0.5,
         )
+
+        def send(
+            reply: Reply,
+            dedupe: str,
+            update_id: int | None,
+            user_id: int | None = None,
+            seq: int | None = None,
+            epoch: int | None = None,
+        ) -> None:
+            """An apology: stored in this member's reply outbox (fenced on PostgreSQL)."""
+            owner = SYSTEM_REPLY if update_id is None else update_id
+            stored = stores.replies.put(
+                dedupe,
+                owner,
+                reply.chat_id,
+                reply.method,
+                reply.params,
+                user_id=user_id,
+                seq=seq,
+                epoch=epoch,
+            )
+            if stored is not None:
+                world.effects.submit(reply, dedupe, update_id, stored, None, epoch)
+
         self.effects = PlayerEffects(
             world.logic,
             stores.records,
-            world.effects.send,
+            send,
             self.repo.submit,
             1,
             submit=world.effects.submit,
@@ -395,6 +420,41 @@ def test_a_write_of_a_state_loaded_under_an_earlier_epoch_is_refused_though_the_
         assert isinstance(economy, dict) and economy["daily_streak"] == 1
         assert shared.processed() == Counter({101: 1, 102: 1, 103: 1, 104: 1})
         assert shared.daily_rewards() == 1
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_the_apology_of_a_state_loaded_under_an_earlier_epoch_is_refused_for_now(
+    pg_shared: Shared, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poison update's apology is a write of the player's state (it consumes the entry):
+    carried under the epoch the state was loaded under, it is refused once the shard was lost
+    and acquired again (its member holds the current lease), and the entry is not consumed
+    (refused for now: the actor reloads under the new epoch and tries again)."""
+    shared = pg_shared
+    a, b = Member(shared, "a"), Member(shared, "b")
+    try:
+        shared.own(a, 1)
+        entry = shared.append(101, "/c1", T0)
+        state = PlayerState(user_id=USER)  # as loaded under epoch 1
+        shared.own(b, 2, a)
+        shared.own(a, 3, b)
+
+        def poison(*args: Any) -> Any:
+            raise RuntimeError("a poison update")
+
+        monkeypatch.setattr(shared.world.logic, "handle", poison)
+        before = fenced_records()
+        step = apply_update(a.effects, state, entry.update, seq=entry.seq, epoch=1)
+        assert step.refused and step.state is state
+        assert fenced_records() == before + 1
+        assert shared.reader.records.replies_pending() == []
+        # Loaded again under the epoch held, the entry is consumed with its apology.
+        step = apply_update(a.effects, state, entry.update, seq=entry.seq, epoch=3)
+        assert not step.refused and step.state.inbox_seq == entry.seq
+        assert fenced_records() == before + 1
+        assert len(shared.world.sent[USER]) == 1
     finally:
         a.stop()
         b.stop()

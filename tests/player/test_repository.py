@@ -45,7 +45,7 @@ def _message(update_id: int, text: str, at: float, user: int = USER) -> bytes:
 
 
 class Parts:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *, writing: bool = True) -> None:
         self.world = World(world_settings(tmp_path / "data"))
         self.encryptor = Encryptor([Fernet.generate_key()])
         self.inbox = Inbox(tmp_path / "inbox.sqlite3", encryptor=self.encryptor, shards=8)
@@ -61,7 +61,8 @@ class Parts:
             shards=8,
         )
         self.repo.bind(self.world.effects)
-        self.writer.start()
+        if writing:
+            self.writer.start()
 
     def close(self) -> None:
         self.writer.stop(5)
@@ -205,3 +206,35 @@ def test_sent_replies_are_forgotten_once_a_snapshot_covers_their_update(parts: P
     parts.repo.submit(state, 1)  # a snapshot covering the update: no replay can need it
     assert parts.writer.flush(timeout=10)
     assert rows() == []
+
+
+def test_a_waiting_snapshot_whose_version_the_store_has_is_not_built_on(tmp_path: Path) -> None:
+    """The writer still holds the player's last snapshot (not durable yet) when the store
+    already has a snapshot of that version: another writer stored the key since (a member
+    that lost the shard, then acquired it again), though covering no more entries. The
+    waiting one would be refused for its version, and its state may have taken another path:
+    the load builds on the store's."""
+    parts = Parts(tmp_path, writing=False)  # nothing the writer holds becomes durable
+    try:
+
+        def snapshot(name: str, version: int, seq: int) -> Snapshot:
+            state = PlayerState(user_id=USER, first_name=name)
+            state.inbox_seq = seq
+            return Snapshot(
+                snapshot_key(USER),
+                version,
+                seq,
+                parts.encryptor.encrypt_bytes(state.to_bytes()),
+                T0,
+                shard_of(USER, 8),
+            )
+
+        assert parts.store.save_many([snapshot("first", 1, 3)])[0].saved
+        parts.writer.submit(snapshot("waiting", 2, 5))
+        assert parts.repo.load(USER).first_name == "waiting"  # the newest: built on
+        assert parts.store.save_many([snapshot("another writer's", 2, 5)])[0].saved
+        state = parts.repo.load(USER)
+        assert state.first_name == "another writer's"
+        assert state.snapshot_version == 2, "the next snapshot follows the stored one"
+    finally:
+        parts.close()

@@ -82,8 +82,10 @@ def test_a_database_file_read_directly_shows_no_emotional_data(tmp_path: Path) -
     path = tmp_path / "records.sqlite3"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE answers (user_id INTEGER, signature BLOB, answer BLOB)")
-    conn.execute("INSERT INTO answers VALUES (?, ?, ?)",
-                 (42, enc.encrypt_json(SIGNATURE), enc.encrypt_text(ANSWER)))
+    conn.execute(
+        "INSERT INTO answers VALUES (?, ?, ?)",
+        (42, enc.encrypt_json(SIGNATURE), enc.encrypt_text(ANSWER)),
+    )
     conn.commit()
     conn.close()
     raw = path.read_bytes()
@@ -120,7 +122,8 @@ def test_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[MutableMapping[str, Any]]:
     capture = structlog.testing.LogCapture()
     logger = structlog.wrap_logger(
-        structlog.PrintLogger(), processors=[capture],
+        structlog.PrintLogger(),
+        processors=[capture],
         wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
     )
     monkeypatch.setattr(crypto, "log", logger)
@@ -162,7 +165,9 @@ def test_settings_read_keys_from_the_environment(tmp_path: Path) -> None:
     (tmp_path / "none.toml").touch()  # a named config file must exist
     settings = load_settings(
         None,
-        environ={"YABOT_SECURITY__ENCRYPTION_KEYS": key,
-                 "YABOT_STORAGE__DATA_DIR": str(tmp_path / "var")},
+        environ={
+            "YABOT_SECURITY__ENCRYPTION_KEYS": key,
+            "YABOT_STORAGE__DATA_DIR": str(tmp_path / "var"),
+        },
     )
     assert load_encryptor(settings).key_count == 1

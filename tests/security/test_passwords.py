@@ -49,8 +49,12 @@ def test_default_cost_is_recorded_and_rehash_is_detected() -> None:
 
 @pytest.mark.parametrize(
     "encoded",
-    ["", "plain-password", "bcrypt$2b$12$abc", "scrypt$ln=99,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
-     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+    [
+        "",
+        "plain-password",
+        "bcrypt$2b$12$abc",
+        "scrypt$ln=99,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ],
 )
 def test_a_malformed_stored_hash_is_a_clear_error(encoded: str) -> None:
     with pytest.raises(InvalidHashError):

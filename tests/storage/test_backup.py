@@ -264,6 +264,18 @@ def test_a_file_no_store_declares_is_named_in_the_warnings(tmp_path: Path) -> No
     assert any("stray.db" in w for w in manifest_warnings(target))
 
 
+def test_the_local_emulators_state_is_no_stray_file(tmp_path: Path) -> None:
+    """Local play (no token) keeps the embedded emulator's update id counter under
+    ``data_dir/emulator``: not the bot's data, so a backup neither copies nor warns about it."""
+    settings = _settings(tmp_path / "data")
+    RecordsDb.open(settings).close()
+    (tmp_path / "data" / "emulator").mkdir()
+    (tmp_path / "data" / "emulator" / "update_ids.json").write_text('{"next": 40}')
+    target = backup(settings, tmp_path / "bk")
+    assert not (target / "update_ids.json").exists()
+    assert not [w for w in manifest_warnings(target) if "update_ids" in w]
+
+
 def _old_layout(data: Path, owed: list[str]) -> None:
     """A data dir as YABOT left it before records schema v4: replies in their own file."""
     conn = connect(data / "records.db", busy_timeout_ms=1000)

@@ -23,6 +23,8 @@ from pymongo import MongoClient
 from yabot.cluster.fenced import Fenced as ActorCatches
 from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
 from yabot.events.models import BesitosCredited, make_event
+from yabot.player.logic import Reply
+from yabot.reply_pipeline import ReplyPipeline
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
 from yabot.storage.lease_source import LoadedUnder
@@ -31,6 +33,7 @@ from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import InsufficientFunds, LedgerEntry, OutgoingReply, RecordBatch
+from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots.base import SaveStatus, Snapshot
 from yabot.storage.snapshots.mongo import MongoSnapshotStore
 from yabot.storage.snapshots.postgres import PgSnapshotStore
@@ -154,13 +157,13 @@ def test_concurrent_applies_share_a_transaction_and_fail_alone(
     records.apply(credit(OTHER_USER, "first", reply=False))
     take_over(pool, shard_of(third, SHARDS))
     groups: list[int] = []
-    work = records._group_work
+    work = records._group_call  # ledger entries, events and replies: one records_write call
 
     def spy(cur: Any, group: list[Any]) -> Any:
         groups.append(len(group))
         return work(cur, group)
 
-    monkeypatch.setattr(records, "_group_work", spy)
+    monkeypatch.setattr(records, "_group_call", spy)
     outcomes: dict[str, Any] = {}
 
     def apply(name: str, batch: RecordBatch) -> None:
@@ -198,6 +201,33 @@ def test_concurrent_applies_share_a_transaction_and_fail_alone(
     assert outcomes["ok"].reply_ids and outcomes["ok"].reply_ids[0] is not None
     keys = sorted(r.dedupe_key for r in records.replies_pending())
     assert keys == ["also-ok:0", "lead:0", "ok:0"]
+
+
+def test_a_turns_batch_is_one_statement_in_its_own_transaction_fence_included(
+    pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of ledger entries, events and replies (what a turn writes) costs one round
+    trip: one autocommit statement checks the lease and writes (no BEGIN, no COMMIT)."""
+    records = PgRecords(pool, leases=leases)
+    sent: list[tuple[str, bool]] = []
+    execute = psycopg.Cursor.execute
+
+    def spy(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append((str(query), self.connection.autocommit))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+    batch = credit(USER, "one-call")
+    batch.loaded_under = LoadedUnder(USER, 1)
+    result = records.apply(batch)
+    assert len(sent) == 1 and sent[0][1], sent
+    assert result.written == 2 and result.reply_ids[0] is not None
+    take_over(pool, shard_of(USER, SHARDS))
+    sent.clear()
+    with pytest.raises(Fenced):
+        records.apply(credit(USER, "fenced"))
+    assert len(sent) == 1
+    assert [m.idempotency_key for m in records.movements(USER)] == ["one-call"]
 
 
 def test_an_expired_or_unknown_lease_fences_too(pool: ConnectionPool, leases: HeldLeases) -> None:
@@ -430,3 +460,61 @@ async def test_a_paused_coordinators_stores_write_nothing_once_another_took_its_
         await b.stop()
         await a.stop()
         pool.close()
+
+
+class Confirming:
+    """A sender whose every call Telegram confirms at once."""
+
+    def submit(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        chat_id: int | None,
+        dedupe_key: str,
+        on_result: Any,
+        correlation_id: str,
+    ) -> None:
+        on_result({"ok": True}, None)
+
+
+def test_an_apology_and_sent_marks_under_an_earlier_epoch_are_refused_though_the_shard_is_ours(
+    pool: ConnectionPool,
+) -> None:
+    """The reply no records batch carries (a poison update's apology) and the sent marks of
+    replies carry the epoch their state was loaded under, as the records batches do: after a
+    loss and re-acquisition of the shard (epoch 1 -> 3) they are refused, not the others."""
+    leases = Reacquired(pool)
+    records = PgRecords(pool, leases=leases)
+    pipeline = ReplyPipeline(ReplyOutbox(records), lambda user_id, message: None, time.time)
+    pipeline.sender = Confirming()  # type: ignore[assignment]
+    reply = Reply("sendMessage", {"chat_id": USER, "text": "x"}, USER)
+    try:
+        before = fenced("records")
+        with pytest.raises(Fenced):
+            pipeline.send(reply, "apology", 5, USER, 9, 1)
+        assert records.replies_pending() == []
+        assert fenced("records") == before + 1
+        pipeline.send(reply, "apology-now", 6, USER, 10, 3)  # under the epoch held: stored
+        assert pipeline.flush_marks(5.0)
+        assert records.replies_pending() == []  # ... sent and marked
+        # Replies stored before the loss, confirmed after the re-acquisition: the marks of
+        # those submitted under epoch 1 are not written; the others are.
+        ids = records.apply(
+            RecordBatch(
+                replies=[
+                    OutgoingReply(key, n, USER, "sendMessage", {}, USER, n)
+                    for n, key in enumerate(["old:0", "old:1", "new:0"], start=11)
+                ]
+            )
+        ).reply_ids
+        assert None not in ids
+        for key, stored, epoch in zip(["old:0", "old:1", "new:0"], ids, [1, 1, 3], strict=True):
+            assert stored is not None
+            pipeline.submit(reply, key, 1, stored, None, epoch)
+        assert pipeline.flush_marks(5.0)
+        assert [r.dedupe_key for r in records.replies_pending()] == ["old:0", "old:1"]
+        assert fenced("records") == before + 3
+        assert leases.reported == []  # the member's lease is sound: nothing told
+    finally:
+        pipeline.marks.close()

@@ -107,8 +107,9 @@ class HandOver(Protocol):
 class ShardReplies(Protocol):
     """The reply pipeline (``yabot.reply_pipeline.ReplyPipeline``)."""
 
-    async def resend_shard(self, shard: int) -> int:
-        """Send a shard's unconfirmed replies."""
+    async def resend_shard(self, shard: int, epoch: int | None = None) -> int:
+        """Send a shard's unconfirmed replies (acquired under ``epoch``: their sent marks
+        are fenced by it)."""
         ...
 
 
@@ -250,7 +251,7 @@ class ShardConsumers:
     async def _resend(self, consumer: _Consumer) -> None:
         shard = consumer.lease.shard
         try:
-            await self._replies.resend_shard(shard)
+            await self._replies.resend_shard(shard, consumer.lease.epoch)
         except Exception as exc:  # the replies stay stored; the next acquisition resends
             log.warning("cluster.resend_failed", shard=shard, error=type(exc).__name__)
         consumer.ready = True

@@ -154,11 +154,12 @@ class PlayerEffects:
     """What a player's actor needs from the rest of the system (all thread-safe).
 
     A transition's replies are stored by its records transaction, then each newly stored one
-    goes to ``submit(reply, dedupe_key, update_id, reply_id, received_at)`` (``received_at``:
-    when the update arrived, None for replies no update caused). ``send(reply, dedupe_key,
-    update_id, user_id, seq)`` stores and submits a reply no records transaction carries (the
-    apology for a poison update). ``update_id`` is None for calls not caused by an update;
-    ``tell(user_id, message)`` reaches another player's actor. ``retry_after(user_id, delay)``
+    goes to ``submit(reply, dedupe_key, update_id, reply_id, received_at, epoch)``
+    (``received_at``: when the update arrived, None for replies no update caused).
+    ``send(reply, dedupe_key, update_id, user_id, seq, epoch)`` stores and submits a reply no
+    records transaction carries (the apology for a poison update); ``epoch``: see below.
+    ``update_id`` is None for calls not caused by an update; ``tell(user_id, message)``
+    reaches another player's actor. ``retry_after(user_id, delay)``
     tells the player's actor :class:`RetryWaiting` after ``delay`` seconds, and
     ``leftovers(user_id)`` hands a newly started actor the entries its loader could not apply.
 
@@ -167,21 +168,22 @@ class PlayerEffects:
     the epoch it loaded its state under: a state loaded under an earlier ownership may miss
     entries another member applied and covered meanwhile, so it is reloaded before use. Every
     write of the state carries that epoch (``snapshot(state, transitions, epoch)``, the
-    records batch's ``loaded_under``): the stores refuse it once the shard's lease has
-    another, even when this member holds the shard again.
+    records batch's ``loaded_under``, the apology of ``send`` and the sent marks of the
+    replies given to ``send`` and ``submit``): the stores refuse it once the shard's lease
+    has another, even when this member holds the shard again.
     """
 
     def __init__(
         self,
         logic: PlayerLogic,
         records: RecordsStore,
-        send: Callable[[Reply, str, int | None, int | None, int | None], None],
+        send: Callable[[Reply, str, int | None, int | None, int | None, int | None], None],
         snapshot: Callable[[PlayerState, int, int | None], None],
         snapshot_every: int,
         tell: Callable[[int, Any], None] | None = None,
         snapshot_every_s: float = 2.0,
         *,
-        submit: Callable[[Reply, str, int | None, int, float | None], object],
+        submit: Callable[[Reply, str, int | None, int, float | None, int | None], object],
         settle: Callable[[int], int | None] | None = None,
         retry_after: Callable[[int, float], None] | None = None,
         leftovers: Callable[[int], list[Deliver]] | None = None,
@@ -553,7 +555,7 @@ def apply_update(
         except Exception:
             TRANSITIONS.labels("error").inc()
             log.exception("player.transition_failed", kind=update.kind)
-            return Step(_failed(effects, state, update, seq, keys))
+            return _consumed(effects, state, state, update, seq, keys, epoch)
         outcome.state.inbox_seq = seq
         try:
             new_state = _record(
@@ -575,7 +577,7 @@ def apply_update(
         except RecordsError as exc:
             TRANSITIONS.labels("rejected_records").inc()
             log.error("player.records_refused", kind=update.kind, error=type(exc).__name__)
-            return Step(_failed(effects, _refreshed(effects, state), update, seq, keys))
+            return _consumed(effects, state, _refreshed(effects, state), update, seq, keys, epoch)
         APPLIED.inc()
         TRANSITION_SECONDS.observe(time.perf_counter() - started)
         return Step(new_state)
@@ -676,7 +678,12 @@ def _record(
         for index, reply_id in enumerate(result.reply_ids):
             if reply_id is not None:
                 effects.submit(
-                    outcome.replies[index], f"{dedupe}:{index}", update_id, reply_id, received_at
+                    outcome.replies[index],
+                    f"{dedupe}:{index}",
+                    update_id,
+                    reply_id,
+                    received_at,
+                    epoch,
                 )
         if effects.tell is not None:
             for user_id, message in outcome.tells:
@@ -730,15 +737,37 @@ def refresh_mirror(records: RecordsStore, state: PlayerState) -> None:
         m.ends_at = sub.ends_at or 0.0
 
 
+def _consumed(
+    effects: PlayerEffects,
+    state: PlayerState,
+    current: PlayerState,
+    update: IncomingUpdate,
+    seq: int,
+    keys: EffectKeys,
+    epoch: int | None,
+) -> Step:
+    """:func:`_failed` on ``current``, or a refusal for now (``state`` unchanged) when its
+    apology cannot be stored now: the records store out of reach, or the write fenced (the
+    shard is no longer ours, or no longer under the ``epoch`` the state was loaded under:
+    the actor reloads before it tries again)."""
+    try:
+        return Step(_failed(effects, current, update, seq, keys, epoch))
+    except (RecordsUnavailable, Fenced) as exc:
+        log.error("player.apology_refused_for_now", kind=update.kind, error=type(exc).__name__)
+        return Step(state, refused=True)
+
+
 def _failed(
     effects: PlayerEffects,
     state: PlayerState,
     update: IncomingUpdate,
     seq: int,
     keys: EffectKeys,
+    epoch: int | None = None,
 ) -> PlayerState:
-    """Consume an update that cannot be applied: apologise to the player (a durable reply)
-    and record in the state that its inbox entry was consumed; keep going."""
+    """Consume an update that cannot be applied: apologise to the player (a durable reply,
+    fenced by the ``epoch`` the state was loaded under, like the records) and record in the
+    state that its inbox entry was consumed; keep going."""
     from yabot.i18n import t
 
     chat_id = update.chat_id if update.chat_id is not None else state.user_id
@@ -748,6 +777,7 @@ def _failed(
         update.update_id,
         state.user_id,
         seq,
+        epoch,
     )
     CONSUMED.inc()
     new_state = PlayerState.from_bytes(state.to_bytes())

@@ -120,8 +120,8 @@ class PlayerRepository:
         """The player's state: newest snapshot plus the inbox entries it does not cover.
 
         The newest snapshot is the one this process's writer still holds for the player,
-        unless the store's covers more entries (a member that lost the shard and got it back
-        while its last snapshot waited, and was refused).
+        unless the store already has its version (a member that lost the shard and got it
+        back while its last snapshot waited, and was refused: see :meth:`_newest_snapshot`).
 
         Entries are replayed in arrival order. If one is refused for now (its records could
         not be written), it and the later ones are kept for the actor
@@ -179,13 +179,16 @@ class PlayerRepository:
 
     def _newest_snapshot(self, key: str) -> tuple[Snapshot | None, bool]:
         """The newest snapshot of ``key`` and whether it is the writer's waiting one: that
-        one, unless the store's covers more entries.
+        one, unless the store already has a snapshot of its version (or a later one).
 
         Cluster mode: a snapshot still waiting from an earlier ownership of the shard (lost,
-        then acquired again) misses what another member applied and covered meanwhile;
+        then acquired again) may miss what another member applied and covered meanwhile;
         built on, the state would take other paths than the true one (and its snapshots would
-        never land: their version is behind). When the store cannot be read, the waiting
-        snapshot is used (it exists for that case: a snapshot store that is down).
+        never land: their version is behind). Whatever another writer stored since the
+        waiting snapshot's base has the waiting one's version or a later one (versions are
+        compare-and-set, +1 per write), a snapshot covering more entries included: one test
+        finds them all. When the store cannot be read, the waiting snapshot is used (it exists
+        for that case: a snapshot store that is down).
         """
         waiting = self.writer.pending_snapshot(key)
         if waiting is None:
@@ -195,11 +198,9 @@ class PlayerRepository:
         except Exception as exc:  # the store is down: the waiting snapshot is the newest we know
             log.warning("player.snapshot_store_unreadable", key=key, error=type(exc).__name__)
             return waiting, True
-        if durable is not None and (
-            durable.seq > waiting.seq or durable.version >= waiting.version
-        ):
-            # (A waiting snapshot whose version the store already has would conflict: its
-            # entries are still in the inbox, replayed on the stored one.)
+        if durable is not None and durable.version >= waiting.version:
+            # The waiting snapshot would conflict; its entries are still in the inbox,
+            # replayed on the stored one.
             log.warning(
                 "player.pending_snapshot_stale",
                 key=key,

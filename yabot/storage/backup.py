@@ -33,10 +33,9 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bson
-import psycopg
 
 from yabot.config import Settings
 from yabot.observability.logging import get_logger
@@ -47,20 +46,22 @@ from yabot.security.crypto import (
     Encryptor,
     parse_keys,
 )
-from yabot.storage import pg_backup
 from yabot.storage.migrations import RECORDS_DB_NAME, current_version
-from yabot.storage.postgres.migrations import PgMigration
 from yabot.storage.records.replies import LEGACY_FILE_NAME as LEGACY_REPLIES
 from yabot.storage.registry import (
     STORES,
     Kind,
     Store,
     active_stores,
+    is_local_emulator_state,
     is_restore_leftover,
     store_of_file,
 )
 from yabot.storage.snapshots import SQLITE_FILE_NAME as SNAPSHOTS_FILE
 from yabot.storage.sqlite_util import connect, private_dir, private_file
+
+if TYPE_CHECKING:
+    from yabot.storage.postgres.migrations import PgMigration
 
 MANIFEST = "manifest.json"
 FORMAT = 2
@@ -236,6 +237,10 @@ def _back_up_postgres(
 ) -> list[dict[str, Any]]:
     """The stores of ``backend = "postgres"`` in registry order: the PostgreSQL ones inside one
     snapshot transaction (two when the Mongo snapshots come between the inbox and the rest)."""
+    import psycopg  # the cluster extra: the embedded bot runs without it
+
+    from yabot.storage import pg_backup
+
     files: list[dict[str, Any]] = []
     try:
         with pg_backup.connect(settings) as conn:
@@ -270,7 +275,12 @@ def undeclared_files(data_dir: Path) -> list[str]:
     found = []
     for path in sorted(Path(data_dir).rglob("*")):
         relative = path.relative_to(data_dir).as_posix()
-        if path.is_file() and not is_restore_leftover(relative) and store_of_file(relative) is None:
+        if (
+            path.is_file()
+            and not is_restore_leftover(relative)
+            and not is_local_emulator_state(relative)
+            and store_of_file(relative) is None
+        ):
             found.append(relative)
     return found
 
@@ -444,7 +454,7 @@ def _existing_data(settings: Settings) -> bool:
     return False
 
 
-PgSchemas = tuple[Mapping[str, Sequence[PgMigration]], Sequence[str]]
+PgSchemas = tuple[Mapping[str, Sequence["PgMigration"]], Sequence[str]]
 """Each PostgreSQL store's migrations and the shard leases' DDL (``yabot.pg_schemas``)."""
 
 
@@ -530,6 +540,10 @@ def _restore_postgres(
     and the collection empty; the PostgreSQL snapshots are checked inside the restore's one
     transaction, so a refusal leaves the database as it was.
     """
+
+    import psycopg  # the cluster extra: the embedded bot runs without it
+
+    from yabot.storage import pg_backup
 
     label, encryptor = _restore_keys(settings, source, present)
     checked = _decrypt_all(label, encryptor, _snapshot_states(source, present))

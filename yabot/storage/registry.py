@@ -2,7 +2,8 @@
 
 Backup and restore (:mod:`yabot.storage.backup`), the at-rest checks and the contract tests
 iterate over :data:`STORES`; a file under ``storage.data_dir`` that no entry here explains is a
-bug (``tests/storage/test_registry_live.py`` runs the bot, plays, and fails on any such file).
+bug (``tests/integration/test_data_at_rest.py`` runs the bot, plays, and fails on any such
+file). The local emulator's state (:data:`LOCAL_EMULATOR_DIR`, local play only) is not a store.
 
 A store is one of:
 
@@ -51,6 +52,11 @@ SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 PRE_RESTORE_DIR = "pre-restore-*"
 """Directories ``yabot restore`` writes under ``data_dir``: the data it replaced (a backup)."""
 
+LOCAL_EMULATOR_DIR = "emulator"
+"""Under ``data_dir`` in local play (no bot token): the embedded Telegram emulator's own state
+(its update id counter, ``yabot.emulator.state``). It plays Telegram, so it is not the bot's
+data: never backed up nor restored, and no stray file either."""
+
 
 class Kind(Enum):
     """How a store is kept, and so how it is backed up."""
@@ -95,7 +101,6 @@ class Store:
     def is_file(self) -> bool:
         """True when the store is a file under ``data_dir``."""
         return self.kind in (Kind.SQLITE, Kind.KEY)
-
 
 
 _SQLITE_BACKUP = (
@@ -340,6 +345,11 @@ def store_of_file(relative: str) -> Store | None:
         ):
             return store
     return None
+
+
+def is_local_emulator_state(relative: str) -> bool:
+    """True for a file of the local emulator's state directory (:data:`LOCAL_EMULATOR_DIR`)."""
+    return relative.split("/", 1)[0] == LOCAL_EMULATOR_DIR and "/" in relative
 
 
 def is_restore_leftover(relative: str) -> bool:

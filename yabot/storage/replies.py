@@ -17,12 +17,13 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prometheus_client import Histogram
 
 from yabot.observability.logging import get_logger
+from yabot.storage.lease_source import LoadedUnder
 from yabot.storage.records import OutgoingReply, RecordBatch
 from yabot.storage.records.base import RecordsStore
 from yabot.storage.records.replies import (
@@ -78,15 +79,24 @@ class ReplyOutbox:
         *,
         user_id: int | None = None,
         seq: int | None = None,
+        epoch: int | None = None,
     ) -> int | None:
         """Store a reply in its own transaction; returns its id, or None when that dedupe
-        key is already stored. ``user_id`` and ``seq`` name the inbox entry that caused it."""
-        reply = OutgoingReply(dedupe_key, update_id, chat_id, method, params, user_id, seq)
-        return self._records.apply(RecordBatch(replies=[reply])).reply_ids[0]
+        key is already stored. ``user_id`` and ``seq`` name the inbox entry that caused it.
 
-    def done(self, ids: Iterable[int]) -> None:
-        """Mark replies Telegram took (or refused for good), in one transaction."""
-        self._records.replies_done(ids)
+        ``epoch`` (cluster mode): the epoch of the player's shard lease the state that
+        produced the reply was loaded under; the store refuses the reply (``Fenced``) unless
+        the lease still has it, as for a records batch (``RecordBatch.loaded_under``).
+        """
+        reply = OutgoingReply(dedupe_key, update_id, chat_id, method, params, user_id, seq)
+        loaded = None if epoch is None or user_id is None else LoadedUnder(user_id, epoch)
+        return self._records.apply(RecordBatch(replies=[reply], loaded_under=loaded)).reply_ids[0]
+
+    def done(self, ids: Iterable[int], epochs: Mapping[int, int] | None = None) -> None:
+        """Mark replies Telegram took (or refused for good), in one transaction (``epochs``:
+        per reply id, the lease epoch it was submitted under; see
+        :meth:`~yabot.storage.records.base.RecordsStore.replies_done`)."""
+        self._records.replies_done(ids, epochs=epochs)
 
     def forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
@@ -123,17 +133,19 @@ class SentMarks:
 
     def __init__(self, outbox: ReplyOutbox) -> None:
         self._outbox = outbox
-        self._queue: queue.SimpleQueue[tuple[int, float] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[int, float, int | None] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="reply-marks", daemon=True)
         self._idle = threading.Condition()
         self._queued = 0
         self._thread.start()
 
-    def mark(self, reply_id: int) -> None:
-        """Queue the sent mark of ``reply_id`` (thread-safe, O(1))."""
+    def mark(self, reply_id: int, epoch: int | None = None) -> None:
+        """Queue the sent mark of ``reply_id`` (thread-safe, O(1)); ``epoch`` (cluster mode):
+        the lease epoch of its shard it was submitted under (the mark is written only while
+        the lease has it)."""
         with self._idle:
             self._queued += 1
-        self._queue.put((reply_id, time.monotonic()))
+        self._queue.put((reply_id, time.monotonic(), epoch))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every mark queued so far is committed; False on timeout."""
@@ -162,7 +174,10 @@ class SentMarks:
                     break
                 batch.append(item)
             try:
-                self._outbox.done([reply_id for reply_id, _ in batch])
+                self._outbox.done(
+                    [reply_id for reply_id, _, _ in batch],
+                    {reply_id: epoch for reply_id, _, epoch in batch if epoch is not None},
+                )
             except Exception as exc:  # the rows stay unmarked: sent again after a restart
                 log.error("replies.mark_failed", error=type(exc).__name__, count=len(batch))
             MARK_SECONDS.observe(time.monotonic() - batch[0][1])

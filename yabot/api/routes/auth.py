@@ -72,7 +72,9 @@ def _rate_limit(context: ApiContext, username: str, client_ip: str) -> None:
             LOGIN_RATE_LIMITED.labels(scope=scope).inc()
             log.warning("login_rate_limited", scope=scope, client_ip=client_ip)
             raise ApiError(
-                429, "rate_limited", "too many attempts; retry later",
+                429,
+                "rate_limited",
+                "too many attempts; retry later",
                 {"Retry-After": str(math.ceil(retry_after))},
             )
 
@@ -102,9 +104,12 @@ async def issue_token(
         raise ApiError(401, "invalid_credentials", "invalid username or password")
     context.user_limiter.reset(body.username)
     issued = context.tokens.issue_access_token(account.username, account.role)
-    await context.auditor.record(issued.principal, "auth.login", account.username,
-                                 {"client_ip": client_ip, "peer_ip": peer,
-                                  "token_id": issued.principal.token_id})
+    await context.auditor.record(
+        issued.principal,
+        "auth.login",
+        account.username,
+        {"client_ip": client_ip, "peer_ip": peer, "token_id": issued.principal.token_id},
+    )
     return TokenResponse(
         access_token=issued.token,
         expires_in=context.settings.api.access_token_ttl_s,

@@ -66,11 +66,17 @@ def recent_events(
     items = []
     for seq, body in rows:
         event = json.loads(body)
-        items.append(EventOut(
-            seq=seq, event_id=event["event_id"], type=event["type"], user_id=event.get("user_id"),
-            occurred_at=event["occurred_at"], correlation_id=event.get("correlation_id"),
-            payload=event.get("payload") or {},
-        ))
+        items.append(
+            EventOut(
+                seq=seq,
+                event_id=event["event_id"],
+                type=event["type"],
+                user_id=event.get("user_id"),
+                occurred_at=event["occurred_at"],
+                correlation_id=event.get("correlation_id"),
+                payload=event.get("payload") or {},
+            )
+        )
     return items
 
 

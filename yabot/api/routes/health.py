@@ -59,7 +59,10 @@ async def readyz(context: ApiContext = Depends(context_of)) -> JSONResponse:  # 
         status="ready" if ready else "not_ready",
         checks=[
             DependencyState(
-                name=r.name, required=r.required, ok=r.ok, detail=r.detail,
+                name=r.name,
+                required=r.required,
+                ok=r.ok,
+                detail=r.detail,
                 latency_ms=r.latency_ms,
             )
             for r in results
@@ -71,8 +74,12 @@ async def readyz(context: ApiContext = Depends(context_of)) -> JSONResponse:  # 
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                     "description": "Prometheus text exposition format."}},
+    responses={
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "Prometheus text exposition format.",
+        }
+    },
 )
 async def metrics() -> PlainTextResponse:
     """Every metric of the process's default Prometheus registry."""

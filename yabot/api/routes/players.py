@@ -163,13 +163,43 @@ async def list_player_actors(
     )
 
 
-@router.get("/api/v1/actors/{user_id}", response_model=ActorStateOut, responses=BUSY)
+NOT_PLAYED: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No player with this id has played."}
+}
+
+
+def _has_played(runtime: Runtime, user_id: int) -> bool:
+    """A profile, a stored snapshot or an inbox entry: the player exists.
+
+    A player's first updates may live only in the inbox (and its actor) until the next
+    snapshot, and a command other than /start writes no profile.
+    """
+    if runtime.records.profile(user_id) is not None:
+        return True
+    if runtime.store.load(snapshot_key(user_id)) is not None:
+        return True
+    return bool(runtime.inbox.entries_after(user_id, 0))
+
+
+async def _require_played(runtime: Runtime, user_id: int) -> None:
+    """404 ``not_found`` unless the player's actor is resident or the player ever played."""
+    if runtime.directory.is_resident(user_id):
+        return
+    if not await run_in_threadpool(_has_played, runtime, user_id):
+        raise ApiError(404, "not_found", "no such player: this id never played")
+
+
+@router.get(
+    "/api/v1/actors/{user_id}", response_model=ActorStateOut, responses={**BUSY, **NOT_PLAYED}
+)
 async def actor_state(
     user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     _: Principal = Depends(require_role("viewer")),  # noqa: B008
 ) -> ActorStateOut:
-    """A player actor's live state (activating it from its snapshot if it was passivated)."""
+    """A player actor's live state (activating it from its snapshot if it was passivated);
+    404 for an id that never played (no actor is woken for it)."""
+    await _require_played(runtime, user_id)
     resident = runtime.directory.is_resident(user_id)
     view = await _ask(runtime, user_id, Inspect())
     info = _actor_infos().get(user_id)
@@ -196,41 +226,27 @@ async def passivate_actor(
     return Requested(requested=requested)
 
 
-@router.post("/api/v1/actors/{user_id}/restart", response_model=Requested, responses=BUSY)
+@router.post(
+    "/api/v1/actors/{user_id}/restart",
+    response_model=Requested,
+    responses={**BUSY, **NOT_PLAYED},
+)
 async def restart_actor(
     user_id: Annotated[int, UserId, IntegerText],
     runtime: Runtime = Depends(runtime_of),  # noqa: B008
     who: Principal = Depends(require_role("operator")),  # noqa: B008
     auditor: Auditor = Depends(auditor_of),  # noqa: B008
 ) -> Requested:
-    """Rebuild the player's actor from its persisted state (snapshot and inbox)."""
+    """Rebuild the player's actor from its persisted state (snapshot and inbox); 404 for an
+    id that never played."""
+    await _require_played(runtime, user_id)
     requested = runtime.directory.passivate(user_id)
     await _ask(runtime, user_id, Wake())
     await auditor.record(who, "actor.restart", f"user:{user_id}", {"was_resident": requested})
     return Requested(requested=True)
 
 
-NOT_PLAYED: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No player with this id has played."}
-}
-
-
-def _has_played(runtime: Runtime, user_id: int) -> bool:
-    """A profile, a stored snapshot or an inbox entry: the player exists.
-
-    A player's first updates may live only in the inbox (and its actor) until the next
-    snapshot, and a command other than /start writes no profile.
-    """
-    if runtime.records.profile(user_id) is not None:
-        return True
-    if runtime.store.load(snapshot_key(user_id)) is not None:
-        return True
-    return bool(runtime.inbox.entries_after(user_id, 0))
-
-
-@router.get(
-    "/api/v1/players/{user_id}", response_model=PlayerOut, responses={**BUSY, **NOT_PLAYED}
-)
+@router.get("/api/v1/players/{user_id}", response_model=PlayerOut, responses={**BUSY, **NOT_PLAYED})
 async def player(
     user_id: Annotated[int, UserId, IntegerText],
     ledger_limit: Annotated[int, Query(ge=1, le=500), IntegerText] = 20,
@@ -242,8 +258,7 @@ async def player(
     404 for an id that never played (no profile, snapshot or inbox entry): no actor is
     woken for it.
     """
-    if not await run_in_threadpool(_has_played, runtime, user_id):
-        raise ApiError(404, "not_found", "no such player: this id never played")
+    await _require_played(runtime, user_id)
     records = runtime.records
     profile, subscription, balance, movements = await run_in_threadpool(
         lambda: (

@@ -59,7 +59,10 @@ __all__ = [
     "FENCED",
     "Fenced",
     "LeaseSource",
+    "believed_leases",
     "check_fence",
+    "checked_leases",
+    "count_stale",
     "current",
     "fence",
     "fence_shard",
@@ -89,24 +92,47 @@ def held_leases(
     """:func:`held_shards`, answering the lease each held shard was checked under (the
     epoch a write of state loaded under an earlier epoch is compared with: :func:`current`).
     """
-    wanted = sorted(set(shards))
-    held = {shard: lease for shard in wanted if (lease := leases.lease(shard)) is not None}
+    wanted = set(shards)
+    view = believed_leases(leases, wanted)
     ours: set[int] = set()
-    if held:
+    if view:
         cursor.execute(
             "SELECT l.shard FROM shard_leases l JOIN unnest(%s::integer[], %s::text[],"
             " %s::bigint[]) AS w(shard, owner, epoch) ON l.shard = w.shard"
             " AND l.owner = w.owner AND l.epoch = w.epoch"
             " WHERE l.expires_at > now() ORDER BY l.shard FOR KEY SHARE OF l",
             (
-                list(held),
-                [lease.member_id for lease in held.values()],
-                [lease.epoch for lease in held.values()],
+                list(view),
+                [lease.member_id for lease in view.values()],
+                [lease.epoch for lease in view.values()],
             ),
         )
         ours = {int(row[0]) for row in cursor.fetchall()}
-    _count_refused(leases, [shard for shard in wanted if shard not in ours], store)
-    return {shard: held[shard] for shard in wanted if shard in ours}
+    return checked_leases(leases, wanted, view, ours, store)
+
+
+def believed_leases(leases: LeaseSource, shards: Iterable[int]) -> dict[int, HeldLease]:
+    """The leases this member believes it holds of ``shards`` (ascending), read once: what a
+    fence checks in the database, and what the checked shards are answered with."""
+    return {
+        shard: lease for shard in sorted(set(shards)) if (lease := leases.lease(shard)) is not None
+    }
+
+
+def checked_leases(
+    leases: LeaseSource,
+    wanted: Iterable[int],
+    view: Mapping[int, HeldLease],
+    ours: Iterable[int],
+    store: str,
+) -> dict[int, HeldLease]:
+    """After a fence checked ``view`` (:func:`believed_leases` of ``wanted``) and found the
+    shards ``ours`` held: count and log every other shard of ``wanted`` as refused (telling
+    the coordinator) and answer the leases held, as :func:`held_leases` does."""
+    found = set(ours)
+    chosen = sorted(set(wanted))
+    _count_refused(leases, [shard for shard in chosen if shard not in found], store)
+    return {shard: view[shard] for shard in chosen if shard in found}
 
 
 def current(
@@ -126,15 +152,21 @@ def current(
         return False
     if loaded_epoch is None or loaded_epoch == lease.epoch:
         return True
+    count_stale(shard, loaded_epoch, lease.epoch, store)
+    return False
+
+
+def count_stale(shard: int, loaded_epoch: int, epoch: int, store: str) -> None:
+    """Count and log a write refused because it was computed under ``loaded_epoch`` of
+    ``shard``'s lease while this member holds it under ``epoch`` (see :func:`current`)."""
     FENCED.labels(store).inc()
     log.warning(
         "cluster.stale_state_fenced",
         shard=shard,
         loaded_epoch=loaded_epoch,
-        epoch=lease.epoch,
+        epoch=epoch,
         store=store,
     )
-    return False
 
 
 def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> None:
@@ -160,8 +192,9 @@ def refused_shards_cte(
     """For a write that is one statement: ``WITH`` entries (``fence``, ``refused``) and their
     params.
 
-    ``refused`` lists the shards named by ``shards_sql`` (a ``SELECT`` of shard numbers, with
-    ``shards_params``) whose lease this instance no longer holds. Their lease rows are locked
+    ``fence`` has a row (``shard``, ``ours``, ``epoch``: the lease row's) per shard named by
+    ``shards_sql`` (a ``SELECT`` of shard numbers, with ``shards_params``); ``refused`` lists
+    those whose lease this instance no longer holds. Their lease rows are locked
     ``FOR KEY SHARE`` (in ascending order) by the same statement, like :func:`held_shards`,
     so the statement's writes, made only ``WHERE NOT EXISTS (SELECT 1 FROM refused)``, are
     fenced in their own transaction. Pass the shards it returns to :func:`refuse`.
@@ -171,7 +204,7 @@ def refused_shards_cte(
     # on the refused rows would let an acquisition commit between the check and the write);
     # the check is made on the row as locked (a newer epoch committed meanwhile is seen).
     sql = (
-        "fence AS (SELECT l.shard,"
+        "fence AS (SELECT l.shard, l.epoch,"
         " (l.expires_at > now() AND l.owner = w.owner AND l.epoch = w.epoch) IS TRUE AS ours"
         " FROM shard_leases l"
         " LEFT JOIN unnest(%s::integer[], %s::text[], %s::bigint[]) AS w(shard, owner, epoch)"

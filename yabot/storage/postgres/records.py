@@ -1,6 +1,9 @@
 """``PgRecords``: the records store on PostgreSQL (same protocol and contract as ``RecordsDb``).
 
 Every ``apply`` is one transaction; ``apply_many`` one transaction with a savepoint per batch.
+A group commit of batches of ledger entries, events and replies only (what a turn writes) is
+one statement, its own transaction: the function ``records_write`` (schema 3), fence included
+(one round trip, not a BEGIN, a fence check, the inserts and a COMMIT).
 Balances are serialised per player by locking the wallet row (``FOR UPDATE``) before the
 ledger entry's key is looked up, so concurrent writers (threads or instances) never lose a
 credit and a replayed key is seen once the first writer commits. A deadlock between group
@@ -33,6 +36,9 @@ from yabot.storage.postgres import records_schema
 from yabot.storage.postgres.fencing import (
     Fenced,
     LeaseSource,
+    believed_leases,
+    checked_leases,
+    count_stale,
     current,
     held_leases,
     refuse,
@@ -193,8 +199,12 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 group commit writes each alone).
             RecordsUnavailable: The server cannot be reached.
         """
+        one_call = all(_one_call(ticket.batch) for ticket in group)
+        work = self._group_call if one_call else self._group_work
         try:
-            outcomes, added = self._transaction(lambda cur: self._group_work(cur, group))
+            outcomes, added = self._transaction(
+                lambda cur: work(cur, group), one_statement=one_call
+            )
         except RecordsError as exc:
             if len(group) > 1:
                 raise
@@ -206,15 +216,76 @@ class PgRecords(RecordsReads, OutboxAccounting):
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
         return outcomes
 
-    def _group_work(
-        self, cur: Cursor, group: Sequence[_Ticket]
-    ) -> tuple[list[BatchResult | Exception], int]:
+    def _budget_outcomes(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception | None]:
+        """Each ticket's refusal for the outbox budget (None: it may be written)."""
         outcomes: list[BatchResult | Exception | None] = [None] * len(group)
         added_bytes = 0
         for index, ticket in enumerate(group):
             outcomes[index] = self._over_budget(ticket.encoded, added_bytes)
             if outcomes[index] is None:
                 added_bytes += sum(size for _, size in ticket.encoded)
+        return outcomes
+
+    def _group_call(
+        self, cur: Cursor, group: Sequence[_Ticket]
+    ) -> tuple[list[BatchResult | Exception], int]:
+        """A group of batches of ledger entries, events and replies only (:func:`_one_call`)
+        in one statement, its own transaction: ``records_write`` (schema 3) checks the fence,
+        then writes every batch it does not refuse. Outcomes as :meth:`_group_work`'s.
+
+        Raises:
+            InsufficientFunds: A debit exceeds a balance (nothing of the group is written).
+        """
+        outcomes = self._budget_outcomes(group)
+        candidates = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        if not candidates:
+            return [o for o in outcomes if o is not None], 0
+        wants: dict[int, set[int]] = {}
+        view: dict[int, HeldLease] = {}
+        writing = candidates
+        if self._leases is not None:
+            wants = {index: self._shards_of(group[index].batch) for index in candidates}
+            view = believed_leases(self._leases, set().union(*wants.values()))
+            # A state loaded under another epoch than the lease believed held is refused
+            # below (by _refusal, as on the other path): none of its rows are sent.
+            writing = [i for i in candidates if not _stale(group[i].batch, view, self._shards)]
+        call = _Call(self._shards)
+        for index in writing:
+            call.add(index + 1, group[index])
+        try:
+            cur.execute(_RECORDS_WRITE, (call.argument(self._status, view, wants),))
+        except psycopg.Error as exc:
+            if exc.sqlstate != records_schema.INSUFFICIENT_FUNDS:
+                raise
+            user_id, balance, amount = (int(v) for v in str(exc.diag.message_primary).split())
+            raise InsufficientFunds(user_id, balance, amount) from None
+        row = cur.fetchone()
+        assert row is not None
+        answer: dict[str, Any] = row[0]
+        if self._leases is not None:
+            wanted = set().union(*wants.values())
+            held = checked_leases(self._leases, wanted, view, answer["o"], STORE)
+            for index in candidates:
+                outcomes[index] = self._refusal(group[index].batch, wants[index], held)
+        results = {index: BatchResult() for index in writing if outcomes[index] is None}
+        for (number, entry), stored in zip(call.ledger, answer["g"], strict=True):
+            if stored is not None:  # else its batch was refused
+                user_id, amount, after, duplicate, balance = stored
+                result = results[number - 1]
+                result.ledger.append(
+                    _applied(entry, user_id, amount, after, duplicate, balance, result)
+                )
+        written = [(group[index], result) for index, result in results.items()]
+        size = _count_events(written, set(answer["e"]))
+        _count_replies(written, {str(key): int(id_) for key, id_ in answer["r"]})
+        for index, result in results.items():
+            outcomes[index] = result
+        return [o for o in outcomes if o is not None], size
+
+    def _group_work(
+        self, cur: Cursor, group: Sequence[_Ticket]
+    ) -> tuple[list[BatchResult | Exception], int]:
+        outcomes = self._budget_outcomes(group)
         if self._leases is not None:
             shards = {
                 index: self._shards_of(ticket.batch)
@@ -296,47 +367,37 @@ class PgRecords(RecordsReads, OutboxAccounting):
         multi-row statement (in the batches' order: the outbox's seq keeps it)."""
         written = [self._write_records(cur, ticket.batch) for ticket in tickets]
         events = [
-            (result, now, event, body, size)
-            for ticket, (now, result) in zip(tickets, written, strict=True)
+            (now, event, body, size)
+            for ticket, (now, _) in zip(tickets, written, strict=True)
             for event, (body, size) in zip(ticket.batch.events, ticket.encoded, strict=True)
         ]
-        size, status = 0, self._status
+        fresh: set[str] = set()
         if events:
+            status = self._status
             cur.execute(
                 "INSERT INTO outbox (event_id, type, user_id, created_at, body, size, status)"
                 f" VALUES {_rows_of(7, len(events))} ON CONFLICT (event_id) DO NOTHING"
                 " RETURNING event_id",
                 [
                     v
-                    for _, now, e, body, event_size in events
+                    for now, e, body, event_size in events
                     for v in (str(e.event_id), e.type, e.user_id, now, body, event_size, status)
                 ],
             )
             fresh = {str(row[0]) for row in cur.fetchall()}
-            for result, _, event, _, event_size in events:
-                key = str(event.event_id)
-                if key in fresh:
-                    fresh.discard(key)  # a repeat within the group is a duplicate
-                    result.events_written += 1
-                    result.written += 1
-                    size += event_size
-                else:
-                    result.duplicates.append(f"event:{event.event_id}")
-        replies = [
-            (result, reply)
-            for ticket, (_, result) in zip(tickets, written, strict=True)
-            for reply in ticket.batch.replies
-        ]
+        pairs = [(ticket, result) for ticket, (_, result) in zip(tickets, written, strict=True)]
+        size = _count_events(pairs, fresh)
+        replies = [reply for ticket in tickets for reply in ticket.batch.replies]
+        ids: dict[str, int] = {}
         if replies:
             cur.execute(
                 "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id,"
                 f" seq, shard) VALUES {_rows_of(8, len(replies))}"
                 " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id",
-                [v for _, reply in replies for v in self._reply_row(reply)],
+                [v for reply in replies for v in self._reply_row(reply)],
             )
             ids = {str(key): int(id_) for key, id_ in cur.fetchall()}
-            for result, reply in replies:
-                result.reply_ids.append(ids.pop(reply.dedupe_key, None))
+        _count_replies(pairs, ids)
         return [result for _, result in written], size
 
     def _reply_row(self, reply: OutgoingReply) -> tuple[Any, ...]:
@@ -448,11 +509,15 @@ class PgRecords(RecordsReads, OutboxAccounting):
             ).fetchall()
         return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def replies_done(self, ids: Iterable[int]) -> None:
+    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
         """Mark replies Telegram took (or refused for good): one statement, its own transaction.
 
         In cluster mode the marks are fenced by the shards of the replies' players, checked
-        and locked by the same statement (:func:`refused_shards_cte`).
+        and locked by the same statement (:func:`refused_shards_cte`): a shard no longer ours
+        refuses them all (:class:`Fenced`). ``epochs``: per reply id, the epoch of its shard's
+        lease it was submitted under (the state that stored it was loaded under): a mark
+        of a shard now held under another epoch (lost and acquired again meanwhile) is not
+        written (counted in the fenced writes; the others are), as for the records batches.
         """
         chosen = sorted(set(ids))
         if not chosen:
@@ -464,31 +529,47 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 (chosen,),
             )
             if self._leases is not None
-            else ("refused AS (SELECT NULL::integer AS shard WHERE false)", ())
+            else (
+                "refused AS (SELECT NULL::integer AS shard WHERE false),"
+                " fence AS (SELECT NULL::integer AS shard, NULL::bigint AS epoch WHERE false)",
+                (),
+            )
         )
+        loaded = {i: epochs[i] for i in chosen if i in epochs} if epochs else {}
 
-        def work(cur: Cursor) -> tuple[int, list[int]]:
+        def work(cur: Cursor) -> tuple[int, list[int], list[tuple[int, int, int]]]:
             # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
-            # a system reply (no entry) is deleted; nothing if a shard is refused.
+            # a system reply (no entry) is deleted; nothing if a shard is refused, and no
+            # reply submitted under another epoch of its shard's lease than the lease's.
             cur.execute(
                 f"WITH {fence},"
+                " stale AS (SELECT r.id, r.shard, m.epoch AS loaded, f.epoch"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS m(id, epoch)"
+                " JOIN replies r ON r.id = m.id JOIN fence f ON f.shard = r.shard"
+                " WHERE r.sent_at IS NULL AND m.epoch <> f.epoch),"
                 " marked AS (UPDATE replies SET sent_at = %s WHERE id = ANY(%s)"
                 " AND sent_at IS NULL AND seq IS NOT NULL"
+                " AND id NOT IN (SELECT id FROM stale)"
                 " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1),"
                 " dropped AS (DELETE FROM replies WHERE id = ANY(%s)"
                 " AND sent_at IS NULL AND seq IS NULL"
+                " AND id NOT IN (SELECT id FROM stale)"
                 " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1)"
                 " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped),"
-                " ARRAY(SELECT shard FROM refused)",
-                (*fence_params, time.time(), chosen, chosen),
+                " ARRAY(SELECT shard FROM refused),"
+                " ARRAY(SELECT ARRAY[shard, loaded, epoch] FROM stale ORDER BY id)",
+                (*fence_params, list(loaded), list(loaded.values()), time.time(), chosen, chosen),
             )
             row = cur.fetchone()
             assert row is not None
-            return int(row[0]), [int(shard) for shard in row[1]]
+            stale = [(int(s), int(e0), int(e1)) for s, e0, e1 in row[2]]
+            return int(row[0]), [int(shard) for shard in row[1]], stale
 
-        marked, refused = self._transaction(work, one_statement=True)
+        marked, refused, stale = self._transaction(work, one_statement=True)
         if self._leases is not None:
             refuse(self._leases, refused, STORE)
+        for shard, loaded_epoch, epoch in stale:
+            count_stale(shard, loaded_epoch, epoch, STORE)
         PENDING.dec(marked)
 
     def replies_forget_covered(
@@ -536,6 +617,149 @@ class _Ticket:
 
     batch: RecordBatch
     encoded: list[tuple[str, int]]
+
+
+def _one_call(batch: RecordBatch) -> bool:
+    """Whether ``batch`` holds nothing but ledger entries, events and replies (what a
+    turn writes): a group of such batches is written by one call of ``records_write``."""
+    return not (
+        batch.profiles
+        or batch.subscriptions
+        or batch.payments
+        or batch.refunds
+        or batch.items
+        or batch.admins
+        or batch.audit
+        or batch.job_runs
+    )
+
+
+def _stale(batch: RecordBatch, view: Mapping[int, HeldLease], shards: int) -> bool:
+    """Whether ``batch``'s state was loaded under another epoch than the lease ``view``
+    holds for its player's shard (it will be refused, whatever the database says)."""
+    loaded = batch.loaded_under
+    if loaded is None:
+        return False
+    lease = view.get(shard_of(loaded.user_id, shards))
+    return lease is not None and lease.epoch != loaded.epoch
+
+
+_RECORDS_WRITE = "SELECT records_write(%s::jsonb)"
+
+
+class _Call:
+    """The argument of one ``records_write`` call (see records_schema, migration 3): the rows
+    of the batches it writes, each naming its batch by number (1-based, its place in the
+    group)."""
+
+    def __init__(self, shards: int) -> None:
+        self._shards = shards
+        self.ledger: list[tuple[int, LedgerEntry]] = []
+        self._ledger: list[list[Any]] = []
+        self._events: list[list[Any]] = []
+        self._replies: list[list[Any]] = []
+
+    def add(self, number: int, ticket: _Ticket) -> None:
+        """Add the rows of ``ticket``'s batch as batch ``number``."""
+        batch = ticket.batch
+        now = time.time() if batch.at is None else batch.at
+        for e in batch.ledger:
+            self.ledger.append((number, e))
+            self._ledger.append(
+                [number, e.user_id, e.amount, e.reason, e.idempotency_key, now, e.correlation_id]
+            )
+        for event, (body, size) in zip(batch.events, ticket.encoded, strict=True):
+            self._events.append(
+                [number, str(event.event_id), event.type, event.user_id, now, body, size]
+            )
+        for r in batch.replies:
+            self._replies.append(
+                [
+                    number,
+                    r.dedupe_key,
+                    SYSTEM_REPLY if r.update_id is None else r.update_id,
+                    r.chat_id,
+                    r.method,
+                    json.dumps(r.params, separators=(",", ":")),
+                    r.user_id,
+                    r.seq,
+                    None if r.user_id is None else shard_of(r.user_id, self._shards),
+                ]
+            )
+
+    def argument(
+        self,
+        status: outbox_sql.OutboxStatus,
+        view: Mapping[int, HeldLease],
+        wants: Mapping[int, set[int]],
+    ) -> str:
+        """The call's jsonb argument; ``view`` and ``wants`` (by group index) fence it, when
+        ``wants`` is not empty (cluster mode)."""
+        return json.dumps(
+            {
+                "l": [[s, lease.member_id, lease.epoch] for s, lease in view.items()]
+                if wants
+                else None,
+                "w": [[index + 1, shard] for index, shards in wants.items() for shard in shards],
+                "g": self._ledger,
+                "e": self._events,
+                "s": status,
+                "r": self._replies,
+            },
+            separators=(",", ":"),
+        )
+
+
+def _applied(
+    entry: LedgerEntry,
+    stored_user: int,
+    stored_amount: int,
+    after: int,
+    duplicate: bool,
+    balance: int,
+    result: BatchResult,
+) -> AppliedEntry:
+    """The outcome of a ledger entry ``records_write`` wrote (or found), counted in
+    ``result`` as :func:`_write_ledger` counts it."""
+    key = entry.idempotency_key
+    if duplicate:
+        if (stored_user, stored_amount) != (entry.user_id, entry.amount):
+            log.warning(
+                "ledger_key_reused_with_other_values",
+                idempotency_key=key,
+                stored_user_id=stored_user,
+                user_id=entry.user_id,
+            )
+        result.duplicates.append(f"ledger:{key}")
+    else:
+        result.written += 1
+    result.balances[stored_user] = balance
+    return AppliedEntry(key, stored_user, stored_amount, after, duplicate=duplicate)
+
+
+def _count_events(written: Sequence[tuple[_Ticket, BatchResult]], fresh: set[str]) -> int:
+    """Count each written batch's events stored anew (``fresh``: their ids) or found stored;
+    returns the bytes stored. A repeat of an event within the group is a duplicate."""
+    size = 0
+    for ticket, result in written:
+        for event, (_, event_size) in zip(ticket.batch.events, ticket.encoded, strict=True):
+            key = str(event.event_id)
+            if key in fresh:
+                fresh.discard(key)
+                result.events_written += 1
+                result.written += 1
+                size += event_size
+            else:
+                result.duplicates.append(f"event:{key}")
+    return size
+
+
+def _count_replies(written: Sequence[tuple[_Ticket, BatchResult]], ids: dict[str, int]) -> None:
+    """Give each written batch's replies their ids (``ids``: by dedupe key, the replies
+    stored anew); None for a reply stored already (or earlier in the group)."""
+    for ticket, result in written:
+        for reply in ticket.batch.replies:
+            result.reply_ids.append(ids.pop(reply.dedupe_key, None))
 
 
 def _rows_of(width: int, count: int) -> str:

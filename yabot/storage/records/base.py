@@ -7,7 +7,7 @@ the contract suite in tests/storage/test_records.py and tests/storage/test_repli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from yabot.events import outbox as outbox_sql
@@ -84,8 +84,10 @@ class RecordsStore(Protocol):
         """Every reply not yet marked sent, oldest first."""
         ...
 
-    def replies_done(self, ids: Iterable[int]) -> None:
-        """Mark replies Telegram took (or refused for good)."""
+    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
+        """Mark replies Telegram took (or refused for good). ``epochs`` (cluster mode): per
+        reply id, the epoch of its shard's lease it was submitted under (a server adapter
+        marks it only while the lease has that epoch; the embedded store ignores it)."""
         ...
 
     def replies_forget_covered(

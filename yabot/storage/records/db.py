@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -244,8 +244,9 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         with self._db.use() as conn:
             return replies_sql.pending(conn)
 
-    def replies_done(self, ids: Iterable[int]) -> None:
-        """Mark replies Telegram took (or refused for good) in one transaction.
+    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
+        """Mark replies Telegram took (or refused for good) in one transaction (``epochs``:
+        ignored, one instance owns the file).
 
         The marks go through the group commit: when a records transaction is being written,
         they share the next one with the batches queued meanwhile (one commit instead of
