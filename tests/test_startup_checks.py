@@ -92,6 +92,21 @@ MISTAKES = {
         lambda t: {"YABOT_STORAGE__DATA_DIR": a_file(t) + "/var"},
         "config error: storage.data_dir (env YABOT_STORAGE__DATA_DIR) = ",
     ),
+    "data_dir that cannot be created (even by root)": (
+        lambda t: {"YABOT_STORAGE__DATA_DIR": "/proc/yabot-no-such-dir/var"},
+        "config error: storage.data_dir (env YABOT_STORAGE__DATA_DIR) = '/proc/yabot-no-such-dir"
+        "/var': does not exist and cannot be created",
+    ),
+    "encryption key that is not a Fernet key": (
+        lambda t: {"YABOT_SECURITY__ENCRYPTION_KEYS": "hunter2"},
+        "config error: security.encryption_keys (env YABOT_SECURITY__ENCRYPTION_KEYS) = <secret>:"
+        " key #1 is not a valid Fernet key",
+    ),
+    "production without encryption keys": (
+        lambda t: {"YABOT_SECURITY__PRODUCTION": "true", "TELEGRAM_BOT_TOKEN": "1:x"},
+        "config error: security.encryption_keys (env YABOT_SECURITY__ENCRYPTION_KEYS) is required"
+        " when security.production is true",
+    ),
     "missing YABOT_CONFIG file": (
         lambda t: {"YABOT_CONFIG": str(t / "nope.toml")},
         "config error: YABOT_CONFIG = ",
@@ -134,6 +149,7 @@ def test_each_start_up_mistake_is_one_line_and_exit_2(
     done = yabot(tmp_path, env(tmp_path), command)
     assert_one_line(done, expected)
     assert "yabot.running" not in done.stdout
+    assert "Stop with Ctrl+C" not in done.stdout, "nothing is served, no banner"
 
 
 def test_a_missing_config_flag_file_is_one_line(tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ import errno
 import os
 import re
 import socket
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from yabot.config import ConfigError, Settings
 
@@ -86,6 +88,17 @@ def check_cluster(settings: Settings) -> str | None:
     return None
 
 
+def _can_create_in(directory: Path) -> bool:
+    """A directory can be made in ``directory``: tried for real (and removed), since
+    ``os.access`` says yes to root even where no directory can be made (``/proc``, a
+    read-only mount)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".yabot-preflight-", dir=directory))
+    except OSError:
+        return False
+    return True
+
+
 def check_data_dir(settings: Settings) -> str | None:
     """``storage.data_dir`` is a writable directory, or can be created as one."""
     data_dir = settings.storage.data_dir
@@ -93,17 +106,47 @@ def check_data_dir(settings: Settings) -> str | None:
     if data_dir.exists():
         if not data_dir.is_dir():
             return _line("storage.data_dir", shown, "exists and is not a directory")
-        if not os.access(data_dir, os.W_OK | os.X_OK):
+        if not os.access(data_dir, os.W_OK | os.X_OK) or not _can_create_in(data_dir):
             return _line("storage.data_dir", shown, "is a directory this user cannot write to")
         return None
     parent = data_dir.absolute().parent
     while not parent.exists():
         parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+    if (
+        not parent.is_dir()
+        or not os.access(parent, os.W_OK | os.X_OK)
+        or not _can_create_in(parent)
+    ):
         return _line(
             "storage.data_dir",
             shown,
             f"does not exist and cannot be created ({parent} is not a writable directory)",
+        )
+    return None
+
+
+def check_encryption_keys(settings: Settings) -> str | None:
+    """``security.encryption_keys`` are Fernet keys, and are set in production.
+
+    The same rules as :func:`yabot.security.crypto.load_encryptor`, checked before anything
+    starts (and by ``yabot check-config``); the keys are never shown.
+    """
+    from yabot.security.crypto import ENV_NAME, Encryptor, parse_keys
+
+    secret = settings.security.encryption_keys
+    keys = parse_keys(secret.get_secret_value()) if secret is not None else []
+    key = f"security.encryption_keys (env {ENV_NAME})"
+    if keys:
+        try:
+            Encryptor(keys)
+        except ValueError as exc:
+            return f"config error: {key} = <secret>: {str(exc).removeprefix('encryption ')}"
+        return None
+    if settings.security.production:
+        return (
+            f"config error: {key} is required when security.production is true; generate one"
+            " with `python -c 'from cryptography.fernet import Fernet;"
+            " print(Fernet.generate_key().decode())'`"
         )
     return None
 
@@ -257,6 +300,7 @@ def check_startup(settings: Settings, *, probe: bool = True, ports: bool = False
         lambda: check_webhook(settings),
         lambda: check_cluster(settings),
         lambda: check_data_dir(settings),
+        lambda: check_encryption_keys(settings),
         lambda: check_story(settings),
         lambda: check_mongodb(settings, probe),
         lambda: check_postgres(settings, probe),

@@ -22,7 +22,9 @@ Stop everything with :meth:`LocalCluster.stop` (or use it as a context manager).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -181,7 +183,11 @@ class LocalCluster:
         emulator_module: The emulator's module (``yabot`` runs ``yabot emulator``; the
             benchmarks use ``loadtests.emulator_process`` with its ``/_bench`` routes).
         instance_module: The module the instances run (``yabot`` runs ``yabot run``).
-        extra_env: More ``YABOT_*`` settings for every instance.
+        extra_env: More ``YABOT_*`` settings for every instance (they win over the defaults).
+        admin_password: The bootstrap admin's password on every instance (``admin``; random,
+            printed by ``scripts/cluster``): the instances run with a bot token, so no local
+            admin is made for them otherwise.
+        jwt_keys: The one JWT signing key of every instance, so a token works on any member.
     """
 
     instances: int = 3
@@ -192,6 +198,8 @@ class LocalCluster:
     emulator_module: str = "yabot"
     instance_module: str = "yabot"
     extra_env: dict[str, str] = field(default_factory=dict)
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(15))
+    jwt_keys: str = field(default_factory=lambda: json.dumps({"local": secrets.token_urlsafe(48)}))
     postgres: LocalPostgres | None = None
     redis: PrivateRedis | None = None
     emulator_url: str = ""
@@ -316,6 +324,8 @@ class LocalCluster:
                 "YABOT_EVENTS__STREAM": EVENTS_STREAM,
                 "YABOT_LOGGING__LEVEL": "WARNING",
                 "YABOT_SECURITY__ENCRYPTION_KEYS": ENCRYPTION_KEY,
+                "YABOT_API__BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
+                "YABOT_API__JWT_KEYS": self.jwt_keys,
             }
         )
         if self.cluster:
@@ -332,6 +342,13 @@ class LocalCluster:
             )
         env.update(self.extra_env)
         return env
+
+    def sign_in_hint(self) -> str:
+        """How to sign in to the instances' admin API and dashboard (for the banner)."""
+        return (
+            f"sign in as 'admin' with password {self.admin_password} (dashboard: /admin; "
+            "a token works on every instance)"
+        )
 
     def add_instance(self, wait: bool = True) -> Instance:
         """Start one more instance and put it behind the front."""
@@ -528,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         if cluster.cluster:
             first = cluster.members[0].url
             print(f"  members and shards (admin API, sign in first): {first}/api/v1/cluster")
+        print(f"  {cluster.sign_in_hint()}")
         print(f"  PostgreSQL {cluster.dsn}  (data in {cluster.postgres.directory})")
         print(f"  Redis {cluster.redis.url}, events stream {EVENTS_STREAM}")
         print(f"  logs in {cluster.dir}\nCtrl+C stops everything.", flush=True)
