@@ -110,6 +110,7 @@ def test_importing_actors_needs_no_metrics_library() -> None:
 
 def test_mailbox_depths_lists_only_mailboxes_holding_messages(pool: WorkerPool) -> None:
     # A registry read (the dashboard's sample, a scrape) must not walk every resident actor.
+    before = len(mailbox_depths())  # other tests' actors holding messages, if any
     idle_gate, busy_gate = threading.Event(), threading.Event()
     idle_gate.set()
     idle = Directory(
@@ -125,9 +126,9 @@ def test_mailbox_depths_lists_only_mailboxes_holding_messages(pool: WorkerPool) 
         busy.tell("b", 1)
     depths = mailbox_depths()
     assert live_count() >= 51
-    assert max(depths) >= 3 and len(depths) < 10  # the 50 idle actors are not listed
+    assert max(depths) >= 3 and len(depths) <= before + 1  # the 50 idle ones are not listed
     busy_gate.set()
     assert first.get(timeout=5) == 1
     assert busy.ask("b", 1).get(timeout=5) == 5
-    assert mailbox_depths() == []
+    assert len(mailbox_depths()) <= before  # emptied mailboxes leave the set
     assert idle.stop_all(timeout=5) and busy.stop_all(timeout=5)
