@@ -187,3 +187,29 @@ def test_a_good_configuration_passes(tmp_path: Path) -> None:
     done = yabot(tmp_path, {}, "check-config")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("config ok")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("pool_size = ", "pool_sise = "),
+            "config error: runtime.pool_sise (env YABOT_RUNTIME__POOL_SISE) = 4: unknown key"
+            " (did you mean runtime.pool_size?)",
+        ),
+        (
+            ("[runtime]", "[runtim]"),
+            "config error: runtim: unknown section (did you mean [runtime]?)",
+        ),
+    ],
+)
+def test_a_typo_in_config_toml_names_what_was_meant(
+    tmp_path: Path, edit: tuple[str, str], expected: str
+) -> None:
+    """A misspelt key or section: one short line that says what was probably meant (a
+    misspelt section used to print the whole section's dict)."""
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text().replace(*edit, 1))
+    done = yabot(tmp_path, {"YABOT_CONFIG": str(config)}, "check-config")
+    assert_one_line(done, expected)
+    assert len(done.stderr.strip()) < 200, done.stderr
