@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import pytest
 from pydantic import ValidationError
 
 from yabot.events.models import (
+    EVENT_ID_NAMESPACE,
     PAYLOAD_TYPES,
     BesitosCredited,
     DailyClaimed,
     Event,
     EventPayload,
     UnknownEventType,
+    event_id_for,
     make_event,
     register,
 )
@@ -29,6 +32,16 @@ def test_replayed_events_keep_their_id_and_round_trip() -> None:
     assert decoded == first
     assert decoded.parsed() == payload
     assert (decoded.type, decoded.schema_version) == ("daily.claimed", 1)
+
+
+@pytest.mark.parametrize("key", ["daily:4", "", "ñandú \U0001f600", "x" * 300])
+def test_derived_event_ids_are_the_uuid5_of_type_and_key(key: str) -> None:
+    # Ids stored by earlier versions (outbox rows, stream entries) must keep matching.
+    expected = uuid.uuid5(EVENT_ID_NAMESPACE, f"daily.claimed\x1f{key}")
+    assert event_id_for("daily.claimed", key) == expected
+    event = make_event(DailyClaimed(day="d", streak=1, reward=1), user_id=1, idempotency_key=key)
+    assert event.event_id == expected
+    assert event.event_id.version == 5
 
 
 def test_invalid_payloads_and_types_are_refused() -> None:

@@ -323,6 +323,7 @@ class Sender:
         self._pending = 0
         self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0  # the loop's thread: its submits need no wake-up of the loop
         self._lanes: dict[int | None, _Lane] = {}
         self._alone: set[asyncio.Task[None]] = set()
         self._unsent_alone = 0
@@ -338,6 +339,7 @@ class Sender:
     async def start(self) -> None:
         """Bind to the running loop and open the HTTP client."""
         self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         if self._http is None:
             self._http = HttpClient(
                 self._origin,
@@ -438,8 +440,13 @@ class Sender:
                     loop.call_soon_threadsafe(self._report, job, None, None)
                 return False
             try:
-                # Inside the lock, so calls reach the loop in the order they were counted.
-                loop.call_soon_threadsafe(self._enqueue, job)
+                # Inside the lock, so calls reach the loop in the order they were counted
+                # (one queue of callbacks either way). The loop's own thread (the webhook
+                # process's SenderHost) needs no wake-up of the loop: it is running.
+                if threading.get_ident() == self._loop_thread:
+                    loop.call_soon(self._enqueue, job)
+                else:
+                    loop.call_soon_threadsafe(self._enqueue, job)
             except RuntimeError:
                 raise SenderClosed("the event loop is closed") from None
             self._gate.remember(dedupe_key)

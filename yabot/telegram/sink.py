@@ -6,7 +6,7 @@ serves the webhook, imports no more than it needs.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import Counter
 
@@ -59,10 +59,17 @@ class UpdateSink(Protocol):
         ...
 
 
+_RECEIVED_CHILDREN: dict[tuple[str, str, bool], Any] = {}  # label lookups cost per update
+
+
 def count_accepted(source: str, update: IncomingUpdate, is_new: bool) -> None:
     """Count an accepted update (new or duplicate) and log the ones YABOT does not handle."""
-    outcome = "new" if is_new else "duplicate"
-    UPDATES_RECEIVED.labels(source, update.kind, outcome).inc()
+    key = (source, update.kind, is_new)
+    child = _RECEIVED_CHILDREN.get(key)
+    if child is None:
+        outcome = "new" if is_new else "duplicate"
+        child = _RECEIVED_CHILDREN[key] = UPDATES_RECEIVED.labels(source, update.kind, outcome)
+    child.inc()
     if update.kind == "unhandled":
         log.info(
             "update_unhandled",
