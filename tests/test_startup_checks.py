@@ -187,3 +187,70 @@ def test_a_good_configuration_passes(tmp_path: Path) -> None:
     done = yabot(tmp_path, {}, "check-config")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("config ok")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("pool_size = ", "pool_sise = "),
+            "config error: runtime.pool_sise (env YABOT_RUNTIME__POOL_SISE) = 4: unknown key"
+            " (did you mean runtime.pool_size?)",
+        ),
+        (
+            ("[runtime]", "[runtim]"),
+            "config error: runtim: unknown section (did you mean [runtime]?)",
+        ),
+    ],
+)
+def test_a_typo_in_config_toml_names_what_was_meant(
+    tmp_path: Path, edit: tuple[str, str], expected: str
+) -> None:
+    """A misspelt key or section: one short line that says what was probably meant (a
+    misspelt section used to print the whole section's dict)."""
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text().replace(*edit, 1))
+    done = yabot(tmp_path, {"YABOT_CONFIG": str(config)}, "check-config")
+    assert_one_line(done, expected)
+    assert len(done.stderr.strip()) < 200, done.stderr
+
+
+def test_a_second_run_on_the_same_data_dir_is_one_line(tmp_path: Path) -> None:
+    """Two `yabot run` on one data_dir (other ports) both served: two actors for a player,
+    two writers of its snapshots and records, each pruning the other's inbox entries."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("YABOT_") and k != "TELEGRAM_BOT_TOKEN"
+    }
+    first = subprocess.Popen(
+        [sys.executable, "-m", "yabot", "run"],
+        env=base
+        | {
+            "YABOT_CONFIG": str(ROOT / "config.toml"),
+            "YABOT_STORAGE__DATA_DIR": str(tmp_path / "data"),
+            "YABOT_API__PORT": str(free_port()),
+            "YABOT_TELEGRAM__EMULATOR_PORT": str(free_port()),
+            "YABOT_LOGGING__LEVEL": "WARNING",
+        },
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert first.stdout is not None
+        for line in first.stdout:  # the banner's last line: it serves
+            if "Stop with Ctrl+C" in line:
+                break
+        assert first.poll() is None, "the first bot runs"
+        second = yabot(tmp_path, {}, "run")
+        assert_one_line(second, "config error: storage.data_dir (env YABOT_STORAGE__DATA_DIR) = ")
+        assert "another yabot run" in second.stderr
+        assert "Stop with Ctrl+C" not in second.stdout
+        assert first.poll() is None, "the first bot still runs"
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+    again = yabot(tmp_path, {}, "check-config")  # the lock went with the first bot
+    assert again.returncode == 0, again.stderr

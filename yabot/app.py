@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import signal
@@ -338,14 +339,49 @@ def _admin_banner(admin: tuple[str, str | None] | None) -> str:
     )
 
 
+def hold_data_dir(settings: Settings) -> int:
+    """Take ``storage.data_dir`` for this process: an exclusive ``flock`` on the directory
+    itself (no file of its own), released by the kernel when the process ends, however it ends.
+
+    Returns:
+        The descriptor holding the lock (not inherited by child processes).
+
+    Raises:
+        ConfigError: Another ``yabot run`` holds it (two would run two actors per player and
+            write the same stores).
+    """
+    from yabot.storage.sqlite_util import private_dir
+
+    data_dir = private_dir(settings.storage.data_dir)
+    fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ConfigError(
+            "config error: storage.data_dir (env YABOT_STORAGE__DATA_DIR) = "
+            f"{str(settings.storage.data_dir)!r}: another yabot run is serving from it; stop it"
+            " first, or give this one a data_dir of its own"
+        ) from None
+    return fd
+
+
 def run(settings: Settings) -> int:
     """Entry point of ``yabot run``: 2 after one line per configuration mistake."""
     configure_logging(settings.logging.level, settings.logging.json_logs)
     try:
         check_startup(settings, ports=True)
+        held = hold_data_dir(settings)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         return 2
+    try:
+        return _run_holding(settings)
+    finally:
+        os.close(held)
+
+
+def _run_holding(settings: Settings) -> int:
     admin = prepare_local_admin(settings)
     settings, local = local_settings(settings)
     if local is not None:

@@ -8,6 +8,7 @@ from the environment (``TELEGRAM_BOT_TOKEN``, ``YABOT_TELEGRAM__WEBHOOK_SECRET``
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import os
@@ -401,10 +402,25 @@ def _overlay_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
         data.setdefault("telegram", {})["bot_token"] = token
 
 
+def _unknown(path: list[str]) -> str:
+    """What an ``extra_forbidden`` error at ``path`` means, with the likely intended name."""
+    if len(path) == 1:
+        names = list(Settings.model_fields)
+        close = difflib.get_close_matches(path[0], names, n=1, cutoff=0.75)
+        return "unknown section" + (f" (did you mean [{close[0]}]?)" if close else "")
+    field_info = Settings.model_fields.get(path[0])
+    model = field_info.annotation if field_info is not None else None
+    names = list(getattr(model, "model_fields", {})) if len(path) == 2 else []
+    close = difflib.get_close_matches(path[1], names, n=1, cutoff=0.75)
+    return "unknown key" + (f" (did you mean {path[0]}.{close[0]}?)" if close else "")
+
+
 def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     path = [str(p) for p in error.get("loc", ())]
     if not path:  # a check across sections; its message names the keys
         return f"config error: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
+    if error.get("type") == "extra_forbidden" and len(path) == 1:
+        return f"config error: {path[0]}: {_unknown(path)}"
     key = ".".join(path)
     value: Any = data
     for part in error.get("loc", ()):
@@ -413,6 +429,8 @@ def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     env = ENV_PREFIX + "__".join(p.upper() for p in path[:2]) if len(path) >= 2 else ""
     hint = f" (env {env})" if env else ""
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = _unknown(path)
     return f"config error: {key}{hint} = {shown}: {message}"
 
 

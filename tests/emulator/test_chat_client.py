@@ -133,3 +133,18 @@ def test_chat_without_an_emulator_says_so(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no emulator answers at http://127.0.0.1:9" in result.stdout
     assert "--emulator URL" in result.stdout
+
+
+def test_chat_with_an_id_the_emulator_refuses_says_why(emulator: EmulatorServer) -> None:
+    """`yabot chat --user -5` against a running emulator said "no emulator answers"."""
+    result = subprocess.run(
+        [sys.executable, "-m", "yabot", "chat", "--emulator", emulator.url, "--user", "-5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+    )
+    assert result.returncode == 1
+    assert "no emulator answers" not in result.stdout, result.stdout
+    assert "positive integer" in result.stdout, result.stdout

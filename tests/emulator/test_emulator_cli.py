@@ -61,3 +61,31 @@ def test_yabot_emulator_command_serves_api_and_page(tmp_path: Path) -> None:
     assert f"Telegram emulator on http://127.0.0.1:{port}" in output
     assert f".venv/bin/yabot chat --emulator http://127.0.0.1:{port}" in output
     assert (tmp_path / "var" / "emulator" / "update_ids.json").is_file()
+
+
+def test_a_port_in_use_or_out_of_range_is_one_line_and_no_banner(tmp_path: Path) -> None:
+    """`yabot emulator --port P` with P taken printed its banner ("Telegram emulator on ...")
+    and then uvicorn's bind error (exit 3); with P above 65535 it printed the banner and hung."""
+    env = {
+        **os.environ,
+        "YABOT_LOGGING__LEVEL": "WARNING",
+        "YABOT_STORAGE__DATA_DIR": str(tmp_path / "var"),
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        for port, problem in ((busy, "is in use"), (99999, "is not a TCP port")):
+            done = subprocess.run(
+                [sys.executable, "-m", "yabot", "emulator", "--port", str(port)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert done.returncode == 2, (done.stdout, done.stderr)
+            assert "Telegram emulator on" not in done.stdout
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and problem in lines[0], done.stderr
+            assert "Traceback" not in done.stderr

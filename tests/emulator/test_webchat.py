@@ -18,6 +18,7 @@ import pytest
 
 from yabot.emulator.echo import EchoBot
 from yabot.emulator.server import EmulatorServer
+from yabot.emulator.state import Emulator, EmulatorConfig
 
 CHROMIUM = Path("/usr/bin/chromium")
 BOT_TOKEN = "4242:echo"
@@ -231,3 +232,56 @@ async def test_chat_page_explains_how_to_begin_renders_formatting_and_hides_ids(
     await page.wait_for(f"!!{message}")
     meta = await page.evaluate(f"{message}.querySelector('.meta').textContent")
     assert meta == f"#{sent['result']['message_id']}"
+
+
+async def test_chat_page_carries_on_when_the_emulator_starts_again(
+    tmp_path: Path, page: DevTools
+) -> None:
+    """`yabot run` restarted: its emulator starts again on the same port and has forgotten the
+    player. The page registers them again, says so, keeps the earlier messages on screen (their
+    ids are used again by the new emulator) and the next message is answered."""
+    config = EmulatorConfig(state_dir=tmp_path / "emulator")  # update ids keep growing
+    first = EmulatorServer(Emulator(config))
+    url = first.start()
+    bot = EchoBot(url, BOT_TOKEN).start()
+    second: EmulatorServer | None = None
+    try:
+        await page.send("Page.enable")
+        await page.send("Page.navigate", url=f"{url}/chat")
+        await page.wait_for(
+            "document.readyState === 'complete' && !!document.getElementById('player')"
+        )
+        await page.evaluate("""(() => {
+            const form = document.getElementById('player');
+            form.user.value = '502'; form.name.value = 'Ana'; form.lang.value = 'en';
+            form.requestSubmit();
+        })()""")
+        await page.wait_for("document.getElementById('status').textContent === 'playing as 502'")
+        await page.evaluate("""(() => {
+            document.getElementById('text').value = 'before';
+            document.getElementById('send').click();
+        })()""")
+        bot_texts = "[...document.querySelectorAll('.msg.bot .text')].map(e => e.textContent)"
+        await page.wait_for(f"{bot_texts}.includes('echo: before')")
+
+        first.stop()
+        second = EmulatorServer(Emulator(config), port=first.port)
+        second.start()
+        await page.evaluate("""(() => {
+            document.getElementById('text').value = 'after';
+            document.getElementById('send').click();
+        })()""")
+        await page.wait_for(f"{bot_texts}.includes('echo: after')", timeout=30)
+        shown = await page.evaluate(bot_texts)
+        assert "echo: before" in shown, f"the earlier messages stay on the page: {shown}"
+        assert await page.evaluate(
+            "[...document.querySelectorAll('.hint')].some(h => h.textContent.includes("
+            "'started again'))"
+        ), "the page says what happened"
+        assert await page.evaluate(
+            "[...document.querySelectorAll('.msg.bot')].filter(m => m.textContent.includes("
+            "'echo: before')).every(m => [...m.querySelectorAll('button')].every(b => b.disabled))"
+        ), "the earlier buttons are gone"
+    finally:
+        bot.stop()
+        (second or first).stop()

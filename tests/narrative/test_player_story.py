@@ -60,6 +60,15 @@ def test_spanish_asks_once_how_to_address_the_player(world: World) -> None:
     assert world.state(1).address == "m"
 
 
+def test_lang_with_an_address_confirms_the_address(world: World) -> None:
+    """`/lang es f` switched to Spanish and set the address silently: the player was told
+    only the language, never how the story would address them."""
+    world.message(2, "/lang es f", T0)
+    assert world.state(2).address == "f"
+    assert i18n.t("address_set_f", "es") in world.texts(2)
+    assert i18n.t("address_ask", "es") not in world.texts(2), "nothing left to ask"
+
+
 def test_lang_takes_language_names_and_never_toggles_on_a_word_it_does_not_know(
     world: World,
 ) -> None:

@@ -276,6 +276,29 @@ def test_the_local_emulators_state_is_no_stray_file(tmp_path: Path) -> None:
     assert not [w for w in manifest_warnings(target) if "update_ids" in w]
 
 
+@pytest.mark.parametrize(
+    "manifest", ["{", "[]", '{"format": 2}', '{"format": 2, "files": [{"nom": 1}]}', "\udcff"]
+)
+def test_a_damaged_manifest_is_one_line(tmp_path: Path, manifest: str) -> None:
+    """`yabot restore` of a backup whose manifest.json is damaged: a BackupError (one line,
+    exit 1), not a JSONDecodeError / KeyError traceback."""
+    settings = _settings(tmp_path / "data")
+    RecordsDb.open(settings).close()
+    target = backup(settings, tmp_path / "bk")
+    (target / "manifest.json").write_bytes(manifest.encode("utf-8", "surrogateescape"))
+    with pytest.raises(BackupError, match="manifest"):
+        restore(_settings(tmp_path / "elsewhere"), target)
+
+
+def test_a_target_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "data")
+    RecordsDb.open(settings).close()
+    (tmp_path / "a-file").write_text("x")
+    for where in (tmp_path / "a-file" / "bk", Path("/proc/yabot-no-such-dir/bk")):
+        with pytest.raises(BackupError, match="cannot write the backup"):
+            backup(settings, where)
+
+
 def _old_layout(data: Path, owed: list[str]) -> None:
     """A data dir as YABOT left it before records schema v4: replies in their own file."""
     conn = connect(data / "records.db", busy_timeout_ms=1000)

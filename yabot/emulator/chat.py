@@ -130,14 +130,24 @@ class ChatClient:
 
     # ----- the emulator -----------------------------------------------------------------
     def _register(self) -> bool:
+        return self._registration_problem() is None
+
+    def _registration_problem(self) -> str | None:
+        """Register the player; None when done, else what to tell the person."""
         try:
             response = self._http.post(
                 "/users",
                 json={"id": self.user_id, "first_name": self.name, "language_code": self.language},
             )
         except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+            return (
+                f"! no emulator answers at {self.base_url}. Start YABOT locally with scripts/run "
+                "(its banner prints the exact chat command) or start `yabot emulator`; "
+                "or pass --emulator URL."
+            )
+        if response.status_code != 200:
+            return f"! the emulator at {self.base_url} refused this player: {_detail(response)}"
+        return None
 
     def _rejoin(self) -> None:
         """The emulator started again and forgot the player: register again, say so."""
@@ -294,12 +304,9 @@ class ChatClient:
 
     def run(self) -> int:
         """Talk until ``/quit`` or end of input; return the exit code."""
-        if not self._register():
-            self.say(
-                f"! no emulator answers at {self.base_url}. Start YABOT locally with scripts/run "
-                "(its banner prints the exact chat command) or start `yabot emulator`; "
-                "or pass --emulator URL."
-            )
+        problem = self._registration_problem()
+        if problem is not None:
+            self.say(problem)
             return 1
         self.say(f"Playing as {self.name} (id {self.user_id}, {self.language}). {HELP}")
         watcher = threading.Thread(target=self._follow, name="chat-follow", daemon=True)

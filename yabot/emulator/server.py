@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import re
+import socket
+import sys
 import threading
 from contextlib import asynccontextmanager
 from email import policy
@@ -395,6 +398,22 @@ class EmulatorServer:
         self.stop()
 
 
+def _bind_problem(host: str, port: int) -> str | None:
+    """Why the emulator cannot listen on ``host:port`` (checked before its banner), or None."""
+    if not 0 <= port <= 65535:
+        return f"port {port} is not a TCP port (0-65535)"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use: choose another with --port"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
 def main(settings: Settings, host: str | None = None, port: int | None = None) -> int:
     """Run ``yabot emulator`` in the foreground until interrupted.
 
@@ -414,6 +433,10 @@ def main(settings: Settings, host: str | None = None, port: int | None = None) -
     )
     bind_host = host or settings.telegram.emulator_host
     bind_port = settings.telegram.emulator_port if port is None else port
+    problem = _bind_problem(bind_host, bind_port)
+    if problem is not None:
+        print(f"yabot emulator: {problem}", file=sys.stderr)
+        return 2
     url = f"http://{bind_host}:{bind_port}"
     print(
         f"Telegram emulator on {url}  (Bot API: /bot<token>/<method>, chat page: {url}/chat; "

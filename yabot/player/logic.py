@@ -290,6 +290,7 @@ class _Run(Txn):
         self.say(t("lang_switched", self.lang))
         if len(args) > 1 and args[1] in ADDRESSES:
             state.address, state.address_asked = args[1], True
+            self.say(t(f"address_set_{args[1]}", self.lang))
         elif self.lang == "es":
             self.ask_address()
         if state.story.state:

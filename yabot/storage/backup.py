@@ -169,9 +169,12 @@ def backup(settings: Settings, path: Path) -> Path:
         (data_dir / s.location).is_file() for s in stores if s.kind is Kind.SQLITE
     ):
         raise BackupError(f"no YABOT data under {data_dir}")
-    target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.partial-{time.time_ns()}")
-    staging.mkdir(mode=0o700)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir(mode=0o700)
+    except OSError as exc:
+        raise BackupError(f"cannot write the backup to {target}: {_one_line(exc)}") from None
     warnings = [
         f"{name} under {data_dir} belongs to no store of yabot/storage/registry.py: not backed up"
         for name in undeclared_files(data_dir)
@@ -333,10 +336,20 @@ def read_manifest(path: Path) -> dict[str, Any]:
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise BackupError(f"{path} is not a YABOT backup (no {MANIFEST})")
-    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are both
+        raise BackupError(f"{manifest_path} is damaged: {_one_line(exc)}") from None
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{manifest_path} is damaged: not a JSON object")
     if manifest.get("format") not in (1, FORMAT):
         raise BackupError(f"unsupported backup format {manifest.get('format')!r}")
-    for entry in manifest["files"]:
+    files = manifest.get("files")
+    if not isinstance(files, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) and "sha256" in e for e in files
+    ):
+        raise BackupError(f"{manifest_path} is damaged: its file list is not a list of files")
+    for entry in files:
         name = entry["name"]
         copy = path / name
         if not copy.is_file():

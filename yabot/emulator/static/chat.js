@@ -4,7 +4,7 @@
 "use strict";
 
 const api = "/_emulator";
-const state = { user: null, after: 0, generation: 0 };
+const state = { user: null, player: null, after: 0, generation: 0, session: 0 };
 const log = document.getElementById("log");
 const input = document.getElementById("text");
 const sendButton = document.getElementById("send");
@@ -47,9 +47,42 @@ async function call(method, path, body) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail);
-    throw new Error(detail || response.statusText);
+    const err = new Error(detail || response.statusText);
+    err.status = response.status;
+    throw err;
   }
   return data;
+}
+
+// The emulator answers this when it has started again (`yabot run` restarted) and forgot us.
+function forgotten(err) {
+  return err.status === 404 && /no user with id/.test(err.message);
+}
+
+// What the page shows so far belongs to the emulator's previous life: its message ids will be
+// used again and its buttons are gone. Keep it on screen, out of the way of the new messages.
+function retire() {
+  state.after = 0;
+  state.session += 1;
+  for (const el of log.querySelectorAll(".msg[id^='msg-']")) {
+    el.id = "s" + state.session + "-" + el.id;
+    el.querySelectorAll(".keyboard button").forEach((b) => { b.disabled = true; });
+  }
+}
+
+// Register the player again with an emulator that forgot them, and say so on the page.
+async function rejoin() {
+  const p = state.player;
+  if (!p) return false;
+  await call("POST", "/users", { id: p.user, first_name: p.name, language_code: p.lang });
+  retire();
+  const note = document.createElement("div");
+  note.className = "hint";
+  note.textContent = "(the emulator started again and had forgotten you: registered you " +
+    "again; the earlier buttons are gone, type a message to carry on)";
+  log.appendChild(note);
+  log.scrollTop = log.scrollHeight;
+  return true;
 }
 
 function setStatus(text) {
@@ -179,7 +212,8 @@ async function press(messageId, data, button) {
     const answer = await call("GET", `/callbacks/${res.callback_query_id}?timeout=5`);
     if (answer.answered && answer.text) toast(answer.text);
   } catch (err) {
-    toast("⚠ " + err.message);
+    if (forgotten(err)) await rejoin().catch(() => false);
+    else toast("⚠ " + err.message);
   } finally {
     button.disabled = false;
   }
@@ -193,7 +227,8 @@ async function pay(messageId, button) {
     toast(res.status === "paid" ? "payment done" : "payment " + res.status +
       (res.error_message ? ": " + res.error_message : ""));
   } catch (err) {
-    toast("⚠ " + err.message);
+    if (forgotten(err)) await rejoin().catch(() => false);
+    else toast("⚠ " + err.message);
   } finally {
     button.disabled = false;
     setStatus("playing as " + state.user);
@@ -204,11 +239,16 @@ async function send() {
   const text = input.value.trim();
   if (!text || !state.user) return;
   input.value = "";
-  try {
-    await call("POST", `/users/${state.user}/messages`, { text });
-  } catch (err) {
-    toast("⚠ " + err.message);
-    input.value = text;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await call("POST", `/users/${state.user}/messages`, { text });
+      return;
+    } catch (err) {
+      if (attempt === 0 && forgotten(err) && (await rejoin().catch(() => false))) continue;
+      toast("⚠ " + err.message);
+      input.value = text;
+      return;
+    }
   }
 }
 
@@ -217,10 +257,16 @@ async function follow(generation) {
     try {
       const res = await call("GET", `/chats/${state.user}/events?after=${state.after}&timeout=25`);
       if (generation !== state.generation) return;
+      if (res.last < state.after) {  // a younger log: the emulator started again
+        retire();
+        continue;
+      }
       res.events.forEach(apply);
       state.after = res.last;
       setStatus("playing as " + state.user);
     } catch (err) {
+      if (forgotten(err) && generation === state.generation &&
+          (await rejoin().catch(() => false))) continue;
       setStatus("waiting for the emulator/bot: " + err.message);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -231,6 +277,7 @@ async function connect(user, name, lang) {
   await call("POST", "/users", { id: user, first_name: name, language_code: lang });
   localStorage.setItem("yabot-player", JSON.stringify({ user, name, lang }));
   state.user = user;
+  state.player = { user, name, lang };
   state.after = 0;
   state.generation += 1;
   const hint = document.createElement("div");
