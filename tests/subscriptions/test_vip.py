@@ -137,7 +137,7 @@ def test_reminders_go_out_once_before_expiry(world: World) -> None:
     world.system(user, Remind(3, ends, ends - 2 * DAY))
     world.system(user, Remind(3, ends, ends - 2 * DAY + 60))
     reminders = [t for t in world.texts(user) if "Your VIP ends in" in t]
-    assert reminders == [reminders[0]] and "3 day(s)" in reminders[0]
+    assert reminders == [reminders[0]] and "3 days" in reminders[0]
     assert due_work(world.records, ends - 2 * DAY + 120, [3, 1]) == [], "recorded: not due again"
     late = due_work(world.records, ends - 0.5 * DAY, [3, 1])
     assert [d.message.days for d in late] == [1]  # type: ignore[union-attr]
