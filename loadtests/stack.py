@@ -20,19 +20,12 @@ from pathlib import Path
 import httpx
 
 from yabot.cluster.local import PrivateRedis
+from yabot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 YABOT_TOKEN = "7000003:yabot-bench-token"
 BARE_TOKEN = "7000004:bare-aiogram-bench-token"
 SECRET = "bench-secret_123"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_port_file(

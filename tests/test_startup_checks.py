@@ -11,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from yabot.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def yabot(
@@ -254,3 +250,20 @@ def test_a_second_run_on_the_same_data_dir_is_one_line(tmp_path: Path) -> None:
         first.wait(timeout=30)
     again = yabot(tmp_path, {}, "check-config")  # the lock went with the first bot
     assert again.returncode == 0, again.stderr
+
+
+def test_a_data_dir_without_flock_serves_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system that has no flock (some network mounts): no lock, no traceback."""
+    import errno
+
+    from yabot import app
+    from yabot.config import Settings
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(app.fcntl, "flock", no_locks)
+    settings = Settings.model_validate({"storage": {"data_dir": str(tmp_path / "data")}})
+    os.close(app.hold_data_dir(settings))

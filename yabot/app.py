@@ -356,7 +356,10 @@ def hold_data_dir(settings: Settings) -> int:
     fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    except OSError as exc:
+        if not isinstance(exc, BlockingIOError):  # a file system without flock: serve unlocked
+            log.warning("data_dir_not_locked", path=str(data_dir), error=str(exc))
+            return fd
         os.close(fd)
         raise ConfigError(
             "config error: storage.data_dir (env YABOT_STORAGE__DATA_DIR) = "

@@ -1,12 +1,15 @@
 """Every text the bot says outside the story, in English and Spanish: one table, one lookup.
 
-``t(key, lang, **values)`` formats the text; English stands in for a missing language. The story's
-own lines live in the ink source (``t("English", "Español")``), not here.
+``t(key, lang, **values)`` formats the text; English stands in for a missing language. A count's
+noun is written ``{name|one|other}``: "one" when the value ``name`` is 1, else "other" (the rule
+of both languages). The story's own lines live in the ink source (``t("English", "Español")``),
+not here.
 """
 # ruff: noqa: E501
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGUAGES = ("en", "es")
@@ -80,8 +83,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "wallet_movements": {"en": "Last movements:", "es": "Últimos movimientos:"},
     "wallet_empty": {"en": "No movements yet.", "es": "Aún no hay movimientos."},
     "daily_granted": {
-        "en": "You received {amount} besitos. Streak: {streak} day(s). Balance: {balance}.",
-        "es": "Recibiste {amount} besitos. Racha: {streak} día(s). Saldo: {balance}.",
+        "en": "You received {amount} besitos. Streak: {streak} {streak|day|days}. Balance: {balance}.",
+        "es": "Recibiste {amount} besitos. Racha: {streak} {streak|día|días}. Saldo: {balance}.",
     },
     "daily_refused": {
         "en": "You already claimed today's gift. Come back in {left}.",
@@ -157,8 +160,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "No pude crear tu invitación al canal ahora. Envía /vip para recibir una nueva.",
     },
     "vip_reminder": {
-        "en": "Your VIP ends in {days} day(s), on {until}. Send /vip to extend it.",
-        "es": "Tu VIP termina en {days} día(s), el {until}. Envía /vip para extenderlo.",
+        "en": "Your VIP ends in {days} {days|day|days}, on {until}. Send /vip to extend it.",
+        "es": "Tu VIP termina en {days} {days|día|días}, el {until}. Envía /vip para extenderlo.",
     },
     "vip_expired": {
         "en": "Your VIP has ended. The VIP chapters and the private channel are closed; /vip opens them again.",
@@ -233,8 +236,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "sig_mark": {"en": "✦ ", "es": "✦ "},
     # ---- profile ----
     "profile_progress": {
-        "en": "Chapter {c} · {s} scenes read · {b} besitos · {tier}",
-        "es": "Capítulo {c} · {s} escenas leídas · {b} besitos · {tier}",
+        "en": "Chapter {c} · {s} {s|scene read|scenes read} · {b} besitos · {tier}",
+        "es": "Capítulo {c} · {s} {s|escena leída|escenas leídas} · {b} besitos · {tier}",
     },
     "tier_vip": {"en": "VIP", "es": "VIP"},
     "tier_free": {"en": "free", "es": "gratis"},
@@ -296,11 +299,18 @@ _TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+
+
 def t(key: str, language: str, **values: Any) -> str:
     """The text ``key`` in ``language`` (English when missing), formatted with ``values``."""
     variants = _TEXTS[key]
     template = variants.get(language) or variants["en"]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    if "|" in template:
+        template = _PLURAL.sub(lambda m: m[2] if values.get(m[1]) == 1 else m[3], template)
+    return template.format(**values)
 
 
 def has_text(key: str) -> bool:

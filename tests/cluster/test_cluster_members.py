@@ -253,3 +253,35 @@ def test_in_polling_mode_one_member_polls_and_another_takes_over_when_it_dies(
     finally:
         for member in members:
             member.kill()
+
+
+def test_a_killed_member_is_shown_dead_once_its_shards_are_taken_over(
+    emu: Emu, pg_dsn: str, tmp_path: Path
+) -> None:
+    """The members' `alive` in GET /api/v1/cluster counted only the heartbeat: a SIGKILLed
+    member whose shards had already moved (its session was gone) was shown alive, with no
+    shards, until its last heartbeat was a lease timeout old."""
+    slow = {"YABOT_CLUSTER__LEASE_TIMEOUT_S": "30"}  # a heartbeat stays fresh for 30 s
+    a = Member("a", pg_dsn, emu.url, tmp_path, **slow).start()
+    b = Member("b", pg_dsn, emu.url, tmp_path, **slow).start()
+    try:
+        deadline = time.monotonic() + 20
+        while (_owned(a), _owned(b)) != (4, 4) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (_owned(a), _owned(b)) == (4, 4)
+        headers = a.admin()
+        view = httpx.get(a.url + "/api/v1/cluster", headers=headers, timeout=10).json()
+        (b_id,) = [m["member_id"] for m in view["members"] if m["member_id"] != view["member_id"]]
+        b.kill()
+        deadline = time.monotonic() + 20
+        while _owned(a) != 8 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _owned(a) == 8, "the dead member's shards moved at once"
+        view = httpx.get(a.url + "/api/v1/cluster", headers=headers, timeout=10).json()
+        shown = {m["member_id"]: m for m in view["members"]}
+        assert shown[b_id]["shards"] == []
+        assert shown[b_id]["alive"] is False, shown[b_id]
+        assert shown[view["member_id"]]["alive"] is True
+    finally:
+        for member in (a, b):
+            member.kill()

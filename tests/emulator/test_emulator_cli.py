@@ -11,14 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from yabot.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_yabot_emulator_command_serves_api_and_page(tmp_path: Path) -> None:

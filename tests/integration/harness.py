@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from pathlib import Path
@@ -16,17 +15,12 @@ from yabot.config import Settings, load_settings
 from yabot.emulator.server import EmulatorServer
 from yabot.emulator.state import Emulator, EmulatorConfig
 from yabot.observability.logging import configure_logging
+from yabot.ports import free_port
 from yabot.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000002:integration-test-token"
 SECRET = "integration-secret_123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bot_settings(

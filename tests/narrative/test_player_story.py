@@ -151,6 +151,17 @@ def test_every_text_has_both_languages() -> None:
         assert masculine not in spanish.replace("(listo)", ""), masculine
 
 
+def test_a_count_of_one_takes_the_singular_in_both_languages() -> None:
+    one = i18n.t("daily_granted", "en", amount=5, streak=1, balance=5)
+    assert "Streak: 1 day." in one
+    assert "Streak: 2 days." in i18n.t("daily_granted", "en", amount=5, streak=2, balance=5)
+    assert "1 escena leída" in i18n.t("profile_progress", "es", c=1, s=1, b=0, tier="")
+    assert "0 escenas leídas" in i18n.t("profile_progress", "es", c=1, s=0, b=0, tier="")
+    for key in i18n.text_keys():
+        for text in i18n.variants(key).values():
+            assert "(s)" not in text, (key, text)
+
+
 def test_a_resonance_gate_says_how_close_and_opens_after_days_of_play(world: World) -> None:
     world.message(5, "/start", T0)
     press_text(world, 5, "Knock", T0 + 10)

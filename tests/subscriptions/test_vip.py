@@ -137,7 +137,7 @@ def test_reminders_go_out_once_before_expiry(world: World) -> None:
     world.system(user, Remind(3, ends, ends - 2 * DAY))
     world.system(user, Remind(3, ends, ends - 2 * DAY + 60))
     reminders = [t for t in world.texts(user) if "Your VIP ends in" in t]
-    assert reminders == [reminders[0]] and "3 day(s)" in reminders[0]
+    assert reminders == [reminders[0]] and "3 days" in reminders[0]
     assert due_work(world.records, ends - 2 * DAY + 120, [3, 1]) == [], "recorded: not due again"
     late = due_work(world.records, ends - 0.5 * DAY, [3, 1])
     assert [d.message.days for d in late] == [1]  # type: ignore[union-attr]
@@ -245,3 +245,34 @@ def test_an_extra_tier_from_config_is_offered_sold_and_unlocks_vip(tmp_path: Pat
         assert m.tier == "vip_year" and m.ends_at == T0 + 2 + 365 * DAY and m.is_vip(T0 + 300 * DAY)
     finally:
         world.close()
+
+
+def test_a_refund_telegram_refused_can_be_asked_for_again(world: World) -> None:
+    """Telegram refuses a refund (CHARGE_NOT_FOUND, a network failure...): the admin's next
+    request sends a new refundStarPayment, and twice the same error is recorded twice."""
+    user = 24
+    buy_vip(world, user)
+    failures = 0
+    for attempt in range(3):
+        assert world.system(user, RefundPayment("ch1", "admin", T0 + 5 + attempt)) == {
+            "status": "refund_requested"
+        }
+        calls = world.calls("refundStarPayment")
+        assert len(calls) == attempt + 1, "each request after a failure asks Telegram again"
+        result_to = calls[-1].result_to
+        assert result_to is not None
+        if attempt < 2:
+            error = "TelegramApiError: Bad Request: CHARGE_NOT_FOUND"
+            world.system(user, CallResult(result_to[1], None, error, T0 + 5.5 + attempt))
+            failures += 1
+            assert world.records.payment("ch1").status == "paid"  # type: ignore[union-attr]
+            assert world.state(user).membership.is_vip(T0 + 6 + attempt)
+    audit = [a for a in world.records.audit(1000) if a.action == "payment.refund_failed"]
+    assert len(audit) == failures
+    assert world.system(user, RefundPayment("ch1", "admin", T0 + 9)) == {
+        "status": "refund_requested"
+    }, "a request while one is in flight (no answer yet) is the same request"
+    assert len(world.calls("refundStarPayment")) == 3
+    world.system(user, CallResult(result_to[1], True, None, T0 + 10))
+    assert world.records.payment("ch1").status == "refunded"  # type: ignore[union-attr]
+    assert not world.state(user).membership.is_vip(T0 + 11)

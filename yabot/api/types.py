@@ -20,11 +20,15 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 def _not_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
+    if isinstance(value, str):
+        raise ValueError("text is not a number (send the number without quotes)")
     return value
 
 
 NotBool = BeforeValidator(_not_bool)
-"""Refuses ``true``/``false`` where a number is expected (pydantic's lax mode takes them as 1/0)."""
+"""Refuses ``true``/``false`` and text such as ``"25"`` where a JSON body has a number
+(pydantic's lax mode takes them as 1/0 and 25); for body fields only (path and query
+parameters are text: use :data:`IntegerText`)."""
 
 
 def _integer_text(value: Any) -> Any:

@@ -39,7 +39,8 @@ from types import TracebackType
 
 import httpx
 
-from yabot.cluster.local_postgres import LocalPostgres, free_port
+from yabot.cluster.local_postgres import LocalPostgres
+from yabot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000005:yabot-local-cluster-token"

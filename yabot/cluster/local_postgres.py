@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from yabot.ports import free_port
+
 BIN_ROOT = Path("/usr/lib/postgresql")
 
 
@@ -41,13 +43,6 @@ def find_bin_dir() -> Path:
             f"no initdb under {BIN_ROOT}/*/bin: install Debian's postgresql package"
         )
     return candidates[-1]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LocalPostgres:

@@ -83,7 +83,8 @@ class Membership:
     started_at: float = 0.0
     status: str = ""  # "", active, expired, refunded, revoked
     invite_link: str = ""  # the last channel invite handed to the player
-    charges: list[list[Any]] = field(default_factory=list)  # [charge_id, stars, tier, refunded]
+    # [charge_id, stars, tier, refunded] and, once Telegram refused a refund, how many times
+    charges: list[list[Any]] = field(default_factory=list)
 
     def is_vip(self, now: float) -> bool:
         """Whether a paid tier (every paid tier unlocks VIP) is active at ``now``."""

@@ -36,7 +36,8 @@ ADJUST_REFUSED = Counter(
 )
 
 
-def _key_base(user_id: int, message: SystemMessage) -> str:
+def _key_base(state: PlayerState, message: SystemMessage) -> str:
+    user_id = state.user_id
     if isinstance(message, Expire):
         return f"expire:{user_id}:{int(message.ends_at)}"
     if isinstance(message, Remind):
@@ -47,7 +48,9 @@ def _key_base(user_id: int, message: SystemMessage) -> str:
         digest = hashlib.sha256(repr((message.result, message.error)).encode()).hexdigest()[:16]
         return f"call:{message.tag}:{digest}"[:150]
     if isinstance(message, RefundPayment):
-        return f"refund-request:{message.charge_id}"[:150]
+        # A request after Telegram refused the last one is a new attempt, not a replay.
+        attempt = Vip.refund_failures(state, message.charge_id)
+        return f"refund-request:{message.charge_id}:{attempt}"[:150]
     return f"admin:{user_id}:{message.key}"[:150]
 
 
@@ -60,7 +63,7 @@ class SystemLogic:
 
     def handle(self, state: PlayerState, message: SystemMessage) -> Outcome:
         """Apply ``message`` to a copy of ``state``."""
-        key = _key_base(state.user_id, message)
+        key = _key_base(state, message)
         txn = Txn(copy.deepcopy(state), message.at, state.user_id, key, key)
         vip = self.vip
         if isinstance(message, Expire):
@@ -90,8 +93,10 @@ class SystemLogic:
         elif kind == "subscription_link":
             self.vip.subscription_link_created(txn, message.result, message.error)
         elif kind == "refund":
-            charge_id, _, who = rest.partition(":")
-            self.vip.refund_answered(txn, charge_id, who, message.error)
+            charge, _, who = rest.partition(":")
+            charge_id, _, attempt = charge.partition("@")  # no "@": asked before attempts
+            tries = int(attempt) if attempt.isdigit() else 0
+            self.vip.refund_answered(txn, charge_id, who, message.error, tries)
 
     def _adjust(self, txn: Txn, message: AdjustBesitos) -> None:
         eco = txn.state.economy

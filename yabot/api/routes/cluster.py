@@ -100,12 +100,20 @@ def _read_cluster(runtime: Runtime) -> ClusterOut:
         return ClusterOut(
             enabled=False, member_id=None, lease_timeout_s=None, members=[], shards=[], handoffs=[]
         )
+    from yabot.cluster.leases import ADVISORY_NAMESPACE  # cluster mode: psycopg is there
+
     with pool.connection() as conn:
+        # alive as the coordinator counts it (yabot.cluster.leases._ALIVE): a fresh heartbeat
+        # and the member's session still holding its advisory lock, so a killed member whose
+        # shards already moved is not shown alive until its heartbeat ages out
         members = conn.execute(
-            "SELECT member_id, url, started_at, heartbeat_at, left_at,"
-            " left_at IS NULL AND heartbeat_at > now() - make_interval(secs => %s)"
-            " FROM cluster_members ORDER BY started_at DESC LIMIT 100",
-            (coordinator.lease_timeout_s,),
+            "SELECT m.member_id, m.url, m.started_at, m.heartbeat_at, m.left_at,"
+            " m.left_at IS NULL AND m.heartbeat_at > now() - make_interval(secs => %s)"
+            " AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+            " AND l.objsubid = 2 AND l.classid = %s::bigint::oid"
+            " AND l.objid = m.lock_key::bigint::oid)"
+            " FROM cluster_members m ORDER BY m.started_at DESC LIMIT 100",
+            (coordinator.lease_timeout_s, ADVISORY_NAMESPACE),
         ).fetchall()
         leases = conn.execute(
             "SELECT shard, owner, epoch, NULLIF(expires_at, '-infinity'), acquired_at,"

@@ -9,7 +9,7 @@ The records DB is authoritative (``subscriptions`` row, ``payments`` keyed by
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter
@@ -40,6 +40,9 @@ from yabot.storage.records import (
     SubscriptionChange,
 )
 from yabot.telegram.types import IncomingUpdate
+
+if TYPE_CHECKING:
+    from yabot.player.state import PlayerState
 
 log = get_logger(__name__)
 
@@ -339,21 +342,37 @@ class Vip:
         if entry[3]:
             txn.outcome.result = {"status": "already_refunded"}
             return
+        attempt = self.refund_failures(txn.state, charge_id)
         txn.call(
             "refundStarPayment",
             {"user_id": txn.state.user_id, "telegram_payment_charge_id": charge_id},
             None,
-            result_to=f"refund:{charge_id}:{who}"[:200],
+            result_to=f"refund:{charge_id}@{attempt}:{who}"[:200],
         )
         txn.outcome.result = {"status": "refund_requested"}
 
-    def refund_answered(self, txn: Txn, charge_id: str, who: str, error: str | None) -> None:
-        """Telegram answered the refund: record it and end the subscription it paid for."""
+    @staticmethod
+    def refund_failures(state: PlayerState, charge_id: str) -> int:
+        """How many refunds of ``charge_id`` Telegram refused (the attempt a new request is)."""
+        entry = next((e for e in state.membership.charges if e[0] == charge_id), None)
+        return int(entry[4]) if entry is not None and len(entry) > 4 else 0
+
+    def refund_answered(
+        self, txn: Txn, charge_id: str, who: str, error: str | None, attempt: int = 0
+    ) -> None:
+        """Telegram answered the refund: record it and end the subscription it paid for.
+
+        A refusal is logged and audited, and counted on the charge, so that the admin's next
+        request is a new attempt (a new call) rather than a replay of this one.
+        """
         entry = next((e for e in txn.state.membership.charges if e[0] == charge_id), None)
         if entry is None or entry[3]:
             return
         if error is not None and "ALREADY_REFUNDED" not in error:
-            log.error("vip.refund_failed", charge_id=charge_id, error=error)
+            log.error("vip.refund_failed", charge_id=charge_id, error=error, attempt=attempt)
+            failures = max(self.refund_failures(txn.state, charge_id), attempt + 1)
+            del entry[4:]
+            entry.append(failures)
             txn.outcome.batch.audit.append(
                 AuditEntry(
                     who,
