@@ -209,3 +209,28 @@ def test_sent_marks_with_a_refused_batch_are_kept(tmp_path: Path) -> None:
     assert isinstance(outcomes[0], InsufficientFunds)
     assert db.replies_pending() == []
     db.close()
+
+
+def test_only_a_batch_that_may_be_refused_gets_a_savepoint(tmp_path: Path) -> None:
+    """Embedded records: in a group, a batch that cannot be refused (credits, events,
+    replies) is written without a savepoint of its own; a debit still gets one and still
+    fails alone."""
+    db = RecordsDb(tmp_path / "records.db")
+    db.apply(_credit(7, 3, "seed"))
+    statements: list[str] = []
+    with db._db.use() as conn:
+        conn.set_trace_callback(statements.append)
+    outcomes = db.apply_many(
+        [
+            _credit(8, 4, "fine"),
+            RecordBatch(ledger=[LedgerEntry(7, -50, "buy", "too-much")]),
+            _credit(7, 2, "more"),
+        ]
+    )
+    with db._db.use() as conn:
+        conn.set_trace_callback(None)
+    assert isinstance(outcomes[1], InsufficientFunds)
+    assert isinstance(outcomes[0], BatchResult) and isinstance(outcomes[2], BatchResult)
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1, statements
+    assert db.balance(7) == 5 and db.balance(8) == 4
+    db.close()

@@ -44,6 +44,12 @@ class _SentMarks(tuple[int, ...]):
 log = get_logger(__name__)
 
 
+def _may_be_refused(batch: RecordBatch) -> bool:
+    """Whether writing ``batch`` can raise a :class:`RecordsError` (a debit can find too small a
+    balance, a refund an unknown payment): only such a batch needs a savepoint of its own."""
+    return bool(batch.refunds) or any(entry.amount < 0 for entry in batch.ledger)
+
+
 class RecordsDb(RecordsReads, OutboxAccounting):
     """Transactional records: profiles, subscriptions, ledger, payments, items, admins, audit,
     job runs, the events outbox and the reply outbox.
@@ -133,7 +139,8 @@ class RecordsDb(RecordsReads, OutboxAccounting):
     def _write_batches(
         self, conn: sqlite3.Connection, batches: Sequence[RecordBatch]
     ) -> tuple[list[BatchResult | RecordsError], int]:
-        """Write ``batches`` in the caller's transaction, each in its own savepoint."""
+        """Write ``batches`` in the caller's transaction, each that may be refused in its own
+        savepoint."""
         encoded_all = [[outbox_sql.encode(event) for event in b.events] for b in batches]
         outcomes: list[BatchResult | RecordsError] = []
         added_bytes = 0
@@ -141,6 +148,13 @@ class RecordsDb(RecordsReads, OutboxAccounting):
             refused = self._over_budget(encoded, added_bytes)
             if refused is not None:
                 outcomes.append(refused)
+                continue
+            if not _may_be_refused(batch):
+                # Nothing in it can be refused: no savepoint (each statement is a round trip
+                # through the GIL, which other threads hold up to the switch interval).
+                result, size = write_batch(conn, batch, encoded, self._status)
+                added_bytes += size
+                outcomes.append(result)
                 continue
             conn.execute("SAVEPOINT batch")
             try:
