@@ -85,6 +85,30 @@ class _HeldReplies:
                 del self._chats[reply.chat_id]
 
 
+def store_reply(
+    outbox: ReplyOutbox,
+    reply: Reply,
+    dedupe_key: str,
+    update_id: int | None,
+    user_id: int | None = None,
+    seq: int | None = None,
+    epoch: int | None = None,
+) -> int | None:
+    """Store a reply no records transaction carried in ``outbox``; returns its row, or None
+    when ``dedupe_key`` is stored already (see :meth:`ReplyPipeline.send`)."""
+    owner = update_id if update_id is not None else SYSTEM_REPLY
+    return outbox.put(
+        dedupe_key,
+        owner,
+        reply.chat_id,
+        reply.method,
+        reply.params,
+        user_id=user_id,
+        seq=seq,
+        epoch=epoch,
+    )
+
+
 class ReplyPipeline:
     """Durable replies to the sender, results to the actors, sent marks to disk.
 
@@ -147,17 +171,7 @@ class ReplyPipeline:
         submit it. ``epoch`` (cluster mode): the lease epoch of the player's shard the state
         was loaded under; the reply and its sent mark are fenced by it (the store raises
         ``Fenced`` once the lease has another)."""
-        owner = update_id if update_id is not None else SYSTEM_REPLY
-        stored = self.outbox.put(
-            dedupe_key,
-            owner,
-            reply.chat_id,
-            reply.method,
-            reply.params,
-            user_id=user_id,
-            seq=seq,
-            epoch=epoch,
-        )
+        stored = store_reply(self.outbox, reply, dedupe_key, update_id, user_id, seq, epoch)
         if stored is None:
             return  # stored by an earlier life of this update: start-up sends it
         self.submit(reply, dedupe_key, update_id, stored, None, epoch)
@@ -295,4 +309,4 @@ class ReplyPipeline:
         return self.marks.flush(timeout)
 
 
-__all__ = ["UNQUEUED", "ReplyPipeline"]
+__all__ = ["UNQUEUED", "ReplyPipeline", "store_reply"]

@@ -19,8 +19,9 @@ from yabot.player.feelings import EmotionFeelings
 from yabot.player.logic import PlayerLogic, Reply
 from yabot.player.messages import SystemMessage
 from yabot.player.state import PlayerState
+from yabot.reply_pipeline import store_reply
 from yabot.storage.records import RecordsDb
-from yabot.storage.replies import SYSTEM_REPLY, ReplyOutbox
+from yabot.storage.replies import ReplyOutbox
 from yabot.telegram.types import parse_update
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,17 +73,7 @@ class World:
         seq: int | None = None,
         epoch: int | None = None,
     ) -> None:
-        owner = SYSTEM_REPLY if update_id is None else update_id
-        stored = self.replies.put(
-            dedupe,
-            owner,
-            reply.chat_id,
-            reply.method,
-            reply.params,
-            user_id=user_id,
-            seq=seq,
-            epoch=epoch,
-        )
+        stored = store_reply(self.replies, reply, dedupe, update_id, user_id, seq, epoch)
         if stored is not None:
             self._submit(reply, dedupe, update_id, stored)
 

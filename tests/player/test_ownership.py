@@ -39,6 +39,7 @@ from yabot.player.actor import (
 from yabot.player.logic import Reply
 from yabot.player.repository import PlayerRepository, snapshot_key
 from yabot.player.state import PlayerState
+from yabot.reply_pipeline import store_reply
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
 from yabot.storage.inbox import Inbox, InboxStore
@@ -46,7 +47,7 @@ from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords
 from yabot.storage.records import RecordsStore
-from yabot.storage.replies import SYSTEM_REPLY, ReplyOutbox
+from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots import SnapshotStore
 from yabot.storage.snapshots.postgres import PgSnapshotStore
 from yabot.storage.snapshots.sqlite import SqliteSnapshotStore
@@ -190,17 +191,7 @@ class Member:
             epoch: int | None = None,
         ) -> None:
             """An apology: stored in this member's reply outbox (fenced on PostgreSQL)."""
-            owner = SYSTEM_REPLY if update_id is None else update_id
-            stored = stores.replies.put(
-                dedupe,
-                owner,
-                reply.chat_id,
-                reply.method,
-                reply.params,
-                user_id=user_id,
-                seq=seq,
-                epoch=epoch,
-            )
+            stored = store_reply(stores.replies, reply, dedupe, update_id, user_id, seq, epoch)
             if stored is not None:
                 world.effects.submit(reply, dedupe, update_id, stored, None, epoch)
 
