@@ -71,6 +71,20 @@ STORE = "records"
 RETRIES = 5  # attempts of a transaction that lost a deadlock or a serialization race
 
 
+def _reply_row(reply: OutgoingReply, shards: int) -> tuple[Any, ...]:
+    """A reply's column values in the replies table's order (its owner and shard derived)."""
+    return (
+        reply.dedupe_key,
+        SYSTEM_REPLY if reply.update_id is None else reply.update_id,
+        reply.chat_id,
+        reply.method,
+        json.dumps(reply.params, separators=(",", ":")),
+        reply.user_id,
+        reply.seq,
+        None if reply.user_id is None else shard_of(reply.user_id, shards),
+    )
+
+
 class PgRecords(RecordsReads, OutboxAccounting):
     """Transactional records on PostgreSQL (see :class:`yabot.storage.records.RecordsDb`).
 
@@ -401,16 +415,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         return [result for _, result in written], size
 
     def _reply_row(self, reply: OutgoingReply) -> tuple[Any, ...]:
-        return (
-            reply.dedupe_key,
-            SYSTEM_REPLY if reply.update_id is None else reply.update_id,
-            reply.chat_id,
-            reply.method,
-            json.dumps(reply.params, separators=(",", ":")),
-            reply.user_id,
-            reply.seq,
-            None if reply.user_id is None else shard_of(reply.user_id, self._shards),
-        )
+        return _reply_row(reply, self._shards)
 
     def _insert_reply(self, cur: Cursor, reply: OutgoingReply) -> int | None:
         cur.execute(
@@ -673,19 +678,7 @@ class _Call:
                 [number, str(event.event_id), event.type, event.user_id, now, body, size]
             )
         for r in batch.replies:
-            self._replies.append(
-                [
-                    number,
-                    r.dedupe_key,
-                    SYSTEM_REPLY if r.update_id is None else r.update_id,
-                    r.chat_id,
-                    r.method,
-                    json.dumps(r.params, separators=(",", ":")),
-                    r.user_id,
-                    r.seq,
-                    None if r.user_id is None else shard_of(r.user_id, self._shards),
-                ]
-            )
+            self._replies.append([number, *_reply_row(r, self._shards)])
 
     def argument(
         self,
