@@ -71,7 +71,7 @@ class RuntimeSettings(_Section):
     gc_freeze_every_s: float = Field(10.0, ge=0)
     gc_full_every_s: float = Field(3600.0, gt=0)
     gc_young_every_s: float = Field(0.1, ge=0)
-    gil_switch_interval_s: float = Field(0.005, gt=0, le=1.0)
+    gil_switch_interval_s: float = Field(0.0005, gt=0, le=1.0)
 
 
 class StorageSettings(_Section):
