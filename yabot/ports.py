@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import random
 import socket
 from pathlib import Path
@@ -40,4 +41,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-__all__ = ["free_port"]
+def bind_error(host: str, port: int) -> OSError | None:
+    """Why a server could not listen on ``host:port`` now (bound as uvicorn binds, with
+    ``SO_REUSEADDR``), or None when it could."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
+def in_use(error: OSError | None) -> bool:
+    """Whether ``error`` (from :func:`bind_error`) says another socket holds the port."""
+    return error is not None and error.errno == errno.EADDRINUSE
+
+
+__all__ = ["bind_error", "free_port", "in_use"]

@@ -11,15 +11,14 @@ masked) and what is allowed. ``yabot run`` and ``yabot check-config`` exit 2 on 
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from yabot.config import ConfigError, Settings
+from yabot.ports import bind_error, in_use
 
 
 def _line(key: str, value: object, problem: str) -> str:
@@ -255,17 +254,6 @@ def check_redis(settings: Settings, probe: bool) -> str | None:
     return None
 
 
-def _in_use(host: str, port: int) -> bool:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.errno == errno.EADDRINUSE
-    return False
-
-
 def check_ports(settings: Settings) -> str | None:
     """The ports ``yabot run`` listens on are free (another YABOT may be running)."""
     telegram = settings.telegram
@@ -275,7 +263,7 @@ def check_ports(settings: Settings) -> str | None:
     if telegram.mode == "webhook" and telegram.webhook_port:
         wanted.append(("telegram.webhook_port", settings.api.host, telegram.webhook_port))
     for key, host, port in wanted:
-        if port and _in_use(host, port):
+        if port and in_use(bind_error(host, port)):
             return _line(
                 key,
                 port,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import re
-import socket
 import sys
 import threading
 from contextlib import asynccontextmanager
@@ -38,6 +36,7 @@ from yabot.emulator.state import Emulator, EmulatorConfig, PlayerError
 from yabot.emulator.webhook import WebhookDelivery
 from yabot.observability.gc_policy import GcPolicy
 from yabot.observability.logging import configure_logging, get_logger
+from yabot.ports import bind_error, in_use
 
 log = get_logger(__name__)
 
@@ -402,16 +401,12 @@ def _bind_problem(host: str, port: int) -> str | None:
     """Why the emulator cannot listen on ``host:port`` (checked before its banner), or None."""
     if not 0 <= port <= 65535:
         return f"port {port} is not a TCP port (0-65535)"
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return f"port {port} on {host} is in use: choose another with --port"
-            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-    return None
+    error = bind_error(host, port)
+    if error is None:
+        return None
+    if in_use(error):
+        return f"port {port} on {host} is in use: choose another with --port"
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def main(settings: Settings, host: str | None = None, port: int | None = None) -> int:
