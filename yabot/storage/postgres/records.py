@@ -60,7 +60,7 @@ from yabot.storage.records.models import (
     RecordsUnavailable,
 )
 from yabot.storage.records.reads import RecordsReads
-from yabot.storage.records.replies import PENDING, SYSTEM_REPLY, PendingReply
+from yabot.storage.records.replies import PENDING, PendingReply, reply_values
 
 log = get_logger(__name__)
 
@@ -73,16 +73,8 @@ RETRIES = 5  # attempts of a transaction that lost a deadlock or a serialization
 
 def _reply_row(reply: OutgoingReply, shards: int) -> tuple[Any, ...]:
     """A reply's column values in the replies table's order (its owner and shard derived)."""
-    return (
-        reply.dedupe_key,
-        SYSTEM_REPLY if reply.update_id is None else reply.update_id,
-        reply.chat_id,
-        reply.method,
-        json.dumps(reply.params, separators=(",", ":")),
-        reply.user_id,
-        reply.seq,
-        None if reply.user_id is None else shard_of(reply.user_id, shards),
-    )
+    shard = None if reply.user_id is None else shard_of(reply.user_id, shards)
+    return (*reply_values(reply), shard)
 
 
 class PgRecords(RecordsReads, OutboxAccounting):

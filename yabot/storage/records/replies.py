@@ -64,20 +64,22 @@ class PendingReply:
     params: dict[str, Any]
 
 
+def reply_values(reply: OutgoingReply) -> tuple[Any, ...]:
+    """A reply's stored columns, in the replies table's order (both adapters)."""
+    return (
+        reply.dedupe_key,
+        SYSTEM_REPLY if reply.update_id is None else reply.update_id,
+        reply.chat_id,
+        reply.method,
+        json.dumps(reply.params, separators=(",", ":")),
+        reply.user_id,
+        reply.seq,
+    )
+
+
 def insert(conn: sqlite3.Connection, reply: OutgoingReply) -> int | None:
     """Insert one reply; returns its id, or None when its dedupe key is already stored."""
-    cursor = conn.execute(
-        _INSERT,
-        (
-            reply.dedupe_key,
-            SYSTEM_REPLY if reply.update_id is None else reply.update_id,
-            reply.chat_id,
-            reply.method,
-            json.dumps(reply.params, separators=(",", ":")),
-            reply.user_id,
-            reply.seq,
-        ),
-    )
+    cursor = conn.execute(_INSERT, reply_values(reply))
     return cursor.lastrowid if cursor.rowcount else None
 
 
