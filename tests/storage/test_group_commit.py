@@ -155,6 +155,32 @@ def test_an_unavailable_store_fails_the_group_without_retrying_each() -> None:
     assert all(isinstance(outcomes[i], RecordsUnavailable) for i in (1, 2, 3))
 
 
+def test_a_carried_item_rides_the_next_group_another_thread_writes() -> None:
+    """An item applied with ``carry_s`` takes no transaction of its own when another thread
+    writes a group within that time: both are written together, and each gets its result."""
+    writer = _Writer()
+    group = GroupCommit(writer)
+    outcomes: dict[int, Any] = {}
+    carried = threading.Thread(target=lambda: outcomes.update({1: group.apply(1, carry_s=1.0)}))
+    carried.start()
+    deadline = time.monotonic() + 2
+    while not group._queue and time.monotonic() < deadline:
+        time.sleep(0.001)
+    outcomes[2] = group.apply(2)  # a batch arriving while the mark waits
+    carried.join(5)
+    assert writer.groups == [[1, 2]]
+    assert outcomes[1].balances == {1: 1} and outcomes[2].balances == {2: 2}
+
+
+def test_a_carried_item_nothing_carries_is_written_alone_after_its_wait() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer)
+    started = time.monotonic()
+    assert group.apply(7, carry_s=0.05).balances == {7: 7}
+    assert time.monotonic() - started >= 0.05
+    assert writer.groups == [[7]] and not group._queue
+
+
 def test_disabled_writes_each_batch_alone() -> None:
     writer = _Writer()
     group = GroupCommit(writer, enabled=False)

@@ -37,6 +37,9 @@ from yabot.storage.records.replies import (
 
 FILE_NAME = LEGACY_FILE_NAME  # where replies lived before records schema v4
 MAX_MARKS_PER_COMMIT = 5000
+# How long sent marks wait for a records transaction to carry them before they take one of
+# their own. Under load one comes within a millisecond or two, so marks cost no commit.
+MARK_CARRY_S = 0.002
 
 log = get_logger(__name__)
 
@@ -92,11 +95,14 @@ class ReplyOutbox:
         loaded = None if epoch is None or user_id is None else LoadedUnder(user_id, epoch)
         return self._records.apply(RecordBatch(replies=[reply], loaded_under=loaded)).reply_ids[0]
 
-    def done(self, ids: Iterable[int], epochs: Mapping[int, int] | None = None) -> None:
+    def done(
+        self, ids: Iterable[int], epochs: Mapping[int, int] | None = None, *, carry_s: float = 0.0
+    ) -> None:
         """Mark replies Telegram took (or refused for good), in one transaction (``epochs``:
-        per reply id, the lease epoch it was submitted under; see
+        per reply id, the lease epoch it was submitted under; ``carry_s``: how long the marks
+        may wait for a records transaction to carry them; see
         :meth:`~yabot.storage.records.base.RecordsStore.replies_done`)."""
-        self._records.replies_done(ids, epochs=epochs)
+        self._records.replies_done(ids, epochs=epochs, carry_s=carry_s)
 
     def forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None
@@ -124,8 +130,10 @@ def open_reply_outbox(records: RecordsStore) -> ReplyOutbox:
 class SentMarks:
     """Group-commits the sent marks of confirmed replies on one writer thread.
 
-    ``mark(reply_id)`` never blocks; the thread wakes at the first queued mark and commits it
-    together with every mark queued meanwhile (one transaction), then waits for the next.
+    ``mark(reply_id)`` never blocks; the thread wakes at the first queued mark and hands it,
+    with every mark queued meanwhile, to the records' group commit, where the marks ride the
+    next records transaction (or, when none comes within ``MARK_CARRY_S``, one of their own),
+    then waits for the next.
 
     Args:
         outbox: Where the marks are committed.
@@ -177,6 +185,7 @@ class SentMarks:
                 self._outbox.done(
                     [reply_id for reply_id, _, _ in batch],
                     {reply_id: epoch for reply_id, _, epoch in batch if epoch is not None},
+                    carry_s=MARK_CARRY_S,
                 )
             except Exception as exc:  # the rows stay unmarked: sent again after a restart
                 log.error("replies.mark_failed", error=type(exc).__name__, count=len(batch))

@@ -506,8 +506,15 @@ class PgRecords(RecordsReads, OutboxAccounting):
             ).fetchall()
         return [PendingReply(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
-        """Mark replies Telegram took (or refused for good): one statement, its own transaction.
+    def replies_done(
+        self,
+        ids: Iterable[int],
+        *,
+        epochs: Mapping[int, int] | None = None,
+        carry_s: float = 0.0,
+    ) -> None:
+        """Mark replies Telegram took (or refused for good): one statement, its own transaction
+        (so ``carry_s`` is not used: no records transaction carries them).
 
         In cluster mode the marks are fenced by the shards of the replies' players, checked
         and locked by the same statement (:func:`refused_shards_cte`): a shard no longer ours

@@ -84,10 +84,18 @@ class RecordsStore(Protocol):
         """Every reply not yet marked sent, oldest first."""
         ...
 
-    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
+    def replies_done(
+        self,
+        ids: Iterable[int],
+        *,
+        epochs: Mapping[int, int] | None = None,
+        carry_s: float = 0.0,
+    ) -> None:
         """Mark replies Telegram took (or refused for good). ``epochs`` (cluster mode): per
         reply id, the epoch of its shard's lease it was submitted under (a server adapter
-        marks it only while the lease has that epoch; the embedded store ignores it)."""
+        marks it only while the lease has that epoch; the embedded store ignores it).
+        ``carry_s``: the marks may wait that long for a records transaction to carry them
+        (an adapter whose marks are a statement of their own ignores it)."""
         ...
 
     def replies_forget_covered(

@@ -258,18 +258,25 @@ class RecordsDb(RecordsReads, OutboxAccounting):
         with self._db.use() as conn:
             return replies_sql.pending(conn)
 
-    def replies_done(self, ids: Iterable[int], *, epochs: Mapping[int, int] | None = None) -> None:
+    def replies_done(
+        self,
+        ids: Iterable[int],
+        *,
+        epochs: Mapping[int, int] | None = None,
+        carry_s: float = 0.0,
+    ) -> None:
         """Mark replies Telegram took (or refused for good) in one transaction (``epochs``:
         ignored, one instance owns the file).
 
         The marks go through the group commit: when a records transaction is being written,
         they share the next one with the batches queued meanwhile (one commit instead of
-        two); otherwise they are committed at once, alone. A reply of an inbox entry stays,
-        marked sent, until :meth:`replies_forget_covered`; the others are deleted.
+        two); otherwise they are committed at once, alone, or after waiting ``carry_s`` for
+        a records transaction to carry them. A reply of an inbox entry stays, marked sent,
+        until :meth:`replies_forget_covered`; the others are deleted.
         """
         chosen = _SentMarks(ids)
         if chosen:
-            self._group.apply(chosen)
+            self._group.apply(chosen, carry_s=carry_s)
 
     def replies_forget_covered(
         self, covered: Iterable[tuple[int, int]], *, sent_before: float | None = None

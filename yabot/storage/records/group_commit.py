@@ -10,12 +10,15 @@ one transaction, and hands each waiting thread its own outcome. A refused batch 
 batch), and a fenced batch (cluster mode) fails alone without writing.
 
 Nothing waits for company: a thread whose batch is alone commits at once; grouping happens
-only when threads already queue for the store.
+only when threads already queue for the store. The one exception is an item that asks to be
+carried (``carry_s``): it waits that long for a group another thread writes anyway, and takes
+a transaction of its own only if none came (sent marks, which can wait a few milliseconds).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -67,8 +70,12 @@ class GroupCommit(Generic[P]):
         self._queue_lock = threading.Lock()
         self._leader = threading.Lock()
 
-    def apply(self, item: P) -> BatchResult:
+    def apply(self, item: P, *, carry_s: float = 0.0) -> BatchResult:
         """Write ``item`` (alone, or with the items other threads queued meanwhile).
+
+        ``carry_s``: queue the item and wait up to that long for another thread's group to
+        carry it; write it from this thread only if none did. Under load it then costs no
+        transaction of its own; idle, it is written ``carry_s`` late.
 
         Returns its batch's result. Raises the error that refused its batch, or the error of
         a whole transaction that carried it (the store unavailable, a lone batch's failure).
@@ -79,6 +86,9 @@ class GroupCommit(Generic[P]):
         else:
             with self._queue_lock:
                 self._queue.append(pending)
+            if carry_s > 0:
+                # A plain sleep: waking early when carried would cost an event per item.
+                time.sleep(carry_s)
             with self._leader:
                 if not pending.done:
                     with self._queue_lock:
