@@ -44,7 +44,7 @@ from prometheus_client import Counter
 from yabot.observability.logging import get_logger
 from yabot.security.crypto import Encryptor
 from yabot.shards import DEFAULT_SHARDS, shard_of
-from yabot.storage.sqlite_util import MAX_SQLITE_INTEGER, LockedConnection, connect
+from yabot.storage.sqlite_util import MAX_SQLITE_INTEGER, LockedConnection, connect, in_chunks
 
 if TYPE_CHECKING:
     from yabot.config import Settings
@@ -521,9 +521,7 @@ class Inbox(PruneExpire):
         oldest = min(e.received_at for e in entries) - self._retention_s
         ids = sorted({e.update_id for e in entries})
         seen: dict[int, list[tuple[int, bytes | None, float]]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             for update_id, seq, print_, at in conn.execute(
                 f"SELECT update_id, seq, fingerprint, received_at FROM entries "
                 f"WHERE update_id IN ({marks}) AND received_at >= ?",

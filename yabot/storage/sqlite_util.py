@@ -17,9 +17,10 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from yabot.observability.logging import get_logger
 
@@ -28,6 +29,17 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 log = get_logger(__name__)
+
+
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
+    """``values`` in chunks of at most ``size`` (under SQLite's bound-variable limit), each
+    with its ``?,?,…`` placeholders for an ``IN (…)`` list."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def private_dir(path: str | Path) -> Path:

@@ -26,7 +26,7 @@ from prometheus_client import Counter, Gauge
 
 from yabot.observability.logging import get_logger
 from yabot.storage.records.models import OutgoingReply
-from yabot.storage.sqlite_util import connect
+from yabot.storage.sqlite_util import connect, in_chunks
 
 LEGACY_FILE_NAME = "replies.db"
 MIGRATED_SUFFIX = ".migrated"
@@ -93,13 +93,12 @@ def mark_sent(conn: sqlite3.Connection, ids: Sequence[int], at: float) -> int:
     """Mark replies Telegram took (or refused for good); returns how many were unsent.
 
     Replies of an inbox entry are kept, marked, until a snapshot covers the entry; the others
-    are deleted. Two statements per 500 ids, not two per id: every statement gives the GIL up
-    and waits to get it back, which under load costs more than the rows' own work.
+    are deleted. Two statements per 500 ids, not two per id (``executemany`` runs one step
+    per id): carried in a records transaction, per-id statements cost the actor threads about
+    45 µs per update at 1,000 updates/s (docs/benchmarks.md, 2026-12-07 13:40).
     """
     changed = 0
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         marked = conn.execute(
             "UPDATE replies SET sent_at = ? WHERE sent_at IS NULL AND seq IS NOT NULL "
             f"AND id IN ({marks})",
