@@ -136,6 +136,41 @@ def test_a_group_commit_rolls_back_only_the_refused_batchs_replies(records: Reco
     assert [r.dedupe_key for r in records.replies_pending()] == ["1:0", "2:0"]
 
 
+def test_a_group_with_stored_and_new_events_and_replies_gets_each_ones_outcome(
+    records: RecordsStore,
+) -> None:
+    # The group's events and replies are inserted together: each batch still learns, row by
+    # row, which were new (with their reply ids) and which were stored already.
+    def event(key: str) -> object:
+        return make_event(
+            BesitosCredited(amount=1, reason="t", balance_after=1), user_id=1, idempotency_key=key
+        )
+
+    first = records.apply(RecordBatch(events=[event("e1")], replies=[say("1:0", "one")]))
+    (stored_id,) = first.reply_ids
+    outcomes = records.apply_many(
+        [
+            RecordBatch(
+                events=[event("e1"), event("e2")], replies=[say("1:0", "one"), say("2:0", "two")]
+            ),
+            RecordBatch(
+                events=[event("e2"), event("e3")], replies=[say("2:0", "x"), say("3:0", "3")]
+            ),
+        ]
+    )
+    a, b = outcomes
+    assert not isinstance(a, RecordsError) and not isinstance(b, RecordsError)
+    assert (a.events_written, b.events_written) == (1, 1)
+    assert [d.split(":")[0] for d in a.duplicates] == ["event"]
+    assert [d.split(":")[0] for d in b.duplicates] == ["event"]
+    assert a.reply_ids[0] is None and b.reply_ids[0] is None
+    new_ids = [a.reply_ids[1], b.reply_ids[1]]
+    assert None not in new_ids and stored_id not in new_ids
+    pending = {r.id: r.dedupe_key for r in records.replies_pending()}
+    assert pending == {stored_id: "1:0", new_ids[0]: "2:0", new_ids[1]: "3:0"}
+    assert pending[new_ids[0]] == "2:0" and pending[new_ids[1]] == "3:0"
+
+
 def test_a_batch_refused_for_the_outbox_budget_stores_none_of_its_replies(
     open_records: Callable[..., RecordsStore],
 ) -> None:
