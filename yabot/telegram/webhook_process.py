@@ -417,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.model_validate(json.loads(sys.stdin.buffer.read()))
     configure_logging(settings.logging.level, settings.logging.json_logs)
+    # As in the bot's process: the inbox writer thread waits for the GIL behind the event loop
+    # each time it comes back from SQLite; this bounds that wait.
+    sys.setswitchinterval(settings.runtime.gil_switch_interval_s)
     # Ctrl+C reaches the whole process group: the bot's process stops this one in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with _loop_factory() as factory, asyncio.Runner(loop_factory=factory) as runner:
