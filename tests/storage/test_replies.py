@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from yabot.config import Settings
-from yabot.events.models import BesitosCredited, make_event
+from yabot.events.models import BesitosCredited, Event, make_event
 from yabot.storage.migrations import migrate
 from yabot.storage.records import (
     InsufficientFunds,
@@ -141,7 +141,7 @@ def test_a_group_with_stored_and_new_events_and_replies_gets_each_ones_outcome(
 ) -> None:
     # The group's events and replies are inserted together: each batch still learns, row by
     # row, which were new (with their reply ids) and which were stored already.
-    def event(key: str) -> object:
+    def event(key: str) -> Event:
         return make_event(
             BesitosCredited(amount=1, reason="t", balance_after=1), user_id=1, idempotency_key=key
         )
@@ -168,7 +168,6 @@ def test_a_group_with_stored_and_new_events_and_replies_gets_each_ones_outcome(
     assert None not in new_ids and stored_id not in new_ids
     pending = {r.id: r.dedupe_key for r in records.replies_pending()}
     assert pending == {stored_id: "1:0", new_ids[0]: "2:0", new_ids[1]: "3:0"}
-    assert pending[new_ids[0]] == "2:0" and pending[new_ids[1]] == "3:0"
 
 
 def test_a_batch_refused_for_the_outbox_budget_stores_none_of_its_replies(
