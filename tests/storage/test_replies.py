@@ -139,8 +139,9 @@ def test_a_group_commit_rolls_back_only_the_refused_batchs_replies(records: Reco
 def test_a_group_with_stored_and_new_events_and_replies_gets_each_ones_outcome(
     records: RecordsStore,
 ) -> None:
-    # The group's events and replies are inserted together: each batch still learns, row by
-    # row, which were new (with their reply ids) and which were stored already.
+    # Several batches share one transaction: each still learns, row by row, which of its
+    # events and replies were new (with their reply ids) and which were stored already, even
+    # when two batches of the group carry the same event or reply key.
     def event(key: str) -> Event:
         return make_event(
             BesitosCredited(amount=1, reason="t", balance_after=1), user_id=1, idempotency_key=key
