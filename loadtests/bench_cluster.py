@@ -60,6 +60,8 @@ class StatsCluster(LocalCluster):
         self.postgres.start()
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            conn.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on")
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def _pg_reset(cluster: LocalCluster) -> dict[str, int]:
@@ -80,7 +82,8 @@ def _pg_report(cluster: LocalCluster, before: dict[str, int], updates: int) -> d
 
     with psycopg.connect(cluster.dsn, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT calls, total_exec_time, query FROM pg_stat_statements"
+            "SELECT calls, total_exec_time, query, total_plan_time, plans, wal_bytes,"
+            " shared_blks_dirtied FROM pg_stat_statements"
             " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'yabot')"
             " ORDER BY calls DESC"
         ).fetchall()
@@ -98,9 +101,13 @@ def _pg_report(cluster: LocalCluster, before: dict[str, int], updates: int) -> d
             {
                 "per_update": round(int(c) / n, 3),
                 "exec_ms_per_update": round(float(t) / n, 4),
+                "plan_ms_per_update": round(float(pt) / n, 4),
+                "plans_per_update": round(int(pl) / n, 3),
+                "wal_bytes_per_update": round(float(wb) / n, 1),
+                "blks_dirtied_per_update": round(int(bd) / n, 3),
                 "query": " ".join(str(q).split())[:160],
             }
-            for c, t, q in rows[:25]
+            for c, t, q, pt, pl, wb, bd in rows[:25]
         ],
     }
 

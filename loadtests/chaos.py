@@ -575,6 +575,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tail", type=float, default=20.0, help="s of play after the fourth")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="YABOT_KEY=VALUE",
+        help="a setting for every instance (repeatable), e.g. YABOT_STORAGE__SNAPSHOT_EVERY_S=10",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.players, args.interval, args.lease_timeout = 200, 2.0, 5.0
@@ -592,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         lease_timeout_s=args.lease_timeout,
         emulator_module="loadtests.emulator_process",
         durable=False,
+        extra_env=dict(item.split("=", 1) for item in args.set),
     )
     try:
         report = asyncio.run(run(args, cluster))

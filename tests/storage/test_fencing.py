@@ -255,6 +255,22 @@ def test_sent_marks_of_a_taken_over_shard_are_refused(
     assert records.replies_pending(shards=mine) == []
 
 
+def test_sent_marks_of_a_shard_held_under_a_later_epoch_than_believed_are_refused(
+    pool: ConnectionPool, leases: HeldLeases
+) -> None:
+    # This member lost the shard and got it back (epoch 1 -> 2); its view still says 1: the
+    # marks it sends under that view are refused, though the lease row names it.
+    records = PgRecords(pool, leases=leases)
+    stored = records.apply(credit(USER, "r"))
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE shard_leases SET epoch = epoch + 1 WHERE shard = %s", (shard_of(USER, SHARDS),)
+        )
+    with pytest.raises(Fenced):
+        records.replies_done([i for i in stored.reply_ids if i is not None])
+    assert [r.dedupe_key for r in records.replies_pending()] == ["r:0"]
+
+
 def test_a_one_statement_fence_locks_the_lease_rows_it_finds_held(
     pg_dsn: str, pool: ConnectionPool, leases: HeldLeases
 ) -> None:
