@@ -115,6 +115,96 @@ def test_a_reused_update_id_is_a_new_update_with_new_effect_keys(parts: Parts) -
     assert len(rewards) == 2
 
 
+class CountingRecords:
+    """The records store, counting the batches written through it."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.batches: list[RecordBatch] = []
+
+    def apply(self, batch: RecordBatch) -> object:
+        self.batches.append(batch)
+        return self.real.apply(batch)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def _restarted(parts: Parts) -> PlayerRepository:
+    """The repository of a process started again on the same stores (no snapshot waiting)."""
+    repo = PlayerRepository(
+        parts.store,
+        SnapshotWriter(parts.store, batch_size=50, every_transitions=1, every_s=0.01),
+        parts.inbox,
+        parts.encryptor,
+        parts.world.records,
+        parts.world.replies,
+        shards=8,
+    )
+    repo.bind(parts.world.effects)
+    return repo
+
+
+def _ledger(parts: Parts) -> list[tuple[str, int]]:
+    return [(m.idempotency_key, m.amount) for m in parts.world.records.movements(USER, 100)]
+
+
+def test_a_replay_of_entries_applied_before_writes_nothing_again(tmp_path: Path) -> None:
+    # A crash after three updates were applied, before a snapshot covered them: the next
+    # load replays them from the same state to the same replies, found stored; only the
+    # fourth, never applied, is written.
+    parts = Parts(tmp_path, writing=False)
+    try:
+        for n, text in enumerate(["/start", "/daily", "/c2"]):
+            parts.inbox.append(20 + n, USER, _message(20 + n, text, T0 + n), T0 + n)
+        first = parts.repo.load(USER)
+        ledger, texts = _ledger(parts), parts.world.texts(USER)
+        assert first.transitions == 3 and ledger
+        parts.inbox.append(23, USER, _message(23, "/c3", T0 + 3), T0 + 3)
+        counting = CountingRecords(parts.world.records)
+        parts.world.effects.records = counting  # type: ignore[assignment]
+        again = _restarted(parts).load(USER)
+        assert len(counting.batches) == 1  # the fourth entry's
+        assert again.transitions == 4 and again.inbox_seq > first.inbox_seq
+        assert again.economy.balance == first.economy.balance == parts.world.records.balance(USER)
+        assert _ledger(parts) == ledger
+        assert parts.world.texts(USER)[: len(texts)] == texts
+        assert len(parts.world.texts(USER)) == len(texts) + 1  # only the fourth's reply is new
+    finally:
+        parts.close()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE replies SET params = '{}' WHERE dedupe_key LIKE 'u31.%'",
+        "INSERT INTO replies (dedupe_key, update_id, chat_id, method, params, user_id, seq)"
+        " SELECT substr(dedupe_key, 1, length(dedupe_key) - 1) || '1', update_id, chat_id,"
+        " method, params, user_id, seq FROM replies WHERE dedupe_key LIKE 'u31.%'",
+    ],
+    ids=["other-parameters", "one-reply-more"],
+)
+def test_a_replay_whose_stored_replies_differ_goes_through_the_records(
+    tmp_path: Path, tamper: str
+) -> None:
+    # The stored replies are not the ones the replay makes (the entry was applied to another
+    # state): the replay is written through the records, which find what is stored.
+    parts = Parts(tmp_path, writing=False)
+    try:
+        parts.inbox.append(30, USER, _message(30, "/start", T0), T0)
+        parts.inbox.append(31, USER, _message(31, "/c1", T0 + 1), T0 + 1)
+        parts.repo.load(USER)
+        with sqlite3.connect(parts.world.settings.storage.data_dir / "records.db") as conn:
+            assert conn.execute(tamper).rowcount == 1
+        counting = CountingRecords(parts.world.records)
+        parts.world.effects.records = counting  # type: ignore[assignment]
+        again = _restarted(parts).load(USER)
+        assert [b.replies[0].dedupe_key.split(".")[0] for b in counting.batches] == ["u31"]
+        assert again.transitions == 2
+    finally:
+        parts.close()
+
+
 def test_a_refused_replay_stops_there_and_hands_the_rest_to_the_actor(parts: Parts) -> None:
     for n in range(3):
         parts.inbox.append(10 + n, USER, _message(10 + n, f"/c{n}", T0 + n), T0 + n)

@@ -28,6 +28,7 @@ from yabot.storage.records import (
     UnknownPayment,
 )
 from yabot.storage.records.base import RecordsStore
+from yabot.storage.records.replies import stored_params
 from yabot.storage.replies import SYSTEM_REPLY, ReplyOutbox
 from yabot.storage.sqlite_util import connect
 
@@ -81,6 +82,23 @@ def test_a_batch_stores_its_replies_with_its_records_and_a_replay_stores_none(
     assert again.replay
     assert len(records.replies_pending()) == 2
     assert _stored_total() == stored_before + 2
+
+
+def test_stored_replies_are_found_by_key_sent_or_not_as_stored(records: RecordsStore) -> None:
+    replies = [
+        OutgoingReply(f"u9.1:{i}", 9, 70, "sendMessage", {"chat_id": 70, "text": text}, 70, 1)
+        for i, text in enumerate(["héllo", "two"])
+    ]
+    first = records.apply(RecordBatch(replies=replies))
+    records.replies_done([first.reply_ids[0]])  # type: ignore[list-item]
+    assert [r.dedupe_key for r in records.replies_pending()] == ["u9.1:1"]
+    found = records.replies_stored(["u9.1:0", "u9.1:1", "u9.1:2", "other:0"])
+    params = stored_params({"chat_id": 70, "text": "héllo"})
+    assert found == {
+        "u9.1:0": ("sendMessage", params),  # sent: kept until a snapshot covers its entry
+        "u9.1:1": ("sendMessage", stored_params({"chat_id": 70, "text": "two"})),
+    }
+    assert records.replies_stored([]) == {}
 
 
 def test_done_forgets_replies_and_the_gauge_follows(records: RecordsStore) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from yabot.storage.records import (
     RecordsStore,
     RecordsUnavailable,
 )
+from yabot.storage.records.replies import stored_params
 from yabot.telegram.types import IncomingUpdate
 
 log = get_logger(__name__)
@@ -86,6 +87,14 @@ DIVERGED = Counter(
     "applied before to another state (a transition that is not a function of state and "
     "update, or a stale state); its new events carry other ids than the first ones",
 )
+REPLAYED_STORED = Counter(
+    "yabot_replays_found_stored_total",
+    "Replayed updates whose replies were found stored as the replay made them: their records "
+    "were committed with those replies, so the replay wrote nothing",
+)
+REPLAY_REPLY_KEYS = 8
+"""Reply keys a load looks up per replayed entry (``{base}:0`` .. ``:7``): an update with
+more replies than that is replayed through the records as before."""
 RELOADED = Counter(
     "yabot_player_states_reloaded_total",
     "Resident players' states reloaded from the stores because their shard was lost and "
@@ -537,8 +546,15 @@ def apply_update(
     legacy: bool = False,
     replied: bool = False,
     epoch: int | None = None,
+    stored_replies: Mapping[str, tuple[str, str]] | None = None,
 ) -> Step:
     """Run one transition and its effects; return the new state, or a refusal.
+
+    ``stored_replies`` (a replay, see :func:`replay_reply_keys`): the stored replies among the
+    entry's reply keys. When they are exactly the replies the transition makes (same keys,
+    methods and parameters, and no further one), the entry was applied before from this
+    state: its records were committed in the transaction that stored those replies, so
+    nothing is written or sent again (its tells are told, as a replay does).
 
     ``epoch`` (cluster mode): the epoch of the shard's lease ``state`` was loaded under; the
     records are written only while the lease has it (a refusal is one for now: the caller
@@ -563,6 +579,12 @@ def apply_update(
             log.exception("player.transition_failed", kind=update.kind)
             return _consumed(effects, state, state, update, seq, keys, epoch)
         outcome.state.inbox_seq = seq
+        if stored_replies and not replied and _found_stored(outcome, keys.replies, stored_replies):
+            REPLAYED_STORED.inc()
+            if effects.tell is not None:
+                for user_id, message in outcome.tells:
+                    effects.tell(user_id, message)
+            return Step(outcome.state)
         try:
             new_state = _record(
                 effects,
@@ -697,6 +719,30 @@ def _record(
             for user_id, message in outcome.tells:
                 effects.tell(user_id, message)
     return outcome.state
+
+
+def replay_reply_keys(update_id: int, seq: int, *, legacy: bool = False) -> list[str]:
+    """The reply keys a load looks up for the inbox entry ``seq`` before replaying it (for
+    ``apply_update(stored_replies=)``); none for a legacy entry (applied by its own rule)."""
+    if legacy:
+        return []
+    base = effect_keys(update_id, seq).replies
+    return [f"{base}:{index}" for index in range(REPLAY_REPLY_KEYS)]
+
+
+def _found_stored(outcome: Outcome, base: str, stored: Mapping[str, tuple[str, str]]) -> bool:
+    """Whether ``stored`` holds exactly ``outcome``'s replies under ``base`` (see
+    :func:`apply_update`). A guarded outcome (a payment, a job) goes through its guard."""
+    count = len(outcome.replies)
+    if outcome.guard is not None or not 0 < count < REPLAY_REPLY_KEYS:
+        return False
+    if f"{base}:{count}" in stored:
+        return False
+    for index, reply in enumerate(outcome.replies):
+        found = stored.get(f"{base}:{index}")
+        if found is None or found != (reply.method, stored_params(reply.params)):
+            return False
+    return True
 
 
 _UPDATE_KEYED = ("event:", "ledger:", "item:")  # keys derived from the entry's (EffectKeys)

@@ -24,6 +24,7 @@ from yabot.player.actor import (
     SnapshotRefused,
     apply_update,
     refresh_mirror,
+    replay_reply_keys,
 )
 from yabot.player.state import PlayerState
 from yabot.security.crypto import Encryptor
@@ -123,9 +124,10 @@ class PlayerRepository:
         unless the store already has its version (a member that lost the shard and got it
         back while its last snapshot waited, and was refused: see :meth:`_newest_snapshot`).
 
-        Entries are replayed in arrival order. If one is refused for now (its records could
-        not be written), it and the later ones are kept for the actor
-        (:meth:`take_leftovers`), which tries them again with backoff.
+        Entries are replayed in arrival order; one whose replies are found stored as its replay
+        makes them was applied before and writes nothing again (see ``apply_update``). If one
+        is refused for now (its records could not be written), it and the later ones are kept
+        for the actor (:meth:`take_leftovers`), which tries them again with backoff.
         """
         effects = self._effects
         assert effects is not None, "bind() the effects first"
@@ -148,6 +150,7 @@ class PlayerRepository:
             self.inbox.prune(user_id, state.inbox_seq)
         replayed = 0
         entries = self.inbox.entries_after(user_id, state.inbox_seq)
+        stored_replies = self.stored_replies(entries)
         for index, entry in enumerate(entries):
             if entry.legacy and entry.update_id <= state.last_update_id:
                 # Stored by inbox schema 1 and applied under its rule (update_id order).
@@ -163,6 +166,7 @@ class PlayerRepository:
                 legacy=entry.legacy,
                 replied=entry.replied,
                 epoch=epoch,
+                stored_replies=stored_replies,
             )
             if step.refused:
                 held = [message, *(_deliver(e) for e in entries[index + 1 :])]
@@ -176,6 +180,13 @@ class PlayerRepository:
         if replayed:
             self.writer.submit(self.snapshot_of(state, epoch), transitions=replayed)
         return state
+
+    def stored_replies(self, entries: Sequence[InboxEntry]) -> dict[str, tuple[str, str]]:
+        """The stored replies of ``entries`` (kept until a snapshot covers an entry): an entry
+        applied before replays from the same state to the same replies, found here, and
+        writes nothing again (``apply_update(stored_replies=)``)."""
+        keys = [k for e in entries for k in replay_reply_keys(e.update_id, e.seq, legacy=e.legacy)]
+        return self.records.replies_stored(keys) if keys else {}
 
     def _newest_snapshot(self, key: str) -> tuple[Snapshot | None, bool]:
         """The newest snapshot of ``key`` and whether it is the writer's waiting one: that

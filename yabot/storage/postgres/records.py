@@ -603,6 +603,16 @@ class PgRecords(RecordsReads, OutboxAccounting):
 
         return self._transaction(work)
 
+    def replies_stored(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The stored replies among the dedupe ``keys``: key -> (method, params as stored)."""
+        if not keys:
+            return {}
+        rows = self._rows(
+            "SELECT dedupe_key, method, params FROM replies WHERE dedupe_key = ANY(%s)",
+            (list(keys),),
+        )
+        return {str(key): (str(method), str(params)) for key, method, params in rows}
+
     # Reads.
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

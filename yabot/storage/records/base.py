@@ -104,6 +104,11 @@ class RecordsStore(Protocol):
         """Delete sent replies snapshots cover (and, when given, those sent before a time)."""
         ...
 
+    def replies_stored(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The stored replies (sent or not: a reply is kept until a snapshot covers its inbox
+        entry) among the dedupe ``keys``: key -> (method, params as stored, compact JSON)."""
+        ...
+
     def balance(self, user_id: int) -> int:
         """A player's besitos balance (0 when none)."""
         ...

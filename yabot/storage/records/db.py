@@ -290,6 +290,13 @@ class RecordsDb(RecordsReads, OutboxAccounting):
                 forgotten += replies_sql.forget_sent_before(conn, sent_before)
         return forgotten
 
+    def replies_stored(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The stored replies among the dedupe ``keys``: key -> (method, params as stored)."""
+        if not keys:
+            return {}
+        with self._db.use() as conn:
+            return replies_sql.stored(conn, keys)
+
     # Reads.
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

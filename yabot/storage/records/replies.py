@@ -64,6 +64,11 @@ class PendingReply:
     params: dict[str, Any]
 
 
+def stored_params(params: dict[str, Any]) -> str:
+    """A reply's parameters as the replies table stores them (compact JSON)."""
+    return json.dumps(params, separators=(",", ":"))
+
+
 def reply_values(reply: OutgoingReply) -> tuple[Any, ...]:
     """A reply's stored columns, in the replies table's order (both adapters)."""
     return (
@@ -71,7 +76,7 @@ def reply_values(reply: OutgoingReply) -> tuple[Any, ...]:
         SYSTEM_REPLY if reply.update_id is None else reply.update_id,
         reply.chat_id,
         reply.method,
-        json.dumps(reply.params, separators=(",", ":")),
+        stored_params(reply.params),
         reply.user_id,
         reply.seq,
     )
@@ -128,6 +133,18 @@ def forget_sent_before(conn: sqlite3.Connection, at: float, chunk: int = 5000) -
         (at, chunk),
     )
     return max(cursor.rowcount, 0)
+
+
+def stored(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The stored replies (sent or not) among the dedupe ``keys``: key -> (method, params as
+    stored, see :func:`reply_values`)."""
+    found: dict[str, tuple[str, str]] = {}
+    for chunk, marks in in_chunks(keys):
+        rows = conn.execute(
+            f"SELECT dedupe_key, method, params FROM replies WHERE dedupe_key IN ({marks})", chunk
+        )
+        found.update((key, (method, params)) for key, method, params in rows)
+    return found
 
 
 def pending(conn: sqlite3.Connection) -> list[PendingReply]:
