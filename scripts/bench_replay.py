@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from loadtests.drive import make_update
 from yabot.config import load_settings
 from yabot.narrative import NarrativeEngine
 from yabot.observability.logging import configure_logging
@@ -45,22 +46,6 @@ from yabot.storage.snapshots.writer import SnapshotWriter
 ROOT = Path(__file__).resolve().parents[1]
 T0 = 1_795_000_000.0
 TEXTS = ("/start", "/c1", "/daily", "/c3")
-
-
-def message(update_id: int, user: int, text: str, at: float) -> bytes:
-    return json.dumps(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": int(at),
-                "chat": {"id": user, "type": "private"},
-                "from": {"id": user, "is_bot": False, "first_name": "Ana", "language_code": "en"},
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-            },
-        }
-    ).encode()
 
 
 class WritingRepository(PlayerRepository):
@@ -105,7 +90,8 @@ def one_round(
         for user in users:
             for n, text in enumerate(TEXTS):
                 update_id += 1
-                inbox.append(update_id, user, message(update_id, user, text, T0 + n), T0 + n)
+                payload = json.dumps(make_update(update_id, user, text)).encode()
+                inbox.append(update_id, user, payload, T0 + n)
             seeding.load(user)
         loading = repository(PlayerRepository if found else WritingRepository)
         server, cpu, wall = server_cpu(), time.process_time(), time.perf_counter()
