@@ -23,8 +23,8 @@ from typing import Any
 import psutil
 
 from loadtests.drive import make_update
-from loadtests.stack import free_port
 from yabot.config import load_settings
+from yabot.ports import free_port
 from yabot.telegram.http import HttpClient
 from yabot.telegram.types import IncomingUpdate
 
