@@ -581,9 +581,7 @@ def apply_update(
         outcome.state.inbox_seq = seq
         if stored_replies and not replied and _found_stored(outcome, keys.replies, stored_replies):
             REPLAYED_STORED.inc()
-            if effects.tell is not None:
-                for user_id, message in outcome.tells:
-                    effects.tell(user_id, message)
+            _tell(effects, outcome)
             return Step(outcome.state)
         try:
             new_state = _record(
@@ -715,10 +713,15 @@ def _record(
                     received_at,
                     epoch,
                 )
-        if effects.tell is not None:
-            for user_id, message in outcome.tells:
-                effects.tell(user_id, message)
+        _tell(effects, outcome)
     return outcome.state
+
+
+def _tell(effects: PlayerEffects, outcome: Outcome) -> None:
+    """Send the outcome's messages to other actors."""
+    if effects.tell is not None:
+        for user_id, message in outcome.tells:
+            effects.tell(user_id, message)
 
 
 def replay_reply_keys(update_id: int, seq: int, *, legacy: bool = False) -> list[str]:
