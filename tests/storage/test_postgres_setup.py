@@ -136,3 +136,20 @@ def test_a_lost_connection_is_unavailable_not_a_failure_and_the_next_batch_works
         assert records.apply(batch).replay
     finally:
         pool.close()
+
+
+def test_pooled_connections_plan_once_and_keep_the_dsns_own_options(pg_dsn: str) -> None:
+    """Prepared statements use generic plans (made once per connection, not at every call);
+    options the operator put in the DSN still apply."""
+    for dsn, search_path in (
+        (pg_dsn, None),
+        (f"{pg_dsn}{'&' if '?' in pg_dsn else '?'}options=-c%20search_path%3Dyabot_x", "yabot_x"),
+    ):
+        pool = open_pool(dsn, max_size=1)
+        try:
+            with pool.connection() as conn:
+                assert conn.execute("SHOW plan_cache_mode").fetchone() == ("force_generic_plan",)
+                if search_path is not None:
+                    assert conn.execute("SHOW search_path").fetchone() == (search_path,)
+        finally:
+            pool.close()
