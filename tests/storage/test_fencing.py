@@ -22,6 +22,7 @@ from pymongo import MongoClient
 
 from yabot.cluster.fenced import Fenced as ActorCatches
 from yabot.cluster.leases import SCHEMA, Fenced, Lease, ShardCoordinator
+from yabot.events import outbox as outbox_sql
 from yabot.events.models import BesitosCredited, make_event
 from yabot.player.logic import Reply
 from yabot.reply_pipeline import ReplyPipeline
@@ -31,8 +32,14 @@ from yabot.storage.lease_source import LoadedUnder
 from yabot.storage.postgres.fencing import refused_shards_cte
 from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
-from yabot.storage.postgres.records import PgRecords
-from yabot.storage.records import InsufficientFunds, LedgerEntry, OutgoingReply, RecordBatch
+from yabot.storage.postgres.records import PgRecords, _Marks, _Ticket
+from yabot.storage.records import (
+    BatchResult,
+    InsufficientFunds,
+    LedgerEntry,
+    OutgoingReply,
+    RecordBatch,
+)
 from yabot.storage.replies import ReplyOutbox
 from yabot.storage.snapshots.base import SaveStatus, Snapshot
 from yabot.storage.snapshots.mongo import MongoSnapshotStore
@@ -534,3 +541,124 @@ def test_an_apology_and_sent_marks_under_an_earlier_epoch_are_refused_though_the
         assert leases.reported == []  # the member's lease is sound: nothing told
     finally:
         pipeline.marks.close()
+
+
+def ride(records: PgRecords, batch: RecordBatch, ids: list[int], loaded: dict[int, int]) -> Any:
+    """Sent marks queued in the same group as ``batch`` (as the group commit hands them to
+    the writer): the outcomes of the batch and of the marks."""
+    ticket = _Ticket(batch, [outbox_sql.encode(e) for e in batch.events])
+    return records._write_group([ticket, _Marks(tuple(ids), loaded)])
+
+
+def statements_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def spy(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+    return sent
+
+
+def test_sent_marks_ride_a_turns_records_call_one_statement(
+    pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marks queued with a turn's batch are written by its records_write call: one
+    statement for both; a reply with an entry is marked, one without (a system reply) is
+    dropped."""
+    records = PgRecords(pool, leases=leases)
+    entry_reply = records.apply(credit(USER, "r")).reply_ids[0]
+    system_reply = records.apply(
+        RecordBatch(replies=[OutgoingReply("sys:0", 1, OTHER_USER, "sendMessage", {}, None, None)])
+    ).reply_ids[0]
+    assert entry_reply is not None and system_reply is not None
+    sent = statements_of(monkeypatch)
+    batch_outcome, marks_outcome = ride(
+        records, credit(OTHER_USER, "next"), [entry_reply, system_reply], {}
+    )
+    assert isinstance(batch_outcome, BatchResult) and isinstance(marks_outcome, BatchResult)
+    assert len(sent) == 1 and "records_write" in sent[0], sent
+    assert [r.dedupe_key for r in records.replies_pending()] == ["next:0"]
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT dedupe_key, sent_at IS NOT NULL FROM replies ORDER BY id")
+        assert rows.fetchall() == [("r:0", True), ("next:0", False)]
+    assert records.balance(OTHER_USER) == 5
+
+
+@pytest.mark.parametrize("loss", ["taken over", "later epoch than believed"])
+def test_sent_marks_riding_a_records_call_of_a_shard_not_ours_are_refused_alone(
+    pool: ConnectionPool, leases: HeldLeases, loss: str
+) -> None:
+    """The carried marks are fenced as the marks' own statement is: a shard not held
+    refuses them all (the batch of a shard still ours is written)."""
+    records = PgRecords(pool, leases=leases)
+    stored = records.apply(credit(USER, "r")).reply_ids[0]
+    assert stored is not None
+    shard = shard_of(USER, SHARDS)
+    if loss == "taken over":
+        take_over(pool, shard)
+    else:
+        with pool.connection() as conn:
+            conn.execute("UPDATE shard_leases SET epoch = epoch + 1 WHERE shard = %s", (shard,))
+    before = fenced("records")
+    batch_outcome, marks_outcome = ride(records, credit(OTHER_USER, "ok"), [stored], {})
+    assert isinstance(batch_outcome, BatchResult)
+    assert isinstance(marks_outcome, Fenced)
+    assert fenced("records") == before + 1
+    assert sorted(r.dedupe_key for r in records.replies_pending()) == ["ok:0", "r:0"]
+    assert records.balance(OTHER_USER) == 5
+
+
+def test_sent_marks_riding_a_records_call_under_an_earlier_epoch_are_left(
+    pool: ConnectionPool,
+) -> None:
+    """A carried mark of a reply submitted under an earlier epoch of its shard's lease is not
+    written (counted, the coordinator not told); the others are."""
+    leases = Reacquired(pool)
+    records = PgRecords(pool, leases=leases)
+    ids = records.apply(
+        RecordBatch(
+            replies=[
+                OutgoingReply(key, n, USER, "sendMessage", {}, USER, n)
+                for n, key in enumerate(["old:0", "new:0"], start=11)
+            ]
+        )
+    ).reply_ids
+    old, new = ids
+    assert old is not None and new is not None
+    before = fenced("records")
+    _, marks_outcome = ride(records, credit(OTHER_USER, "ok"), [old, new], {old: 1, new: 3})
+    assert isinstance(marks_outcome, BatchResult)
+    assert sorted(r.dedupe_key for r in records.replies_pending()) == ["ok:0", "old:0"]
+    assert fenced("records") == before + 1
+    assert leases.reported == []
+
+
+def test_sent_marks_queued_while_a_records_group_is_written_share_its_call(
+    pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the group commit: marks waiting to be carried (``carry_s``) and a turn's
+    batch queued meanwhile go out in one records_write call, the marks durable."""
+    records = PgRecords(pool, leases=leases)
+    stored = records.apply(credit(USER, "r")).reply_ids[0]
+    assert stored is not None
+    sent = statements_of(monkeypatch)
+    group: Any = records._group
+    threads = [
+        threading.Thread(target=lambda: records.replies_done([stored], carry_s=5.0)),
+        threading.Thread(target=lambda: records.apply(credit(OTHER_USER, "next"))),
+    ]
+    with group._leader:
+        for thread in threads:
+            thread.start()
+            deadline = time.monotonic() + 2
+            while thread is threads[0] and not group._queue and time.monotonic() < deadline:
+                time.sleep(0.001)
+        while len(group._queue) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    for thread in threads:
+        thread.join(5)
+    assert len(sent) == 1 and "records_write" in sent[0], sent
+    assert [r.dedupe_key for r in records.replies_pending()] == ["next:0"]

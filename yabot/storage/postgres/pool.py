@@ -16,7 +16,8 @@ from yabot.config import Settings
 # does not depend on the values. PostgreSQL's default (``auto``) still plans a prepared
 # statement again at each call while a custom plan looks cheaper than the generic one: the sent
 # marks' fenced statement was planned again at 80% of its calls, 0.42 ms of server CPU per
-# update (docs/benchmarks.md, "2026-12-07 21:02-21:15"). Generic plans are made once per connection.
+# update (docs/benchmarks.md, "Cluster mode", 2026-12-07 21:02). Generic plans are made once per
+# connection.
 PLAN_CACHE_MODE = "force_generic_plan"
 
 

@@ -197,14 +197,24 @@ class PgRecords(RecordsReads, OutboxAccounting):
         """
         return self._group.apply(_Ticket(batch, [outbox_sql.encode(e) for e in batch.events]))
 
-    def _write_group(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception]:
-        """The group commit's writer: ``group`` in one transaction, each ticket's outcome.
+    def _write_group(self, group: Sequence[_Ticket | _Marks]) -> list[BatchResult | Exception]:
+        """The group commit's writer: ``group`` in one transaction, each item's outcome.
+
+        Sent marks queued with the batches ride the batches' ``records_write`` call when
+        there is one; otherwise they are written in a statement of their own.
 
         Raises:
             RecordsError: A batch of a group of several was refused (nothing is written; the
                 group commit writes each alone).
             RecordsUnavailable: The server cannot be reached.
         """
+        if any(isinstance(item, _Marks) for item in group):
+            return self._write_with_marks(group)
+        tickets = [item for item in group if isinstance(item, _Ticket)]
+        return self._write_tickets(tickets)
+
+    def _write_tickets(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception]:
+        """:meth:`_write_group` of batches alone."""
         one_call = all(_one_call(ticket.batch) for ticket in group)
         work = self._group_call if one_call else self._group_work
         try:
@@ -221,6 +231,35 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 self._note_refusal(outcome)
         self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
         return outcomes
+
+    def _write_with_marks(self, group: Sequence[_Ticket | _Marks]) -> list[BatchResult | Exception]:
+        """:meth:`_write_group` of a group holding sent marks: every marks item gets the
+        outcome of all the marks (written together), the batches theirs."""
+        tickets = [item for item in group if isinstance(item, _Ticket)]
+        marks = _Marks.merged([item for item in group if isinstance(item, _Marks)])
+        marks_outcome: BatchResult | Exception = BatchResult()
+        if tickets and all(_one_call(ticket.batch) for ticket in tickets):
+            # A refused batch raises here (nothing written, the marks neither): the group
+            # commit then writes each item alone.
+            (outcomes, added), answer = self._transaction(
+                lambda cur: self._records_call(cur, tickets, marks), one_statement=True
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, RecordsError):
+                    self._note_refusal(outcome)
+            self._committed([o for o in outcomes if isinstance(o, BatchResult)], added)
+            try:
+                self._marks_written(answer["mn"], answer["mr"], answer["ms"])
+            except Fenced as exc:
+                marks_outcome = exc
+        else:
+            outcomes = self._write_tickets(tickets) if tickets else []
+            try:
+                self._mark(marks)
+            except Exception as exc:  # the batches are committed: the marks fail alone
+                marks_outcome = exc
+        written = iter(outcomes)
+        return [next(written) if isinstance(item, _Ticket) else marks_outcome for item in group]
 
     def _budget_outcomes(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception | None]:
         """Each ticket's refusal for the outbox budget (None: it may be written)."""
@@ -242,24 +281,39 @@ class PgRecords(RecordsReads, OutboxAccounting):
         Raises:
             InsufficientFunds: A debit exceeds a balance (nothing of the group is written).
         """
+        return self._records_call(cur, group, None)[0]
+
+    def _records_call(
+        self, cur: Cursor, group: Sequence[_Ticket], marks: _Marks | None
+    ) -> tuple[tuple[list[BatchResult | Exception], int], dict[str, Any]]:
+        """:meth:`_group_call` carrying ``marks`` too (schema 4); also answers the call's
+        answer (its marks' part: see records_schema)."""
         outcomes = self._budget_outcomes(group)
         candidates = [index for index, outcome in enumerate(outcomes) if outcome is None]
-        if not candidates:
-            return [o for o in outcomes if o is not None], 0
+        if not candidates and marks is None:
+            return ([o for o in outcomes if o is not None], 0), {}
         wants: dict[int, set[int]] = {}
         view: dict[int, HeldLease] = {}
         writing = candidates
         if self._leases is not None:
             wants = {index: self._shards_of(group[index].batch) for index in candidates}
-            view = believed_leases(self._leases, set().union(*wants.values()))
+            believed = set().union(*wants.values())
+            if marks is not None:  # the marks' shards are known to the database only
+                believed = set(range(self._leases.shards))
+            view = believed_leases(self._leases, believed)
             # A state loaded under another epoch than the lease believed held is refused
             # below (by _refusal, as on the other path): none of its rows are sent.
             writing = [i for i in candidates if not _stale(group[i].batch, view, self._shards)]
         call = _Call(self._shards)
         for index in writing:
             call.add(index + 1, group[index])
+        if marks is not None:
+            call.mark(marks)
         try:
-            cur.execute(_RECORDS_WRITE, (call.argument(self._status, view, wants),))
+            cur.execute(
+                _RECORDS_WRITE,
+                (call.argument(self._status, view, wants, fenced=self._leases is not None),),
+            )
         except psycopg.Error as exc:
             if exc.sqlstate != records_schema.INSUFFICIENT_FUNDS:
                 raise
@@ -286,7 +340,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         _count_replies(written, {str(key): int(id_) for key, id_ in answer["r"]})
         for index, result in results.items():
             outcomes[index] = result
-        return [o for o in outcomes if o is not None], size
+        return ([o for o in outcomes if o is not None], size), answer
 
     def _group_work(
         self, cur: Cursor, group: Sequence[_Ticket]
@@ -526,6 +580,17 @@ class PgRecords(RecordsReads, OutboxAccounting):
         chosen = sorted(set(ids))
         if not chosen:
             return
+        loaded = {i: epochs[i] for i in chosen if i in epochs} if epochs else {}
+        marks = _Marks(tuple(chosen), loaded)
+        if carry_s > 0:
+            self._group.apply(marks, carry_s=carry_s)
+        else:
+            self._mark(marks)
+
+    def _mark(self, marks: _Marks) -> None:
+        """Write ``marks`` in a statement of their own (see :meth:`replies_done`)."""
+        chosen = list(marks.ids)
+        loaded = marks.loaded
         fence, fence_params = (
             refused_shards_cte(
                 self._leases,
@@ -539,7 +604,6 @@ class PgRecords(RecordsReads, OutboxAccounting):
                 (),
             )
         )
-        loaded = {i: epochs[i] for i in chosen if i in epochs} if epochs else {}
 
         def work(cur: Cursor) -> tuple[int, list[int], list[tuple[int, int, int]]]:
             # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
@@ -570,6 +634,14 @@ class PgRecords(RecordsReads, OutboxAccounting):
             return int(row[0]), [int(shard) for shard in row[1]], stale
 
         marked, refused, stale = self._transaction(work, one_statement=True)
+        self._marks_written(marked, refused, stale)
+
+    def _marks_written(
+        self, marked: int, refused: Sequence[int], stale: Sequence[Sequence[int]]
+    ) -> None:
+        """Count what a marks statement did: ``marked`` replies marked or dropped, none if
+        ``refused`` shards (raises :class:`Fenced`), ``stale`` ones (shard, loaded epoch,
+        lease epoch) left."""
         if self._leases is not None:
             refuse(self._leases, refused, STORE)
         for shard, loaded_epoch, epoch in stale:
@@ -625,6 +697,22 @@ class PgRecords(RecordsReads, OutboxAccounting):
         return int(rows[0][0]) if rows else 0
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """Replies to mark sent (``replies_done``), waiting in the group commit like a batch."""
+
+    ids: tuple[int, ...]
+    loaded: Mapping[int, int]  # reply id -> the lease epoch it was submitted under
+
+    @staticmethod
+    def merged(items: Sequence[_Marks]) -> _Marks:
+        """One set of the marks of ``items``."""
+        return _Marks(
+            tuple(sorted({i for item in items for i in item.ids})),
+            {i: epoch for item in items for i, epoch in item.loaded.items()},
+        )
+
+
 @dataclass
 class _Ticket:
     """A batch waiting for its group's transaction, with its events encoded."""
@@ -672,6 +760,7 @@ class _Call:
         self._ledger: list[list[Any]] = []
         self._events: list[list[Any]] = []
         self._replies: list[list[Any]] = []
+        self._marks: dict[str, Any] | None = None
 
     def add(self, number: int, ticket: _Ticket) -> None:
         """Add the rows of ``ticket``'s batch as batch ``number``."""
@@ -689,19 +778,30 @@ class _Call:
         for r in batch.replies:
             self._replies.append([number, *_reply_row(r, self._shards)])
 
+    def mark(self, marks: _Marks) -> None:
+        """Carry ``marks`` (schema 4: the replies are marked sent in the same call)."""
+        self._marks = {
+            "i": list(marks.ids),
+            "e": [[reply_id, epoch] for reply_id, epoch in marks.loaded.items()],
+            "t": time.time(),
+        }
+
     def argument(
         self,
         status: outbox_sql.OutboxStatus,
         view: Mapping[int, HeldLease],
         wants: Mapping[int, set[int]],
+        *,
+        fenced: bool,
     ) -> str:
-        """The call's jsonb argument; ``view`` and ``wants`` (by group index) fence it, when
-        ``wants`` is not empty (cluster mode)."""
+        """The call's jsonb argument; with ``fenced`` (cluster mode), ``view`` (the leases
+        believed held) and ``wants`` (each batch's shards, by group index) fence it."""
         return json.dumps(
             {
                 "l": [[s, lease.member_id, lease.epoch] for s, lease in view.items()]
-                if wants
+                if fenced
                 else None,
+                "m": self._marks,
                 "w": [[index + 1, shard] for index, shards in wants.items() for shard in shards],
                 "g": self._ledger,
                 "e": self._events,
