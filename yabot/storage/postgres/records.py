@@ -567,15 +567,19 @@ class PgRecords(RecordsReads, OutboxAccounting):
         epochs: Mapping[int, int] | None = None,
         carry_s: float = 0.0,
     ) -> None:
-        """Mark replies Telegram took (or refused for good): one statement, its own transaction
-        (so ``carry_s`` is not used: no records transaction carries them).
+        """Mark replies Telegram took (or refused for good).
+
+        With ``carry_s``, the marks wait that long in the group commit for a ``records_write``
+        call to carry them (records schema 4: the call's fence covers them too); when none
+        comes, or at once without ``carry_s``, they are one statement, its own transaction.
 
         In cluster mode the marks are fenced by the shards of the replies' players, checked
-        and locked by the same statement (:func:`refused_shards_cte`): a shard no longer ours
-        refuses them all (:class:`Fenced`). ``epochs``: per reply id, the epoch of its shard's
-        lease it was submitted under (the state that stored it was loaded under): a mark
-        of a shard now held under another epoch (lost and acquired again meanwhile) is not
-        written (counted in the fenced writes; the others are), as for the records batches.
+        and locked by the statement that writes them (:func:`refused_shards_cte`, or the
+        call's fence): a shard no longer ours refuses them all (:class:`Fenced`). ``epochs``:
+        per reply id, the epoch of its shard's lease it was submitted under (the state that
+        stored it was loaded under): a mark of a shard now held under another epoch (lost and
+        acquired again meanwhile) is not written (counted in the fenced writes; the others
+        are), as for the records batches.
         """
         chosen = sorted(set(ids))
         if not chosen:
