@@ -20,7 +20,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import errors
@@ -210,8 +210,7 @@ class PgRecords(RecordsReads, OutboxAccounting):
         """
         if any(isinstance(item, _Marks) for item in group):
             return self._write_with_marks(group)
-        tickets = [item for item in group if isinstance(item, _Ticket)]
-        return self._write_tickets(tickets)
+        return self._write_tickets(cast(Sequence[_Ticket], group))
 
     def _write_tickets(self, group: Sequence[_Ticket]) -> list[BatchResult | Exception]:
         """:meth:`_write_group` of batches alone."""
