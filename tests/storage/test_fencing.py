@@ -29,7 +29,6 @@ from yabot.reply_pipeline import ReplyPipeline
 from yabot.security.crypto import Encryptor
 from yabot.shards import shard_of
 from yabot.storage.lease_source import LoadedUnder
-from yabot.storage.postgres.fencing import refused_shards_cte
 from yabot.storage.postgres.inbox import PgInbox
 from yabot.storage.postgres.pool import open_pool
 from yabot.storage.postgres.records import PgRecords, _Marks, _Ticket
@@ -151,7 +150,7 @@ def test_a_group_commit_with_a_fenced_batch_writes_nothing(
 
 
 def test_concurrent_applies_share_a_transaction_and_fail_alone(
-    pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
+    pg_dsn: str, pool: ConnectionPool, leases: HeldLeases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches applied while a transaction runs are written together in the next one (one
     fence check, one commit); a refused or fenced batch among them fails alone."""
@@ -180,7 +179,7 @@ def test_concurrent_applies_share_a_transaction_and_fail_alone(
             outcomes[name] = exc
 
     overdraw = RecordBatch(ledger=[LedgerEntry(USER, -50, "buy", "too-much")])
-    with psycopg.connect(pool.conninfo) as blocker:
+    with psycopg.connect(pg_dsn) as blocker:
         # The leader's transaction waits on this wallet lock while the others queue behind it.
         blocker.execute("SELECT 1 FROM wallets WHERE user_id = %s FOR UPDATE", (OTHER_USER,))
         threads = [threading.Thread(target=apply, args=("leader", credit(OTHER_USER, "lead")))]
@@ -278,25 +277,27 @@ def test_sent_marks_of_a_shard_held_under_a_later_epoch_than_believed_are_refuse
     assert [r.dedupe_key for r in records.replies_pending()] == ["r:0"]
 
 
-def test_a_one_statement_fence_locks_the_lease_rows_it_finds_held(
+def test_a_records_calls_fence_locks_the_lease_rows_it_finds_held(
     pg_dsn: str, pool: ConnectionPool, leases: HeldLeases
 ) -> None:
-    # Sent marks are one statement: its fence must hold the rows of the shards it writes
-    # until it commits, or a takeover could commit between its check and its write.
+    # Sent marks are one records_write call: its fence must hold the rows of the shards it
+    # writes until it commits, or a takeover could commit between its check and its write.
+    records = PgRecords(pool, leases=leases)
     shard = shard_of(USER, SHARDS)
-    sql, params = refused_shards_cte(leases, "SELECT %s::integer", (shard,))
-    with pool.connection() as conn, conn.transaction():
-        row = conn.execute(f"WITH {sql} SELECT ARRAY(SELECT shard FROM refused)", params)
-        assert row.fetchone() == ([],)  # held: nothing refused ...
+    first, second = (records.apply(credit(USER, key)).reply_ids[0] for key in ("a", "b"))
+    assert first is not None and second is not None
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        _, answer = records._records_call(cur, [], _Marks((first,), {}))
+        assert (answer["mn"], answer["mr"]) == (1, [])  # held: marked ...
         with (  # ... and locked
             psycopg.connect(pg_dsn, autocommit=True) as other,
             pytest.raises(psycopg.errors.LockNotAvailable),
         ):
             other.execute("SELECT 1 FROM shard_leases WHERE shard = %s FOR UPDATE NOWAIT", (shard,))
     take_over(pool, shard)
-    with pool.connection() as conn:
-        row = conn.execute(f"WITH {sql} SELECT ARRAY(SELECT shard FROM refused)", params)
-        assert row.fetchone() == ([shard],)
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        _, answer = records._records_call(cur, [], _Marks((second,), {}))
+        assert (answer["mn"], answer["mr"]) == (0, [shard])
 
 
 def test_without_a_lease_source_nothing_is_checked(pool: ConnectionPool) -> None:

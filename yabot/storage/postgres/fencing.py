@@ -11,7 +11,7 @@ whose lease was taken over (its epoch is stale) or has expired writes nothing. W
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import psycopg
@@ -70,7 +70,6 @@ __all__ = [
     "held_leases",
     "held_shards",
     "refuse",
-    "refused_shards_cte",
 ]
 
 
@@ -186,43 +185,9 @@ def _count_refused(leases: LeaseSource, refused: Iterable[int], store: str) -> N
             leases.refused(lease)
 
 
-def refused_shards_cte(
-    leases: LeaseSource, shards_sql: str, shards_params: Sequence[Any]
-) -> tuple[str, tuple[Any, ...]]:
-    """For a write that is one statement: ``WITH`` entries (``fence``, ``refused``) and their
-    params.
-
-    ``fence`` has a row (``shard``, ``ours``, ``epoch``: the lease row's) per shard named by
-    ``shards_sql`` (a ``SELECT`` of shard numbers, with ``shards_params``); ``refused`` lists
-    those whose lease this instance no longer holds. Their lease rows are locked
-    ``FOR KEY SHARE`` (in ascending order) by the same statement, like :func:`held_shards`,
-    so the statement's writes, made only ``WHERE NOT EXISTS (SELECT 1 FROM refused)``, are
-    fenced in their own transaction. Pass the shards it returns to :func:`refuse`.
-    """
-    held = [lease for shard in range(leases.shards) if (lease := leases.lease(shard)) is not None]
-    # Every lease row the shards name is locked (the held ones above all: a lock taken only
-    # on the refused rows would let an acquisition commit between the check and the write);
-    # the check is made on the row as locked (a newer epoch committed meanwhile is seen).
-    sql = (
-        "fence AS (SELECT l.shard, l.epoch,"
-        " (l.expires_at > now() AND l.owner = w.owner AND l.epoch = w.epoch) IS TRUE AS ours"
-        " FROM shard_leases l"
-        " LEFT JOIN unnest(%s::integer[], %s::text[], %s::bigint[]) AS w(shard, owner, epoch)"
-        " ON w.shard = l.shard"
-        f" WHERE l.shard IN ({shards_sql}) ORDER BY l.shard FOR KEY SHARE OF l),"
-        " refused AS (SELECT shard FROM fence WHERE NOT ours)"
-    )
-    return sql, (
-        [lease.shard for lease in held],
-        [lease.member_id for lease in held],
-        [lease.epoch for lease in held],
-        *shards_params,
-    )
-
-
 def refuse(leases: LeaseSource, refused: Iterable[int], store: str) -> None:
-    """After a statement built with :func:`refused_shards_cte` wrote nothing: count and log
-    the ``refused`` shards, tell the coordinator, and raise.
+    """After a statement whose fence refused ``refused`` shards (it wrote nothing): count and log
+    them, tell the coordinator, and raise.
 
     Raises:
         Fenced: Always (when ``refused`` is not empty).

@@ -42,7 +42,6 @@ from yabot.storage.postgres.fencing import (
     current,
     held_leases,
     refuse,
-    refused_shards_cte,
 )
 from yabot.storage.postgres.migrations import migrate
 from yabot.storage.postgres.pool import autocommit, reading
@@ -568,17 +567,16 @@ class PgRecords(RecordsReads, OutboxAccounting):
     ) -> None:
         """Mark replies Telegram took (or refused for good).
 
-        With ``carry_s``, the marks wait that long in the group commit for a ``records_write``
-        call to carry them (records schema 4: the call's fence covers them too); when none
-        comes, or at once without ``carry_s``, they are one statement, its own transaction.
+        The marks are written by a ``records_write`` call (records schema 4). With
+        ``carry_s`` they wait that long in the group commit for a turns' call to carry them;
+        when none comes, or at once without ``carry_s``, they get a call of their own.
 
         In cluster mode the marks are fenced by the shards of the replies' players, checked
-        and locked by the statement that writes them (:func:`refused_shards_cte`, or the
-        call's fence): a shard no longer ours refuses them all (:class:`Fenced`). ``epochs``:
-        per reply id, the epoch of its shard's lease it was submitted under (the state that
-        stored it was loaded under): a mark of a shard now held under another epoch (lost and
-        acquired again meanwhile) is not written (counted in the fenced writes; the others
-        are), as for the records batches.
+        and locked by the call's fence: a shard no longer ours refuses them all
+        (:class:`Fenced`). ``epochs``: per reply id, the epoch of its shard's lease it was
+        submitted under (the state that stored it was loaded under): a mark of a shard now
+        held under another epoch (lost and acquired again meanwhile) is not written (counted
+        in the fenced writes; the others are), as for the records batches.
         """
         chosen = sorted(set(ids))
         if not chosen:
@@ -591,53 +589,12 @@ class PgRecords(RecordsReads, OutboxAccounting):
             self._mark(marks)
 
     def _mark(self, marks: _Marks) -> None:
-        """Write ``marks`` in a statement of their own (see :meth:`replies_done`)."""
-        chosen = list(marks.ids)
-        loaded = marks.loaded
-        fence, fence_params = (
-            refused_shards_cte(
-                self._leases,
-                "SELECT shard FROM replies WHERE id = ANY(%s) AND shard IS NOT NULL",
-                (chosen,),
-            )
-            if self._leases is not None
-            else (
-                "refused AS (SELECT NULL::integer AS shard WHERE false),"
-                " fence AS (SELECT NULL::integer AS shard, NULL::bigint AS epoch WHERE false)",
-                (),
-            )
+        """Write ``marks`` in a ``records_write`` call of their own (see :meth:`replies_done`):
+        the same fence and rules as when they ride a turns' call."""
+        _, answer = self._transaction(
+            lambda cur: self._records_call(cur, [], marks), one_statement=True
         )
-
-        def work(cur: Cursor) -> tuple[int, list[int], list[tuple[int, int, int]]]:
-            # A reply of an inbox entry is marked (forgotten once a snapshot covers the entry);
-            # a system reply (no entry) is deleted; nothing if a shard is refused, and no
-            # reply submitted under another epoch of its shard's lease than the lease's.
-            cur.execute(
-                f"WITH {fence},"
-                " stale AS (SELECT r.id, r.shard, m.epoch AS loaded, f.epoch"
-                " FROM unnest(%s::bigint[], %s::bigint[]) AS m(id, epoch)"
-                " JOIN replies r ON r.id = m.id JOIN fence f ON f.shard = r.shard"
-                " WHERE r.sent_at IS NULL AND m.epoch <> f.epoch),"
-                " marked AS (UPDATE replies SET sent_at = %s WHERE id = ANY(%s)"
-                " AND sent_at IS NULL AND seq IS NOT NULL"
-                " AND id NOT IN (SELECT id FROM stale)"
-                " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1),"
-                " dropped AS (DELETE FROM replies WHERE id = ANY(%s)"
-                " AND sent_at IS NULL AND seq IS NULL"
-                " AND id NOT IN (SELECT id FROM stale)"
-                " AND NOT EXISTS (SELECT 1 FROM refused) RETURNING 1)"
-                " SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped),"
-                " ARRAY(SELECT shard FROM refused),"
-                " ARRAY(SELECT ARRAY[shard, loaded, epoch] FROM stale ORDER BY id)",
-                (*fence_params, list(loaded), list(loaded.values()), time.time(), chosen, chosen),
-            )
-            row = cur.fetchone()
-            assert row is not None
-            stale = [(int(s), int(e0), int(e1)) for s, e0, e1 in row[2]]
-            return int(row[0]), [int(shard) for shard in row[1]], stale
-
-        marked, refused, stale = self._transaction(work, one_statement=True)
-        self._marks_written(marked, refused, stale)
+        self._marks_written(answer["mn"], answer["mr"], answer["ms"])
 
     def _marks_written(
         self, marked: int, refused: Sequence[int], stale: Sequence[Sequence[int]]

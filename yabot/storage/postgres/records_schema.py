@@ -171,6 +171,25 @@ _RETURN_WITH_MARKS = (
 )
 
 
+def _stale_marks_guarded(function: str) -> str:
+    """``records_write`` of migration 4 whose stale-epoch check of the marks runs only when
+    they name epochs (migration 5): without them (a single instance, no ``shard_leases``
+    table) the marks are written by the same function."""
+    start = function.index(_STALE_FROM)
+    end = function.index(_STALE_TO, start) + len(_STALE_TO)
+    stale = function[start:end]
+    guarded = (
+        "                        IF jsonb_array_length(p->'m'->'e') > 0 THEN\n"
+        + "".join("    " + line for line in stale.splitlines(keepends=True))
+        + "                        END IF;\n"
+    )
+    return function[:start] + guarded + function[end:]
+
+
+_STALE_FROM = "                        SELECT coalesce(array_agg(r.id), '{}'),\n"
+_STALE_TO = "WHERE r.sent_at IS NULL AND (m.x->>1)::bigint <> l.epoch;\n"
+
+
 MIGRATIONS: tuple[PgMigration, ...] = (
     PgMigration(
         1,
@@ -309,5 +328,10 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         # was marked) and "ms" ([[shard, loaded epoch, lease epoch], ...] by reply id: the
         # replies submitted under another epoch than their shard's lease, not marked).
         (_with_sent_marks(_RECORDS_WRITE_3),),
+    ),
+    PgMigration(
+        5,
+        "records_write checks the marks' epochs only when given (marks without a fence)",
+        (_stale_marks_guarded(_with_sent_marks(_RECORDS_WRITE_3)),),
     ),
 )
