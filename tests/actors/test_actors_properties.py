@@ -271,12 +271,17 @@ def test_supervisor_restores_exactly_one_child_per_id(
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
     try:
+        crashed = []
         for index in crashes:
             child = supervisor._children.get(names[index % size])
             ref = child.ref if child is not None else None
             if ref is not None and ref.is_alive():
                 with contextlib.suppress(pykka.ActorDeadError):
                     ref.tell("crash")
+                    crashed.append(ref)
+        # Every actor told to crash dies (by its crash, or stopped by a sibling's restart):
+        # until then a crash may still be waiting in a mailbox, after the tree looked settled.
+        wait_until(lambda: not any(ref.is_alive() for ref in crashed), timeout=10)
 
         def settled() -> bool:
             children = list(supervisor._children.values())

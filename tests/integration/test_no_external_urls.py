@@ -147,6 +147,10 @@ def test_every_page_and_asset_stays_on_loopback(emu: Emu, bot: RunningBot) -> No
     assert emulator.bad == []
 
 
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed and scripts/_test-prereqs.sh could not install it",
+)
 async def test_the_browser_fetches_nothing_off_the_machine(
     emu: Emu,
     bot: RunningBot,
