@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httptools
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field name
+_KEPT_HEADERS = frozenset({b"content-type", b"retry-after"})  # what request() answers
 
 
 class HttpError(Exception):
@@ -35,6 +36,7 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._chunks: list[bytes] = []
         self._answer: asyncio.Future[tuple[int, bytes]] | None = None
+        self.kept_headers = b""  # of the last answer: see _KEPT_HEADERS
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -52,6 +54,10 @@ class _Connection(asyncio.Protocol):
         self._fail(HttpError("connection closed before the answer was complete"))
 
     # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() in _KEPT_HEADERS:
+            self.kept_headers += name + b": " + value + b"\r\n"
+
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
 
@@ -69,6 +75,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         self._answer = asyncio.get_running_loop().create_future()
         self._chunks = []
+        self.kept_headers = b""
         self.transport.write(request)
         return self._answer
 
@@ -122,7 +129,8 @@ class HttpClient:
             if not _TOKEN.fullmatch(name) or "\r" in value or "\n" in value:
                 raise ValueError(f"invalid header {name!r}")
             extra += f"\r\n{name}: {value}".encode("latin-1")
-        self._head = b"\r\nHost: " + host_header.encode("idna") + extra + b"\r\nContent-Type: "
+        self._host_line = b"\r\nHost: " + host_header.encode("idna") + extra
+        self._head = self._host_line + b"\r\nContent-Type: "
         self._connect_timeout_s = connect_timeout_s
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: deque[_Connection] = deque()
@@ -151,6 +159,47 @@ class HttpClient:
                 body,
             )
         )
+        status, _, answer = await self._exchange(request, timeout_s)
+        return status, answer
+
+    async def request(
+        self,
+        method: bytes,
+        target: bytes,
+        body: bytes = b"",
+        *,
+        timeout_s: float,
+        headers: bytes = b"",
+    ) -> tuple[int, bytes, bytes]:
+        """Send any request: ``target`` as sent on the request line (path and query);
+        ``headers`` are extra header lines, each ending in CRLF (no Host or Content-Length:
+        the client writes those). Returns the answer's status, its ``Content-Type`` and
+        ``Retry-After`` header lines (each ending in CRLF) and its body.
+
+        Raises:
+            HttpError: As :meth:`post`; its ``__cause__`` is a :class:`ConnectionRefusedError`
+                when the connection was refused (nothing was sent).
+        """
+        if self._closed:
+            raise HttpError("client closed")
+        request = b"".join(
+            (
+                method,
+                b" ",
+                target,
+                b" HTTP/1.1",
+                self._host_line,
+                b"\r\n",
+                headers,
+                b"Content-Length: ",
+                str(len(body)).encode("ascii"),
+                b"\r\n\r\n",
+                body,
+            )
+        )
+        return await self._exchange(request, timeout_s)
+
+    async def _exchange(self, request: bytes, timeout_s: float) -> tuple[int, bytes, bytes]:
         async with self._slots:
             try:
                 async with asyncio.timeout(timeout_s):
@@ -166,7 +215,7 @@ class HttpClient:
                 raise HttpError(f"{type(exc).__name__}: {exc}") from exc
             if not connection.closed and not self._closed:
                 self._idle.append(connection)
-            return answer
+            return answer[0], connection.kept_headers, answer[1]
 
     def _take(self) -> _Connection | None:
         while self._idle:
