@@ -75,7 +75,6 @@ def _max_epoch(dsn: str) -> int:
     return int(row[0])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("snapshots", ["postgres", "mongo"])
 def test_backup_of_a_serving_cluster_restores_into_a_fresh_postgres(
     emu: Emu, pg_dsn: str, tmp_path: Path, snapshots: str, request: pytest.FixtureRequest

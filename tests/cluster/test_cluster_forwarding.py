@@ -51,7 +51,6 @@ def _user_on(owner_url: str, owners: dict[int, str]) -> int:
     return next(u for u in range(7001, 9000) if owners[shard_of(u, len(owners))] == owner_url)
 
 
-@pytest.mark.slow
 def test_forwarded_requests_carry_the_service_token_and_audit_the_caller(
     emu: Emu, pg_dsn: str, tmp_path: Path
 ) -> None:

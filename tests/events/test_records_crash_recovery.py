@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from crash_worker import STREAM, batch
 from private_redis import RedisServer
 
@@ -30,7 +29,6 @@ def start_worker(db: Path, server: RedisServer, pause_s: float) -> subprocess.Po
     )
 
 
-@pytest.mark.slow
 def test_killed_writer_applies_every_batch_once_and_publishes_every_event(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:

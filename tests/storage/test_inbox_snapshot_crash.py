@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 WORKER = Path(__file__).with_name("inbox_snapshot_crash_worker.py")
 ENDLESS = 10**9
 
@@ -44,7 +42,6 @@ def acks(lines: list[str]) -> list[int]:
     return [int(line.split()[1]) for line in lines if line.startswith("ack ")]
 
 
-@pytest.mark.slow
 def test_killed_worker_recovers_every_acknowledged_update_exactly_once(tmp_path: Path) -> None:
     rng = random.Random(20261126)
     acked = -1
