@@ -269,6 +269,7 @@ class _FrontConnection(asyncio.Protocol):
         self._paused = False
         self._closing = False
         self._idle: asyncio.TimerHandle | None = None
+        self._serving: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -352,7 +353,7 @@ class _FrontConnection(asyncio.Protocol):
             self._paused = True
         if not self._busy:
             self._busy = True
-            asyncio.get_running_loop().create_task(self._serve())
+            self._serving = asyncio.get_running_loop().create_task(self._serve())
 
     async def _serve(self) -> None:
         if self._idle is not None:
