@@ -317,3 +317,55 @@ async def test_extra_headers_go_with_every_request_and_bad_ones_are_refused() ->
         await client.post("/b", b"2", timeout_s=5)
         await client.close()
     assert all(b"\r\nX-Secret-Token: s3\r\n" in head for head, _ in state.requests)
+
+
+async def test_request_sends_any_method_with_extra_headers_and_keeps_two_answer_headers() -> None:
+    async def busy(
+        state: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        while await state.read_request(reader) is not None:
+            writer.write(
+                answer(b"{}", "503 Service Unavailable", b"Retry-After: 7\r\nX-Other: 1\r\n")
+            )
+            await writer.drain()
+
+    async with serving(busy) as (state, port):
+        client = HttpClient(f"http://127.0.0.1:{port}")
+        status, kept, body = await client.request(
+            b"PUT", b"/a?b=1", b"xyz", headers=b"X-S: s3\r\n", timeout_s=5
+        )
+        assert (status, body) == (503, b"{}")
+        assert kept == b"Content-Type: application/json\r\nRetry-After: 7\r\n"
+        status, kept, _ = await client.request(b"GET", b"/healthz", timeout_s=5)
+        await client.close()
+    head = state.requests[0][0].decode()
+    assert head.startswith("PUT /a?b=1 HTTP/1.1\r\n")
+    assert "X-S: s3\r\n" in head and "Content-Length: 3\r\n" in head
+    assert state.requests[0][1] == b"xyz"
+    assert state.requests[1][0].startswith(b"GET /healthz HTTP/1.1\r\n")
+    assert state.connections == 1
+
+
+async def test_a_connection_answered_after_close_is_closed_not_kept() -> None:
+    release = asyncio.Event()
+    closed_by_client = asyncio.Event()
+
+    async def slow(
+        state: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await state.read_request(reader)
+        await release.wait()
+        writer.write(answer(b"{}"))
+        await writer.drain()
+        if await reader.read(1) == b"":  # the client hung up
+            closed_by_client.set()
+
+    async with serving(slow) as (state, port):
+        client = HttpClient(f"http://127.0.0.1:{port}")
+        call = asyncio.create_task(client.post("/m", b"{}", timeout_s=5))
+        while not state.requests:
+            await asyncio.sleep(0.01)
+        await client.close()  # while the call is in flight
+        release.set()
+        assert await call == (200, b"{}")
+        await asyncio.wait_for(closed_by_client.wait(), 5)

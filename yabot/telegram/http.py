@@ -213,7 +213,9 @@ class HttpClient:
                 raise HttpError(f"no answer within {timeout_s} s") from exc
             except OSError as exc:
                 raise HttpError(f"{type(exc).__name__}: {exc}") from exc
-            if not connection.closed and not self._closed:
+            if self._closed:
+                connection.close()  # answered after close(): not kept open
+            elif not connection.closed:
                 self._idle.append(connection)
             return answer[0], connection.kept_headers, answer[1]
 
