@@ -39,7 +39,6 @@ import time
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any, cast
 
@@ -47,7 +46,7 @@ import httptools
 
 from yabot.observability.logging import get_logger
 from yabot.telegram.http import HttpClient, HttpError
-from yabot.telegram.http_head import MAX_HEAD_BYTES, HeadLimit, close_gently
+from yabot.telegram.http_head import MAX_HEAD_BYTES, STATUS_LINES, HeadLimit, close_gently
 
 log = get_logger(__name__)
 
@@ -73,7 +72,6 @@ HOP_HEADERS = frozenset(
     }
 )
 _JSON = b"content-type: application/json\r\n"
-_STATUS_LINES = {st.value: b"HTTP/1.1 %d %s" % (st.value, st.phrase.encode()) for st in HTTPStatus}
 
 
 @dataclass
@@ -385,7 +383,7 @@ class _FrontConnection(asyncio.Protocol):
         transport.write(
             b"".join(
                 (
-                    _STATUS_LINES.get(status, b"HTTP/1.1 %d Unknown" % status),
+                    STATUS_LINES.get(status, b"HTTP/1.1 %d Unknown" % status),
                     b"\r\n",
                     headers,
                     b"content-length: %d\r\n" % len(body),

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from prometheus_client import Counter
 
 MAX_HEAD_BYTES = 16 * 1024
+
+STATUS_LINES = {st.value: b"HTTP/1.1 %d %s" % (st.value, st.phrase.encode()) for st in HTTPStatus}
+"""An answer's status line by status code (without its CRLF)."""
 
 HTTP_HEAD_TOO_LARGE = Counter(
     "yabot_http_head_too_large_total",

@@ -24,7 +24,6 @@ import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import cast
 
 import httptools
@@ -34,6 +33,7 @@ from yabot.observability.logging import get_logger
 from yabot.telegram.http_head import (
     HTTP_HEAD_TOO_LARGE,
     MAX_HEAD_BYTES,
+    STATUS_LINES,
     HeadLimit,
     close_gently,
 )
@@ -68,12 +68,9 @@ class _Request:
     refused: Answer | None = None
 
 
-_STATUS_LINES = {s.value: b"HTTP/1.1 %d %s" % (s.value, s.phrase.encode()) for s in HTTPStatus}
-
-
 def _head(status: int, content_type: bytes, length: int, extra: list[tuple[bytes, bytes]]) -> bytes:
     lines = [
-        _STATUS_LINES[status],
+        STATUS_LINES[status],
         b"content-type: " + content_type,
         b"content-length: %d" % length,
     ]
